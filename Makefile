@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make              build every module against KDIR
+#   make install      install them under /lib/modules/<release>/extra + depmod
+#   make check        the full test suite (host tests + VM tests)
+#   make host-test    cargo test only
+#   make vm-test      VM tests only (T=tests/vm/NAME.sh to pick some)
+#
+# KDIR defaults to the project's cached test kernel (scripts/setup builds
+# it); point it at any Rust-enabled 6.12+ build tree to build for that
+# kernel, e.g. KDIR=/lib/modules/$(uname -r)/build.  LLVM, RUSTC and
+# BINDGEN must be the ones that kernel was built with.
+
+KDIR    ?= $(shell scripts/kdir)
+LLVM    ?= -19
+RUSTC   ?= /usr/bin/rustc
+BINDGEN ?= $(or $(shell command -v bindgen 2>/dev/null),$(HOME)/.cargo/bin/bindgen)
+export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
+
+# Out-of-tree defaults for the Kconfig options (see Kconfig).
+CONFIG_SCST                ?= m
+CONFIG_SCST_TRACING        ?= y
+CONFIG_SCST_EXTRACHECKS    ?= y
+CONFIG_SCST_DEBUG          ?= n
+CONFIG_SCST_TEST_MODULES   ?= n
+SCST_OPTIONS := $(foreach v,$(filter CONFIG_SCST%,$(.VARIABLES)),$(v)=$($(v)))
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
+	HOSTRUSTC=$(RUSTC) BINDGEN=$(BINDGEN) $(SCST_OPTIONS)
+
+BINDINGS := rust/generated/bindings.rs
+
+.PHONY: all modules install clean check host-test vm-test setup FORCE
+
+all: modules
+
+$(KDIR)/.config:
+	@echo "No built kernel at KDIR=$(KDIR): run scripts/setup, or pass KDIR=<a Rust-enabled kernel build tree>" >&2
+	@exit 1
+
+# Regenerated when KDIR, the kernel's own bindgen command, or our inputs
+# change.
+rust/generated/.kdir: FORCE
+	@mkdir -p rust/generated
+	@echo "$(KDIR) $$(sha256sum < $(KDIR)/rust/bindings/.bindings_generated.rs.cmd 2>/dev/null)" | cmp -s - $@ || \
+		echo "$(KDIR) $$(sha256sum < $(KDIR)/rust/bindings/.bindings_generated.rs.cmd 2>/dev/null)" > $@
+
+$(BINDINGS): rust/generated/.kdir rust/gen-bindings rust/bindings_helper.h rust/helpers.h | $(KDIR)/.config
+	BINDGEN=$(BINDGEN) rust/gen-bindings $(KDIR) $@
+
+modules: $(BINDINGS) | $(KDIR)/.config
+	$(KMAKE) modules
+
+install: modules
+	$(KMAKE) modules_install INSTALL_MOD_DIR=extra
+	depmod -a $$($(MAKE) -s -C $(KDIR) kernelrelease)
+
+clean:
+	-[ -d "$(KDIR)" ] && $(KMAKE) clean
+	rm -rf rust/generated
+
+setup:
+	scripts/setup
+
+host-test:
+	cargo test --workspace
+
+vm-test:
+	scripts/check --vm-only $(T)
+
+check:
+	scripts/check

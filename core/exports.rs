@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C-ABI entry points scst.ko exports (EXPORT_SYMBOL_GPL in
+//! scst_glue.c).  This is the only place errors become errnos.
+//!
+//! The interface version is checked before anything else is read: a module
+//! built against another layout may have passed a structure we would
+//! misread.
+
+use crate::registry::Shared;
+use crate::scst_rs::{
+    api::abi::{check_version, version_parts, ModulePtr, ScstDevType, ScstTgtTemplate, SCST_INTERFACE_VERSION},
+    sys,
+};
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::{ffi::c_int, prelude::*, str::CStr, sync::Arc};
+
+/// The core's state while scst.ko is loaded.
+///
+/// Set at the end of init and cleared at the start of exit.  Exported
+/// functions are only called by modules that link against scst.ko, and the
+/// module loader refuses to unload scst.ko while any of them is loaded, so
+/// no call can overlap exit.
+static CORE: AtomicPtr<Shared> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Publishes `shared` to the exported functions; `Published` withdraws it.
+pub(crate) struct Published(Arc<Shared>);
+
+impl Published {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        CORE.store(Arc::as_ptr(&shared).cast_mut(), Ordering::Release);
+        Self(shared)
+    }
+}
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        CORE.store(core::ptr::null_mut(), Ordering::Release);
+    }
+}
+
+fn shared() -> Option<&'static Shared> {
+    let p = CORE.load(Ordering::Acquire);
+    // SAFETY: non-null only while a `Published` holds the `Arc`, which
+    // outlives every caller (see `CORE`).
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+/// Checks `version`, logging why a module is refused.
+fn version_ok(version: u64, who: &CStr, what: &str) -> bool {
+    match check_version(version) {
+        Ok(()) => true,
+        Err((rev, fp)) => {
+            let (our_rev, our_fp) = version_parts(SCST_INTERFACE_VERSION);
+            pr_err!(
+                "scst: {}: {} refused: built for SCST interface {}:{:08x}, this SCST provides {}:{:08x}; rebuild the module against this SCST\n",
+                who, what, rev, fp, our_rev, our_fp
+            );
+            false
+        }
+    }
+}
+
+fn to_errno(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Registers a target driver.
+///
+/// # Safety
+///
+/// `owner` is the calling module; if `version` is ours, `tmpl` is null or a
+/// template that stays valid and unchanged until unregistered.
+#[no_mangle]
+pub unsafe extern "C" fn scst_register_target_template(
+    tmpl: *const ScstTgtTemplate,
+    owner: ModulePtr,
+    version: u64,
+) -> c_int {
+    // SAFETY: the caller is `owner` and stays loaded during the call.
+    let who = unsafe { sys::module_name(owner) };
+    if !version_ok(version, who, "target driver") {
+        return EINVAL.to_errno();
+    }
+    let (Some(core), false) = (shared(), tmpl.is_null()) else {
+        pr_err!("scst: {}: null target template\n", who);
+        return EINVAL.to_errno();
+    };
+    // SAFETY: non-null and valid until unregistration (function contract).
+    let tmpl = unsafe { &*tmpl };
+    let r = core.add_template(tmpl, owner, who);
+    if r.is_ok() {
+        pr_info!("scst: target driver {} registered\n", tmpl_name(tmpl));
+    }
+    to_errno(r)
+}
+
+fn tmpl_name(t: &ScstTgtTemplate) -> &CStr {
+    // SAFETY: registration checked the name is a valid C string.
+    unsafe { CStr::from_char_ptr(t.name) }
+}
+
+/// Unregisters a target driver.
+///
+/// # Safety
+///
+/// `tmpl` was registered by the caller.
+#[no_mangle]
+pub unsafe extern "C" fn scst_unregister_target_template(tmpl: *const ScstTgtTemplate) {
+    if let Some(core) = shared() {
+        core.remove_template(tmpl);
+    }
+}
+
+/// Registers a device handler.
+///
+/// # Safety
+///
+/// As [`scst_register_target_template`], for `dev_type`.
+#[no_mangle]
+pub unsafe extern "C" fn scst_register_dev_driver(
+    dev_type: *const ScstDevType,
+    owner: ModulePtr,
+    version: u64,
+) -> c_int {
+    // SAFETY: the caller is `owner` and stays loaded during the call.
+    let who = unsafe { sys::module_name(owner) };
+    if !version_ok(version, who, "device handler") {
+        return EINVAL.to_errno();
+    }
+    let (Some(core), false) = (shared(), dev_type.is_null()) else {
+        pr_err!("scst: {}: null device handler\n", who);
+        return EINVAL.to_errno();
+    };
+    // SAFETY: non-null and valid until unregistration (function contract).
+    let dev_type = unsafe { &*dev_type };
+    let r = core.add_handler(dev_type, owner, who);
+    if r.is_ok() {
+        // SAFETY: registration checked the name is a valid C string.
+        let name = unsafe { CStr::from_char_ptr(dev_type.name) };
+        pr_info!("scst: device handler {} for type {} registered\n", name, dev_type.type_);
+    }
+    to_errno(r)
+}
+
+/// Unregisters a device handler.
+///
+/// # Safety
+///
+/// `dev_type` was registered by the caller.
+#[no_mangle]
+pub unsafe extern "C" fn scst_unregister_dev_driver(dev_type: *const ScstDevType) {
+    if let Some(core) = shared() {
+        core.remove_handler(dev_type);
+    }
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The registry of target drivers (templates) and device handlers.
+//!
+//! Lock order: `Shared::registry` is taken by /proc `show` callbacks, and
+//! `proc_remove` waits for running callbacks, so no /proc entry is ever
+//! removed while `registry` is held: entries leave the list under the lock
+//! and are dropped after it is released.
+
+use crate::names::{check_name, peripheral_type_name};
+use crate::proc::{self, HandlerDir};
+use crate::scst_rs::api::abi::{
+    ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL,
+    SCST_TGT_NO_PROC_ENTRY,
+};
+use crate::scst_rs::{procfs::ProcDir, vec};
+use kernel::{
+    ffi::c_char,
+    new_mutex,
+    prelude::*,
+    str::{CStr, CString},
+    sync::{Arc, Mutex},
+};
+
+/// A registered target template.
+pub(crate) struct TemplateEntry {
+    pub(crate) tmpl: &'static ScstTgtTemplate,
+    pub(crate) owner: Owner,
+    pub(crate) name: CString,
+    _dir: Option<ProcDir>,
+}
+
+/// A registered device handler.
+pub(crate) struct HandlerEntry {
+    pub(crate) dev_type: &'static ScstDevType,
+    pub(crate) owner: Owner,
+    pub(crate) name: CString,
+    _dir: HandlerDir,
+}
+
+/// The module that registered an entry.
+pub(crate) struct Owner(pub(crate) ModulePtr);
+
+// SAFETY: a module pointer is only used as an identity and for log messages
+// while the module is loaded; it carries no thread affinity.
+unsafe impl Send for Owner {}
+
+/// Everything registered with the core.
+pub(crate) struct Registry {
+    pub(crate) templates: KVec<TemplateEntry>,
+    pub(crate) handlers: KVec<HandlerEntry>,
+}
+
+impl Registry {
+    fn name_taken(&self, name: &str) -> bool {
+        let same = |n: &CString| n.as_bytes() == name.as_bytes();
+        self.templates.iter().any(|t| same(&t.name)) || self.handlers.iter().any(|h| same(&h.name))
+    }
+}
+
+/// The core's shared state.
+#[pin_data]
+pub(crate) struct Shared {
+    #[pin]
+    pub(crate) registry: Mutex<Registry>,
+    pub(crate) proc_root: ProcDir,
+}
+
+/// Reads and checks a registered name: `who` names the registering module
+/// and `what` the kind of object, for the log line on refusal.
+///
+/// # Safety
+///
+/// `p` is null or a NUL-terminated string valid for the call.
+unsafe fn checked_name(p: *const c_char, who: &CStr, what: &str) -> Result<CString> {
+    if p.is_null() {
+        pr_err!("scst: {}: {} without a name refused\n", who, what);
+        return Err(EINVAL);
+    }
+    // SAFETY: non-null and NUL-terminated (function contract).
+    let raw = unsafe { CStr::from_char_ptr(p) };
+    match check_name(raw.as_bytes()) {
+        Ok(_) => Ok(CString::try_from(raw)?),
+        Err(e) => {
+            pr_err!("scst: {}: {} name refused: {}\n", who, what, e);
+            Err(EINVAL)
+        }
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(proc_root: ProcDir) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            registry <- new_mutex!(Registry { templates: KVec::new(), handlers: KVec::new() }),
+            proc_root,
+        })
+    }
+
+    /// Registers a target template.  `who` names `owner` for messages.
+    pub(crate) fn add_template(
+        &self,
+        tmpl: &'static ScstTgtTemplate,
+        owner: ModulePtr,
+        who: &CStr,
+    ) -> Result {
+        // SAFETY: the template's contract makes `name` a valid C string.
+        let name = unsafe { checked_name(tmpl.name, who, "target driver") }?;
+        let refuse = |why: &str| {
+            pr_err!("scst: {}: target driver {} refused: {}\n", who, name, why);
+            Err(EINVAL)
+        };
+        if tmpl.flags & !SCST_TGT_FLAGS_ALL != 0 {
+            return refuse("unknown flags");
+        }
+        if tmpl.detect.is_none() || tmpl.release.is_none() || tmpl.xmit_response.is_none() {
+            return refuse("detect(), release() and xmit_response() are required");
+        }
+        if tmpl.sg_tablesize < 0 || tmpl.threads_num < 0 {
+            return refuse("negative sg_tablesize or threads_num");
+        }
+        let mut reg = self.registry.lock();
+        if reg.name_taken(name.to_str()?) {
+            pr_err!("scst: {}: name {} is already registered\n", who, name);
+            return Err(EEXIST);
+        }
+        let dir = if tmpl.flags & SCST_TGT_NO_PROC_ENTRY == 0 {
+            Some(ProcDir::new(&name, Some(&self.proc_root))?)
+        } else {
+            None
+        };
+        reg.templates.push(TemplateEntry { tmpl, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Unregisters a target template; complains about an unknown one.
+    pub(crate) fn remove_template(&self, tmpl: *const ScstTgtTemplate) {
+        let removed = {
+            let mut reg = self.registry.lock();
+            let pos = reg.templates.iter().position(|t| core::ptr::eq(t.tmpl, tmpl));
+            pos.and_then(|i| vec::remove(&mut reg.templates, i))
+        };
+        match removed {
+            Some(e) => pr_info!("scst: target driver {} unregistered\n", e.name),
+            None => pr_err!("scst: unregistering a target driver that is not registered\n"),
+        }
+    }
+
+    /// Registers a device handler.  `who` names `owner` for messages.
+    pub(crate) fn add_handler(
+        &self,
+        dev_type: &'static ScstDevType,
+        owner: ModulePtr,
+        who: &CStr,
+    ) -> Result {
+        // SAFETY: the handler's contract makes `name` a valid C string.
+        let name = unsafe { checked_name(dev_type.name, who, "device handler") }?;
+        let refuse = |why: &str| {
+            pr_err!("scst: {}: device handler {} refused: {}\n", who, name, why);
+            Err(EINVAL)
+        };
+        if dev_type.flags & !SCST_DEV_FLAGS_ALL != 0 {
+            return refuse("unknown flags");
+        }
+        if peripheral_type_name(dev_type.type_).is_none() {
+            return refuse("peripheral type out of range 0x00..=0x1f");
+        }
+        if dev_type.parse.is_none() || dev_type.exec.is_none() {
+            return refuse("parse() and exec() are required");
+        }
+        if dev_type.threads_num < 0 {
+            return refuse("negative threads_num");
+        }
+        let mut reg = self.registry.lock();
+        if reg.name_taken(name.to_str()?) {
+            pr_err!("scst: {}: name {} is already registered\n", who, name);
+            return Err(EEXIST);
+        }
+        let dir = proc::handler_dir(&self.proc_root, &name, dev_type.type_)?;
+        reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Unregisters a device handler; complains about an unknown one.
+    pub(crate) fn remove_handler(&self, dev_type: *const ScstDevType) {
+        let removed = {
+            let mut reg = self.registry.lock();
+            let pos = reg.handlers.iter().position(|h| core::ptr::eq(h.dev_type, dev_type));
+            pos.and_then(|i| vec::remove(&mut reg.handlers, i))
+        };
+        match removed {
+            Some(e) => pr_info!("scst: device handler {} unregistered\n", e.name),
+            None => pr_err!("scst: unregistering a device handler that is not registered\n"),
+        }
+    }
+}
+
+/// The shared state as an `Arc`, for /proc files.
+pub(crate) type SharedRef = Arc<Shared>;

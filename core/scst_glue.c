@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C side of scst.ko: exports of the Rust entry points (so that other
+ * modules link against them), module parameters, and this module's copy of
+ * the rust/ helpers.
+ */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "../rust/helpers.c"
+
+struct scst_tgt_template;
+struct scst_dev_type;
+
+/* Defined in exports.rs. */
+int scst_register_target_template(const struct scst_tgt_template *tmpl,
+				  struct module *owner, u64 version);
+void scst_unregister_target_template(const struct scst_tgt_template *tmpl);
+int scst_register_dev_driver(const struct scst_dev_type *dev_type,
+			     struct module *owner, u64 version);
+void scst_unregister_dev_driver(const struct scst_dev_type *dev_type);
+
+EXPORT_SYMBOL_GPL(scst_register_target_template);
+EXPORT_SYMBOL_GPL(scst_unregister_target_template);
+EXPORT_SYMBOL_GPL(scst_register_dev_driver);
+EXPORT_SYMBOL_GPL(scst_unregister_dev_driver);
+
+static int scst_threads;
+module_param(scst_threads, int, 0444);
+MODULE_PARM_DESC(scst_threads, "SCSI target threads count (0 = one per online CPU)");
+
+static unsigned int scst_max_cmd_mem;
+module_param(scst_max_cmd_mem, uint, 0444);
+MODULE_PARM_DESC(scst_max_cmd_mem,
+		 "Maximum memory allowed to be consumed by all SCSI commands being processed at any given time, in MB (0 = a quarter of RAM)");
+
+int scst_glue_threads(void);
+unsigned int scst_glue_max_cmd_mem(void);
+
+int scst_glue_threads(void)
+{
+	return scst_threads;
+}
+
+unsigned int scst_glue_max_cmd_mem(void)
+{
+	return scst_max_cmd_mem;
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The SCST public interface: the `#[repr(C)]` types that scst.ko and every
+//! module registering with it share.  This file is `no_std` and free of the
+//! `kernel` crate so that host tests (`cargo test`) check it too.
+//!
+//! A module passes [`SCST_INTERFACE_VERSION`] with every registration.  The
+//! version carries a revision and a fingerprint of the layouts below, so a
+//! module built against another definition of the interface is refused by
+//! the core instead of crashing on a misread structure.
+
+use core::ffi::{c_char, c_int, c_void};
+use core::mem::{align_of, size_of};
+
+/// Bumped whenever the meaning of the interface changes without its layout
+/// changing (a new flag bit, a callback with a new contract, ...).
+pub const SCST_INTERFACE_REVISION: u32 = 1;
+
+macro_rules! opaque {
+    ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$m])*
+        #[repr(C)]
+        pub struct $name {
+            _private: [u8; 0],
+        }
+    )*};
+}
+
+opaque! {
+    /// A SCSI command, owned by the core.
+    ScstCmd,
+    /// A task-management request, owned by the core.
+    ScstMgmtCmd,
+    /// A target (one SCSI target port of a target driver).
+    ScstTgt,
+    /// An I_T nexus: one initiator logged in to one target.
+    ScstSession,
+    /// A SCSI device known to the core.
+    ScstDevice,
+    /// A device as seen through one session (an I_T_L nexus).
+    ScstTgtDev,
+}
+
+/// `xmit_response` may be called in atomic context.
+pub const SCST_TGT_XMIT_RESPONSE_ATOMIC: u32 = 1 << 0;
+/// `rdy_to_xfer` may be called in atomic context.
+pub const SCST_TGT_RDY_TO_XFER_ATOMIC: u32 = 1 << 1;
+/// `preprocessing_done` may be called in atomic context.
+pub const SCST_TGT_PREPROCESSING_DONE_ATOMIC: u32 = 1 << 2;
+/// The driver wants no /proc/scsi_tgt/<name>/ directory.
+pub const SCST_TGT_NO_PROC_ENTRY: u32 = 1 << 3;
+/// Every defined target-template flag.
+pub const SCST_TGT_FLAGS_ALL: u32 = (1 << 4) - 1;
+
+/// A target driver's description of itself.  It must stay valid and
+/// unchanged from registration until unregistration.
+#[repr(C)]
+pub struct ScstTgtTemplate {
+    /// Driver name: 1..=63 printable ASCII bytes, no '/', NUL-terminated.
+    pub name: *const c_char,
+    /// Most scatter-gather entries the driver takes in one command.
+    pub sg_tablesize: c_int,
+    /// SCST threads to start for this driver (0: the global pool only).
+    pub threads_num: c_int,
+    /// `SCST_TGT_*` flags.
+    pub flags: u32,
+    /// Finds and registers the driver's targets; returns how many.
+    pub detect: Option<unsafe extern "C" fn(tmpl: *const ScstTgtTemplate) -> c_int>,
+    /// Releases a target before it is unregistered.
+    pub release: Option<unsafe extern "C" fn(tgt: *mut ScstTgt) -> c_int>,
+    /// Sends a command's data and status to the initiator.
+    pub xmit_response: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// Asks the initiator for a write command's data.
+    pub rdy_to_xfer: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// The command is about to be freed.
+    pub on_free_cmd: Option<unsafe extern "C" fn(cmd: *mut ScstCmd)>,
+    /// A task-management request the driver submitted is complete.
+    pub task_mgmt_fn_done: Option<unsafe extern "C" fn(mcmd: *mut ScstMgmtCmd)>,
+    /// The core has parsed the command; the driver may prepare its buffers.
+    pub preprocessing_done: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+}
+
+/// Several `exec` calls may run concurrently (otherwise serialized).
+pub const SCST_DEV_EXEC_SYNC: u32 = 1 << 0;
+/// `exec` may be called in atomic context.
+pub const SCST_DEV_EXEC_ATOMIC: u32 = 1 << 1;
+/// `parse` may be called in atomic context.
+pub const SCST_DEV_PARSE_ATOMIC: u32 = 1 << 2;
+/// `dev_done` may be called in atomic context.
+pub const SCST_DEV_DEV_DONE_ATOMIC: u32 = 1 << 3;
+/// A handler of virtual devices (registered by name, not attached to real
+/// SCSI devices).
+pub const SCST_DEV_VIRTUAL: u32 = 1 << 4;
+/// Every defined device-handler flag.
+pub const SCST_DEV_FLAGS_ALL: u32 = (1 << 5) - 1;
+
+/// A device handler's description of itself.  It must stay valid and
+/// unchanged from registration until unregistration.
+#[repr(C)]
+pub struct ScstDevType {
+    /// Handler name, with the same rules as a target driver name.
+    pub name: *const c_char,
+    /// SCSI peripheral device type served (0x00..=0x1f).
+    pub type_: c_int,
+    /// SCST threads to start for this handler (0: the global pool only).
+    pub threads_num: c_int,
+    /// `SCST_DEV_*` flags.
+    pub flags: u32,
+    /// Decodes the CDB: direction, transfer length, timeouts.
+    pub parse: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// Allocates the command's data buffer itself (else the core does).
+    pub alloc_data_buf: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// Executes the command.
+    pub exec: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// Post-processes a completed command.
+    pub dev_done: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// A device is being attached to the handler.
+    pub attach: Option<unsafe extern "C" fn(dev: *mut ScstDevice) -> c_int>,
+    /// A device is being detached from the handler.
+    pub detach: Option<unsafe extern "C" fn(dev: *mut ScstDevice)>,
+    /// A session gains access to one of the handler's devices.
+    pub attach_tgt: Option<unsafe extern "C" fn(tgt_dev: *mut ScstTgtDev) -> c_int>,
+    /// A session loses access to one of the handler's devices.
+    pub detach_tgt: Option<unsafe extern "C" fn(tgt_dev: *mut ScstTgtDev)>,
+    /// Handler part of a task-management function.
+    pub task_mgmt_fn:
+        Option<unsafe extern "C" fn(mcmd: *mut ScstMgmtCmd, tgt_dev: *mut ScstTgtDev) -> c_int>,
+}
+
+// SAFETY: templates are immutable while registered, and their pointers refer
+// to data that lives at least as long (documented contract above).
+unsafe impl Sync for ScstTgtTemplate {}
+// SAFETY: as for `ScstTgtTemplate`.
+unsafe impl Sync for ScstDevType {}
+
+/// An opaque `struct module *`, kept opaque so this file builds on the host.
+pub type ModulePtr = *mut c_void;
+
+const fn mix(h: u32, v: usize) -> u32 {
+    // FNV-1a over the value's low 32 bits.
+    let mut h = h;
+    let mut i = 0;
+    while i < 4 {
+        h ^= ((v >> (8 * i)) & 0xff) as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
+}
+
+/// A fingerprint of every shared layout.  Any field added, removed or
+/// resized changes it.
+pub const fn layout_fingerprint() -> u32 {
+    let mut h = 0x811c_9dc5;
+    h = mix(h, size_of::<ScstTgtTemplate>());
+    h = mix(h, align_of::<ScstTgtTemplate>());
+    h = mix(h, size_of::<ScstDevType>());
+    h = mix(h, align_of::<ScstDevType>());
+    h = mix(h, SCST_TGT_FLAGS_ALL as usize);
+    h = mix(h, SCST_DEV_FLAGS_ALL as usize);
+    h
+}
+
+/// What a module passes with each registration.
+pub const SCST_INTERFACE_VERSION: u64 =
+    ((SCST_INTERFACE_REVISION as u64) << 32) | layout_fingerprint() as u64;
+
+/// Splits a version into (revision, layout fingerprint) for messages.
+pub const fn version_parts(v: u64) -> (u32, u32) {
+    ((v >> 32) as u32, v as u32)
+}
+
+/// Checks a version a module passed at registration.  On mismatch returns
+/// the module's (revision, fingerprint) for the log message.
+pub const fn check_version(v: u64) -> Result<(), (u32, u32)> {
+    if v == SCST_INTERFACE_VERSION {
+        Ok(())
+    } else {
+        Err(version_parts(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_version_is_accepted() {
+        assert_eq!(check_version(SCST_INTERFACE_VERSION), Ok(()));
+    }
+
+    #[test]
+    fn other_revision_or_layout_is_refused() {
+        let (rev, fp) = version_parts(SCST_INTERFACE_VERSION);
+        assert_eq!(rev, SCST_INTERFACE_REVISION);
+        assert_eq!(check_version(SCST_INTERFACE_VERSION + 1), Err((rev, fp.wrapping_add(1))));
+        let other_rev = ((rev as u64 + 1) << 32) | fp as u64;
+        assert_eq!(check_version(other_rev), Err((rev + 1, fp)));
+        assert!(check_version(0).is_err());
+    }
+
+    #[test]
+    fn fingerprint_follows_layout() {
+        // Adding a field changes the size and so the fingerprint.
+        let base = layout_fingerprint();
+        let mut h = 0x811c_9dc5;
+        h = mix(h, size_of::<ScstTgtTemplate>() + size_of::<usize>());
+        assert_ne!(h, base);
+        assert_eq!(base, layout_fingerprint(), "deterministic");
+    }
+
+    #[test]
+    fn flag_masks_cover_every_flag() {
+        for f in [
+            SCST_TGT_XMIT_RESPONSE_ATOMIC,
+            SCST_TGT_RDY_TO_XFER_ATOMIC,
+            SCST_TGT_PREPROCESSING_DONE_ATOMIC,
+            SCST_TGT_NO_PROC_ENTRY,
+        ] {
+            assert_eq!(f & SCST_TGT_FLAGS_ALL, f);
+        }
+        for f in [
+            SCST_DEV_EXEC_SYNC,
+            SCST_DEV_EXEC_ATOMIC,
+            SCST_DEV_PARSE_ATOMIC,
+            SCST_DEV_DEV_DONE_ATOMIC,
+            SCST_DEV_VIRTUAL,
+        ] {
+            assert_eq!(f & SCST_DEV_FLAGS_ALL, f);
+        }
+    }
+}

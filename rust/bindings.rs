@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Raw bindings from our own bindgen run (see `gen-bindings`), generated at
+//! build time against the kernel the modules are built for.  Private to
+//! `rust/`.
+#![allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    improper_ctypes,
+    unreachable_pub,
+    unsafe_op_in_unsafe_fn,
+    clippy::all,
+    missing_docs
+)]
+
+use kernel::ffi;
+
+include!("generated/bindings.rs");

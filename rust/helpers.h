@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C helpers for static inline functions and macros that Rust cannot call
+ * directly.  Definitions are in helpers.c, which each module compiles into
+ * itself through its own glue file (a shared object linked into several
+ * modules makes Kbuild warn).  The names are module-local: never exported.
+ */
+#ifndef SCST_RUST_HELPERS_H
+#define SCST_RUST_HELPERS_H
+
+struct task_struct;
+
+void scst_rh_set_current_state(int state);
+void scst_rh_get_task_struct(struct task_struct *t);
+void scst_rh_put_task_struct(struct task_struct *t);
+
+struct module;
+const char *scst_rh_module_name(struct module *m);
+unsigned int scst_rh_num_online_cpus(void);
+unsigned long scst_rh_totalram_mb(void);
+
+#endif

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel threads that run a Rust closure.
+//!
+//! The closure must return once [`should_stop`] is true; [`sleep_until`]
+//! is the race-free way for it to wait, because `kthread_stop` wakes the
+//! thread and the state is set before the condition is checked.
+
+use super::bindings;
+use kernel::{
+    error::from_err_ptr,
+    ffi::{c_int, c_void},
+    prelude::*,
+    str::CStr,
+};
+
+type Body = KBox<dyn FnOnce() + Send>;
+
+/// A running kernel thread.
+///
+/// # Invariants
+///
+/// `task` is a thread created by `kthread_create_on_node` on which we hold a
+/// task reference, and that has not been stopped yet.
+pub(crate) struct KThread {
+    task: *mut bindings::task_struct,
+}
+
+// SAFETY: a task reference may be used and dropped from any thread.
+unsafe impl Send for KThread {}
+// SAFETY: `KThread` has no interior mutability.
+unsafe impl Sync for KThread {}
+
+impl KThread {
+    /// Starts a thread named `name` running `f`.
+    pub(crate) fn run(name: &CStr, f: impl FnOnce() + Send + 'static) -> Result<Self> {
+        let body: Body = KBox::new(f, GFP_KERNEL)?;
+        let data = KBox::into_raw(KBox::new(body, GFP_KERNEL)?);
+        // SAFETY: `trampoline` matches the thread-function ABI; `data` is a
+        // leaked box that the thread (or the error path below) frees; the
+        // format is a NUL-terminated "%s" with `name` as its argument.
+        let task = unsafe {
+            bindings::kthread_create_on_node(
+                Some(trampoline),
+                data.cast(),
+                bindings::SCST_RH_NUMA_NO_NODE,
+                c"%s".as_ptr(),
+                name.as_char_ptr(),
+            )
+        };
+        let task = match from_err_ptr(task) {
+            Ok(t) => t,
+            Err(e) => {
+                // SAFETY: the thread was not created, so `data` is still ours.
+                drop(unsafe { KBox::from_raw(data) });
+                pr_err!("scst: cannot start thread {}: {:?}\n", name, e);
+                return Err(e);
+            }
+        };
+        // SAFETY: `task` is a new, not yet woken thread: it cannot exit
+        // before we take our reference and wake it.
+        unsafe {
+            bindings::scst_rh_get_task_struct(task);
+            bindings::wake_up_process(task);
+        }
+        Ok(Self { task })
+    }
+}
+
+impl Drop for KThread {
+    fn drop(&mut self) {
+        // SAFETY: `task` is live and not yet stopped (invariant); we hold a
+        // reference, which `kthread_stop` requires, and release it after.
+        unsafe {
+            bindings::kthread_stop(self.task);
+            bindings::scst_rh_put_task_struct(self.task);
+        }
+    }
+}
+
+unsafe extern "C" fn trampoline(data: *mut c_void) -> c_int {
+    // SAFETY: `data` is the box leaked by `KThread::run`, handed over once.
+    let body = unsafe { KBox::from_raw(data.cast::<Body>()) };
+    (*body)();
+    // `kthread_stop` may only return once we exit; wait for it so that the
+    // function's return value is what `kthread_stop` reports.
+    sleep_until(should_stop);
+    0
+}
+
+/// Whether `kthread_stop` was called on the current thread.
+pub(crate) fn should_stop() -> bool {
+    // SAFETY: only called from threads started by `KThread::run`.
+    unsafe { bindings::kthread_should_stop() }
+}
+
+/// Sleeps until `cond` is true, rechecking it after every wake-up.  Whoever
+/// makes `cond` true must wake the thread; `kthread_stop` does, so
+/// `should_stop` may be part of `cond`.
+pub(crate) fn sleep_until(mut cond: impl FnMut() -> bool) {
+    loop {
+        // SAFETY: sets the state of the current task only.
+        unsafe { bindings::scst_rh_set_current_state(bindings::SCST_RH_TASK_INTERRUPTIBLE) };
+        if cond() {
+            break;
+        }
+        // SAFETY: plain reschedule with the state set above.
+        unsafe { bindings::schedule() };
+    }
+    // SAFETY: as above.
+    unsafe { bindings::scst_rh_set_current_state(bindings::SCST_RH_TASK_RUNNING) };
+}

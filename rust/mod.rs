@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The project's binding layer, compiled into every module of the suite.
+//!
+//! Each module crate includes this file with `#[path = ".../rust/mod.rs"]`.
+//! Only code in this directory touches [`bindings`]; modules in `core/`,
+//! `handlers/` and `targets/` use the safe wrappers.  Not every module uses
+//! every wrapper, hence `dead_code` is allowed here.
+#![allow(dead_code)]
+
+pub(crate) mod api;
+mod bindings;
+pub(crate) mod kthread;
+pub(crate) mod procfs;
+pub(crate) mod sys;
+pub(crate) mod vec;

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the 6.12 `KVec` lacks.
+
+use kernel::prelude::*;
+
+/// Removes and returns element `i`, shifting the rest down (order kept).
+/// Returns `None` if `i` is out of bounds.
+pub(crate) fn remove<T>(v: &mut KVec<T>, i: usize) -> Option<T> {
+    let len = v.len();
+    if i >= len {
+        return None;
+    }
+    let base = v.as_mut_ptr();
+    // SAFETY: `i < len`, so element `i` is initialized and read once; the
+    // tail `i+1..len` is moved down by one within the allocation, and the
+    // length is reduced so the moved-out slot `len-1` is never read again.
+    unsafe {
+        let item = core::ptr::read(base.add(i));
+        core::ptr::copy(base.add(i + 1), base.add(i), len - i - 1);
+        v.set_len(len - 1);
+        Some(item)
+    }
+}

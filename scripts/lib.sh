@@ -1,0 +1,44 @@
+# Shared settings for the project's scripts.  Source it; it only sets
+# variables and defines functions.
+#
+# The test kernel lives outside the repository, keyed by the Debian kernel
+# package version and the hash of everything that shapes its config, so that
+# later sessions and CI on the same machine reuse it and a fresh machine
+# rebuilds it.
+
+SCST_TOP=${SCST_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SCST_CACHE=${SCST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scst-rs}
+LLVM_SUFFIX=-19
+export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
+RUSTC_BIN=${RUSTC_BIN:-/usr/bin/rustc}
+BINDGEN_BIN=${BINDGEN_BIN:-$(command -v bindgen 2>/dev/null || echo "$HOME/.cargo/bin/bindgen")}
+VENV=${VENV:-$SCST_CACHE/venv}
+KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+kernel_pkg_version() {
+    dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null
+}
+
+# How the fragment is applied (scripts/build-kernel); bump it when that
+# recipe changes in a way that changes the kernel.
+KERNEL_RECIPE="x86_64_defconfig kvm_guest.config fragment v1"
+
+# The cache key: package version + hash of the fragment and the recipe.
+kernel_key() {
+    local h
+    h=$( { cat "$SCST_TOP/tests/kernel.config"; echo "$KERNEL_RECIPE"; } |
+        sha256sum | cut -c1-12)
+    echo "$(kernel_pkg_version)-$h"
+}
+
+kernel_dir() {
+    echo "$SCST_CACHE/kernel-$(kernel_key)/linux"
+}
+
+# Make variables every kernel or module build needs.
+kmake_vars() {
+    echo "LLVM=$LLVM_SUFFIX RUSTC=$RUSTC_BIN HOSTRUSTC=$RUSTC_BIN BINDGEN=$BINDGEN_BIN"
+}
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }

@@ -1,0 +1,13 @@
+//! The `no_std` files shared with the kernel modules, built for the host.
+//! Their unit tests live beside the code (`#[cfg(test)]`), so the kernel
+//! build skips them and `cargo test` runs them.
+#![cfg_attr(not(test), no_std)]
+
+#[path = "../../../rust/api/abi.rs"]
+pub mod abi;
+
+#[path = "../../../core/names.rs"]
+pub mod names;
+
+#[path = "../../../core/limits.rs"]
+pub mod limits;

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Module parameter and rust/ helpers for scst_api_test. */
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "../../rust/helpers.c"
+
+static int iface_version_delta;
+module_param(iface_version_delta, int, 0444);
+MODULE_PARM_DESC(iface_version_delta,
+		 "Added to the interface version the module claims (non-zero: the core must refuse it)");
+
+static int iface_revision_delta;
+module_param(iface_revision_delta, int, 0444);
+MODULE_PARM_DESC(iface_revision_delta,
+		 "Added to the interface revision the module claims (non-zero: the core must refuse it)");
+
+int scst_api_test_version_delta(void);
+int scst_api_test_revision_delta(void);
+
+int scst_api_test_revision_delta(void)
+{
+	return iface_revision_delta;
+}
+
+int scst_api_test_version_delta(void)
+{
+	return iface_version_delta;
+}

@@ -1,0 +1,29 @@
+# A test module registers a target driver and a device handler through the
+# exported API; the core lists both, refuses to unload while they are
+# registered, and everything unloads cleanly afterwards.
+. ./lib.sh
+
+expect_ok modprobe scst_api_test        # must pull in scst.ko first
+module_loaded scst || fail "modprobe did not load scst as a dependency"
+[ -d /proc/scsi_tgt/scst_api_test_tgt ] || fail "target driver directory missing"
+expect_eq "handler type" "$(cat /proc/scsi_tgt/scst_api_test_dev/type)" \
+    "0 - direct-access device (e.g., magnetic disk)"
+expect_log 'scst: target driver scst_api_test_tgt registered'
+expect_log 'scst: device handler scst_api_test_dev for type 0 registered'
+grep -q '^scst .* scst_api_test,' /proc/modules || fail "scst does not list its user: $(grep '^scst ' /proc/modules)"
+
+expect_fail rmmod scst                  # in use
+[ -d /proc/scsi_tgt ] || fail "/proc/scsi_tgt gone after a refused unload"
+
+expect_ok rmmod scst_api_test
+[ ! -e /proc/scsi_tgt/scst_api_test_tgt ] || fail "target driver directory left behind"
+[ ! -e /proc/scsi_tgt/scst_api_test_dev ] || fail "handler directory left behind"
+expect_log 'scst: target driver scst_api_test_tgt unregistered'
+expect_log 'scst: device handler scst_api_test_dev unregistered'
+
+# Register again: names are free after unregistration.
+expect_ok modprobe scst_api_test
+expect_ok rmmod scst_api_test
+expect_ok rmmod scst
+[ ! -e /proc/scsi_tgt ] || fail "/proc/scsi_tgt left behind"
+exit 0

@@ -1,0 +1,41 @@
+# Helpers for VM tests (sourced).  A test is a bash script that exits 0 on
+# success; `fail` stops it with a message that ends up in the results.
+set -u
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# expect_ok CMD...: CMD must succeed.
+expect_ok() {
+    "$@" || fail "'$*' failed (exit $?)"
+}
+
+# expect_fail CMD...: CMD must fail.
+expect_fail() {
+    if "$@"; then fail "'$*' succeeded but must fail"; fi
+}
+
+# expect_log PATTERN: the kernel log since the test began has a line
+# matching the extended regular expression PATTERN.
+expect_log() {
+    dmesg | grep -qE -- "$1" || fail "no kernel log line matches '$1'"
+}
+
+module_loaded() {
+    grep -q "^$1 " /proc/modules
+}
+
+# Unload every module of the suite that is loaded (users first).
+unload_all() {
+    local m
+    for m in scst_api_test scst; do
+        if module_loaded $m; then rmmod $m || fail "rmmod $m"; fi
+    done
+}

@@ -24,12 +24,14 @@ use kernel::{ffi::c_int, prelude::*, str::CStr, sync::Arc};
 static CORE: AtomicPtr<Shared> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Publishes `shared` to the exported functions; `Published` withdraws it.
-pub(crate) struct Published(Arc<Shared>);
+pub(crate) struct Published {
+    _shared: Arc<Shared>,
+}
 
 impl Published {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        CORE.store(Arc::as_ptr(&shared).cast_mut(), Ordering::Release);
-        Self(shared)
+        CORE.store(&*shared as *const Shared as *mut Shared, Ordering::Release);
+        Self { _shared: shared }
     }
 }
 
@@ -75,7 +77,7 @@ fn to_errno(r: Result) -> c_int {
 /// `owner` is the calling module; if `version` is ours, `tmpl` is null or a
 /// template that stays valid and unchanged until unregistered.
 #[no_mangle]
-pub unsafe extern "C" fn scst_register_target_template(
+pub(crate) unsafe extern "C" fn scst_register_target_template(
     tmpl: *const ScstTgtTemplate,
     owner: ModulePtr,
     version: u64,
@@ -91,7 +93,7 @@ pub unsafe extern "C" fn scst_register_target_template(
     };
     // SAFETY: non-null and valid until unregistration (function contract).
     let tmpl = unsafe { &*tmpl };
-    let r = core.add_template(tmpl, owner, who);
+    let r = core.add_template(tmpl, who);
     if r.is_ok() {
         pr_info!("scst: target driver {} registered\n", tmpl_name(tmpl));
     }
@@ -100,7 +102,7 @@ pub unsafe extern "C" fn scst_register_target_template(
 
 fn tmpl_name(t: &ScstTgtTemplate) -> &CStr {
     // SAFETY: registration checked the name is a valid C string.
-    unsafe { CStr::from_char_ptr(t.name) }
+    unsafe { CStr::from_char_ptr(t.name.cast()) }
 }
 
 /// Unregisters a target driver.
@@ -109,7 +111,7 @@ fn tmpl_name(t: &ScstTgtTemplate) -> &CStr {
 ///
 /// `tmpl` was registered by the caller.
 #[no_mangle]
-pub unsafe extern "C" fn scst_unregister_target_template(tmpl: *const ScstTgtTemplate) {
+pub(crate) unsafe extern "C" fn scst_unregister_target_template(tmpl: *const ScstTgtTemplate) {
     if let Some(core) = shared() {
         core.remove_template(tmpl);
     }
@@ -121,7 +123,7 @@ pub unsafe extern "C" fn scst_unregister_target_template(tmpl: *const ScstTgtTem
 ///
 /// As [`scst_register_target_template`], for `dev_type`.
 #[no_mangle]
-pub unsafe extern "C" fn scst_register_dev_driver(
+pub(crate) unsafe extern "C" fn scst_register_dev_driver(
     dev_type: *const ScstDevType,
     owner: ModulePtr,
     version: u64,
@@ -137,10 +139,10 @@ pub unsafe extern "C" fn scst_register_dev_driver(
     };
     // SAFETY: non-null and valid until unregistration (function contract).
     let dev_type = unsafe { &*dev_type };
-    let r = core.add_handler(dev_type, owner, who);
+    let r = core.add_handler(dev_type, who);
     if r.is_ok() {
         // SAFETY: registration checked the name is a valid C string.
-        let name = unsafe { CStr::from_char_ptr(dev_type.name) };
+        let name = unsafe { CStr::from_char_ptr(dev_type.name.cast()) };
         pr_info!("scst: device handler {} for type {} registered\n", name, dev_type.type_);
     }
     to_errno(r)
@@ -152,7 +154,7 @@ pub unsafe extern "C" fn scst_register_dev_driver(
 ///
 /// `dev_type` was registered by the caller.
 #[no_mangle]
-pub unsafe extern "C" fn scst_unregister_dev_driver(dev_type: *const ScstDevType) {
+pub(crate) unsafe extern "C" fn scst_unregister_dev_driver(dev_type: *const ScstDevType) {
     if let Some(core) = shared() {
         core.remove_handler(dev_type);
     }

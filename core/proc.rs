@@ -7,7 +7,7 @@ use crate::names::peripheral_type_name;
 use crate::registry::SharedRef;
 use crate::scst_rs::procfs::{ProcDir, ProcEntry, ProcFile, SeqOut};
 use core::fmt::Write;
-use kernel::{prelude::*, str::CStr, sync::Arc};
+use kernel::{c_str, prelude::*, str::CStr, sync::Arc};
 
 /// What /proc/scsi_tgt/version prints first.
 pub(crate) const SCST_VERSION: &str = "1.0.0-rs0.1";
@@ -77,8 +77,8 @@ pub(crate) struct CoreFiles {
 impl CoreFiles {
     pub(crate) fn new(root: &ProcDir, shared: &SharedRef) -> Result<Self> {
         let mut files = KVec::new();
-        files.push(root.file::<VersionFile>(c"version", 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
-        files.push(root.file::<ScsiTgtFile>(c"scsi_tgt", 0o444, shared.clone())?, GFP_KERNEL)?;
+        files.push(root.file::<VersionFile>(c_str!("version"), 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
+        files.push(root.file::<ScsiTgtFile>(c_str!("scsi_tgt"), 0o444, shared.clone())?, GFP_KERNEL)?;
         Ok(Self { _files: files })
     }
 }
@@ -91,6 +91,6 @@ pub(crate) struct HandlerDir {
 /// Creates /proc/scsi_tgt/`name`/ for a device handler of `type_`.
 pub(crate) fn handler_dir(root: &ProcDir, name: &CStr, type_: i32) -> Result<HandlerDir> {
     let dir = ProcDir::new(name, Some(root))?;
-    let type_file = dir.file::<TypeFile>(c"type", 0o444, Arc::new(type_, GFP_KERNEL)?)?;
+    let type_file = dir.file::<TypeFile>(c_str!("type"), 0o444, Arc::new(type_, GFP_KERNEL)?)?;
     Ok(HandlerDir { _type: type_file })
 }

@@ -10,12 +10,11 @@
 use crate::names::{check_name, peripheral_type_name};
 use crate::proc::{self, HandlerDir};
 use crate::scst_rs::api::abi::{
-    ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL,
+    ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL,
     SCST_TGT_NO_PROC_ENTRY,
 };
 use crate::scst_rs::{procfs::ProcDir, vec};
 use kernel::{
-    ffi::c_char,
     new_mutex,
     prelude::*,
     str::{CStr, CString},
@@ -25,7 +24,6 @@ use kernel::{
 /// A registered target template.
 pub(crate) struct TemplateEntry {
     pub(crate) tmpl: &'static ScstTgtTemplate,
-    pub(crate) owner: Owner,
     pub(crate) name: CString,
     _dir: Option<ProcDir>,
 }
@@ -33,17 +31,9 @@ pub(crate) struct TemplateEntry {
 /// A registered device handler.
 pub(crate) struct HandlerEntry {
     pub(crate) dev_type: &'static ScstDevType,
-    pub(crate) owner: Owner,
     pub(crate) name: CString,
     _dir: HandlerDir,
 }
-
-/// The module that registered an entry.
-pub(crate) struct Owner(pub(crate) ModulePtr);
-
-// SAFETY: a module pointer is only used as an identity and for log messages
-// while the module is loaded; it carries no thread affinity.
-unsafe impl Send for Owner {}
 
 /// Everything registered with the core.
 pub(crate) struct Registry {
@@ -52,7 +42,7 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    fn name_taken(&self, name: &str) -> bool {
+    fn name_taken(&self, name: &CStr) -> bool {
         let same = |n: &CString| n.as_bytes() == name.as_bytes();
         self.templates.iter().any(|t| same(&t.name)) || self.handlers.iter().any(|h| same(&h.name))
     }
@@ -72,13 +62,13 @@ pub(crate) struct Shared {
 /// # Safety
 ///
 /// `p` is null or a NUL-terminated string valid for the call.
-unsafe fn checked_name(p: *const c_char, who: &CStr, what: &str) -> Result<CString> {
+unsafe fn checked_name(p: *const core::ffi::c_char, who: &CStr, what: &str) -> Result<CString> {
     if p.is_null() {
         pr_err!("scst: {}: {} without a name refused\n", who, what);
         return Err(EINVAL);
     }
     // SAFETY: non-null and NUL-terminated (function contract).
-    let raw = unsafe { CStr::from_char_ptr(p) };
+    let raw = unsafe { CStr::from_char_ptr(p.cast()) };
     match check_name(raw.as_bytes()) {
         Ok(_) => Ok(CString::try_from(raw)?),
         Err(e) => {
@@ -96,17 +86,12 @@ impl Shared {
         })
     }
 
-    /// Registers a target template.  `who` names `owner` for messages.
-    pub(crate) fn add_template(
-        &self,
-        tmpl: &'static ScstTgtTemplate,
-        owner: ModulePtr,
-        who: &CStr,
-    ) -> Result {
+    /// Registers a target template; `who` names the registering module.
+    pub(crate) fn add_template(&self, tmpl: &'static ScstTgtTemplate, who: &CStr) -> Result {
         // SAFETY: the template's contract makes `name` a valid C string.
         let name = unsafe { checked_name(tmpl.name, who, "target driver") }?;
         let refuse = |why: &str| {
-            pr_err!("scst: {}: target driver {} refused: {}\n", who, name, why);
+            pr_err!("scst: {}: target driver {} refused: {}\n", who, &*name, why);
             Err(EINVAL)
         };
         if tmpl.flags & !SCST_TGT_FLAGS_ALL != 0 {
@@ -119,8 +104,8 @@ impl Shared {
             return refuse("negative sg_tablesize or threads_num");
         }
         let mut reg = self.registry.lock();
-        if reg.name_taken(name.to_str()?) {
-            pr_err!("scst: {}: name {} is already registered\n", who, name);
+        if reg.name_taken(&name) {
+            pr_err!("scst: {}: name {} is already registered\n", who, &*name);
             return Err(EEXIST);
         }
         let dir = if tmpl.flags & SCST_TGT_NO_PROC_ENTRY == 0 {
@@ -128,7 +113,7 @@ impl Shared {
         } else {
             None
         };
-        reg.templates.push(TemplateEntry { tmpl, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
+        reg.templates.push(TemplateEntry { tmpl, name, _dir: dir }, GFP_KERNEL)?;
         Ok(())
     }
 
@@ -140,22 +125,17 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.templates, i))
         };
         match removed {
-            Some(e) => pr_info!("scst: target driver {} unregistered\n", e.name),
+            Some(e) => pr_info!("scst: target driver {} unregistered\n", &*e.name),
             None => pr_err!("scst: unregistering a target driver that is not registered\n"),
         }
     }
 
-    /// Registers a device handler.  `who` names `owner` for messages.
-    pub(crate) fn add_handler(
-        &self,
-        dev_type: &'static ScstDevType,
-        owner: ModulePtr,
-        who: &CStr,
-    ) -> Result {
+    /// Registers a device handler; `who` names the registering module.
+    pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, who: &CStr) -> Result {
         // SAFETY: the handler's contract makes `name` a valid C string.
         let name = unsafe { checked_name(dev_type.name, who, "device handler") }?;
         let refuse = |why: &str| {
-            pr_err!("scst: {}: device handler {} refused: {}\n", who, name, why);
+            pr_err!("scst: {}: device handler {} refused: {}\n", who, &*name, why);
             Err(EINVAL)
         };
         if dev_type.flags & !SCST_DEV_FLAGS_ALL != 0 {
@@ -171,12 +151,12 @@ impl Shared {
             return refuse("negative threads_num");
         }
         let mut reg = self.registry.lock();
-        if reg.name_taken(name.to_str()?) {
-            pr_err!("scst: {}: name {} is already registered\n", who, name);
+        if reg.name_taken(&name) {
+            pr_err!("scst: {}: name {} is already registered\n", who, &*name);
             return Err(EEXIST);
         }
         let dir = proc::handler_dir(&self.proc_root, &name, dev_type.type_)?;
-        reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
+        reg.handlers.push(HandlerEntry { dev_type, name, _dir: dir }, GFP_KERNEL)?;
         Ok(())
     }
 
@@ -188,7 +168,7 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.handlers, i))
         };
         match removed {
-            Some(e) => pr_info!("scst: device handler {} unregistered\n", e.name),
+            Some(e) => pr_info!("scst: device handler {} unregistered\n", &*e.name),
             None => pr_err!("scst: unregistering a device handler that is not registered\n"),
         }
     }

@@ -6,13 +6,16 @@
 //! thread pool and then publishes the shared state to the exported
 //! functions; exit undoes it in reverse.  See docs/core.md.
 
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::Arc};
 
 #[path = "../rust/mod.rs"]
 mod scst_rs;
 
 mod exports;
+// `no_std` files shared with the host crate, where their items are public.
+#[allow(unreachable_pub)]
 mod limits;
+#[allow(unreachable_pub)]
 mod names;
 mod params;
 mod proc;
@@ -33,7 +36,7 @@ module! {
 struct Scst {
     // Dropped in this order: withdraw the exported state first, then stop
     // the threads, then remove /proc entries.
-    published: exports::Published,
+    _published: exports::Published,
     _threads: threads::ThreadPool,
     _files: proc::CoreFiles,
 }
@@ -41,7 +44,7 @@ struct Scst {
 impl kernel::Module for Scst {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let params = params::read()?;
-        let root = ProcDir::new(c"scsi_tgt", None)?;
+        let root = ProcDir::new(kernel::c_str!("scsi_tgt"), None)?;
         let shared = Arc::pin_init(Shared::new(root.clone()), GFP_KERNEL)?;
         let files = proc::CoreFiles::new(&root, &shared)?;
         let threads = threads::ThreadPool::start(params.threads)?;
@@ -51,7 +54,7 @@ impl kernel::Module for Scst {
             threads.len(),
             params.max_cmd_mem_mb
         );
-        Ok(Scst { published: exports::Published::new(shared), _threads: threads, _files: files })
+        Ok(Scst { _published: exports::Published::new(shared), _threads: threads, _files: files })
     }
 }
 

@@ -16,4 +16,10 @@
 
 use kernel::ffi;
 
+// Blocklisted by the kernel's bindgen parameters, defined by hand exactly as
+// the kernel's own `bindings` crate does.
+type __kernel_size_t = usize;
+type __kernel_ssize_t = isize;
+type __kernel_ptrdiff_t = isize;
+
 include!("generated/bindings.rs");

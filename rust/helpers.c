@@ -8,8 +8,14 @@
 #include <linux/module.h>
 #include <linux/cpumask.h>
 #include <linux/mm.h>
+#include <linux/proc_fs.h>
 
 #include "helpers.h"
+
+void *scst_rh_pde_data(const struct inode *inode)
+{
+	return pde_data(inode);
+}
 
 void scst_rh_set_current_state(int state)
 {

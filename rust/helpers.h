@@ -9,6 +9,9 @@
 #define SCST_RUST_HELPERS_H
 
 struct task_struct;
+struct inode;
+
+void *scst_rh_pde_data(const struct inode *inode);
 
 void scst_rh_set_current_state(int state);
 void scst_rh_get_task_struct(struct task_struct *t);

@@ -14,8 +14,6 @@ use kernel::{
     str::CStr,
 };
 
-type Body = KBox<dyn FnOnce() + Send>;
-
 /// A running kernel thread.
 ///
 /// # Invariants
@@ -33,18 +31,17 @@ unsafe impl Sync for KThread {}
 
 impl KThread {
     /// Starts a thread named `name` running `f`.
-    pub(crate) fn run(name: &CStr, f: impl FnOnce() + Send + 'static) -> Result<Self> {
-        let body: Body = KBox::new(f, GFP_KERNEL)?;
-        let data = KBox::into_raw(KBox::new(body, GFP_KERNEL)?);
+    pub(crate) fn run<F: FnOnce() + Send + 'static>(name: &CStr, f: F) -> Result<Self> {
+        let data = KBox::into_raw(KBox::new(f, GFP_KERNEL)?);
         // SAFETY: `trampoline` matches the thread-function ABI; `data` is a
         // leaked box that the thread (or the error path below) frees; the
         // format is a NUL-terminated "%s" with `name` as its argument.
         let task = unsafe {
             bindings::kthread_create_on_node(
-                Some(trampoline),
+                Some(trampoline::<F>),
                 data.cast(),
                 bindings::SCST_RH_NUMA_NO_NODE,
-                c"%s".as_ptr(),
+                kernel::c_str!("%s").as_char_ptr(),
                 name.as_char_ptr(),
             )
         };
@@ -78,10 +75,11 @@ impl Drop for KThread {
     }
 }
 
-unsafe extern "C" fn trampoline(data: *mut c_void) -> c_int {
-    // SAFETY: `data` is the box leaked by `KThread::run`, handed over once.
-    let body = unsafe { KBox::from_raw(data.cast::<Body>()) };
-    (*body)();
+unsafe extern "C" fn trampoline<F: FnOnce() + Send + 'static>(data: *mut c_void) -> c_int {
+    // SAFETY: `data` is the `KBox<F>` leaked by `KThread::run::<F>`, handed
+    // over exactly once.
+    let body = unsafe { KBox::from_raw(data.cast::<F>()) };
+    KBox::into_inner(body)();
     // `kthread_stop` may only return once we exit; wait for it so that the
     // function's return value is what `kthread_stop` reports.
     sleep_until(should_stop);

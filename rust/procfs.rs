@@ -109,7 +109,7 @@ impl ProcDir {
         mode: u16,
         data: Arc<F::Data>,
     ) -> Result<ProcEntry> {
-        let data_ptr = Arc::as_ptr(&data) as *mut c_void;
+        let data_ptr = &*data as *const F::Data as *mut c_void;
         // SAFETY: `name` is NUL-terminated, the directory is live, the ops
         // table is `'static`, and `data` outlives the entry because the
         // returned `ProcEntry` keeps it until after `proc_remove`.
@@ -194,7 +194,7 @@ impl<F: ProcFile> Ops<F> {
     unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: `inode` belongs to an entry created by `ProcDir::file`,
         // whose data pointer is an `F::Data` kept alive by its `ProcEntry`.
-        unsafe { bindings::single_open(file, Some(Self::show), bindings::pde_data(inode)) }
+        unsafe { bindings::single_open(file, Some(Self::show), bindings::scst_rh_pde_data(inode)) }
     }
 
     /// # Safety

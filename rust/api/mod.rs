@@ -3,5 +3,7 @@
 //! The SCST interface: the shared ABI and the calls a target driver or a
 //! device handler makes into scst.ko.
 
+// Shared with the host crate, where its items are public.
+#[allow(unreachable_pub)]
 pub(crate) mod abi;
 pub(crate) mod client;

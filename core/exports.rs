@@ -88,14 +88,14 @@ pub(crate) unsafe extern "C" fn scst_register_target_template(
         return EINVAL.to_errno();
     }
     let (Some(core), false) = (shared(), tmpl.is_null()) else {
-        pr_err!("scst: {}: null target template\n", who);
+        pr_err!("{}: null target template\n", who);
         return EINVAL.to_errno();
     };
     // SAFETY: non-null and valid until unregistration (function contract).
     let tmpl = unsafe { &*tmpl };
     let r = core.add_template(tmpl, who);
     if r.is_ok() {
-        pr_info!("scst: target driver {} registered\n", tmpl_name(tmpl));
+        pr_info!("target driver {} registered\n", tmpl_name(tmpl));
     }
     to_errno(r)
 }
@@ -134,7 +134,7 @@ pub(crate) unsafe extern "C" fn scst_register_dev_driver(
         return EINVAL.to_errno();
     }
     let (Some(core), false) = (shared(), dev_type.is_null()) else {
-        pr_err!("scst: {}: null device handler\n", who);
+        pr_err!("{}: null device handler\n", who);
         return EINVAL.to_errno();
     };
     // SAFETY: non-null and valid until unregistration (function contract).
@@ -143,7 +143,7 @@ pub(crate) unsafe extern "C" fn scst_register_dev_driver(
     if r.is_ok() {
         // SAFETY: registration checked the name is a valid C string.
         let name = unsafe { CStr::from_char_ptr(dev_type.name.cast()) };
-        pr_info!("scst: device handler {} for type {} registered\n", name, dev_type.type_);
+        pr_info!("device handler {} for type {} registered\n", name, dev_type.type_);
     }
     to_errno(r)
 }

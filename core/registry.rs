@@ -64,7 +64,7 @@ pub(crate) struct Shared {
 /// `p` is null or a NUL-terminated string valid for the call.
 unsafe fn checked_name(p: *const core::ffi::c_char, who: &CStr, what: &str) -> Result<CString> {
     if p.is_null() {
-        pr_err!("scst: {}: {} without a name refused\n", who, what);
+        pr_err!("{}: {} without a name refused\n", who, what);
         return Err(EINVAL);
     }
     // SAFETY: non-null and NUL-terminated (function contract).
@@ -72,7 +72,7 @@ unsafe fn checked_name(p: *const core::ffi::c_char, who: &CStr, what: &str) -> R
     match check_name(raw.as_bytes()) {
         Ok(_) => Ok(CString::try_from(raw)?),
         Err(e) => {
-            pr_err!("scst: {}: {} name refused: {}\n", who, what, e);
+            pr_err!("{}: {} name refused: {}\n", who, what, e);
             Err(EINVAL)
         }
     }
@@ -91,7 +91,7 @@ impl Shared {
         // SAFETY: the template's contract makes `name` a valid C string.
         let name = unsafe { checked_name(tmpl.name, who, "target driver") }?;
         let refuse = |why: &str| {
-            pr_err!("scst: {}: target driver {} refused: {}\n", who, &*name, why);
+            pr_err!("{}: target driver {} refused: {}\n", who, &*name, why);
             Err(EINVAL)
         };
         if tmpl.flags & !SCST_TGT_FLAGS_ALL != 0 {
@@ -105,7 +105,7 @@ impl Shared {
         }
         let mut reg = self.registry.lock();
         if reg.name_taken(&name) {
-            pr_err!("scst: {}: name {} is already registered\n", who, &*name);
+            pr_err!("{}: name {} is already registered\n", who, &*name);
             return Err(EEXIST);
         }
         let dir = if tmpl.flags & SCST_TGT_NO_PROC_ENTRY == 0 {
@@ -125,8 +125,8 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.templates, i))
         };
         match removed {
-            Some(e) => pr_info!("scst: target driver {} unregistered\n", &*e.name),
-            None => pr_err!("scst: unregistering a target driver that is not registered\n"),
+            Some(e) => pr_info!("target driver {} unregistered\n", &*e.name),
+            None => pr_err!("unregistering a target driver that is not registered\n"),
         }
     }
 
@@ -135,7 +135,7 @@ impl Shared {
         // SAFETY: the handler's contract makes `name` a valid C string.
         let name = unsafe { checked_name(dev_type.name, who, "device handler") }?;
         let refuse = |why: &str| {
-            pr_err!("scst: {}: device handler {} refused: {}\n", who, &*name, why);
+            pr_err!("{}: device handler {} refused: {}\n", who, &*name, why);
             Err(EINVAL)
         };
         if dev_type.flags & !SCST_DEV_FLAGS_ALL != 0 {
@@ -152,7 +152,7 @@ impl Shared {
         }
         let mut reg = self.registry.lock();
         if reg.name_taken(&name) {
-            pr_err!("scst: {}: name {} is already registered\n", who, &*name);
+            pr_err!("{}: name {} is already registered\n", who, &*name);
             return Err(EEXIST);
         }
         let dir = proc::handler_dir(&self.proc_root, &name, dev_type.type_)?;
@@ -168,8 +168,8 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.handlers, i))
         };
         match removed {
-            Some(e) => pr_info!("scst: device handler {} unregistered\n", &*e.name),
-            None => pr_err!("scst: unregistering a device handler that is not registered\n"),
+            Some(e) => pr_info!("device handler {} unregistered\n", &*e.name),
+            None => pr_err!("unregistering a device handler that is not registered\n"),
         }
     }
 }

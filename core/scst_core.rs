@@ -49,7 +49,7 @@ impl kernel::Module for Scst {
         let files = proc::CoreFiles::new(&root, &shared)?;
         let threads = threads::ThreadPool::start(params.threads)?;
         pr_info!(
-            "scst: SCST {} loaded: {} threads, scst_max_cmd_mem {} MiB\n",
+            "SCST {} loaded: {} threads, scst_max_cmd_mem {} MiB\n",
             proc::SCST_VERSION,
             threads.len(),
             params.max_cmd_mem_mb
@@ -60,6 +60,6 @@ impl kernel::Module for Scst {
 
 impl Drop for Scst {
     fn drop(&mut self) {
-        pr_info!("scst: unloaded\n");
+        pr_info!("unloaded\n");
     }
 }

@@ -50,7 +50,7 @@ impl KThread {
             Err(e) => {
                 // SAFETY: the thread was not created, so `data` is still ours.
                 drop(unsafe { KBox::from_raw(data) });
-                pr_err!("scst: cannot start thread {}: {:?}\n", name, e);
+                pr_err!("cannot start thread {}: {:?}\n", name, e);
                 return Err(e);
             }
         };

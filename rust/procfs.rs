@@ -95,7 +95,7 @@ impl ProcDir {
         // directory (invariant of `ProcDir`).
         let entry = unsafe { bindings::proc_mkdir(name.as_char_ptr(), parent_ptr) };
         if entry.is_null() {
-            pr_err!("scst: cannot create /proc directory {}\n", name);
+            pr_err!("cannot create /proc directory {}\n", name);
             return Err(ENOMEM);
         }
         let inner = DirInner { entry, parent: parent.cloned() };
@@ -123,7 +123,7 @@ impl ProcDir {
             )
         };
         if entry.is_null() {
-            pr_err!("scst: cannot create /proc file {}\n", name);
+            pr_err!("cannot create /proc file {}\n", name);
             return Err(ENOMEM);
         }
         Ok(ProcEntry { entry, _dir: self.clone(), _data: Some(ArcAny::new(data)) })
@@ -234,13 +234,13 @@ impl<F: ProcFile> Ops<F> {
 
 fn write_command<F: ProcFile>(data: &F::Data, buf: usize, count: usize) -> Result {
     if count == 0 || count > MAX_COMMAND_LEN {
-        pr_err!("scst: /proc command of {} bytes refused (1..={} allowed)\n", count, MAX_COMMAND_LEN);
+        pr_err!("/proc command of {} bytes refused (1..={} allowed)\n", count, MAX_COMMAND_LEN);
         return Err(EINVAL);
     }
     let mut bytes = KVec::with_capacity(count, GFP_KERNEL)?;
     UserSlice::new(buf, count).read_all(&mut bytes, GFP_KERNEL)?;
     let Ok(line) = core::str::from_utf8(&bytes) else {
-        pr_err!("scst: /proc command is not valid UTF-8\n");
+        pr_err!("/proc command is not valid UTF-8\n");
         return Err(EINVAL);
     };
     F::write(data, line.strip_suffix('\n').unwrap_or(line))

@@ -47,7 +47,7 @@ pub const SCST_TGT_XMIT_RESPONSE_ATOMIC: u32 = 1 << 0;
 pub const SCST_TGT_RDY_TO_XFER_ATOMIC: u32 = 1 << 1;
 /// `preprocessing_done` may be called in atomic context.
 pub const SCST_TGT_PREPROCESSING_DONE_ATOMIC: u32 = 1 << 2;
-/// The driver wants no /proc/scsi_tgt/<name>/ directory.
+/// The driver wants no `/proc/scsi_tgt/<name>/` directory.
 pub const SCST_TGT_NO_PROC_ENTRY: u32 = 1 << 3;
 /// Every defined target-template flag.
 pub const SCST_TGT_FLAGS_ALL: u32 = (1 << 4) - 1;

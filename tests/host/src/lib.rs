@@ -11,3 +11,6 @@ pub mod names;
 
 #[path = "../../../core/limits.rs"]
 pub mod limits;
+
+#[path = "../../../core/cdb.rs"]
+pub mod cdb;

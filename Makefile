@@ -51,9 +51,9 @@ $(BINDINGS): rust/generated/.kdir rust/gen-bindings rust/bindings_helper.h rust/
 modules: $(BINDINGS) | $(KDIR)/.config
 	$(KMAKE) modules
 
+# Kbuild's modules_install runs depmod itself (honouring INSTALL_MOD_PATH).
 install: modules
 	$(KMAKE) modules_install INSTALL_MOD_DIR=extra
-	depmod -a $$($(MAKE) -s -C $(KDIR) kernelrelease)
 
 clean:
 	-[ -d "$(KDIR)" ] && $(KMAKE) clean

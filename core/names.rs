@@ -41,15 +41,26 @@ impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Empty => write!(f, "empty name"),
-            Self::TooLong(n) => write!(f, "name of {n} bytes (at most {NAME_MAX})"),
+            Self::TooLong(n) => write!(f, "name of {n} bytes is too long"),
             Self::BadByte(b) => write!(f, "byte 0x{b:02x} not allowed in a name"),
             Self::Reserved => write!(f, "name is reserved"),
         }
     }
 }
 
-/// Checks a driver or handler name (without its NUL).
+/// Checks a driver or handler name (without its NUL): an object name that
+/// also does not shadow a core entry of /proc/scsi_tgt.
 pub fn check_name(name: &[u8]) -> Result<&str, NameError> {
+    let s = check_object_name(name)?;
+    if RESERVED.contains(&s) {
+        return Err(NameError::Reserved);
+    }
+    Ok(s)
+}
+
+/// Checks the name of a device or a security group: it becomes a /proc
+/// file or directory name, so printable ASCII without '/', not "." or "..".
+pub fn check_object_name(name: &[u8]) -> Result<&str, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
@@ -61,10 +72,28 @@ pub fn check_name(name: &[u8]) -> Result<&str, NameError> {
     }
     // Only ASCII is left, so this cannot fail.
     let s = core::str::from_utf8(name).map_err(|_| NameError::BadByte(0))?;
-    if s == "." || s == ".." || RESERVED.contains(&s) {
+    if s == "." || s == ".." {
         return Err(NameError::Reserved);
     }
     Ok(s)
+}
+
+/// Longest initiator name, in bytes (iSCSI names are at most 223).
+pub const INITIATOR_NAME_MAX: usize = 255;
+
+/// Checks an initiator name as listed in a group's `names` file: 1..=255
+/// printable ASCII bytes.  Initiator names are compared byte for byte.
+pub fn check_initiator_name(name: &[u8]) -> Result<&str, NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.len() > INITIATOR_NAME_MAX {
+        return Err(NameError::TooLong(name.len()));
+    }
+    if let Some(&b) = name.iter().find(|&&b| !b.is_ascii_graphic()) {
+        return Err(NameError::BadByte(b));
+    }
+    core::str::from_utf8(name).map_err(|_| NameError::BadByte(0))
 }
 
 /// SPC peripheral device type names, indexed by type code.
@@ -124,6 +153,22 @@ mod tests {
         assert_eq!(check_name(b".."), Err(NameError::Reserved));
         assert_eq!(check_name(b"version"), Err(NameError::Reserved));
         assert_eq!(check_name(b"groups"), Err(NameError::Reserved));
+    }
+
+    #[test]
+    fn object_and_initiator_names() {
+        assert_eq!(check_object_name(b"version"), Ok("version"));
+        assert_eq!(check_object_name(b"."), Err(NameError::Reserved));
+        assert_eq!(check_object_name(b"disk/1"), Err(NameError::BadByte(b'/')));
+        assert_eq!(
+            check_initiator_name(b"iqn.1994-05.com.redhat:abc"),
+            Ok("iqn.1994-05.com.redhat:abc")
+        );
+        assert_eq!(check_initiator_name(b"21:00:00:e0:8b:05:05:04"), Ok("21:00:00:e0:8b:05:05:04"));
+        assert_eq!(check_initiator_name(b"a/b"), Ok("a/b"));
+        assert_eq!(check_initiator_name(b"a b"), Err(NameError::BadByte(b' ')));
+        assert_eq!(check_initiator_name(&[b'x'; 256]), Err(NameError::TooLong(256)));
+        assert_eq!(check_initiator_name(b""), Err(NameError::Empty));
     }
 
     #[test]

@@ -14,3 +14,12 @@ pub mod limits;
 
 #[path = "../../../core/cdb.rs"]
 pub mod cdb;
+
+#[path = "../../../core/trace.rs"]
+pub mod trace;
+
+#[path = "../../../core/proc_cmd.rs"]
+pub mod proc_cmd;
+
+#[path = "../../../core/acl.rs"]
+pub mod acl;

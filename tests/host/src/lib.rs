@@ -23,3 +23,9 @@ pub mod proc_cmd;
 
 #[path = "../../../core/acl.rs"]
 pub mod acl;
+
+#[path = "../../../core/sense.rs"]
+pub mod sense;
+
+#[path = "../../../core/lun.rs"]
+pub mod lun;

@@ -9,7 +9,10 @@
 
 use crate::registry::Shared;
 use crate::scst_rs::{
-    api::abi::{check_version, version_parts, ModulePtr, ScstDevType, ScstTgtTemplate, SCST_INTERFACE_VERSION},
+    api::abi::{
+        check_version, version_parts, ModulePtr, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate,
+        SCST_INTERFACE_VERSION,
+    },
     sys,
 };
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -146,6 +149,83 @@ pub(crate) unsafe extern "C" fn scst_register_dev_driver(
         pr_info!("device handler {} for type {} registered\n", name, dev_type.type_);
     }
     to_errno(r)
+}
+
+/// Registers virtual device `name` of handler `dev_type`, which must be
+/// registered with `SCST_DEV_VIRTUAL`.  Returns the device id (> 0) or a
+/// negative errno.
+///
+/// # Safety
+///
+/// `name` is null or a NUL-terminated string valid for the call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_register_virtual_device(
+    dev_type: *const ScstDevType,
+    name: *const core::ffi::c_char,
+) -> c_int {
+    let Some(core) = shared() else { return EINVAL.to_errno() };
+    let who = kernel::c_str!("scst_register_virtual_device");
+    // SAFETY: function contract.
+    match unsafe { crate::devices::add_virtual(core, dev_type, name, who) } {
+        // Ids are at most `i32::MAX` (devices::add_virtual).
+        Ok(id) => id as c_int,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Unregisters a virtual device, taking it out of every group.
+#[no_mangle]
+pub(crate) extern "C" fn scst_unregister_virtual_device(id: c_int) {
+    if let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) {
+        let _ = crate::devices::remove(core, id);
+    }
+}
+
+/// Registers target `name` of target driver `tmpl`; null on failure (the
+/// log says why).
+///
+/// # Safety
+///
+/// `name` is null or a NUL-terminated string valid for the call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_register_target(
+    tmpl: *const ScstTgtTemplate,
+    name: *const core::ffi::c_char,
+) -> *mut ScstTgt {
+    let Some(core) = shared() else { return core::ptr::null_mut() };
+    // SAFETY: function contract.
+    unsafe { crate::sessions::add_target(core, tmpl, name) }.unwrap_or(core::ptr::null_mut())
+}
+
+/// Unregisters a target and its remaining sessions.
+#[no_mangle]
+pub(crate) extern "C" fn scst_unregister_target(tgt: *mut ScstTgt) {
+    if let Some(core) = shared() {
+        crate::sessions::remove_target(core, tgt);
+    }
+}
+
+/// Registers a session of `initiator` on `tgt`; null on failure.
+///
+/// # Safety
+///
+/// `initiator` is null or a NUL-terminated string valid for the call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_register_session(
+    tgt: *mut ScstTgt,
+    initiator: *const core::ffi::c_char,
+) -> *mut ScstSession {
+    let Some(core) = shared() else { return core::ptr::null_mut() };
+    // SAFETY: function contract.
+    unsafe { crate::sessions::add_session(core, tgt, initiator) }.unwrap_or(core::ptr::null_mut())
+}
+
+/// Unregisters a session.
+#[no_mangle]
+pub(crate) extern "C" fn scst_unregister_session(sess: *mut ScstSession) {
+    if let Some(core) = shared() {
+        crate::sessions::remove_session(core, sess);
+    }
 }
 
 /// Unregisters a device handler.

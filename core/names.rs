@@ -11,6 +11,10 @@ use core::fmt;
 /// Longest driver or handler name, in bytes.
 pub const NAME_MAX: usize = 63;
 
+/// Longest device or group name, in bytes: room for "Default_" and an
+/// iSCSI name (at most 223 bytes).
+pub const OBJECT_NAME_MAX: usize = 255;
+
 /// Entries of /proc/scsi_tgt that belong to the core.
 pub const RESERVED: &[&str] = &[
     "scsi_tgt",
@@ -51,6 +55,9 @@ impl fmt::Display for NameError {
 /// Checks a driver or handler name (without its NUL): an object name that
 /// also does not shadow a core entry of /proc/scsi_tgt.
 pub fn check_name(name: &[u8]) -> Result<&str, NameError> {
+    if name.len() > NAME_MAX {
+        return Err(NameError::TooLong(name.len()));
+    }
     let s = check_object_name(name)?;
     if RESERVED.contains(&s) {
         return Err(NameError::Reserved);
@@ -64,7 +71,7 @@ pub fn check_object_name(name: &[u8]) -> Result<&str, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if name.len() > NAME_MAX {
+    if name.len() > OBJECT_NAME_MAX {
         return Err(NameError::TooLong(name.len()));
     }
     if let Some(&b) = name.iter().find(|&&b| !b.is_ascii_graphic() || b == b'/') {
@@ -78,16 +85,18 @@ pub fn check_object_name(name: &[u8]) -> Result<&str, NameError> {
     Ok(s)
 }
 
-/// Longest initiator name, in bytes (iSCSI names are at most 223).
-pub const INITIATOR_NAME_MAX: usize = 255;
+/// Longest target or initiator port name, in bytes (iSCSI names are at
+/// most 223).
+pub const PORT_NAME_MAX: usize = 255;
 
-/// Checks an initiator name as listed in a group's `names` file: 1..=255
-/// printable ASCII bytes.  Initiator names are compared byte for byte.
-pub fn check_initiator_name(name: &[u8]) -> Result<&str, NameError> {
+/// Checks a target or initiator port name (an initiator name as listed in
+/// a group's `names` file, or a target name): 1..=255 printable ASCII
+/// bytes.  Port names are compared byte for byte.
+pub fn check_port_name(name: &[u8]) -> Result<&str, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if name.len() > INITIATOR_NAME_MAX {
+    if name.len() > PORT_NAME_MAX {
         return Err(NameError::TooLong(name.len()));
     }
     if let Some(&b) = name.iter().find(|&&b| !b.is_ascii_graphic()) {
@@ -156,19 +165,21 @@ mod tests {
     }
 
     #[test]
-    fn object_and_initiator_names() {
+    fn object_and_port_names() {
+        assert!(check_object_name(&[b'a'; OBJECT_NAME_MAX]).is_ok());
+        assert_eq!(check_object_name(&[b'a'; OBJECT_NAME_MAX + 1]), Err(NameError::TooLong(256)));
         assert_eq!(check_object_name(b"version"), Ok("version"));
         assert_eq!(check_object_name(b"."), Err(NameError::Reserved));
         assert_eq!(check_object_name(b"disk/1"), Err(NameError::BadByte(b'/')));
         assert_eq!(
-            check_initiator_name(b"iqn.1994-05.com.redhat:abc"),
+            check_port_name(b"iqn.1994-05.com.redhat:abc"),
             Ok("iqn.1994-05.com.redhat:abc")
         );
-        assert_eq!(check_initiator_name(b"21:00:00:e0:8b:05:05:04"), Ok("21:00:00:e0:8b:05:05:04"));
-        assert_eq!(check_initiator_name(b"a/b"), Ok("a/b"));
-        assert_eq!(check_initiator_name(b"a b"), Err(NameError::BadByte(b' ')));
-        assert_eq!(check_initiator_name(&[b'x'; 256]), Err(NameError::TooLong(256)));
-        assert_eq!(check_initiator_name(b""), Err(NameError::Empty));
+        assert_eq!(check_port_name(b"21:00:00:e0:8b:05:05:04"), Ok("21:00:00:e0:8b:05:05:04"));
+        assert_eq!(check_port_name(b"a/b"), Ok("a/b"));
+        assert_eq!(check_port_name(b"a b"), Err(NameError::BadByte(b' ')));
+        assert_eq!(check_port_name(&[b'x'; 256]), Err(NameError::TooLong(256)));
+        assert_eq!(check_port_name(b""), Err(NameError::Empty));
     }
 
     #[test]

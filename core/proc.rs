@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! /proc/scsi_tgt: the core's files and the per-handler directories.
-//! Every entry is described in docs/proc.md.
+//! /proc/scsi_tgt: the core's files, the groups and the per-handler
+//! directories.  Every entry is described in docs/proc.md.
 
+use crate::limits::MAX_THREADS;
 use crate::names::peripheral_type_name;
+use crate::proc_cmd::{self, ParseError, ScsiTgtCmd};
 use crate::registry::SharedRef;
 use crate::scst_rs::procfs::{ProcDir, ProcEntry, ProcFile, SeqOut};
+use crate::{groups, trace};
 use core::fmt::Write;
-use kernel::{c_str, prelude::*, str::CStr, sync::Arc};
+use core::sync::atomic::Ordering;
+use kernel::{c_str, prelude::*, str::CStr, str::CString, sync::Arc};
 
 /// What /proc/scsi_tgt/version prints first.
 pub(crate) const SCST_VERSION: &str = "1.0.0-rs0.1";
@@ -30,31 +34,142 @@ const OPTIONS: &[(bool, &str)] = &[
     (cfg!(CONFIG_SCST_MEASURE_LATENCY), "MEASURE_LATENCY"),
 ];
 
+const HELP: &str = "\
+Usage: echo \"assign H:C:I:L HANDLER_NAME\" >/proc/scsi_tgt/scsi_tgt
+       echo \"add_group GROUP\" >/proc/scsi_tgt/scsi_tgt
+       echo \"del_group GROUP\" >/proc/scsi_tgt/scsi_tgt
+       echo \"add H:C:I:L|V_NAME LUN [READ_ONLY]\" >/proc/scsi_tgt/groups/GROUP/devices
+       echo \"del H:C:I:L|V_NAME\" >/proc/scsi_tgt/groups/GROUP/devices
+       echo \"clear\" >/proc/scsi_tgt/groups/GROUP/devices
+       echo \"add NAME\" >/proc/scsi_tgt/groups/GROUP/names
+       echo \"del NAME\" >/proc/scsi_tgt/groups/GROUP/names
+       echo \"clear\" >/proc/scsi_tgt/groups/GROUP/names
+       echo \"N\" >/proc/scsi_tgt/threads
+       echo \"all|none|default\" >/proc/scsi_tgt/trace_level
+       echo \"value DEC|0xHEX\" >/proc/scsi_tgt/trace_level
+       echo \"add|del LEVEL\" >/proc/scsi_tgt/trace_level
+LEVEL is one of: out_of_mem, minor, sg, mem, buff, entryexit, pid, line,
+function, debug, special, scsi, mgmt, mgmt_minor, mgmt_dbg, scsi_serializing,
+retry, recv_bot, send_bot, recv_top, send_top
+";
+
+fn fmt_err(_: core::fmt::Error) -> Error {
+    EINVAL
+}
+
+/// A registered name as `&str`, so that column widths apply (the kernel
+/// `CStr`'s `Display` ignores them).  Names are checked ASCII at
+/// registration, so the fallback never shows.
+fn text(c: &CStr) -> &str {
+    c.to_str().unwrap_or("?")
+}
+
+/// Logs why a command was refused (`file` names the /proc file).
+fn refuse(file: &str, e: ParseError<'_>) -> Error {
+    pr_err!("{}: {}\n", file, e);
+    EINVAL
+}
+
 struct VersionFile;
 
 impl ProcFile for VersionFile {
     type Data = ();
 
     fn show(_: &(), out: &mut SeqOut<'_>) -> Result {
-        writeln!(out, "{}", SCST_VERSION).map_err(|_| EINVAL)?;
+        writeln!(out, "{}", SCST_VERSION).map_err(fmt_err)?;
         for (_, name) in OPTIONS.iter().filter(|(on, _)| *on) {
-            writeln!(out, "{}", name).map_err(|_| EINVAL)?;
+            writeln!(out, "{}", name).map_err(fmt_err)?;
         }
         Ok(())
+    }
+}
+
+struct HelpFile;
+
+impl ProcFile for HelpFile {
+    type Data = ();
+
+    fn show(_: &(), out: &mut SeqOut<'_>) -> Result {
+        out.write_str(HELP).map_err(fmt_err)
     }
 }
 
 struct ScsiTgtFile;
 
 impl ProcFile for ScsiTgtFile {
-    type Data = crate::registry::Shared;
+    type Data = SharedRef;
 
-    fn show(shared: &Self::Data, out: &mut SeqOut<'_>) -> Result {
-        // The device table arrives with device registration; the registry
-        // lock makes the listing consistent with concurrent changes.
-        let _reg = shared.registry.lock();
-        writeln!(out, "{:<60}{}", "Device (host:ch:id:lun or name)", "Device handler")
-            .map_err(|_| EINVAL)
+    fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
+        let reg = shared.registry.lock();
+        writeln!(out, "{:<60}{}", "Device (host:ch:id:lun or name)", "Device handler").map_err(fmt_err)?;
+        for d in reg.devices.iter() {
+            // SAFETY: registration checked the handler name is a C string.
+            let handler = unsafe { CStr::from_char_ptr(d.handler.name.cast()) };
+            writeln!(out, "{:<60}{}", text(&d.name), handler).map_err(fmt_err)?;
+        }
+        Ok(())
+    }
+
+    fn write(shared: &SharedRef, line: &str) -> Result {
+        match proc_cmd::scsi_tgt(line).map_err(|e| refuse("scsi_tgt", e))? {
+            ScsiTgtCmd::AddGroup(g) => groups::add(shared, g),
+            ScsiTgtCmd::DelGroup(g) => groups::del(shared, g),
+            ScsiTgtCmd::Assign(hctl, _) => {
+                pr_err!("scsi_tgt: no SCSI device {} is known to SCST\n", hctl);
+                Err(ENODEV)
+            }
+        }
+    }
+}
+
+struct SessionsFile;
+
+impl ProcFile for SessionsFile {
+    type Data = SharedRef;
+
+    fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
+        let reg = shared.registry.lock();
+        writeln!(out, "{:<20} {:<45} {:<35} {:<15}", "Target name", "Initiator name", "Group name", "Command Count")
+            .map_err(fmt_err)?;
+        for s in reg.sessions.iter() {
+            writeln!(out, "{:<20} {:<45} {:<35} {:<15}", text(&s.target.name), text(&s.initiator), text(&s.group), 0)
+                .map_err(fmt_err)?;
+        }
+        Ok(())
+    }
+}
+
+struct ThreadsFile;
+
+impl ProcFile for ThreadsFile {
+    type Data = SharedRef;
+
+    fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
+        writeln!(out, "{}", shared.threads.lock().len()).map_err(fmt_err)
+    }
+
+    fn write(shared: &SharedRef, line: &str) -> Result {
+        let n = proc_cmd::threads(line, MAX_THREADS as u32).map_err(|e| refuse("threads", e))?;
+        shared.threads.lock().resize(n)
+    }
+}
+
+struct TraceLevelFile;
+
+impl ProcFile for TraceLevelFile {
+    type Data = SharedRef;
+
+    fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
+        writeln!(out, "{}", trace::Names(shared.trace.load(Ordering::Relaxed))).map_err(fmt_err)?;
+        out.write_str(trace::USAGE).map_err(fmt_err)
+    }
+
+    fn write(shared: &SharedRef, line: &str) -> Result {
+        let cmd = proc_cmd::trace_level(line).map_err(|e| refuse("trace_level", e))?;
+        // A read-modify-write that may race only with another write.
+        let old = shared.trace.load(Ordering::Relaxed);
+        shared.trace.store(cmd.apply(old), Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -65,7 +180,7 @@ impl ProcFile for TypeFile {
 
     fn show(t: &i32, out: &mut SeqOut<'_>) -> Result {
         let name = peripheral_type_name(*t).unwrap_or("unknown");
-        writeln!(out, "{} - {}", t, name).map_err(|_| EINVAL)
+        writeln!(out, "{} - {}", t, name).map_err(fmt_err)
     }
 }
 
@@ -77,8 +192,15 @@ pub(crate) struct CoreFiles {
 impl CoreFiles {
     pub(crate) fn new(root: &ProcDir, shared: &SharedRef) -> Result<Self> {
         let mut files = KVec::new();
-        files.push(root.file::<VersionFile>(c_str!("version"), 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
-        files.push(root.file::<ScsiTgtFile>(c_str!("scsi_tgt"), 0o444, shared.clone())?, GFP_KERNEL)?;
+        let mut add = |e: ProcEntry| files.push(e, GFP_KERNEL);
+        let unit = || Arc::new((), GFP_KERNEL);
+        let data = || Arc::new(shared.clone(), GFP_KERNEL);
+        add(root.file::<VersionFile>(c_str!("version"), 0o444, unit()?)?)?;
+        add(root.file::<HelpFile>(c_str!("help"), 0o444, unit()?)?)?;
+        add(root.file::<ScsiTgtFile>(c_str!("scsi_tgt"), 0o644, data()?)?)?;
+        add(root.file::<SessionsFile>(c_str!("sessions"), 0o444, data()?)?)?;
+        add(root.file::<ThreadsFile>(c_str!("threads"), 0o644, data()?)?)?;
+        add(root.file::<TraceLevelFile>(c_str!("trace_level"), 0o644, data()?)?)?;
         Ok(Self { _files: files })
     }
 }
@@ -93,4 +215,72 @@ pub(crate) fn handler_dir(root: &ProcDir, name: &CStr, type_: i32) -> Result<Han
     let dir = ProcDir::new(name, Some(root))?;
     let type_file = dir.file::<TypeFile>(c_str!("type"), 0o444, Arc::new(type_, GFP_KERNEL)?)?;
     Ok(HandlerDir { _type: type_file })
+}
+
+/// Which group a group file belongs to.
+pub(crate) struct GroupKey {
+    shared: SharedRef,
+    group: CString,
+}
+
+struct DevicesFile;
+
+impl ProcFile for DevicesFile {
+    type Data = GroupKey;
+
+    fn show(k: &GroupKey, out: &mut SeqOut<'_>) -> Result {
+        let reg = k.shared.registry.lock();
+        let g = reg.group_index(k.group.as_bytes()).and_then(|i| reg.groups.get(i)).ok_or(ENOENT)?;
+        writeln!(out, "{:<60}{:<13}{}", "Device (host:ch:id:lun or name)", "LUN", "Options").map_err(fmt_err)?;
+        for l in g.luns.iter() {
+            let Some(d) = reg.device(l.dev_id) else { continue };
+            let opts = if l.read_only { "RO" } else { "" };
+            writeln!(out, "{:<60}{:<13}{}", text(&d.name), l.lun, opts).map_err(fmt_err)?;
+        }
+        Ok(())
+    }
+
+    fn write(k: &GroupKey, line: &str) -> Result {
+        let cmd = proc_cmd::devices(line).map_err(|e| refuse("devices", e))?;
+        groups::apply_devices(&k.shared, k.group.as_bytes(), cmd)
+    }
+}
+
+struct NamesFile;
+
+impl ProcFile for NamesFile {
+    type Data = GroupKey;
+
+    fn show(k: &GroupKey, out: &mut SeqOut<'_>) -> Result {
+        let reg = k.shared.registry.lock();
+        let g = reg.group_index(k.group.as_bytes()).and_then(|i| reg.groups.get(i)).ok_or(ENOENT)?;
+        for n in g.names.iter() {
+            writeln!(out, "{}", &**n).map_err(fmt_err)?;
+        }
+        Ok(())
+    }
+
+    fn write(k: &GroupKey, line: &str) -> Result {
+        let cmd = proc_cmd::names(line).map_err(|e| refuse("names", e))?;
+        groups::apply_names(&k.shared, k.group.as_bytes(), cmd)
+    }
+}
+
+/// /proc/scsi_tgt/groups/<group>/ and its files.
+pub(crate) struct GroupFiles {
+    _devices: ProcEntry,
+    _names: ProcEntry,
+}
+
+/// Creates the directory and files of group `name`.
+pub(crate) fn group_files(shared: &SharedRef, name: &CStr) -> Result<GroupFiles> {
+    let dir = ProcDir::new(name, Some(&shared.groups_dir))?;
+    let key = || -> Result<Arc<GroupKey>> {
+        let group = CString::try_from(name)?;
+        Ok(Arc::new(GroupKey { shared: shared.clone(), group }, GFP_KERNEL)?)
+    };
+    Ok(GroupFiles {
+        _devices: dir.file::<DevicesFile>(c_str!("devices"), 0o644, key()?)?,
+        _names: dir.file::<NamesFile>(c_str!("names"), 0o644, key()?)?,
+    })
 }

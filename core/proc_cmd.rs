@@ -6,7 +6,7 @@
 //! A command is whitespace-separated words.  Every error names what was
 //! wrong so that the write can fail with -EINVAL and one log line.
 
-use crate::names::{check_initiator_name, check_name, check_object_name, NameError};
+use crate::names::{check_port_name, check_name, check_object_name, NameError};
 use crate::trace;
 use core::fmt;
 
@@ -270,8 +270,8 @@ pub fn devices(line: &str) -> Res<'_, DevicesCmd<'_>> {
 pub fn names(line: &str) -> Res<'_, NamesCmd<'_>> {
     let mut w = Words::new(line);
     let cmd = match w.command()? {
-        "add" => NamesCmd::Add(name(w.next("initiator name")?, "initiator name", check_initiator_name)?),
-        "del" => NamesCmd::Del(name(w.next("initiator name")?, "initiator name", check_initiator_name)?),
+        "add" => NamesCmd::Add(name(w.next("initiator name")?, "initiator name", check_port_name)?),
+        "del" => NamesCmd::Del(name(w.next("initiator name")?, "initiator name", check_port_name)?),
         "clear" => NamesCmd::Clear,
         other => return Err(ParseError::UnknownCommand(other)),
     };

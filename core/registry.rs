@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The registry of target drivers (templates) and device handlers.
+//! What is registered with the core and configured in it: target drivers,
+//! device handlers, devices and security groups, all under one mutex.
 //!
-//! Lock order: `Shared::registry` is taken by /proc `show` callbacks, and
+//! Lock order: `Shared::registry` is taken by /proc callbacks, and
 //! `proc_remove` waits for running callbacks, so no /proc entry is ever
-//! removed while `registry` is held: entries leave the list under the lock
-//! and are dropped after it is released.
+//! removed while `registry` is held: entries leave the lists under the lock
+//! and are dropped after it is released.  `Shared::threads` is never taken
+//! together with `registry`.
 
 use crate::names::{check_name, peripheral_type_name};
-use crate::proc::{self, HandlerDir};
+use crate::proc::{self, GroupFiles, HandlerDir};
 use crate::scst_rs::api::abi::{
-    ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL,
-    SCST_TGT_NO_PROC_ENTRY,
+    ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
 };
 use crate::scst_rs::{procfs::ProcDir, vec};
+use crate::sessions::{Session, Target};
+use crate::threads::ThreadPool;
+use core::sync::atomic::AtomicU32;
 use kernel::{
     new_mutex,
     prelude::*,
@@ -35,16 +39,54 @@ pub(crate) struct HandlerEntry {
     _dir: HandlerDir,
 }
 
-/// Everything registered with the core.
+/// A device known to the core.
+pub(crate) struct DeviceEntry {
+    /// Unique while the core is loaded; never reused.
+    pub(crate) id: u32,
+    /// The virtual device's name.
+    pub(crate) name: CString,
+    pub(crate) handler: &'static ScstDevType,
+}
+
+/// A device as a LUN of a group.
+pub(crate) struct LunEntry {
+    pub(crate) lun: u64,
+    pub(crate) dev_id: u32,
+    pub(crate) read_only: bool,
+}
+
+/// A security group: the LUNs its initiators see and the names that bind
+/// initiators to it.
+pub(crate) struct Group {
+    pub(crate) name: CString,
+    pub(crate) luns: KVec<LunEntry>,
+    pub(crate) names: KVec<CString>,
+    pub(crate) _files: Option<GroupFiles>,
+}
+
+/// Everything registered with and configured in the core.
 pub(crate) struct Registry {
     pub(crate) templates: KVec<TemplateEntry>,
     pub(crate) handlers: KVec<HandlerEntry>,
+    pub(crate) devices: KVec<DeviceEntry>,
+    pub(crate) groups: KVec<Group>,
+    pub(crate) targets: KVec<Arc<Target>>,
+    pub(crate) sessions: KVec<Arc<Session>>,
+    pub(crate) last_dev_id: u32,
 }
 
 impl Registry {
     fn name_taken(&self, name: &CStr) -> bool {
         let same = |n: &CString| n.as_bytes() == name.as_bytes();
         self.templates.iter().any(|t| same(&t.name)) || self.handlers.iter().any(|h| same(&h.name))
+    }
+
+    pub(crate) fn device(&self, id: u32) -> Option<&DeviceEntry> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    pub(crate) fn group_index(&self, name: &[u8]) -> Option<usize> {
+        self.groups.iter().position(|g| g.name.as_bytes() == name)
     }
 }
 
@@ -53,7 +95,12 @@ impl Registry {
 pub(crate) struct Shared {
     #[pin]
     pub(crate) registry: Mutex<Registry>,
+    #[pin]
+    pub(crate) threads: Mutex<ThreadPool>,
+    /// The core's trace level (`trace::` bits).
+    pub(crate) trace: AtomicU32,
     pub(crate) proc_root: ProcDir,
+    pub(crate) groups_dir: ProcDir,
 }
 
 /// Reads and checks a registered name: `who` names the registering module
@@ -62,14 +109,19 @@ pub(crate) struct Shared {
 /// # Safety
 ///
 /// `p` is null or a NUL-terminated string valid for the call.
-unsafe fn checked_name(p: *const core::ffi::c_char, who: &CStr, what: &str) -> Result<CString> {
+pub(crate) unsafe fn checked_name(
+    p: *const core::ffi::c_char,
+    who: &CStr,
+    what: &str,
+    check: fn(&[u8]) -> core::result::Result<&str, crate::names::NameError>,
+) -> Result<CString> {
     if p.is_null() {
         pr_err!("{}: {} without a name refused\n", who, what);
         return Err(EINVAL);
     }
     // SAFETY: non-null and NUL-terminated (function contract).
     let raw = unsafe { CStr::from_char_ptr(p.cast()) };
-    match check_name(raw.as_bytes()) {
+    match check(raw.as_bytes()) {
         Ok(_) => Ok(CString::try_from(raw)?),
         Err(e) => {
             pr_err!("{}: {} name refused: {}\n", who, what, e);
@@ -79,17 +131,28 @@ unsafe fn checked_name(p: *const core::ffi::c_char, who: &CStr, what: &str) -> R
 }
 
 impl Shared {
-    pub(crate) fn new(proc_root: ProcDir) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(proc_root: ProcDir, groups_dir: ProcDir, threads: ThreadPool) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            registry <- new_mutex!(Registry { templates: KVec::new(), handlers: KVec::new() }),
+            registry <- new_mutex!(Registry {
+                templates: KVec::new(),
+                handlers: KVec::new(),
+                devices: KVec::new(),
+                groups: KVec::new(),
+                targets: KVec::new(),
+                sessions: KVec::new(),
+                last_dev_id: 0,
+            }),
+            threads <- new_mutex!(threads),
+            trace: AtomicU32::new(crate::trace::DEFAULT),
             proc_root,
+            groups_dir,
         })
     }
 
     /// Registers a target template; `who` names the registering module.
     pub(crate) fn add_template(&self, tmpl: &'static ScstTgtTemplate, who: &CStr) -> Result {
         // SAFETY: the template's contract makes `name` a valid C string.
-        let name = unsafe { checked_name(tmpl.name, who, "target driver") }?;
+        let name = unsafe { checked_name(tmpl.name, who, "target driver", check_name) }?;
         let refuse = |why: &str| {
             pr_err!("{}: target driver {} refused: {}\n", who, &*name, why);
             Err(EINVAL)
@@ -117,8 +180,14 @@ impl Shared {
         Ok(())
     }
 
-    /// Unregisters a target template; complains about an unknown one.
+    /// Unregisters a target template; complains about an unknown one.  The
+    /// driver must have unregistered its targets first; any left are
+    /// removed here, with a complaint.
     pub(crate) fn remove_template(&self, tmpl: *const ScstTgtTemplate) {
+        let left = crate::sessions::remove_targets_of(self, tmpl);
+        if left > 0 {
+            pr_err!("target driver unregistered with {} targets still registered; removed them\n", left);
+        }
         let removed = {
             let mut reg = self.registry.lock();
             let pos = reg.templates.iter().position(|t| core::ptr::eq(t.tmpl, tmpl));
@@ -133,7 +202,7 @@ impl Shared {
     /// Registers a device handler; `who` names the registering module.
     pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, who: &CStr) -> Result {
         // SAFETY: the handler's contract makes `name` a valid C string.
-        let name = unsafe { checked_name(dev_type.name, who, "device handler") }?;
+        let name = unsafe { checked_name(dev_type.name, who, "device handler", check_name) }?;
         let refuse = |why: &str| {
             pr_err!("{}: device handler {} refused: {}\n", who, &*name, why);
             Err(EINVAL)
@@ -160,8 +229,14 @@ impl Shared {
         Ok(())
     }
 
-    /// Unregisters a device handler; complains about an unknown one.
+    /// Unregisters a device handler; complains about an unknown one.  The
+    /// handler's module must have unregistered its devices first; any left
+    /// are removed here, with a complaint.
     pub(crate) fn remove_handler(&self, dev_type: *const ScstDevType) {
+        let left = crate::devices::remove_all_of(self, dev_type);
+        if left > 0 {
+            pr_err!("device handler unregistered with {} devices still registered; removed them\n", left);
+        }
         let removed = {
             let mut reg = self.registry.lock();
             let pos = reg.handlers.iter().position(|h| core::ptr::eq(h.dev_type, dev_type));
@@ -174,5 +249,5 @@ impl Shared {
     }
 }
 
-/// The shared state as an `Arc`, for /proc files.
+/// The shared state as held by /proc files and the module.
 pub(crate) type SharedRef = Arc<Shared>;

@@ -3,26 +3,37 @@
 //! scst.ko: the SCSI target mid-level.
 //!
 //! Lifecycle: init reads the parameters, creates /proc/scsi_tgt, starts the
-//! thread pool and then publishes the shared state to the exported
+//! thread pool, builds the shared state with the "Default" group, creates
+//! the core's /proc files and publishes the shared state to the exported
 //! functions; exit undoes it in reverse.  See docs/core.md.
 
-use kernel::{prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc};
 
 #[path = "../rust/mod.rs"]
 mod scst_rs;
 
+mod devices;
 mod exports;
+mod groups;
+mod params;
+mod proc;
+mod registry;
+mod sessions;
+mod threads;
+
 // `no_std` files shared with the host crate, where their items are public.
+#[allow(unreachable_pub)]
+mod acl;
 #[allow(unreachable_pub)]
 mod limits;
 #[allow(unreachable_pub)]
 mod names;
-mod params;
-mod proc;
-mod registry;
-mod threads;
+#[allow(unreachable_pub)]
+mod proc_cmd;
+#[allow(unreachable_pub)]
+mod trace;
 
-use registry::Shared;
+use registry::{Shared, SharedRef};
 use scst_rs::procfs::ProcDir;
 
 module! {
@@ -34,32 +45,51 @@ module! {
 }
 
 struct Scst {
-    // Dropped in this order: withdraw the exported state first, then stop
-    // the threads, then remove /proc entries.
-    _published: exports::Published,
-    _threads: threads::ThreadPool,
-    _files: proc::CoreFiles,
+    published: Option<exports::Published>,
+    files: Option<proc::CoreFiles>,
+    shared: SharedRef,
+}
+
+/// The "Default" group and the core's files; on failure nothing remains.
+fn populate(root: &ProcDir, shared: &SharedRef) -> Result<proc::CoreFiles> {
+    let r = groups::add(shared, acl::DEFAULT_GROUP).and_then(|()| proc::CoreFiles::new(root, shared));
+    if r.is_err() {
+        groups::teardown(shared);
+    }
+    r
 }
 
 impl kernel::Module for Scst {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let params = params::read()?;
-        let root = ProcDir::new(kernel::c_str!("scsi_tgt"), None)?;
-        let shared = Arc::pin_init(Shared::new(root.clone()), GFP_KERNEL)?;
-        let files = proc::CoreFiles::new(&root, &shared)?;
-        let threads = threads::ThreadPool::start(params.threads)?;
+        let root = ProcDir::new(c_str!("scsi_tgt"), None)?;
+        let groups_dir = ProcDir::new(c_str!("groups"), Some(&root))?;
+        let pool = threads::ThreadPool::start(params.threads)?;
+        let nthreads = pool.len();
+        let shared = Arc::pin_init(Shared::new(root.clone(), groups_dir, pool), GFP_KERNEL)?;
+        let files = populate(&root, &shared)?;
         pr_info!(
             "SCST {} loaded: {} threads, scst_max_cmd_mem {} MiB\n",
             proc::SCST_VERSION,
-            threads.len(),
+            nthreads,
             params.max_cmd_mem_mb
         );
-        Ok(Scst { _published: exports::Published::new(shared), _threads: threads, _files: files })
+        let published = exports::Published::new(shared.clone());
+        Ok(Scst { published: Some(published), files: Some(files), shared })
     }
 }
 
 impl Drop for Scst {
     fn drop(&mut self) {
+        // Nothing can call in any more (no module uses scst.ko).
+        drop(self.published.take());
+        // No /proc write can create a group after this.
+        drop(self.files.take());
+        // Group files hold the shared state: remove them to free it.
+        groups::teardown(&self.shared);
+        if self.shared.threads.lock().resize(0).is_err() {
+            pr_err!("could not stop all threads\n");
+        }
         pr_info!("unloaded\n");
     }
 }

@@ -19,11 +19,28 @@ void scst_unregister_target_template(const struct scst_tgt_template *tmpl);
 int scst_register_dev_driver(const struct scst_dev_type *dev_type,
 			     struct module *owner, u64 version);
 void scst_unregister_dev_driver(const struct scst_dev_type *dev_type);
+int scst_register_virtual_device(const struct scst_dev_type *dev_type,
+				 const char *name);
+void scst_unregister_virtual_device(int id);
+struct scst_tgt;
+struct scst_session;
+struct scst_tgt *scst_register_target(const struct scst_tgt_template *tmpl,
+				      const char *name);
+void scst_unregister_target(struct scst_tgt *tgt);
+struct scst_session *scst_register_session(struct scst_tgt *tgt,
+					   const char *initiator);
+void scst_unregister_session(struct scst_session *sess);
 
 EXPORT_SYMBOL_GPL(scst_register_target_template);
 EXPORT_SYMBOL_GPL(scst_unregister_target_template);
 EXPORT_SYMBOL_GPL(scst_register_dev_driver);
 EXPORT_SYMBOL_GPL(scst_unregister_dev_driver);
+EXPORT_SYMBOL_GPL(scst_register_virtual_device);
+EXPORT_SYMBOL_GPL(scst_unregister_virtual_device);
+EXPORT_SYMBOL_GPL(scst_register_target);
+EXPORT_SYMBOL_GPL(scst_unregister_target);
+EXPORT_SYMBOL_GPL(scst_register_session);
+EXPORT_SYMBOL_GPL(scst_unregister_session);
 
 static int scst_threads;
 module_param(scst_threads, int, 0444);

@@ -22,3 +22,19 @@ pub(crate) fn remove<T>(v: &mut KVec<T>, i: usize) -> Option<T> {
         Some(item)
     }
 }
+
+/// Keeps only the elements for which `keep` is true (order kept) and
+/// returns how many were removed.
+pub(crate) fn retain<T>(v: &mut KVec<T>, mut keep: impl FnMut(&T) -> bool) -> usize {
+    let mut removed = 0;
+    let mut i = 0;
+    while let Some(item) = v.as_slice().get(i) {
+        if keep(item) {
+            i += 1;
+        } else {
+            drop(remove(v, i));
+            removed += 1;
+        }
+    }
+    removed
+}

@@ -8,8 +8,8 @@
 //! A registration lasts as long as the returned handle: dropping it
 //! unregisters, so a module's exit cannot forget to.
 
-use super::abi::{ModulePtr, ScstDevType, ScstTgtTemplate, SCST_INTERFACE_VERSION};
-use kernel::{error::to_result, ffi::c_int, prelude::*, ThisModule};
+use super::abi::{ModulePtr, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate, SCST_INTERFACE_VERSION};
+use kernel::{error::to_result, ffi::c_int, prelude::*, str::CStr, ThisModule};
 
 extern "C" {
     fn scst_register_target_template(
@@ -94,5 +94,115 @@ impl Drop for DevDriverRegistration {
     fn drop(&mut self) {
         // SAFETY: `dev_type` is registered (invariant).
         unsafe { scst_unregister_dev_driver(self.dev_type) };
+    }
+}
+
+extern "C" {
+    fn scst_register_virtual_device(dev_type: *const ScstDevType, name: *const core::ffi::c_char) -> c_int;
+    fn scst_unregister_virtual_device(id: c_int);
+    fn scst_register_target(tmpl: *const ScstTgtTemplate, name: *const core::ffi::c_char) -> *mut ScstTgt;
+    fn scst_unregister_target(tgt: *mut ScstTgt);
+    fn scst_register_session(tgt: *mut ScstTgt, initiator: *const core::ffi::c_char) -> *mut ScstSession;
+    fn scst_unregister_session(sess: *mut ScstSession);
+}
+
+/// A registered virtual device.
+///
+/// # Invariants
+///
+/// `id` is a device id the core returned and that is still registered.
+pub(crate) struct VirtualDeviceRegistration {
+    id: c_int,
+}
+
+impl VirtualDeviceRegistration {
+    /// Registers virtual device `name` of the (registered, virtual)
+    /// handler `dev_type`.
+    pub(crate) fn new(dev_type: &'static ScstDevType, name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is NUL-terminated and lives for the call.
+        let id = unsafe { scst_register_virtual_device(dev_type, name.as_char_ptr().cast()) };
+        to_result(id.min(0))?;
+        Ok(Self { id })
+    }
+
+    /// The device id the core gave.
+    pub(crate) fn id(&self) -> i32 {
+        self.id
+    }
+}
+
+impl Drop for VirtualDeviceRegistration {
+    fn drop(&mut self) {
+        // SAFETY: `id` is registered (invariant).
+        unsafe { scst_unregister_virtual_device(self.id) };
+    }
+}
+
+/// A registered target.
+///
+/// # Invariants
+///
+/// `tgt` is a non-null handle from `scst_register_target`, not yet
+/// unregistered.
+pub(crate) struct TargetRegistration {
+    tgt: *mut ScstTgt,
+}
+
+// SAFETY: the core's handles may be used from any thread.
+unsafe impl Send for TargetRegistration {}
+// SAFETY: as above; `&TargetRegistration` only gives the handle out.
+unsafe impl Sync for TargetRegistration {}
+
+impl TargetRegistration {
+    /// Registers target `name` of the registered template `tmpl`.  The
+    /// core logs why a refusal happened.
+    pub(crate) fn new(tmpl: &'static ScstTgtTemplate, name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is NUL-terminated and lives for the call.
+        let tgt = unsafe { scst_register_target(tmpl, name.as_char_ptr().cast()) };
+        if tgt.is_null() {
+            return Err(EINVAL);
+        }
+        Ok(Self { tgt })
+    }
+}
+
+impl Drop for TargetRegistration {
+    fn drop(&mut self) {
+        // SAFETY: `tgt` is registered (invariant).
+        unsafe { scst_unregister_target(self.tgt) };
+    }
+}
+
+/// A registered session.  Drop it before its target.
+///
+/// # Invariants
+///
+/// `sess` is a non-null handle from `scst_register_session`, not yet
+/// unregistered.
+pub(crate) struct SessionRegistration {
+    sess: *mut ScstSession,
+}
+
+// SAFETY: the core's handles may be used from any thread.
+unsafe impl Send for SessionRegistration {}
+// SAFETY: as above.
+unsafe impl Sync for SessionRegistration {}
+
+impl SessionRegistration {
+    /// Registers a session of `initiator` on `tgt`.
+    pub(crate) fn new(tgt: &TargetRegistration, initiator: &CStr) -> Result<Self> {
+        // SAFETY: `tgt.tgt` is registered; `initiator` is NUL-terminated.
+        let sess = unsafe { scst_register_session(tgt.tgt, initiator.as_char_ptr().cast()) };
+        if sess.is_null() {
+            return Err(EINVAL);
+        }
+        Ok(Self { sess })
+    }
+}
+
+impl Drop for SessionRegistration {
+    fn drop(&mut self) {
+        // SAFETY: `sess` is registered (invariant).
+        unsafe { scst_unregister_session(self.sess) };
     }
 }

@@ -1,22 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! scst_api_test: registers a target driver and a device handler with
-//! scst.ko through the exported API, so VM tests can watch the core list
-//! them and refuse a mismatched interface version.
+//! scst_api_test: uses every call of the SCST registration API, so VM tests
+//! can watch the core's side of each.
 //!
-//! Parameters (in api_test_glue.c): `iface_version_delta` is added to the
-//! layout half and `iface_revision_delta` to the revision half of the
-//! interface version the module claims.  Either non-zero makes the core
-//! refuse the registration, and loading fails with EINVAL.
+//! It registers the target driver `scst_api_test_tgt` with one target,
+//! `scst_api_test_tgt0`, the virtual-device handler `scst_api_test_dev`
+//! with one device, `apitest0`, and one session on the target for each
+//! name in the `initiators` parameter (comma-separated).
+//!
+//! `iface_version_delta` is added to the layout half and
+//! `iface_revision_delta` to the revision half of the interface version the
+//! module claims: either non-zero makes the core refuse the registration,
+//! and loading fails with EINVAL.  All parameters are in api_test_glue.c.
 
-use kernel::{ffi::c_int, prelude::*};
+use kernel::{c_str, ffi::c_int, fmt, prelude::*, str::CStr, str::CString};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, ScstTgt, ScstTgtTemplate, SCST_INTERFACE_VERSION},
-    client::{DevDriverRegistration, TargetTemplateRegistration},
+    abi::{ScstCmd, ScstDevType, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION},
+    client::{
+        DevDriverRegistration, SessionRegistration, TargetRegistration, TargetTemplateRegistration,
+        VirtualDeviceRegistration,
+    },
 };
 
 module! {
@@ -28,9 +35,10 @@ module! {
 }
 
 extern "C" {
-    // This module's own parameter, in api_test_glue.c.
+    // This module's own parameters, in api_test_glue.c.
     fn scst_api_test_version_delta() -> c_int;
     fn scst_api_test_revision_delta() -> c_int;
+    fn scst_api_test_initiators() -> *const kernel::ffi::c_char;
 }
 
 unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
@@ -63,7 +71,7 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     name: c"scst_api_test_dev".as_ptr(),
     type_: 0,
     threads_num: 0,
-    flags: 0,
+    flags: SCST_DEV_VIRTUAL,
     parse: Some(cmd_noop),
     alloc_data_buf: None,
     exec: Some(cmd_noop),
@@ -76,21 +84,45 @@ static DEV_TYPE: ScstDevType = ScstDevType {
 };
 
 struct ApiTest {
-    // Unregistered in reverse order of registration.
+    // Dropped (unregistered) in this order: the reverse of registration.
+    _sessions: KVec<SessionRegistration>,
+    _target: TargetRegistration,
+    _vdev: VirtualDeviceRegistration,
     _dev: DevDriverRegistration,
     _tgt: TargetTemplateRegistration,
 }
 
+/// One session per comma-separated name in `list`.
+fn sessions(target: &TargetRegistration, list: &CStr) -> Result<KVec<SessionRegistration>> {
+    let mut v = KVec::new();
+    let text = list.to_str().map_err(|_| EINVAL)?;
+    for name in text.split(',').filter(|n| !n.is_empty()) {
+        let name = CString::try_from_fmt(fmt!("{}", name))?;
+        v.push(SessionRegistration::new(target, &name)?, GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
 impl kernel::Module for ApiTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: reads this module's parameters, set before init.
-        let (delta, rev_delta) =
-            unsafe { (scst_api_test_version_delta(), scst_api_test_revision_delta()) };
+        // SAFETY: reads this module's parameters, set before init; the
+        // string parameter lives as long as the module.
+        let (delta, rev_delta, initiators) = unsafe {
+            (
+                scst_api_test_version_delta(),
+                scst_api_test_revision_delta(),
+                CStr::from_char_ptr(scst_api_test_initiators()),
+            )
+        };
         let version = SCST_INTERFACE_VERSION
             .wrapping_add(delta as u64)
             .wrapping_add((rev_delta as u64) << 32);
         let tgt = TargetTemplateRegistration::with_version(&TEMPLATE, module, version)?;
         let dev = DevDriverRegistration::with_version(&DEV_TYPE, module, version)?;
-        Ok(ApiTest { _dev: dev, _tgt: tgt })
+        let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, c_str!("apitest0"))?;
+        let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_api_test_tgt0"))?;
+        let sessions = sessions(&target, initiators)?;
+        pr_info!("registered device id {} and {} sessions\n", vdev.id(), sessions.len());
+        Ok(ApiTest { _sessions: sessions, _target: target, _vdev: vdev, _dev: dev, _tgt: tgt })
     }
 }

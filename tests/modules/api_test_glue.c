@@ -15,6 +15,17 @@ module_param(iface_revision_delta, int, 0444);
 MODULE_PARM_DESC(iface_revision_delta,
 		 "Added to the interface revision the module claims (non-zero: the core must refuse it)");
 
+static char *initiators = "";
+module_param(initiators, charp, 0444);
+MODULE_PARM_DESC(initiators, "Comma-separated initiator names: one session each");
+
+const char *scst_api_test_initiators(void);
+
+const char *scst_api_test_initiators(void)
+{
+	return initiators;
+}
+
 int scst_api_test_version_delta(void);
 int scst_api_test_revision_delta(void);
 

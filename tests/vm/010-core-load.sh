@@ -11,6 +11,37 @@ expect_eq "threads (one per CPU)" "$(pgrep -c -x 'scsi_tgt[0-9]+')" "$(nproc)"
 expect_log 'scst: SCST 1.0.0-rs0.1 loaded'
 # Read-only files refuse writes, even from root.
 expect_fail sh -c 'echo x > /proc/scsi_tgt/version'
+expect_fail sh -c 'echo x > /proc/scsi_tgt/sessions'
+grep -q 'add_group GROUP' /proc/scsi_tgt/help || fail "help lacks add_group"
+expect_eq "no sessions" "$(sed -n '2,$p' /proc/scsi_tgt/sessions)" ""
+
+# threads: read, resize both ways, refuse nonsense.
+expect_eq "threads file" "$(cat /proc/scsi_tgt/threads)" "$(nproc)"
+write_ok /proc/scsi_tgt/threads 5
+expect_eq "threads after grow" "$(pgrep -c -x 'scsi_tgt[0-9]+')" "5"
+write_ok /proc/scsi_tgt/threads 1
+expect_eq "threads after shrink" "$(pgrep -c -x 'scsi_tgt[0-9]+')" "1"
+expect_eq "threads file" "$(cat /proc/scsi_tgt/threads)" "1"
+write_refused /proc/scsi_tgt/threads 0 'bad thread count "0"'
+write_refused /proc/scsi_tgt/threads 2000 'bad thread count "2000"'
+write_refused /proc/scsi_tgt/threads "two" 'bad thread count "two"'
+expect_eq "threads unchanged" "$(cat /proc/scsi_tgt/threads)" "1"
+
+# trace_level: named levels, add/del/value/none/all/default.
+T=/proc/scsi_tgt/trace_level
+expect_eq "default level" "$(head -1 $T)" "out_of_mem | minor | special | mgmt | mgmt_minor"
+write_ok $T "add scsi"
+expect_eq "after add" "$(head -1 $T)" "out_of_mem | minor | special | scsi | mgmt | mgmt_minor"
+write_ok $T "del minor"
+expect_eq "after del" "$(head -1 $T)" "out_of_mem | special | scsi | mgmt | mgmt_minor"
+write_ok $T "none"
+expect_eq "none" "$(head -1 $T)" "none"
+write_ok $T "value 0x1001"
+expect_eq "value" "$(head -1 $T)" "out_of_mem | mgmt"
+write_refused $T "add nosuch" 'unknown trace level "nosuch"'
+write_refused $T "value 0x200000" 'bad trace value'
+expect_eq "unchanged" "$(head -1 $T)" "out_of_mem | mgmt"
+grep -q 'mgmt_minor' $T || fail "trace_level lacks the level list"
 expect_ok rmmod scst
 [ ! -e /proc/scsi_tgt ] || fail "/proc/scsi_tgt left behind"
 expect_eq "threads after unload" "$(pgrep -c -x 'scsi_tgt[0-9]+')" "0"

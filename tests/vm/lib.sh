@@ -39,3 +39,20 @@ unload_all() {
         if module_loaded $m; then rmmod $m || fail "rmmod $m"; fi
     done
 }
+
+# write_ok FILE CMD: writing the command line CMD to FILE must succeed.
+write_ok() {
+    printf '%s\n' "$2" >"$1" 2>/dev/null || fail "'$2' > $1 failed"
+}
+
+# write_refused FILE CMD PATTERN: writing CMD to FILE must fail, and a new
+# kernel log line (since the write) must match PATTERN.
+write_refused() {
+    local before
+    before=$(dmesg | wc -l)
+    if printf '%s\n' "$2" >"$1" 2>/dev/null; then
+        fail "'$2' > $1 succeeded but must fail"
+    fi
+    dmesg | tail -n +$((before + 1)) | grep -qE -- "$3" ||
+        fail "'$(head -c 60 <<<"$2")' > $1: no new log line matches '$3'; got: $(dmesg | tail -n +$((before + 1)) | tr '\n' '|' | head -c 300)"
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Security groups (LUN masking): creating and deleting them and applying
+//! the commands of their `devices` and `names` files.
+//!
+//! Every command checks everything before it changes anything, so a
+//! refused command leaves the group as it was.
+
+use crate::acl::DEFAULT_GROUP;
+use crate::proc;
+use crate::proc_cmd::{DevRef, DevicesCmd, NamesCmd};
+use crate::registry::{Group, LunEntry, Registry, SharedRef};
+use crate::scst_rs::vec;
+use kernel::{prelude::*, str::CString};
+
+fn lookup<'a>(reg: &'a mut Registry, group: &[u8]) -> Result<&'a mut Group> {
+    match reg.group_index(group) {
+        Some(i) => reg.groups.get_mut(i).ok_or(ENOENT),
+        None => Err(ENOENT),
+    }
+}
+
+fn cstring(s: &str) -> Result<CString> {
+    CString::try_from_fmt(kernel::fmt!("{}", s))
+}
+
+/// Creates group `name` with its /proc directory.
+pub(crate) fn add(shared: &SharedRef, name: &str) -> Result {
+    let cname = cstring(name)?;
+    let mut reg = shared.registry.lock();
+    if reg.group_index(name.as_bytes()).is_some() {
+        pr_err!("group {} already exists\n", name);
+        return Err(EEXIST);
+    }
+    // Created under the lock: a concurrent add of the same name must not
+    // reach procfs (a duplicate entry is a kernel warning there).
+    let files = proc::group_files(shared, &cname)?;
+    reg.groups.push(
+        Group { name: cname, luns: KVec::new(), names: KVec::new(), _files: Some(files) },
+        GFP_KERNEL,
+    )?;
+    pr_info!("group {} added\n", name);
+    Ok(())
+}
+
+/// Deletes group `name`.  "Default" stays.
+pub(crate) fn del(shared: &SharedRef, name: &str) -> Result {
+    if name == DEFAULT_GROUP {
+        pr_err!("group {} cannot be deleted\n", name);
+        return Err(EINVAL);
+    }
+    let removed = {
+        let mut reg = shared.registry.lock();
+        let bound = reg.sessions.iter().filter(|s| s.group.as_bytes() == name.as_bytes()).count();
+        if bound > 0 {
+            pr_err!("group {} has {} sessions bound to it\n", name, bound);
+            return Err(EBUSY);
+        }
+        match reg.group_index(name.as_bytes()) {
+            Some(i) => vec::remove(&mut reg.groups, i),
+            None => None,
+        }
+    };
+    // Dropped here, outside the lock: removes the group's /proc files.
+    match removed {
+        Some(_) => {
+            pr_info!("group {} deleted\n", name);
+            Ok(())
+        }
+        None => {
+            pr_err!("no group {}\n", name);
+            Err(ENOENT)
+        }
+    }
+}
+
+/// Removes every group (module exit).  Their /proc files hold references
+/// to the shared state, so this also breaks that cycle.
+pub(crate) fn teardown(shared: &SharedRef) {
+    let groups = core::mem::take(&mut shared.registry.lock().groups);
+    drop(groups);
+}
+
+/// Applies a command written to `group`'s devices file.
+pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_>) -> Result {
+    let mut reg = shared.registry.lock();
+    let dev_id = match cmd {
+        DevicesCmd::Add { dev, .. } | DevicesCmd::Del(dev) => Some(resolve(&reg, dev)?),
+        DevicesCmd::Clear => None,
+    };
+    let g = lookup(&mut reg, group)?;
+    match (cmd, dev_id) {
+        (DevicesCmd::Add { lun, read_only, .. }, Some(dev_id)) => {
+            if let Some(used) = g.luns.iter().find(|l| l.lun == lun) {
+                pr_err!("group {}: LUN {} is already used by device {}\n", &*g.name, lun, used.dev_id);
+                return Err(EEXIST);
+            }
+            if let Some(other) = g.luns.iter().find(|l| l.dev_id == dev_id) {
+                pr_err!("group {}: device is already LUN {}\n", &*g.name, other.lun);
+                return Err(EEXIST);
+            }
+            g.luns.push(LunEntry { lun, dev_id, read_only }, GFP_KERNEL)?;
+        }
+        (DevicesCmd::Del(_), Some(dev_id)) => {
+            if vec::retain(&mut g.luns, |l| l.dev_id != dev_id) == 0 {
+                pr_err!("group {}: device is not in the group\n", &*g.name);
+                return Err(ENOENT);
+            }
+        }
+        _ => {
+            let _ = vec::retain(&mut g.luns, |_| false);
+        }
+    }
+    warn_no_lun0(g);
+    Ok(())
+}
+
+/// The LUNs of a group must start at 0: initiators scan from LUN 0 and
+/// may not look further if it is absent.  SCST allows the state in between
+/// (LUN 0 may be added last) but says so.
+fn warn_no_lun0(g: &Group) {
+    if !g.luns.is_empty() && !g.luns.iter().any(|l| l.lun == 0) {
+        pr_warn!("group {} has no LUN 0: initiators may not see its other LUNs\n", &*g.name);
+    }
+}
+
+/// The id of the device `dev` names.
+fn resolve(reg: &Registry, dev: DevRef<'_>) -> Result<u32> {
+    match dev {
+        DevRef::Virtual(name) => match reg.devices.iter().find(|d| d.name.as_bytes() == name.as_bytes()) {
+            Some(d) => Ok(d.id),
+            None => {
+                pr_err!("no device {}\n", name);
+                Err(ENODEV)
+            }
+        },
+        DevRef::Real(hctl) => {
+            pr_err!("no SCSI device {} is known to SCST\n", hctl);
+            Err(ENODEV)
+        }
+    }
+}
+
+/// Applies a command written to `group`'s names file.
+pub(crate) fn apply_names(shared: &SharedRef, group: &[u8], cmd: NamesCmd<'_>) -> Result {
+    let mut reg = shared.registry.lock();
+    if let NamesCmd::Add(name) = cmd {
+        // A name listed in two groups would make the binding ambiguous.
+        if let Some(other) = reg.groups.iter().find(|g| g.names.iter().any(|n| n.as_bytes() == name.as_bytes())) {
+            pr_err!("initiator {} is already in group {}\n", name, &*other.name);
+            return Err(EEXIST);
+        }
+    }
+    let g = lookup(&mut reg, group)?;
+    match cmd {
+        NamesCmd::Add(name) => g.names.push(cstring(name)?, GFP_KERNEL)?,
+        NamesCmd::Del(name) => {
+            if vec::retain(&mut g.names, |n| n.as_bytes() != name.as_bytes()) == 0 {
+                pr_err!("group {}: no initiator {}\n", &*g.name, name);
+                return Err(ENOENT);
+            }
+        }
+        NamesCmd::Clear => {
+            let _ = vec::retain(&mut g.names, |_| false);
+        }
+    }
+    Ok(())
+}

@@ -10,7 +10,7 @@
 use crate::registry::Shared;
 use crate::scst_rs::{
     api::abi::{
-        check_version, version_parts, ModulePtr, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate,
+        check_version, version_parts, ModulePtr, ScstCmd, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate,
         SCST_INTERFACE_VERSION,
     },
     sys,
@@ -238,4 +238,203 @@ pub(crate) unsafe extern "C" fn scst_unregister_dev_driver(dev_type: *const Scst
     if let Some(core) = shared() {
         core.remove_handler(dev_type);
     }
+}
+
+// Commands.  Command handles are trusted: they are pointers the core gave
+// to the driver (`scst_rx_cmd`) or passed to a callback, and a wrong one is
+// a bug of the calling module, as with any C-ABI handle.
+
+/// Creates a command of `sess` for the 8-byte SAM LUN at `lun`; null if
+/// refused (the log says why).
+///
+/// # Safety
+///
+/// `lun` is valid for `lun_len` bytes and `cdb` for `cdb_len` bytes.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_rx_cmd(
+    sess: *mut ScstSession,
+    lun: *const u8,
+    lun_len: u32,
+    cdb: *const u8,
+    cdb_len: u32,
+    tgt_priv: *mut core::ffi::c_void,
+) -> *mut ScstCmd {
+    let Some(core) = shared() else { return core::ptr::null_mut() };
+    if lun.is_null() || cdb.is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: function contract.
+    let (lun, cdb) = unsafe {
+        (core::slice::from_raw_parts(lun, lun_len as usize), core::slice::from_raw_parts(cdb, cdb_len as usize))
+    };
+    crate::cmd::rx(core, sess, lun, cdb, tgt_priv).unwrap_or(core::ptr::null_mut())
+}
+
+/// Sets the direction and length the initiator expects.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_expected(cmd: *mut ScstCmd, dir: u32, len: u32) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_expected(cmd, dir, len) }
+}
+
+/// Starts processing a received command.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle from `scst_rx_cmd`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_init_done(cmd: *mut ScstCmd) {
+    if let Some(core) = shared() {
+        // SAFETY: function contract.
+        unsafe { crate::cmd::init_done(core, cmd) }
+    }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_priv(cmd: *mut ScstCmd) -> *mut core::ffi::c_void {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::tgt_priv(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle; `len` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_cdb(cmd: *mut ScstCmd, len: *mut u32) -> *const u8 {
+    // SAFETY: function contract.
+    let (p, n) = unsafe { crate::cmd::cdb_ptr(cmd) };
+    // SAFETY: function contract.
+    unsafe { len.write(n) };
+    p
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_dev_id(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::dev_id(cmd) }
+}
+
+/// Decodes the CDB with the device's block size (for a handler's parse).
+///
+/// # Safety
+///
+/// `cmd` is a live command handle in `parse`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_decode(cmd: *mut ScstCmd, block_size: u32) -> c_int {
+    // SAFETY: function contract.
+    to_errno(unsafe { crate::cmd::decode(cmd, block_size) })
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_data_direction(cmd: *mut ScstCmd) -> u32 {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::data_direction(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle; `len` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8 {
+    // SAFETY: function contract.
+    let (p, n) = unsafe { crate::cmd::buffer(cmd) };
+    // SAFETY: function contract.
+    unsafe { len.write(n) };
+    p
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_resp_len(cmd, len) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32 {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::resp_len(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8 {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::status(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle; `len` is writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut u32) -> *const u8 {
+    // SAFETY: function contract.
+    let (p, n) = unsafe { crate::cmd::sense(cmd) };
+    // SAFETY: function contract.
+    unsafe { len.write(n) };
+    p
+}
+
+/// Finishes the command with CHECK CONDITION and this sense.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, asc: u8, ascq: u8) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_error(cmd, key, asc, ascq) }
+}
+
+/// The driver delivered a write's data (or failed to).
+///
+/// # Safety
+///
+/// `cmd` is a live command passed to `rdy_to_xfer`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_rx_data(cmd: *mut ScstCmd, status: c_int) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::rx_data(cmd, status) }
+}
+
+/// A handler finished an `exec` that returned NOT_COMPLETED.
+///
+/// # Safety
+///
+/// `cmd` is a live command being executed.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_done(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::done(cmd) }
+}
+
+/// The driver sent the response; the command is freed.
+///
+/// # Safety
+///
+/// `cmd` is a live command; it is not used afterwards.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_tgt_cmd_done(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::tgt_done(cmd) }
 }

@@ -6,12 +6,10 @@
 //! A command is whitespace-separated words.  Every error names what was
 //! wrong so that the write can fail with -EINVAL and one log line.
 
+use crate::lun::MAX_LUN;
 use crate::names::{check_port_name, check_name, check_object_name, NameError};
 use crate::trace;
 use core::fmt;
-
-/// The highest LUN a group may use (flat space addressing).
-pub const MAX_LUN: u64 = 16383;
 
 /// Why a command was refused.
 #[derive(Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use kernel::{c_str, prelude::*, sync::Arc};
 #[path = "../rust/mod.rs"]
 mod scst_rs;
 
+mod cmd;
 mod devices;
 mod exports;
 mod groups;
@@ -22,14 +23,22 @@ mod sessions;
 mod threads;
 
 // `no_std` files shared with the host crate, where their items are public.
+// `cdb`, `lun` and `sense` are vocabularies (tables and codecs) tested
+// whole on the host, of which the core uses a part: unused items are fine.
 #[allow(unreachable_pub)]
 mod acl;
+#[allow(unreachable_pub, dead_code)]
+mod cdb;
 #[allow(unreachable_pub)]
 mod limits;
+#[allow(unreachable_pub, dead_code)]
+mod lun;
 #[allow(unreachable_pub)]
 mod names;
 #[allow(unreachable_pub)]
 mod proc_cmd;
+#[allow(unreachable_pub, dead_code)]
+mod sense;
 #[allow(unreachable_pub)]
 mod trace;
 

@@ -42,6 +42,45 @@ EXPORT_SYMBOL_GPL(scst_unregister_target);
 EXPORT_SYMBOL_GPL(scst_register_session);
 EXPORT_SYMBOL_GPL(scst_unregister_session);
 
+/* Commands (exports.rs); the C prototypes only need to exist for export. */
+struct scst_cmd;
+struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const u8 *lun, u32 lun_len,
+			     const u8 *cdb, u32 cdb_len, void *tgt_priv);
+void scst_cmd_set_expected(struct scst_cmd *cmd, u32 dir, u32 len);
+void scst_cmd_init_done(struct scst_cmd *cmd);
+void *scst_cmd_get_tgt_priv(struct scst_cmd *cmd);
+const u8 *scst_cmd_get_cdb(struct scst_cmd *cmd, u32 *len);
+int scst_cmd_get_dev_id(struct scst_cmd *cmd);
+int scst_cmd_decode(struct scst_cmd *cmd, u32 block_size);
+u32 scst_cmd_get_data_direction(struct scst_cmd *cmd);
+u8 *scst_cmd_get_buffer(struct scst_cmd *cmd, u32 *len);
+void scst_cmd_set_resp_data_len(struct scst_cmd *cmd, u32 len);
+u32 scst_cmd_get_resp_data_len(struct scst_cmd *cmd);
+u8 scst_cmd_get_status(struct scst_cmd *cmd);
+const u8 *scst_cmd_get_sense(struct scst_cmd *cmd, u32 *len);
+void scst_set_cmd_error(struct scst_cmd *cmd, u8 key, u8 asc, u8 ascq);
+void scst_rx_data(struct scst_cmd *cmd, int status);
+void scst_cmd_done(struct scst_cmd *cmd);
+void scst_tgt_cmd_done(struct scst_cmd *cmd);
+
+EXPORT_SYMBOL_GPL(scst_rx_cmd);
+EXPORT_SYMBOL_GPL(scst_cmd_set_expected);
+EXPORT_SYMBOL_GPL(scst_cmd_init_done);
+EXPORT_SYMBOL_GPL(scst_cmd_get_tgt_priv);
+EXPORT_SYMBOL_GPL(scst_cmd_get_cdb);
+EXPORT_SYMBOL_GPL(scst_cmd_get_dev_id);
+EXPORT_SYMBOL_GPL(scst_cmd_decode);
+EXPORT_SYMBOL_GPL(scst_cmd_get_data_direction);
+EXPORT_SYMBOL_GPL(scst_cmd_get_buffer);
+EXPORT_SYMBOL_GPL(scst_cmd_set_resp_data_len);
+EXPORT_SYMBOL_GPL(scst_cmd_get_resp_data_len);
+EXPORT_SYMBOL_GPL(scst_cmd_get_status);
+EXPORT_SYMBOL_GPL(scst_cmd_get_sense);
+EXPORT_SYMBOL_GPL(scst_set_cmd_error);
+EXPORT_SYMBOL_GPL(scst_rx_data);
+EXPORT_SYMBOL_GPL(scst_cmd_done);
+EXPORT_SYMBOL_GPL(scst_tgt_cmd_done);
+
 static int scst_threads;
 module_param(scst_threads, int, 0444);
 MODULE_PARM_DESC(scst_threads, "SCSI target threads count (0 = one per online CPU)");

@@ -9,6 +9,8 @@
 #include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
+#include <scsi/scsi_cmnd.h>
+#include <scsi/scsi_host.h>
 
 #include "helpers.h"
 
@@ -45,4 +47,35 @@ unsigned int scst_rh_num_online_cpus(void)
 unsigned long scst_rh_totalram_mb(void)
 {
 	return totalram_pages() >> (20 - PAGE_SHIFT);
+}
+
+void *scst_rh_shost_priv(struct Scsi_Host *shost)
+{
+	return shost_priv(shost);
+}
+
+unsigned int scst_rh_scsi_bufflen(struct scsi_cmnd *cmd)
+{
+	return scsi_bufflen(cmd);
+}
+
+void scst_rh_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid)
+{
+	scsi_set_resid(cmd, resid);
+}
+
+int scst_rh_scsi_sg_copy_from_buffer(struct scsi_cmnd *cmd, const void *buf, int len)
+{
+	return scsi_sg_copy_from_buffer(cmd, buf, len);
+}
+
+int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len)
+{
+	return scsi_sg_copy_to_buffer(cmd, buf, len);
+}
+
+/* A bitfield: bindgen's accessors are awkward across versions. */
+void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t)
+{
+	t->queuecommand_may_block = 1;
 }

@@ -10,6 +10,9 @@
 
 struct task_struct;
 struct inode;
+struct Scsi_Host;
+struct scsi_cmnd;
+struct scsi_host_template;
 
 void *scst_rh_pde_data(const struct inode *inode);
 
@@ -21,5 +24,11 @@ struct module;
 const char *scst_rh_module_name(struct module *m);
 unsigned int scst_rh_num_online_cpus(void);
 unsigned long scst_rh_totalram_mb(void);
+void *scst_rh_shost_priv(struct Scsi_Host *shost);
+unsigned int scst_rh_scsi_bufflen(struct scsi_cmnd *cmd);
+void scst_rh_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
+int scst_rh_scsi_sg_copy_from_buffer(struct scsi_cmnd *cmd, const void *buf, int len);
+int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len);
+void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t);
 
 #endif

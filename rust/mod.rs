@@ -12,5 +12,6 @@ pub(crate) mod api;
 mod bindings;
 pub(crate) mod kthread;
 pub(crate) mod procfs;
+pub(crate) mod scsi_host;
 pub(crate) mod sys;
 pub(crate) mod vec;

@@ -133,6 +133,25 @@ unsafe impl Sync for ScstTgtTemplate {}
 // SAFETY: as for `ScstTgtTemplate`.
 unsafe impl Sync for ScstDevType {}
 
+/// No data phase.
+pub const SCST_DATA_NONE: u32 = 0;
+/// Data-in: from the target to the initiator.
+pub const SCST_DATA_READ: u32 = 1;
+/// Data-out: from the initiator to the target.
+pub const SCST_DATA_WRITE: u32 = 2;
+/// Both ways.
+pub const SCST_DATA_BIDI: u32 = 3;
+
+/// `exec` finished the command (status and data are set).
+pub const SCST_EXEC_COMPLETED: i32 = 0;
+/// `exec` will finish the command later with `scst_cmd_done`.
+pub const SCST_EXEC_NOT_COMPLETED: i32 = 1;
+
+/// `scst_rx_data`: the write data arrived.
+pub const SCST_RX_STATUS_SUCCESS: i32 = 0;
+/// `scst_rx_data`: the write data could not be received.
+pub const SCST_RX_STATUS_ERROR: i32 = 1;
+
 /// An opaque `struct module *`, kept opaque so this file builds on the host.
 pub type ModulePtr = *mut c_void;
 

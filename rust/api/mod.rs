@@ -7,3 +7,4 @@
 #[allow(unreachable_pub)]
 pub(crate) mod abi;
 pub(crate) mod client;
+pub(crate) mod cmd;

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A SCSI command as target drivers and device handlers see it.
+//!
+//! The core owns the command; drivers and handlers get a [`Cmd`] in their
+//! callbacks and use it to read the CDB, fill or read the data buffer and
+//! set the result.  The flow (see docs/api.md):
+//!
+//! driver `scst_rx_cmd` + [`Cmd::init_done`] → handler `parse` (calls
+//! [`Cmd::decode`]) → core allocates the buffer → for writes, driver
+//! `rdy_to_xfer` fills it and calls [`Cmd::rx_data`] → handler `exec` →
+//! (async: [`Cmd::done`]) → driver `xmit_response` sends the data and
+//! status, then calls [`Cmd::tgt_done`], after which the command is gone.
+
+use super::abi::{ScstCmd, ScstSession};
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use kernel::{ffi::c_int, prelude::*};
+
+extern "C" {
+    fn scst_rx_cmd(
+        sess: *mut ScstSession,
+        lun: *const u8,
+        lun_len: u32,
+        cdb: *const u8,
+        cdb_len: u32,
+        tgt_priv: *mut c_void,
+    ) -> *mut ScstCmd;
+    fn scst_cmd_set_expected(cmd: *mut ScstCmd, dir: u32, len: u32);
+    fn scst_cmd_init_done(cmd: *mut ScstCmd);
+    fn scst_cmd_get_tgt_priv(cmd: *mut ScstCmd) -> *mut c_void;
+    fn scst_cmd_get_cdb(cmd: *mut ScstCmd, len: *mut u32) -> *const u8;
+    fn scst_cmd_get_dev_id(cmd: *mut ScstCmd) -> c_int;
+    fn scst_cmd_decode(cmd: *mut ScstCmd, block_size: u32) -> c_int;
+    fn scst_cmd_get_data_direction(cmd: *mut ScstCmd) -> u32;
+    fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8;
+    fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32);
+    fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32;
+    fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8;
+    fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut u32) -> *const u8;
+    fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, asc: u8, ascq: u8);
+    fn scst_rx_data(cmd: *mut ScstCmd, status: c_int);
+    fn scst_cmd_done(cmd: *mut ScstCmd);
+    fn scst_tgt_cmd_done(cmd: *mut ScstCmd);
+}
+
+/// A command, in a driver's or handler's hands.
+///
+/// # Invariants
+///
+/// `ptr` is a live command of the core: between `scst_rx_cmd` and
+/// `scst_tgt_cmd_done`.
+pub(crate) struct Cmd {
+    ptr: NonNull<ScstCmd>,
+}
+
+// SAFETY: the core's commands may be handled from any thread.
+unsafe impl Send for Cmd {}
+
+impl Cmd {
+    /// Creates a command for LUN `lun` (8-byte SAM format) of `sess`.
+    /// Returns `None` if the core refused it (it logs why).
+    ///
+    /// # Safety
+    ///
+    /// `sess` is a registered session handle.
+    pub(crate) unsafe fn rx(sess: *mut ScstSession, lun: &[u8; 8], cdb: &[u8], tgt_priv: *mut c_void) -> Option<Self> {
+        let cdb_len = u32::try_from(cdb.len()).ok()?;
+        // SAFETY: `sess` is registered (contract); the slices are valid for
+        // their lengths, which the core copies.
+        let p = unsafe { scst_rx_cmd(sess, lun.as_ptr(), 8, cdb.as_ptr(), cdb_len, tgt_priv) };
+        NonNull::new(p).map(|ptr| Self { ptr })
+    }
+
+    /// Wraps a command the core passed to a callback.
+    ///
+    /// # Safety
+    ///
+    /// `p` is a live command the core passed to the caller.
+    pub(crate) unsafe fn from_raw(p: *mut ScstCmd) -> Option<Self> {
+        NonNull::new(p).map(|ptr| Self { ptr })
+    }
+
+    fn p(&self) -> *mut ScstCmd {
+        self.ptr.as_ptr()
+    }
+
+    /// Sets the direction and length the initiator expects.
+    pub(crate) fn set_expected(&self, dir: u32, len: u32) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_set_expected(self.p(), dir, len) }
+    }
+
+    /// Hands a received command to the core for processing.
+    pub(crate) fn init_done(self) {
+        // SAFETY: the command is live; the core takes it over.
+        unsafe { scst_cmd_init_done(self.p()) }
+    }
+
+    /// The driver's private pointer given at `rx`.
+    pub(crate) fn tgt_priv(&self) -> *mut c_void {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_tgt_priv(self.p()) }
+    }
+
+    /// The CDB.
+    pub(crate) fn cdb(&self) -> &[u8] {
+        let mut len = 0u32;
+        // SAFETY: the command is live; the core returns its CDB copy,
+        // valid while the command is.
+        unsafe {
+            let p = scst_cmd_get_cdb(self.p(), &mut len);
+            core::slice::from_raw_parts(p, len as usize)
+        }
+    }
+
+    /// The id of the device the command is for (0 if none).
+    pub(crate) fn dev_id(&self) -> i32 {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_dev_id(self.p()) }
+    }
+
+    /// Decodes the CDB with the device's block size (a handler's `parse`
+    /// calls this).  On error the core has set CHECK CONDITION already.
+    pub(crate) fn decode(&self, block_size: u32) -> Result {
+        // SAFETY: the command is live (invariant).
+        kernel::error::to_result(unsafe { scst_cmd_decode(self.p(), block_size) })
+    }
+
+    /// The decoded data direction (`SCST_DATA_*`).
+    pub(crate) fn data_direction(&self) -> u32 {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_data_direction(self.p()) }
+    }
+
+    /// The data buffer (the decoded transfer length).
+    pub(crate) fn buffer(&mut self) -> &mut [u8] {
+        let mut len = 0u32;
+        // SAFETY: the command is live; the buffer is the core's, valid for
+        // `len` bytes while the command is, and `&mut self` makes this the
+        // only view of it.
+        unsafe {
+            let p = scst_cmd_get_buffer(self.p(), &mut len);
+            if p.is_null() {
+                return &mut [];
+            }
+            core::slice::from_raw_parts_mut(p, len as usize)
+        }
+    }
+
+    /// Sets how many bytes of the buffer hold data to return.
+    pub(crate) fn set_resp_len(&self, len: u32) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_set_resp_data_len(self.p(), len) }
+    }
+
+    /// Bytes of the buffer to return to the initiator.
+    pub(crate) fn resp_len(&self) -> u32 {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_resp_data_len(self.p()) }
+    }
+
+    /// The SCSI status.
+    pub(crate) fn status(&self) -> u8 {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_status(self.p()) }
+    }
+
+    /// The sense data (empty unless CHECK CONDITION).
+    pub(crate) fn sense(&self) -> &[u8] {
+        let mut len = 0u32;
+        // SAFETY: the command is live; the sense buffer is the core's.
+        unsafe {
+            let p = scst_cmd_get_sense(self.p(), &mut len);
+            if p.is_null() {
+                return &[];
+            }
+            core::slice::from_raw_parts(p, len as usize)
+        }
+    }
+
+    /// Finishes with CHECK CONDITION and the given sense.
+    pub(crate) fn set_error(&self, key: u8, asc: u8, ascq: u8) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_set_cmd_error(self.p(), key, asc, ascq) }
+    }
+
+    /// The write data is in the buffer (or could not be received).
+    pub(crate) fn rx_data(self, ok: bool) {
+        let st = if ok { super::abi::SCST_RX_STATUS_SUCCESS } else { super::abi::SCST_RX_STATUS_ERROR };
+        // SAFETY: the command is live and waiting for its data.
+        unsafe { scst_rx_data(self.p(), st) }
+    }
+
+    /// An `exec` that returned NOT_COMPLETED finished.
+    pub(crate) fn done(self) {
+        // SAFETY: the command is live and being executed.
+        unsafe { scst_cmd_done(self.p()) }
+    }
+
+    /// The driver has sent the response: the core frees the command.
+    pub(crate) fn tgt_done(self) {
+        // SAFETY: the command is live; this is its last use.
+        unsafe { scst_tgt_cmd_done(self.p()) }
+    }
+}

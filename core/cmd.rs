@@ -27,6 +27,7 @@ use crate::scst_rs::api::abi::{
     SCST_DATA_WRITE, SCST_EXEC_COMPLETED, SCST_RX_STATUS_SUCCESS,
 };
 use crate::sense::{Sense, SenseKey, Status};
+use crate::scst_rs::vec::copy_prefix;
 use crate::sessions::Session;
 use core::ffi::c_void;
 use kernel::{ffi::c_int, prelude::*, sync::Arc};
@@ -126,9 +127,7 @@ pub(crate) fn rx(shared: &Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &
         (s, route)
     };
     let mut c = [0u8; MAX_CDB];
-    if let Some(dst) = c.get_mut(..cdb.len()) {
-        dst.copy_from_slice(cdb);
-    }
+    copy_prefix(&mut c, cdb);
     let tmpl = sess.target.tmpl;
     let cmd = KBox::new(
         Command {
@@ -433,7 +432,7 @@ fn inquiry_no_lun(c: &mut Command) -> core::result::Result<(), Stop> {
     data[2] = 0x05; // SPC-3
     data[3] = 0x02; // response data format
     data[4] = 31; // additional length
-    data[8..16].copy_from_slice(b"SCST_RS ");
+    copy_prefix(&mut data[8..], b"SCST_RS ");
     send(c, &data, alloc)
 }
 
@@ -449,9 +448,7 @@ fn request_sense(c: &mut Command) -> core::result::Result<(), Stop> {
 fn send(c: &mut Command, data: &[u8], alloc: u32) -> core::result::Result<(), Stop> {
     let n = (data.len() as u32).min(alloc);
     c.alloc(n).map_err(|_| Stop::Status(Status::BUSY))?;
-    if let (Some(dst), Some(src)) = (c.buf.get_mut(..n as usize), data.get(..n as usize)) {
-        dst.copy_from_slice(src);
-    }
+    copy_prefix(&mut c.buf, data);
     c.resp_len = n;
     c.decoded = Some((SCST_DATA_READ, n, 0));
     Ok(())

@@ -38,3 +38,15 @@ pub(crate) fn retain<T>(v: &mut KVec<T>, mut keep: impl FnMut(&T) -> bool) -> us
     }
     removed
 }
+
+/// Copies as much of `src` as fits into the start of `dst`; returns the
+/// bytes copied.  Never panics: `copy_from_slice`'s length-mismatch panic
+/// path is a function 6.12's objtool does not know to be noreturn under
+/// newer rustc, so code that may reach it fails the build with a warning.
+pub(crate) fn copy_prefix(dst: &mut [u8], src: &[u8]) -> usize {
+    let n = dst.len().min(src.len());
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    n
+}

@@ -200,6 +200,13 @@ impl SessionRegistration {
     }
 }
 
+impl SessionRegistration {
+    /// The handle, for `Cmd::rx`.
+    pub(crate) fn as_ptr(&self) -> *mut ScstSession {
+        self.sess
+    }
+}
+
 impl Drop for SessionRegistration {
     fn drop(&mut self) {
         // SAFETY: `sess` is registered (invariant).

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! scst_local: the local target driver.
+//!
+//! It registers the target driver "scst_local" with one target,
+//! "scst_local_tgt", one session for the initiator "scst_local_host", and a
+//! SCSI host whose commands become SCST commands of that session.  The
+//! LUNs of the session's group (normally "Default", or
+//! "Default_scst_local_tgt") appear as local SCSI devices: sd, sr, st, sg.
+//!
+//! Data is copied between the midlayer's scatter-gather list and the SCST
+//! command's buffer.  Task management from the midlayer's error handler is
+//! not mapped yet: every command completes before `queuecommand` returns
+//! while the core runs commands in the caller's context.
+
+use kernel::{c_str, ffi::c_int, prelude::*, sync::Arc};
+
+#[path = "../../rust/mod.rs"]
+mod scst_rs;
+
+// The SAM LUN codec, shared with the core.
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../core/lun.rs"]
+mod lun;
+
+use scst_rs::api::{
+    abi::{ScstCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE},
+    client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
+    cmd::Cmd,
+};
+use scst_rs::vec::copy_prefix;
+use scst_rs::scsi_host::{DataDir, HostOps, HostParams, ScsiCmd, ScsiHost};
+
+module! {
+    type: ScstLocal,
+    name: "scst_local",
+    author: "SCST-rs developers",
+    description: "SCST local target driver: SCST devices as local SCSI devices",
+    license: "GPL",
+}
+
+extern "C" {
+    // This module's parameter, in local_glue.c.
+    fn scst_local_max_luns() -> kernel::ffi::c_uint;
+}
+
+/// SAM status BUSY, and CHECK CONDITION / ILLEGAL REQUEST / LOGICAL UNIT
+/// NOT SUPPORTED (fixed format) for LUNs beyond what SCST can address.
+const BUSY: u8 = 0x08;
+const CHECK_CONDITION: u8 = 0x02;
+const LUN_NOT_SUPPORTED: [u8; 18] = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x25, 0, 0, 0, 0, 0];
+
+unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
+    0
+}
+
+unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
+    0
+}
+
+/// Copies a write's data from the midlayer's buffer into the command's.
+unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return -(EINVAL.to_errno()) };
+    // SAFETY: our private pointer is the midlayer command, owned by this
+    // SCST command until `xmit_response` completes it; we only borrow it.
+    let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
+    let want = c.buffer().len();
+    let got = scmd.copy_to(c.buffer());
+    let _ = scmd.into_raw();
+    c.rx_data(got == want);
+    0
+}
+
+/// Returns a command's data, status and sense to the midlayer.
+unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return -(EINVAL.to_errno()) };
+    // SAFETY: our private pointer is the midlayer command; this is where
+    // it is completed, once.
+    let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
+    let dir = c.data_direction();
+    let mut sent = 0;
+    if dir == SCST_DATA_READ || dir == SCST_DATA_BIDI {
+        let n = c.resp_len() as usize;
+        sent = c.buffer().get(..n).map_or(0, |d| scmd.copy_from(d));
+    } else if dir == SCST_DATA_WRITE {
+        sent = c.buffer().len();
+    }
+    let resid = scmd.bufflen().saturating_sub(sent as u32);
+    scmd.set_resid(resid);
+    scmd.set_status(c.status(), c.sense());
+    c.tgt_done();
+    scmd.done();
+    0
+}
+
+static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
+    name: c"scst_local".as_ptr(),
+    sg_tablesize: 128,
+    threads_num: 0,
+    flags: 0,
+    detect: Some(detect),
+    release: Some(release),
+    xmit_response: Some(xmit_response),
+    rdy_to_xfer: Some(rdy_to_xfer),
+    on_free_cmd: None,
+    task_mgmt_fn_done: None,
+    preprocessing_done: None,
+};
+
+/// The SCSI host's side: every command goes to the one session.
+struct Host {
+    sess: *mut ScstSession,
+}
+
+// SAFETY: the session handle may be used from any thread; it outlives the
+// host (see `ScstLocal`'s field order).
+unsafe impl Send for Host {}
+// SAFETY: as above.
+unsafe impl Sync for Host {}
+
+fn finish(mut scmd: ScsiCmd, status: u8, sense: &[u8]) {
+    let len = scmd.bufflen();
+    scmd.set_resid(len);
+    scmd.set_status(status, sense);
+    scmd.done();
+}
+
+impl HostOps for Host {
+    fn queue(&self, scmd: ScsiCmd) {
+        let Some(lun) = lun::encode(scmd.lun()) else {
+            return finish(scmd, CHECK_CONDITION, &LUN_NOT_SUPPORTED);
+        };
+        let mut cdb = [0u8; 16];
+        let n = copy_prefix(&mut cdb, scmd.cdb());
+        let (dir, len) = (scmd.dir(), scmd.bufflen());
+        let exp_dir = match dir {
+            DataDir::None => SCST_DATA_NONE,
+            DataDir::ToDevice => SCST_DATA_WRITE,
+            DataDir::FromDevice => SCST_DATA_READ,
+            DataDir::Bidi => SCST_DATA_BIDI,
+        };
+        let priv_ = scmd.into_raw();
+        // SAFETY: `self.sess` is registered while the host exists.
+        match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_) } {
+            Some(c) => {
+                c.set_expected(exp_dir, len);
+                c.init_done();
+            }
+            // The core refused the command (and logged why).
+            // SAFETY: `priv_` came from `into_raw` just above, unused since.
+            None => finish(unsafe { ScsiCmd::from_raw(priv_) }, BUSY, &[]),
+        }
+    }
+}
+
+struct ScstLocal {
+    // Dropped in this order: the host first, so no command arrives once
+    // the session is gone.
+    _host: ScsiHost<Host>,
+    _sess: SessionRegistration,
+    _target: TargetRegistration,
+    _tmpl: TargetTemplateRegistration,
+}
+
+impl kernel::Module for ScstLocal {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: reads this module's parameter, set before init.
+        let max_luns = unsafe { scst_local_max_luns() };
+        if !(1..=16384).contains(&max_luns) {
+            pr_err!("max_luns={} out of range 1..=16384\n", max_luns);
+            return Err(EINVAL);
+        }
+        let tmpl = TargetTemplateRegistration::new(&TEMPLATE, module)?;
+        let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_local_tgt"))?;
+        let sess = SessionRegistration::new(&target, c_str!("scst_local_host"))?;
+        let params = HostParams {
+            name: c_str!("scst_local"),
+            can_queue: 64,
+            cmd_per_lun: 32,
+            sg_tablesize: 128,
+            max_sectors: 2048,
+            max_lun: u64::from(max_luns),
+        };
+        let host = ScsiHost::register(module, &params, Arc::new(Host { sess: sess.as_ptr() }, GFP_KERNEL)?)?;
+        pr_info!("host{} added, scanning {} LUNs\n", host.host_no(), max_luns);
+        Ok(ScstLocal { _host: host, _sess: sess, _target: target, _tmpl: tmpl })
+    }
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! scst_test_disk: a test-only virtual disk handler ("test_disk") with one
+//! RAM-backed device, "testdisk0" (`size_mb` parameter, default 16).
+//!
+//! It stands in for vdisk in the core's tests: enough of SBC for sd to
+//! attach and for data to round-trip (INQUIRY with VPD 0x00/0x80, READ
+//! CAPACITY 10/16, MODE SENSE 6/10 with the caching page, READ/WRITE
+//! 6/10/16, TEST UNIT READY, SYNCHRONIZE CACHE, START STOP UNIT, VERIFY,
+//! REQUEST SENSE).  Anything else answers INVALID COMMAND OPERATION CODE.
+
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::{c_str, ffi::c_int, new_mutex, prelude::*, sync::Mutex};
+
+#[path = "../../rust/mod.rs"]
+mod scst_rs;
+
+use scst_rs::vec::copy_prefix;
+use scst_rs::api::{
+    abi::{ScstCmd, ScstDevType, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED},
+    client::{DevDriverRegistration, VirtualDeviceRegistration},
+    cmd::Cmd,
+};
+
+module! {
+    type: TestDisk,
+    name: "scst_test_disk",
+    author: "SCST-rs developers",
+    description: "Test-only RAM disk handler for SCST's tests",
+    license: "GPL",
+}
+
+extern "C" {
+    // This module's parameter, in test_disk_glue.c.
+    fn scst_test_disk_size_mb() -> kernel::ffi::c_uint;
+}
+
+const BLOCK: u64 = 512;
+
+/// The disk's contents, published while the device is registered.
+static RAM: AtomicPtr<Mutex<VVec<u8>>> = AtomicPtr::new(core::ptr::null_mut());
+
+fn ram() -> Option<&'static Mutex<VVec<u8>>> {
+    let p = RAM.load(Ordering::Acquire);
+    // SAFETY: non-null only while `TestDisk` owns the mutex (it clears the
+    // pointer after unregistering the device, so no command runs then).
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    match unsafe { Cmd::from_raw(cmd) } {
+        Some(c) => c.decode(BLOCK as u32).map_or_else(|e| e.to_errno(), |()| 0),
+        None => -(EINVAL.to_errno()),
+    }
+}
+
+fn be(b: &[u8], at: usize, n: usize) -> u64 {
+    (0..n).fold(0, |v, i| (v << 8) | u64::from(b.get(at + i).copied().unwrap_or(0)))
+}
+
+/// Puts `data` (cut to the allocation length and the buffer) in the
+/// command's buffer.
+fn reply(c: &mut Cmd, data: &[u8], alloc: u64) {
+    let n = data.len().min(usize::try_from(alloc).unwrap_or(usize::MAX));
+    let n = copy_prefix(c.buffer(), data.get(..n).unwrap_or(&[]));
+    c.set_resp_len(n as u32);
+}
+
+fn inquiry(c: &mut Cmd, cdb: &[u8]) {
+    let alloc = be(cdb, 3, 2);
+    if cdb.get(1).is_some_and(|b| b & 1 != 0) {
+        match cdb.get(2) {
+            Some(0x00) => reply(c, &[0, 0x00, 0, 2, 0x00, 0x80], alloc),
+            Some(0x80) => reply(c, b"\x00\x80\x00\x09testdisk0", alloc),
+            _ => c.set_error(0x05, 0x24, 0x00),
+        }
+        return;
+    }
+    let mut d = [0u8; 36];
+    d[2] = 0x05; // SPC-3
+    d[3] = 0x02;
+    d[4] = 31;
+    d[7] = 0x02; // CMDQUE
+    copy_prefix(&mut d[8..], b"SCST_TSTtestdisk0       0001");
+    reply(c, &d, alloc);
+}
+
+fn mode_sense(c: &mut Cmd, cdb: &[u8], ten: bool) {
+    let page = cdb.get(2).map_or(0, |b| b & 0x3f);
+    let alloc = if ten { be(cdb, 7, 2) } else { be(cdb, 4, 1) };
+    // Caching page: WCE=0 (write through), RCD=0.
+    let caching = [0x08u8, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let body: &[u8] = if page == 0x08 || page == 0x3f { &caching } else { &[] };
+    let mut d = [0u8; 8 + 20];
+    let hdr = if ten { 8 } else { 4 };
+    let total = hdr + body.len();
+    if ten {
+        copy_prefix(&mut d, &((total - 2) as u16).to_be_bytes());
+    } else {
+        d[0] = (total - 1) as u8;
+    }
+    copy_prefix(d.get_mut(hdr..).unwrap_or(&mut []), body);
+    reply(c, d.get(..total).unwrap_or(&[]), alloc);
+}
+
+fn capacity(c: &mut Cmd, cdb: &[u8], blocks: u64) {
+    let last = blocks.saturating_sub(1);
+    if cdb.first() == Some(&0x25) {
+        let mut d = [0u8; 8];
+        copy_prefix(&mut d, &(last.min(u64::from(u32::MAX)) as u32).to_be_bytes());
+        copy_prefix(&mut d[4..], &(BLOCK as u32).to_be_bytes());
+        reply(c, &d, 8);
+    } else {
+        let mut d = [0u8; 32];
+        copy_prefix(&mut d, &last.to_be_bytes());
+        copy_prefix(&mut d[8..], &(BLOCK as u32).to_be_bytes());
+        reply(c, &d, be(cdb, 10, 4));
+    }
+}
+
+/// READ/WRITE: LBA and block count by CDB size; the core has checked the
+/// transfer length against the buffer.
+fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
+    let op = cdb.first().copied().unwrap_or(0);
+    let lba = match op {
+        0x08 | 0x0a => be(cdb, 1, 3) & 0x1f_ffff,
+        0x28 | 0x2a => be(cdb, 2, 4),
+        _ => be(cdb, 2, 8),
+    };
+    let write = matches!(op, 0x0a | 0x2a | 0x8a);
+    let len = c.buffer().len() as u64;
+    let mut disk = ram.lock();
+    let start = lba.saturating_mul(BLOCK);
+    let Some(end) = start.checked_add(len).filter(|&e| e <= disk.len() as u64) else {
+        return c.set_error(0x05, 0x21, 0x00); // LBA OUT OF RANGE
+    };
+    let (s, e) = (start as usize, end as usize);
+    let Some(area) = disk.get_mut(s..e) else { return c.set_error(0x05, 0x21, 0x00) };
+    if write {
+        copy_prefix(area, c.buffer());
+    } else {
+        copy_prefix(c.buffer(), area);
+        c.set_resp_len(len as u32);
+    }
+}
+
+unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let Some(ram) = ram() else {
+        c.set_error(0x02, 0x04, 0x00); // NOT READY
+        return SCST_EXEC_COMPLETED;
+    };
+    let blocks = ram.lock().len() as u64 / BLOCK;
+    let mut cdb = [0u8; 16];
+    copy_prefix(&mut cdb, c.cdb());
+    match cdb[0] {
+        0x00 | 0x35 | 0x91 | 0x1b | 0x2f | 0x1e => {}
+        0x03 => reply(&mut c, &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], be(&cdb, 4, 1)),
+        0x12 => inquiry(&mut c, &cdb),
+        0x1a => mode_sense(&mut c, &cdb, false),
+        0x5a => mode_sense(&mut c, &cdb, true),
+        0x25 => capacity(&mut c, &cdb, blocks),
+        0x9e if cdb[1] & 0x1f == 0x10 => capacity(&mut c, &cdb, blocks),
+        0x08 | 0x0a | 0x28 | 0x2a | 0x88 | 0x8a => rw(&mut c, &cdb, ram),
+        _ => c.set_error(0x05, 0x20, 0x00),
+    }
+    SCST_EXEC_COMPLETED
+}
+
+static DEV_TYPE: ScstDevType = ScstDevType {
+    name: c"test_disk".as_ptr(),
+    type_: 0,
+    threads_num: 0,
+    flags: SCST_DEV_VIRTUAL,
+    parse: Some(parse),
+    alloc_data_buf: None,
+    exec: Some(exec),
+    dev_done: None,
+    attach: None,
+    detach: None,
+    attach_tgt: None,
+    detach_tgt: None,
+    task_mgmt_fn: None,
+};
+
+struct TestDisk {
+    // Dropped in this order: the device, then the handler, then the RAM.
+    vdev: Option<VirtualDeviceRegistration>,
+    _dev: DevDriverRegistration,
+    ram: Pin<KBox<Mutex<VVec<u8>>>>,
+}
+
+impl kernel::Module for TestDisk {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: reads this module's parameter, set before init.
+        let mb = unsafe { scst_test_disk_size_mb() };
+        if !(1..=1024).contains(&mb) {
+            pr_err!("size_mb={} out of range 1..=1024\n", mb);
+            return Err(EINVAL);
+        }
+        let data = VVec::from_elem(0u8, mb as usize * 1024 * 1024, GFP_KERNEL)?;
+        let ram = KBox::pin_init(new_mutex!(data), GFP_KERNEL)?;
+        RAM.store(&*ram as *const _ as *mut _, Ordering::Release);
+        let dev = DevDriverRegistration::new(&DEV_TYPE, module)?;
+        let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, c_str!("testdisk0"))?;
+        Ok(TestDisk { vdev: Some(vdev), _dev: dev, ram })
+    }
+}
+
+impl Drop for TestDisk {
+    fn drop(&mut self) {
+        drop(self.vdev.take());
+        RAM.store(core::ptr::null_mut(), Ordering::Release);
+        let _ = &self.ram;
+    }
+}

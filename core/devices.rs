@@ -26,7 +26,7 @@ pub(crate) unsafe fn add_virtual(
         pr_err!("{}: virtual device {} refused: its handler is not registered\n", who, &*name);
         return Err(EINVAL);
     };
-    let handler = handler.dev_type;
+    let (handler, owner) = (handler.dev_type, handler.owner);
     if handler.flags & SCST_DEV_VIRTUAL == 0 {
         pr_err!("{}: virtual device {} refused: handler is not a virtual-device handler\n", who, &*name);
         return Err(EINVAL);
@@ -37,7 +37,7 @@ pub(crate) unsafe fn add_virtual(
     }
     // Ids are positive C ints, never reused while the core is loaded.
     let id = reg.last_dev_id.checked_add(1).filter(|&id| id <= i32::MAX as u32).ok_or(ENOSPC)?;
-    reg.devices.push(DeviceEntry { id, name, handler }, GFP_KERNEL)?;
+    reg.devices.push(DeviceEntry { id, name, handler, owner }, GFP_KERNEL)?;
     reg.last_dev_id = id;
     Ok(id)
 }

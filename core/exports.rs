@@ -142,7 +142,7 @@ pub(crate) unsafe extern "C" fn scst_register_dev_driver(
     };
     // SAFETY: non-null and valid until unregistration (function contract).
     let dev_type = unsafe { &*dev_type };
-    let r = core.add_handler(dev_type, who);
+    let r = core.add_handler(dev_type, owner, who);
     if r.is_ok() {
         // SAFETY: registration checked the name is a valid C string.
         let name = unsafe { CStr::from_char_ptr(dev_type.name.cast()) };

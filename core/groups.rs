@@ -10,7 +10,7 @@ use crate::acl::DEFAULT_GROUP;
 use crate::proc;
 use crate::proc_cmd::{DevRef, DevicesCmd, NamesCmd};
 use crate::registry::{Group, LunEntry, Registry, SharedRef};
-use crate::scst_rs::vec;
+use crate::scst_rs::{sys::ModuleRef, vec};
 use kernel::{prelude::*, str::CString};
 
 fn lookup<'a>(reg: &'a mut Registry, group: &[u8]) -> Result<&'a mut Group> {
@@ -88,6 +88,7 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
         DevicesCmd::Add { dev, .. } | DevicesCmd::Del(dev) => Some(resolve(&reg, dev)?),
         DevicesCmd::Clear => None,
     };
+    let owner = dev_id.and_then(|id| reg.device(id)).map(|d| d.owner);
     let g = lookup(&mut reg, group)?;
     match (cmd, dev_id) {
         (DevicesCmd::Add { lun, read_only, .. }, Some(dev_id)) => {
@@ -99,7 +100,13 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
                 pr_err!("group {}: device is already LUN {}\n", &*g.name, other.lun);
                 return Err(EEXIST);
             }
-            g.luns.push(LunEntry { lun, dev_id, read_only }, GFP_KERNEL)?;
+            // SAFETY: the handler's module is loaded: its device is
+            // registered, and it unregisters devices before it goes.
+            let pin = owner.and_then(|o| unsafe { ModuleRef::get(o.0) }).ok_or_else(|| {
+                pr_err!("group {}: the device's handler is being unloaded\n", &*g.name);
+                ENODEV
+            })?;
+            g.luns.push(LunEntry { lun, dev_id, read_only, _pin: pin }, GFP_KERNEL)?;
         }
         (DevicesCmd::Del(_), Some(dev_id)) => {
             if vec::retain(&mut g.luns, |l| l.dev_id != dev_id) == 0 {

@@ -12,9 +12,9 @@
 use crate::names::{check_name, peripheral_type_name};
 use crate::proc::{self, GroupFiles, HandlerDir};
 use crate::scst_rs::api::abi::{
-    ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
+    ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
 };
-use crate::scst_rs::{procfs::ProcDir, vec};
+use crate::scst_rs::{procfs::ProcDir, sys::ModuleRef, vec};
 use crate::sessions::{Session, Target};
 use crate::threads::ThreadPool;
 use core::sync::atomic::AtomicU32;
@@ -35,9 +35,18 @@ pub(crate) struct TemplateEntry {
 /// A registered device handler.
 pub(crate) struct HandlerEntry {
     pub(crate) dev_type: &'static ScstDevType,
+    /// The module that registered it.
+    pub(crate) owner: Owner,
     pub(crate) name: CString,
     _dir: HandlerDir,
 }
+
+/// The module that registered something, as an identity.
+#[derive(Clone, Copy)]
+pub(crate) struct Owner(pub(crate) ModulePtr);
+
+// SAFETY: a module pointer is an identity, used from any thread.
+unsafe impl Send for Owner {}
 
 /// A device known to the core.
 pub(crate) struct DeviceEntry {
@@ -46,13 +55,17 @@ pub(crate) struct DeviceEntry {
     /// The virtual device's name.
     pub(crate) name: CString,
     pub(crate) handler: &'static ScstDevType,
+    /// The handler's module.
+    pub(crate) owner: Owner,
 }
 
-/// A device as a LUN of a group.
+/// A device as a LUN of a group.  While a device is exported, its
+/// handler's module cannot be unloaded.
 pub(crate) struct LunEntry {
     pub(crate) lun: u64,
     pub(crate) dev_id: u32,
     pub(crate) read_only: bool,
+    pub(crate) _pin: ModuleRef,
 }
 
 /// A security group: the LUNs its initiators see and the names that bind
@@ -200,7 +213,7 @@ impl Shared {
     }
 
     /// Registers a device handler; `who` names the registering module.
-    pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, who: &CStr) -> Result {
+    pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, owner: ModulePtr, who: &CStr) -> Result {
         // SAFETY: the handler's contract makes `name` a valid C string.
         let name = unsafe { checked_name(dev_type.name, who, "device handler", check_name) }?;
         let refuse = |why: &str| {
@@ -225,7 +238,7 @@ impl Shared {
             return Err(EEXIST);
         }
         let dir = proc::handler_dir(&self.proc_root, &name, dev_type.type_)?;
-        reg.handlers.push(HandlerEntry { dev_type, name, _dir: dir }, GFP_KERNEL)?;
+        reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
         Ok(())
     }
 

@@ -39,6 +39,16 @@ const char *scst_rh_module_name(struct module *m)
 	return m ? module_name(m) : "(built-in)";
 }
 
+bool scst_rh_try_module_get(struct module *m)
+{
+	return try_module_get(m);
+}
+
+void scst_rh_module_put(struct module *m)
+{
+	module_put(m);
+}
+
 unsigned int scst_rh_num_online_cpus(void)
 {
 	return num_online_cpus();

@@ -22,6 +22,8 @@ void scst_rh_put_task_struct(struct task_struct *t);
 
 struct module;
 const char *scst_rh_module_name(struct module *m);
+bool scst_rh_try_module_get(struct module *m);
+void scst_rh_module_put(struct module *m);
 unsigned int scst_rh_num_online_cpus(void);
 unsigned long scst_rh_totalram_mb(void);
 void *scst_rh_shost_priv(struct Scsi_Host *shost);

@@ -27,3 +27,39 @@ pub(crate) fn total_ram_mb() -> u64 {
     // SAFETY: reads a counter; no preconditions.
     unsafe { bindings::scst_rh_totalram_mb() as u64 }
 }
+
+/// A reference on a module: while it exists, the module cannot be
+/// unloaded (`rmmod` answers "in use").
+///
+/// # Invariants
+///
+/// We hold one reference on `m` (taken by `try_module_get`), or `m` is
+/// null (built-in code, which cannot be unloaded).
+pub(crate) struct ModuleRef {
+    m: ModulePtr,
+}
+
+// SAFETY: a module reference may be dropped from any thread.
+unsafe impl Send for ModuleRef {}
+// SAFETY: `&ModuleRef` exposes nothing.
+unsafe impl Sync for ModuleRef {}
+
+impl ModuleRef {
+    /// Takes a reference on `m`; `None` if the module is being unloaded.
+    ///
+    /// # Safety
+    ///
+    /// `m` is null or a module that is loaded (or being unloaded) now.
+    pub(crate) unsafe fn get(m: ModulePtr) -> Option<Self> {
+        // SAFETY: function contract; try_module_get(NULL) succeeds.
+        unsafe { bindings::scst_rh_try_module_get(m.cast()) }.then_some(Self { m })
+    }
+}
+
+impl Drop for ModuleRef {
+    fn drop(&mut self) {
+        // SAFETY: we hold a reference (invariant); module_put(NULL) is a
+        // no-op.
+        unsafe { bindings::scst_rh_module_put(self.m.cast()) };
+    }
+}

@@ -50,6 +50,8 @@ fi
 dmesg | grep -q 'Write Protect\|critical target error\|Sense Key : Data Protect' || fail "no data-protect error seen by sd"
 
 expect_ok rmmod scst_local
+expect_fail rmmod scst_test_disk        # its device is still exported
+write_ok $P/groups/Default/devices "clear"
 expect_ok rmmod scst_test_disk
 expect_ok rmmod scst
 exit 0

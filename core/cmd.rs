@@ -21,7 +21,8 @@
 
 use crate::cdb::{self, DecodeError, Direction};
 use crate::lun;
-use crate::registry::Shared;
+use crate::nexus;
+use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ,
     SCST_DATA_WRITE, SCST_EXEC_COMPLETED, SCST_RX_STATUS_SUCCESS,
@@ -45,9 +46,21 @@ struct Route {
     read_only: bool,
 }
 
+/// What the core decided about a command when it arrived.
+#[derive(Clone, Copy)]
+enum Early {
+    /// Fail it with CHECK CONDITION (a unit attention).
+    Sense(Sense),
+    /// Fail it with this status (RESERVATION CONFLICT).
+    Status(Status),
+    /// REQUEST SENSE: return this pending unit attention as the data.
+    SenseData(Sense),
+}
+
 /// A command.  Handed to drivers and handlers as `*mut ScstCmd`.
 pub(crate) struct Command {
     sess: Arc<Session>,
+    early: Option<Early>,
     tmpl: &'static ScstTgtTemplate,
     route: Option<Route>,
     cdb: [u8; MAX_CDB],
@@ -112,19 +125,24 @@ pub(crate) fn rx(shared: &Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &
         return Err(EINVAL);
     }
     let p: *const Session = sess.cast_const().cast();
-    let (sess, route) = {
-        let reg = shared.registry.lock();
+    let (sess, route, early) = {
+        let mut reg = shared.registry.lock();
         let Some(s) = reg.sessions.iter().find(|s| core::ptr::eq(&***s, p)).cloned() else {
             pr_err!("command refused: session not registered\n");
             return Err(EINVAL);
         };
-        let route = lun::decode(lun_raw).ok().and_then(|l| {
+        let lun = lun::decode(lun_raw).ok();
+        let route = lun.and_then(|l| {
             let g = reg.group_index(s.group.as_bytes()).and_then(|i| reg.groups.get(i))?;
             let e = g.luns.iter().find(|e| e.lun == l)?;
             let d = reg.device(e.dev_id)?;
             Some(Route { dev_id: d.id, handler: d.handler, read_only: e.read_only })
         });
-        (s, route)
+        let early = match (route, lun) {
+            (Some(r), Some(l)) => early_check(&mut reg, &s, l, r, cdb),
+            _ => None,
+        };
+        (s, route, early)
     };
     let mut c = [0u8; MAX_CDB];
     copy_prefix(&mut c, cdb);
@@ -132,6 +150,7 @@ pub(crate) fn rx(shared: &Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &
     let cmd = KBox::new(
         Command {
             sess,
+            early,
             tmpl,
             route,
             cdb: c,
@@ -151,6 +170,34 @@ pub(crate) fn rx(shared: &Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &
     Ok(as_cmd(KBox::into_raw(cmd)))
 }
 
+/// Unit attentions and reservations, checked when a command arrives.
+fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[u8]) -> Option<Early> {
+    let op = cdb.first().copied().unwrap_or(0);
+    let sp: *const Session = &**s;
+    match op {
+        cdb_op::INQUIRY | cdb_op::REPORT_LUNS => {}
+        cdb_op::REQUEST_SENSE => {
+            if let Some(ua) = nexus::take_ua(reg, sp, lun) {
+                return Some(Early::SenseData(ua));
+            }
+        }
+        _ => {
+            if let Some(ua) = nexus::take_ua(reg, sp, lun) {
+                return Some(Early::Sense(ua));
+            }
+        }
+    }
+    let holder = reg.device(r.dev_id)?.reserved_by.as_ref()?;
+    if core::ptr::eq(&**holder, sp) {
+        return None;
+    }
+    // Only on this rare path is the CDB decoded here (block size does not
+    // matter for the flag).
+    let dev_type = u8::try_from(r.handler.type_).unwrap_or(0x1f);
+    let allowed = cdb::decode(cdb, dev_type, 512).is_ok_and(|d| d.flags & cdb::RESERVE_ALLOWED != 0);
+    (!allowed).then_some(Early::Status(Status::RESERVATION_CONFLICT))
+}
+
 /// Starts processing a received command.
 ///
 /// # Safety
@@ -160,6 +207,22 @@ pub(crate) unsafe fn init_done(shared: &Shared, p: *mut ScstCmd) {
     // SAFETY: function contract; the reference ends before any callback.
     let (route, opcode) = {
         let c = unsafe { get(p) };
+        if let Some(e) = c.early {
+            match e {
+                Early::Sense(s) => c.set_sense(s),
+                Early::Status(s) => c.set_status(s),
+                Early::SenseData(s) => {
+                    if let Err(stop) = sense_data(c, s) {
+                        c.set_status_or_sense(stop);
+                    }
+                }
+            }
+            return xmit(p);
+        }
+        if let Some(r) = c.route.filter(|_| is_reservation(c.opcode())) {
+            reservation(shared, c, r);
+            return xmit(p);
+        }
         (c.route, c.opcode())
     };
     let Some(route) = route.filter(|_| opcode != cdb_op::REPORT_LUNS) else {
@@ -353,7 +416,48 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
     }
 }
 
+fn is_reservation(op: u8) -> bool {
+    matches!(op, cdb_op::RESERVE_6 | cdb_op::RESERVE_10 | cdb_op::RELEASE_6 | cdb_op::RELEASE_10)
+}
+
+/// SPC-2 RESERVE and RELEASE of the whole logical unit.  Third-party
+/// reservations are not supported.
+fn reservation(shared: &Shared, c: &mut Command, r: Route) {
+    let op = c.opcode();
+    let b1 = c.cdb[1];
+    // 3RDPTY (both sizes) and LONGID (10-byte): third-party reservations.
+    let third = b1 & 0x10 != 0 || (matches!(op, cdb_op::RESERVE_10 | cdb_op::RELEASE_10) && b1 & 0x02 != 0);
+    if third {
+        return c.set_sense(Sense::invalid_field_in_cdb(1, Some(4)));
+    }
+    let mut reg = shared.registry.lock();
+    let Some(d) = reg.devices.iter_mut().find(|d| d.id == r.dev_id) else {
+        return c.set_sense(Sense::LUN_NOT_SUPPORTED);
+    };
+    let mine = d.reserved_by.as_ref().map(|h| Arc::ptr_eq(h, &c.sess));
+    match (op, mine) {
+        // Reserved by someone else: RESERVE was stopped at arrival.
+        (cdb_op::RESERVE_6 | cdb_op::RESERVE_10, Some(false)) => c.set_status(Status::RESERVATION_CONFLICT),
+        (cdb_op::RESERVE_6 | cdb_op::RESERVE_10, _) => d.reserved_by = Some(c.sess.clone()),
+        // RELEASE by a non-holder succeeds and changes nothing.
+        (_, Some(true)) => d.reserved_by = None,
+        _ => {}
+    }
+}
+
+/// REQUEST SENSE answered with a pending unit attention.
+fn sense_data(c: &mut Command, s: Sense) -> core::result::Result<(), Stop> {
+    let alloc = u32::from(c.cdb.get(4).copied().unwrap_or(0));
+    let mut data = [0u8; SENSE_LEN];
+    let n = s.encode_fixed(&mut data);
+    send(c, data.get(..n).unwrap_or(&[]), alloc)
+}
+
 mod cdb_op {
+    pub(super) const RESERVE_6: u8 = 0x16;
+    pub(super) const RELEASE_6: u8 = 0x17;
+    pub(super) const RESERVE_10: u8 = 0x56;
+    pub(super) const RELEASE_10: u8 = 0x57;
     pub(super) const INQUIRY: u8 = 0x12;
     pub(super) const REQUEST_SENSE: u8 = 0x03;
     pub(super) const REPORT_LUNS: u8 = 0xa0;

@@ -37,7 +37,7 @@ pub(crate) unsafe fn add_virtual(
     }
     // Ids are positive C ints, never reused while the core is loaded.
     let id = reg.last_dev_id.checked_add(1).filter(|&id| id <= i32::MAX as u32).ok_or(ENOSPC)?;
-    reg.devices.push(DeviceEntry { id, name, handler, owner }, GFP_KERNEL)?;
+    reg.devices.push(DeviceEntry { id, name, handler, owner, reserved_by: None }, GFP_KERNEL)?;
     reg.last_dev_id = id;
     Ok(id)
 }

@@ -107,6 +107,9 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
                 ENODEV
             })?;
             g.luns.push(LunEntry { lun, dev_id, read_only, _pin: pin }, GFP_KERNEL)?;
+            warn_no_lun0(g);
+            crate::nexus::luns_changed(&mut reg, group, Some(lun));
+            return Ok(());
         }
         (DevicesCmd::Del(_), Some(dev_id)) => {
             if vec::retain(&mut g.luns, |l| l.dev_id != dev_id) == 0 {
@@ -119,6 +122,7 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
         }
     }
     warn_no_lun0(g);
+    crate::nexus::luns_changed(&mut reg, group, None);
     Ok(())
 }
 

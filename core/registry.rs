@@ -57,6 +57,8 @@ pub(crate) struct DeviceEntry {
     pub(crate) handler: &'static ScstDevType,
     /// The handler's module.
     pub(crate) owner: Owner,
+    /// The session holding an SPC-2 reservation of the device.
+    pub(crate) reserved_by: Option<Arc<Session>>,
 }
 
 /// A device as a LUN of a group.  While a device is exported, its
@@ -85,6 +87,7 @@ pub(crate) struct Registry {
     pub(crate) groups: KVec<Group>,
     pub(crate) targets: KVec<Arc<Target>>,
     pub(crate) sessions: KVec<Arc<Session>>,
+    pub(crate) uas: KVec<crate::nexus::PendingUa>,
     pub(crate) last_dev_id: u32,
 }
 
@@ -153,6 +156,7 @@ impl Shared {
                 groups: KVec::new(),
                 targets: KVec::new(),
                 sessions: KVec::new(),
+                uas: KVec::new(),
                 last_dev_id: 0,
             }),
             threads <- new_mutex!(threads),

@@ -16,6 +16,7 @@ mod cmd;
 mod devices;
 mod exports;
 mod groups;
+mod nexus;
 mod params;
 mod proc;
 mod registry;

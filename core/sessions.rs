@@ -80,6 +80,7 @@ pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
         pr_err!("unregistering a target that is not registered\n");
         return;
     };
+    crate::nexus::sessions_removed(&mut reg, |s| is(&s.target, p));
     let left = vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
     if let Some(t) = vec::remove(&mut reg.targets, i) {
         if left > 0 {
@@ -140,6 +141,7 @@ pub(crate) unsafe fn add_session(
     let group = CString::try_from(&*g.name)?;
     let s = Arc::new(Session { target, initiator, group }, GFP_KERNEL)?;
     reg.sessions.push(s.clone(), GFP_KERNEL)?;
+    crate::nexus::session_added(&mut reg, &s);
     pr_info!("session {} on target {} bound to group {}\n", &*s.initiator, &*s.target.name, &*s.group);
     Ok(Arc::into_raw(s).cast_mut().cast())
 }
@@ -152,6 +154,7 @@ pub(crate) fn remove_session(shared: &Shared, sess: *mut ScstSession) {
         pr_err!("unregistering a session that is not registered\n");
         return;
     };
+    crate::nexus::sessions_removed(&mut reg, |s| is(s, p));
     if let Some(s) = vec::remove(&mut reg.sessions, i) {
         pr_info!("session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);
     }

@@ -3,17 +3,19 @@
 //! scst_local: the local target driver.
 //!
 //! It registers the target driver "scst_local" with one target,
-//! "scst_local_tgt", one session for the initiator "scst_local_host", and a
-//! SCSI host whose commands become SCST commands of that session.  The
-//! LUNs of the session's group (normally "Default", or
-//! "Default_scst_local_tgt") appear as local SCSI devices: sd, sr, st, sg.
+//! "scst_local_tgt", and `num_hosts` SCSI hosts (default 1), each with its
+//! own session: the first host's initiator is "scst_local_host", the
+//! others' "scst_local_host1", "scst_local_host2", ...  A host's commands
+//! become SCST commands of its session, so the LUNs of the session's group
+//! (listed by initiator name, else "Default_scst_local_tgt", else
+//! "Default") appear as local SCSI devices: sd, sr, st, sg.
 //!
 //! Data is copied between the midlayer's scatter-gather list and the SCST
 //! command's buffer.  Task management from the midlayer's error handler is
 //! not mapped yet: every command completes before `queuecommand` returns
 //! while the core runs commands in the caller's context.
 
-use kernel::{c_str, ffi::c_int, prelude::*, sync::Arc};
+use kernel::{c_str, ffi::c_int, fmt, prelude::*, str::CString, sync::Arc};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
@@ -42,6 +44,7 @@ module! {
 extern "C" {
     // This module's parameter, in local_glue.c.
     fn scst_local_max_luns() -> kernel::ffi::c_uint;
+    fn scst_local_num_hosts() -> kernel::ffi::c_uint;
 }
 
 /// SAM status BUSY, and CHECK CONDITION / ILLEGAL REQUEST / LOGICAL UNIT
@@ -155,13 +158,39 @@ impl HostOps for Host {
     }
 }
 
+/// A SCSI host and its session, dropped in this order: no command arrives
+/// once the session is gone.
+type HostAndSession = (ScsiHost<Host>, SessionRegistration);
+
 struct ScstLocal {
-    // Dropped in this order: the host first, so no command arrives once
-    // the session is gone.
-    _host: ScsiHost<Host>,
-    _sess: SessionRegistration,
+    // Dropped in this order: the hosts first, the template last.
+    _hosts: KVec<HostAndSession>,
     _target: TargetRegistration,
     _tmpl: TargetTemplateRegistration,
+}
+
+/// The initiator name of host `i`.
+fn initiator(i: u32) -> Result<CString> {
+    if i == 0 {
+        CString::try_from_fmt(fmt!("scst_local_host"))
+    } else {
+        CString::try_from_fmt(fmt!("scst_local_host{}", i))
+    }
+}
+
+fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, max_luns: u32) -> Result<HostAndSession> {
+    let sess = SessionRegistration::new(target, &initiator(i)?)?;
+    let params = HostParams {
+        name: c_str!("scst_local"),
+        can_queue: 64,
+        cmd_per_lun: 32,
+        sg_tablesize: 128,
+        max_sectors: 2048,
+        max_lun: u64::from(max_luns),
+    };
+    let host = ScsiHost::register(module, &params, Arc::new(Host { sess: sess.as_ptr() }, GFP_KERNEL)?)?;
+    pr_info!("host{} added for initiator {}, scanning {} LUNs\n", host.host_no(), &*initiator(i)?, max_luns);
+    Ok((host, sess))
 }
 
 impl kernel::Module for ScstLocal {
@@ -172,19 +201,19 @@ impl kernel::Module for ScstLocal {
             pr_err!("max_luns={} out of range 1..=16384\n", max_luns);
             return Err(EINVAL);
         }
+        // SAFETY: as above.
+        let num_hosts = unsafe { scst_local_num_hosts() };
+        if !(1..=64).contains(&num_hosts) {
+            pr_err!("num_hosts={} out of range 1..=64\n", num_hosts);
+            return Err(EINVAL);
+        }
         let tmpl = TargetTemplateRegistration::new(&TEMPLATE, module)?;
         let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_local_tgt"))?;
-        let sess = SessionRegistration::new(&target, c_str!("scst_local_host"))?;
-        let params = HostParams {
-            name: c_str!("scst_local"),
-            can_queue: 64,
-            cmd_per_lun: 32,
-            sg_tablesize: 128,
-            max_sectors: 2048,
-            max_lun: u64::from(max_luns),
-        };
-        let host = ScsiHost::register(module, &params, Arc::new(Host { sess: sess.as_ptr() }, GFP_KERNEL)?)?;
-        pr_info!("host{} added, scanning {} LUNs\n", host.host_no(), max_luns);
-        Ok(ScstLocal { _host: host, _sess: sess, _target: target, _tmpl: tmpl })
+        let mut hosts = KVec::with_capacity(num_hosts as usize, GFP_KERNEL)?;
+        for i in 0..num_hosts {
+            // On error, the hosts added so far are removed as `hosts` drops.
+            hosts.push(add_host(module, &target, i, max_luns)?, GFP_KERNEL)?;
+        }
+        Ok(ScstLocal { _hosts: hosts, _target: target, _tmpl: tmpl })
     }
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! scst_test_disk: a test-only virtual disk handler ("test_disk") with one
-//! RAM-backed device, "testdisk0" (`size_mb` parameter, default 16).
+//! scst_test_disk: a test-only virtual disk handler ("test_disk") with
+//! `devices` RAM-backed devices (default 1), "testdisk0", "testdisk1", ...,
+//! of `size_mb` MiB each (default 16).  INQUIRY reports each device's name
+//! as its product and serial number.
 //!
 //! It stands in for vdisk in the core's tests: enough of SBC for sd to
 //! attach and for data to round-trip (INQUIRY with VPD 0x00/0x80, READ
@@ -10,7 +12,7 @@
 //! REQUEST SENSE).  Anything else answers INVALID COMMAND OPERATION CODE.
 
 use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::{c_str, ffi::c_int, new_mutex, prelude::*, sync::Mutex};
+use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::Mutex};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
@@ -33,18 +35,30 @@ module! {
 extern "C" {
     // This module's parameter, in test_disk_glue.c.
     fn scst_test_disk_size_mb() -> kernel::ffi::c_uint;
+    fn scst_test_disk_devices() -> kernel::ffi::c_uint;
 }
+
+/// Most devices.
+const MAX_DEVICES: usize = 4;
 
 const BLOCK: u64 = 512;
 
-/// The disk's contents, published while the device is registered.
-static RAM: AtomicPtr<Mutex<VVec<u8>>> = AtomicPtr::new(core::ptr::null_mut());
+/// One device: its SCST id, name and contents.
+struct Disk {
+    id: i32,
+    name: [u8; 16],
+    ram: Pin<KBox<Mutex<VVec<u8>>>>,
+}
 
-fn ram() -> Option<&'static Mutex<VVec<u8>>> {
-    let p = RAM.load(Ordering::Acquire);
-    // SAFETY: non-null only while `TestDisk` owns the mutex (it clears the
-    // pointer after unregistering the device, so no command runs then).
-    (!p.is_null()).then(|| unsafe { &*p })
+/// The devices, published while they are registered.
+static DISKS: AtomicPtr<KVec<Disk>> = AtomicPtr::new(core::ptr::null_mut());
+
+fn disk(id: i32) -> Option<&'static Disk> {
+    let p = DISKS.load(Ordering::Acquire);
+    // SAFETY: non-null only while `TestDisk` owns the list (it clears the
+    // pointer after unregistering the devices, so no command runs then).
+    let disks = (!p.is_null()).then(|| unsafe { &*p })?;
+    disks.iter().find(|d| d.id == id)
 }
 
 unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
@@ -67,12 +81,18 @@ fn reply(c: &mut Cmd, data: &[u8], alloc: u64) {
     c.set_resp_len(n as u32);
 }
 
-fn inquiry(c: &mut Cmd, cdb: &[u8]) {
+fn inquiry(c: &mut Cmd, cdb: &[u8], name: &[u8; 16]) {
     let alloc = be(cdb, 3, 2);
     if cdb.get(1).is_some_and(|b| b & 1 != 0) {
         match cdb.get(2) {
             Some(0x00) => reply(c, &[0, 0x00, 0, 2, 0x00, 0x80], alloc),
-            Some(0x80) => reply(c, b"\x00\x80\x00\x09testdisk0", alloc),
+            Some(0x80) => {
+                let mut d = [0u8; 4 + 16];
+                d[1] = 0x80;
+                d[3] = 16;
+                copy_prefix(&mut d[4..], name);
+                reply(c, &d, alloc)
+            }
             _ => c.set_error(0x05, 0x24, 0x00),
         }
         return;
@@ -82,7 +102,9 @@ fn inquiry(c: &mut Cmd, cdb: &[u8]) {
     d[3] = 0x02;
     d[4] = 31;
     d[7] = 0x02; // CMDQUE
-    copy_prefix(&mut d[8..], b"SCST_TSTtestdisk0       0001");
+    copy_prefix(&mut d[8..], b"SCST_TST");
+    copy_prefix(&mut d[16..], name);
+    copy_prefix(&mut d[32..], b"0001");
     reply(c, &d, alloc);
 }
 
@@ -148,17 +170,18 @@ fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
 unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
-    let Some(ram) = ram() else {
+    let Some(disk) = disk(c.dev_id()) else {
         c.set_error(0x02, 0x04, 0x00); // NOT READY
         return SCST_EXEC_COMPLETED;
     };
+    let ram = &disk.ram;
     let blocks = ram.lock().len() as u64 / BLOCK;
     let mut cdb = [0u8; 16];
     copy_prefix(&mut cdb, c.cdb());
     match cdb[0] {
         0x00 | 0x35 | 0x91 | 0x1b | 0x2f | 0x1e => {}
         0x03 => reply(&mut c, &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], be(&cdb, 4, 1)),
-        0x12 => inquiry(&mut c, &cdb),
+        0x12 => inquiry(&mut c, &cdb, &disk.name),
         0x1a => mode_sense(&mut c, &cdb, false),
         0x5a => mode_sense(&mut c, &cdb, true),
         0x25 => capacity(&mut c, &cdb, blocks),
@@ -186,33 +209,45 @@ static DEV_TYPE: ScstDevType = ScstDevType {
 };
 
 struct TestDisk {
-    // Dropped in this order: the device, then the handler, then the RAM.
-    vdev: Option<VirtualDeviceRegistration>,
+    // Dropped in this order: the devices, then the handler, then the RAM.
+    vdevs: KVec<VirtualDeviceRegistration>,
     _dev: DevDriverRegistration,
-    ram: Pin<KBox<Mutex<VVec<u8>>>>,
+    disks: Pin<KBox<KVec<Disk>>>,
 }
 
 impl kernel::Module for TestDisk {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: reads this module's parameter, set before init.
-        let mb = unsafe { scst_test_disk_size_mb() };
-        if !(1..=1024).contains(&mb) {
-            pr_err!("size_mb={} out of range 1..=1024\n", mb);
+        // SAFETY: reads this module's parameters, set before init.
+        let (mb, n) = unsafe { (scst_test_disk_size_mb(), scst_test_disk_devices()) };
+        if !(1..=1024).contains(&mb) || !(1..=MAX_DEVICES as u32).contains(&n) {
+            pr_err!("size_mb={} (1..=1024) or devices={} (1..={}) out of range\n", mb, n, MAX_DEVICES);
             return Err(EINVAL);
         }
-        let data = VVec::from_elem(0u8, mb as usize * 1024 * 1024, GFP_KERNEL)?;
-        let ram = KBox::pin_init(new_mutex!(data), GFP_KERNEL)?;
-        RAM.store(&*ram as *const _ as *mut _, Ordering::Release);
         let dev = DevDriverRegistration::new(&DEV_TYPE, module)?;
-        let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, c_str!("testdisk0"))?;
-        Ok(TestDisk { vdev: Some(vdev), _dev: dev, ram })
+        let mut disks = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        let mut vdevs = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        for i in 0..n {
+            let name = CString::try_from_fmt(fmt!("testdisk{}", i))?;
+            let data = VVec::from_elem(0u8, mb as usize * 1024 * 1024, GFP_KERNEL)?;
+            let ram = KBox::pin_init(new_mutex!(data), GFP_KERNEL)?;
+            let mut padded = [b' '; 16];
+            copy_prefix(&mut padded, name.as_bytes());
+            let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, &name)?;
+            disks.push(Disk { id: vdev.id(), name: padded, ram }, GFP_KERNEL)?;
+            vdevs.push(vdev, GFP_KERNEL)?;
+        }
+        let disks = KBox::pin(disks, GFP_KERNEL)?;
+        DISKS.store(&*disks as *const _ as *mut _, Ordering::Release);
+        Ok(TestDisk { vdevs, _dev: dev, disks })
     }
 }
 
 impl Drop for TestDisk {
     fn drop(&mut self) {
-        drop(self.vdev.take());
-        RAM.store(core::ptr::null_mut(), Ordering::Release);
-        let _ = &self.ram;
+        while let Some(last) = self.vdevs.len().checked_sub(1) {
+            drop(scst_rs::vec::remove(&mut self.vdevs, last));
+        }
+        DISKS.store(core::ptr::null_mut(), Ordering::Release);
+        let _ = &self.disks;
     }
 }

@@ -9,6 +9,17 @@ static unsigned int size_mb = 16;
 module_param(size_mb, uint, 0444);
 MODULE_PARM_DESC(size_mb, "Size of the RAM disk in MiB (1..1024, default 16)");
 
+static unsigned int devices = 1;
+module_param(devices, uint, 0444);
+MODULE_PARM_DESC(devices, "Number of devices, testdisk0.. (1..4, default 1)");
+
+unsigned int scst_test_disk_devices(void);
+
+unsigned int scst_test_disk_devices(void)
+{
+	return devices;
+}
+
 unsigned int scst_test_disk_size_mb(void);
 
 unsigned int scst_test_disk_size_mb(void)

@@ -56,3 +56,36 @@ write_refused() {
     dmesg | tail -n +$((before + 1)) | grep -qE -- "$3" ||
         fail "'$(head -c 60 <<<"$2")' > $1: no new log line matches '$3'; got: $(dmesg | tail -n +$((before + 1)) | tr '\n' '|' | head -c 300)"
 }
+
+# scst_local_host N: the SCSI host number of scst_local's N-th host.
+scst_local_host() {
+    local h n=0
+    for h in $(ls /sys/class/scsi_host/ | sed 's/host//' | sort -n); do
+        [ "$(cat /sys/class/scsi_host/host$h/proc_name)" = scst_local ] || continue
+        if [ $n = "$1" ]; then echo "$h"; return 0; fi
+        n=$((n + 1))
+    done
+    return 1
+}
+
+# sg_of H:C:I:L: the /dev/sgN of a SCSI device.
+sg_of() {
+    local sg
+    sg=$(ls "/sys/class/scsi_device/$1/device/scsi_generic/" 2>/dev/null) || return 1
+    echo "/dev/$sg"
+}
+
+# clear_ua SG: TEST UNIT READY until it succeeds (pending unit attentions
+# are reported once each); fails after 8 tries.
+clear_ua() {
+    local i
+    for i in 1 2 3 4 5 6 7 8; do
+        sg_turs "$1" >/dev/null 2>&1 && return 0
+    done
+    fail "$1 keeps failing TEST UNIT READY"
+}
+
+# quiet CMD...: CMD with its output discarded (for expect_ok).
+quiet() {
+    "$@" >/dev/null 2>&1
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-nexus state the core keeps: unit attentions for each (session,
+//! LUN), and SPC-2 reservations of devices.  All of it lives in the
+//! registry, under its mutex, and is read when a command arrives.
+//!
+//! Unit attentions queued:
+//! - POWER ON, RESET, OR BUS DEVICE RESET OCCURRED for every LUN a new
+//!   session sees, and for a LUN newly added to a session's group;
+//! - REPORTED LUNS DATA HAS CHANGED for the other LUNs of a group whose LUN
+//!   list changed.
+//!
+//! A pending unit attention fails the next command to its LUN with CHECK
+//! CONDITION, except INQUIRY, REPORT LUNS and REQUEST SENSE; REQUEST SENSE
+//! returns it as its data instead.  Each is reported once.
+
+use crate::registry::Registry;
+use crate::sense::Sense;
+use crate::sessions::Session;
+use crate::scst_rs::vec;
+use kernel::{prelude::*, sync::Arc};
+
+/// A unit attention waiting for the next command of a session to a LUN.
+pub(crate) struct PendingUa {
+    sess: Arc<Session>,
+    lun: u64,
+    sense: Sense,
+}
+
+fn same(a: &Arc<Session>, b: *const Session) -> bool {
+    core::ptr::eq(&**a, b)
+}
+
+/// Queues `sense` for `sess` on `lun`, once.
+fn push(reg: &mut Registry, sess: &Arc<Session>, lun: u64, sense: Sense) {
+    let p: *const Session = &**sess;
+    if reg.uas.iter().any(|u| same(&u.sess, p) && u.lun == lun && u.sense == sense) {
+        return;
+    }
+    // Without memory the attention is lost; the initiator still sees the
+    // new state, it is only not told so.
+    if reg.uas.push(PendingUa { sess: sess.clone(), lun, sense }, GFP_KERNEL).is_err() {
+        pr_warn!("unit attention dropped: out of memory\n");
+    }
+}
+
+/// The LUNs of group `group`.
+fn group_luns(reg: &Registry, group: &[u8]) -> KVec<u64> {
+    let mut v = KVec::new();
+    if let Some(g) = reg.group_index(group).and_then(|i| reg.groups.get(i)) {
+        for l in g.luns.iter() {
+            if v.push(l.lun, GFP_KERNEL).is_err() {
+                break;
+            }
+        }
+    }
+    v
+}
+
+/// A new session: power-on for each LUN it sees.
+pub(crate) fn session_added(reg: &mut Registry, sess: &Arc<Session>) {
+    for lun in group_luns(reg, sess.group.as_bytes()).iter() {
+        push(reg, sess, *lun, Sense::POWER_ON_RESET);
+    }
+}
+
+/// The LUN list of `group` changed; `added` is a LUN new to it.
+pub(crate) fn luns_changed(reg: &mut Registry, group: &[u8], added: Option<u64>) {
+    let luns = group_luns(reg, group);
+    let mut bound = KVec::new();
+    for s in reg.sessions.iter().filter(|s| s.group.as_bytes() == group) {
+        if bound.push(s.clone(), GFP_KERNEL).is_err() {
+            break;
+        }
+    }
+    for s in bound.iter() {
+        for lun in luns.iter() {
+            let sense = if Some(*lun) == added { Sense::POWER_ON_RESET } else { Sense::REPORTED_LUNS_CHANGED };
+            push(reg, s, *lun, sense);
+        }
+    }
+}
+
+/// Takes the oldest unit attention of `sess` for `lun`.
+pub(crate) fn take_ua(reg: &mut Registry, sess: *const Session, lun: u64) -> Option<Sense> {
+    let i = reg.uas.iter().position(|u| same(&u.sess, sess) && u.lun == lun)?;
+    vec::remove(&mut reg.uas, i).map(|u| u.sense)
+}
+
+/// Sessions for which `ended` is true are going: forget their attentions
+/// and release their reservations.  Allocates nothing, so it cannot fail.
+pub(crate) fn sessions_removed(reg: &mut Registry, ended: impl Fn(&Arc<Session>) -> bool) {
+    vec::retain(&mut reg.uas, |u| !ended(&u.sess));
+    for d in reg.devices.iter_mut() {
+        if d.reserved_by.as_ref().is_some_and(&ended) {
+            d.reserved_by = None;
+        }
+    }
+}

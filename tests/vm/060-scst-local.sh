@@ -49,9 +49,8 @@ if dd if=/tmp/pattern of=/dev/$blk bs=4k count=1 oflag=direct status=none 2>/dev
 fi
 dmesg | grep -q 'Write Protect\|critical target error\|Sense Key : Data Protect' || fail "no data-protect error seen by sd"
 
-expect_ok rmmod scst_local
+unload scst_local
 expect_fail rmmod scst_test_disk        # its device is still exported
 write_ok $P/groups/Default/devices "clear"
-expect_ok rmmod scst_test_disk
-expect_ok rmmod scst
+unload scst_test_disk scst
 exit 0

@@ -63,9 +63,8 @@ expect_ok sg_turs $SB1
 out=$(sg_raw -v $SA 16 10 00 00 00 00 2>&1) && fail "third-party RESERVE accepted"
 echo "$out" | grep -qi 'invalid field in cdb' || fail "third-party RESERVE: wrong sense: $out"
 
-expect_ok rmmod scst_local
+unload scst_local
 write_ok $P/groups/Default/devices "clear"
 write_ok $P/groups/g1/devices "clear"
-expect_ok rmmod scst_test_disk
-expect_ok rmmod scst
+unload scst_test_disk scst
 exit 0

@@ -89,3 +89,13 @@ clear_ua() {
 quiet() {
     "$@" >/dev/null 2>&1
 }
+
+# unload MOD...: rmmod each, after udev has finished with the devices (its
+# probing opens them, which holds the module for a moment).
+unload() {
+    local m
+    udevadm settle 2>/dev/null
+    for m in "$@"; do
+        rmmod "$m" || fail "rmmod $m failed"
+    done
+}

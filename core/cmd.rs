@@ -28,6 +28,7 @@ use crate::scst_rs::api::abi::{
     SCST_DATA_WRITE, SCST_EXEC_COMPLETED, SCST_RX_STATUS_SUCCESS,
 };
 use crate::sense::{Sense, SenseKey, Status};
+use crate::sgv::{Buf, Sgv};
 use crate::scst_rs::vec::copy_prefix;
 use crate::sessions::Session;
 use core::ffi::c_void;
@@ -69,7 +70,8 @@ pub(crate) struct Command {
     exp_len: Option<u32>,
     tgt_priv: *mut c_void,
     decoded: Option<(u32, u32, u32)>,
-    buf: KVVec<u8>,
+    sgv: &'static Sgv,
+    buf: Option<Buf>,
     resp_len: u32,
     status: u8,
     sense: [u8; SENSE_LEN],
@@ -97,10 +99,30 @@ impl Command {
         self.resp_len = 0;
     }
 
-    /// Gives the command `len` zeroed bytes of buffer.
-    fn alloc(&mut self, len: u32) -> Result {
-        self.buf = KVVec::from_elem(0u8, len as usize, GFP_KERNEL)?;
+    /// Gives the command a `len`-byte buffer (BUSY if memory is short).
+    fn alloc(&mut self, len: u32) -> core::result::Result<(), Stop> {
+        if let Some(old) = self.buf.take() {
+            self.sgv.free(old);
+        }
+        let b = self.sgv.alloc(len as usize).map_err(|_| Stop::Status(Status::BUSY))?;
+        self.buf = Some(b);
         Ok(())
+    }
+
+    fn buf(&mut self) -> &mut [u8] {
+        self.buf.as_mut().map_or(&mut [], |b| b.as_mut_slice())
+    }
+
+    fn buf_len(&self) -> usize {
+        self.buf.as_ref().map_or(0, |b| b.len())
+    }
+}
+
+impl Drop for Command {
+    fn drop(&mut self) {
+        if let Some(b) = self.buf.take() {
+            self.sgv.free(b);
+        }
     }
 }
 
@@ -119,7 +141,7 @@ unsafe fn get<'a>(p: *mut ScstCmd) -> &'a mut Command {
 }
 
 /// Creates a command of session `sess` for the 8-byte SAM LUN `lun_raw`.
-pub(crate) fn rx(shared: &Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &[u8], tgt_priv: *mut c_void) -> Result<*mut ScstCmd> {
+pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &[u8], tgt_priv: *mut c_void) -> Result<*mut ScstCmd> {
     if cdb.is_empty() || cdb.len() > MAX_CDB {
         pr_err!("command refused: CDB of {} bytes (1..={})\n", cdb.len(), MAX_CDB);
         return Err(EINVAL);
@@ -159,7 +181,8 @@ pub(crate) fn rx(shared: &Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &
             exp_len: None,
             tgt_priv,
             decoded: None,
-            buf: KVVec::new(),
+            sgv: &shared.sgv,
+            buf: None,
             resp_len: 0,
             status: Status::GOOD.0,
             sense: [0; SENSE_LEN],
@@ -288,7 +311,7 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
         return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
     }
     // A failed allocation is a busy target, not a failed command.
-    c.alloc(len).map_err(|_| Stop::Status(Status::BUSY))
+    c.alloc(len)
 }
 
 fn exec(p: *mut ScstCmd, route: Route) {
@@ -512,8 +535,8 @@ fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Sto
     }
     let full = lun::report_luns_len(luns.len());
     let n = alloc.min(u32::try_from(full).unwrap_or(u32::MAX));
-    c.alloc(n).map_err(|_| Stop::Status(Status::BUSY))?;
-    lun::report_luns(luns.iter().copied(), &mut c.buf);
+    c.alloc(n)?;
+    lun::report_luns(luns.iter().copied(), c.buf());
     c.resp_len = n;
     c.decoded = Some((SCST_DATA_READ, n, 0));
     Ok(())
@@ -551,8 +574,8 @@ fn request_sense(c: &mut Command) -> core::result::Result<(), Stop> {
 /// Returns `data`, cut to the allocation length.
 fn send(c: &mut Command, data: &[u8], alloc: u32) -> core::result::Result<(), Stop> {
     let n = (data.len() as u32).min(alloc);
-    c.alloc(n).map_err(|_| Stop::Status(Status::BUSY))?;
-    copy_prefix(&mut c.buf, data);
+    c.alloc(n)?;
+    copy_prefix(c.buf(), data);
     c.resp_len = n;
     c.decoded = Some((SCST_DATA_READ, n, 0));
     Ok(())
@@ -603,7 +626,8 @@ pub(crate) unsafe fn data_direction(p: *mut ScstCmd) -> u32 {
 pub(crate) unsafe fn buffer(p: *mut ScstCmd) -> (*mut u8, u32) {
     // SAFETY: function contract.
     let c = unsafe { get(p) };
-    (c.buf.as_mut_ptr(), c.buf.len() as u32)
+    let b = c.buf();
+    (b.as_mut_ptr(), b.len() as u32)
 }
 
 /// # Safety
@@ -611,7 +635,7 @@ pub(crate) unsafe fn buffer(p: *mut ScstCmd) -> (*mut u8, u32) {
 pub(crate) unsafe fn set_resp_len(p: *mut ScstCmd, len: u32) {
     // SAFETY: function contract.
     let c = unsafe { get(p) };
-    c.resp_len = len.min(c.buf.len() as u32);
+    c.resp_len = len.min(c.buf_len() as u32);
 }
 
 /// # Safety

@@ -44,7 +44,7 @@ impl Drop for Published {
     }
 }
 
-fn shared() -> Option<&'static Shared> {
+pub(crate) fn shared() -> Option<&'static Shared> {
     let p = CORE.load(Ordering::Acquire);
     // SAFETY: non-null only while a `Published` holds the `Arc`, which
     // outlives every caller (see `CORE`).

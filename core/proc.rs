@@ -173,6 +173,16 @@ impl ProcFile for TraceLevelFile {
     }
 }
 
+struct SgvFile;
+
+impl ProcFile for SgvFile {
+    type Data = SharedRef;
+
+    fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
+        write!(out, "{}", shared.sgv).map_err(fmt_err)
+    }
+}
+
 struct TypeFile;
 
 impl ProcFile for TypeFile {
@@ -199,6 +209,7 @@ impl CoreFiles {
         add(root.file::<HelpFile>(c_str!("help"), 0o444, unit()?)?)?;
         add(root.file::<ScsiTgtFile>(c_str!("scsi_tgt"), 0o644, data()?)?)?;
         add(root.file::<SessionsFile>(c_str!("sessions"), 0o444, data()?)?)?;
+        add(root.file::<SgvFile>(c_str!("sgv"), 0o444, data()?)?)?;
         add(root.file::<ThreadsFile>(c_str!("threads"), 0o644, data()?)?)?;
         add(root.file::<TraceLevelFile>(c_str!("trace_level"), 0o644, data()?)?)?;
         Ok(Self { _files: files })

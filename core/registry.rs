@@ -113,6 +113,9 @@ pub(crate) struct Shared {
     pub(crate) registry: Mutex<Registry>,
     #[pin]
     pub(crate) threads: Mutex<ThreadPool>,
+    /// Command buffers and the memory limit.
+    #[pin]
+    pub(crate) sgv: crate::sgv::Sgv,
     /// The core's trace level (`trace::` bits).
     pub(crate) trace: AtomicU32,
     pub(crate) proc_root: ProcDir,
@@ -147,7 +150,12 @@ pub(crate) unsafe fn checked_name(
 }
 
 impl Shared {
-    pub(crate) fn new(proc_root: ProcDir, groups_dir: ProcDir, threads: ThreadPool) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(
+        proc_root: ProcDir,
+        groups_dir: ProcDir,
+        threads: ThreadPool,
+        max_cmd_mem: u64,
+    ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             registry <- new_mutex!(Registry {
                 templates: KVec::new(),
@@ -160,6 +168,7 @@ impl Shared {
                 last_dev_id: 0,
             }),
             threads <- new_mutex!(threads),
+            sgv <- crate::sgv::Sgv::new(max_cmd_mem),
             trace: AtomicU32::new(crate::trace::DEFAULT),
             proc_root,
             groups_dir,

@@ -21,6 +21,7 @@ mod params;
 mod proc;
 mod registry;
 mod sessions;
+mod sgv;
 mod threads;
 
 // `no_std` files shared with the host crate, where their items are public.
@@ -76,7 +77,10 @@ impl kernel::Module for Scst {
         let groups_dir = ProcDir::new(c_str!("groups"), Some(&root))?;
         let pool = threads::ThreadPool::start(params.threads)?;
         let nthreads = pool.len();
-        let shared = Arc::pin_init(Shared::new(root.clone(), groups_dir, pool), GFP_KERNEL)?;
+        let shared = Arc::pin_init(
+            Shared::new(root.clone(), groups_dir, pool, params.max_cmd_mem_mb.saturating_mul(1024 * 1024)),
+            GFP_KERNEL,
+        )?;
         let files = populate(&root, &shared)?;
         pr_info!(
             "SCST {} loaded: {} threads, scst_max_cmd_mem {} MiB\n",

@@ -108,3 +108,11 @@ pub(crate) fn sleep_until(mut cond: impl FnMut() -> bool) {
     // SAFETY: as above.
     unsafe { bindings::scst_rh_set_current_state(bindings::SCST_RH_TASK_RUNNING) };
 }
+
+impl KThread {
+    /// Wakes the thread (if it sleeps in `sleep_until`, it rechecks).
+    pub(crate) fn wake(&self) {
+        // SAFETY: the task is live and referenced (invariant).
+        unsafe { bindings::wake_up_process(self.task) };
+    }
+}

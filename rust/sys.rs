@@ -63,3 +63,9 @@ impl Drop for ModuleRef {
         unsafe { bindings::scst_rh_module_put(self.m.cast()) };
     }
 }
+
+/// Sleeps for at least `ms` milliseconds (process context only).
+pub(crate) fn sleep_ms(ms: u32) {
+    // SAFETY: a plain sleep of the current task.
+    unsafe { bindings::msleep(ms) };
+}

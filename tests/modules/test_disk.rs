@@ -10,16 +10,23 @@
 //! CAPACITY 10/16, MODE SENSE 6/10 with the caching page, READ/WRITE
 //! 6/10/16, TEST UNIT READY, SYNCHRONIZE CACHE, START STOP UNIT, VERIFY,
 //! REQUEST SENSE).  Anything else answers INVALID COMMAND OPERATION CODE.
+//!
+//! With `delay_ms` > 0, `exec` returns NOT_COMPLETED and a kernel thread
+//! finishes each command after the delay (asynchronous completion through
+//! `scst_cmd_done`), so commands overlap: what memory-limit and
+//! task-management tests need.
 
-use core::sync::atomic::{AtomicPtr, Ordering};
-use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::Mutex};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
+use scst_rs::kthread::{self, KThread};
+use scst_rs::sys;
 use scst_rs::vec::copy_prefix;
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED},
+    abi::{ScstCmd, ScstDevType, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
     client::{DevDriverRegistration, VirtualDeviceRegistration},
     cmd::Cmd,
 };
@@ -36,6 +43,44 @@ extern "C" {
     // This module's parameter, in test_disk_glue.c.
     fn scst_test_disk_size_mb() -> kernel::ffi::c_uint;
     fn scst_test_disk_devices() -> kernel::ffi::c_uint;
+    fn scst_test_disk_delay_ms() -> kernel::ffi::c_uint;
+}
+
+/// Commands waiting for the completion thread.
+#[pin_data]
+struct AsyncQueue {
+    #[pin]
+    cmds: Mutex<KVec<usize>>,
+    /// How many are queued: what the thread waits on (it must not take a
+    /// mutex while preparing to sleep).
+    pending: AtomicUsize,
+    delay_ms: u32,
+}
+
+/// The queue, published while the completion thread runs.
+static ASYNC: AtomicPtr<AsyncQueue> = AtomicPtr::new(core::ptr::null_mut());
+
+fn completion_thread(q: Arc<AsyncQueue>) {
+    loop {
+        kthread::sleep_until(|| kthread::should_stop() || q.pending.load(Ordering::Acquire) > 0);
+        let batch = core::mem::take(&mut *q.cmds.lock());
+        q.pending.fetch_sub(batch.len(), Ordering::AcqRel);
+        if batch.is_empty() {
+            if kthread::should_stop() {
+                return;
+            }
+            continue;
+        }
+        sys::sleep_ms(q.delay_ms);
+        for p in batch.iter() {
+            // SAFETY: queued by `exec`, which returned NOT_COMPLETED: the
+            // command is live and ours until `done`.
+            if let Some(mut c) = unsafe { Cmd::from_raw(*p as *mut ScstCmd) } {
+                run(&mut c);
+                c.done();
+            }
+        }
+    }
 }
 
 /// Most devices.
@@ -170,9 +215,27 @@ fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
 unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let q = ASYNC.load(Ordering::Acquire);
+    if !q.is_null() {
+        // SAFETY: published while the queue and its thread live; the
+        // thread stops only after the devices are gone.
+        let q = unsafe { &*q };
+        if q.cmds.lock().push(cmd as usize, GFP_KERNEL).is_ok() {
+            q.pending.fetch_add(1, Ordering::AcqRel);
+            if let Some(t) = thread() {
+                t.wake();
+            }
+            return SCST_EXEC_NOT_COMPLETED;
+        }
+    }
+    run(&mut c);
+    SCST_EXEC_COMPLETED
+}
+
+/// Emulates the command on its device.
+fn run(c: &mut Cmd) {
     let Some(disk) = disk(c.dev_id()) else {
-        c.set_error(0x02, 0x04, 0x00); // NOT READY
-        return SCST_EXEC_COMPLETED;
+        return c.set_error(0x02, 0x04, 0x00); // NOT READY
     };
     let ram = &disk.ram;
     let blocks = ram.lock().len() as u64 / BLOCK;
@@ -180,16 +243,15 @@ unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     copy_prefix(&mut cdb, c.cdb());
     match cdb[0] {
         0x00 | 0x35 | 0x91 | 0x1b | 0x2f | 0x1e => {}
-        0x03 => reply(&mut c, &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], be(&cdb, 4, 1)),
-        0x12 => inquiry(&mut c, &cdb, &disk.name),
-        0x1a => mode_sense(&mut c, &cdb, false),
-        0x5a => mode_sense(&mut c, &cdb, true),
-        0x25 => capacity(&mut c, &cdb, blocks),
-        0x9e if cdb[1] & 0x1f == 0x10 => capacity(&mut c, &cdb, blocks),
-        0x08 | 0x0a | 0x28 | 0x2a | 0x88 | 0x8a => rw(&mut c, &cdb, ram),
+        0x03 => reply(c, &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], be(&cdb, 4, 1)),
+        0x12 => inquiry(c, &cdb, &disk.name),
+        0x1a => mode_sense(c, &cdb, false),
+        0x5a => mode_sense(c, &cdb, true),
+        0x25 => capacity(c, &cdb, blocks),
+        0x9e if cdb[1] & 0x1f == 0x10 => capacity(c, &cdb, blocks),
+        0x08 | 0x0a | 0x28 | 0x2a | 0x88 | 0x8a => rw(c, &cdb, ram),
         _ => c.set_error(0x05, 0x20, 0x00),
     }
-    SCST_EXEC_COMPLETED
 }
 
 static DEV_TYPE: ScstDevType = ScstDevType {
@@ -208,9 +270,20 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     task_mgmt_fn: None,
 };
 
+/// The completion thread, published with the queue.
+static THREAD: AtomicPtr<KThread> = AtomicPtr::new(core::ptr::null_mut());
+
+fn thread() -> Option<&'static KThread> {
+    let p = THREAD.load(Ordering::Acquire);
+    // SAFETY: non-null while `TestDisk` owns the thread.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
 struct TestDisk {
-    // Dropped in this order: the devices, then the handler, then the RAM.
+    // Dropped in this order: the devices, then the completion thread, the
+    // handler, the RAM.
     vdevs: KVec<VirtualDeviceRegistration>,
+    async_: Option<(Arc<AsyncQueue>, Pin<KBox<KThread>>)>,
     _dev: DevDriverRegistration,
     disks: Pin<KBox<KVec<Disk>>>,
 }
@@ -238,7 +311,22 @@ impl kernel::Module for TestDisk {
         }
         let disks = KBox::pin(disks, GFP_KERNEL)?;
         DISKS.store(&*disks as *const _ as *mut _, Ordering::Release);
-        Ok(TestDisk { vdevs, _dev: dev, disks })
+        // SAFETY: reads this module's parameter, set before init.
+        let delay_ms = unsafe { scst_test_disk_delay_ms() };
+        let async_ = if delay_ms > 0 {
+            let q = Arc::pin_init(
+                pin_init!(AsyncQueue { cmds <- new_mutex!(KVec::new()), pending: AtomicUsize::new(0), delay_ms }),
+                GFP_KERNEL,
+            )?;
+            let q2 = q.clone();
+            let t = KBox::pin(KThread::run(kernel::c_str!("test_disk_done"), move || completion_thread(q2))?, GFP_KERNEL)?;
+            THREAD.store(&*t as *const _ as *mut _, Ordering::Release);
+            ASYNC.store(&*q as *const _ as *mut _, Ordering::Release);
+            Some((q, t))
+        } else {
+            None
+        };
+        Ok(TestDisk { vdevs, async_, _dev: dev, disks })
     }
 }
 
@@ -247,6 +335,11 @@ impl Drop for TestDisk {
         while let Some(last) = self.vdevs.len().checked_sub(1) {
             drop(scst_rs::vec::remove(&mut self.vdevs, last));
         }
+        // No command arrives now; the thread finishes the queued ones
+        // before it stops.
+        ASYNC.store(core::ptr::null_mut(), Ordering::Release);
+        THREAD.store(core::ptr::null_mut(), Ordering::Release);
+        drop(self.async_.take());
         DISKS.store(core::ptr::null_mut(), Ordering::Release);
         let _ = &self.disks;
     }

@@ -20,6 +20,17 @@ unsigned int scst_test_disk_devices(void)
 	return devices;
 }
 
+static unsigned int delay_ms;
+module_param(delay_ms, uint, 0444);
+MODULE_PARM_DESC(delay_ms, "Complete commands asynchronously after this many ms (0 = synchronously)");
+
+unsigned int scst_test_disk_delay_ms(void);
+
+unsigned int scst_test_disk_delay_ms(void)
+{
+	return delay_ms;
+}
+
 unsigned int scst_test_disk_size_mb(void);
 
 unsigned int scst_test_disk_size_mb(void)

@@ -28,7 +28,9 @@ use crate::scst_rs::api::abi::{
     SCST_DATA_WRITE, SCST_EXEC_COMPLETED, SCST_RX_STATUS_SUCCESS,
 };
 use crate::sense::{Sense, SenseKey, Status};
-use crate::sgv::{Buf, Sgv};
+use crate::sgv::Buf;
+use crate::tm::{self, CmdState};
+use core::sync::atomic::{AtomicBool, Ordering};
 use crate::scst_rs::vec::copy_prefix;
 use crate::sessions::Session;
 use core::ffi::c_void;
@@ -70,7 +72,9 @@ pub(crate) struct Command {
     exp_len: Option<u32>,
     tgt_priv: *mut c_void,
     decoded: Option<(u32, u32, u32)>,
-    sgv: &'static Sgv,
+    shared: &'static Shared,
+    /// What task management sees of the command.
+    state: Arc<CmdState>,
     buf: Option<Buf>,
     resp_len: u32,
     status: u8,
@@ -102,9 +106,9 @@ impl Command {
     /// Gives the command a `len`-byte buffer (BUSY if memory is short).
     fn alloc(&mut self, len: u32) -> core::result::Result<(), Stop> {
         if let Some(old) = self.buf.take() {
-            self.sgv.free(old);
+            self.shared.sgv.free(old);
         }
-        let b = self.sgv.alloc(len as usize).map_err(|_| Stop::Status(Status::BUSY))?;
+        let b = self.shared.sgv.alloc(len as usize).map_err(|_| Stop::Status(Status::BUSY))?;
         self.buf = Some(b);
         Ok(())
     }
@@ -121,9 +125,14 @@ impl Command {
 impl Drop for Command {
     fn drop(&mut self) {
         if let Some(b) = self.buf.take() {
-            self.sgv.free(b);
+            self.shared.sgv.free(b);
         }
+        tm::untrack(self.shared, &self.state);
     }
+}
+
+fn aborted(c: &Command) -> bool {
+    c.state.aborted.load(Ordering::Acquire)
 }
 
 fn as_cmd(c: *mut Command) -> *mut ScstCmd {
@@ -147,7 +156,7 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
         return Err(EINVAL);
     }
     let p: *const Session = sess.cast_const().cast();
-    let (sess, route, early) = {
+    let (sess, route, early, lun) = {
         let mut reg = shared.registry.lock();
         let Some(s) = reg.sessions.iter().find(|s| core::ptr::eq(&***s, p)).cloned() else {
             pr_err!("command refused: session not registered\n");
@@ -164,8 +173,19 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
             (Some(r), Some(l)) => early_check(&mut reg, &s, l, r, cdb),
             _ => None,
         };
-        (s, route, early)
+        (s, route, early, lun)
     };
+    let state = Arc::new(
+        CmdState {
+            sess: sess.clone(),
+            dev_id: route.map_or(0, |r| r.dev_id),
+            lun: lun.unwrap_or(u64::MAX),
+            tag: tgt_priv as usize,
+            aborted: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+        },
+        GFP_KERNEL,
+    )?;
     let mut c = [0u8; MAX_CDB];
     copy_prefix(&mut c, cdb);
     let tmpl = sess.target.tmpl;
@@ -181,7 +201,8 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
             exp_len: None,
             tgt_priv,
             decoded: None,
-            sgv: &shared.sgv,
+            shared,
+            state: state.clone(),
             buf: None,
             resp_len: 0,
             status: Status::GOOD.0,
@@ -190,6 +211,9 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
         },
         GFP_KERNEL,
     )?;
+    // Tracked once it exists; untracked when it drops.  Without memory for
+    // the list slot, the command is refused.
+    tm::track(shared, &state)?;
     Ok(as_cmd(KBox::into_raw(cmd)))
 }
 
@@ -230,6 +254,9 @@ pub(crate) unsafe fn init_done(shared: &Shared, p: *mut ScstCmd) {
     // SAFETY: function contract; the reference ends before any callback.
     let (route, opcode) = {
         let c = unsafe { get(p) };
+        if aborted(c) {
+            return xmit(p);
+        }
         if let Some(e) = c.early {
             match e {
                 Early::Sense(s) => c.set_sense(s),
@@ -315,6 +342,10 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
 }
 
 fn exec(p: *mut ScstCmd, route: Route) {
+    // SAFETY: live command; the reference ends here.
+    if aborted(unsafe { get(p) }) {
+        return xmit(p);
+    }
     let Some(exec) = route.handler.exec else { return xmit(p) };
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
@@ -582,6 +613,13 @@ fn send(c: &mut Command, data: &[u8], alloc: u32) -> core::result::Result<(), St
 }
 
 // Accessors behind the exported functions.  Each takes a live handle.
+
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn is_aborted(p: *mut ScstCmd) -> bool {
+    // SAFETY: function contract.
+    aborted(unsafe { get(p) })
+}
 
 /// # Safety
 /// `p` is a live command handle.

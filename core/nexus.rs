@@ -97,3 +97,20 @@ pub(crate) fn sessions_removed(reg: &mut Registry, ended: impl Fn(&Arc<Session>)
         }
     }
 }
+
+/// Devices `devs` were reset: every session that sees one gets `sense` on
+/// that LUN.
+pub(crate) fn devices_reset(reg: &mut Registry, devs: &[u32], sense: Sense) {
+    let mut todo = KVec::new();
+    for s in reg.sessions.iter() {
+        let Some(g) = reg.group_index(s.group.as_bytes()).and_then(|i| reg.groups.get(i)) else { continue };
+        for l in g.luns.iter().filter(|l| devs.contains(&l.dev_id)) {
+            if todo.push((s.clone(), l.lun), GFP_KERNEL).is_err() {
+                pr_warn!("unit attention dropped: out of memory\n");
+            }
+        }
+    }
+    for (s, lun) in todo.iter() {
+        push(reg, s, *lun, sense);
+    }
+}

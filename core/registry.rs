@@ -113,6 +113,9 @@ pub(crate) struct Shared {
     pub(crate) registry: Mutex<Registry>,
     #[pin]
     pub(crate) threads: Mutex<ThreadPool>,
+    /// Commands in flight, for task management.
+    #[pin]
+    pub(crate) inflight: Mutex<KVec<Arc<crate::tm::CmdState>>>,
     /// Command buffers and the memory limit.
     #[pin]
     pub(crate) sgv: crate::sgv::Sgv,
@@ -168,6 +171,7 @@ impl Shared {
                 last_dev_id: 0,
             }),
             threads <- new_mutex!(threads),
+            inflight <- new_mutex!(KVec::new()),
             sgv <- crate::sgv::Sgv::new(max_cmd_mem),
             trace: AtomicU32::new(crate::trace::DEFAULT),
             proc_root,

@@ -23,6 +23,7 @@ mod registry;
 mod sessions;
 mod sgv;
 mod threads;
+mod tm;
 
 // `no_std` files shared with the host crate, where their items are public.
 // `cdb`, `lun` and `sense` are vocabularies (tables and codecs) tested

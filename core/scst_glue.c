@@ -62,6 +62,8 @@ void scst_set_cmd_error(struct scst_cmd *cmd, u8 key, u8 asc, u8 ascq);
 void scst_rx_data(struct scst_cmd *cmd, int status);
 void scst_cmd_done(struct scst_cmd *cmd);
 void scst_tgt_cmd_done(struct scst_cmd *cmd);
+bool scst_cmd_aborted(struct scst_cmd *cmd);
+int scst_rx_mgmt_fn_sync(struct scst_session *sess, int func, const u8 *lun, void *tag);
 
 EXPORT_SYMBOL_GPL(scst_rx_cmd);
 EXPORT_SYMBOL_GPL(scst_cmd_set_expected);
@@ -80,6 +82,8 @@ EXPORT_SYMBOL_GPL(scst_set_cmd_error);
 EXPORT_SYMBOL_GPL(scst_rx_data);
 EXPORT_SYMBOL_GPL(scst_cmd_done);
 EXPORT_SYMBOL_GPL(scst_tgt_cmd_done);
+EXPORT_SYMBOL_GPL(scst_cmd_aborted);
+EXPORT_SYMBOL_GPL(scst_rx_mgmt_fn_sync);
 
 static int scst_threads;
 module_param(scst_threads, int, 0444);

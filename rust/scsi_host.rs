@@ -21,11 +21,30 @@ use kernel::{
     ThisModule,
 };
 
+/// The midlayer's error handling requests.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum EhRequest {
+    /// Abort the command.
+    Abort,
+    /// Reset the command's logical unit.
+    DeviceReset,
+    /// Reset the target.
+    TargetReset,
+    /// Reset the host.
+    HostReset,
+}
+
 /// What a host does with commands.
 pub(crate) trait HostOps: Send + Sync + 'static {
     /// Takes a command; it must eventually be completed with
     /// [`ScsiCmd::done`] (it may be, before this returns).
     fn queue(&self, cmd: ScsiCmd);
+
+    /// Error handling (process context, may sleep).  `tag` identifies the
+    /// command as [`ScsiCmd::into_raw`] does, `lun` is its LUN.  Returns
+    /// whether the request succeeded; it must only succeed once the
+    /// affected commands will not be completed any more.
+    fn eh(&self, req: EhRequest, tag: *mut c_void, lun: u64) -> bool;
 }
 
 /// Which way a command's data flows, seen from the host.
@@ -127,6 +146,13 @@ impl ScsiCmd {
         unsafe { bindings::scst_rh_scsi_set_resid(self.ptr, resid) };
     }
 
+    /// Completes as aborted: no data, host byte DID_ABORT (the midlayer
+    /// retries the command, or ignores this if it timed out already).
+    pub(crate) fn set_aborted(&mut self) {
+        // SAFETY: the command is live (invariant).
+        unsafe { (*self.ptr).result = bindings::SCST_RH_DID_ABORT << 16 };
+    }
+
     /// Sets the SCSI status (host byte: DID_OK) and the sense data, cut to
     /// the midlayer's sense buffer.
     pub(crate) fn set_status(&mut self, status: u8, sense: &[u8]) {
@@ -205,10 +231,10 @@ impl<T: HostOps> ScsiHost<T> {
             (*t).name = params.name.as_char_ptr();
             (*t).proc_name = params.name.as_char_ptr();
             (*t).queuecommand = Some(queue_cb::<T>);
-            (*t).eh_abort_handler = Some(eh_success);
-            (*t).eh_device_reset_handler = Some(eh_success);
-            (*t).eh_target_reset_handler = Some(eh_success);
-            (*t).eh_host_reset_handler = Some(eh_success);
+            (*t).eh_abort_handler = Some(eh_abort::<T>);
+            (*t).eh_device_reset_handler = Some(eh_device_reset::<T>);
+            (*t).eh_target_reset_handler = Some(eh_target_reset::<T>);
+            (*t).eh_host_reset_handler = Some(eh_host_reset::<T>);
             (*t).can_queue = params.can_queue;
             (*t).this_id = -1;
             (*t).sg_tablesize = params.sg_tablesize;
@@ -274,9 +300,42 @@ unsafe extern "C" fn queue_cb<T: HostOps>(shost: *mut bindings::Scsi_Host, cmd: 
     0
 }
 
-/// Error handling: commands complete before `queue` returns (or are
-/// completed by the target core's task management), so there is never one
-/// left to abort or reset.
-unsafe extern "C" fn eh_success(_cmd: *mut bindings::scsi_cmnd) -> c_int {
-    bindings::SCST_RH_SCSI_SUCCESS
+/// Runs an error-handling request through the host's ops.
+///
+/// # Safety
+///
+/// `cmd` is a command of one of our hosts, handed to an EH callback.
+unsafe fn eh<T: HostOps>(cmd: *mut bindings::scsi_cmnd, req: EhRequest) -> c_int {
+    // SAFETY: an EH command has a live device and host; the host's private
+    // area holds the `Arc<T>` pointer while it is added.
+    let (ops, lun) = unsafe {
+        let dev = (*cmd).device;
+        let shost = (*dev).host;
+        (&**bindings::scst_rh_shost_priv(shost).cast::<*const T>(), (*dev).lun)
+    };
+    if ops.eh(req, cmd.cast(), lun) {
+        bindings::SCST_RH_SCSI_SUCCESS
+    } else {
+        bindings::SCST_RH_SCSI_FAILED
+    }
+}
+
+unsafe extern "C" fn eh_abort<T: HostOps>(cmd: *mut bindings::scsi_cmnd) -> c_int {
+    // SAFETY: called by the midlayer for one of our commands.
+    unsafe { eh::<T>(cmd, EhRequest::Abort) }
+}
+
+unsafe extern "C" fn eh_device_reset<T: HostOps>(cmd: *mut bindings::scsi_cmnd) -> c_int {
+    // SAFETY: as above.
+    unsafe { eh::<T>(cmd, EhRequest::DeviceReset) }
+}
+
+unsafe extern "C" fn eh_target_reset<T: HostOps>(cmd: *mut bindings::scsi_cmnd) -> c_int {
+    // SAFETY: as above.
+    unsafe { eh::<T>(cmd, EhRequest::TargetReset) }
+}
+
+unsafe extern "C" fn eh_host_reset<T: HostOps>(cmd: *mut bindings::scsi_cmnd) -> c_int {
+    // SAFETY: as above.
+    unsafe { eh::<T>(cmd, EhRequest::HostReset) }
 }

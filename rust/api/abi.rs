@@ -152,6 +152,33 @@ pub const SCST_RX_STATUS_SUCCESS: i32 = 0;
 /// `scst_rx_data`: the write data could not be received.
 pub const SCST_RX_STATUS_ERROR: i32 = 1;
 
+/// Task management: ABORT TASK (the command with the given driver tag).
+pub const SCST_ABORT_TASK: i32 = 0;
+/// ABORT TASK SET: the session's commands to the LUN.
+pub const SCST_ABORT_TASK_SET: i32 = 1;
+/// CLEAR ACA (no ACA is ever established: succeeds).
+pub const SCST_CLEAR_ACA: i32 = 2;
+/// CLEAR TASK SET: every session's commands to the LUN's device.
+pub const SCST_CLEAR_TASK_SET: i32 = 3;
+/// LUN RESET: as CLEAR TASK SET, plus reservations released and a reset
+/// unit attention for every session that sees the device.
+pub const SCST_LUN_RESET: i32 = 4;
+/// TARGET RESET: LUN RESET of every LUN of the session's target.
+pub const SCST_TARGET_RESET: i32 = 5;
+/// I_T nexus loss: the session's commands.
+pub const SCST_NEXUS_LOSS_SESS: i32 = 6;
+
+/// Task management result: done.
+pub const SCST_MGMT_STATUS_SUCCESS: i32 = 0;
+/// ABORT TASK: no such command (it may have finished already).
+pub const SCST_MGMT_STATUS_TASK_NOT_EXIST: i32 = -1;
+/// The LUN does not exist for the session.
+pub const SCST_MGMT_STATUS_LUN_NOT_EXIST: i32 = -2;
+/// Unknown function.
+pub const SCST_MGMT_STATUS_FN_NOT_SUPPORTED: i32 = -5;
+/// Refused (bad arguments).
+pub const SCST_MGMT_STATUS_REJECTED: i32 = -255;
+
 /// An opaque `struct module *`, kept opaque so this file builds on the host.
 pub type ModulePtr = *mut c_void;
 

@@ -42,6 +42,22 @@ extern "C" {
     fn scst_rx_data(cmd: *mut ScstCmd, status: c_int);
     fn scst_cmd_done(cmd: *mut ScstCmd);
     fn scst_tgt_cmd_done(cmd: *mut ScstCmd);
+    fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool;
+    fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
+}
+
+/// Performs task management function `func` (`SCST_ABORT_TASK`, ...) for
+/// session `sess` and waits for it: `lun` for LUN-wide functions, `tag`
+/// (the driver's private pointer of a command) for ABORT TASK.  Process
+/// context only.  Returns an `SCST_MGMT_STATUS_*`.
+///
+/// # Safety
+///
+/// `sess` is a registered session handle.
+pub(crate) unsafe fn task_mgmt(sess: *mut ScstSession, func: i32, lun: Option<&[u8; 8]>, tag: *mut c_void) -> i32 {
+    let lun = lun.map_or(core::ptr::null(), |l| l.as_ptr());
+    // SAFETY: `sess` is registered (contract); `lun` is null or 8 bytes.
+    unsafe { scst_rx_mgmt_fn_sync(sess, func, lun, tag) }
 }
 
 /// A command, in a driver's or handler's hands.
@@ -158,6 +174,13 @@ impl Cmd {
     pub(crate) fn resp_len(&self) -> u32 {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_get_resp_data_len(self.p()) }
+    }
+
+    /// Whether task management aborted the command: a driver must then not
+    /// answer the initiator for it.
+    pub(crate) fn aborted(&self) -> bool {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_aborted(self.p()) }
     }
 
     /// The SCSI status.

@@ -11,11 +11,21 @@
 //! "Default") appear as local SCSI devices: sd, sr, st, sg.
 //!
 //! Data is copied between the midlayer's scatter-gather list and the SCST
-//! command's buffer.  Task management from the midlayer's error handler is
-//! not mapped yet: every command completes before `queuecommand` returns
-//! while the core runs commands in the caller's context.
+//! command's buffer.  The midlayer's error handling becomes SCST task
+//! management: abort → ABORT TASK, device reset → LUN RESET, target and
+//! host reset → TARGET RESET.  SCST returns from those only when the
+//! affected commands are finished, and an aborted command is completed
+//! with DID_ABORT and no data (ignored by the midlayer if it timed out,
+//! retried if another initiator's reset cleared it).
 
-use kernel::{c_str, ffi::c_int, fmt, prelude::*, str::CString, sync::Arc};
+use kernel::{
+    c_str,
+    ffi::{c_int, c_void},
+    fmt,
+    prelude::*,
+    str::CString,
+    sync::Arc,
+};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
@@ -26,12 +36,16 @@ mod scst_rs;
 mod lun;
 
 use scst_rs::api::{
-    abi::{ScstCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE},
+    abi::{
+        ScstCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DATA_BIDI, SCST_DATA_NONE,
+        SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_SUCCESS,
+        SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
+    },
     client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
-    cmd::Cmd,
+    cmd::{task_mgmt, Cmd},
 };
 use scst_rs::vec::copy_prefix;
-use scst_rs::scsi_host::{DataDir, HostOps, HostParams, ScsiCmd, ScsiHost};
+use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
 
 module! {
     type: ScstLocal,
@@ -82,6 +96,14 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: our private pointer is the midlayer command; this is where
     // it is completed, once.
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
+    if c.aborted() {
+        let len = scmd.bufflen();
+        scmd.set_resid(len);
+        scmd.set_aborted();
+        c.tgt_done();
+        scmd.done();
+        return 0;
+    }
     let dir = c.data_direction();
     let mut sent = 0;
     if dir == SCST_DATA_READ || dir == SCST_DATA_BIDI {
@@ -131,6 +153,19 @@ fn finish(mut scmd: ScsiCmd, status: u8, sense: &[u8]) {
 }
 
 impl HostOps for Host {
+    fn eh(&self, req: EhRequest, tag: *mut c_void, lun: u64) -> bool {
+        let func = match req {
+            EhRequest::Abort => SCST_ABORT_TASK,
+            EhRequest::DeviceReset => SCST_LUN_RESET,
+            EhRequest::TargetReset | EhRequest::HostReset => SCST_TARGET_RESET,
+        };
+        let l = lun::encode(lun);
+        // SAFETY: `self.sess` is registered while the host exists.
+        let st = unsafe { task_mgmt(self.sess, func, l.as_ref(), tag) };
+        pr_info!("{:?} of LUN {}: task management status {}\n", req, lun, st);
+        st == SCST_MGMT_STATUS_SUCCESS || st == SCST_MGMT_STATUS_TASK_NOT_EXIST
+    }
+
     fn queue(&self, scmd: ScsiCmd) {
         let Some(lun) = lun::encode(scmd.lun()) else {
             return finish(scmd, CHECK_CONDITION, &LUN_NOT_SUPPORTED);

@@ -11,10 +11,11 @@
 //! 6/10/16, TEST UNIT READY, SYNCHRONIZE CACHE, START STOP UNIT, VERIFY,
 //! REQUEST SENSE).  Anything else answers INVALID COMMAND OPERATION CODE.
 //!
-//! With `delay_ms` > 0, `exec` returns NOT_COMPLETED and a kernel thread
-//! finishes each command after the delay (asynchronous completion through
-//! `scst_cmd_done`), so commands overlap: what memory-limit and
-//! task-management tests need.
+//! With `delay_ms` > 0 at load, `exec` returns NOT_COMPLETED and a kernel
+//! thread finishes queued commands after the delay (asynchronous
+//! completion through `scst_cmd_done`), so commands overlap: what
+//! memory-limit and task-management tests need.  The delay can be changed
+//! at run time through /sys/module/scst_test_disk/parameters/delay_ms.
 
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
@@ -54,7 +55,6 @@ struct AsyncQueue {
     /// How many are queued: what the thread waits on (it must not take a
     /// mutex while preparing to sleep).
     pending: AtomicUsize,
-    delay_ms: u32,
 }
 
 /// The queue, published while the completion thread runs.
@@ -71,7 +71,8 @@ fn completion_thread(q: Arc<AsyncQueue>) {
             }
             continue;
         }
-        sys::sleep_ms(q.delay_ms);
+        // SAFETY: reads this module's (writable) parameter.
+        sys::sleep_ms(unsafe { scst_test_disk_delay_ms() });
         for p in batch.iter() {
             // SAFETY: queued by `exec`, which returned NOT_COMPLETED: the
             // command is live and ours until `done`.
@@ -315,7 +316,7 @@ impl kernel::Module for TestDisk {
         let delay_ms = unsafe { scst_test_disk_delay_ms() };
         let async_ = if delay_ms > 0 {
             let q = Arc::pin_init(
-                pin_init!(AsyncQueue { cmds <- new_mutex!(KVec::new()), pending: AtomicUsize::new(0), delay_ms }),
+                pin_init!(AsyncQueue { cmds <- new_mutex!(KVec::new()), pending: AtomicUsize::new(0) }),
                 GFP_KERNEL,
             )?;
             let q2 = q.clone();

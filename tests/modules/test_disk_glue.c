@@ -21,14 +21,14 @@ unsigned int scst_test_disk_devices(void)
 }
 
 static unsigned int delay_ms;
-module_param(delay_ms, uint, 0444);
-MODULE_PARM_DESC(delay_ms, "Complete commands asynchronously after this many ms (0 = synchronously)");
+module_param(delay_ms, uint, 0644);
+MODULE_PARM_DESC(delay_ms, "Complete commands asynchronously after this many ms (0 at load = synchronously; changeable at run time)");
 
 unsigned int scst_test_disk_delay_ms(void);
 
 unsigned int scst_test_disk_delay_ms(void)
 {
-	return delay_ms;
+	return READ_ONCE(delay_ms);
 }
 
 unsigned int scst_test_disk_size_mb(void);

@@ -1,0 +1,54 @@
+# Task management through scst_local's error handling: a command stuck in
+# the handler times out, the midlayer aborts it (ABORT TASK), and SCST
+# returns only once the command has finished; a device reset (LUN RESET)
+# releases a reservation and gives every initiator of the device a reset
+# unit attention.  The device keeps working afterwards.
+. ./lib.sh
+P=/proc/scsi_tgt
+D=/sys/module/scst_test_disk/parameters/delay_ms
+
+expect_ok modprobe scst
+expect_ok modprobe scst_test_disk size_mb=4 delay_ms=1
+write_ok $P/groups/Default/devices "add testdisk0 0"
+expect_ok modprobe scst_local num_hosts=2
+udevadm settle 2>/dev/null || sleep 2
+SA=$(sg_of $(scst_local_host 0):0:0:0) && SB=$(sg_of $(scst_local_host 1):0:0:0) || fail "no sg devices"
+udevadm control --stop-exec-queue 2>/dev/null
+trap 'udevadm control --start-exec-queue 2>/dev/null' EXIT
+clear_ua $SA
+clear_ua $SB
+
+# ABORT TASK: a READ held 6 s by the handler, with a 2 s timeout.
+echo 6000 >$D
+before=$(dmesg | wc -l)
+start=$(date +%s)
+if sg_raw -r 512 --timeout=2 $SA 28 00 00 00 00 00 00 00 01 00 >/tmp/out 2>&1; then
+    fail "a command held 6 s completed within a 2 s timeout"
+fi
+echo 1 >$D
+new=$(dmesg | tail -n +$((before + 1)))
+echo "$new" | grep -q 'scst: task management function 0 from scst_local_host: 1 commands aborted' ||
+    fail "no ABORT TASK of the stuck command: $(echo "$new" | tr '\n' '|')"
+echo "$new" | grep -q 'Abort of LUN 0: task management status 0' || fail "EH abort did not succeed"
+# SCST answered the abort only after the handler finished (~6 s).
+[ $(( $(date +%s) - start )) -ge 5 ] || fail "abort returned before the command finished"
+expect_ok sg_turs $SA
+
+# LUN RESET: B reserves, A resets the device: reservation gone, both get a
+# reset unit attention once.
+expect_ok quiet sg_raw $SB 16 00 00 00 00 00
+out=$(sg_turs -v $SA 2>&1) && fail "A not blocked by B's reservation"
+before=$(dmesg | wc -l)
+expect_ok quiet sg_reset -d $SA
+dmesg | tail -n +$((before + 1)) | grep -q 'task management function 4 from scst_local_host' || fail "no LUN RESET"
+for s in $SA $SB; do
+    out=$(sg_turs -v $s 2>&1) && fail "$s: no unit attention after LUN RESET"
+    echo "$out" | grep -qi 'power on, reset' || fail "$s: wrong unit attention: $out"
+    expect_ok sg_turs $s
+done
+
+udevadm control --start-exec-queue 2>/dev/null
+unload scst_local
+write_ok $P/groups/Default/devices "clear"
+unload scst_test_disk scst
+exit 0

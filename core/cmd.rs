@@ -22,6 +22,7 @@
 use crate::cdb::{self, DecodeError, Direction};
 use crate::lun;
 use crate::nexus;
+use crate::trace;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ,
@@ -108,7 +109,10 @@ impl Command {
         if let Some(old) = self.buf.take() {
             self.shared.sgv.free(old);
         }
-        let b = self.shared.sgv.alloc(len as usize).map_err(|_| Stop::Status(Status::BUSY))?;
+        let b = self.shared.sgv.alloc(len as usize).map_err(|_| {
+            trace!(self.shared, trace::OUT_OF_MEM, "{}: BUSY: no buffer of {} bytes\n", &*self.sess.initiator, len);
+            Stop::Status(Status::BUSY)
+        })?;
         self.buf = Some(b);
         Ok(())
     }
@@ -211,6 +215,11 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
         },
         GFP_KERNEL,
     )?;
+    if shared.traced(trace::SCSI) {
+        let dev_type = route.map_or(0x1f, |r| u8::try_from(r.handler.type_).unwrap_or(0x1f));
+        let name = cdb::decode(cdb, dev_type, 512).map_or("?", |d| d.name);
+        trace!(shared, trace::SCSI, "{}: LUN {} {} {:02x?}\n", &*state.sess.initiator, state.lun, name, cdb);
+    }
     // Tracked once it exists; untracked when it drops.  Without memory for
     // the list slot, the command is refused.
     tm::track(shared, &state)?;
@@ -364,7 +373,28 @@ fn finish(p: *mut ScstCmd, route: Route) {
 
 fn xmit(p: *mut ScstCmd) {
     // SAFETY: live command; the reference ends before the callback.
-    let xmit = unsafe { get(p) }.tmpl.xmit_response;
+    let xmit = {
+        let c = unsafe { get(p) };
+        if c.shared.traced(trace::SCSI) {
+            let s = crate::sense::parse(c.sense.get(..c.sense_len).unwrap_or(&[]));
+            let (key, asc, ascq) = s.map_or((0, 0, 0), |s| (s.key.code(), s.asc, s.ascq));
+            trace!(
+                c.shared,
+                trace::SCSI,
+                "{}: LUN {} opcode 0x{:02x}: status 0x{:02x} sense {:x}/{:02x}/{:02x}, {} bytes{}\n",
+                &*c.sess.initiator,
+                c.state.lun,
+                c.opcode(),
+                c.status,
+                key,
+                asc,
+                ascq,
+                c.resp_len,
+                if aborted(c) { ", aborted" } else { "" }
+            );
+        }
+        c.tmpl.xmit_response
+    };
     if let Some(xmit) = xmit {
         // SAFETY: live command; the driver ends it with `tgt_done`.
         unsafe { xmit(p) };

@@ -51,11 +51,11 @@ pub(crate) fn remove(shared: &Shared, id: u32) -> Result {
     };
     for g in reg.groups.iter_mut() {
         if vec::retain(&mut g.luns, |l| l.dev_id != id) > 0 {
-            pr_info!("device {} removed from group {}\n", id, &*g.name);
+            trace!(shared, crate::trace::MGMT, "device {} removed from group {}\n", id, &*g.name);
         }
     }
     if let Some(d) = vec::remove(&mut reg.devices, pos) {
-        pr_info!("virtual device {} unregistered\n", &*d.name);
+        trace!(shared, crate::trace::MGMT, "virtual device {} unregistered\n", &*d.name);
     }
     Ok(())
 }

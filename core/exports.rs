@@ -98,7 +98,7 @@ pub(crate) unsafe extern "C" fn scst_register_target_template(
     let tmpl = unsafe { &*tmpl };
     let r = core.add_template(tmpl, who);
     if r.is_ok() {
-        pr_info!("target driver {} registered\n", tmpl_name(tmpl));
+        trace!(core, crate::trace::MGMT, "target driver {} registered\n", tmpl_name(tmpl));
     }
     to_errno(r)
 }
@@ -146,7 +146,7 @@ pub(crate) unsafe extern "C" fn scst_register_dev_driver(
     if r.is_ok() {
         // SAFETY: registration checked the name is a valid C string.
         let name = unsafe { CStr::from_char_ptr(dev_type.name.cast()) };
-        pr_info!("device handler {} for type {} registered\n", name, dev_type.type_);
+        trace!(core, crate::trace::MGMT, "device handler {} for type {} registered\n", name, dev_type.type_);
     }
     to_errno(r)
 }

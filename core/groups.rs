@@ -39,7 +39,7 @@ pub(crate) fn add(shared: &SharedRef, name: &str) -> Result {
         Group { name: cname, luns: KVec::new(), names: KVec::new(), _files: Some(files) },
         GFP_KERNEL,
     )?;
-    pr_info!("group {} added\n", name);
+    trace!(shared, crate::trace::MGMT, "group {} added\n", name);
     Ok(())
 }
 
@@ -64,7 +64,7 @@ pub(crate) fn del(shared: &SharedRef, name: &str) -> Result {
     // Dropped here, outside the lock: removes the group's /proc files.
     match removed {
         Some(_) => {
-            pr_info!("group {} deleted\n", name);
+            trace!(shared, crate::trace::MGMT, "group {} deleted\n", name);
             Ok(())
         }
         None => {

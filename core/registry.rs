@@ -179,6 +179,11 @@ impl Shared {
         })
     }
 
+    /// Whether the trace level has `level` (a `trace::` bit).
+    pub(crate) fn traced(&self, level: u32) -> bool {
+        self.trace.load(core::sync::atomic::Ordering::Relaxed) & level != 0
+    }
+
     /// Registers a target template; `who` names the registering module.
     pub(crate) fn add_template(&self, tmpl: &'static ScstTgtTemplate, who: &CStr) -> Result {
         // SAFETY: the template's contract makes `name` a valid C string.
@@ -224,7 +229,7 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.templates, i))
         };
         match removed {
-            Some(e) => pr_info!("target driver {} unregistered\n", &*e.name),
+            Some(e) => trace!(self, crate::trace::MGMT, "target driver {} unregistered\n", &*e.name),
             None => pr_err!("unregistering a target driver that is not registered\n"),
         }
     }
@@ -273,7 +278,7 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.handlers, i))
         };
         match removed {
-            Some(e) => pr_info!("device handler {} unregistered\n", &*e.name),
+            Some(e) => trace!(self, crate::trace::MGMT, "device handler {} unregistered\n", &*e.name),
             None => pr_err!("unregistering a device handler that is not registered\n"),
         }
     }

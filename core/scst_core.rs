@@ -12,6 +12,16 @@ use kernel::{c_str, prelude::*, sync::Arc};
 #[path = "../rust/mod.rs"]
 mod scst_rs;
 
+/// Logs (at info level) if the core's trace level has `$level`
+/// (`trace::MGMT`, ...): `trace!(shared, level, fmt, args...)`.
+macro_rules! trace {
+    ($shared:expr, $level:expr, $($arg:tt)*) => {
+        if $shared.traced($level) {
+            kernel::pr_info!($($arg)*);
+        }
+    };
+}
+
 mod cmd;
 mod devices;
 mod exports;

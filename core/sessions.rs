@@ -68,7 +68,7 @@ pub(crate) unsafe fn add_target(
     }
     let target = Arc::new(Target { name, tmpl }, GFP_KERNEL)?;
     reg.targets.push(target.clone(), GFP_KERNEL)?;
-    pr_info!("target {} registered\n", &*target.name);
+    trace!(shared, crate::trace::MGMT, "target {} registered\n", &*target.name);
     Ok(Arc::into_raw(target).cast_mut().cast())
 }
 
@@ -84,9 +84,9 @@ pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     let left = vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
     if let Some(t) = vec::remove(&mut reg.targets, i) {
         if left > 0 {
-            pr_info!("target {}: {} sessions closed with it\n", &*t.name, left);
+            trace!(shared, crate::trace::MGMT, "target {}: {} sessions closed with it\n", &*t.name, left);
         }
-        pr_info!("target {} unregistered\n", &*t.name);
+        trace!(shared, crate::trace::MGMT, "target {} unregistered\n", &*t.name);
     }
     // SAFETY: `p` was found in the registry, so it is a handle from
     // `add_target` whose reference has not been released yet.
@@ -142,7 +142,7 @@ pub(crate) unsafe fn add_session(
     let s = Arc::new(Session { target, initiator, group }, GFP_KERNEL)?;
     reg.sessions.push(s.clone(), GFP_KERNEL)?;
     crate::nexus::session_added(&mut reg, &s);
-    pr_info!("session {} on target {} bound to group {}\n", &*s.initiator, &*s.target.name, &*s.group);
+    trace!(shared, crate::trace::MGMT, "session {} on target {} bound to group {}\n", &*s.initiator, &*s.target.name, &*s.group);
     Ok(Arc::into_raw(s).cast_mut().cast())
 }
 
@@ -156,7 +156,7 @@ pub(crate) fn remove_session(shared: &Shared, sess: *mut ScstSession) {
     };
     crate::nexus::sessions_removed(&mut reg, |s| is(s, p));
     if let Some(s) = vec::remove(&mut reg.sessions, i) {
-        pr_info!("session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);
+        trace!(shared, crate::trace::MGMT, "session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);
     }
     // SAFETY: `p` was found in the registry, so it is a handle from
     // `add_session` whose reference has not been released yet.

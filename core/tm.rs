@@ -81,6 +81,7 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
         let l = shared.inflight.lock();
         for s in l.iter().filter(|s| matches(s)) {
             s.aborted.store(true, Ordering::Release);
+            trace!(shared, crate::trace::MGMT_MINOR, "function {}: aborting a command of {} to LUN {}\n", func, &*s.sess.initiator, s.lun);
             // Without memory to remember it, we still wait below by flag.
             let _ = marked.push(s.clone(), GFP_KERNEL);
         }
@@ -89,7 +90,7 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
         reset_state(shared, sess, func, dev);
     }
     wait_finished(&marked);
-    pr_info!("task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked.len());
+    trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked.len());
     if func == SCST_ABORT_TASK && marked.is_empty() {
         return SCST_MGMT_STATUS_TASK_NOT_EXIST;
     }

@@ -39,6 +39,15 @@ pub const ALL: u32 = (1 << 21) - 1;
 /// per-command chatter.
 pub const DEFAULT: u32 = bit("out_of_mem") | bit("minor") | bit("special") | bit("mgmt") | bit("mgmt_minor");
 
+/// Management events: groups, sessions, registrations.
+pub const MGMT: u32 = bit("mgmt");
+/// Task management details.
+pub const MGMT_MINOR: u32 = bit("mgmt_minor");
+/// Every SCSI command and its result.
+pub const SCSI: u32 = bit("scsi");
+/// Memory shortages (BUSY answers).
+pub const OUT_OF_MEM: u32 = bit("out_of_mem");
+
 /// The bit of level `name`, or 0 if there is none.
 pub const fn bit(name: &str) -> u32 {
     let mut i = 0;

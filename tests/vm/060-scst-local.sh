@@ -40,6 +40,29 @@ if command -v sg_inq >/dev/null; then
     expect_eq "INQUIRY vendor" "$(sg_inq /dev/$sg | sed -n 's/^ Vendor identification: //p')" "SCST_TST"
 fi
 
+# Trace levels have effects: "scsi" logs each command and its result,
+# "none" silences management events.
+T=$P/trace_level
+sg=$(sg_of $host:0:0:0) || fail "no sg device"
+write_ok $T "add scsi"
+before=$(dmesg | wc -l)
+expect_ok sg_turs $sg
+new=$(dmesg | tail -n +$((before + 1)))
+echo "$new" | grep -q 'scst: scst_local_host: LUN 0 TEST UNIT READY \[00, 00, 00, 00, 00, 00\]' ||
+    fail "scsi trace: no command line: $(echo "$new" | tr '\n' '|')"
+echo "$new" | grep -q 'scst: scst_local_host: LUN 0 opcode 0x00: status 0x00 sense 0/00/00, 0 bytes' ||
+    fail "scsi trace: no result line"
+write_ok $T "del scsi"
+before=$(dmesg | wc -l)
+expect_ok sg_turs $sg
+dmesg | tail -n +$((before + 1)) | grep -q 'TEST UNIT READY' && fail "scsi trace still on after del"
+write_ok $T "none"
+write_ok $P/scsi_tgt "add_group quiet1"
+dmesg | grep -q 'group quiet1 added' && fail "mgmt event logged with trace level none"
+write_ok $T "default"
+write_ok $P/scsi_tgt "del_group quiet1"
+expect_log 'group quiet1 deleted'
+
 # READ_ONLY: a second LUN, read-only, refuses writes with DATA PROTECT.
 write_ok $P/groups/Default/devices "del testdisk0"
 write_ok $P/groups/Default/devices "add testdisk0 0 READ_ONLY"

@@ -171,7 +171,7 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
             let g = reg.group_index(s.group.as_bytes()).and_then(|i| reg.groups.get(i))?;
             let e = g.luns.iter().find(|e| e.lun == l)?;
             let d = reg.device(e.dev_id)?;
-            Some(Route { dev_id: d.id, handler: d.handler, read_only: e.read_only })
+            Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only })
         });
         let early = match (route, lun) {
             (Some(r), Some(l)) => early_check(&mut reg, &s, l, r, cdb),

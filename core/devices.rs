@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Devices: virtual devices registered by name by their handlers.  (Real
-//! SCSI devices picked up from the midlayer come with pass-through.)
+//! Devices: virtual devices registered by name by their handlers, and the
+//! SCSI devices of the midlayer, picked up as they come and go and named
+//! "H:C:I:L".  A real device is attached to the first registered
+//! pass-through handler of its type, or to the one `assign` names.
 
 use crate::names::check_object_name;
-use crate::registry::{checked_name, DeviceEntry, Shared};
+use crate::proc_cmd::Hctl;
+use crate::registry::{checked_name, dev_type_name, Attached, DeviceEntry, Owner, Registry, Shared, SharedRef};
+use crate::scst_rs::scsi_devices::{ScsiDevWatcher, ScsiDevice};
 use crate::scst_rs::{api::abi::{ScstDevType, SCST_DEV_VIRTUAL}, vec};
-use kernel::{prelude::*, str::CStr};
+use kernel::{fmt, prelude::*, str::CStr, str::CString};
 
 /// Registers virtual device `name` served by `dev_type`; returns its id.
 ///
@@ -26,7 +30,7 @@ pub(crate) unsafe fn add_virtual(
         pr_err!("{}: virtual device {} refused: its handler is not registered\n", who, &*name);
         return Err(EINVAL);
     };
-    let (handler, owner) = (handler.dev_type, handler.owner);
+    let (handler, owner): (&'static ScstDevType, Owner) = (handler.dev_type, handler.owner);
     if handler.flags & SCST_DEV_VIRTUAL == 0 {
         pr_err!("{}: virtual device {} refused: handler is not a virtual-device handler\n", who, &*name);
         return Err(EINVAL);
@@ -35,11 +39,18 @@ pub(crate) unsafe fn add_virtual(
         pr_err!("{}: virtual device {} already exists\n", who, &*name);
         return Err(EEXIST);
     }
-    // Ids are positive C ints, never reused while the core is loaded.
-    let id = reg.last_dev_id.checked_add(1).filter(|&id| id <= i32::MAX as u32).ok_or(ENOSPC)?;
-    reg.devices.push(DeviceEntry { id, name, handler, owner, reserved_by: None }, GFP_KERNEL)?;
+    let id = next_id(&reg)?;
     reg.last_dev_id = id;
+    reg.devices.push(
+        DeviceEntry { id, name, handler: Some(Attached { dev_type: handler, owner }), real: None, type_: handler.type_, reserved_by: None },
+        GFP_KERNEL,
+    )?;
     Ok(id)
+}
+
+/// A new device id: positive C ints, never reused while the core is loaded.
+fn next_id(reg: &Registry) -> Result<u32> {
+    reg.last_dev_id.checked_add(1).filter(|&id| id <= i32::MAX as u32).ok_or(ENOSPC)
 }
 
 /// Unregisters device `id`, taking it out of every group first.
@@ -49,28 +60,115 @@ pub(crate) fn remove(shared: &Shared, id: u32) -> Result {
         pr_err!("unregistering device {} that is not registered\n", id);
         return Err(ENOENT);
     };
+    let name = reg.devices.get(pos).and_then(|d| CString::try_from(&*d.name).ok());
     for g in reg.groups.iter_mut() {
         if vec::retain(&mut g.luns, |l| l.dev_id != id) > 0 {
-            trace!(shared, crate::trace::MGMT, "device {} removed from group {}\n", id, &*g.name);
+            if let Some(n) = &name {
+                pr_warn!("device {} removed from group {}\n", &**n, &*g.name);
+            }
         }
     }
     if let Some(d) = vec::remove(&mut reg.devices, pos) {
-        trace!(shared, crate::trace::MGMT, "virtual device {} unregistered\n", &*d.name);
+        trace!(shared, crate::trace::MGMT, "device {} unregistered\n", &*d.name);
     }
     Ok(())
 }
 
-/// Unregisters every device of `dev_type`; returns how many there were.
+fn served_by(d: &DeviceEntry, dev_type: *const ScstDevType) -> bool {
+    d.handler.is_some_and(|h| core::ptr::eq(h.dev_type, dev_type))
+}
+
+/// A handler is going: its real devices lose it, its virtual devices are
+/// unregistered.  Returns how many virtual devices there still were.
 pub(crate) fn remove_all_of(shared: &Shared, dev_type: *const ScstDevType) -> usize {
+    {
+        let mut reg = shared.registry.lock();
+        for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && served_by(d, dev_type)) {
+            d.handler = None;
+            trace!(shared, crate::trace::MGMT, "device {} detached from its handler\n", &*d.name);
+        }
+    }
     let mut removed = 0;
     loop {
         let id = {
             let reg = shared.registry.lock();
-            reg.devices.iter().find(|d| core::ptr::eq(d.handler, dev_type)).map(|d| d.id)
+            reg.devices.iter().find(|d| served_by(d, dev_type)).map(|d| d.id)
         };
         match id {
             Some(id) if remove(shared, id).is_ok() => removed += 1,
             _ => return removed,
         }
     }
+}
+
+/// Watches the midlayer's SCSI devices for the core.
+pub(crate) struct Watcher {
+    pub(crate) shared: SharedRef,
+}
+
+impl ScsiDevWatcher for Watcher {
+    fn added(&self, dev: &ScsiDevice) {
+        let (h, c, i, l) = dev.hctl();
+        let hctl = Hctl { host: h, channel: c, id: i, lun: l };
+        let Ok(name) = CString::try_from_fmt(fmt!("{}", hctl)) else { return };
+        let mut reg = self.shared.registry.lock();
+        let Ok(id) = next_id(&reg) else { return };
+        let type_ = dev.type_();
+        let handler = reg
+            .handlers
+            .iter()
+            .find(|e| e.dev_type.flags & SCST_DEV_VIRTUAL == 0 && e.dev_type.type_ == type_)
+            .map(|e| Attached { dev_type: e.dev_type, owner: e.owner });
+        let entry = DeviceEntry { id, name, handler, real: Some((hctl, dev.key())), type_, reserved_by: None };
+        if reg.devices.push(entry, GFP_KERNEL).is_ok() {
+            reg.last_dev_id = id;
+            trace!(self.shared, crate::trace::MGMT, "SCSI device {} (type {}) added\n", hctl, type_);
+        } else {
+            pr_err!("SCSI device {} not added: out of memory\n", hctl);
+        }
+    }
+
+    fn removed(&self, dev: &ScsiDevice) {
+        let id = {
+            let reg = self.shared.registry.lock();
+            reg.devices.iter().find(|d| d.real.is_some_and(|(_, k)| k == dev.key())).map(|d| d.id)
+        };
+        if let Some(id) = id {
+            let _ = remove(&self.shared, id);
+        }
+    }
+}
+
+/// `assign H:C:I:L HANDLER`: attaches a real device to a pass-through
+/// handler of its type.  Refused while the device is exported.
+pub(crate) fn assign(shared: &Shared, hctl: Hctl, handler: &str) -> Result {
+    let mut reg = shared.registry.lock();
+    let Some(h) = reg.handlers.iter().find(|e| e.name.as_bytes() == handler.as_bytes()) else {
+        pr_err!("scsi_tgt: no device handler {}\n", handler);
+        return Err(EINVAL);
+    };
+    let att = Attached { dev_type: h.dev_type, owner: h.owner };
+    if att.dev_type.flags & SCST_DEV_VIRTUAL != 0 {
+        pr_err!("scsi_tgt: {} is a virtual-device handler; it cannot take SCSI device {}\n", handler, hctl);
+        return Err(EINVAL);
+    }
+    let exported = |id: u32, reg: &Registry| reg.groups.iter().any(|g| g.luns.iter().any(|l| l.dev_id == id));
+    let Some(d) = reg.devices.iter().find(|d| d.real.is_some_and(|(a, _)| a == hctl)) else {
+        pr_err!("scsi_tgt: no SCSI device {} is known to SCST\n", hctl);
+        return Err(ENODEV);
+    };
+    let (id, type_) = (d.id, d.type_);
+    if att.dev_type.type_ != type_ {
+        pr_err!("scsi_tgt: {} serves type {}, SCSI device {} is type {}\n", handler, att.dev_type.type_, hctl, type_);
+        return Err(EINVAL);
+    }
+    if exported(id, &reg) {
+        pr_err!("scsi_tgt: SCSI device {} is in a group; remove it first\n", hctl);
+        return Err(EBUSY);
+    }
+    if let Some(d) = reg.devices.iter_mut().find(|d| d.id == id) {
+        d.handler = Some(att);
+        trace!(shared, crate::trace::MGMT, "device {} assigned to handler {}\n", &*d.name, dev_type_name(att.dev_type));
+    }
+    Ok(())
 }

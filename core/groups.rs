@@ -88,7 +88,7 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
         DevicesCmd::Add { dev, .. } | DevicesCmd::Del(dev) => Some(resolve(&reg, dev)?),
         DevicesCmd::Clear => None,
     };
-    let owner = dev_id.and_then(|id| reg.device(id)).map(|d| d.owner);
+    let owner = dev_id.and_then(|id| reg.device(id)).and_then(|d| d.handler).map(|h| h.owner);
     let g = lookup(&mut reg, group)?;
     match (cmd, dev_id) {
         (DevicesCmd::Add { lun, read_only, .. }, Some(dev_id)) => {
@@ -102,7 +102,11 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
             }
             // SAFETY: the handler's module is loaded: its device is
             // registered, and it unregisters devices before it goes.
-            let pin = owner.and_then(|o| unsafe { ModuleRef::get(o.0) }).ok_or_else(|| {
+            let Some(owner) = owner else {
+                pr_err!("group {}: the device has no handler; assign one first\n", &*g.name);
+                return Err(ENODEV);
+            };
+            let pin = unsafe { ModuleRef::get(owner.0) }.ok_or_else(|| {
                 pr_err!("group {}: the device's handler is being unloaded\n", &*g.name);
                 ENODEV
             })?;
@@ -145,10 +149,13 @@ fn resolve(reg: &Registry, dev: DevRef<'_>) -> Result<u32> {
                 Err(ENODEV)
             }
         },
-        DevRef::Real(hctl) => {
-            pr_err!("no SCSI device {} is known to SCST\n", hctl);
-            Err(ENODEV)
-        }
+        DevRef::Real(hctl) => match reg.devices.iter().find(|d| d.real.is_some_and(|(a, _)| a == hctl)) {
+            Some(d) => Ok(d.id),
+            None => {
+                pr_err!("no SCSI device {} is known to SCST\n", hctl);
+                Err(ENODEV)
+            }
+        },
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::limits::MAX_THREADS;
 use crate::names::peripheral_type_name;
 use crate::proc_cmd::{self, ParseError, ScsiTgtCmd};
-use crate::registry::SharedRef;
+use crate::registry::{dev_type_name, SharedRef};
 use crate::scst_rs::procfs::{ProcDir, ProcEntry, ProcFile, SeqOut};
 use crate::{groups, trace};
 use core::fmt::Write;
@@ -103,8 +103,7 @@ impl ProcFile for ScsiTgtFile {
         let reg = shared.registry.lock();
         writeln!(out, "{:<60}{}", "Device (host:ch:id:lun or name)", "Device handler").map_err(fmt_err)?;
         for d in reg.devices.iter() {
-            // SAFETY: registration checked the handler name is a C string.
-            let handler = unsafe { CStr::from_char_ptr(d.handler.name.cast()) };
+            let handler = d.handler.map_or("", |h| text(dev_type_name(h.dev_type)));
             writeln!(out, "{:<60}{}", text(&d.name), handler).map_err(fmt_err)?;
         }
         Ok(())
@@ -114,10 +113,7 @@ impl ProcFile for ScsiTgtFile {
         match proc_cmd::scsi_tgt(line).map_err(|e| refuse("scsi_tgt", e))? {
             ScsiTgtCmd::AddGroup(g) => groups::add(shared, g),
             ScsiTgtCmd::DelGroup(g) => groups::del(shared, g),
-            ScsiTgtCmd::Assign(hctl, _) => {
-                pr_err!("scsi_tgt: no SCSI device {} is known to SCST\n", hctl);
-                Err(ENODEV)
-            }
+            ScsiTgtCmd::Assign(hctl, handler) => crate::devices::assign(shared, hctl, handler),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::scst_rs::api::abi::{
     ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
 };
 use crate::scst_rs::{procfs::ProcDir, sys::ModuleRef, vec};
+use crate::proc_cmd::Hctl;
 use crate::sessions::{Session, Target};
 use crate::threads::ThreadPool;
 use core::sync::atomic::AtomicU32;
@@ -48,15 +49,26 @@ pub(crate) struct Owner(pub(crate) ModulePtr);
 // SAFETY: a module pointer is an identity, used from any thread.
 unsafe impl Send for Owner {}
 
-/// A device known to the core.
+/// The handler a device is attached to.
+#[derive(Clone, Copy)]
+pub(crate) struct Attached {
+    pub(crate) dev_type: &'static ScstDevType,
+    /// The handler's module.
+    pub(crate) owner: Owner,
+}
+
+/// A device known to the core: a virtual one registered by its handler, or
+/// a SCSI device of the midlayer (which may have no handler).
 pub(crate) struct DeviceEntry {
     /// Unique while the core is loaded; never reused.
     pub(crate) id: u32,
-    /// The virtual device's name.
+    /// A virtual device's name, or a real one's "H:C:I:L".
     pub(crate) name: CString,
-    pub(crate) handler: &'static ScstDevType,
-    /// The handler's module.
-    pub(crate) owner: Owner,
+    pub(crate) handler: Option<Attached>,
+    /// A real device's address and identity in the midlayer.
+    pub(crate) real: Option<(Hctl, usize)>,
+    /// SCSI peripheral device type.
+    pub(crate) type_: i32,
     /// The session holding an SPC-2 reservation of the device.
     pub(crate) reserved_by: Option<Arc<Session>>,
 }
@@ -261,6 +273,13 @@ impl Shared {
         }
         let dir = proc::handler_dir(&self.proc_root, &name, dev_type.type_)?;
         reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
+        // A pass-through handler takes the unassigned real devices of its type.
+        if dev_type.flags & crate::scst_rs::api::abi::SCST_DEV_VIRTUAL == 0 {
+            for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && d.handler.is_none() && d.type_ == dev_type.type_) {
+                d.handler = Some(Attached { dev_type, owner: Owner(owner) });
+                trace!(self, crate::trace::MGMT, "device {} attached to handler {}\n", &*d.name, dev_type_name(dev_type));
+            }
+        }
         Ok(())
     }
 
@@ -282,6 +301,13 @@ impl Shared {
             None => pr_err!("unregistering a device handler that is not registered\n"),
         }
     }
+}
+
+/// A registered handler's name.
+pub(crate) fn dev_type_name(t: &ScstDevType) -> &CStr {
+    // SAFETY: registration checked the name is a valid C string, and the
+    // handler stays registered while anything refers to it.
+    unsafe { CStr::from_char_ptr(t.name.cast()) }
 }
 
 /// The shared state as held by /proc files and the module.

@@ -57,6 +57,7 @@ mod trace;
 
 use registry::{Shared, SharedRef};
 use scst_rs::procfs::ProcDir;
+use scst_rs::scsi_devices::ScsiDevInterface;
 
 module! {
     type: Scst,
@@ -67,6 +68,7 @@ module! {
 }
 
 struct Scst {
+    watcher: Option<ScsiDevInterface<devices::Watcher>>,
     published: Option<exports::Published>,
     files: Option<proc::CoreFiles>,
     shared: SharedRef,
@@ -100,12 +102,25 @@ impl kernel::Module for Scst {
             params.max_cmd_mem_mb
         );
         let published = exports::Published::new(shared.clone());
-        Ok(Scst { published: Some(published), files: Some(files), shared })
+        // Last: the midlayer's devices arrive from here on.
+        let watcher = Arc::new(devices::Watcher { shared: shared.clone() }, GFP_KERNEL)
+            .map_err(Error::from)
+            .and_then(ScsiDevInterface::register);
+        let watcher = match watcher {
+            Ok(w) => w,
+            Err(e) => {
+                groups::teardown(&shared);
+                return Err(e);
+            }
+        };
+        Ok(Scst { watcher: Some(watcher), published: Some(published), files: Some(files), shared })
     }
 }
 
 impl Drop for Scst {
     fn drop(&mut self) {
+        // The midlayer's devices leave (removed from groups on the way).
+        drop(self.watcher.take());
         // Nothing can call in any more (no module uses scst.ko).
         drop(self.published.take());
         // No /proc write can create a group after this.

@@ -11,6 +11,7 @@
 #include <linux/proc_fs.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
+#include <scsi/scsi_device.h>
 
 #include "helpers.h"
 
@@ -88,4 +89,11 @@ int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len)
 void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t)
 {
 	t->queuecommand_may_block = 1;
+}
+
+/* A class interface of the SCSI device class sees the class device, whose
+ * parent is the scsi_device's generic device. */
+struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev)
+{
+	return to_scsi_device(dev->parent);
 }

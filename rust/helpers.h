@@ -13,6 +13,8 @@ struct inode;
 struct Scsi_Host;
 struct scsi_cmnd;
 struct scsi_host_template;
+struct scsi_device;
+struct device;
 
 void *scst_rh_pde_data(const struct inode *inode);
 
@@ -32,5 +34,6 @@ void scst_rh_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 int scst_rh_scsi_sg_copy_from_buffer(struct scsi_cmnd *cmd, const void *buf, int len);
 int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len);
 void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t);
+struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev);
 
 #endif

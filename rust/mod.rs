@@ -12,6 +12,7 @@ pub(crate) mod api;
 mod bindings;
 pub(crate) mod kthread;
 pub(crate) mod procfs;
+pub(crate) mod scsi_devices;
 pub(crate) mod scsi_host;
 pub(crate) mod sys;
 pub(crate) mod vec;

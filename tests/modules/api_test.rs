@@ -5,8 +5,9 @@
 //!
 //! It registers the target driver `scst_api_test_tgt` with one target,
 //! `scst_api_test_tgt0`, the virtual-device handler `scst_api_test_dev`
-//! with one device, `apitest0`, and one session on the target for each
-//! name in the `initiators` parameter (comma-separated).
+//! with one device, `apitest0`, the pass-through handler `scst_api_test_pt`
+//! (type 0, which takes the midlayer's disks), and one session on the
+//! target for each name in the `initiators` parameter (comma-separated).
 //!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
@@ -83,11 +84,28 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     task_mgmt_fn: None,
 };
 
+static PT_TYPE: ScstDevType = ScstDevType {
+    name: c"scst_api_test_pt".as_ptr(),
+    type_: 0,
+    threads_num: 0,
+    flags: 0,
+    parse: Some(cmd_noop),
+    alloc_data_buf: None,
+    exec: Some(cmd_noop),
+    dev_done: None,
+    attach: None,
+    detach: None,
+    attach_tgt: None,
+    detach_tgt: None,
+    task_mgmt_fn: None,
+};
+
 struct ApiTest {
     // Dropped (unregistered) in this order: the reverse of registration.
     _sessions: KVec<SessionRegistration>,
     _target: TargetRegistration,
     _vdev: VirtualDeviceRegistration,
+    _pt: DevDriverRegistration,
     _dev: DevDriverRegistration,
     _tgt: TargetTemplateRegistration,
 }
@@ -119,10 +137,11 @@ impl kernel::Module for ApiTest {
             .wrapping_add((rev_delta as u64) << 32);
         let tgt = TargetTemplateRegistration::with_version(&TEMPLATE, module, version)?;
         let dev = DevDriverRegistration::with_version(&DEV_TYPE, module, version)?;
+        let pt = DevDriverRegistration::with_version(&PT_TYPE, module, version)?;
         let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, c_str!("apitest0"))?;
         let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_api_test_tgt0"))?;
         let sessions = sessions(&target, initiators)?;
         pr_info!("registered device id {} and {} sessions\n", vdev.id(), sessions.len());
-        Ok(ApiTest { _sessions: sessions, _target: target, _vdev: vdev, _dev: dev, _tgt: tgt })
+        Ok(ApiTest { _sessions: sessions, _target: target, _vdev: vdev, _pt: pt, _dev: dev, _tgt: tgt })
     }
 }

@@ -18,7 +18,8 @@ write_refused $P/scsi_tgt "add_group g2 extra" 'unexpected "extra"'
 write_refused $P/scsi_tgt "add_grup g2" 'unknown command "add_grup"'
 write_refused $P/scsi_tgt "del_group nosuch" 'no group nosuch'
 write_refused $P/scsi_tgt "del_group Default" 'group Default cannot be deleted'
-write_refused $P/scsi_tgt "assign 9:0:0:0 scst_api_test_dev" 'no SCSI device 9:0:0:0'
+write_refused $P/scsi_tgt "assign 9:0:0:0 scst_api_test_pt" 'no SCSI device 9:0:0:0'
+write_refused $P/scsi_tgt "assign 9:0:0:0 scst_api_test_dev" 'is a virtual-device handler'
 write_refused $P/scsi_tgt "assign 9:0:0 dev_disk" 'bad H:C:I:L "9:0:0"'
 [ ! -e $P/groups/g2 ] || fail "refused add_group created g2"
 

@@ -168,7 +168,7 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
         };
         let lun = lun::decode(lun_raw).ok();
         let route = lun.and_then(|l| {
-            let g = reg.group_index(s.group.as_bytes()).and_then(|i| reg.groups.get(i))?;
+            let g = reg.group(s.group.as_bytes())?;
             let e = g.luns.iter().find(|e| e.lun == l)?;
             let d = reg.device(e.dev_id)?;
             Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only })
@@ -260,8 +260,8 @@ fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[
 ///
 /// `p` is a live command handle; the caller gives up its use of it.
 pub(crate) unsafe fn init_done(shared: &Shared, p: *mut ScstCmd) {
-    // SAFETY: function contract; the reference ends before any callback.
     let (route, opcode) = {
+        // SAFETY: function contract; the reference ends before any callback.
         let c = unsafe { get(p) };
         if aborted(c) {
             return xmit(p);
@@ -372,8 +372,8 @@ fn finish(p: *mut ScstCmd, route: Route) {
 }
 
 fn xmit(p: *mut ScstCmd) {
-    // SAFETY: live command; the reference ends before the callback.
     let xmit = {
+        // SAFETY: live command; the reference ends before the callback.
         let c = unsafe { get(p) };
         if c.shared.traced(trace::SCSI) {
             let s = crate::sense::parse(c.sense.get(..c.sense_len).unwrap_or(&[]));
@@ -407,8 +407,8 @@ fn xmit(p: *mut ScstCmd) {
 ///
 /// `p` is a live command that was passed to `rdy_to_xfer`.
 pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int) {
-    // SAFETY: function contract.
     let route = {
+        // SAFETY: function contract; the reference ends before any callback.
         let c = unsafe { get(p) };
         if status != SCST_RX_STATUS_SUCCESS {
             c.set_sense(Sense::DATA_PHASE_ERROR);
@@ -587,7 +587,7 @@ fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Sto
     let mut luns = KVec::new();
     {
         let reg = shared.registry.lock();
-        if let Some(g) = reg.group_index(c.sess.group.as_bytes()).and_then(|i| reg.groups.get(i)) {
+        if let Some(g) = reg.group(c.sess.group.as_bytes()) {
             luns.reserve(g.luns.len(), GFP_KERNEL).map_err(|_| Stop::Status(Status::BUSY))?;
             for l in g.luns.iter() {
                 luns.push(l.lun, GFP_KERNEL).map_err(|_| Stop::Status(Status::BUSY))?;

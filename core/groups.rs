@@ -100,12 +100,13 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
                 pr_err!("group {}: device is already LUN {}\n", &*g.name, other.lun);
                 return Err(EEXIST);
             }
-            // SAFETY: the handler's module is loaded: its device is
-            // registered, and it unregisters devices before it goes.
             let Some(owner) = owner else {
                 pr_err!("group {}: the device has no handler; assign one first\n", &*g.name);
                 return Err(ENODEV);
             };
+            // SAFETY: the handler's module is loaded: it is registered (a
+            // device's handler is detached or its device removed before it
+            // unregisters).
             let pin = unsafe { ModuleRef::get(owner.0) }.ok_or_else(|| {
                 pr_err!("group {}: the device's handler is being unloaded\n", &*g.name);
                 ENODEV
@@ -121,9 +122,7 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
                 return Err(ENOENT);
             }
         }
-        _ => {
-            let _ = vec::retain(&mut g.luns, |_| false);
-        }
+        _ => g.luns = KVec::new(),
     }
     warn_no_lun0(g);
     crate::nexus::luns_changed(&mut reg, group, None);
@@ -178,9 +177,7 @@ pub(crate) fn apply_names(shared: &SharedRef, group: &[u8], cmd: NamesCmd<'_>) -
                 return Err(ENOENT);
             }
         }
-        NamesCmd::Clear => {
-            let _ = vec::retain(&mut g.names, |_| false);
-        }
+        NamesCmd::Clear => g.names = KVec::new(),
     }
     Ok(())
 }

@@ -16,7 +16,7 @@
 
 use crate::registry::Registry;
 use crate::sense::Sense;
-use crate::sessions::Session;
+use crate::sessions::{is, Session};
 use crate::scst_rs::vec;
 use kernel::{prelude::*, sync::Arc};
 
@@ -27,14 +27,10 @@ pub(crate) struct PendingUa {
     sense: Sense,
 }
 
-fn same(a: &Arc<Session>, b: *const Session) -> bool {
-    core::ptr::eq(&**a, b)
-}
-
 /// Queues `sense` for `sess` on `lun`, once.
 fn push(reg: &mut Registry, sess: &Arc<Session>, lun: u64, sense: Sense) {
     let p: *const Session = &**sess;
-    if reg.uas.iter().any(|u| same(&u.sess, p) && u.lun == lun && u.sense == sense) {
+    if reg.uas.iter().any(|u| is(&u.sess, p) && u.lun == lun && u.sense == sense) {
         return;
     }
     // Without memory the attention is lost; the initiator still sees the
@@ -47,7 +43,7 @@ fn push(reg: &mut Registry, sess: &Arc<Session>, lun: u64, sense: Sense) {
 /// The LUNs of group `group`.
 fn group_luns(reg: &Registry, group: &[u8]) -> KVec<u64> {
     let mut v = KVec::new();
-    if let Some(g) = reg.group_index(group).and_then(|i| reg.groups.get(i)) {
+    if let Some(g) = reg.group(group) {
         for l in g.luns.iter() {
             if v.push(l.lun, GFP_KERNEL).is_err() {
                 break;
@@ -83,7 +79,7 @@ pub(crate) fn luns_changed(reg: &mut Registry, group: &[u8], added: Option<u64>)
 
 /// Takes the oldest unit attention of `sess` for `lun`.
 pub(crate) fn take_ua(reg: &mut Registry, sess: *const Session, lun: u64) -> Option<Sense> {
-    let i = reg.uas.iter().position(|u| same(&u.sess, sess) && u.lun == lun)?;
+    let i = reg.uas.iter().position(|u| is(&u.sess, sess) && u.lun == lun)?;
     vec::remove(&mut reg.uas, i).map(|u| u.sense)
 }
 
@@ -103,7 +99,7 @@ pub(crate) fn sessions_removed(reg: &mut Registry, ended: impl Fn(&Arc<Session>)
 pub(crate) fn devices_reset(reg: &mut Registry, devs: &[u32], sense: Sense) {
     let mut todo = KVec::new();
     for s in reg.sessions.iter() {
-        let Some(g) = reg.group_index(s.group.as_bytes()).and_then(|i| reg.groups.get(i)) else { continue };
+        let Some(g) = reg.group(s.group.as_bytes()) else { continue };
         for l in g.luns.iter().filter(|l| devs.contains(&l.dev_id)) {
             if todo.push((s.clone(), l.lun), GFP_KERNEL).is_err() {
                 pr_warn!("unit attention dropped: out of memory\n");

@@ -237,7 +237,7 @@ impl ProcFile for DevicesFile {
 
     fn show(k: &GroupKey, out: &mut SeqOut<'_>) -> Result {
         let reg = k.shared.registry.lock();
-        let g = reg.group_index(k.group.as_bytes()).and_then(|i| reg.groups.get(i)).ok_or(ENOENT)?;
+        let g = reg.group(k.group.as_bytes()).ok_or(ENOENT)?;
         writeln!(out, "{:<60}{:<13}{}", "Device (host:ch:id:lun or name)", "LUN", "Options").map_err(fmt_err)?;
         for l in g.luns.iter() {
             let Some(d) = reg.device(l.dev_id) else { continue };
@@ -260,7 +260,7 @@ impl ProcFile for NamesFile {
 
     fn show(k: &GroupKey, out: &mut SeqOut<'_>) -> Result {
         let reg = k.shared.registry.lock();
-        let g = reg.group_index(k.group.as_bytes()).and_then(|i| reg.groups.get(i)).ok_or(ENOENT)?;
+        let g = reg.group(k.group.as_bytes()).ok_or(ENOENT)?;
         for n in g.names.iter() {
             writeln!(out, "{}", &**n).map_err(fmt_err)?;
         }

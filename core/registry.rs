@@ -116,6 +116,11 @@ impl Registry {
     pub(crate) fn group_index(&self, name: &[u8]) -> Option<usize> {
         self.groups.iter().position(|g| g.name.as_bytes() == name)
     }
+
+    /// The group named `name`.
+    pub(crate) fn group(&self, name: &[u8]) -> Option<&Group> {
+        self.groups.iter().find(|g| g.name.as_bytes() == name)
+    }
 }
 
 /// The core's shared state.

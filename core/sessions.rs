@@ -39,7 +39,8 @@ impl GroupView for Group {
     }
 }
 
-fn is<T>(a: &Arc<T>, p: *const T) -> bool {
+/// Whether `a` points at `p` (handles are compared by address).
+pub(crate) fn is<T>(a: &Arc<T>, p: *const T) -> bool {
     core::ptr::eq(&**a, p)
 }
 

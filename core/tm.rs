@@ -55,7 +55,7 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
     // The device behind the LUN, for the LUN-wide functions.
     let dev = lun.and_then(|l| {
         let reg = shared.registry.lock();
-        let g = reg.group_index(sess.group.as_bytes()).and_then(|i| reg.groups.get(i))?;
+        let g = reg.group(sess.group.as_bytes())?;
         g.luns.iter().find(|e| e.lun == l).map(|e| e.dev_id)
     });
     let same_sess = |s: &CmdState| Arc::ptr_eq(&s.sess, sess);
@@ -116,7 +116,7 @@ fn reset_state(shared: &Shared, sess: &Arc<Session>, func: i32, dev: Option<u32>
     // The devices reset: one, or all the target's sessions can reach.
     let mut devs = KVec::new();
     for s in reg.sessions.iter().filter(|s| func == SCST_TARGET_RESET && Arc::ptr_eq(&s.target, &sess.target)) {
-        if let Some(g) = reg.group_index(s.group.as_bytes()).and_then(|i| reg.groups.get(i)) {
+        if let Some(g) = reg.group(s.group.as_bytes()) {
             for l in g.luns.iter() {
                 let _ = devs.push(l.dev_id, GFP_KERNEL);
             }

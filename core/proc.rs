@@ -124,11 +124,17 @@ impl ProcFile for SessionsFile {
     type Data = SharedRef;
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
-        let reg = shared.registry.lock();
+        // The two locks are never held together: take the sessions, then
+        // count their commands in flight.
+        let mut sessions = KVec::new();
+        for s in shared.registry.lock().sessions.iter() {
+            sessions.push(s.clone(), GFP_KERNEL)?;
+        }
         writeln!(out, "{:<20} {:<45} {:<35} {:<15}", "Target name", "Initiator name", "Group name", "Command Count")
             .map_err(fmt_err)?;
-        for s in reg.sessions.iter() {
-            writeln!(out, "{:<20} {:<45} {:<35} {:<15}", text(&s.target.name), text(&s.initiator), text(&s.group), 0)
+        for s in sessions.iter() {
+            let n = crate::tm::commands_of(shared, s);
+            writeln!(out, "{:<20} {:<45} {:<35} {:<15}", text(&s.target.name), text(&s.initiator), text(&s.group), n)
                 .map_err(fmt_err)?;
         }
         Ok(())

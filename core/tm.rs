@@ -39,6 +39,11 @@ pub(crate) fn track(shared: &Shared, st: &Arc<CmdState>) -> Result {
     Ok(())
 }
 
+/// How many commands of `sess` are in flight.
+pub(crate) fn commands_of(shared: &Shared, sess: &Arc<Session>) -> usize {
+    shared.inflight.lock().iter().filter(|s| Arc::ptr_eq(&s.sess, sess)).count()
+}
+
 /// A command finished: off the list.
 pub(crate) fn untrack(shared: &Shared, st: &Arc<CmdState>) {
     st.finished.store(true, Ordering::Release);

@@ -22,9 +22,15 @@ clear_ua $SB
 echo 6000 >$D
 before=$(dmesg | wc -l)
 start=$(date +%s)
-if sg_raw -r 512 --timeout=2 $SA 28 00 00 00 00 00 00 00 01 00 >/tmp/out 2>&1; then
+sg_raw -r 512 --timeout=2 $SA 28 00 00 00 00 00 00 00 01 00 >/tmp/out 2>&1 &
+raw=$!
+# While it is held, the session shows one command in flight.
+sleep 1
+expect_eq "commands in flight" "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" "1"
+if wait $raw; then
     fail "a command held 6 s completed within a 2 s timeout"
 fi
+expect_eq "commands after abort" "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" "0"
 echo 1 >$D
 new=$(dmesg | tail -n +$((before + 1)))
 echo "$new" | grep -q 'scst: task management function 0 from scst_local_host: 1 commands aborted' ||

@@ -10,7 +10,7 @@ use crate::registry::{dev_type_name, SharedRef};
 use crate::scst_rs::procfs::{ProcDir, ProcEntry, ProcFile, SeqOut};
 use crate::{groups, trace};
 use core::fmt::Write;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{c_str, prelude::*, str::CStr, str::CString, sync::Arc};
 
 /// What /proc/scsi_tgt/version prints first.
@@ -156,22 +156,64 @@ impl ProcFile for ThreadsFile {
     }
 }
 
+fn show_trace(level: &AtomicU32, out: &mut SeqOut<'_>) -> Result {
+    writeln!(out, "{}", trace::Names(level.load(Ordering::Relaxed))).map_err(fmt_err)?;
+    out.write_str(trace::USAGE).map_err(fmt_err)
+}
+
+fn write_trace(level: &AtomicU32, line: &str) -> Result {
+    let cmd = proc_cmd::trace_level(line).map_err(|e| refuse("trace_level", e))?;
+    // A read-modify-write that may race only with another write.
+    level.store(cmd.apply(level.load(Ordering::Relaxed)), Ordering::Relaxed);
+    Ok(())
+}
+
 struct TraceLevelFile;
 
 impl ProcFile for TraceLevelFile {
     type Data = SharedRef;
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
-        writeln!(out, "{}", trace::Names(shared.trace.load(Ordering::Relaxed))).map_err(fmt_err)?;
-        out.write_str(trace::USAGE).map_err(fmt_err)
+        show_trace(&shared.trace, out)
     }
 
     fn write(shared: &SharedRef, line: &str) -> Result {
-        let cmd = proc_cmd::trace_level(line).map_err(|e| refuse("trace_level", e))?;
-        // A read-modify-write that may race only with another write.
-        let old = shared.trace.load(Ordering::Relaxed);
-        shared.trace.store(cmd.apply(old), Ordering::Relaxed);
-        Ok(())
+        write_trace(&shared.trace, line)
+    }
+}
+
+/// A driver's or handler's own trace level.
+///
+/// # Invariants
+///
+/// Points to the level the module registered; valid while the module is
+/// registered, which outlasts the file (removed at unregistration, and
+/// `proc_remove` waits for running callbacks).
+pub(crate) struct ModuleTrace(*const AtomicU32);
+
+// SAFETY: an atomic may be used from any thread.
+unsafe impl Send for ModuleTrace {}
+// SAFETY: as above.
+unsafe impl Sync for ModuleTrace {}
+
+impl ModuleTrace {
+    fn get(&self) -> &AtomicU32 {
+        // SAFETY: valid while the file exists (invariant).
+        unsafe { &*self.0 }
+    }
+}
+
+struct ModuleTraceFile;
+
+impl ProcFile for ModuleTraceFile {
+    type Data = ModuleTrace;
+
+    fn show(t: &ModuleTrace, out: &mut SeqOut<'_>) -> Result {
+        show_trace(t.get(), out)
+    }
+
+    fn write(t: &ModuleTrace, line: &str) -> Result {
+        write_trace(t.get(), line)
     }
 }
 
@@ -218,16 +260,27 @@ impl CoreFiles {
     }
 }
 
-/// /proc/scsi_tgt/<handler>/ and the files in it.
-pub(crate) struct HandlerDir {
-    _type: ProcEntry,
+/// /proc/scsi_tgt/<driver or handler>/ and the files in it.
+pub(crate) struct ModuleDir {
+    _dir: ProcDir,
+    _type: Option<ProcEntry>,
+    _trace: Option<ProcEntry>,
 }
 
-/// Creates /proc/scsi_tgt/`name`/ for a device handler of `type_`.
-pub(crate) fn handler_dir(root: &ProcDir, name: &CStr, type_: i32) -> Result<HandlerDir> {
+/// Creates /proc/scsi_tgt/`name`/ for a target driver or (with `type_`) a
+/// device handler, with a trace_level file if it has a trace level.
+pub(crate) fn module_dir(root: &ProcDir, name: &CStr, type_: Option<i32>, trace: *const AtomicU32) -> Result<ModuleDir> {
     let dir = ProcDir::new(name, Some(root))?;
-    let type_file = dir.file::<TypeFile>(c_str!("type"), 0o444, Arc::new(type_, GFP_KERNEL)?)?;
-    Ok(HandlerDir { _type: type_file })
+    let type_file = match type_ {
+        Some(t) => Some(dir.file::<TypeFile>(c_str!("type"), 0o444, Arc::new(t, GFP_KERNEL)?)?),
+        None => None,
+    };
+    let trace_file = if trace.is_null() {
+        None
+    } else {
+        Some(dir.file::<ModuleTraceFile>(c_str!("trace_level"), 0o644, Arc::new(ModuleTrace(trace), GFP_KERNEL)?)?)
+    };
+    Ok(ModuleDir { _dir: dir, _type: type_file, _trace: trace_file })
 }
 
 /// Which group a group file belongs to.

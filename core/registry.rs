@@ -10,7 +10,7 @@
 //! together with `registry`.
 
 use crate::names::{check_name, peripheral_type_name};
-use crate::proc::{self, GroupFiles, HandlerDir};
+use crate::proc::{self, GroupFiles, ModuleDir};
 use crate::scst_rs::api::abi::{
     ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
 };
@@ -30,7 +30,7 @@ use kernel::{
 pub(crate) struct TemplateEntry {
     pub(crate) tmpl: &'static ScstTgtTemplate,
     pub(crate) name: CString,
-    _dir: Option<ProcDir>,
+    _dir: Option<ModuleDir>,
 }
 
 /// A registered device handler.
@@ -39,7 +39,7 @@ pub(crate) struct HandlerEntry {
     /// The module that registered it.
     pub(crate) owner: Owner,
     pub(crate) name: CString,
-    _dir: HandlerDir,
+    _dir: ModuleDir,
 }
 
 /// The module that registered something, as an identity.
@@ -224,7 +224,7 @@ impl Shared {
             return Err(EEXIST);
         }
         let dir = if tmpl.flags & SCST_TGT_NO_PROC_ENTRY == 0 {
-            Some(ProcDir::new(&name, Some(&self.proc_root))?)
+            Some(proc::module_dir(&self.proc_root, &name, None, tmpl.trace_flags)?)
         } else {
             None
         };
@@ -276,7 +276,7 @@ impl Shared {
             pr_err!("{}: name {} is already registered\n", who, &*name);
             return Err(EEXIST);
         }
-        let dir = proc::handler_dir(&self.proc_root, &name, dev_type.type_)?;
+        let dir = proc::module_dir(&self.proc_root, &name, Some(dev_type.type_), dev_type.trace_flags)?;
         reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
         // A pass-through handler takes the unassigned real devices of its type.
         if dev_type.flags & crate::scst_rs::api::abi::SCST_DEV_VIRTUAL == 0 {

@@ -122,6 +122,11 @@ mod tests {
     }
 
     #[test]
+    fn abi_default_is_ours() {
+        assert_eq!(crate::abi::SCST_TRACE_DEFAULT, DEFAULT);
+    }
+
+    #[test]
     fn names() {
         extern crate std;
         use std::string::ToString;

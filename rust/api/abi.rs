@@ -11,6 +11,7 @@
 
 use core::ffi::{c_char, c_int, c_void};
 use core::mem::{align_of, size_of};
+use core::sync::atomic::AtomicU32;
 
 /// Bumped whenever the meaning of the interface changes without its layout
 /// changing (a new flag bit, a callback with a new contract, ...).
@@ -78,6 +79,9 @@ pub struct ScstTgtTemplate {
     pub task_mgmt_fn_done: Option<unsafe extern "C" fn(mcmd: *mut ScstMgmtCmd)>,
     /// The core has parsed the command; the driver may prepare its buffers.
     pub preprocessing_done: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
+    /// The driver's trace level (`trace` level bits), shown and changed in
+    /// /proc/scsi_tgt/<name>/trace_level; null for none.
+    pub trace_flags: *const AtomicU32,
 }
 
 /// Several `exec` calls may run concurrently (otherwise serialized).
@@ -125,6 +129,8 @@ pub struct ScstDevType {
     /// Handler part of a task-management function.
     pub task_mgmt_fn:
         Option<unsafe extern "C" fn(mcmd: *mut ScstMgmtCmd, tgt_dev: *mut ScstTgtDev) -> c_int>,
+    /// The handler's trace level, as for `ScstTgtTemplate::trace_flags`.
+    pub trace_flags: *const AtomicU32,
 }
 
 // SAFETY: templates are immutable while registered, and their pointers refer
@@ -178,6 +184,11 @@ pub const SCST_MGMT_STATUS_LUN_NOT_EXIST: i32 = -2;
 pub const SCST_MGMT_STATUS_FN_NOT_SUPPORTED: i32 = -5;
 /// Refused (bad arguments).
 pub const SCST_MGMT_STATUS_REJECTED: i32 = -255;
+
+/// The trace level a module's `trace_flags` should start with: the core's
+/// default (out_of_mem, minor, special, mgmt, mgmt_minor; see
+/// core/trace.rs, whose tests check the two agree).
+pub const SCST_TRACE_DEFAULT: u32 = (1 << 0) | (1 << 1) | (1 << 10) | (1 << 12) | (1 << 13);
 
 /// An opaque `struct module *`, kept opaque so this file builds on the host.
 pub type ModulePtr = *mut c_void;

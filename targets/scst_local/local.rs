@@ -47,6 +47,10 @@ use scst_rs::api::{
 use scst_rs::vec::copy_prefix;
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
 
+/// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
+static TRACE: core::sync::atomic::AtomicU32 =
+    core::sync::atomic::AtomicU32::new(scst_rs::api::abi::SCST_TRACE_DEFAULT);
+
 module! {
     type: ScstLocal,
     name: "scst_local",
@@ -132,6 +136,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     on_free_cmd: None,
     task_mgmt_fn_done: None,
     preprocessing_done: None,
+    trace_flags: &TRACE,
 };
 
 /// The SCSI host's side: every command goes to the one session.

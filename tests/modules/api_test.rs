@@ -27,6 +27,10 @@ use scst_rs::api::{
     },
 };
 
+/// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
+static TRACE: core::sync::atomic::AtomicU32 =
+    core::sync::atomic::AtomicU32::new(scst_rs::api::abi::SCST_TRACE_DEFAULT);
+
 module! {
     type: ApiTest,
     name: "scst_api_test",
@@ -66,6 +70,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     on_free_cmd: None,
     task_mgmt_fn_done: None,
     preprocessing_done: None,
+    trace_flags: &TRACE,
 };
 
 static DEV_TYPE: ScstDevType = ScstDevType {
@@ -82,6 +87,7 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     attach_tgt: None,
     detach_tgt: None,
     task_mgmt_fn: None,
+    trace_flags: &TRACE,
 };
 
 static PT_TYPE: ScstDevType = ScstDevType {
@@ -98,6 +104,7 @@ static PT_TYPE: ScstDevType = ScstDevType {
     attach_tgt: None,
     detach_tgt: None,
     task_mgmt_fn: None,
+    trace_flags: &TRACE,
 };
 
 struct ApiTest {

@@ -32,6 +32,10 @@ use scst_rs::api::{
     cmd::Cmd,
 };
 
+/// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
+static TRACE: core::sync::atomic::AtomicU32 =
+    core::sync::atomic::AtomicU32::new(scst_rs::api::abi::SCST_TRACE_DEFAULT);
+
 module! {
     type: TestDisk,
     name: "scst_test_disk",
@@ -269,6 +273,7 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     attach_tgt: None,
     detach_tgt: None,
     task_mgmt_fn: None,
+    trace_flags: &TRACE,
 };
 
 /// The completion thread, published with the queue.

@@ -12,6 +12,18 @@ expect_log 'scst: target driver scst_api_test_tgt registered'
 expect_log 'scst: device handler scst_api_test_dev for type 0 registered'
 grep -q '^scst .* scst_api_test,' /proc/modules || fail "scst does not list its user: $(grep '^scst ' /proc/modules)"
 
+# The module's own trace level, shown by its driver's and its handler's
+# directories (one module, one level), apart from the core's.
+TD=/proc/scsi_tgt/scst_api_test_dev/trace_level
+TT=/proc/scsi_tgt/scst_api_test_tgt/trace_level
+expect_eq "module trace default" "$(head -1 $TD)" "out_of_mem | minor | special | mgmt | mgmt_minor"
+write_ok $TD "add scsi"
+write_ok $TD "del minor"
+expect_eq "module trace changed" "$(head -1 $TD)" "out_of_mem | special | scsi | mgmt | mgmt_minor"
+expect_eq "same module, same level" "$(head -1 $TT)" "out_of_mem | special | scsi | mgmt | mgmt_minor"
+write_refused $TT "add nosuch" 'unknown trace level "nosuch"'
+expect_eq "core level untouched" "$(head -1 /proc/scsi_tgt/trace_level)" "out_of_mem | minor | special | mgmt | mgmt_minor"
+
 expect_fail rmmod scst                  # in use
 [ -d /proc/scsi_tgt ] || fail "/proc/scsi_tgt gone after a refused unload"
 

@@ -71,6 +71,8 @@ pub(crate) fn remove(shared: &Shared, id: u32) -> Result {
     if let Some(d) = vec::remove(&mut reg.devices, pos) {
         trace!(shared, crate::trace::MGMT, "device {} unregistered\n", &*d.name);
     }
+    drop(reg);
+    crate::tm::wait_device_idle(shared, id);
     Ok(())
 }
 
@@ -81,12 +83,20 @@ fn served_by(d: &DeviceEntry, dev_type: *const ScstDevType) -> bool {
 /// A handler is going: its real devices lose it, its virtual devices are
 /// unregistered.  Returns how many virtual devices there still were.
 pub(crate) fn remove_all_of(shared: &Shared, dev_type: *const ScstDevType) -> usize {
+    let mut detached = KVec::new();
     {
         let mut reg = shared.registry.lock();
         for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && served_by(d, dev_type)) {
             d.handler = None;
             trace!(shared, crate::trace::MGMT, "device {} detached from its handler\n", &*d.name);
+            if detached.push(d.id, GFP_KERNEL).is_err() {
+                pr_warn!("out of memory: not waiting for device {}'s commands\n", &*d.name);
+            }
         }
+    }
+    // Commands already routed still call the handler: let them finish.
+    for id in detached.iter() {
+        crate::tm::wait_device_idle(shared, *id);
     }
     let mut removed = 0;
     loop {

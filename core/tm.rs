@@ -102,15 +102,32 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
     SCST_MGMT_STATUS_SUCCESS
 }
 
-/// Waits until every marked command finished, saying so every 10 s.
-fn wait_finished(marked: &KVec<Arc<CmdState>>) {
+/// Sleeps in 10 ms steps while `busy` says so, logging every 10 s what
+/// it waits for.
+fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
     let mut waited_ms = 0u32;
-    while marked.iter().any(|s| !s.finished.load(Ordering::Acquire)) {
+    while busy() {
         sys::sleep_ms(10);
         waited_ms = waited_ms.saturating_add(10);
         if waited_ms % 10_000 == 0 {
-            pr_warn!("task management waits for commands to finish ({} s)\n", waited_ms / 1000);
+            pr_warn!("{} waits for commands to finish ({} s)\n", what, waited_ms / 1000);
         }
+    }
+}
+
+/// Waits until every marked command finished.
+fn wait_finished(marked: &KVec<Arc<CmdState>>) {
+    wait_while("task management", || marked.iter().any(|s| !s.finished.load(Ordering::Acquire)));
+}
+
+/// Waits until no command for device `dev_id` is in flight.  Called when
+/// a device leaves (no new command can reach it any more), so that its
+/// handler, which commands in flight call, stays until they are done.
+pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
+    let busy = || shared.inflight.lock().iter().any(|s| s.dev_id == dev_id);
+    if busy() {
+        trace!(shared, crate::trace::MGMT_MINOR, "device {} left: waiting for its commands in flight\n", dev_id);
+        wait_while("device removal", busy);
     }
 }
 

@@ -53,8 +53,24 @@ for s in $SA $SB; do
     expect_ok sg_turs $s
 done
 
-udevadm control --start-exec-queue 2>/dev/null
-unload scst_local
+# A device leaving waits for its commands: a READ held 3 s, the LUN
+# removed, the handler unloaded: rmmod returns only after the READ, which
+# completes normally.
+A=$(scst_local_host 0)
+blk=$(ls /sys/class/scsi_device/$A:0:0:0/device/block/) || fail "no block device"
+echo 3000 >$D
+start=$(date +%s)
+dd if=/dev/$blk of=/dev/null bs=4k count=1 iflag=direct status=none &
+reader=$!
+sleep 1
 write_ok $P/groups/Default/devices "clear"
-unload scst_test_disk scst
+before=$(dmesg | wc -l)
+expect_ok rmmod scst_test_disk
+dmesg | tail -n +$((before + 1)) | grep -q 'scst: device 1 left: waiting for its commands in flight' ||
+    fail "the core did not wait for the leaving device's command"
+[ $(( $(date +%s) - start )) -ge 3 ] || fail "handler unloaded before its command finished"
+wait $reader || fail "the READ in flight failed"
+
+udevadm control --start-exec-queue 2>/dev/null
+unload scst_local scst
 exit 0

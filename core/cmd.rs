@@ -69,7 +69,6 @@ pub(crate) struct Command {
     route: Option<Route>,
     cdb: [u8; MAX_CDB],
     cdb_len: usize,
-    exp_dir: u32,
     exp_len: Option<u32>,
     tgt_priv: *mut c_void,
     decoded: Option<(u32, u32, u32)>,
@@ -159,10 +158,9 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
         pr_err!("command refused: CDB of {} bytes (1..={})\n", cdb.len(), MAX_CDB);
         return Err(EINVAL);
     }
-    let p: *const Session = sess.cast_const().cast();
     let (sess, route, early, lun) = {
         let mut reg = shared.registry.lock();
-        let Some(s) = reg.sessions.iter().find(|s| core::ptr::eq(&***s, p)).cloned() else {
+        let Some(s) = crate::sessions::find_session(&reg, sess) else {
             pr_err!("command refused: session not registered\n");
             return Err(EINVAL);
         };
@@ -201,7 +199,6 @@ pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8]
             route,
             cdb: c,
             cdb_len: cdb.len(),
-            exp_dir: SCST_DATA_NONE,
             exp_len: None,
             tgt_priv,
             decoded: None,
@@ -529,7 +526,7 @@ fn reservation(shared: &Shared, c: &mut Command, r: Route) {
     }
 }
 
-/// REQUEST SENSE answered with a pending unit attention.
+/// REQUEST SENSE answered with sense `s` as its data.
 fn sense_data(c: &mut Command, s: Sense) -> core::result::Result<(), Stop> {
     let alloc = u32::from(c.cdb.get(4).copied().unwrap_or(0));
     let mut data = [0u8; SENSE_LEN];
@@ -553,7 +550,8 @@ fn local(shared: &Shared, c: &mut Command) {
     let r = match c.opcode() {
         cdb_op::REPORT_LUNS => report_luns(shared, c),
         cdb_op::INQUIRY if c.route.is_none() => inquiry_no_lun(c),
-        cdb_op::REQUEST_SENSE if c.route.is_none() => request_sense(c),
+        // REQUEST SENSE for a LUN the session does not have.
+        cdb_op::REQUEST_SENSE if c.route.is_none() => sense_data(c, Sense::LUN_NOT_SUPPORTED),
         _ => {
             c.set_sense(Sense::LUN_NOT_SUPPORTED);
             return;
@@ -624,14 +622,6 @@ fn inquiry_no_lun(c: &mut Command) -> core::result::Result<(), Stop> {
     send(c, &data, alloc)
 }
 
-/// REQUEST SENSE for a LUN the session does not have.
-fn request_sense(c: &mut Command) -> core::result::Result<(), Stop> {
-    let alloc = u32::from(c.cdb.get(4).copied().unwrap_or(0));
-    let mut data = [0u8; SENSE_LEN];
-    let n = Sense::LUN_NOT_SUPPORTED.encode_fixed(&mut data);
-    send(c, data.get(..n).unwrap_or(&[]), alloc)
-}
-
 /// Returns `data`, cut to the allocation length.
 fn send(c: &mut Command, data: &[u8], alloc: u32) -> core::result::Result<(), Stop> {
     let n = (data.len() as u32).min(alloc);
@@ -656,7 +646,9 @@ pub(crate) unsafe fn is_aborted(p: *mut ScstCmd) -> bool {
 pub(crate) unsafe fn set_expected(p: *mut ScstCmd, dir: u32, len: u32) {
     // SAFETY: function contract.
     let c = unsafe { get(p) };
-    c.exp_dir = dir;
+    // The expected direction is not checked yet (docs/core.md); the
+    // length is, for writes.
+    let _ = dir;
     c.exp_len = Some(len);
 }
 

@@ -469,11 +469,7 @@ pub(crate) unsafe extern "C" fn scst_rx_mgmt_fn_sync(
 ) -> c_int {
     use crate::scst_rs::api::abi::SCST_MGMT_STATUS_REJECTED;
     let Some(core) = shared() else { return SCST_MGMT_STATUS_REJECTED };
-    let p: *const crate::sessions::Session = sess.cast_const().cast();
-    let s = {
-        let reg = core.registry.lock();
-        reg.sessions.iter().find(|s| core::ptr::eq(&***s, p)).cloned()
-    };
+    let s = crate::sessions::find_session(&core.registry.lock(), sess);
     let Some(s) = s else {
         pr_err!("task management refused: session not registered\n");
         return SCST_MGMT_STATUS_REJECTED;

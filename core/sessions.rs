@@ -110,6 +110,12 @@ pub(crate) fn remove_targets_of(shared: &Shared, tmpl: *const ScstTgtTemplate) -
     }
 }
 
+/// The session behind a handle, if it is registered.
+pub(crate) fn find_session(reg: &Registry, sess: *mut ScstSession) -> Option<Arc<Session>> {
+    let p: *const Session = sess.cast_const().cast();
+    reg.sessions.iter().find(|s| is(s, p)).cloned()
+}
+
 fn find_target(reg: &Registry, tgt: *mut ScstTgt) -> Option<Arc<Target>> {
     let p: *const Target = tgt.cast_const().cast();
     reg.targets.iter().find(|t| is(t, p)).cloned()

@@ -3,17 +3,20 @@
 //! SCSI command processing: from a target driver's `scst_rx_cmd` to its
 //! `scst_tgt_cmd_done`.
 //!
-//! Stages: route (LUN → device, at rx) → core-local commands (REPORT LUNS,
-//! anything for a LUN the session does not have) → handler `parse` (which
-//! decodes the CDB through [`decode`]) → READ_ONLY check → buffer → write
-//! data (`rdy_to_xfer` / `scst_rx_data`) → handler `exec` (maybe async,
-//! `scst_cmd_done`) → `dev_done` → driver `xmit_response` → driver
-//! `scst_tgt_cmd_done`, which frees the command.
+//! A command moves through [`Stage`]s: `Init` (route the LUN, unit
+//! attentions and reservations, core-answered commands, handler `parse`,
+//! checks, buffer; writes then wait for `rdy_to_xfer` / `scst_rx_data`)
+//! → `Gate` (task attributes: may it start?) → `Execute` (handler `exec`,
+//! maybe finished later by `scst_cmd_done`) → `DevDone` (handler
+//! `dev_done`) → `Xmit` (driver `xmit_response`) → `Free` (driver
+//! `scst_tgt_cmd_done`).
 //!
-//! This version runs the stages in the context of whoever moves the
-//! command on (driver or handler), which must be process context; moving
-//! them to the SCST threads for drivers that receive in atomic context is
-//! part of the core issue's remaining work.
+//! Where a stage runs: the caller of each entry point says what context
+//! it is in (`SCST_CONTEXT_*`).  In process context the stages run right
+//! there; in atomic context only those whose callbacks are flagged atomic
+//! do, and the command is queued for the SCST threads at the first stage
+//! that cannot; `SCST_CONTEXT_THREAD` queues at once.  Threads run the
+//! stages in process context.
 //!
 //! Every callback may complete and free the command, so no Rust reference
 //! to it lives across a callback: stages read what they need, drop the
@@ -25,17 +28,25 @@ use crate::nexus;
 use crate::trace;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
-    ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ,
-    SCST_DATA_WRITE, SCST_EXEC_COMPLETED, SCST_RX_STATUS_SUCCESS,
+    ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
+    SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_DATA_BIDI, SCST_DATA_NONE,
+    SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_EXEC_COMPLETED,
+    SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::sense::{Sense, SenseKey, Status};
+use crate::sessions::{Session, TaskRef};
 use crate::sgv::Buf;
-use crate::tm::{self, CmdState};
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::taskset::Attr;
+use crate::tm::CmdState;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use crate::scst_rs::vec::copy_prefix;
-use crate::sessions::Session;
 use core::ffi::c_void;
-use kernel::{ffi::c_int, prelude::*, sync::Arc};
+use kernel::{
+    alloc::Flags,
+    ffi::c_int,
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+};
 
 /// Longest CDB accepted.
 pub(crate) const MAX_CDB: usize = 16;
@@ -50,7 +61,7 @@ struct Route {
     read_only: bool,
 }
 
-/// What the core decided about a command when it arrived.
+/// What the core decided about a command when it was routed.
 #[derive(Clone, Copy)]
 enum Early {
     /// Fail it with CHECK CONDITION (a unit attention).
@@ -61,15 +72,46 @@ enum Early {
     SenseData(Sense),
 }
 
+/// Processing stages, in order (see the module documentation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Init,
+    Gate,
+    Execute,
+    DevDone,
+    Xmit,
+    Free,
+}
+
+/// What a stage leaves to do.
+enum Flow {
+    /// Go on with this stage.
+    Go(Stage),
+    /// Someone else moves the command on (the driver, the handler, the
+    /// task set, a thread); the caller must not touch it any more.
+    Wait,
+}
+
 /// A command.  Handed to drivers and handlers as `*mut ScstCmd`.
 pub(crate) struct Command {
+    /// Link in the work queue (`work`), used only while queued.
+    next: *mut Command,
+    stage: Stage,
     sess: Arc<Session>,
+    lun_raw: [u8; 8],
+    /// Routed (LUN looked up, unit attentions and reservations checked);
+    /// commands received in atomic context are routed by a thread.
+    routed: bool,
+    /// In the session's task set (from `init_done` until freed).
+    entered: bool,
+    queue_type: c_int,
     early: Option<Early>,
     tmpl: &'static ScstTgtTemplate,
     route: Option<Route>,
     cdb: [u8; MAX_CDB],
     cdb_len: usize,
-    exp_len: Option<u32>,
+    /// What the initiator expects: direction and length.
+    expected: Option<(u32, u32)>,
     tgt_priv: *mut c_void,
     decoded: Option<(u32, u32, u32)>,
     shared: &'static Shared,
@@ -77,6 +119,9 @@ pub(crate) struct Command {
     state: Arc<CmdState>,
     buf: Option<Buf>,
     resp_len: u32,
+    /// Bytes the command transferred (or had to transfer, for a read cut
+    /// to the expected length), for the residual.
+    moved: u32,
     status: u8,
     sense: [u8; SENSE_LEN],
     sense_len: usize,
@@ -123,6 +168,10 @@ impl Command {
     fn buf_len(&self) -> usize {
         self.buf.as_ref().map_or(0, |b| b.len())
     }
+
+    fn is(&self, k: &TaskRef) -> bool {
+        Arc::ptr_eq(&k.state, &self.state)
+    }
 }
 
 impl Drop for Command {
@@ -130,12 +179,16 @@ impl Drop for Command {
         if let Some(b) = self.buf.take() {
             self.shared.sgv.free(b);
         }
-        tm::untrack(self.shared, &self.state);
+        if self.entered {
+            let shared = self.shared;
+            let st = &self.state;
+            self.sess.tasks.lock().leave(|k| Arc::ptr_eq(&k.state, st), |k| resume(shared, k.cmd));
+        }
     }
 }
 
 fn aborted(c: &Command) -> bool {
-    c.state.aborted.load(Ordering::Acquire)
+    c.state.aborted()
 }
 
 fn as_cmd(c: *mut Command) -> *mut ScstCmd {
@@ -152,78 +205,138 @@ unsafe fn get<'a>(p: *mut ScstCmd) -> &'a mut Command {
     unsafe { &mut *p.cast::<Command>() }
 }
 
+/// Sets the work-queue link of a queued command.
+///
+/// # Safety
+///
+/// `p` is a live command owned by the work queue.
+pub(crate) unsafe fn set_next(p: *mut Command, next: *mut Command) {
+    // SAFETY: function contract.
+    unsafe { (*p).next = next };
+}
+
+/// The work-queue link of a queued command.
+///
+/// # Safety
+///
+/// `p` is a live command owned by the work queue.
+pub(crate) unsafe fn next(p: *mut Command) -> *mut Command {
+    // SAFETY: function contract.
+    unsafe { (*p).next }
+}
+
+/// The session behind a handle, for a command.  In process context it is
+/// checked against the registry; in atomic context it is trusted like a
+/// command handle (the registry's mutex cannot be taken there).
+fn session_of(shared: &Shared, sess: *mut ScstSession, atomic: bool) -> Result<Arc<Session>> {
+    let s = if atomic {
+        // SAFETY: a driver passes the handle of one of its sessions, live
+        // until it unregisters it, which it does not do while it still
+        // submits commands (interface contract, docs/api.md).
+        Arc::from(unsafe { ArcBorrow::from_raw(sess.cast_const().cast::<Session>()) })
+    } else {
+        let Some(s) = crate::sessions::find_session(&shared.registry.lock(), sess) else {
+            pr_err!("command refused: session not registered\n");
+            return Err(EINVAL);
+        };
+        s
+    };
+    if s.is_closing() {
+        pr_err!("command refused: session {} is being unregistered\n", &*s.initiator);
+        return Err(EINVAL);
+    }
+    Ok(s)
+}
+
 /// Creates a command of session `sess` for the 8-byte SAM LUN `lun_raw`.
-pub(crate) fn rx(shared: &'static Shared, sess: *mut ScstSession, lun_raw: &[u8], cdb: &[u8], tgt_priv: *mut c_void) -> Result<*mut ScstCmd> {
+/// `atomic`: the caller may not sleep.
+pub(crate) fn rx(
+    shared: &'static Shared,
+    sess: *mut ScstSession,
+    lun_raw: &[u8],
+    cdb: &[u8],
+    tgt_priv: *mut c_void,
+    atomic: bool,
+) -> Result<*mut ScstCmd> {
     if cdb.is_empty() || cdb.len() > MAX_CDB {
         pr_err!("command refused: CDB of {} bytes (1..={})\n", cdb.len(), MAX_CDB);
         return Err(EINVAL);
     }
-    let (sess, route, early, lun) = {
-        let mut reg = shared.registry.lock();
-        let Some(s) = crate::sessions::find_session(&reg, sess) else {
-            pr_err!("command refused: session not registered\n");
-            return Err(EINVAL);
-        };
-        let lun = lun::decode(lun_raw).ok();
-        let route = lun.and_then(|l| {
-            let g = reg.group(s.group.as_bytes())?;
-            let e = g.luns.iter().find(|e| e.lun == l)?;
-            let d = reg.device(e.dev_id)?;
-            Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only })
-        });
-        let early = match (route, lun) {
-            (Some(r), Some(l)) => early_check(&mut reg, &s, l, r, cdb),
-            _ => None,
-        };
-        (s, route, early, lun)
-    };
+    let sess = session_of(shared, sess, atomic)?;
+    let gfp: Flags = if atomic { GFP_ATOMIC } else { GFP_KERNEL };
     let state = Arc::new(
         CmdState {
-            sess: sess.clone(),
-            dev_id: route.map_or(0, |r| r.dev_id),
-            lun: lun.unwrap_or(u64::MAX),
+            dev_id: AtomicU32::new(0),
+            lun: lun::decode(lun_raw).unwrap_or(u64::MAX),
             tag: tgt_priv as usize,
             aborted: AtomicBool::new(false),
-            finished: AtomicBool::new(false),
         },
-        GFP_KERNEL,
+        gfp,
     )?;
     let mut c = [0u8; MAX_CDB];
     copy_prefix(&mut c, cdb);
+    let mut l = [0u8; 8];
+    copy_prefix(&mut l, lun_raw);
     let tmpl = sess.target.tmpl;
-    let cmd = KBox::new(
+    let mut cmd = KBox::new(
         Command {
+            next: core::ptr::null_mut(),
+            stage: Stage::Init,
             sess,
-            early,
+            lun_raw: l,
+            routed: false,
+            entered: false,
+            queue_type: crate::scst_rs::api::abi::SCST_CMD_QUEUE_SIMPLE,
+            early: None,
             tmpl,
-            route,
+            route: None,
             cdb: c,
             cdb_len: cdb.len(),
-            exp_len: None,
+            expected: None,
             tgt_priv,
             decoded: None,
             shared,
-            state: state.clone(),
+            state,
             buf: None,
             resp_len: 0,
+            moved: 0,
             status: Status::GOOD.0,
             sense: [0; SENSE_LEN],
             sense_len: 0,
         },
-        GFP_KERNEL,
+        gfp,
     )?;
-    if shared.traced(trace::SCSI) {
-        let dev_type = route.map_or(0x1f, |r| u8::try_from(r.handler.type_).unwrap_or(0x1f));
-        let name = cdb::decode(cdb, dev_type, 512).map_or("?", |d| d.name);
-        trace!(shared, trace::SCSI, "{}: LUN {} {} {:02x?}\n", &*state.sess.initiator, state.lun, name, cdb);
+    if !atomic {
+        route(&mut cmd);
     }
-    // Tracked once it exists; untracked when it drops.  Without memory for
-    // the list slot, the command is refused.
-    tm::track(shared, &state)?;
     Ok(as_cmd(KBox::into_raw(cmd)))
 }
 
-/// Unit attentions and reservations, checked when a command arrives.
+/// Looks the command's LUN up in its session's group and checks unit
+/// attentions and reservations (process context: takes `registry`).
+fn route(c: &mut Command) {
+    c.routed = true;
+    let lun = lun::decode(&c.lun_raw).ok();
+    let mut reg = c.shared.registry.lock();
+    c.route = lun.and_then(|l| {
+        let g = reg.group(c.sess.group.as_bytes())?;
+        let e = g.luns.iter().find(|e| e.lun == l)?;
+        let d = reg.device(e.dev_id)?;
+        Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only })
+    });
+    if let (Some(r), Some(l)) = (c.route, lun) {
+        c.state.dev_id.store(r.dev_id, Ordering::Release);
+        c.early = early_check(&mut reg, &c.sess, l, r, c.cdb());
+    }
+    drop(reg);
+    if c.shared.traced(trace::SCSI) {
+        let dev_type = c.route.map_or(0x1f, |r| u8::try_from(r.handler.type_).unwrap_or(0x1f));
+        let name = cdb::decode(c.cdb(), dev_type, 512).map_or("?", |d| d.name);
+        trace!(c.shared, trace::SCSI, "{}: LUN {} {} {:02x?}\n", &*c.sess.initiator, c.state.lun, name, c.cdb());
+    }
+}
+
+/// Unit attentions and reservations, checked when a command is routed.
 fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[u8]) -> Option<Early> {
     let op = cdb.first().copied().unwrap_or(0);
     let sp: *const Session = &**s;
@@ -251,17 +364,130 @@ fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[
     (!allowed).then_some(Early::Status(Status::RESERVATION_CONFLICT))
 }
 
-/// Starts processing a received command.
+/// Whether `stage` may run in atomic context for this command.
+fn atomic_ok(c: &Command, stage: Stage) -> bool {
+    let dev_flags = c.route.map_or(0, |r| r.handler.flags);
+    match stage {
+        Stage::Gate => true,
+        Stage::Execute => dev_flags & SCST_DEV_EXEC_ATOMIC != 0,
+        Stage::DevDone => {
+            c.route.is_none_or(|r| r.handler.dev_done.is_none()) || dev_flags & SCST_DEV_DEV_DONE_ATOMIC != 0
+        }
+        Stage::Xmit => c.tmpl.flags & SCST_TGT_XMIT_RESPONSE_ATOMIC != 0,
+        // Routing takes a mutex, parse and buffers may sleep, freeing
+        // returns buffers to the pool under a mutex.
+        Stage::Init | Stage::Free => false,
+    }
+}
+
+/// Runs the command's stages from `stage` on, in the context `ctx` the
+/// caller is in.
+fn proceed(p: *mut ScstCmd, stage: Stage, ctx: c_int) {
+    // SAFETY: the caller hands the live command over; the reference ends
+    // before `advance` runs.
+    unsafe { get(p) }.stage = stage;
+    match ctx {
+        SCST_CONTEXT_DIRECT => advance(p, false),
+        SCST_CONTEXT_DIRECT_ATOMIC => advance(p, true),
+        // SCST_CONTEXT_THREAD, and anything unknown: the safe choice.
+        _ => queue(p),
+    }
+}
+
+/// Hands the command to the SCST threads.
+fn queue(p: *mut ScstCmd) {
+    // SAFETY: live command; the reference ends before it is queued.
+    let shared = unsafe { get(p) }.shared;
+    // SAFETY: the caller gives the command up.
+    unsafe { shared.work.push(p.cast()) };
+}
+
+/// Starts a parked command again (task set or task management): from a
+/// thread, since the caller holds the session's task set lock.
+pub(crate) fn resume(shared: &Shared, p: *mut Command) {
+    // SAFETY: a parked command is owned by its task set, which gives it up
+    // here; its stage is `Execute`.
+    unsafe { shared.work.push(p) };
+}
+
+/// A thread runs a queued command.
 ///
 /// # Safety
 ///
-/// `p` is a live command handle; the caller gives up its use of it.
-pub(crate) unsafe fn init_done(shared: &Shared, p: *mut ScstCmd) {
-    let (route, opcode) = {
-        // SAFETY: function contract; the reference ends before any callback.
+/// `p` is a live command that the work queue handed over.
+pub(crate) unsafe fn run_queued(p: *mut Command) {
+    advance(as_cmd(p), false);
+}
+
+/// Runs stages until one leaves the command to someone else.
+fn advance(p: *mut ScstCmd, atomic: bool) {
+    loop {
+        // SAFETY: the command is ours until a stage returns `Wait`.
         let c = unsafe { get(p) };
+        let stage = c.stage;
+        if atomic && !atomic_ok(c, stage) {
+            return queue(p);
+        }
+        let flow = match stage {
+            Stage::Init => init(p),
+            Stage::Gate => gate(p),
+            Stage::Execute => execute(p),
+            Stage::DevDone => dev_done(p),
+            Stage::Xmit => xmit(p),
+            Stage::Free => return free(p),
+        };
+        match flow {
+            // SAFETY: `Go` means the command is still ours.
+            Flow::Go(next) => unsafe { get(p) }.stage = next,
+            Flow::Wait => return,
+        }
+    }
+}
+
+/// The driver received the command and set its attributes: it enters the
+/// session's task set and processing starts.
+///
+/// # Safety
+///
+/// `p` is a live command handle from `rx`; the caller gives up its use.
+pub(crate) unsafe fn init_done(p: *mut ScstCmd, ctx: c_int) {
+    // SAFETY: function contract; the reference ends before `proceed`.
+    let c = unsafe { get(p) };
+    let attr = match c.queue_type {
+        SCST_CMD_QUEUE_ORDERED => Attr::Ordered,
+        SCST_CMD_QUEUE_HEAD_OF_QUEUE => Attr::HeadOfQueue,
+        SCST_CMD_QUEUE_ACA => {
+            // SAM: an ACA command without an ACA condition is refused; the
+            // core never establishes one.
+            c.set_sense(Sense::INVALID_MESSAGE);
+            return proceed(p, Stage::Xmit, ctx);
+        }
+        _ => Attr::Simple,
+    };
+    let key = TaskRef { state: c.state.clone(), cmd: p.cast() };
+    if c.sess.tasks.lock().enter(key, c.state.lun, attr).is_err() {
+        // One line for the 1st, 2nd, 4th, 8th, ... time: bounded noise.
+        let n = c.sess.task_set_full.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        if n.is_power_of_two() {
+            trace!(c.shared, trace::MINOR, "{}: TASK SET FULL for LUN {} ({} times)\n", &*c.sess.initiator, c.state.lun, n);
+        }
+        c.set_status(Status::TASK_SET_FULL);
+        return proceed(p, Stage::Xmit, ctx);
+    }
+    c.entered = true;
+    proceed(p, Stage::Init, ctx)
+}
+
+/// Stage `Init`: everything before the data and the execution.
+fn init(p: *mut ScstCmd) -> Flow {
+    let route = {
+        // SAFETY: the command is ours; the reference ends before any callback.
+        let c = unsafe { get(p) };
+        if !c.routed {
+            route(c);
+        }
         if aborted(c) {
-            return xmit(p);
+            return Flow::Go(Stage::Xmit);
         }
         if let Some(e) = c.early {
             match e {
@@ -273,24 +499,25 @@ pub(crate) unsafe fn init_done(shared: &Shared, p: *mut ScstCmd) {
                     }
                 }
             }
-            return xmit(p);
+            return Flow::Go(Stage::Xmit);
         }
         if let Some(r) = c.route.filter(|_| is_reservation(c.opcode())) {
-            reservation(shared, c, r);
-            return xmit(p);
+            reservation(c.shared, c, r);
+            return Flow::Go(Stage::Xmit);
         }
-        (c.route, c.opcode())
+        match c.route.filter(|_| c.opcode() != cdb_op::REPORT_LUNS) {
+            Some(r) => r,
+            None => {
+                local(c.shared, c);
+                return Flow::Go(Stage::Xmit);
+            }
+        }
     };
-    let Some(route) = route.filter(|_| opcode != cdb_op::REPORT_LUNS) else {
-        // SAFETY: as above.
-        unsafe { local(shared, get(p)) };
-        return xmit(p);
-    };
-    let Some(parse) = route.handler.parse else { return xmit(p) };
+    let Some(parse) = route.handler.parse else { return Flow::Go(Stage::Xmit) };
     // SAFETY: `parse` is the registered handler's, called with a live
     // command; it may call back into the core (decode, set_error).
     let r = unsafe { parse(p) };
-    // SAFETY: `parse` does not complete the command, so it is still live.
+    // SAFETY: `parse` does not complete the command, so it is still ours.
     let c = unsafe { get(p) };
     if c.status == Status::GOOD.0 {
         if r != 0 || c.decoded.is_none() {
@@ -301,19 +528,20 @@ pub(crate) unsafe fn init_done(shared: &Shared, p: *mut ScstCmd) {
         }
     }
     if c.status != Status::GOOD.0 {
-        return xmit(p);
+        return Flow::Go(Stage::Xmit);
     }
     let dir = c.decoded.map_or(SCST_DATA_NONE, |d| d.0);
-    if dir == SCST_DATA_WRITE || dir == SCST_DATA_BIDI {
-        let Some(rdy) = c.tmpl.rdy_to_xfer else {
-            c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
-            return xmit(p);
-        };
-        // SAFETY: live command; the driver answers with `rx_data`.
-        unsafe { rdy(p) };
-        return;
+    if dir != SCST_DATA_WRITE && dir != SCST_DATA_BIDI {
+        return Flow::Go(Stage::Gate);
     }
-    exec(p, route);
+    let Some(rdy) = c.tmpl.rdy_to_xfer else {
+        c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
+        return Flow::Go(Stage::Xmit);
+    };
+    // SAFETY: live command; the driver answers with `rx_data`, maybe
+    // before `rdy` returns.
+    unsafe { rdy(p) };
+    Flow::Wait
 }
 
 /// Why a command cannot go on: a sense, or a plain status.
@@ -338,64 +566,140 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
     if route.read_only && flags & cdb::WRITE_MEDIUM != 0 {
         return Err(Stop::Sense(Sense::WRITE_PROTECTED));
     }
-    // Write data beyond what the initiator sends cannot be made up.
-    if dir == SCST_DATA_WRITE && c.exp_len.is_some_and(|e| e < len) {
-        pr_err!("opcode 0x{:02x}: initiator sends {:?} bytes, CDB says {}\n", c.opcode(), c.exp_len, len);
-        return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
+    if let Some((exp_dir, exp_len)) = c.expected {
+        if cfg!(CONFIG_SCST_USE_EXPECTED_VALUES) {
+            // Trust the initiator over the CDB table (configured so).
+            c.decoded = Some((exp_dir, exp_len, flags));
+            return c.alloc(exp_len);
+        }
+        // No data either way is the same whatever the direction says.
+        let same = exp_dir == dir || (len == 0 && exp_len == 0);
+        if !same {
+            pr_err!(
+                "opcode 0x{:02x}: initiator expects direction {}, the CDB means {}\n",
+                c.opcode(),
+                exp_dir,
+                dir
+            );
+            return Err(Stop::Sense(Sense::INVALID_MESSAGE));
+        }
+        // Write data beyond what the initiator sends cannot be made up.
+        if dir == SCST_DATA_WRITE && exp_len < len {
+            pr_err!("opcode 0x{:02x}: initiator sends {} bytes, CDB says {}\n", c.opcode(), exp_len, len);
+            return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
+        }
     }
     // A failed allocation is a busy target, not a failed command.
     c.alloc(len)
 }
 
-fn exec(p: *mut ScstCmd, route: Route) {
-    // SAFETY: live command; the reference ends here.
-    if aborted(unsafe { get(p) }) {
-        return xmit(p);
+/// Stage `Gate`: the command may start if its task attribute allows;
+/// otherwise the task set parks it and `resume`s it later.
+fn gate(p: *mut ScstCmd) -> Flow {
+    // SAFETY: the command is ours.
+    let c = unsafe { get(p) };
+    if !c.entered {
+        return Flow::Go(Stage::Execute);
     }
-    let Some(exec) = route.handler.exec else { return xmit(p) };
+    // Set before parking: whoever resumes it runs `Execute`.
+    c.stage = Stage::Execute;
+    let sess = c.sess.clone();
+    let st = c.state.clone();
+    // Once parked, another thread may own the command: `c` is not used
+    // after this point.
+    if sess.tasks.lock().start(|k| Arc::ptr_eq(&k.state, &st)) {
+        Flow::Go(Stage::Execute)
+    } else {
+        Flow::Wait
+    }
+}
+
+/// Stage `Execute`: the handler's `exec` (skipped if aborted).
+fn execute(p: *mut ScstCmd) -> Flow {
+    // SAFETY: the command is ours; the reference ends before the callback.
+    let c = unsafe { get(p) };
+    let Some(exec) = c.route.and_then(|r| r.handler.exec).filter(|_| !aborted(c)) else {
+        return Flow::Go(Stage::DevDone);
+    };
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
     if unsafe { exec(p) } == SCST_EXEC_COMPLETED {
-        finish(p, route);
+        Flow::Go(Stage::DevDone)
+    } else {
+        Flow::Wait
     }
 }
 
-fn finish(p: *mut ScstCmd, route: Route) {
-    if let Some(dev_done) = route.handler.dev_done {
+/// Stage `DevDone`: the handler's `dev_done`.
+fn dev_done(p: *mut ScstCmd) -> Flow {
+    // SAFETY: the command is ours.
+    let dev_done = unsafe { get(p) }.route.and_then(|r| r.handler.dev_done);
+    if let Some(f) = dev_done {
         // SAFETY: live, executed command.
-        unsafe { dev_done(p) };
+        unsafe { f(p) };
     }
-    xmit(p);
+    Flow::Go(Stage::Xmit)
 }
 
-fn xmit(p: *mut ScstCmd) {
+/// Stage `Xmit`: the command is complete for its task set (waiting ones
+/// may start) and goes to the driver.
+fn xmit(p: *mut ScstCmd) -> Flow {
     let xmit = {
-        // SAFETY: live command; the reference ends before the callback.
+        // SAFETY: the command is ours; the reference ends before the callback.
         let c = unsafe { get(p) };
-        if c.shared.traced(trace::SCSI) {
-            let s = crate::sense::parse(c.sense.get(..c.sense_len).unwrap_or(&[]));
-            let (key, asc, ascq) = s.map_or((0, 0, 0), |s| (s.key.code(), s.asc, s.ascq));
-            trace!(
-                c.shared,
-                trace::SCSI,
-                "{}: LUN {} opcode 0x{:02x}: status 0x{:02x} sense {:x}/{:02x}/{:02x}, {} bytes{}\n",
-                &*c.sess.initiator,
-                c.state.lun,
-                c.opcode(),
-                c.status,
-                key,
-                asc,
-                ascq,
-                c.resp_len,
-                if aborted(c) { ", aborted" } else { "" }
-            );
+        if c.decoded.is_some_and(|d| d.0 != SCST_DATA_WRITE) {
+            c.moved = c.resp_len;
         }
+        // Data the initiator did not ask for is not sent.
+        if let Some((_, exp)) = c.expected {
+            c.resp_len = c.resp_len.min(exp);
+        }
+        if c.entered {
+            let shared = c.shared;
+            c.sess.tasks.lock().complete(|k| c.is(k), |k| resume(shared, k.cmd));
+        }
+        trace_result(c);
         c.tmpl.xmit_response
     };
     if let Some(xmit) = xmit {
         // SAFETY: live command; the driver ends it with `tgt_done`.
         unsafe { xmit(p) };
     }
+    Flow::Wait
+}
+
+fn trace_result(c: &Command) {
+    if !c.shared.traced(trace::SCSI) {
+        return;
+    }
+    let s = crate::sense::parse(c.sense.get(..c.sense_len).unwrap_or(&[]));
+    let (key, asc, ascq) = s.map_or((0, 0, 0), |s| (s.key.code(), s.asc, s.ascq));
+    trace!(
+        c.shared,
+        trace::SCSI,
+        "{}: LUN {} opcode 0x{:02x}: status 0x{:02x} sense {:x}/{:02x}/{:02x}, {} bytes{}\n",
+        &*c.sess.initiator,
+        c.state.lun,
+        c.opcode(),
+        c.status,
+        key,
+        asc,
+        ascq,
+        c.resp_len,
+        if aborted(c) { ", aborted" } else { "" }
+    );
+}
+
+/// Stage `Free`: the driver is done with the command.
+fn free(p: *mut ScstCmd) {
+    // SAFETY: the command is ours; the reference ends before the callback.
+    let on_free = unsafe { get(p) }.tmpl.on_free_cmd;
+    if let Some(f) = on_free {
+        // SAFETY: still live.
+        unsafe { f(p) };
+    }
+    // SAFETY: `p` came from `KBox::into_raw` in `rx` and is freed once.
+    drop(unsafe { KBox::from_raw(p.cast::<Command>()) });
 }
 
 /// The driver delivered (or failed to deliver) a write's data.
@@ -403,20 +707,15 @@ fn xmit(p: *mut ScstCmd) {
 /// # Safety
 ///
 /// `p` is a live command that was passed to `rdy_to_xfer`.
-pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int) {
-    let route = {
-        // SAFETY: function contract; the reference ends before any callback.
-        let c = unsafe { get(p) };
-        if status != SCST_RX_STATUS_SUCCESS {
-            c.set_sense(Sense::DATA_PHASE_ERROR);
-            None
-        } else {
-            c.route
-        }
-    };
-    match route {
-        Some(r) => exec(p, r),
-        None => xmit(p),
+pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int, ctx: c_int) {
+    // SAFETY: function contract; the reference ends before `proceed`.
+    let c = unsafe { get(p) };
+    if status == SCST_RX_STATUS_SUCCESS {
+        c.moved = c.decoded.map_or(0, |d| d.1);
+        proceed(p, Stage::Gate, ctx)
+    } else {
+        c.set_sense(Sense::DATA_PHASE_ERROR);
+        proceed(p, Stage::Xmit, ctx)
     }
 }
 
@@ -425,13 +724,8 @@ pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int) {
 /// # Safety
 ///
 /// `p` is a live command being executed.
-pub(crate) unsafe fn done(p: *mut ScstCmd) {
-    // SAFETY: function contract.
-    let route = unsafe { get(p) }.route;
-    match route {
-        Some(r) => finish(p, r),
-        None => xmit(p),
-    }
+pub(crate) unsafe fn done(p: *mut ScstCmd, ctx: c_int) {
+    proceed(p, Stage::DevDone, ctx)
 }
 
 /// The driver is done with the command: free it.
@@ -439,15 +733,8 @@ pub(crate) unsafe fn done(p: *mut ScstCmd) {
 /// # Safety
 ///
 /// `p` is a live command; nothing uses it afterwards.
-pub(crate) unsafe fn tgt_done(p: *mut ScstCmd) {
-    // SAFETY: function contract; the reference ends before the callback.
-    let on_free = unsafe { get(p) }.tmpl.on_free_cmd;
-    if let Some(f) = on_free {
-        // SAFETY: still live.
-        unsafe { f(p) };
-    }
-    // SAFETY: `p` came from `KBox::into_raw` in `rx` and is freed once.
-    drop(unsafe { KBox::from_raw(p.cast::<Command>()) });
+pub(crate) unsafe fn tgt_done(p: *mut ScstCmd, ctx: c_int) {
+    proceed(p, Stage::Free, ctx)
 }
 
 /// Decodes the CDB for the command's device with `block_size` (a
@@ -474,7 +761,7 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
                 return Err(EINVAL);
             };
             // Length not in the CDB: trust the initiator's expectation.
-            let len = if d.flags & cdb::UNKNOWN_LENGTH != 0 { c.exp_len.unwrap_or(0) } else { len };
+            let len = if d.flags & cdb::UNKNOWN_LENGTH != 0 { c.expected.map_or(0, |e| e.1) } else { len };
             c.decoded = Some((dir, len, d.flags));
             Ok(())
         }
@@ -645,11 +932,28 @@ pub(crate) unsafe fn is_aborted(p: *mut ScstCmd) -> bool {
 /// `p` is a live command handle.
 pub(crate) unsafe fn set_expected(p: *mut ScstCmd, dir: u32, len: u32) {
     // SAFETY: function contract.
+    unsafe { get(p) }.expected = Some((dir, len));
+}
+
+/// # Safety
+/// `p` is a live command handle, before `init_done`.
+pub(crate) unsafe fn set_queue_type(p: *mut ScstCmd, queue_type: c_int) {
+    // SAFETY: function contract.
+    unsafe { get(p) }.queue_type = queue_type;
+}
+
+/// The residual for the driver to report: positive, bytes of the
+/// initiator's expected length not transferred (underflow); negative,
+/// bytes the command had beyond it (overflow).  0 without an expected
+/// length.
+///
+/// # Safety
+/// `p` is a live command handle, after `xmit_response` was called.
+pub(crate) unsafe fn resid(p: *mut ScstCmd) -> i64 {
+    // SAFETY: function contract.
     let c = unsafe { get(p) };
-    // The expected direction is not checked yet (docs/core.md); the
-    // length is, for writes.
-    let _ = dir;
-    c.exp_len = Some(len);
+    let Some((_, exp)) = c.expected else { return 0 };
+    i64::from(exp) - i64::from(c.moved)
 }
 
 /// # Safety

@@ -245,11 +245,13 @@ pub(crate) unsafe extern "C" fn scst_unregister_dev_driver(dev_type: *const Scst
 // a bug of the calling module, as with any C-ABI handle.
 
 /// Creates a command of `sess` for the 8-byte SAM LUN at `lun`; null if
-/// refused (the log says why).
+/// refused (the log says why).  `atomic`: the caller cannot sleep (the
+/// session handle is then trusted, not looked up).
 ///
 /// # Safety
 ///
-/// `lun` is valid for `lun_len` bytes and `cdb` for `cdb_len` bytes.
+/// `lun` is valid for `lun_len` bytes and `cdb` for `cdb_len` bytes; with
+/// `atomic`, `sess` is a registered session of the caller.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_rx_cmd(
     sess: *mut ScstSession,
@@ -258,6 +260,7 @@ pub(crate) unsafe extern "C" fn scst_rx_cmd(
     cdb: *const u8,
     cdb_len: u32,
     tgt_priv: *mut core::ffi::c_void,
+    atomic: bool,
 ) -> *mut ScstCmd {
     let Some(core) = shared() else { return core::ptr::null_mut() };
     if lun.is_null() || cdb.is_null() {
@@ -267,7 +270,7 @@ pub(crate) unsafe extern "C" fn scst_rx_cmd(
     let (lun, cdb) = unsafe {
         (core::slice::from_raw_parts(lun, lun_len as usize), core::slice::from_raw_parts(cdb, cdb_len as usize))
     };
-    crate::cmd::rx(core, sess, lun, cdb, tgt_priv).unwrap_or(core::ptr::null_mut())
+    crate::cmd::rx(core, sess, lun, cdb, tgt_priv, atomic).unwrap_or(core::ptr::null_mut())
 }
 
 /// Sets the direction and length the initiator expects.
@@ -281,17 +284,40 @@ pub(crate) unsafe extern "C" fn scst_cmd_set_expected(cmd: *mut ScstCmd, dir: u3
     unsafe { crate::cmd::set_expected(cmd, dir, len) }
 }
 
-/// Starts processing a received command.
+/// Sets the command's task attribute (`SCST_CMD_QUEUE_*`; SIMPLE if
+/// never called).
+///
+/// # Safety
+///
+/// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_queue_type(cmd: *mut ScstCmd, queue_type: c_int) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_queue_type(cmd, queue_type) }
+}
+
+/// Starts processing a received command; `pref_context` is the caller's
+/// context (`SCST_CONTEXT_*`).
 ///
 /// # Safety
 ///
 /// `cmd` is a live command handle from `scst_rx_cmd`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_init_done(cmd: *mut ScstCmd) {
-    if let Some(core) = shared() {
-        // SAFETY: function contract.
-        unsafe { crate::cmd::init_done(core, cmd) }
-    }
+pub(crate) unsafe extern "C" fn scst_cmd_init_done(cmd: *mut ScstCmd, pref_context: c_int) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::init_done(cmd, pref_context) }
+}
+
+/// The residual to report: positive for underflow, negative for overflow
+/// of the initiator's expected transfer length.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle passed to `xmit_response`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_resid(cmd: *mut ScstCmd) -> i64 {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::resid(cmd) }
 }
 
 /// # Safety
@@ -412,9 +438,9 @@ pub(crate) unsafe extern "C" fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, a
 ///
 /// `cmd` is a live command passed to `rdy_to_xfer`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_rx_data(cmd: *mut ScstCmd, status: c_int) {
+pub(crate) unsafe extern "C" fn scst_rx_data(cmd: *mut ScstCmd, status: c_int, pref_context: c_int) {
     // SAFETY: function contract.
-    unsafe { crate::cmd::rx_data(cmd, status) }
+    unsafe { crate::cmd::rx_data(cmd, status, pref_context) }
 }
 
 /// A handler finished an `exec` that returned NOT_COMPLETED.
@@ -423,9 +449,9 @@ pub(crate) unsafe extern "C" fn scst_rx_data(cmd: *mut ScstCmd, status: c_int) {
 ///
 /// `cmd` is a live command being executed.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_done(cmd: *mut ScstCmd) {
+pub(crate) unsafe extern "C" fn scst_cmd_done(cmd: *mut ScstCmd, pref_context: c_int) {
     // SAFETY: function contract.
-    unsafe { crate::cmd::done(cmd) }
+    unsafe { crate::cmd::done(cmd, pref_context) }
 }
 
 /// The driver sent the response; the command is freed.
@@ -434,9 +460,9 @@ pub(crate) unsafe extern "C" fn scst_cmd_done(cmd: *mut ScstCmd) {
 ///
 /// `cmd` is a live command; it is not used afterwards.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_tgt_cmd_done(cmd: *mut ScstCmd) {
+pub(crate) unsafe extern "C" fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int) {
     // SAFETY: function contract.
-    unsafe { crate::cmd::tgt_done(cmd) }
+    unsafe { crate::cmd::tgt_done(cmd, pref_context) }
 }
 
 /// Whether task management aborted the command: the driver must then not

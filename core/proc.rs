@@ -133,7 +133,7 @@ impl ProcFile for SessionsFile {
         writeln!(out, "{:<20} {:<45} {:<35} {:<15}", "Target name", "Initiator name", "Group name", "Command Count")
             .map_err(fmt_err)?;
         for s in sessions.iter() {
-            let n = crate::tm::commands_of(shared, s);
+            let n = crate::tm::commands_of(s);
             writeln!(out, "{:<20} {:<45} {:<35} {:<15}", text(&s.target.name), text(&s.initiator), text(&s.group), n)
                 .map_err(fmt_err)?;
         }

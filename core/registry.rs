@@ -130,9 +130,8 @@ pub(crate) struct Shared {
     pub(crate) registry: Mutex<Registry>,
     #[pin]
     pub(crate) threads: Mutex<ThreadPool>,
-    /// Commands in flight, for task management.
-    #[pin]
-    pub(crate) inflight: Mutex<KVec<Arc<crate::tm::CmdState>>>,
+    /// Commands waiting for an SCST thread.
+    pub(crate) work: Arc<crate::work::WorkQueue>,
     /// Command buffers and the memory limit.
     #[pin]
     pub(crate) sgv: crate::sgv::Sgv,
@@ -174,6 +173,7 @@ impl Shared {
         proc_root: ProcDir,
         groups_dir: ProcDir,
         threads: ThreadPool,
+        work: Arc<crate::work::WorkQueue>,
         max_cmd_mem: u64,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
@@ -188,7 +188,7 @@ impl Shared {
                 last_dev_id: 0,
             }),
             threads <- new_mutex!(threads),
-            inflight <- new_mutex!(KVec::new()),
+            work,
             sgv <- crate::sgv::Sgv::new(max_cmd_mem),
             trace: AtomicU32::new(crate::trace::DEFAULT),
             proc_root,

@@ -34,6 +34,7 @@ mod sessions;
 mod sgv;
 mod threads;
 mod tm;
+mod work;
 
 // `no_std` files shared with the host crate, where their items are public.
 // `cdb`, `lun` and `sense` are vocabularies (tables and codecs) tested
@@ -52,6 +53,8 @@ mod names;
 mod proc_cmd;
 #[allow(unreachable_pub, dead_code)]
 mod sense;
+#[allow(unreachable_pub, dead_code)]
+mod taskset;
 #[allow(unreachable_pub)]
 mod trace;
 
@@ -88,10 +91,11 @@ impl kernel::Module for Scst {
         let params = params::read()?;
         let root = ProcDir::new(c_str!("scsi_tgt"), None)?;
         let groups_dir = ProcDir::new(c_str!("groups"), Some(&root))?;
-        let pool = threads::ThreadPool::start(params.threads)?;
+        let work = Arc::pin_init(work::WorkQueue::new(), GFP_KERNEL)?;
+        let pool = threads::ThreadPool::start(params.threads, work.clone())?;
         let nthreads = pool.len();
         let shared = Arc::pin_init(
-            Shared::new(root.clone(), groups_dir, pool, params.max_cmd_mem_mb.saturating_mul(1024 * 1024)),
+            Shared::new(root.clone(), groups_dir, pool, work, params.max_cmd_mem_mb.saturating_mul(1024 * 1024)),
             GFP_KERNEL,
         )?;
         let files = populate(&root, &shared)?;

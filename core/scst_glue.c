@@ -45,9 +45,11 @@ EXPORT_SYMBOL_GPL(scst_unregister_session);
 /* Commands (exports.rs); the C prototypes only need to exist for export. */
 struct scst_cmd;
 struct scst_cmd *scst_rx_cmd(struct scst_session *sess, const u8 *lun, u32 lun_len,
-			     const u8 *cdb, u32 cdb_len, void *tgt_priv);
+			     const u8 *cdb, u32 cdb_len, void *tgt_priv, bool atomic);
 void scst_cmd_set_expected(struct scst_cmd *cmd, u32 dir, u32 len);
-void scst_cmd_init_done(struct scst_cmd *cmd);
+void scst_cmd_set_queue_type(struct scst_cmd *cmd, int queue_type);
+void scst_cmd_init_done(struct scst_cmd *cmd, int pref_context);
+s64 scst_cmd_get_resid(struct scst_cmd *cmd);
 void *scst_cmd_get_tgt_priv(struct scst_cmd *cmd);
 const u8 *scst_cmd_get_cdb(struct scst_cmd *cmd, u32 *len);
 int scst_cmd_get_dev_id(struct scst_cmd *cmd);
@@ -59,15 +61,17 @@ u32 scst_cmd_get_resp_data_len(struct scst_cmd *cmd);
 u8 scst_cmd_get_status(struct scst_cmd *cmd);
 const u8 *scst_cmd_get_sense(struct scst_cmd *cmd, u32 *len);
 void scst_set_cmd_error(struct scst_cmd *cmd, u8 key, u8 asc, u8 ascq);
-void scst_rx_data(struct scst_cmd *cmd, int status);
-void scst_cmd_done(struct scst_cmd *cmd);
-void scst_tgt_cmd_done(struct scst_cmd *cmd);
+void scst_rx_data(struct scst_cmd *cmd, int status, int pref_context);
+void scst_cmd_done(struct scst_cmd *cmd, int pref_context);
+void scst_tgt_cmd_done(struct scst_cmd *cmd, int pref_context);
 bool scst_cmd_aborted(struct scst_cmd *cmd);
 int scst_rx_mgmt_fn_sync(struct scst_session *sess, int func, const u8 *lun, void *tag);
 
 EXPORT_SYMBOL_GPL(scst_rx_cmd);
 EXPORT_SYMBOL_GPL(scst_cmd_set_expected);
+EXPORT_SYMBOL_GPL(scst_cmd_set_queue_type);
 EXPORT_SYMBOL_GPL(scst_cmd_init_done);
+EXPORT_SYMBOL_GPL(scst_cmd_get_resid);
 EXPORT_SYMBOL_GPL(scst_cmd_get_tgt_priv);
 EXPORT_SYMBOL_GPL(scst_cmd_get_cdb);
 EXPORT_SYMBOL_GPL(scst_cmd_get_dev_id);

@@ -178,6 +178,10 @@ impl Sense {
 
     /// ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20h/00h).
     pub const INVALID_OPCODE: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x20, 0x00);
+    /// ILLEGAL REQUEST, INVALID MESSAGE ERROR (49h/00h): the transport's
+    /// view of the command (task attribute, expected direction) is
+    /// unacceptable.
+    pub const INVALID_MESSAGE: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x49, 0x00);
     /// ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE (21h/00h).
     pub const LBA_OUT_OF_RANGE: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x21, 0x00);
     /// ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR (1Ah/00h).

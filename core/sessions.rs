@@ -11,8 +11,13 @@
 use crate::acl::{select_group, GroupView};
 use crate::names::check_port_name;
 use crate::registry::{checked_name, Group, Registry, Shared};
+use crate::cmd::Command;
 use crate::scst_rs::api::abi::{ScstSession, ScstTgt, ScstTgtTemplate};
+use crate::scst_rs::irqlock::{new_irq_spinlock, IrqSpinLock};
 use crate::scst_rs::vec;
+use crate::taskset::{Slots, Task, TaskSet, LUN_TASKS, SESSION_TASKS};
+use crate::tm::CmdState;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, str::CString, sync::Arc};
 
 /// A target: one SCSI target port of a target driver.
@@ -21,12 +26,73 @@ pub(crate) struct Target {
     pub(crate) tmpl: &'static ScstTgtTemplate,
 }
 
+/// A command in a session's task set.
+pub(crate) struct TaskRef {
+    pub(crate) state: Arc<CmdState>,
+    /// The command; valid while the entry exists (a command leaves the
+    /// set before it is freed).
+    pub(crate) cmd: *mut Command,
+}
+
+// SAFETY: the pointer is only dereferenced by the stage that owns the
+// command; the entry itself is just a reference to it.
+unsafe impl Send for TaskRef {}
+
+/// Slots of a session's task set, allocated at registration.
+pub(crate) type TaskSlots = KVec<Option<Task<TaskRef>>>;
+
+impl Slots<TaskRef> for TaskSlots {
+    fn slots(&self) -> &[Option<Task<TaskRef>>] {
+        self
+    }
+
+    fn slots_mut(&mut self) -> &mut [Option<Task<TaskRef>>] {
+        self
+    }
+}
+
+/// A session's commands in flight.
+pub(crate) type Tasks = TaskSet<TaskRef, TaskSlots>;
+
 /// A session: an initiator logged in to a target (an I_T nexus).
+#[pin_data]
 pub(crate) struct Session {
     pub(crate) target: Arc<Target>,
     pub(crate) initiator: CString,
     /// The group bound at registration.
     pub(crate) group: CString,
+    /// Set when unregistration begins: no new command is accepted.
+    pub(crate) closing: AtomicBool,
+    /// Commands answered TASK SET FULL.
+    pub(crate) task_set_full: AtomicU32,
+    /// Its commands in flight, in arrival order (lock order: after
+    /// `registry`, before the work queue).
+    #[pin]
+    pub(crate) tasks: IrqSpinLock<Tasks>,
+}
+
+impl Session {
+    fn new(target: Arc<Target>, initiator: CString, group: CString) -> Result<Arc<Self>> {
+        let mut slots = KVec::with_capacity(SESSION_TASKS, GFP_KERNEL)?;
+        for _ in 0..SESSION_TASKS {
+            slots.push(None, GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            try_pin_init!(Self {
+                target,
+                initiator,
+                group,
+                closing: AtomicBool::new(false),
+                task_set_full: AtomicU32::new(0),
+                tasks <- new_irq_spinlock!(TaskSet::new(slots, LUN_TASKS)),
+            }? Error),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
 }
 
 impl GroupView for Group {
@@ -73,16 +139,29 @@ pub(crate) unsafe fn add_target(
     Ok(Arc::into_raw(target).cast_mut().cast())
 }
 
-/// Unregisters a target and any sessions it still has.
+/// Unregisters a target and any sessions it still has, once their
+/// commands have finished.
 pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     let p: *const Target = tgt.cast_const().cast();
+    let mut left = 0;
+    {
+        let mut reg = shared.registry.lock();
+        if !reg.targets.iter().any(|t| is(t, p)) {
+            pr_err!("unregistering a target that is not registered\n");
+            return;
+        }
+        for s in reg.sessions.iter().filter(|s| is(&s.target, p) && !s.is_closing()) {
+            s.closing.store(true, Ordering::Release);
+            left += 1;
+        }
+        crate::nexus::sessions_removed(&mut reg, |s| is(&s.target, p));
+    }
+    wait_closing_idle(shared, |s| is(&s.target, p));
     let mut reg = shared.registry.lock();
-    let Some(i) = reg.targets.iter().position(|t| is(t, p)) else {
-        pr_err!("unregistering a target that is not registered\n");
-        return;
-    };
+    // Anything queued for them while they closed goes too.
     crate::nexus::sessions_removed(&mut reg, |s| is(&s.target, p));
-    let left = vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
+    vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
+    let Some(i) = reg.targets.iter().position(|t| is(t, p)) else { return };
     if let Some(t) = vec::remove(&mut reg.targets, i) {
         if left > 0 {
             trace!(shared, crate::trace::MGMT, "target {}: {} sessions closed with it\n", &*t.name, left);
@@ -92,6 +171,15 @@ pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     // SAFETY: `p` was found in the registry, so it is a handle from
     // `add_target` whose reference has not been released yet.
     drop(unsafe { Arc::from_raw(p) });
+}
+
+/// Waits until the closing sessions `which` selects have no command in
+/// flight.
+fn wait_closing_idle(shared: &Shared, which: impl Fn(&Session) -> bool) {
+    crate::tm::wait_while("session removal", || {
+        let reg = shared.registry.lock();
+        reg.sessions.iter().any(|s| s.is_closing() && which(s) && !s.tasks.lock().is_empty())
+    });
 }
 
 /// Unregisters every target of `tmpl`; returns how many there were.
@@ -113,7 +201,7 @@ pub(crate) fn remove_targets_of(shared: &Shared, tmpl: *const ScstTgtTemplate) -
 /// The session behind a handle, if it is registered.
 pub(crate) fn find_session(reg: &Registry, sess: *mut ScstSession) -> Option<Arc<Session>> {
     let p: *const Session = sess.cast_const().cast();
-    reg.sessions.iter().find(|s| is(s, p)).cloned()
+    reg.sessions.iter().find(|s| is(s, p) && !s.is_closing()).cloned()
 }
 
 fn find_target(reg: &Registry, tgt: *mut ScstTgt) -> Option<Arc<Target>> {
@@ -146,22 +234,30 @@ pub(crate) unsafe fn add_session(
         return Err(ENOENT);
     };
     let group = CString::try_from(&*g.name)?;
-    let s = Arc::new(Session { target, initiator, group }, GFP_KERNEL)?;
+    let s = Session::new(target, initiator, group)?;
     reg.sessions.push(s.clone(), GFP_KERNEL)?;
     crate::nexus::session_added(&mut reg, &s);
     trace!(shared, crate::trace::MGMT, "session {} on target {} bound to group {}\n", &*s.initiator, &*s.target.name, &*s.group);
     Ok(Arc::into_raw(s).cast_mut().cast())
 }
 
-/// Unregisters a session.
+/// Unregisters a session once its commands in flight have finished.
 pub(crate) fn remove_session(shared: &Shared, sess: *mut ScstSession) {
     let p: *const Session = sess.cast_const().cast();
+    {
+        let mut reg = shared.registry.lock();
+        let Some(s) = reg.sessions.iter().find(|s| is(s, p) && !s.is_closing()) else {
+            pr_err!("unregistering a session that is not registered\n");
+            return;
+        };
+        s.closing.store(true, Ordering::Release);
+        crate::nexus::sessions_removed(&mut reg, |s| is(s, p));
+    }
+    wait_closing_idle(shared, |s| core::ptr::eq(s, p));
     let mut reg = shared.registry.lock();
-    let Some(i) = reg.sessions.iter().position(|s| is(s, p)) else {
-        pr_err!("unregistering a session that is not registered\n");
-        return;
-    };
+    // Anything queued for it while it closed goes too.
     crate::nexus::sessions_removed(&mut reg, |s| is(s, p));
+    let Some(i) = reg.sessions.iter().position(|s| is(s, p)) else { return };
     if let Some(s) = vec::remove(&mut reg.sessions, i) {
         trace!(shared, crate::trace::MGMT, "session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);
     }

@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The pool of SCST threads ("scsi_tgtN", `scst_threads` of them, changed
-//! by writing /proc/scsi_tgt/threads).  Command processing gives them work;
-//! until then they sleep until stopped.
+//! by writing /proc/scsi_tgt/threads).  They run the command stages that
+//! cannot run where they were requested (see `cmd`), taking commands from
+//! the shared `WorkQueue` in arrival order.
 
-use crate::scst_rs::kthread::{self, KThread};
+use crate::scst_rs::kthread::KThread;
 use crate::scst_rs::vec;
-use kernel::{fmt, prelude::*, str::CString};
+use crate::work::WorkQueue;
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{fmt, prelude::*, str::CString, sync::Arc};
+
+/// One thread and the flag that tells it to return.
+struct Worker {
+    stop: Arc<AtomicBool>,
+    thread: KThread,
+}
 
 /// Running threads; stopped when dropped.
 pub(crate) struct ThreadPool {
-    threads: KVec<KThread>,
+    queue: Arc<WorkQueue>,
+    threads: KVec<Worker>,
 }
 
 impl ThreadPool {
-    pub(crate) fn start(count: u32) -> Result<Self> {
-        let mut pool = Self { threads: KVec::new() };
+    pub(crate) fn start(count: u32, queue: Arc<WorkQueue>) -> Result<Self> {
+        let mut pool = Self { queue, threads: KVec::new() };
         // On error the threads started so far stop as `pool` drops.
         pool.resize(count)?;
         Ok(pool)
@@ -27,19 +37,31 @@ impl ThreadPool {
         let count = count as usize;
         while self.threads.len() > count {
             let last = self.threads.len() - 1;
-            // Dropping a thread stops it.
-            drop(vec::remove(&mut self.threads, last));
+            if let Some(w) = vec::remove(&mut self.threads, last) {
+                w.stop.store(true, Ordering::Release);
+                self.queue.wake_all();
+                // Dropping the thread waits for it to return.
+                drop(w.thread);
+            }
         }
         self.threads.reserve(count.saturating_sub(self.threads.len()), GFP_KERNEL)?;
         while self.threads.len() < count {
             let name = CString::try_from_fmt(fmt!("scsi_tgt{}", self.threads.len()))?;
-            let t = KThread::run(&name, || kthread::sleep_until(kthread::should_stop))?;
-            self.threads.push(t, GFP_KERNEL)?;
+            let stop = Arc::new(AtomicBool::new(false), GFP_KERNEL)?;
+            let (q, s) = (self.queue.clone(), stop.clone());
+            let thread = KThread::run(&name, move || q.serve(&s))?;
+            self.threads.push(Worker { stop, thread }, GFP_KERNEL)?;
         }
         Ok(())
     }
 
     pub(crate) fn len(&self) -> usize {
         self.threads.len()
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        let _ = self.resize(0);
     }
 }

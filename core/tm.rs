@@ -2,101 +2,165 @@
 
 //! Task management.
 //!
-//! Every command in flight has a [`CmdState`] in `Shared::inflight`.  A
-//! task management function marks the commands it affects as aborted and
-//! waits until each has finished (`scst_tgt_cmd_done`): an aborted command
-//! skips `exec` if it has not reached it, a running `exec` is let finish
-//! (a handler cannot be interrupted), and the driver learns in
-//! `xmit_response` that the command was aborted and must not answer it.
-//! So when the function returns, nothing it affected is still running.
+//! Every command in flight is in its session's task set (`taskset`) with
+//! a [`CmdState`].  A task management function marks the commands it
+//! affects as aborted, starts those parked behind an ORDERED command (they
+//! skip `exec`), and waits until each has been freed
+//! (`scst_tgt_cmd_done`): an aborted command skips `exec` if it has not
+//! reached it, a running `exec` is let finish (a handler cannot be
+//! interrupted), and the driver learns in `xmit_response` that the command
+//! was aborted and must not answer it.  So when the function returns,
+//! nothing it affected is still running.
 //!
-//! Lock order: `inflight` is never held together with `registry`.
+//! Lock order: `registry`, then a session's `tasks`.
 
 use crate::nexus;
-use crate::registry::Shared;
+use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::*;
-use crate::scst_rs::{sys, vec};
+use crate::scst_rs::sys;
 use crate::sense::Sense;
-use crate::sessions::Session;
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::sessions::{Session, TaskRef};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
 /// What task management needs to know of a command in flight.
 pub(crate) struct CmdState {
-    pub(crate) sess: Arc<Session>,
-    /// The device it is for (0: none, e.g. an absent LUN).
-    pub(crate) dev_id: u32,
+    /// The device it is for (0: not routed yet, or an absent LUN).
+    pub(crate) dev_id: AtomicU32,
     pub(crate) lun: u64,
     /// The driver's tag for the command (its private pointer).
     pub(crate) tag: usize,
     pub(crate) aborted: AtomicBool,
-    pub(crate) finished: AtomicBool,
 }
 
-/// Adds a new command to the in-flight list.
-pub(crate) fn track(shared: &Shared, st: &Arc<CmdState>) -> Result {
-    shared.inflight.lock().push(st.clone(), GFP_KERNEL)?;
-    Ok(())
+impl CmdState {
+    pub(crate) fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+    }
 }
 
 /// How many commands of `sess` are in flight.
-pub(crate) fn commands_of(shared: &Shared, sess: &Arc<Session>) -> usize {
-    shared.inflight.lock().iter().filter(|s| Arc::ptr_eq(&s.sess, sess)).count()
+pub(crate) fn commands_of(sess: &Session) -> usize {
+    sess.tasks.lock().len()
 }
 
-/// A command finished: off the list.
-pub(crate) fn untrack(shared: &Shared, st: &Arc<CmdState>) {
-    st.finished.store(true, Ordering::Release);
-    let mut l = shared.inflight.lock();
-    if let Some(i) = l.iter().position(|s| Arc::ptr_eq(s, st)) {
-        drop(vec::remove(&mut l, i));
+/// Which commands of one session a function affects.
+struct Scope {
+    sess: Arc<Session>,
+    /// `None`: all of the session's commands.
+    luns: Option<KVec<u64>>,
+    /// ABORT TASK: only the command with this tag.
+    tag: Option<usize>,
+    /// The device of a LUN-wide function (matches routed commands whose
+    /// LUN left the group meanwhile).
+    dev: Option<u32>,
+}
+
+impl Scope {
+    fn matches(&self, st: &CmdState) -> bool {
+        let lun_ok = self.luns.as_ref().is_none_or(|l| l.contains(&st.lun))
+            || self.dev.is_some_and(|d| st.dev_id.load(Ordering::Relaxed) == d);
+        lun_ok && self.tag.is_none_or(|t| t == st.tag)
     }
+}
+
+fn one(v: u64) -> Result<KVec<u64>> {
+    let mut l = KVec::new();
+    l.push(v, GFP_KERNEL)?;
+    Ok(l)
+}
+
+/// The LUNs of `s`'s group that are device `dev`.
+fn luns_of(reg: &Registry, s: &Session, dev: u32) -> Result<KVec<u64>> {
+    let mut l = KVec::new();
+    if let Some(g) = reg.group(s.group.as_bytes()) {
+        for e in g.luns.iter().filter(|e| e.dev_id == dev) {
+            l.push(e.lun, GFP_KERNEL)?;
+        }
+    }
+    Ok(l)
+}
+
+/// The commands function `func` affects, session by session.
+fn scopes(reg: &Registry, sess: &Arc<Session>, func: i32, lun: Option<u64>, dev: Option<u32>, tag: usize) -> Result<KVec<Scope>> {
+    let mut v = KVec::new();
+    let mine = |luns, tag| Scope { sess: sess.clone(), luns, tag, dev: None };
+    match func {
+        SCST_ABORT_TASK => v.push(mine(None, Some(tag)), GFP_KERNEL)?,
+        SCST_ABORT_TASK_SET => v.push(mine(Some(one(lun.unwrap_or(u64::MAX))?), None), GFP_KERNEL)?,
+        SCST_NEXUS_LOSS_SESS => v.push(mine(None, None), GFP_KERNEL)?,
+        SCST_CLEAR_TASK_SET | SCST_LUN_RESET => {
+            let dev = dev.ok_or(ENOENT)?;
+            for s in reg.sessions.iter() {
+                v.push(Scope { sess: s.clone(), luns: Some(luns_of(reg, s, dev)?), tag: None, dev: Some(dev) }, GFP_KERNEL)?;
+            }
+        }
+        SCST_TARGET_RESET => {
+            for s in reg.sessions.iter().filter(|s| Arc::ptr_eq(&s.target, &sess.target)) {
+                v.push(Scope { sess: s.clone(), luns: None, tag: None, dev: None }, GFP_KERNEL)?;
+            }
+        }
+        _ => return Err(EINVAL),
+    }
+    Ok(v)
+}
+
+/// Marks the scope's commands aborted and lets parked ones go; returns
+/// how many it marked.
+fn abort(shared: &Shared, sc: &Scope, func: i32) -> usize {
+    let mut n = 0;
+    let mut tasks = sc.sess.tasks.lock();
+    for (k, lun) in tasks.keys() {
+        if sc.matches(&k.state) && !k.state.aborted.swap(true, Ordering::AcqRel) {
+            n += 1;
+            trace!(shared, crate::trace::MGMT_MINOR, "function {}: aborting a command of {} to LUN {}\n", func, &*sc.sess.initiator, lun);
+        }
+    }
+    tasks.release_parked(|k: &TaskRef| k.state.aborted(), |k| crate::cmd::resume(shared, k.cmd));
+    n
+}
+
+/// Whether an aborted command of the scope is still in flight.
+fn aborted_left(sc: &Scope) -> bool {
+    sc.sess.tasks.lock().keys().any(|(k, _)| sc.matches(&k.state) && k.state.aborted())
 }
 
 /// Performs task management function `func` for session `sess` (LUN
 /// `lun`, command tag `tag` for ABORT TASK) and waits for it to complete.
 /// Returns an `SCST_MGMT_STATUS_*`.
 pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u64>, tag: usize) -> i32 {
-    // The device behind the LUN, for the LUN-wide functions.
-    let dev = lun.and_then(|l| {
+    if func == SCST_CLEAR_ACA {
+        // No ACA is ever established (ACA commands are refused).
+        return SCST_MGMT_STATUS_SUCCESS;
+    }
+    let (scopes, dev) = {
         let reg = shared.registry.lock();
-        let g = reg.group(sess.group.as_bytes())?;
-        g.luns.iter().find(|e| e.lun == l).map(|e| e.dev_id)
-    });
-    let same_sess = |s: &CmdState| Arc::ptr_eq(&s.sess, sess);
-    let matches: &dyn Fn(&CmdState) -> bool = match func {
-        SCST_ABORT_TASK => &|s| same_sess(s) && s.tag == tag,
-        SCST_ABORT_TASK_SET => &|s| same_sess(s) && Some(s.lun) == lun,
-        SCST_CLEAR_TASK_SET | SCST_LUN_RESET => {
-            if dev.is_none() {
-                return SCST_MGMT_STATUS_LUN_NOT_EXIST;
-            }
-            &|s| s.dev_id != 0 && Some(s.dev_id) == dev
-        }
-        SCST_TARGET_RESET => &|s| Arc::ptr_eq(&s.sess.target, &sess.target),
-        SCST_NEXUS_LOSS_SESS => &|s| same_sess(s),
-        SCST_CLEAR_ACA => return SCST_MGMT_STATUS_SUCCESS,
-        _ => {
+        // The device behind the LUN, for the LUN-wide functions.
+        let dev = lun.and_then(|l| {
+            let g = reg.group(sess.group.as_bytes())?;
+            g.luns.iter().find(|e| e.lun == l).map(|e| e.dev_id)
+        });
+        (scopes(&reg, sess, func, lun, dev, tag), dev)
+    };
+    let scopes = match scopes {
+        Ok(s) => s,
+        Err(e) if e == ENOENT => return SCST_MGMT_STATUS_LUN_NOT_EXIST,
+        Err(e) if e == EINVAL => {
             pr_err!("task management function {} not supported\n", func);
             return SCST_MGMT_STATUS_FN_NOT_SUPPORTED;
         }
-    };
-    let mut marked = KVec::new();
-    {
-        let l = shared.inflight.lock();
-        for s in l.iter().filter(|s| matches(s)) {
-            s.aborted.store(true, Ordering::Release);
-            trace!(shared, crate::trace::MGMT_MINOR, "function {}: aborting a command of {} to LUN {}\n", func, &*s.sess.initiator, s.lun);
-            // Without memory to remember it, we still wait below by flag.
-            let _ = marked.push(s.clone(), GFP_KERNEL);
+        Err(_) => {
+            pr_err!("task management function {} refused: out of memory\n", func);
+            return SCST_MGMT_STATUS_REJECTED;
         }
-    }
+    };
+    let marked: usize = scopes.iter().map(|sc| abort(shared, sc, func)).sum();
     if func == SCST_LUN_RESET || func == SCST_TARGET_RESET {
         reset_state(shared, sess, func, dev);
     }
-    wait_finished(&marked);
-    trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked.len());
-    if func == SCST_ABORT_TASK && marked.is_empty() {
+    wait_while("task management", || scopes.iter().any(aborted_left));
+    trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked);
+    if func == SCST_ABORT_TASK && marked == 0 {
         return SCST_MGMT_STATUS_TASK_NOT_EXIST;
     }
     SCST_MGMT_STATUS_SUCCESS
@@ -104,7 +168,7 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
 
 /// Sleeps in 10 ms steps while `busy` says so, logging every 10 s what
 /// it waits for.
-fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
+pub(crate) fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
     let mut waited_ms = 0u32;
     while busy() {
         sys::sleep_ms(10);
@@ -115,16 +179,17 @@ fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
     }
 }
 
-/// Waits until every marked command finished.
-fn wait_finished(marked: &KVec<Arc<CmdState>>) {
-    wait_while("task management", || marked.iter().any(|s| !s.finished.load(Ordering::Acquire)));
-}
-
 /// Waits until no command for device `dev_id` is in flight.  Called when
 /// a device leaves (no new command can reach it any more), so that its
 /// handler, which commands in flight call, stays until they are done.
+/// Sessions stay registered until their last command is freed, so every
+/// command in flight is found through the registry.
 pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
-    let busy = || shared.inflight.lock().iter().any(|s| s.dev_id == dev_id);
+    let busy = || {
+        let reg = shared.registry.lock();
+        let on_dev = |s: &Arc<Session>| s.tasks.lock().keys().any(|(k, _)| k.state.dev_id.load(Ordering::Acquire) == dev_id);
+        reg.sessions.iter().any(on_dev)
+    };
     if busy() {
         trace!(shared, crate::trace::MGMT_MINOR, "device {} left: waiting for its commands in flight\n", dev_id);
         wait_while("device removal", busy);

@@ -41,6 +41,8 @@ pub const DEFAULT: u32 = bit("out_of_mem") | bit("minor") | bit("special") | bit
 
 /// Management events: groups, sessions, registrations.
 pub const MGMT: u32 = bit("mgmt");
+/// Minor events worth a line (e.g. TASK SET FULL answers).
+pub const MINOR: u32 = bit("minor");
 /// Task management details.
 pub const MGMT_MINOR: u32 = bit("mgmt_minor");
 /// Every SCSI command and its result.

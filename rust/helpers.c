@@ -4,6 +4,7 @@
  * module's glue file, so every module gets its own private copy.
  */
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/sched/task.h>
 #include <linux/module.h>
 #include <linux/cpumask.h>
@@ -96,4 +97,17 @@ void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t)
 struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev)
 {
 	return to_scsi_device(dev->parent);
+}
+
+unsigned long scst_rh_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void scst_rh_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
 }

@@ -15,6 +15,7 @@ struct scsi_cmnd;
 struct scsi_host_template;
 struct scsi_device;
 struct device;
+#include <linux/spinlock_types.h>
 
 void *scst_rh_pde_data(const struct inode *inode);
 
@@ -35,5 +36,8 @@ int scst_rh_scsi_sg_copy_from_buffer(struct scsi_cmnd *cmd, const void *buf, int
 int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len);
 void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t);
 struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev);
+
+unsigned long scst_rh_spin_lock_irqsave(spinlock_t *lock);
+void scst_rh_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 
 #endif

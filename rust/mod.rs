@@ -10,6 +10,7 @@
 
 pub(crate) mod api;
 mod bindings;
+pub(crate) mod irqlock;
 pub(crate) mod kthread;
 pub(crate) mod procfs;
 pub(crate) mod scsi_devices;

@@ -4,8 +4,11 @@
 //!
 //! A module has one host template (like a C driver's static `struct
 //! scsi_host_template`), set up by the first [`ScsiHost::register`], and
-//! may register any number of hosts with it.  The host's `queuecommand`
-//! may block: it is called in process context, never in atomic context.
+//! may register any number of hosts with it.  With `may_block` the host's
+//! `queuecommand` is called in process context; without, it may be
+//! called in atomic context (the block layer's default, and faster).
+//! Hosts let user space change a device's queue depth (up to
+//! `can_queue`) through sysfs.
 //!
 //! A command handed to [`HostOps::queue`] is an owned [`ScsiCmd`], which
 //! must be completed exactly once with [`ScsiCmd::done`]; the type makes a
@@ -191,6 +194,9 @@ pub(crate) struct HostParams {
     pub(crate) max_sectors: u32,
     /// LUNs the midlayer scans: 0..max_lun.
     pub(crate) max_lun: u64,
+    /// `HostOps::queue` may sleep (then it is never called in atomic
+    /// context).
+    pub(crate) may_block: bool,
 }
 
 struct Template(UnsafeCell<MaybeUninit<bindings::scsi_host_template>>);
@@ -240,7 +246,10 @@ impl<T: HostOps> ScsiHost<T> {
             (*t).sg_tablesize = params.sg_tablesize;
             (*t).max_sectors = params.max_sectors;
             (*t).cmd_per_lun = params.cmd_per_lun;
-            bindings::scst_rh_scsi_host_template_set_may_block(t);
+            (*t).change_queue_depth = Some(bindings::scsi_change_queue_depth);
+            if params.may_block {
+                bindings::scst_rh_scsi_host_template_set_may_block(t);
+            }
         }
         let priv_size = core::mem::size_of::<*const T>() as c_int;
         // SAFETY: the template is initialized and lives as long as the

@@ -15,7 +15,7 @@ use core::sync::atomic::AtomicU32;
 
 /// Bumped whenever the meaning of the interface changes without its layout
 /// changing (a new flag bit, a callback with a new contract, ...).
-pub const SCST_INTERFACE_REVISION: u32 = 1;
+pub const SCST_INTERFACE_REVISION: u32 = 2;
 
 macro_rules! opaque {
     ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
@@ -147,6 +147,28 @@ pub const SCST_DATA_READ: u32 = 1;
 pub const SCST_DATA_WRITE: u32 = 2;
 /// Both ways.
 pub const SCST_DATA_BIDI: u32 = 3;
+
+/// Where the caller of `scst_cmd_init_done`, `scst_rx_data`,
+/// `scst_cmd_done` or `scst_tgt_cmd_done` is, and so where the core may
+/// go on with the command: process context, so anything may run here.
+pub const SCST_CONTEXT_DIRECT: c_int = 0;
+/// Atomic context (spinlock held, softirq, interrupt): only the stages
+/// whose callbacks are flagged atomic run here; the rest go to the SCST
+/// threads.
+pub const SCST_CONTEXT_DIRECT_ATOMIC: c_int = 1;
+/// Hand the command to the SCST threads, whatever the context.
+pub const SCST_CONTEXT_THREAD: c_int = 3;
+
+/// Task attribute: untagged (treated as SIMPLE).
+pub const SCST_CMD_QUEUE_UNTAGGED: c_int = 0;
+/// Task attribute SIMPLE (the default).
+pub const SCST_CMD_QUEUE_SIMPLE: c_int = 1;
+/// Task attribute ORDERED.
+pub const SCST_CMD_QUEUE_ORDERED: c_int = 2;
+/// Task attribute HEAD OF QUEUE.
+pub const SCST_CMD_QUEUE_HEAD_OF_QUEUE: c_int = 3;
+/// Task attribute ACA (refused: the core never establishes an ACA).
+pub const SCST_CMD_QUEUE_ACA: c_int = 4;
 
 /// `exec` finished the command (status and data are set).
 pub const SCST_EXEC_COMPLETED: i32 = 0;

@@ -25,9 +25,12 @@ extern "C" {
         cdb: *const u8,
         cdb_len: u32,
         tgt_priv: *mut c_void,
+        atomic: bool,
     ) -> *mut ScstCmd;
     fn scst_cmd_set_expected(cmd: *mut ScstCmd, dir: u32, len: u32);
-    fn scst_cmd_init_done(cmd: *mut ScstCmd);
+    fn scst_cmd_set_queue_type(cmd: *mut ScstCmd, queue_type: c_int);
+    fn scst_cmd_init_done(cmd: *mut ScstCmd, pref_context: c_int);
+    fn scst_cmd_get_resid(cmd: *mut ScstCmd) -> i64;
     fn scst_cmd_get_tgt_priv(cmd: *mut ScstCmd) -> *mut c_void;
     fn scst_cmd_get_cdb(cmd: *mut ScstCmd, len: *mut u32) -> *const u8;
     fn scst_cmd_get_dev_id(cmd: *mut ScstCmd) -> c_int;
@@ -39,9 +42,9 @@ extern "C" {
     fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8;
     fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut u32) -> *const u8;
     fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, asc: u8, ascq: u8);
-    fn scst_rx_data(cmd: *mut ScstCmd, status: c_int);
-    fn scst_cmd_done(cmd: *mut ScstCmd);
-    fn scst_tgt_cmd_done(cmd: *mut ScstCmd);
+    fn scst_rx_data(cmd: *mut ScstCmd, status: c_int, pref_context: c_int);
+    fn scst_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
+    fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
     fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool;
     fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
 }
@@ -60,6 +63,29 @@ pub(crate) unsafe fn task_mgmt(sess: *mut ScstSession, func: i32, lun: Option<&[
     unsafe { scst_rx_mgmt_fn_sync(sess, func, lun, tag) }
 }
 
+/// The context a driver or handler calls the core from, which decides
+/// what the core may do right there (see docs/api.md).
+#[derive(Clone, Copy)]
+pub(crate) enum Context {
+    /// Process context: the core may go on with the command here.
+    Direct,
+    /// Atomic context: the core goes on here only with callbacks flagged
+    /// atomic, and hands the rest to its threads.
+    Atomic,
+    /// Hand the command to the core's threads.
+    Thread,
+}
+
+impl Context {
+    fn raw(self) -> c_int {
+        match self {
+            Context::Direct => super::abi::SCST_CONTEXT_DIRECT,
+            Context::Atomic => super::abi::SCST_CONTEXT_DIRECT_ATOMIC,
+            Context::Thread => super::abi::SCST_CONTEXT_THREAD,
+        }
+    }
+}
+
 /// A command, in a driver's or handler's hands.
 ///
 /// # Invariants
@@ -74,17 +100,24 @@ pub(crate) struct Cmd {
 unsafe impl Send for Cmd {}
 
 impl Cmd {
-    /// Creates a command for LUN `lun` (8-byte SAM format) of `sess`.
-    /// Returns `None` if the core refused it (it logs why).
+    /// Creates a command for LUN `lun` (8-byte SAM format) of `sess`;
+    /// `atomic`: the caller cannot sleep.  Returns `None` if the core
+    /// refused it (it logs why).
     ///
     /// # Safety
     ///
     /// `sess` is a registered session handle.
-    pub(crate) unsafe fn rx(sess: *mut ScstSession, lun: &[u8; 8], cdb: &[u8], tgt_priv: *mut c_void) -> Option<Self> {
+    pub(crate) unsafe fn rx(
+        sess: *mut ScstSession,
+        lun: &[u8; 8],
+        cdb: &[u8],
+        tgt_priv: *mut c_void,
+        atomic: bool,
+    ) -> Option<Self> {
         let cdb_len = u32::try_from(cdb.len()).ok()?;
         // SAFETY: `sess` is registered (contract); the slices are valid for
         // their lengths, which the core copies.
-        let p = unsafe { scst_rx_cmd(sess, lun.as_ptr(), 8, cdb.as_ptr(), cdb_len, tgt_priv) };
+        let p = unsafe { scst_rx_cmd(sess, lun.as_ptr(), 8, cdb.as_ptr(), cdb_len, tgt_priv, atomic) };
         NonNull::new(p).map(|ptr| Self { ptr })
     }
 
@@ -107,10 +140,23 @@ impl Cmd {
         unsafe { scst_cmd_set_expected(self.p(), dir, len) }
     }
 
+    /// Sets the task attribute (`SCST_CMD_QUEUE_*`), before `init_done`.
+    pub(crate) fn set_queue_type(&self, queue_type: c_int) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_set_queue_type(self.p(), queue_type) }
+    }
+
     /// Hands a received command to the core for processing.
-    pub(crate) fn init_done(self) {
+    pub(crate) fn init_done(self, ctx: Context) {
         // SAFETY: the command is live; the core takes it over.
-        unsafe { scst_cmd_init_done(self.p()) }
+        unsafe { scst_cmd_init_done(self.p(), ctx.raw()) }
+    }
+
+    /// The residual to report (in `xmit_response`): positive for
+    /// underflow, negative for overflow of the expected length.
+    pub(crate) fn resid(&self) -> i64 {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_resid(self.p()) }
     }
 
     /// The driver's private pointer given at `rx`.
@@ -209,21 +255,21 @@ impl Cmd {
     }
 
     /// The write data is in the buffer (or could not be received).
-    pub(crate) fn rx_data(self, ok: bool) {
+    pub(crate) fn rx_data(self, ok: bool, ctx: Context) {
         let st = if ok { super::abi::SCST_RX_STATUS_SUCCESS } else { super::abi::SCST_RX_STATUS_ERROR };
         // SAFETY: the command is live and waiting for its data.
-        unsafe { scst_rx_data(self.p(), st) }
+        unsafe { scst_rx_data(self.p(), st, ctx.raw()) }
     }
 
     /// An `exec` that returned NOT_COMPLETED finished.
-    pub(crate) fn done(self) {
+    pub(crate) fn done(self, ctx: Context) {
         // SAFETY: the command is live and being executed.
-        unsafe { scst_cmd_done(self.p()) }
+        unsafe { scst_cmd_done(self.p(), ctx.raw()) }
     }
 
     /// The driver has sent the response: the core frees the command.
-    pub(crate) fn tgt_done(self) {
+    pub(crate) fn tgt_done(self, ctx: Context) {
         // SAFETY: the command is live; this is its last use.
-        unsafe { scst_tgt_cmd_done(self.p()) }
+        unsafe { scst_tgt_cmd_done(self.p(), ctx.raw()) }
     }
 }

@@ -42,7 +42,7 @@ use scst_rs::api::{
         SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
     },
     client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
-    cmd::{task_mgmt, Cmd},
+    cmd::{task_mgmt, Cmd, Context},
 };
 use scst_rs::vec::copy_prefix;
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
@@ -89,7 +89,9 @@ unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
     let want = c.buffer().len();
     let got = scmd.copy_to(c.buffer());
     let _ = scmd.into_raw();
-    c.rx_data(got == want);
+    // `rdy_to_xfer` runs in process context (the template has no
+    // RDY_TO_XFER_ATOMIC flag): the core may go on right here.
+    c.rx_data(got == want, Context::Direct);
     0
 }
 
@@ -104,7 +106,7 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
         let len = scmd.bufflen();
         scmd.set_resid(len);
         scmd.set_aborted();
-        c.tgt_done();
+        c.tgt_done(Context::Direct);
         scmd.done();
         return 0;
     }
@@ -119,7 +121,8 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     let resid = scmd.bufflen().saturating_sub(sent as u32);
     scmd.set_resid(resid);
     scmd.set_status(c.status(), c.sense());
-    c.tgt_done();
+    // `xmit_response` runs in process context (no XMIT_RESPONSE_ATOMIC).
+    c.tgt_done(Context::Direct);
     scmd.done();
     0
 }
@@ -185,11 +188,13 @@ impl HostOps for Host {
             DataDir::Bidi => SCST_DATA_BIDI,
         };
         let priv_ = scmd.into_raw();
-        // SAFETY: `self.sess` is registered while the host exists.
-        match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_) } {
+        // SAFETY: `self.sess` is registered while the host exists.  This
+        // may be atomic context (the host does not block).
+        match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_, true) } {
             Some(c) => {
                 c.set_expected(exp_dir, len);
-                c.init_done();
+                // As SCST's scst_local: the SCST threads do the work.
+                c.init_done(Context::Thread);
             }
             // The core refused the command (and logged why).
             // SAFETY: `priv_` came from `into_raw` just above, unused since.
@@ -222,11 +227,13 @@ fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, ma
     let sess = SessionRegistration::new(target, &initiator(i)?)?;
     let params = HostParams {
         name: c_str!("scst_local"),
-        can_queue: 64,
+        can_queue: 256,
         cmd_per_lun: 32,
         sg_tablesize: 128,
         max_sectors: 2048,
         max_lun: u64::from(max_luns),
+        // Commands arrive in atomic context and go to the SCST threads.
+        may_block: false,
     };
     let host = ScsiHost::register(module, &params, Arc::new(Host { sess: sess.as_ptr() }, GFP_KERNEL)?)?;
     pr_info!("host{} added for initiator {}, scanning {} LUNs\n", host.host_no(), &*initiator(i)?, max_luns);

@@ -29,7 +29,7 @@ use scst_rs::vec::copy_prefix;
 use scst_rs::api::{
     abi::{ScstCmd, ScstDevType, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
     client::{DevDriverRegistration, VirtualDeviceRegistration},
-    cmd::Cmd,
+    cmd::{Cmd, Context},
 };
 
 /// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
@@ -82,7 +82,8 @@ fn completion_thread(q: Arc<AsyncQueue>) {
             // command is live and ours until `done`.
             if let Some(mut c) = unsafe { Cmd::from_raw(*p as *mut ScstCmd) } {
                 run(&mut c);
-                c.done();
+                // This thread is process context: the core goes on here.
+                c.done(Context::Direct);
             }
         }
     }

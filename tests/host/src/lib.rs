@@ -29,3 +29,6 @@ pub mod sense;
 
 #[path = "../../../core/lun.rs"]
 pub mod lun;
+
+#[path = "../../../core/taskset.rs"]
+pub mod taskset;

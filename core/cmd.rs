@@ -125,6 +125,11 @@ pub(crate) struct Command {
     status: u8,
     sense: [u8; SENSE_LEN],
     sense_len: usize,
+    /// Times for CONFIG_SCST_MEASURE_LATENCY, in ns: received, `exec`
+    /// called, time in `exec`.
+    t_rx: i64,
+    t_exec: i64,
+    exec_ns: i64,
 }
 
 impl Command {
@@ -303,6 +308,9 @@ pub(crate) fn rx(
             status: Status::GOOD.0,
             sense: [0; SENSE_LEN],
             sense_len: 0,
+            t_rx: now_ns(),
+            t_exec: 0,
+            exec_ns: 0,
         },
         gfp,
     )?;
@@ -310,6 +318,23 @@ pub(crate) fn rx(
         route(&mut cmd);
     }
     Ok(as_cmd(KBox::into_raw(cmd)))
+}
+
+/// The time for latency measurements; 0 when they are off.
+fn now_ns() -> i64 {
+    if cfg!(CONFIG_SCST_MEASURE_LATENCY) {
+        kernel::time::Ktime::ktime_get().to_ns()
+    } else {
+        0
+    }
+}
+
+/// Adds the command's latencies to its session's (when measured).
+fn account_latency(c: &Command) {
+    if cfg!(CONFIG_SCST_MEASURE_LATENCY) {
+        let total = now_ns().saturating_sub(c.t_rx);
+        c.sess.latency.add(u64::try_from(total).unwrap_or(0), u64::try_from(c.exec_ns).unwrap_or(0));
+    }
 }
 
 /// Looks the command's LUN up in its session's group and checks unit
@@ -621,6 +646,7 @@ fn execute(p: *mut ScstCmd) -> Flow {
     let Some(exec) = c.route.and_then(|r| r.handler.exec).filter(|_| !aborted(c)) else {
         return Flow::Go(Stage::DevDone);
     };
+    c.t_exec = now_ns();
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
     if unsafe { exec(p) } == SCST_EXEC_COMPLETED {
@@ -632,8 +658,12 @@ fn execute(p: *mut ScstCmd) -> Flow {
 
 /// Stage `DevDone`: the handler's `dev_done`.
 fn dev_done(p: *mut ScstCmd) -> Flow {
-    // SAFETY: the command is ours.
-    let dev_done = unsafe { get(p) }.route.and_then(|r| r.handler.dev_done);
+    // SAFETY: the command is ours; the reference ends before the callback.
+    let c = unsafe { get(p) };
+    if c.t_exec != 0 {
+        c.exec_ns = now_ns().saturating_sub(c.t_exec);
+    }
+    let dev_done = c.route.and_then(|r| r.handler.dev_done);
     if let Some(f) = dev_done {
         // SAFETY: live, executed command.
         unsafe { f(p) };
@@ -659,6 +689,7 @@ fn xmit(p: *mut ScstCmd) -> Flow {
             c.sess.tasks.lock().complete(|k| c.is(k), |k| resume(shared, k.cmd));
         }
         trace_result(c);
+        account_latency(c);
         c.tmpl.xmit_response
     };
     if let Some(xmit) = xmit {

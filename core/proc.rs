@@ -141,6 +141,48 @@ impl ProcFile for SessionsFile {
     }
 }
 
+struct LatencyFile;
+
+impl ProcFile for LatencyFile {
+    type Data = SharedRef;
+
+    fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
+        let mut sessions = KVec::new();
+        for s in shared.registry.lock().sessions.iter() {
+            sessions.push(s.clone(), GFP_KERNEL)?;
+        }
+        writeln!(
+            out,
+            "{:<20} {:<45} {:>12} {:>18} {:>18} {:>18}",
+            "Target name", "Initiator name", "Commands", "Total (ns)", "Handler (ns)", "SCST (ns)"
+        )
+        .map_err(fmt_err)?;
+        for s in sessions.iter() {
+            let (n, total, exec) = s.latency.averages();
+            writeln!(
+                out,
+                "{:<20} {:<45} {:>12} {:>18} {:>18} {:>18}",
+                text(&s.target.name),
+                text(&s.initiator),
+                n,
+                total,
+                exec,
+                total.saturating_sub(exec)
+            )
+            .map_err(fmt_err)?;
+        }
+        Ok(())
+    }
+
+    fn write(shared: &SharedRef, line: &str) -> Result {
+        proc_cmd::latency(line).map_err(|e| refuse("latency", e))?;
+        for s in shared.registry.lock().sessions.iter() {
+            s.latency.clear();
+        }
+        Ok(())
+    }
+}
+
 struct ThreadsFile;
 
 impl ProcFile for ThreadsFile {
@@ -256,6 +298,9 @@ impl CoreFiles {
         add(root.file::<SgvFile>(c_str!("sgv"), 0o444, data()?)?)?;
         add(root.file::<ThreadsFile>(c_str!("threads"), 0o644, data()?)?)?;
         add(root.file::<TraceLevelFile>(c_str!("trace_level"), 0o644, data()?)?)?;
+        if cfg!(CONFIG_SCST_MEASURE_LATENCY) {
+            add(root.file::<LatencyFile>(c_str!("latency"), 0o644, data()?)?)?;
+        }
         Ok(Self { _files: files })
     }
 }

@@ -313,9 +313,26 @@ pub fn threads(line: &str, max: u32) -> Res<'_, u32> {
     Ok(n as u32)
 }
 
+/// Parses a write to /proc/scsi_tgt/latency: only "0" (clear).
+pub fn latency(line: &str) -> Res<'_, ()> {
+    let mut w = Words::new(line);
+    let n = number(w.command()?, "latency reset value (0)", 0)?;
+    w.end()?;
+    debug_assert_eq!(n, 0);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_reset() {
+        assert_eq!(latency("0\n"), Ok(()));
+        assert_eq!(latency("1"), Err(ParseError::BadNumber { what: "latency reset value (0)", got: "1" }));
+        assert_eq!(latency("0 0"), Err(ParseError::Extra("0")));
+        assert_eq!(latency(""), Err(ParseError::Empty));
+    }
 
     const H: Hctl = Hctl { host: 1, channel: 0, id: 1, lun: 0 };
 

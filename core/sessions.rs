@@ -17,7 +17,7 @@ use crate::scst_rs::irqlock::{new_irq_spinlock, IrqSpinLock};
 use crate::scst_rs::vec;
 use crate::taskset::{Slots, Task, TaskSet, LUN_TASKS, SESSION_TASKS};
 use crate::tm::CmdState;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::{prelude::*, str::CString, sync::Arc};
 
 /// A target: one SCSI target port of a target driver.
@@ -54,6 +54,38 @@ impl Slots<TaskRef> for TaskSlots {
 /// A session's commands in flight.
 pub(crate) type Tasks = TaskSet<TaskRef, TaskSlots>;
 
+/// Sums of command latencies of a session, in nanoseconds, shown by
+/// /proc/scsi_tgt/latency (CONFIG_SCST_MEASURE_LATENCY).
+#[derive(Default)]
+pub(crate) struct Latency {
+    pub(crate) commands: AtomicU64,
+    /// From `scst_rx_cmd` to `xmit_response`.
+    pub(crate) total_ns: AtomicU64,
+    /// In the handler's `exec` (until it returned or `scst_cmd_done`).
+    pub(crate) exec_ns: AtomicU64,
+}
+
+impl Latency {
+    pub(crate) fn add(&self, total_ns: u64, exec_ns: u64) {
+        self.total_ns.fetch_add(total_ns, Ordering::Relaxed);
+        self.exec_ns.fetch_add(exec_ns, Ordering::Relaxed);
+        self.commands.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.commands.store(0, Ordering::Relaxed);
+        self.total_ns.store(0, Ordering::Relaxed);
+        self.exec_ns.store(0, Ordering::Relaxed);
+    }
+
+    /// (commands, average total ns, average exec ns).
+    pub(crate) fn averages(&self) -> (u64, u64, u64) {
+        let n = self.commands.load(Ordering::Relaxed);
+        let avg = |v: &AtomicU64| v.load(Ordering::Relaxed).checked_div(n).unwrap_or(0);
+        (n, avg(&self.total_ns), avg(&self.exec_ns))
+    }
+}
+
 /// A session: an initiator logged in to a target (an I_T nexus).
 #[pin_data]
 pub(crate) struct Session {
@@ -65,6 +97,8 @@ pub(crate) struct Session {
     pub(crate) closing: AtomicBool,
     /// Commands answered TASK SET FULL.
     pub(crate) task_set_full: AtomicU32,
+    /// Command latency sums (CONFIG_SCST_MEASURE_LATENCY).
+    pub(crate) latency: Latency,
     /// Its commands in flight, in arrival order (lock order: after
     /// `registry`, before the work queue).
     #[pin]
@@ -84,6 +118,7 @@ impl Session {
                 group,
                 closing: AtomicBool::new(false),
                 task_set_full: AtomicU32::new(0),
+                latency: Latency::default(),
                 tasks <- new_irq_spinlock!(TaskSet::new(slots, LUN_TASKS)),
             }? Error),
             GFP_KERNEL,

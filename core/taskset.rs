@@ -110,9 +110,10 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
         self.len == 0
     }
 
-    /// Keys of every command in the set, oldest first.
-    pub fn keys(&self) -> impl Iterator<Item = (&K, u64)> {
-        self.live().map(|t| (&t.key, t.lun))
+    /// Every command in the set, oldest first: key, LUN, and whether it
+    /// has completed (its status is on its way to the initiator).
+    pub fn keys(&self) -> impl Iterator<Item = (&K, u64, bool)> {
+        self.live().map(|t| (&t.key, t.lun, t.state == State::Completed))
     }
 
     /// Adds a newly received command.
@@ -241,6 +242,8 @@ mod tests {
         assert!(!started(&mut s, 3), "younger SIMPLE waits for the ORDERED");
         assert!(!started(&mut s, 2), "ORDERED waits for the older SIMPLE");
         assert_eq!(complete(&mut s, 1), [2]);
+        assert!(s.keys().any(|(k, _, done)| *k == 1 && done));
+        assert!(s.keys().any(|(k, _, done)| *k == 2 && !done));
         assert_eq!(complete(&mut s, 2), [3]);
     }
 
@@ -292,7 +295,7 @@ mod tests {
         assert_eq!(s.enter(9, 9, Attr::Simple), Err(Full), "session array full");
         s.leave(|x| *x == 1, |_| {});
         s.enter(10, 0, Attr::Simple).unwrap();
-        let keys: Vec<u32> = s.keys().map(|(k, _)| *k).collect();
+        let keys: Vec<u32> = s.keys().map(|(k, _, _)| *k).collect();
         assert_eq!(keys, [2, 3, 4, 5, 6, 7, 8, 10], "arrival order kept");
     }
 

@@ -105,24 +105,33 @@ fn scopes(reg: &Registry, sess: &Arc<Session>, func: i32, lun: Option<u64>, dev:
     Ok(v)
 }
 
-/// Marks the scope's commands aborted and lets parked ones go; returns
-/// how many it marked.
-fn abort(shared: &Shared, sc: &Scope, func: i32) -> usize {
-    let mut n = 0;
+/// Commands a function found.
+#[derive(Default)]
+struct Found {
+    /// Marked aborted by this function.
+    aborted: usize,
+    /// Of those, already completed (their status was on its way).
+    finished: usize,
+}
+
+/// Marks the scope's commands aborted and lets parked ones go.
+fn abort(shared: &Shared, sc: &Scope, func: i32) -> Found {
+    let mut f = Found::default();
     let mut tasks = sc.sess.tasks.lock();
-    for (k, lun) in tasks.keys() {
+    for (k, lun, done) in tasks.keys() {
         if sc.matches(&k.state) && !k.state.aborted.swap(true, Ordering::AcqRel) {
-            n += 1;
+            f.aborted += 1;
+            f.finished += usize::from(done);
             trace!(shared, crate::trace::MGMT_MINOR, "function {}: aborting a command of {} to LUN {}\n", func, &*sc.sess.initiator, lun);
         }
     }
     tasks.release_parked(|k: &TaskRef| k.state.aborted(), |k| crate::cmd::resume(shared, k.cmd));
-    n
+    f
 }
 
 /// Whether an aborted command of the scope is still in flight.
 fn aborted_left(sc: &Scope) -> bool {
-    sc.sess.tasks.lock().keys().any(|(k, _)| sc.matches(&k.state) && k.state.aborted())
+    sc.sess.tasks.lock().keys().any(|(k, _, _)| sc.matches(&k.state) && k.state.aborted())
 }
 
 /// Performs task management function `func` for session `sess` (LUN
@@ -154,13 +163,23 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
             return SCST_MGMT_STATUS_REJECTED;
         }
     };
-    let marked: usize = scopes.iter().map(|sc| abort(shared, sc, func)).sum();
+    let (mut marked, mut finished) = (0, 0);
+    for sc in scopes.iter() {
+        let f = abort(shared, sc, func);
+        marked += f.aborted;
+        finished += f.finished;
+    }
     if func == SCST_LUN_RESET || func == SCST_TARGET_RESET {
         reset_state(shared, sess, func, dev);
     }
     wait_while("task management", || scopes.iter().any(aborted_left));
     trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked);
     if func == SCST_ABORT_TASK && marked == 0 {
+        return SCST_MGMT_STATUS_TASK_NOT_EXIST;
+    }
+    // The seed: a command that had finished when ABORT TASK came is
+    // "aborted" (SUCCESS) unless this option says it did not exist.
+    if func == SCST_ABORT_TASK && finished == marked && cfg!(CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING) {
         return SCST_MGMT_STATUS_TASK_NOT_EXIST;
     }
     SCST_MGMT_STATUS_SUCCESS
@@ -187,7 +206,7 @@ pub(crate) fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
 pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
     let busy = || {
         let reg = shared.registry.lock();
-        let on_dev = |s: &Arc<Session>| s.tasks.lock().keys().any(|(k, _)| k.state.dev_id.load(Ordering::Acquire) == dev_id);
+        let on_dev = |s: &Arc<Session>| s.tasks.lock().keys().any(|(k, _, _)| k.state.dev_id.load(Ordering::Acquire) == dev_id);
         reg.sessions.iter().any(on_dev)
     };
     if busy() {

@@ -59,6 +59,8 @@ struct Route {
     dev_id: u32,
     handler: &'static ScstDevType,
     read_only: bool,
+    /// The handler's private pointer for the device (see `attach`).
+    dev_priv: usize,
 }
 
 /// What the core decided about a command when it was routed.
@@ -347,7 +349,7 @@ fn route(c: &mut Command) {
         let g = reg.group(c.sess.group.as_bytes())?;
         let e = g.luns.iter().find(|e| e.lun == l)?;
         let d = reg.device(e.dev_id)?;
-        Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only })
+        Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only, dev_priv: d.priv_ })
     });
     if let (Some(r), Some(l)) = (c.route, lun) {
         c.state.dev_id.store(r.dev_id, Ordering::Release);
@@ -1007,6 +1009,13 @@ pub(crate) unsafe fn cdb_ptr(p: *mut ScstCmd) -> (*const u8, u32) {
 pub(crate) unsafe fn dev_id(p: *mut ScstCmd) -> c_int {
     // SAFETY: function contract.
     unsafe { get(p) }.route.map_or(0, |r| r.dev_id as c_int)
+}
+
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn dev_priv(p: *mut ScstCmd) -> *mut c_void {
+    // SAFETY: function contract.
+    unsafe { get(p) }.route.map_or(core::ptr::null_mut(), |r| r.dev_priv as *mut c_void)
 }
 
 /// # Safety

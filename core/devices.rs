@@ -40,11 +40,12 @@ pub(crate) unsafe fn add_virtual(
         return Err(EEXIST);
     }
     let id = next_id(&reg)?;
+    let mut d = DeviceEntry { id, name, handler: None, real: None, type_: handler.type_, reserved_by: None, priv_: 0 };
+    reg.devices.reserve(1, GFP_KERNEL)?;
+    crate::attach::attach(&mut d, Attached { dev_type: handler, owner })?;
     reg.last_dev_id = id;
-    reg.devices.push(
-        DeviceEntry { id, name, handler: Some(Attached { dev_type: handler, owner }), real: None, type_: handler.type_, reserved_by: None },
-        GFP_KERNEL,
-    )?;
+    // Cannot fail: room was reserved before `attach`.
+    reg.devices.push(d, GFP_KERNEL)?;
     Ok(id)
 }
 
@@ -68,11 +69,15 @@ pub(crate) fn remove(shared: &Shared, id: u32) -> Result {
             }
         }
     }
-    if let Some(d) = vec::remove(&mut reg.devices, pos) {
+    let detached = vec::remove(&mut reg.devices, pos).and_then(|mut d| {
         trace!(shared, crate::trace::MGMT, "device {} unregistered\n", &*d.name);
-    }
+        crate::attach::detach(&mut d)
+    });
     drop(reg);
     crate::tm::wait_device_idle(shared, id);
+    if let Some(d) = detached {
+        d.run();
+    }
     Ok(())
 }
 
@@ -87,16 +92,20 @@ pub(crate) fn remove_all_of(shared: &Shared, dev_type: *const ScstDevType) -> us
     {
         let mut reg = shared.registry.lock();
         for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && served_by(d, dev_type)) {
-            d.handler = None;
+            let id = d.id;
+            let call = crate::attach::detach(d);
             trace!(shared, crate::trace::MGMT, "device {} detached from its handler\n", &*d.name);
-            if detached.push(d.id, GFP_KERNEL).is_err() {
+            if detached.push((id, call), GFP_KERNEL).is_err() {
                 pr_warn!("out of memory: not waiting for device {}'s commands\n", &*d.name);
             }
         }
     }
     // Commands already routed still call the handler: let them finish.
-    for id in detached.iter() {
-        crate::tm::wait_device_idle(shared, *id);
+    for (id, call) in detached {
+        crate::tm::wait_device_idle(shared, id);
+        if let Some(c) = call {
+            c.run();
+        }
     }
     let mut removed = 0;
     loop {
@@ -129,7 +138,11 @@ impl ScsiDevWatcher for Watcher {
             .iter()
             .find(|e| e.dev_type.flags & SCST_DEV_VIRTUAL == 0 && e.dev_type.type_ == type_)
             .map(|e| Attached { dev_type: e.dev_type, owner: e.owner });
-        let entry = DeviceEntry { id, name, handler, real: Some((hctl, dev.key())), type_, reserved_by: None };
+        let mut entry = DeviceEntry { id, name, handler: None, real: Some((hctl, dev.key())), type_, reserved_by: None, priv_: 0 };
+        if let Some(att) = handler {
+            // A refusal is logged; the device stays without a handler.
+            let _ = crate::attach::attach(&mut entry, att);
+        }
         if reg.devices.push(entry, GFP_KERNEL).is_ok() {
             reg.last_dev_id = id;
             trace!(self.shared, crate::trace::MGMT, "SCSI device {} (type {}) added\n", hctl, type_);
@@ -176,9 +189,15 @@ pub(crate) fn assign(shared: &Shared, hctl: Hctl, handler: &str) -> Result {
         pr_err!("scsi_tgt: SCSI device {} is in a group; remove it first\n", hctl);
         return Err(EBUSY);
     }
-    if let Some(d) = reg.devices.iter_mut().find(|d| d.id == id) {
-        d.handler = Some(att);
+    let Some(d) = reg.devices.iter_mut().find(|d| d.id == id) else { return Err(ENODEV) };
+    // Not exported, so no command reaches it: the old handler lets go
+    // first (here, under the lock), then the new one attaches.
+    if let Some(old) = crate::attach::detach(d) {
+        old.run();
+    }
+    let r = crate::attach::attach(d, att);
+    if r.is_ok() {
         trace!(shared, crate::trace::MGMT, "device {} assigned to handler {}\n", &*d.name, dev_type_name(att.dev_type));
     }
-    Ok(())
+    r
 }

@@ -465,6 +465,76 @@ pub(crate) unsafe extern "C" fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_contex
     unsafe { crate::cmd::tgt_done(cmd, pref_context) }
 }
 
+/// The handler's private pointer for the command's device (set with
+/// `scst_dev_set_priv` in `attach`); null if none.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut core::ffi::c_void {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::dev_priv(cmd) }
+}
+
+// Devices, in a handler's `attach` and `detach`.
+
+/// The device's id (as returned by `scst_register_virtual_device`).
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach` or `detach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_get_id(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> c_int {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.id as c_int
+}
+
+/// The device's name (virtual) or "H:C:I:L" (real), NUL-terminated.
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach` or `detach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_get_name(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> *const core::ffi::c_char {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.name.cast()
+}
+
+/// A real device's `struct scsi_device` (null for a virtual one); valid
+/// until the handler's `detach` returns.
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach` or `detach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_get_scsi_device(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> *mut core::ffi::c_void {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.sdev
+}
+
+/// Sets the handler's private pointer for the device (in `attach`).
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_set_priv(dev: *mut crate::scst_rs::api::abi::ScstDevice, p: *mut core::ffi::c_void) {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.priv_ = p;
+}
+
+/// The handler's private pointer for the device.
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach` or `detach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_get_priv(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> *mut core::ffi::c_void {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.priv_
+}
+
 /// Whether task management aborted the command: the driver must then not
 /// answer it.
 ///

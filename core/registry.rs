@@ -71,6 +71,8 @@ pub(crate) struct DeviceEntry {
     pub(crate) type_: i32,
     /// The session holding an SPC-2 reservation of the device.
     pub(crate) reserved_by: Option<Arc<Session>>,
+    /// The handler's private pointer, set in its `attach` (an address).
+    pub(crate) priv_: usize,
 }
 
 /// A device as a LUN of a group.  While a device is exported, its
@@ -281,8 +283,9 @@ impl Shared {
         // A pass-through handler takes the unassigned real devices of its type.
         if dev_type.flags & crate::scst_rs::api::abi::SCST_DEV_VIRTUAL == 0 {
             for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && d.handler.is_none() && d.type_ == dev_type.type_) {
-                d.handler = Some(Attached { dev_type, owner: Owner(owner) });
-                trace!(self, crate::trace::MGMT, "device {} attached to handler {}\n", &*d.name, dev_type_name(dev_type));
+                if crate::attach::attach(d, Attached { dev_type, owner: Owner(owner) }).is_ok() {
+                    trace!(self, crate::trace::MGMT, "device {} attached to handler {}\n", &*d.name, dev_type_name(dev_type));
+                }
             }
         }
         Ok(())

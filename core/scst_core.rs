@@ -22,6 +22,7 @@ macro_rules! trace {
     };
 }
 
+mod attach;
 mod cmd;
 mod devices;
 mod exports;

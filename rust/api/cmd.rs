@@ -46,6 +46,7 @@ extern "C" {
     fn scst_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
     fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
     fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool;
+    fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut c_void;
     fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
 }
 
@@ -157,6 +158,13 @@ impl Cmd {
     pub(crate) fn resid(&self) -> i64 {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_get_resid(self.p()) }
+    }
+
+    /// The handler's private pointer for the command's device (set in its
+    /// `attach`); null if none.
+    pub(crate) fn dev_priv(&self) -> *mut c_void {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_dev_priv(self.p()) }
     }
 
     /// The driver's private pointer given at `rx`.

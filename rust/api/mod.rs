@@ -8,3 +8,4 @@
 pub(crate) mod abi;
 pub(crate) mod client;
 pub(crate) mod cmd;
+pub(crate) mod dev;

@@ -8,6 +8,8 @@
 //! with one device, `apitest0`, the pass-through handler `scst_api_test_pt`
 //! (type 0, which takes the midlayer's disks), and one session on the
 //! target for each name in the `initiators` parameter (comma-separated).
+//! Both handlers log `attach` and `detach` of each device and check that
+//! the private pointer set in `attach` comes back in `detach`.
 //!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
@@ -20,7 +22,8 @@ use kernel::{c_str, ffi::c_int, fmt, prelude::*, str::CStr, str::CString};
 mod scst_rs;
 
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION},
+    abi::{ScstCmd, ScstDevType, ScstDevice, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION},
+    dev::DevRef,
     client::{
         DevDriverRegistration, SessionRegistration, TargetRegistration, TargetTemplateRegistration,
         VirtualDeviceRegistration,
@@ -54,6 +57,29 @@ unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
     0
 }
 
+/// What `attach` stores as the device's private pointer.
+static MARK: u8 = 0;
+
+fn mark() -> *mut core::ffi::c_void {
+    core::ptr::addr_of!(MARK).cast_mut().cast()
+}
+
+unsafe extern "C" fn attach(dev: *mut ScstDevice) -> c_int {
+    // SAFETY: the core passes the handle of the running `attach`.
+    let d = unsafe { DevRef::from_raw(dev) };
+    let kind = if d.scsi_device().is_null() { "virtual" } else { "real" };
+    pr_info!("attach {}: id {}, {}\n", d.name(), d.id(), kind);
+    d.set_priv(mark());
+    0
+}
+
+unsafe extern "C" fn detach(dev: *mut ScstDevice) {
+    // SAFETY: the core passes the handle of the running `detach`.
+    let d = unsafe { DevRef::from_raw(dev) };
+    let kept = if d.priv_() == mark() { "kept" } else { "lost" };
+    pr_info!("detach {}: id {}, private data {}\n", d.name(), d.id(), kept);
+}
+
 unsafe extern "C" fn cmd_noop(_c: *mut ScstCmd) -> c_int {
     0
 }
@@ -82,8 +108,8 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     alloc_data_buf: None,
     exec: Some(cmd_noop),
     dev_done: None,
-    attach: None,
-    detach: None,
+    attach: Some(attach),
+    detach: Some(detach),
     attach_tgt: None,
     detach_tgt: None,
     task_mgmt_fn: None,
@@ -99,8 +125,8 @@ static PT_TYPE: ScstDevType = ScstDevType {
     alloc_data_buf: None,
     exec: Some(cmd_noop),
     dev_done: None,
-    attach: None,
-    detach: None,
+    attach: Some(attach),
+    detach: Some(detach),
     attach_tgt: None,
     detach_tgt: None,
     task_mgmt_fn: None,

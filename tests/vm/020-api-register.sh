@@ -10,6 +10,7 @@ expect_eq "handler type" "$(cat /proc/scsi_tgt/scst_api_test_dev/type)" \
     "0 - direct-access device (e.g., magnetic disk)"
 expect_log 'scst: target driver scst_api_test_tgt registered'
 expect_log 'scst: device handler scst_api_test_dev for type 0 registered'
+expect_log 'scst_api_test: attach apitest0: id [0-9]+, virtual'
 grep -q '^scst .* scst_api_test,' /proc/modules || fail "scst does not list its user: $(grep '^scst ' /proc/modules)"
 
 # The module's own trace level, shown by its driver's and its handler's
@@ -32,6 +33,7 @@ expect_ok rmmod scst_api_test
 [ ! -e /proc/scsi_tgt/scst_api_test_dev ] || fail "handler directory left behind"
 expect_log 'scst: target driver scst_api_test_tgt unregistered'
 expect_log 'scst: device handler scst_api_test_dev unregistered'
+expect_log 'scst_api_test: detach apitest0: id [0-9]+, private data kept'
 
 # Register again: names are free after unregistration.
 expect_ok modprobe scst_api_test

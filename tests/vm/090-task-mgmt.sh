@@ -66,7 +66,7 @@ sleep 1
 write_ok $P/groups/Default/devices "clear"
 before=$(dmesg | wc -l)
 expect_ok rmmod scst_test_disk
-dmesg | tail -n +$((before + 1)) | grep -q 'scst: device 1 left: waiting for its commands in flight' ||
+dmesg | tail -n +$((before + 1)) | grep -qE 'scst: device [0-9]+ left: waiting for its commands in flight' ||
     fail "the core did not wait for the leaving device's command"
 [ $(( $(date +%s) - start )) -ge 3 ] || fail "handler unloaded before its command finished"
 wait $reader || fail "the READ in flight failed"

@@ -20,10 +20,15 @@ write_refused $P/groups/Default/devices "add $D 0" 'has no handler; assign one f
 # A pass-through handler of type 0 takes it when it registers.
 expect_ok modprobe scst_api_test
 expect_eq "attached" "$(row $D)" "scst_api_test_pt"
+expect_log "scst_api_test: attach $D: id [0-9]+, real"
 write_refused $P/scsi_tgt "assign $D scst_api_test_dev" 'is a virtual-device handler'
 write_refused $P/scsi_tgt "assign $D nosuch" 'no device handler nosuch'
 write_refused $P/scsi_tgt "assign 99:0:0:0 scst_api_test_pt" 'no SCSI device 99:0:0:0'
+# Reassignment detaches from the old handler, then attaches again.
+before=$(dmesg | wc -l)
 write_ok $P/scsi_tgt "assign $D scst_api_test_pt"
+dmesg | tail -n +$((before + 1)) | tr '\n' '|' | grep -qE "detach $D: id [0-9]+, private data kept.*attach $D: id [0-9]+, real" ||
+    fail "assign did not detach then attach: $(dmesg | tail -n +$((before + 1)) | tr '\n' '|')"
 
 # Exported: no reassignment; the handler is pinned.
 write_ok $P/groups/Default/devices "add $D 0"
@@ -36,6 +41,7 @@ echo 1 >/sys/class/scsi_device/$D/device/delete
 dmesg | tail -n +$((before + 1)) | grep -q "device $D removed from group Default" || fail "no removal from the group"
 expect_eq "Default after unplug" "$(sed -n '2,$p' $P/groups/Default/devices)" ""
 grep -q "^$D " $P/scsi_tgt && fail "unplugged device still listed"
+dmesg | tail -n +$((before + 1)) | grep -qE "detach $D: id [0-9]+, private data kept" || fail "no detach on unplug"
 
 unload scst_api_test
 unload scsi_debug scst

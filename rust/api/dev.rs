@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device as a handler sees it in its `attach` and `detach` callbacks.
+
+use super::abi::ScstDevice;
+use core::ffi::c_void;
+use kernel::{ffi::c_int, str::CStr};
+
+extern "C" {
+    fn scst_dev_get_id(dev: *mut ScstDevice) -> c_int;
+    fn scst_dev_get_name(dev: *mut ScstDevice) -> *const kernel::ffi::c_char;
+    fn scst_dev_get_scsi_device(dev: *mut ScstDevice) -> *mut c_void;
+    fn scst_dev_set_priv(dev: *mut ScstDevice, p: *mut c_void);
+    fn scst_dev_get_priv(dev: *mut ScstDevice) -> *mut c_void;
+}
+
+/// The device handle of a running `attach` or `detach`.
+///
+/// # Invariants
+///
+/// `ptr` is the handle the core passed to the running callback.
+pub(crate) struct DevRef {
+    ptr: *mut ScstDevice,
+}
+
+impl DevRef {
+    /// Wraps the handle passed to `attach` or `detach`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is that handle, and the `DevRef` does not outlive the call.
+    pub(crate) unsafe fn from_raw(ptr: *mut ScstDevice) -> Self {
+        Self { ptr }
+    }
+
+    /// The device id (`scst_register_virtual_device`'s result).
+    pub(crate) fn id(&self) -> i32 {
+        // SAFETY: live handle (invariant).
+        unsafe { scst_dev_get_id(self.ptr) }
+    }
+
+    /// The device's name, or "H:C:I:L" for a real device.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: live handle (invariant); the core returns a
+        // NUL-terminated name valid during the callback.
+        unsafe { CStr::from_char_ptr(scst_dev_get_name(self.ptr)) }
+    }
+
+    /// The midlayer's `struct scsi_device` of a real device (null for a
+    /// virtual one).
+    pub(crate) fn scsi_device(&self) -> *mut c_void {
+        // SAFETY: live handle (invariant).
+        unsafe { scst_dev_get_scsi_device(self.ptr) }
+    }
+
+    /// Sets the handler's private pointer (in `attach`): the core returns
+    /// it with every command (`Cmd::dev_priv`) and in `detach`.
+    pub(crate) fn set_priv(&self, p: *mut c_void) {
+        // SAFETY: live handle (invariant).
+        unsafe { scst_dev_set_priv(self.ptr, p) }
+    }
+
+    /// The handler's private pointer.
+    pub(crate) fn priv_(&self) -> *mut c_void {
+        // SAFETY: live handle (invariant).
+        unsafe { scst_dev_get_priv(self.ptr) }
+    }
+}

@@ -645,7 +645,11 @@ fn gate(p: *mut ScstCmd) -> Flow {
 fn execute(p: *mut ScstCmd) -> Flow {
     // SAFETY: the command is ours; the reference ends before the callback.
     let c = unsafe { get(p) };
-    let Some(exec) = c.route.and_then(|r| r.handler.exec).filter(|_| !aborted(c)) else {
+    if aborted(c) {
+        // Never executed: no `dev_done` either.
+        return Flow::Go(Stage::Xmit);
+    }
+    let Some(exec) = c.route.and_then(|r| r.handler.exec) else {
         return Flow::Go(Stage::DevDone);
     };
     c.t_exec = now_ns();

@@ -124,12 +124,7 @@ impl ProcFile for SessionsFile {
     type Data = SharedRef;
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
-        // The two locks are never held together: take the sessions, then
-        // count their commands in flight.
-        let mut sessions = KVec::new();
-        for s in shared.registry.lock().sessions.iter() {
-            sessions.push(s.clone(), GFP_KERNEL)?;
-        }
+        let sessions = sessions_of(shared)?;
         writeln!(out, "{:<20} {:<45} {:<35} {:<15}", "Target name", "Initiator name", "Group name", "Command Count")
             .map_err(fmt_err)?;
         for s in sessions.iter() {
@@ -141,16 +136,23 @@ impl ProcFile for SessionsFile {
     }
 }
 
+/// The registered sessions, taken out of the registry so that their
+/// task-set locks are not taken under it while a file is written out.
+fn sessions_of(shared: &SharedRef) -> Result<KVec<Arc<crate::sessions::Session>>> {
+    let mut v = KVec::new();
+    for s in shared.registry.lock().sessions.iter() {
+        v.push(s.clone(), GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
 struct LatencyFile;
 
 impl ProcFile for LatencyFile {
     type Data = SharedRef;
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
-        let mut sessions = KVec::new();
-        for s in shared.registry.lock().sessions.iter() {
-            sessions.push(s.clone(), GFP_KERNEL)?;
-        }
+        let sessions = sessions_of(shared)?;
         writeln!(
             out,
             "{:<20} {:<45} {:>12} {:>18} {:>18} {:>18}",

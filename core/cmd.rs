@@ -187,9 +187,7 @@ impl Drop for Command {
             self.shared.sgv.free(b);
         }
         if self.entered {
-            let shared = self.shared;
-            let st = &self.state;
-            self.sess.tasks.lock().leave(|k| Arc::ptr_eq(&k.state, st), |k| resume(shared, k.cmd));
+            self.sess.tasks.lock().leave(|k| self.is(k), |k| resume(self.shared, k.cmd));
         }
     }
 }
@@ -630,11 +628,12 @@ fn gate(p: *mut ScstCmd) -> Flow {
     }
     // Set before parking: whoever resumes it runs `Execute`.
     c.stage = Stage::Execute;
+    // Once parked, another thread may own (and free) the command: `c` is
+    // not used after this point; the session is held for the lock, the
+    // state's address only compared.
     let sess = c.sess.clone();
-    let st = c.state.clone();
-    // Once parked, another thread may own the command: `c` is not used
-    // after this point.
-    if sess.tasks.lock().start(|k| Arc::ptr_eq(&k.state, &st)) {
+    let st: *const CmdState = &*c.state;
+    if sess.tasks.lock().start(|k| core::ptr::eq(&*k.state, st)) {
         Flow::Go(Stage::Execute)
     } else {
         Flow::Wait

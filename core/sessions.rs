@@ -18,7 +18,14 @@ use crate::scst_rs::vec;
 use crate::taskset::{Slots, Task, TaskSet, LUN_TASKS, SESSION_TASKS};
 use crate::tm::CmdState;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use kernel::{prelude::*, str::CString, sync::Arc};
+use kernel::{
+    prelude::*,
+    str::CString,
+    sync::{
+        lock::{mutex::MutexBackend, Guard},
+        Arc,
+    },
+};
 
 /// A target: one SCSI target port of a target driver.
 pub(crate) struct Target {
@@ -178,23 +185,11 @@ pub(crate) unsafe fn add_target(
 /// commands have finished.
 pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     let p: *const Target = tgt.cast_const().cast();
-    let mut left = 0;
-    {
-        let mut reg = shared.registry.lock();
-        if !reg.targets.iter().any(|t| is(t, p)) {
-            pr_err!("unregistering a target that is not registered\n");
-            return;
-        }
-        for s in reg.sessions.iter().filter(|s| is(&s.target, p) && !s.is_closing()) {
-            s.closing.store(true, Ordering::Release);
-            left += 1;
-        }
-        crate::nexus::sessions_removed(&mut reg, |s| is(&s.target, p));
+    if !shared.registry.lock().targets.iter().any(|t| is(t, p)) {
+        pr_err!("unregistering a target that is not registered\n");
+        return;
     }
-    wait_closing_idle(shared, |s| is(&s.target, p));
-    let mut reg = shared.registry.lock();
-    // Anything queued for them while they closed goes too.
-    crate::nexus::sessions_removed(&mut reg, |s| is(&s.target, p));
+    let (mut reg, left) = close_sessions(shared, |s| is(&s.target, p));
     vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
     let Some(i) = reg.targets.iter().position(|t| is(t, p)) else { return };
     if let Some(t) = vec::remove(&mut reg.targets, i) {
@@ -208,13 +203,33 @@ pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     drop(unsafe { Arc::from_raw(p) });
 }
 
-/// Waits until the closing sessions `which` selects have no command in
-/// flight.
-fn wait_closing_idle(shared: &Shared, which: impl Fn(&Session) -> bool) {
+/// The registry, locked.
+type RegistryGuard<'a> = Guard<'a, Registry, MutexBackend>;
+
+/// Closes the sessions `which` selects that are not closing yet: no new
+/// command is accepted, their reservations and unit attentions go, and
+/// once their commands have finished, whatever was queued for them
+/// meanwhile goes too.  Returns how many it closed (0: it did nothing)
+/// and the registry, still locked, for the caller to take them off.
+fn close_sessions(shared: &Shared, which: impl Fn(&Arc<Session>) -> bool) -> (RegistryGuard<'_>, usize) {
+    let mut reg = shared.registry.lock();
+    let mut n = 0;
+    for s in reg.sessions.iter().filter(|s| which(s) && !s.is_closing()) {
+        s.closing.store(true, Ordering::Release);
+        n += 1;
+    }
+    if n == 0 {
+        return (reg, 0);
+    }
+    crate::nexus::sessions_removed(&mut reg, &which);
+    drop(reg);
     crate::tm::wait_while("session removal", || {
         let reg = shared.registry.lock();
         reg.sessions.iter().any(|s| s.is_closing() && which(s) && !s.tasks.lock().is_empty())
     });
+    let mut reg = shared.registry.lock();
+    crate::nexus::sessions_removed(&mut reg, &which);
+    (reg, n)
 }
 
 /// Unregisters every target of `tmpl`; returns how many there were.
@@ -279,19 +294,11 @@ pub(crate) unsafe fn add_session(
 /// Unregisters a session once its commands in flight have finished.
 pub(crate) fn remove_session(shared: &Shared, sess: *mut ScstSession) {
     let p: *const Session = sess.cast_const().cast();
-    {
-        let mut reg = shared.registry.lock();
-        let Some(s) = reg.sessions.iter().find(|s| is(s, p) && !s.is_closing()) else {
-            pr_err!("unregistering a session that is not registered\n");
-            return;
-        };
-        s.closing.store(true, Ordering::Release);
-        crate::nexus::sessions_removed(&mut reg, |s| is(s, p));
+    let (mut reg, n) = close_sessions(shared, |s| is(s, p));
+    if n == 0 {
+        pr_err!("unregistering a session that is not registered\n");
+        return;
     }
-    wait_closing_idle(shared, |s| core::ptr::eq(s, p));
-    let mut reg = shared.registry.lock();
-    // Anything queued for it while it closed goes too.
-    crate::nexus::sessions_removed(&mut reg, |s| is(s, p));
     let Some(i) = reg.sessions.iter().position(|s| is(s, p)) else { return };
     if let Some(s) = vec::remove(&mut reg.sessions, i) {
         trace!(shared, crate::trace::MGMT, "session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);

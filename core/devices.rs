@@ -69,6 +69,7 @@ pub(crate) fn remove(shared: &Shared, id: u32) -> Result {
             }
         }
     }
+    crate::tgt_dev::detach_stale(&mut reg);
     let detached = vec::remove(&mut reg.devices, pos).and_then(|mut d| {
         trace!(shared, crate::trace::MGMT, "device {} unregistered\n", &*d.name);
         crate::attach::detach(&mut d)

@@ -546,33 +546,3 @@ pub(crate) unsafe extern "C" fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool {
     // SAFETY: function contract.
     unsafe { crate::cmd::is_aborted(cmd) }
 }
-
-/// Performs task management function `func` (`SCST_ABORT_TASK`, ...) for
-/// `sess`: `lun` (8-byte SAM, may be null for session-wide functions),
-/// `tag` the driver's private pointer of the command for ABORT TASK.
-/// Waits until every affected command has finished, so it must be called
-/// in process context.  Returns an `SCST_MGMT_STATUS_*`.
-///
-/// # Safety
-///
-/// `lun` is null or valid for 8 bytes.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_rx_mgmt_fn_sync(
-    sess: *mut ScstSession,
-    func: c_int,
-    lun: *const u8,
-    tag: *mut core::ffi::c_void,
-) -> c_int {
-    use crate::scst_rs::api::abi::SCST_MGMT_STATUS_REJECTED;
-    let Some(core) = shared() else { return SCST_MGMT_STATUS_REJECTED };
-    let s = crate::sessions::find_session(&core.registry.lock(), sess);
-    let Some(s) = s else {
-        pr_err!("task management refused: session not registered\n");
-        return SCST_MGMT_STATUS_REJECTED;
-    };
-    let lun = (!lun.is_null())
-        // SAFETY: function contract.
-        .then(|| unsafe { core::slice::from_raw_parts(lun, 8) })
-        .and_then(|raw| crate::lun::decode(raw).ok());
-    crate::tm::run(core, &s, func, lun, tag as usize)
-}

@@ -112,7 +112,16 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
                 ENODEV
             })?;
             g.luns.push(LunEntry { lun, dev_id, read_only, _pin: pin }, GFP_KERNEL)?;
-            warn_no_lun0(g);
+            if let Err(e) = crate::tgt_dev::attach_lun(&mut reg, group, lun) {
+                // Undone: the handler refused one of the group's sessions.
+                if let Ok(g) = lookup(&mut reg, group) {
+                    vec::retain(&mut g.luns, |l| l.lun != lun);
+                }
+                return Err(e);
+            }
+            if let Ok(g) = lookup(&mut reg, group) {
+                warn_no_lun0(g);
+            }
             crate::nexus::luns_changed(&mut reg, group, Some(lun));
             return Ok(());
         }
@@ -125,6 +134,7 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
         _ => g.luns = KVec::new(),
     }
     warn_no_lun0(g);
+    crate::tgt_dev::detach_stale(&mut reg);
     crate::nexus::luns_changed(&mut reg, group, None);
     Ok(())
 }

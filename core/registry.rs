@@ -102,6 +102,8 @@ pub(crate) struct Registry {
     pub(crate) targets: KVec<Arc<Target>>,
     pub(crate) sessions: KVec<Arc<Session>>,
     pub(crate) uas: KVec<crate::nexus::PendingUa>,
+    /// Handler state per session and LUN (`tgt_dev`).
+    pub(crate) tgt_devs: KVec<KBox<crate::tgt_dev::TgtDev>>,
     pub(crate) last_dev_id: u32,
 }
 
@@ -134,6 +136,10 @@ pub(crate) struct Shared {
     pub(crate) threads: Mutex<ThreadPool>,
     /// Commands waiting for an SCST thread.
     pub(crate) work: Arc<crate::work::WorkQueue>,
+    /// Task management waiting for `scst_tmd`.
+    pub(crate) tm_jobs: Arc<crate::mgmt::JobQueue>,
+    /// Session (un)registrations waiting for `scst_mgmtd`.
+    pub(crate) session_jobs: Arc<crate::mgmt::JobQueue>,
     /// Command buffers and the memory limit.
     #[pin]
     pub(crate) sgv: crate::sgv::Sgv,
@@ -176,6 +182,7 @@ impl Shared {
         groups_dir: ProcDir,
         threads: ThreadPool,
         work: Arc<crate::work::WorkQueue>,
+        jobs: (Arc<crate::mgmt::JobQueue>, Arc<crate::mgmt::JobQueue>),
         max_cmd_mem: u64,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
@@ -187,10 +194,13 @@ impl Shared {
                 targets: KVec::new(),
                 sessions: KVec::new(),
                 uas: KVec::new(),
+                tgt_devs: KVec::new(),
                 last_dev_id: 0,
             }),
             threads <- new_mutex!(threads),
             work,
+            tm_jobs: jobs.0,
+            session_jobs: jobs.1,
             sgv <- crate::sgv::Sgv::new(max_cmd_mem),
             trace: AtomicU32::new(crate::trace::DEFAULT),
             proc_root,

@@ -26,7 +26,9 @@ mod attach;
 mod cmd;
 mod devices;
 mod exports;
+mod exports_mgmt;
 mod groups;
+mod mgmt;
 mod nexus;
 mod params;
 mod proc;
@@ -34,6 +36,7 @@ mod registry;
 mod sessions;
 mod sgv;
 mod threads;
+mod tgt_dev;
 mod tm;
 mod work;
 
@@ -72,6 +75,7 @@ module! {
 }
 
 struct Scst {
+    mgmt: Option<mgmt::MgmtThreads>,
     watcher: Option<ScsiDevInterface<devices::Watcher>>,
     published: Option<exports::Published>,
     files: Option<proc::CoreFiles>,
@@ -95,8 +99,12 @@ impl kernel::Module for Scst {
         let work = Arc::pin_init(work::WorkQueue::new(), GFP_KERNEL)?;
         let pool = threads::ThreadPool::start(params.threads, work.clone())?;
         let nthreads = pool.len();
+        let tm_jobs = Arc::pin_init(mgmt::JobQueue::new(), GFP_KERNEL)?;
+        let session_jobs = Arc::pin_init(mgmt::JobQueue::new(), GFP_KERNEL)?;
+        let mgmt = mgmt::MgmtThreads::start(tm_jobs.clone(), session_jobs.clone())?;
+        let mem = params.max_cmd_mem_mb.saturating_mul(1024 * 1024);
         let shared = Arc::pin_init(
-            Shared::new(root.clone(), groups_dir, pool, work, params.max_cmd_mem_mb.saturating_mul(1024 * 1024)),
+            Shared::new(root.clone(), groups_dir, pool, work, (tm_jobs, session_jobs), mem),
             GFP_KERNEL,
         )?;
         let files = populate(&root, &shared)?;
@@ -118,7 +126,7 @@ impl kernel::Module for Scst {
                 return Err(e);
             }
         };
-        Ok(Scst { watcher: Some(watcher), published: Some(published), files: Some(files), shared })
+        Ok(Scst { mgmt: Some(mgmt), watcher: Some(watcher), published: Some(published), files: Some(files), shared })
     }
 }
 
@@ -126,7 +134,9 @@ impl Drop for Scst {
     fn drop(&mut self) {
         // The midlayer's devices leave (removed from groups on the way).
         drop(self.watcher.take());
-        // Nothing can call in any more (no module uses scst.ko).
+        // Nothing can call in any more (no module uses scst.ko), and
+        // nothing is registered, so no management request is queued.
+        drop(self.mgmt.take());
         drop(self.published.take());
         // No /proc write can create a group after this.
         drop(self.files.take());

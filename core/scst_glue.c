@@ -73,6 +73,20 @@ void *scst_dev_get_scsi_device(struct scst_device *dev);
 void scst_dev_set_priv(struct scst_device *dev, void *p);
 void *scst_dev_get_priv(struct scst_device *dev);
 int scst_rx_mgmt_fn_sync(struct scst_session *sess, int func, const u8 *lun, void *tag);
+struct scst_mgmt_cmd;
+struct scst_tgt_dev;
+int scst_rx_mgmt_fn(struct scst_session *sess, int func, const u8 *lun, void *tag, void *tgt_priv);
+int scst_mgmt_cmd_get_fn(struct scst_mgmt_cmd *m);
+int scst_mgmt_cmd_get_status(struct scst_mgmt_cmd *m);
+void *scst_mgmt_cmd_get_tgt_priv(struct scst_mgmt_cmd *m);
+int scst_register_session_async(struct scst_tgt *tgt, const char *initiator, void *data,
+				void (*result)(struct scst_session *sess, void *data, int result));
+int scst_unregister_session_async(struct scst_session *sess, void *data, void (*gone)(void *data));
+u64 scst_tgt_dev_get_lun(struct scst_tgt_dev *t);
+int scst_tgt_dev_get_dev_id(struct scst_tgt_dev *t);
+const char *scst_tgt_dev_get_initiator(struct scst_tgt_dev *t);
+void scst_tgt_dev_set_priv(struct scst_tgt_dev *t, void *p);
+void *scst_tgt_dev_get_priv(struct scst_tgt_dev *t);
 
 EXPORT_SYMBOL_GPL(scst_rx_cmd);
 EXPORT_SYMBOL_GPL(scst_cmd_set_expected);
@@ -101,6 +115,17 @@ EXPORT_SYMBOL_GPL(scst_dev_get_priv);
 EXPORT_SYMBOL_GPL(scst_tgt_cmd_done);
 EXPORT_SYMBOL_GPL(scst_cmd_aborted);
 EXPORT_SYMBOL_GPL(scst_rx_mgmt_fn_sync);
+EXPORT_SYMBOL_GPL(scst_rx_mgmt_fn);
+EXPORT_SYMBOL_GPL(scst_mgmt_cmd_get_fn);
+EXPORT_SYMBOL_GPL(scst_mgmt_cmd_get_status);
+EXPORT_SYMBOL_GPL(scst_mgmt_cmd_get_tgt_priv);
+EXPORT_SYMBOL_GPL(scst_register_session_async);
+EXPORT_SYMBOL_GPL(scst_unregister_session_async);
+EXPORT_SYMBOL_GPL(scst_tgt_dev_get_lun);
+EXPORT_SYMBOL_GPL(scst_tgt_dev_get_dev_id);
+EXPORT_SYMBOL_GPL(scst_tgt_dev_get_initiator);
+EXPORT_SYMBOL_GPL(scst_tgt_dev_set_priv);
+EXPORT_SYMBOL_GPL(scst_tgt_dev_get_priv);
 
 static int scst_threads;
 module_param(scst_threads, int, 0444);

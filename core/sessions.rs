@@ -31,6 +31,8 @@ use kernel::{
 pub(crate) struct Target {
     pub(crate) name: CString,
     pub(crate) tmpl: &'static ScstTgtTemplate,
+    /// Asynchronous requests (`mgmt`) about it not done yet.
+    pub(crate) pending: AtomicU32,
 }
 
 /// A command in a session's task set.
@@ -106,6 +108,8 @@ pub(crate) struct Session {
     pub(crate) task_set_full: AtomicU32,
     /// Command latency sums (CONFIG_SCST_MEASURE_LATENCY).
     pub(crate) latency: Latency,
+    /// Task-management requests (`mgmt`) not done yet.
+    pub(crate) pending: AtomicU32,
     /// Its commands in flight, in arrival order (lock order: after
     /// `registry`, before the work queue).
     #[pin]
@@ -126,6 +130,7 @@ impl Session {
                 closing: AtomicBool::new(false),
                 task_set_full: AtomicU32::new(0),
                 latency: Latency::default(),
+                pending: AtomicU32::new(0),
                 tasks <- new_irq_spinlock!(TaskSet::new(slots, LUN_TASKS)),
             }? Error),
             GFP_KERNEL,
@@ -175,7 +180,7 @@ pub(crate) unsafe fn add_target(
         pr_err!("target {} already exists\n", &*name);
         return Err(EEXIST);
     }
-    let target = Arc::new(Target { name, tmpl }, GFP_KERNEL)?;
+    let target = Arc::new(Target { name, tmpl, pending: AtomicU32::new(0) }, GFP_KERNEL)?;
     reg.targets.push(target.clone(), GFP_KERNEL)?;
     trace!(shared, crate::trace::MGMT, "target {} registered\n", &*target.name);
     Ok(Arc::into_raw(target).cast_mut().cast())
@@ -185,12 +190,16 @@ pub(crate) unsafe fn add_target(
 /// commands have finished.
 pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     let p: *const Target = tgt.cast_const().cast();
-    if !shared.registry.lock().targets.iter().any(|t| is(t, p)) {
+    let Some(target) = shared.registry.lock().targets.iter().find(|t| is(t, p)).cloned() else {
         pr_err!("unregistering a target that is not registered\n");
         return;
-    }
+    };
+    // Its asynchronous requests first: they may add or remove sessions.
+    crate::tm::wait_while("target removal", || target.pending.load(Ordering::SeqCst) > 0);
+    drop(target);
     let (mut reg, left) = close_sessions(shared, |s| is(&s.target, p));
     vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
+    crate::tgt_dev::detach_stale(&mut reg);
     let Some(i) = reg.targets.iter().position(|t| is(t, p)) else { return };
     if let Some(t) = vec::remove(&mut reg.targets, i) {
         if left > 0 {
@@ -225,7 +234,8 @@ fn close_sessions(shared: &Shared, which: impl Fn(&Arc<Session>) -> bool) -> (Re
     drop(reg);
     crate::tm::wait_while("session removal", || {
         let reg = shared.registry.lock();
-        reg.sessions.iter().any(|s| s.is_closing() && which(s) && !s.tasks.lock().is_empty())
+        let busy = |s: &Arc<Session>| !s.tasks.lock().is_empty() || s.pending.load(Ordering::SeqCst) > 0;
+        reg.sessions.iter().any(|s| s.is_closing() && which(s) && busy(s))
     });
     let mut reg = shared.registry.lock();
     crate::nexus::sessions_removed(&mut reg, &which);
@@ -259,6 +269,17 @@ fn find_target(reg: &Registry, tgt: *mut ScstTgt) -> Option<Arc<Target>> {
     reg.targets.iter().find(|t| is(t, p)).cloned()
 }
 
+/// Checks an initiator name a driver passed.
+///
+/// # Safety
+///
+/// `initiator` is null or a NUL-terminated string valid for the call.
+pub(crate) unsafe fn initiator_name(initiator: *const core::ffi::c_char) -> Result<CString> {
+    let who = kernel::c_str!("scst_register_session");
+    // SAFETY: function contract.
+    unsafe { checked_name(initiator, who, "initiator", check_port_name) }
+}
+
 /// Registers a session of `initiator` on `tgt`, bound to its group.
 ///
 /// # Safety
@@ -269,9 +290,13 @@ pub(crate) unsafe fn add_session(
     tgt: *mut ScstTgt,
     initiator: *const core::ffi::c_char,
 ) -> Result<*mut ScstSession> {
-    let who = kernel::c_str!("scst_register_session");
     // SAFETY: function contract.
-    let initiator = unsafe { checked_name(initiator, who, "initiator", check_port_name) }?;
+    let initiator = unsafe { initiator_name(initiator) }?;
+    add_session_named(shared, tgt, initiator)
+}
+
+/// Registers a session of the checked name `initiator` on `tgt`.
+pub(crate) fn add_session_named(shared: &Shared, tgt: *mut ScstTgt, initiator: CString) -> Result<*mut ScstSession> {
     let mut reg = shared.registry.lock();
     let Some(target) = find_target(&reg, tgt) else {
         pr_err!("session of {} refused: target not registered\n", &*initiator);
@@ -286,6 +311,11 @@ pub(crate) unsafe fn add_session(
     let group = CString::try_from(&*g.name)?;
     let s = Session::new(target, initiator, group)?;
     reg.sessions.push(s.clone(), GFP_KERNEL)?;
+    if let Err(e) = crate::tgt_dev::attach_session(&mut reg, &s) {
+        vec::retain(&mut reg.sessions, |x| !Arc::ptr_eq(x, &s));
+        pr_err!("session {} on target {} refused\n", &*s.initiator, &*s.target.name);
+        return Err(e);
+    }
     crate::nexus::session_added(&mut reg, &s);
     trace!(shared, crate::trace::MGMT, "session {} on target {} bound to group {}\n", &*s.initiator, &*s.target.name, &*s.group);
     Ok(Arc::into_raw(s).cast_mut().cast())
@@ -303,6 +333,7 @@ pub(crate) fn remove_session(shared: &Shared, sess: *mut ScstSession) {
     if let Some(s) = vec::remove(&mut reg.sessions, i) {
         trace!(shared, crate::trace::MGMT, "session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);
     }
+    crate::tgt_dev::detach_stale(&mut reg);
     // SAFETY: `p` was found in the registry, so it is a handle from
     // `add_session` whose reference has not been released yet.
     drop(unsafe { Arc::from_raw(p) });

@@ -14,6 +14,7 @@
 //!
 //! Lock order: `registry`, then a session's `tasks`.
 
+use crate::mgmt::MgmtCmd;
 use crate::nexus;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::*;
@@ -87,7 +88,10 @@ fn scopes(reg: &Registry, sess: &Arc<Session>, func: i32, lun: Option<u64>, dev:
     let mine = |luns, tag| Scope { sess: sess.clone(), luns, tag, dev: None };
     match func {
         SCST_ABORT_TASK => v.push(mine(None, Some(tag)), GFP_KERNEL)?,
-        SCST_ABORT_TASK_SET => v.push(mine(Some(one(lun.unwrap_or(u64::MAX))?), None), GFP_KERNEL)?,
+        SCST_ABORT_TASK_SET => {
+            dev.ok_or(ENOENT)?;
+            v.push(mine(Some(one(lun.unwrap_or(u64::MAX))?), None), GFP_KERNEL)?
+        }
         SCST_NEXUS_LOSS_SESS => v.push(mine(None, None), GFP_KERNEL)?,
         SCST_CLEAR_TASK_SET | SCST_LUN_RESET => {
             let dev = dev.ok_or(ENOENT)?;
@@ -134,14 +138,20 @@ fn aborted_left(sc: &Scope) -> bool {
     sc.sess.tasks.lock().keys().any(|(k, _, _)| sc.matches(&k.state) && k.state.aborted())
 }
 
-/// Performs task management function `func` for session `sess` (LUN
-/// `lun`, command tag `tag` for ABORT TASK) and waits for it to complete.
-/// Returns an `SCST_MGMT_STATUS_*`.
-pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u64>, tag: usize) -> i32 {
+/// Performs task-management request `m` and waits for it to complete:
+/// every command it affects has been freed.  Returns an
+/// `SCST_MGMT_STATUS_*`.
+pub(crate) fn run(shared: &Shared, m: &MgmtCmd) -> i32 {
+    let (sess, func, tag) = (&m.sess, m.func, m.tag);
     if func == SCST_CLEAR_ACA {
         // No ACA is ever established (ACA commands are refused).
         return SCST_MGMT_STATUS_SUCCESS;
     }
+    let lun = match m.lun {
+        Some(Ok(l)) => Some(l),
+        Some(Err(())) => return SCST_MGMT_STATUS_LUN_NOT_EXIST,
+        None => None,
+    };
     let (scopes, dev) = {
         let reg = shared.registry.lock();
         // The device behind the LUN, for the LUN-wide functions.
@@ -169,11 +179,25 @@ pub(crate) fn run(shared: &Shared, sess: &Arc<Session>, func: i32, lun: Option<u
         marked += f.aborted;
         finished += f.finished;
     }
+    let devs = affected_devices(shared, sess, func, dev);
     if func == SCST_LUN_RESET || func == SCST_TARGET_RESET {
-        reset_state(shared, sess, func, dev);
+        reset_state(shared, &devs);
     }
+    // The handlers' part, once the core's is under way.
+    let handler_status = {
+        let mut reg = shared.registry.lock();
+        crate::tgt_dev::task_mgmt(&mut reg, m, |t| match func {
+            SCST_ABORT_TASK_SET => Arc::ptr_eq(&t.sess, sess) && Some(t.lun) == lun,
+            SCST_NEXUS_LOSS_SESS => Arc::ptr_eq(&t.sess, sess),
+            SCST_CLEAR_TASK_SET | SCST_LUN_RESET | SCST_TARGET_RESET => devs.contains(&t.dev_id),
+            _ => false,
+        })
+    };
     wait_while("task management", || scopes.iter().any(aborted_left));
     trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked);
+    if let Some(st) = handler_status {
+        return st;
+    }
     if func == SCST_ABORT_TASK && marked == 0 {
         return SCST_MGMT_STATUS_TASK_NOT_EXIST;
     }
@@ -215,24 +239,32 @@ pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
     }
 }
 
-/// A reset: the affected devices lose their reservations and every
-/// session that sees one of them gets a reset unit attention for it.
-fn reset_state(shared: &Shared, sess: &Arc<Session>, func: i32, dev: Option<u32>) {
-    let mut reg = shared.registry.lock();
-    // The devices reset: one, or all the target's sessions can reach.
+/// The devices a LUN-wide function affects: the LUN's, or for TARGET
+/// RESET every device the target's sessions reach.
+fn affected_devices(shared: &Shared, sess: &Arc<Session>, func: i32, dev: Option<u32>) -> KVec<u32> {
+    let reg = shared.registry.lock();
     let mut devs = KVec::new();
     for s in reg.sessions.iter().filter(|s| func == SCST_TARGET_RESET && Arc::ptr_eq(&s.target, &sess.target)) {
         if let Some(g) = reg.group(s.group.as_bytes()) {
             for l in g.luns.iter() {
-                let _ = devs.push(l.dev_id, GFP_KERNEL);
+                if !devs.contains(&l.dev_id) {
+                    let _ = devs.push(l.dev_id, GFP_KERNEL);
+                }
             }
         }
     }
-    if let Some(d) = dev {
+    if let Some(d) = dev.filter(|_| func != SCST_TARGET_RESET) {
         let _ = devs.push(d, GFP_KERNEL);
     }
+    devs
+}
+
+/// A reset: the devices lose their reservations and every session that
+/// sees one of them gets a reset unit attention for it.
+fn reset_state(shared: &Shared, devs: &[u32]) {
+    let mut reg = shared.registry.lock();
     for d in reg.devices.iter_mut().filter(|d| devs.contains(&d.id)) {
         d.reserved_by = None;
     }
-    nexus::devices_reset(&mut reg, &devs, Sense::POWER_ON_RESET);
+    nexus::devices_reset(&mut reg, devs, Sense::POWER_ON_RESET);
 }

@@ -166,6 +166,13 @@ impl TargetRegistration {
     }
 }
 
+impl TargetRegistration {
+    /// The handle, for the asynchronous session calls.
+    pub(crate) fn as_ptr(&self) -> *mut ScstTgt {
+        self.tgt
+    }
+}
+
 impl Drop for TargetRegistration {
     fn drop(&mut self) {
         // SAFETY: `tgt` is registered (invariant).
@@ -201,6 +208,24 @@ impl SessionRegistration {
 }
 
 impl SessionRegistration {
+    /// Takes over a session registered asynchronously.
+    ///
+    /// # Safety
+    ///
+    /// `sess` is a registered session handle that nothing else will
+    /// unregister.
+    pub(crate) unsafe fn from_raw(sess: *mut ScstSession) -> Self {
+        Self { sess }
+    }
+
+    /// Gives the handle up without unregistering (to unregister it
+    /// asynchronously).
+    pub(crate) fn into_raw(self) -> *mut ScstSession {
+        let s = self.sess;
+        core::mem::forget(self);
+        s
+    }
+
     /// The handle, for `Cmd::rx`.
     pub(crate) fn as_ptr(&self) -> *mut ScstSession {
         self.sess

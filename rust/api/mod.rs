@@ -9,3 +9,4 @@ pub(crate) mod abi;
 pub(crate) mod client;
 pub(crate) mod cmd;
 pub(crate) mod dev;
+pub(crate) mod mgmt;

@@ -37,13 +37,15 @@ mod lun;
 
 use scst_rs::api::{
     abi::{
-        ScstCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DATA_BIDI, SCST_DATA_NONE,
+        ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DATA_BIDI, SCST_DATA_NONE,
         SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_SUCCESS,
         SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
     },
     client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
-    cmd::{task_mgmt, Cmd, Context},
+    cmd::{Cmd, Context},
+    mgmt::{task_mgmt_async, MgmtRef},
 };
+use kernel::{new_condvar, new_mutex, sync::{CondVar, Mutex}};
 use scst_rs::vec::copy_prefix;
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
 
@@ -137,10 +139,58 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     xmit_response: Some(xmit_response),
     rdy_to_xfer: Some(rdy_to_xfer),
     on_free_cmd: None,
-    task_mgmt_fn_done: None,
+    task_mgmt_fn_done: Some(task_mgmt_fn_done),
     preprocessing_done: None,
     trace_flags: &TRACE,
 };
+
+/// An error-handler request waiting for its task management: the core
+/// performs it in its own thread and calls `task_mgmt_fn_done`.
+#[pin_data]
+struct TmWait {
+    #[pin]
+    status: Mutex<Option<i32>>,
+    #[pin]
+    done: CondVar,
+}
+
+impl TmWait {
+    /// Submits `func` and sleeps until it is done; its status, or `None`
+    /// if the core refused it (and logged why).
+    fn run(sess: *mut ScstSession, func: i32, lun: Option<&[u8; 8]>, tag: *mut c_void) -> Option<i32> {
+        let w = Arc::pin_init(
+            pin_init!(TmWait { status <- new_mutex!(None), done <- new_condvar!("scst_local_tm") }),
+            GFP_KERNEL,
+        )
+        .ok()?;
+        // The core's reference, taken back in `task_mgmt_fn_done`.
+        let theirs = Arc::into_raw(w.clone()).cast_mut().cast::<c_void>();
+        // SAFETY: `sess` is registered while the host exists.
+        if unsafe { task_mgmt_async(sess, func, lun, tag, theirs) }.is_err() {
+            // SAFETY: refused, so nothing will call back: the reference is
+            // still ours.
+            drop(unsafe { Arc::from_raw(theirs.cast::<TmWait>()) });
+            return None;
+        }
+        let mut st = w.status.lock();
+        loop {
+            if let Some(s) = *st {
+                return Some(s);
+            }
+            w.done.wait(&mut st);
+        }
+    }
+}
+
+unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
+    // SAFETY: the core passes the handle of this call.
+    let m = unsafe { MgmtRef::from_raw(m) };
+    // SAFETY: our requests carry a reference from `TmWait::run`, given
+    // back here once.
+    let w = unsafe { Arc::from_raw(m.tgt_priv().cast::<TmWait>()) };
+    *w.status.lock() = Some(m.status());
+    w.done.notify_all();
+}
 
 /// The SCSI host's side: every command goes to the one session.
 struct Host {
@@ -168,8 +218,7 @@ impl HostOps for Host {
             EhRequest::TargetReset | EhRequest::HostReset => SCST_TARGET_RESET,
         };
         let l = lun::encode(lun);
-        // SAFETY: `self.sess` is registered while the host exists.
-        let st = unsafe { task_mgmt(self.sess, func, l.as_ref(), tag) };
+        let Some(st) = TmWait::run(self.sess, func, l.as_ref(), tag) else { return false };
         pr_info!("{:?} of LUN {}: task management status {}\n", req, lun, st);
         st == SCST_MGMT_STATUS_SUCCESS || st == SCST_MGMT_STATUS_TASK_NOT_EXIST
     }

@@ -11,18 +11,32 @@
 //! Both handlers log `attach` and `detach` of each device and check that
 //! the private pointer set in `attach` comes back in `detach`.
 //!
+//! With `async_sessions=1` the sessions are registered and unregistered
+//! with the asynchronous calls, and each result is logged ("session
+//! registered asynchronously: result R").  With `tm_func=F` (an
+//! `SCST_*` task-management function), each session then performs F on
+//! LUN 0 once synchronously and once asynchronously, logging both
+//! statuses ("task management F sync: status S" and "... async: ...").
+//!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
 //! module claims: either non-zero makes the core refuse the registration,
 //! and loading fails with EINVAL.  All parameters are in api_test_glue.c.
 
-use kernel::{c_str, ffi::c_int, fmt, prelude::*, str::CStr, str::CString};
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{c_str, ffi::c_int, fmt, new_mutex, prelude::*, str::CStr, str::CString, sync::Mutex};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, ScstDevice, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION},
+    abi::{
+        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL,
+        SCST_INTERFACE_VERSION,
+    },
+    cmd::task_mgmt,
+    mgmt::{register_session_async, task_mgmt_async, unregister_session_async, MgmtRef},
     dev::DevRef,
     client::{
         DevDriverRegistration, SessionRegistration, TargetRegistration, TargetTemplateRegistration,
@@ -47,6 +61,89 @@ extern "C" {
     fn scst_api_test_version_delta() -> c_int;
     fn scst_api_test_revision_delta() -> c_int;
     fn scst_api_test_initiators() -> *const kernel::ffi::c_char;
+    fn scst_api_test_async_sessions() -> bool;
+    fn scst_api_test_tm_func() -> c_int;
+}
+
+/// Asynchronous requests not answered yet; init and exit wait for them.
+static OUTSTANDING: AtomicU32 = AtomicU32::new(0);
+
+fn wait_outstanding() {
+    while OUTSTANDING.load(Ordering::Acquire) > 0 {
+        scst_rs::sys::sleep_ms(10);
+    }
+}
+
+/// Sessions registered asynchronously, as handles.
+#[pin_data]
+struct AsyncSessions {
+    #[pin]
+    list: Mutex<KVec<usize>>,
+}
+
+unsafe extern "C" fn session_result(sess: *mut ScstSession, data: *mut c_void, result: c_int) {
+    pr_info!("session registered asynchronously: result {}\n", result);
+    // SAFETY: `data` is the `AsyncSessions` that `sessions_async` keeps
+    // alive until every result came.
+    let state = unsafe { &*data.cast::<AsyncSessions>() };
+    if !sess.is_null() && state.list.lock().push(sess as usize, GFP_KERNEL).is_err() {
+        pr_err!("out of memory: a session stays registered\n");
+    }
+    OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+}
+
+unsafe extern "C" fn session_gone(_data: *mut c_void) {
+    pr_info!("session unregistered asynchronously\n");
+    OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// Registers a session per name asynchronously and waits for the results.
+fn sessions_async(target: &TargetRegistration, names: &str) -> Result<KVec<SessionRegistration>> {
+    let state = KBox::pin_init(pin_init!(AsyncSessions { list <- new_mutex!(KVec::new()) }), GFP_KERNEL)?;
+    let data = (&*state as *const AsyncSessions).cast_mut().cast::<c_void>();
+    for name in names.split(',').filter(|n| !n.is_empty()) {
+        let name = CString::try_from_fmt(fmt!("{}", name))?;
+        OUTSTANDING.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: the target is registered; `state` outlives the wait below.
+        if unsafe { register_session_async(target.as_ptr(), &name, data, session_result) }.is_err() {
+            OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+            pr_info!("session {} refused at once\n", &*name);
+        }
+    }
+    wait_outstanding();
+    let mut v = KVec::new();
+    for &p in state.list.lock().iter() {
+        // SAFETY: registered by the core for us; only we unregister it.
+        v.push(unsafe { SessionRegistration::from_raw(p as *mut ScstSession) }, GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
+unsafe extern "C" fn tm_done(m: *mut ScstMgmtCmd) {
+    // SAFETY: the core passes the handle of this call.
+    let m = unsafe { MgmtRef::from_raw(m) };
+    pr_info!("task management {} async: status {}\n", m.func(), m.status());
+    OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// Performs `func` on LUN 0 of every session, synchronously and then
+/// asynchronously.
+fn task_management(sessions: &[SessionRegistration], func: i32) {
+    let lun0 = [0u8; 8];
+    for s in sessions {
+        // SAFETY: the session is registered.
+        let st = unsafe { task_mgmt(s.as_ptr(), func, Some(&lun0), core::ptr::null_mut()) };
+        pr_info!("task management {} sync: status {}\n", func, st);
+        OUTSTANDING.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: as above.
+        if unsafe { task_mgmt_async(s.as_ptr(), func, Some(&lun0), core::ptr::null_mut(), core::ptr::null_mut()) }
+            .is_err()
+        {
+            OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+            pr_info!("task management {} async: refused\n", func);
+        }
+    }
+    wait_outstanding();
 }
 
 unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
@@ -94,7 +191,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     xmit_response: Some(cmd_noop),
     rdy_to_xfer: None,
     on_free_cmd: None,
-    task_mgmt_fn_done: None,
+    task_mgmt_fn_done: Some(tm_done),
     preprocessing_done: None,
     trace_flags: &TRACE,
 };
@@ -135,7 +232,8 @@ static PT_TYPE: ScstDevType = ScstDevType {
 
 struct ApiTest {
     // Dropped (unregistered) in this order: the reverse of registration.
-    _sessions: KVec<SessionRegistration>,
+    sessions: KVec<SessionRegistration>,
+    async_sessions: bool,
     _target: TargetRegistration,
     _vdev: VirtualDeviceRegistration,
     _pt: DevDriverRegistration,
@@ -173,8 +271,36 @@ impl kernel::Module for ApiTest {
         let pt = DevDriverRegistration::with_version(&PT_TYPE, module, version)?;
         let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, c_str!("apitest0"))?;
         let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_api_test_tgt0"))?;
-        let sessions = sessions(&target, initiators)?;
+        // SAFETY: reads this module's parameters, set before init.
+        let (async_sessions, tm_func) = unsafe { (scst_api_test_async_sessions(), scst_api_test_tm_func()) };
+        let sessions = if async_sessions {
+            sessions_async(&target, initiators.to_str().map_err(|_| EINVAL)?)?
+        } else {
+            sessions(&target, initiators)?
+        };
         pr_info!("registered device id {} and {} sessions\n", vdev.id(), sessions.len());
-        Ok(ApiTest { _sessions: sessions, _target: target, _vdev: vdev, _pt: pt, _dev: dev, _tgt: tgt })
+        if tm_func >= 0 {
+            task_management(&sessions, tm_func);
+        }
+        Ok(ApiTest { sessions, async_sessions, _target: target, _vdev: vdev, _pt: pt, _dev: dev, _tgt: tgt })
+    }
+}
+
+impl Drop for ApiTest {
+    fn drop(&mut self) {
+        if !self.async_sessions {
+            return;
+        }
+        for s in core::mem::take(&mut self.sessions) {
+            let p = s.into_raw();
+            OUTSTANDING.fetch_add(1, Ordering::AcqRel);
+            // SAFETY: `p` is registered and given up by its wrapper.
+            if unsafe { unregister_session_async(p, core::ptr::null_mut(), session_gone) }.is_err() {
+                OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+                // SAFETY: still registered: unregister it the usual way.
+                drop(unsafe { SessionRegistration::from_raw(p) });
+            }
+        }
+        wait_outstanding();
     }
 }

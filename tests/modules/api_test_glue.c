@@ -19,6 +19,27 @@ static char *initiators = "";
 module_param(initiators, charp, 0444);
 MODULE_PARM_DESC(initiators, "Comma-separated initiator names: one session each");
 
+static bool async_sessions;
+module_param(async_sessions, bool, 0444);
+MODULE_PARM_DESC(async_sessions, "Register and unregister the sessions asynchronously");
+
+static int tm_func = -1;
+module_param(tm_func, int, 0444);
+MODULE_PARM_DESC(tm_func, "Task management function each session performs on LUN 0 at load (-1: none)");
+
+bool scst_api_test_async_sessions(void);
+int scst_api_test_tm_func(void);
+
+bool scst_api_test_async_sessions(void)
+{
+	return async_sessions;
+}
+
+int scst_api_test_tm_func(void)
+{
+	return tm_func;
+}
+
 const char *scst_api_test_initiators(void);
 
 const char *scst_api_test_initiators(void)

@@ -27,9 +27,10 @@ use scst_rs::kthread::{self, KThread};
 use scst_rs::sys;
 use scst_rs::vec::copy_prefix;
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
+    abi::{ScstCmd, ScstDevType, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
     client::{DevDriverRegistration, VirtualDeviceRegistration},
     cmd::{Cmd, Context},
+    mgmt::{MgmtRef, TgtDevRef},
 };
 
 /// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
@@ -271,11 +272,48 @@ static DEV_TYPE: ScstDevType = ScstDevType {
     dev_done: None,
     attach: None,
     detach: None,
-    attach_tgt: None,
-    detach_tgt: None,
-    task_mgmt_fn: None,
+    attach_tgt: Some(attach_tgt),
+    detach_tgt: Some(detach_tgt),
+    task_mgmt_fn: Some(task_mgmt_fn),
     trace_flags: &TRACE,
 };
+
+/// Initiators whose name starts with this are refused in `attach_tgt`.
+const REFUSED: &[u8] = b"refuse-attach";
+
+/// What `attach_tgt` stores as the I_T_L's private pointer: checked in
+/// `detach_tgt`.
+static TGT_MARK: u8 = 0;
+
+fn tgt_mark() -> *mut core::ffi::c_void {
+    core::ptr::addr_of!(TGT_MARK).cast_mut().cast()
+}
+
+unsafe extern "C" fn attach_tgt(t: *mut ScstTgtDev) -> c_int {
+    // SAFETY: the core passes the handle of this call.
+    let t = unsafe { TgtDevRef::from_raw(t) };
+    if t.initiator().as_bytes().starts_with(REFUSED) {
+        pr_info!("attach_tgt: refusing {} LUN {}\n", t.initiator(), t.lun());
+        return EACCES.to_errno();
+    }
+    t.set_priv(tgt_mark());
+    pr_info!("attach_tgt: {} LUN {} device {}\n", t.initiator(), t.lun(), t.dev_id());
+    0
+}
+
+unsafe extern "C" fn detach_tgt(t: *mut ScstTgtDev) {
+    // SAFETY: the core passes the handle of this call.
+    let t = unsafe { TgtDevRef::from_raw(t) };
+    let kept = if t.priv_() == tgt_mark() { "kept" } else { "lost" };
+    pr_info!("detach_tgt: {} LUN {} device {}, private data {}\n", t.initiator(), t.lun(), t.dev_id(), kept);
+}
+
+unsafe extern "C" fn task_mgmt_fn(m: *mut ScstMgmtCmd, t: *mut ScstTgtDev) -> c_int {
+    // SAFETY: the core passes the handles of this call.
+    let (m, t) = unsafe { (MgmtRef::from_raw(m), TgtDevRef::from_raw(t)) };
+    pr_info!("task_mgmt_fn: function {} for {} LUN {}\n", m.func(), t.initiator(), t.lun());
+    0
+}
 
 /// The completion thread, published with the queue.
 static THREAD: AtomicPtr<KThread> = AtomicPtr::new(core::ptr::null_mut());

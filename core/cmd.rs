@@ -30,7 +30,7 @@ use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
     SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_DATA_BIDI, SCST_DATA_NONE,
-    SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_EXEC_COMPLETED,
+    SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_EXEC_COMPLETED,
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::sense::{Sense, SenseKey, Status};
@@ -106,6 +106,10 @@ pub(crate) struct Command {
     routed: bool,
     /// In the session's task set (from `init_done` until freed).
     entered: bool,
+    /// Holds its device's execution slot (CONFIG_SCST_STRICT_SERIALIZING).
+    serial_owner: bool,
+    /// Was held once by CONFIG_SCST_DEBUG_TM.
+    dbg_held: bool,
     queue_type: c_int,
     early: Option<Early>,
     tmpl: &'static ScstTgtTemplate,
@@ -291,6 +295,8 @@ pub(crate) fn rx(
             lun_raw: l,
             routed: false,
             entered: false,
+            serial_owner: false,
+            dbg_held: false,
             queue_type: crate::scst_rs::api::abi::SCST_CMD_QUEUE_SIMPLE,
             early: None,
             tmpl,
@@ -640,24 +646,68 @@ fn gate(p: *mut ScstCmd) -> Flow {
     }
 }
 
-/// Stage `Execute`: the handler's `exec` (skipped if aborted).
+/// Stage `Execute`: the handler's `exec` (skipped if aborted), once the
+/// debug and serialization options let the command through.
 fn execute(p: *mut ScstCmd) -> Flow {
     // SAFETY: the command is ours; the reference ends before the callback.
     let c = unsafe { get(p) };
+    if !may_execute(c, p) {
+        // Queued: someone else owns the command now.
+        return Flow::Wait;
+    }
     if aborted(c) {
         // Never executed: no `dev_done` either.
+        exec_over(c);
         return Flow::Go(Stage::Xmit);
     }
     let Some(exec) = c.route.and_then(|r| r.handler.exec) else {
         return Flow::Go(Stage::DevDone);
     };
     c.t_exec = now_ns();
+    let sync = c.route.is_some_and(|r| r.handler.flags & SCST_DEV_EXEC_SYNC != 0);
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
     if unsafe { exec(p) } == SCST_EXEC_COMPLETED {
-        Flow::Go(Stage::DevDone)
-    } else {
-        Flow::Wait
+        return Flow::Go(Stage::DevDone);
+    }
+    if sync {
+        // The handler owns the command now: only its promise is checked.
+        pr_err!("a handler declaring SCST_DEV_EXEC_SYNC did not complete a command in exec\n");
+    }
+    Flow::Wait
+}
+
+/// Whether `c` may go on to `exec` now.  If not, it was queued (held by
+/// CONFIG_SCST_DEBUG_TM, or waiting for its device under
+/// CONFIG_SCST_STRICT_SERIALIZING) and will be resumed.
+fn may_execute(c: &mut Command, p: *mut ScstCmd) -> bool {
+    let Some(r) = c.route else { return true };
+    if cfg!(CONFIG_SCST_STRICT_SERIALIZING) && !c.serial_owner {
+        // Set first: once queued, the command is the line's.
+        c.serial_owner = true;
+        if !c.shared.serial.lock().enter(r.dev_id, p.cast()) {
+            return false;
+        }
+    }
+    if cfg!(CONFIG_SCST_DEBUG_TM) && !c.dbg_held {
+        c.dbg_held = true;
+        if crate::tm_dbg::hold(c.shared, p.cast(), c.state.lun, c.sess.group.as_bytes()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The command's execution is over: under CONFIG_SCST_STRICT_SERIALIZING
+/// the next command waiting for its device goes.
+fn exec_over(c: &mut Command) {
+    if !core::mem::take(&mut c.serial_owner) {
+        return;
+    }
+    let Some(r) = c.route else { return };
+    let next = c.shared.serial.lock().leave(r.dev_id);
+    if let Some(n) = next {
+        resume(c.shared, n);
     }
 }
 
@@ -665,6 +715,7 @@ fn execute(p: *mut ScstCmd) -> Flow {
 fn dev_done(p: *mut ScstCmd) -> Flow {
     // SAFETY: the command is ours; the reference ends before the callback.
     let c = unsafe { get(p) };
+    exec_over(c);
     if c.t_exec != 0 {
         c.exec_ns = now_ns().saturating_sub(c.t_exec);
     }
@@ -962,6 +1013,30 @@ fn send(c: &mut Command, data: &[u8], alloc: u32) -> core::result::Result<(), St
 pub(crate) unsafe fn is_aborted(p: *mut ScstCmd) -> bool {
     // SAFETY: function contract.
     aborted(unsafe { get(p) })
+}
+
+/// The command changed its device's mode parameters: the other sessions
+/// that see the device get MODE PARAMETERS CHANGED.
+///
+/// # Safety
+///
+/// `p` is a live command handle.
+pub(crate) unsafe fn mode_params_changed(p: *mut ScstCmd) {
+    // SAFETY: function contract.
+    let c = unsafe { get(p) };
+    let Some(r) = c.route else { return };
+    let mut reg = c.shared.registry.lock();
+    nexus::devices_ua(&mut reg, &[r.dev_id], Sense::MODE_PARAMETERS_CHANGED, &*c.sess);
+}
+
+/// Whether a command held by CONFIG_SCST_DEBUG_TM was aborted.
+///
+/// # Safety
+///
+/// `p` is a live command that the caller holds.
+pub(crate) unsafe fn held_aborted(p: *mut Command) -> bool {
+    // SAFETY: function contract.
+    unsafe { (*p).state.aborted() }
 }
 
 /// # Safety

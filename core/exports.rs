@@ -535,6 +535,19 @@ pub(crate) unsafe extern "C" fn scst_dev_get_priv(dev: *mut crate::scst_rs::api:
     unsafe { crate::attach::view(dev) }.priv_
 }
 
+/// The handler changed the mode parameters of the command's device (MODE
+/// SELECT): every other session that sees the device gets a MODE
+/// PARAMETERS CHANGED unit attention.  Process context only (in `exec`).
+///
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_mode_params_changed(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::mode_params_changed(cmd) }
+}
+
 /// Whether task management aborted the command: the driver must then not
 /// answer it.
 ///

@@ -8,7 +8,10 @@
 //! - POWER ON, RESET, OR BUS DEVICE RESET OCCURRED for every LUN a new
 //!   session sees, and for a LUN newly added to a session's group;
 //! - REPORTED LUNS DATA HAS CHANGED for the other LUNs of a group whose LUN
-//!   list changed.
+//!   list changed;
+//! - MODE PARAMETERS CHANGED for the other sessions that see a device whose
+//!   handler reports a change (`scst_cmd_mode_params_changed`), and
+//!   POWER ON, RESET for every session that sees a reset device.
 //!
 //! A pending unit attention fails the next command to its LUN with CHECK
 //! CONDITION, except INQUIRY, REPORT LUNS and REQUEST SENSE; REQUEST SENSE
@@ -97,8 +100,15 @@ pub(crate) fn sessions_removed(reg: &mut Registry, ended: impl Fn(&Arc<Session>)
 /// Devices `devs` were reset: every session that sees one gets `sense` on
 /// that LUN.
 pub(crate) fn devices_reset(reg: &mut Registry, devs: &[u32], sense: Sense) {
+    devices_ua(reg, devs, sense, core::ptr::null());
+}
+
+/// Something of devices `devs` changed: every session that sees one,
+/// except `except` (whose command made the change), gets `sense` on that
+/// LUN.
+pub(crate) fn devices_ua(reg: &mut Registry, devs: &[u32], sense: Sense, except: *const Session) {
     let mut todo = KVec::new();
-    for s in reg.sessions.iter() {
+    for s in reg.sessions.iter().filter(|s| !is(s, except)) {
         let Some(g) = reg.group(s.group.as_bytes()) else { continue };
         for l in g.luns.iter().filter(|l| devs.contains(&l.dev_id)) {
             if todo.push((s.clone(), l.lun), GFP_KERNEL).is_err() {

@@ -191,12 +191,12 @@ impl ProcFile for ThreadsFile {
     type Data = SharedRef;
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
-        writeln!(out, "{}", shared.threads.lock().len()).map_err(fmt_err)
+        writeln!(out, "{}", shared.threads.lock().base()).map_err(fmt_err)
     }
 
     fn write(shared: &SharedRef, line: &str) -> Result {
         let n = proc_cmd::threads(line, MAX_THREADS as u32).map_err(|e| refuse("threads", e))?;
-        shared.threads.lock().resize(n)
+        shared.threads.lock().set_base(n)
     }
 }
 

@@ -14,11 +14,12 @@ use crate::proc::{self, GroupFiles, ModuleDir};
 use crate::scst_rs::api::abi::{
     ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
 };
-use crate::scst_rs::{procfs::ProcDir, sys::ModuleRef, vec};
+use crate::scst_rs::{irqlock::{new_irq_spinlock, IrqSpinLock}, procfs::ProcDir, sys::ModuleRef, vec};
 use crate::proc_cmd::Hctl;
 use crate::sessions::{Session, Target};
 use crate::threads::ThreadPool;
 use core::sync::atomic::AtomicU32;
+use core::ffi::c_int;
 use kernel::{
     new_mutex,
     prelude::*,
@@ -136,6 +137,12 @@ pub(crate) struct Shared {
     pub(crate) threads: Mutex<ThreadPool>,
     /// Commands waiting for an SCST thread.
     pub(crate) work: Arc<crate::work::WorkQueue>,
+    /// Devices executing a command (CONFIG_SCST_STRICT_SERIALIZING).
+    #[pin]
+    pub(crate) serial: IrqSpinLock<crate::serial::Serial>,
+    /// Commands held by CONFIG_SCST_DEBUG_TM.
+    #[pin]
+    pub(crate) tm_dbg: IrqSpinLock<crate::tm_dbg::TmDbg>,
     /// Task management waiting for `scst_tmd`.
     pub(crate) tm_jobs: Arc<crate::mgmt::JobQueue>,
     /// Session (un)registrations waiting for `scst_mgmtd`.
@@ -176,6 +183,9 @@ pub(crate) unsafe fn checked_name(
     }
 }
 
+/// Most threads one driver or handler may ask for (`threads_num`).
+const MAX_OWN_THREADS: c_int = 64;
+
 impl Shared {
     pub(crate) fn new(
         proc_root: ProcDir,
@@ -199,6 +209,8 @@ impl Shared {
             }),
             threads <- new_mutex!(threads),
             work,
+            serial <- new_irq_spinlock!(crate::serial::Serial::new()),
+            tm_dbg <- new_irq_spinlock!(crate::tm_dbg::TmDbg::new()),
             tm_jobs: jobs.0,
             session_jobs: jobs.1,
             sgv <- crate::sgv::Sgv::new(max_cmd_mem),
@@ -214,7 +226,7 @@ impl Shared {
     }
 
     /// Registers a target template; `who` names the registering module.
-    pub(crate) fn add_template(&self, tmpl: &'static ScstTgtTemplate, who: &CStr) -> Result {
+    fn add_template_entry(&self, tmpl: &'static ScstTgtTemplate, who: &CStr) -> Result {
         // SAFETY: the template's contract makes `name` a valid C string.
         let name = unsafe { checked_name(tmpl.name, who, "target driver", check_name) }?;
         let refuse = |why: &str| {
@@ -227,8 +239,8 @@ impl Shared {
         if tmpl.detect.is_none() || tmpl.release.is_none() || tmpl.xmit_response.is_none() {
             return refuse("detect(), release() and xmit_response() are required");
         }
-        if tmpl.sg_tablesize < 0 || tmpl.threads_num < 0 {
-            return refuse("negative sg_tablesize or threads_num");
+        if tmpl.sg_tablesize < 0 || !(0..=MAX_OWN_THREADS).contains(&tmpl.threads_num) {
+            return refuse("sg_tablesize negative or threads_num out of range 0..=64");
         }
         let mut reg = self.registry.lock();
         if reg.name_taken(&name) {
@@ -242,6 +254,42 @@ impl Shared {
         };
         reg.templates.push(TemplateEntry { tmpl, name, _dir: dir }, GFP_KERNEL)?;
         Ok(())
+    }
+
+    /// Registers a target template, with the threads it asks for.
+    pub(crate) fn add_template(&self, tmpl: &'static ScstTgtTemplate, who: &CStr) -> Result {
+        self.with_threads(tmpl.threads_num, || self.add_template_entry(tmpl, who))
+    }
+
+    /// Registers a device handler, with the threads it asks for.
+    pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, owner: ModulePtr, who: &CStr) -> Result {
+        self.with_threads(dev_type.threads_num, || self.add_handler_entry(dev_type, owner, who))
+    }
+
+    /// Starts `n` more threads, then runs `register`; undone if it fails.
+    /// (An out-of-range `n` is refused by `register`, so adds none.)
+    fn with_threads(&self, n: c_int, register: impl FnOnce() -> Result) -> Result {
+        let n = if (0..=MAX_OWN_THREADS).contains(&n) { n } else { 0 };
+        self.own_threads(n, true)?;
+        let r = register();
+        if r.is_err() {
+            let _ = self.own_threads(n, false);
+        }
+        r
+    }
+
+    /// Adds (or, with `add` false, removes) the `n` threads a driver or
+    /// handler asked for to the pool.
+    fn own_threads(&self, n: c_int, add: bool) -> Result {
+        let n = u32::try_from(n).unwrap_or(0);
+        if n == 0 {
+            return Ok(());
+        }
+        let r = self.threads.lock().change_extra(n, add);
+        if r.is_err() {
+            pr_err!("could not start {} more SCST threads\n", n);
+        }
+        r
     }
 
     /// Unregisters a target template; complains about an unknown one.  The
@@ -258,13 +306,16 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.templates, i))
         };
         match removed {
-            Some(e) => trace!(self, crate::trace::MGMT, "target driver {} unregistered\n", &*e.name),
+            Some(e) => {
+                let _ = self.own_threads(e.tmpl.threads_num, false);
+                trace!(self, crate::trace::MGMT, "target driver {} unregistered\n", &*e.name)
+            }
             None => pr_err!("unregistering a target driver that is not registered\n"),
         }
     }
 
     /// Registers a device handler; `who` names the registering module.
-    pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, owner: ModulePtr, who: &CStr) -> Result {
+    fn add_handler_entry(&self, dev_type: &'static ScstDevType, owner: ModulePtr, who: &CStr) -> Result {
         // SAFETY: the handler's contract makes `name` a valid C string.
         let name = unsafe { checked_name(dev_type.name, who, "device handler", check_name) }?;
         let refuse = |why: &str| {
@@ -280,8 +331,8 @@ impl Shared {
         if dev_type.parse.is_none() || dev_type.exec.is_none() {
             return refuse("parse() and exec() are required");
         }
-        if dev_type.threads_num < 0 {
-            return refuse("negative threads_num");
+        if !(0..=MAX_OWN_THREADS).contains(&dev_type.threads_num) {
+            return refuse("threads_num out of range 0..=64");
         }
         let mut reg = self.registry.lock();
         if reg.name_taken(&name) {
@@ -315,7 +366,10 @@ impl Shared {
             pos.and_then(|i| vec::remove(&mut reg.handlers, i))
         };
         match removed {
-            Some(e) => trace!(self, crate::trace::MGMT, "device handler {} unregistered\n", &*e.name),
+            Some(e) => {
+                let _ = self.own_threads(e.dev_type.threads_num, false);
+                trace!(self, crate::trace::MGMT, "device handler {} unregistered\n", &*e.name)
+            }
             None => pr_err!("unregistering a device handler that is not registered\n"),
         }
     }

@@ -32,12 +32,15 @@ mod mgmt;
 mod nexus;
 mod params;
 mod proc;
+mod serial;
 mod registry;
 mod sessions;
 mod sgv;
 mod threads;
 mod tgt_dev;
 mod tm;
+// Compiled always (its state is part of `Shared`); used with the option.
+mod tm_dbg;
 mod work;
 
 // `no_std` files shared with the host crate, where their items are public.
@@ -75,6 +78,8 @@ module! {
 }
 
 struct Scst {
+    /// CONFIG_SCST_DEBUG_TM's thread.
+    tm_dbg: Option<scst_rs::kthread::KThread>,
     mgmt: Option<mgmt::MgmtThreads>,
     watcher: Option<ScsiDevInterface<devices::Watcher>>,
     published: Option<exports::Published>,
@@ -126,7 +131,20 @@ impl kernel::Module for Scst {
                 return Err(e);
             }
         };
-        Ok(Scst { mgmt: Some(mgmt), watcher: Some(watcher), published: Some(published), files: Some(files), shared })
+        let tm_dbg = match cfg!(CONFIG_SCST_DEBUG_TM) {
+            true => match scst_rs::kthread::KThread::run(c_str!("scst_tm_dbg"), tm_dbg::serve) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    drop(watcher);
+                    groups::teardown(&shared);
+                    return Err(e);
+                }
+            },
+            false => None,
+        };
+        Ok(Scst {
+            tm_dbg,
+            mgmt: Some(mgmt), watcher: Some(watcher), published: Some(published), files: Some(files), shared })
     }
 }
 
@@ -137,6 +155,7 @@ impl Drop for Scst {
         // Nothing can call in any more (no module uses scst.ko), and
         // nothing is registered, so no management request is queued.
         drop(self.mgmt.take());
+        drop(self.tm_dbg.take());
         drop(self.published.take());
         // No /proc write can create a group after this.
         drop(self.files.take());

@@ -17,18 +17,44 @@ struct Worker {
     thread: KThread,
 }
 
-/// Running threads; stopped when dropped.
+/// Running threads; stopped when dropped.  There are `base` of them
+/// (`scst_threads`, /proc/scsi_tgt/threads) plus `extra`, the sum of the
+/// `threads_num` of the registered target drivers and device handlers.
 pub(crate) struct ThreadPool {
     queue: Arc<WorkQueue>,
     threads: KVec<Worker>,
+    base: u32,
+    extra: u32,
 }
 
 impl ThreadPool {
     pub(crate) fn start(count: u32, queue: Arc<WorkQueue>) -> Result<Self> {
-        let mut pool = Self { queue, threads: KVec::new() };
+        let mut pool = Self { queue, threads: KVec::new(), base: count, extra: 0 };
         // On error the threads started so far stop as `pool` drops.
         pool.resize(count)?;
         Ok(pool)
+    }
+
+    /// Sets the base count (a write to /proc/scsi_tgt/threads).
+    pub(crate) fn set_base(&mut self, n: u32) -> Result {
+        self.base = n;
+        self.resize(n.saturating_add(self.extra))
+    }
+
+    /// A driver or handler asking for `n` threads registers (`add`) or
+    /// goes.  On failure to start them the count stays as it was.
+    pub(crate) fn change_extra(&mut self, n: u32, add: bool) -> Result {
+        let extra = if add { self.extra.saturating_add(n) } else { self.extra.saturating_sub(n) };
+        if let Err(e) = self.resize(self.base.saturating_add(extra)) {
+            let _ = self.resize(self.base.saturating_add(self.extra));
+            return Err(e);
+        }
+        self.extra = extra;
+        Ok(())
+    }
+
+    pub(crate) fn base(&self) -> u32 {
+        self.base
     }
 
     /// Starts or stops threads until there are `count`.  On failure to

@@ -15,7 +15,7 @@ use core::sync::atomic::AtomicU32;
 
 /// Bumped whenever the meaning of the interface changes without its layout
 /// changing (a new flag bit, a callback with a new contract, ...).
-pub const SCST_INTERFACE_REVISION: u32 = 2;
+pub const SCST_INTERFACE_REVISION: u32 = 3;
 
 macro_rules! opaque {
     ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
@@ -84,7 +84,9 @@ pub struct ScstTgtTemplate {
     pub trace_flags: *const AtomicU32,
 }
 
-/// Several `exec` calls may run concurrently (otherwise serialized).
+/// `exec` is synchronous: it always finishes the command before it
+/// returns (`SCST_EXEC_COMPLETED`).  The core checks the promise and logs a
+/// handler that breaks it.
 pub const SCST_DEV_EXEC_SYNC: u32 = 1 << 0;
 /// `exec` may be called in atomic context.
 pub const SCST_DEV_EXEC_ATOMIC: u32 = 1 << 1;

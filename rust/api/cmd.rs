@@ -47,6 +47,7 @@ extern "C" {
     fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
     fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut c_void;
+    fn scst_cmd_mode_params_changed(cmd: *mut ScstCmd);
     fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
 }
 
@@ -165,6 +166,13 @@ impl Cmd {
     pub(crate) fn dev_priv(&self) -> *mut c_void {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_get_dev_priv(self.p()) }
+    }
+
+    /// The command (a MODE SELECT) changed its device's mode parameters:
+    /// the other sessions get a unit attention.  Process context only.
+    pub(crate) fn mode_params_changed(&self) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_mode_params_changed(self.p()) }
     }
 
     /// The driver's private pointer given at `rx`.

@@ -18,13 +18,19 @@
 //! LUN 0 once synchronously and once asynchronously, logging both
 //! statuses ("task management F sync: status S" and "... async: ...").
 //!
+//! With `order_test=1`, the first session sends four commands to LUN 0
+//! at once: a READ (SIMPLE), a TEST UNIT READY (ORDERED), another (SIMPLE)
+//! and a third (HEAD OF QUEUE), and logs the order their responses came
+//! in ("task attributes: responses in order 1 4 2 3"; tests/vm/150 says
+//! why that is the right order with test_disk under LUN 0).
+//!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
 //! module claims: either non-zero makes the core refuse the registration,
 //! and loading fails with EINVAL.  All parameters are in api_test_glue.c.
 
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{c_str, ffi::c_int, fmt, new_mutex, prelude::*, str::CStr, str::CString, sync::Mutex};
 
 #[path = "../../rust/mod.rs"]
@@ -33,9 +39,9 @@ mod scst_rs;
 use scst_rs::api::{
     abi::{
         ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL,
-        SCST_INTERFACE_VERSION,
+        SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED, SCST_CMD_QUEUE_SIMPLE, SCST_INTERFACE_VERSION,
     },
-    cmd::task_mgmt,
+    cmd::{task_mgmt, Cmd, Context},
     mgmt::{register_session_async, task_mgmt_async, unregister_session_async, MgmtRef},
     dev::DevRef,
     client::{
@@ -63,6 +69,65 @@ extern "C" {
     fn scst_api_test_initiators() -> *const kernel::ffi::c_char;
     fn scst_api_test_async_sessions() -> bool;
     fn scst_api_test_tm_func() -> c_int;
+    fn scst_api_test_order_test() -> bool;
+}
+
+/// The tags of the commands answered, in order, one byte each.
+static ANSWERED: AtomicU64 = AtomicU64::new(0);
+static ANSWERS: AtomicU32 = AtomicU32::new(0);
+
+unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let tag = c.tgt_priv() as u64 & 0xff;
+    let _ = ANSWERED.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some((v << 8) | tag));
+    ANSWERS.fetch_add(1, Ordering::AcqRel);
+    c.tgt_done(Context::Direct);
+    0
+}
+
+/// Sends the four commands of `order_test` and logs the answers' order.
+fn order_test(sess: &SessionRegistration) {
+    const READ: [u8; 10] = [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    const TUR: [u8; 6] = [0; 6];
+    let cmds: [(&[u8], c_int); 4] = [
+        (&READ, SCST_CMD_QUEUE_SIMPLE),
+        (&TUR, SCST_CMD_QUEUE_ORDERED),
+        (&TUR, SCST_CMD_QUEUE_SIMPLE),
+        (&TUR, SCST_CMD_QUEUE_HEAD_OF_QUEUE),
+    ];
+    // A new session's first command gets the power-on unit attention:
+    // spend it on a lone TEST UNIT READY first.
+    ANSWERS.store(0, Ordering::Release);
+    // SAFETY: the session is registered.
+    if let Some(c) = unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], &TUR, 9 as *mut c_void, false) } {
+        c.init_done(Context::Thread);
+        while ANSWERS.load(Ordering::Acquire) < 1 {
+            scst_rs::sys::sleep_ms(10);
+        }
+    }
+    ANSWERED.store(0, Ordering::Release);
+    ANSWERS.store(0, Ordering::Release);
+    let mut sent = 0;
+    for (i, (cdb, attr)) in cmds.iter().enumerate() {
+        // SAFETY: the session is registered; the tag is just a number.
+        let Some(c) = (unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], cdb, (i + 1) as *mut c_void, false) }) else {
+            pr_info!("task attributes: command {} refused\n", i + 1);
+            continue;
+        };
+        c.set_queue_type(*attr);
+        c.init_done(Context::Thread);
+        sent += 1;
+    }
+    while ANSWERS.load(Ordering::Acquire) < sent {
+        scst_rs::sys::sleep_ms(10);
+    }
+    let v = ANSWERED.load(Ordering::Acquire);
+    let tag = |i: u32| (v >> (8 * (sent - 1 - i))) & 0xff;
+    match sent {
+        4 => pr_info!("task attributes: responses in order {} {} {} {}\n", tag(0), tag(1), tag(2), tag(3)),
+        _ => pr_info!("task attributes: only {} commands sent\n", sent),
+    }
 }
 
 /// Asynchronous requests not answered yet; init and exit wait for them.
@@ -184,11 +249,12 @@ unsafe extern "C" fn cmd_noop(_c: *mut ScstCmd) -> c_int {
 static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     name: c"scst_api_test_tgt".as_ptr(),
     sg_tablesize: 128,
-    threads_num: 0,
+    // Two threads of its own, added to the core's pool while registered.
+    threads_num: 2,
     flags: 0,
     detect: Some(detect),
     release: Some(release),
-    xmit_response: Some(cmd_noop),
+    xmit_response: Some(xmit_response),
     rdy_to_xfer: None,
     on_free_cmd: None,
     task_mgmt_fn_done: Some(tm_done),
@@ -281,6 +347,12 @@ impl kernel::Module for ApiTest {
         pr_info!("registered device id {} and {} sessions\n", vdev.id(), sessions.len());
         if tm_func >= 0 {
             task_management(&sessions, tm_func);
+        }
+        // SAFETY: reads this module's parameter, set before init.
+        if unsafe { scst_api_test_order_test() } {
+            if let Some(s) = sessions.first() {
+                order_test(s);
+            }
         }
         Ok(ApiTest { sessions, async_sessions, _target: target, _vdev: vdev, _pt: pt, _dev: dev, _tgt: tgt })
     }

@@ -9,7 +9,8 @@
 //! attach and for data to round-trip (INQUIRY with VPD 0x00/0x80, READ
 //! CAPACITY 10/16, MODE SENSE 6/10 with the caching page, READ/WRITE
 //! 6/10/16, TEST UNIT READY, SYNCHRONIZE CACHE, START STOP UNIT, VERIFY,
-//! REQUEST SENSE).  Anything else answers INVALID COMMAND OPERATION CODE.
+//! REQUEST SENSE, MODE SELECT 6/10 that changes nothing but reports a
+//! change).  Anything else answers INVALID COMMAND OPERATION CODE.
 //!
 //! With `delay_ms` > 0 at load, `exec` returns NOT_COMPLETED and a kernel
 //! thread finishes queued commands after the delay (asynchronous
@@ -252,6 +253,9 @@ fn run(c: &mut Cmd) {
         0x00 | 0x35 | 0x91 | 0x1b | 0x2f | 0x1e => {}
         0x03 => reply(c, &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], be(&cdb, 4, 1)),
         0x12 => inquiry(c, &cdb, &disk.name),
+        // MODE SELECT: parameters are accepted and ignored, but the other
+        // initiators are told they changed.
+        0x15 | 0x55 => c.mode_params_changed(),
         0x1a => mode_sense(c, &cdb, false),
         0x5a => mode_sense(c, &cdb, true),
         0x25 => capacity(c, &cdb, blocks),

@@ -35,9 +35,17 @@ expect_log 'scst: target driver scst_api_test_tgt unregistered'
 expect_log 'scst: device handler scst_api_test_dev unregistered'
 expect_log 'scst_api_test: detach apitest0: id [0-9]+, private data kept'
 
-# Register again: names are free after unregistration.
+# Register again: names are free after unregistration.  The driver's
+# threads_num (2) adds threads to the pool while it is registered; the
+# configured count (/proc/scsi_tgt/threads) stays.
+pool() { ps -e -o comm= | grep -c '^scsi_tgt[0-9]'; }
+base=$(pool)
+expect_eq "threads file" "$(cat /proc/scsi_tgt/threads)" "$base"
 expect_ok modprobe scst_api_test
+expect_eq "pool with the driver" "$(pool)" "$((base + 2))"
+expect_eq "threads file with the driver" "$(cat /proc/scsi_tgt/threads)" "$base"
 expect_ok rmmod scst_api_test
+expect_eq "pool after the driver" "$(pool)" "$base"
 expect_ok rmmod scst
 [ ! -e /proc/scsi_tgt ] || fail "/proc/scsi_tgt left behind"
 exit 0

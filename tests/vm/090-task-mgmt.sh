@@ -2,7 +2,8 @@
 # the handler times out, the midlayer aborts it (ABORT TASK), and SCST
 # returns only once the command has finished; a device reset (LUN RESET)
 # releases a reservation and gives every initiator of the device a reset
-# unit attention.  The device keeps working afterwards.
+# unit attention; a MODE SELECT gives the other initiator a MODE
+# PARAMETERS CHANGED unit attention.  The device keeps working afterwards.
 . ./lib.sh
 P=/proc/scsi_tgt
 D=/sys/module/scst_test_disk/parameters/delay_ms
@@ -52,6 +53,14 @@ for s in $SA $SB; do
     echo "$out" | grep -qi 'power on, reset' || fail "$s: wrong unit attention: $out"
     expect_ok sg_turs $s
 done
+
+# MODE SELECT from A: B gets MODE PARAMETERS CHANGED once, A nothing.
+printf '\000\000\000\010\000\000\000\000\000\000\002\000' >/tmp/ms6
+expect_ok quiet sg_raw -s 12 -i /tmp/ms6 $SA 15 10 00 00 0c 00
+out=$(sg_turs -v $SB 2>&1) && fail "B: no unit attention after A's MODE SELECT"
+echo "$out" | grep -qi 'mode parameters changed' || fail "B: wrong unit attention: $out"
+expect_ok sg_turs $SB
+expect_ok sg_turs $SA
 
 # A device leaving waits for its commands: a READ held 3 s, the LUN
 # removed, the handler unloaded: rmmod returns only after the READ, which

@@ -13,10 +13,12 @@ use kernel::{c_str, prelude::*, sync::Arc};
 mod scst_rs;
 
 /// Logs (at info level) if the core's trace level has `$level`
-/// (`trace::MGMT`, ...): `trace!(shared, level, fmt, args...)`.
+/// (`trace::MGMT`, ...): `trace!(shared, level, fmt, args...)`.  Built
+/// without CONFIG_SCST_TRACING (and CONFIG_SCST_DEBUG) it logs nothing:
+/// the level is never even read.
 macro_rules! trace {
     ($shared:expr, $level:expr, $($arg:tt)*) => {
-        if $shared.traced($level) {
+        if (cfg!(CONFIG_SCST_TRACING) || cfg!(CONFIG_SCST_DEBUG)) && $shared.traced($level) {
             kernel::pr_info!($($arg)*);
         }
     };

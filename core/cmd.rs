@@ -45,7 +45,7 @@ use kernel::{
     alloc::Flags,
     ffi::c_int,
     prelude::*,
-    sync::{Arc, ArcBorrow},
+    sync::Arc,
 };
 
 /// Longest CDB accepted.
@@ -242,7 +242,7 @@ fn session_of(shared: &Shared, sess: *mut ScstSession, atomic: bool) -> Result<A
         // SAFETY: a driver passes the handle of one of its sessions, live
         // until it unregisters it, which it does not do while it still
         // submits commands (interface contract, docs/api.md).
-        Arc::from(unsafe { ArcBorrow::from_raw(sess.cast_const().cast::<Session>()) })
+        unsafe { crate::sessions::trusted_session(sess) }
     } else {
         let Some(s) = crate::sessions::find_session(&shared.registry.lock(), sess) else {
             pr_err!("command refused: session not registered\n");

@@ -34,7 +34,7 @@ use kernel::{
     new_condvar,
     prelude::*,
     str::CString,
-    sync::{Arc, ArcBorrow, CondVar},
+    sync::{Arc, CondVar},
 };
 
 /// A session registration's result callback: the session handle (null on
@@ -207,17 +207,6 @@ fn run(shared: &Shared, j: Job) {
     }
 }
 
-/// The target behind a driver's handle, trusted (this may be atomic
-/// context, where the registry cannot be searched).
-///
-/// # Safety
-///
-/// `tgt` is a registered target of the caller.
-unsafe fn trusted_target(tgt: *mut ScstTgt) -> Arc<Target> {
-    // SAFETY: function contract: a live `Arc<Target>` handle.
-    Arc::from(unsafe { ArcBorrow::from_raw(tgt.cast_const().cast::<Target>()) })
-}
-
 /// Queues task-management function `func` of session `sess`.
 ///
 /// # Safety
@@ -231,8 +220,8 @@ pub(crate) unsafe fn submit_tm(
     tag: usize,
     tgt_priv: *mut c_void,
 ) -> Result {
-    // SAFETY: function contract: a live `Arc<Session>` handle.
-    let s: Arc<Session> = Arc::from(unsafe { ArcBorrow::from_raw(sess.cast_const().cast::<Session>()) });
+    // SAFETY: function contract.
+    let s = unsafe { crate::sessions::trusted_session(sess) };
     if s.target.tmpl.task_mgmt_fn_done.is_none() {
         pr_err!("task management from {} refused: its driver has no task_mgmt_fn_done\n", &*s.initiator);
         return Err(EINVAL);
@@ -270,7 +259,7 @@ pub(crate) unsafe fn submit_add_session(
     result: SessionResultFn,
 ) -> Result {
     // SAFETY: function contract.
-    let target = unsafe { trusted_target(tgt) };
+    let target = unsafe { crate::sessions::trusted_target(tgt) };
     queue_session_job(shared, target.clone(), Job::AddSession { target, initiator, data, result })
 }
 
@@ -296,7 +285,7 @@ pub(crate) unsafe fn submit_remove_session(
     data: *mut c_void,
     gone: SessionGoneFn,
 ) -> Result {
-    // SAFETY: function contract: a live `Arc<Session>` handle.
-    let target = unsafe { ArcBorrow::from_raw(sess.cast_const().cast::<Session>()) }.target.clone();
+    // SAFETY: function contract.
+    let target = unsafe { crate::sessions::trusted_session(sess) }.target.clone();
     queue_session_job(shared, target.clone(), Job::RemoveSession { target, sess, data, gone })
 }

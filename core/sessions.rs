@@ -23,7 +23,7 @@ use kernel::{
     str::CString,
     sync::{
         lock::{mutex::MutexBackend, Guard},
-        Arc,
+        Arc, ArcBorrow,
     },
 };
 
@@ -256,6 +256,28 @@ pub(crate) fn remove_targets_of(shared: &Shared, tmpl: *const ScstTgtTemplate) -
         }
         n += 1;
     }
+}
+
+/// The session behind a driver's handle, trusted, not looked up: for
+/// callers in atomic context, where the registry's mutex cannot be taken.
+///
+/// # Safety
+///
+/// `sess` is a registered session of the caller: a driver does not
+/// unregister a session while it still submits work for it (docs/api.md).
+pub(crate) unsafe fn trusted_session(sess: *mut ScstSession) -> Arc<Session> {
+    // SAFETY: function contract: a live `Arc<Session>` handle.
+    Arc::from(unsafe { ArcBorrow::from_raw(sess.cast_const().cast::<Session>()) })
+}
+
+/// The target behind a driver's handle, trusted as [`trusted_session`].
+///
+/// # Safety
+///
+/// `tgt` is a registered target of the caller.
+pub(crate) unsafe fn trusted_target(tgt: *mut ScstTgt) -> Arc<Target> {
+    // SAFETY: function contract: a live `Arc<Target>` handle.
+    Arc::from(unsafe { ArcBorrow::from_raw(tgt.cast_const().cast::<Target>()) })
 }
 
 /// The session behind a handle, if it is registered.

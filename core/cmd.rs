@@ -23,6 +23,7 @@
 //! reference, then call out, and touch the command no more.
 
 use crate::cdb::{self, DecodeError, Direction};
+use crate::checks::{self, Waiting};
 use crate::lun;
 use crate::nexus;
 use crate::trace;
@@ -75,7 +76,7 @@ enum Early {
 }
 
 /// Processing stages, in order (see the module documentation).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Stage {
     Init,
     Gate,
@@ -136,6 +137,8 @@ pub(crate) struct Command {
     t_rx: i64,
     t_exec: i64,
     exec_ns: i64,
+    /// CONFIG_SCST_EXTRACHECKS' record of whom the command waits for.
+    check: checks::Tag,
 }
 
 impl Command {
@@ -212,6 +215,22 @@ fn as_cmd(c: *mut Command) -> *mut ScstCmd {
 unsafe fn get<'a>(p: *mut ScstCmd) -> &'a mut Command {
     // SAFETY: function contract.
     unsafe { &mut *p.cast::<Command>() }
+}
+
+/// CONFIG_SCST_EXTRACHECKS: checks that `p` is a live command waiting for
+/// the call `w` gives back; the context to go on in, or `None` if the call
+/// must be ignored (see `checks`).
+///
+/// # Safety
+///
+/// `p` points to a command allocated by `rx` (live, or freed if the
+/// caller is broken: then the magic check may catch it).
+unsafe fn take_back(p: *mut ScstCmd, w: Waiting, ctx: c_int) -> Option<c_int> {
+    // SAFETY: function contract; only the tag is referenced, and its
+    // fields are written only at creation and freeing (`magic`) or are
+    // atomic (`waiting`).
+    let tag = unsafe { &*core::ptr::addr_of!((*p.cast::<Command>()).check) };
+    tag.take_back(w, ctx)
 }
 
 /// Sets the work-queue link of a queued command.
@@ -317,6 +336,7 @@ pub(crate) fn rx(
             t_rx: now_ns(),
             t_exec: 0,
             exec_ns: 0,
+            check: checks::Tag::new(),
         },
         gfp,
     )?;
@@ -456,6 +476,7 @@ fn advance(p: *mut ScstCmd, atomic: bool) {
         // SAFETY: the command is ours until a stage returns `Wait`.
         let c = unsafe { get(p) };
         let stage = c.stage;
+        trace_dbg!(c.shared, "command {:p} (LUN {}, opcode 0x{:02x}): stage {:?}{}\n", p, c.state.lun, c.opcode(), stage, if atomic { ", atomic" } else { "" });
         if atomic && !atomic_ok(c, stage) {
             return queue(p);
         }
@@ -482,6 +503,8 @@ fn advance(p: *mut ScstCmd, atomic: bool) {
 ///
 /// `p` is a live command handle from `rx`; the caller gives up its use.
 pub(crate) unsafe fn init_done(p: *mut ScstCmd, ctx: c_int) {
+    // SAFETY: function contract.
+    let Some(ctx) = (unsafe { take_back(p, Waiting::InitDone, ctx) }) else { return };
     // SAFETY: function contract; the reference ends before `proceed`.
     let c = unsafe { get(p) };
     let attr = match c.queue_type {
@@ -569,6 +592,7 @@ fn init(p: *mut ScstCmd) -> Flow {
         c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
         return Flow::Go(Stage::Xmit);
     };
+    c.check.hand_out(Waiting::Data);
     // SAFETY: live command; the driver answers with `rx_data`, maybe
     // before `rdy` returns.
     unsafe { rdy(p) };
@@ -665,9 +689,12 @@ fn execute(p: *mut ScstCmd) -> Flow {
     };
     c.t_exec = now_ns();
     let sync = c.route.is_some_and(|r| r.handler.flags & SCST_DEV_EXEC_SYNC != 0);
+    c.check.hand_out(Waiting::Exec);
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
     if unsafe { exec(p) } == SCST_EXEC_COMPLETED {
+        // SAFETY: COMPLETED: the command is still ours.
+        unsafe { get(p) }.check.hand_out(Waiting::Core);
         return Flow::Go(Stage::DevDone);
     }
     if sync {
@@ -746,6 +773,7 @@ fn xmit(p: *mut ScstCmd) -> Flow {
         }
         trace_result(c);
         account_latency(c);
+        c.check.hand_out(Waiting::Response);
         c.tmpl.xmit_response
     };
     if let Some(xmit) = xmit {
@@ -786,7 +814,9 @@ fn free(p: *mut ScstCmd) {
         unsafe { f(p) };
     }
     // SAFETY: `p` came from `KBox::into_raw` in `rx` and is freed once.
-    drop(unsafe { KBox::from_raw(p.cast::<Command>()) });
+    let mut c = unsafe { KBox::from_raw(p.cast::<Command>()) };
+    c.check.kill();
+    drop(c);
 }
 
 /// The driver delivered (or failed to deliver) a write's data.
@@ -795,6 +825,8 @@ fn free(p: *mut ScstCmd) {
 ///
 /// `p` is a live command that was passed to `rdy_to_xfer`.
 pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int, ctx: c_int) {
+    // SAFETY: function contract.
+    let Some(ctx) = (unsafe { take_back(p, Waiting::Data, ctx) }) else { return };
     // SAFETY: function contract; the reference ends before `proceed`.
     let c = unsafe { get(p) };
     if status == SCST_RX_STATUS_SUCCESS {
@@ -812,6 +844,8 @@ pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int, ctx: c_int) {
 ///
 /// `p` is a live command being executed.
 pub(crate) unsafe fn done(p: *mut ScstCmd, ctx: c_int) {
+    // SAFETY: function contract.
+    let Some(ctx) = (unsafe { take_back(p, Waiting::Exec, ctx) }) else { return };
     proceed(p, Stage::DevDone, ctx)
 }
 
@@ -821,6 +855,8 @@ pub(crate) unsafe fn done(p: *mut ScstCmd, ctx: c_int) {
 ///
 /// `p` is a live command; nothing uses it afterwards.
 pub(crate) unsafe fn tgt_done(p: *mut ScstCmd, ctx: c_int) {
+    // SAFETY: function contract.
+    let Some(ctx) = (unsafe { take_back(p, Waiting::Response, ctx) }) else { return };
     proceed(p, Stage::Free, ctx)
 }
 

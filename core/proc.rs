@@ -208,7 +208,8 @@ fn show_trace(level: &AtomicU32, out: &mut SeqOut<'_>) -> Result {
 fn write_trace(level: &AtomicU32, line: &str) -> Result {
     let cmd = proc_cmd::trace_level(line).map_err(|e| refuse("trace_level", e))?;
     // A read-modify-write that may race only with another write.
-    level.store(cmd.apply(level.load(Ordering::Relaxed)), Ordering::Relaxed);
+    let default = trace::build_default(cfg!(CONFIG_SCST_DEBUG));
+    level.store(cmd.apply(level.load(Ordering::Relaxed), default), Ordering::Relaxed);
     Ok(())
 }
 

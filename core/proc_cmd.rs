@@ -133,8 +133,10 @@ pub enum NamesCmd<'a> {
 /// Commands of a trace_level file.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TraceCmd {
-    /// `all`, `none`, `default` or `value N`: set the whole mask.
+    /// `all`, `none` or `value N`: set the whole mask.
     Set(u32),
+    /// `default`: the build's default (which depends on CONFIG_SCST_DEBUG).
+    Default,
     /// `add LEVEL`
     Add(u32),
     /// `del LEVEL`
@@ -142,10 +144,12 @@ pub enum TraceCmd {
 }
 
 impl TraceCmd {
-    /// The mask after applying the command to `current`.
-    pub fn apply(&self, current: u32) -> u32 {
+    /// The mask after applying the command to `current`; `default` is
+    /// the build's default mask.
+    pub fn apply(&self, current: u32, default: u32) -> u32 {
         match *self {
             Self::Set(m) => m,
+            Self::Default => default,
             Self::Add(b) => current | b,
             Self::Del(b) => current & !b,
         }
@@ -290,7 +294,7 @@ pub fn trace_level(line: &str) -> Res<'_, TraceCmd> {
     let cmd = match w.command()? {
         "all" => TraceCmd::Set(trace::ALL),
         "none" => TraceCmd::Set(0),
-        "default" => TraceCmd::Set(trace::DEFAULT),
+        "default" => TraceCmd::Default,
         // The mask fits: checked against `ALL`.
         "value" => TraceCmd::Set(number(w.next("value")?, "trace value", u64::from(trace::ALL))? as u32),
         "add" => TraceCmd::Add(level(w.next("trace level")?)?),
@@ -402,7 +406,7 @@ mod tests {
         let mgmt = trace::bit("mgmt");
         assert_eq!(trace_level("all"), Ok(TraceCmd::Set(trace::ALL)));
         assert_eq!(trace_level("none"), Ok(TraceCmd::Set(0)));
-        assert_eq!(trace_level("default"), Ok(TraceCmd::Set(trace::DEFAULT)));
+        assert_eq!(trace_level("default"), Ok(TraceCmd::Default));
         assert_eq!(trace_level("value 0x1000"), Ok(TraceCmd::Set(mgmt)));
         assert_eq!(trace_level("value 4096"), Ok(TraceCmd::Set(mgmt)));
         assert_eq!(trace_level("add mgmt"), Ok(TraceCmd::Add(mgmt)));
@@ -410,9 +414,10 @@ mod tests {
         assert_eq!(trace_level("add mgmtx"), Err(ParseError::UnknownLevel("mgmtx")));
         assert_eq!(trace_level("value 0x200000"), Err(ParseError::BadNumber { what: "trace value", got: "0x200000" }));
         assert_eq!(trace_level("value"), Err(ParseError::Missing("value")));
-        assert_eq!(TraceCmd::Add(mgmt).apply(1), 1 | mgmt);
-        assert_eq!(TraceCmd::Del(mgmt).apply(mgmt | 1), 1);
-        assert_eq!(TraceCmd::Set(5).apply(mgmt), 5);
+        assert_eq!(TraceCmd::Add(mgmt).apply(1, 0), 1 | mgmt);
+        assert_eq!(TraceCmd::Del(mgmt).apply(mgmt | 1, 0), 1);
+        assert_eq!(TraceCmd::Set(5).apply(mgmt, 0), 5);
+        assert_eq!(TraceCmd::Default.apply(mgmt, 9), 9);
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl Shared {
             tm_jobs: jobs.0,
             session_jobs: jobs.1,
             sgv <- crate::sgv::Sgv::new(max_cmd_mem),
-            trace: AtomicU32::new(crate::trace::DEFAULT),
+            trace: AtomicU32::new(crate::trace::build_default(cfg!(CONFIG_SCST_DEBUG))),
             proc_root,
             groups_dir,
         })
@@ -222,7 +222,12 @@ impl Shared {
 
     /// Whether the trace level has `level` (a `trace::` bit).
     pub(crate) fn traced(&self, level: u32) -> bool {
-        self.trace.load(core::sync::atomic::Ordering::Relaxed) & level != 0
+        self.trace_mask() & level != 0
+    }
+
+    /// The core's trace level.
+    pub(crate) fn trace_mask(&self) -> u32 {
+        self.trace.load(core::sync::atomic::Ordering::Relaxed)
     }
 
     /// Registers a target template; `who` names the registering module.

@@ -15,16 +15,36 @@ mod scst_rs;
 /// Logs (at info level) if the core's trace level has `$level`
 /// (`trace::MGMT`, ...): `trace!(shared, level, fmt, args...)`.  Built
 /// without CONFIG_SCST_TRACING (and CONFIG_SCST_DEBUG) it logs nothing:
-/// the level is never even read.
+/// the level is never even read.  The `pid`, `line` and `function` levels
+/// prefix the message with where it comes from.
 macro_rules! trace {
     ($shared:expr, $level:expr, $($arg:tt)*) => {
         if (cfg!(CONFIG_SCST_TRACING) || cfg!(CONFIG_SCST_DEBUG)) && $shared.traced($level) {
-            kernel::pr_info!($($arg)*);
+            fn here() {}
+            let prefix = crate::trace::Prefix {
+                mask: $shared.trace_mask(),
+                pid: crate::scst_rs::sys::current_pid(),
+                file: file!(),
+                line: line!(),
+                item: core::any::type_name_of_val(&here),
+            };
+            kernel::pr_info!("{}{}", prefix, format_args!($($arg)*));
+        }
+    };
+}
+
+/// `trace!` at level `debug` that exists only in CONFIG_SCST_DEBUG
+/// builds: internals too costly to even test for otherwise.
+macro_rules! trace_dbg {
+    ($shared:expr, $($arg:tt)*) => {
+        if cfg!(CONFIG_SCST_DEBUG) {
+            trace!($shared, crate::trace::DEBUG, $($arg)*);
         }
     };
 }
 
 mod attach;
+mod checks;
 mod cmd;
 mod devices;
 mod exports;

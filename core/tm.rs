@@ -173,6 +173,7 @@ pub(crate) fn run(shared: &Shared, m: &MgmtCmd) -> i32 {
             return SCST_MGMT_STATUS_REJECTED;
         }
     };
+    trace!(shared, crate::trace::MGMT_DBG, "function {} from {}: LUN {:?}, tag {:#x}, device {:?}, {} sessions in scope\n", func, &*sess.initiator, lun, tag, dev, scopes.len());
     let (mut marked, mut finished) = (0, 0);
     for sc in scopes.iter() {
         let f = abort(shared, sc, func);

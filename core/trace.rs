@@ -39,12 +39,31 @@ pub const ALL: u32 = (1 << 21) - 1;
 /// per-command chatter.
 pub const DEFAULT: u32 = bit("out_of_mem") | bit("minor") | bit("special") | bit("mgmt") | bit("mgmt_minor");
 
+/// What CONFIG_SCST_DEBUG adds to the default, as SCST's debug builds do:
+/// the pid, function and line of every message, task management details
+/// and retries.
+pub const DEBUG_EXTRA: u32 = bit("pid") | bit("line") | bit("function") | bit("mgmt_dbg") | bit("retry");
+
+/// The default of a build: `DEFAULT`, plus `DEBUG_EXTRA` if `debug`.
+pub const fn build_default(debug: bool) -> u32 {
+    if debug {
+        DEFAULT | DEBUG_EXTRA
+    } else {
+        DEFAULT
+    }
+}
+
 /// Management events: groups, sessions, registrations.
 pub const MGMT: u32 = bit("mgmt");
 /// Minor events worth a line (e.g. TASK SET FULL answers).
 pub const MINOR: u32 = bit("minor");
 /// Task management details.
 pub const MGMT_MINOR: u32 = bit("mgmt_minor");
+/// Task management, command by command.
+pub const MGMT_DBG: u32 = bit("mgmt_dbg");
+/// Debug-build internals (command stages); compiled only with
+/// CONFIG_SCST_DEBUG.
+pub const DEBUG: u32 = bit("debug");
 /// Every SCSI command and its result.
 pub const SCSI: u32 = bit("scsi");
 /// Memory shortages (BUSY answers).
@@ -97,6 +116,43 @@ impl fmt::Display for Names {
     }
 }
 
+/// Where a message comes from, printed before it as the `pid`, `line`
+/// and `function` levels of `mask` ask:
+/// `[pid] function:line: `, `[pid] file:line: ` (no `function`) or
+/// `function: ` (no `line`).
+pub struct Prefix<'a> {
+    pub mask: u32,
+    pub pid: i32,
+    pub file: &'a str,
+    pub line: u32,
+    /// The `type_name` of a function item declared inside the caller:
+    /// `crate::module::caller::item`.
+    pub item: &'a str,
+}
+
+impl Prefix<'_> {
+    /// `module::caller` out of `item`: the crate and the item's own name
+    /// dropped.
+    fn function(&self) -> &str {
+        let f = self.item.rsplit_once("::").map_or(self.item, |(f, _)| f);
+        f.split_once("::").map_or(f, |(_, rest)| rest)
+    }
+}
+
+impl fmt::Display for Prefix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mask & bit("pid") != 0 {
+            write!(f, "[{}] ", self.pid)?;
+        }
+        match (self.mask & bit("function") != 0, self.mask & bit("line") != 0) {
+            (true, true) => write!(f, "{}:{}: ", self.function(), self.line),
+            (true, false) => write!(f, "{}: ", self.function()),
+            (false, true) => write!(f, "{}:{}: ", self.file, self.line),
+            (false, false) => Ok(()),
+        }
+    }
+}
+
 /// Help text for `trace_level` files.
 pub const USAGE: &str = "Usage: echo \"all|none|default\" >trace_level\n       \
 echo \"value DEC|0xHEX\" >trace_level\n       \
@@ -126,6 +182,30 @@ mod tests {
     #[test]
     fn abi_default_is_ours() {
         assert_eq!(crate::abi::SCST_TRACE_DEFAULT, DEFAULT);
+    }
+
+    #[test]
+    fn build_defaults() {
+        assert_eq!(build_default(false), DEFAULT);
+        assert_eq!(build_default(true) & DEFAULT, DEFAULT);
+        assert_eq!(build_default(true) & !DEFAULT, DEBUG_EXTRA);
+        assert_eq!(DEBUG_EXTRA.count_ones(), 5);
+    }
+
+    #[test]
+    fn prefixes() {
+        extern crate std;
+        use std::string::ToString;
+        let p = |mask| {
+            Prefix { mask, pid: 42, file: "core/cmd.rs", line: 7, item: "scst::cmd::route::here" }.to_string()
+        };
+        assert_eq!(p(0), "");
+        assert_eq!(p(bit("pid")), "[42] ");
+        assert_eq!(p(bit("line")), "core/cmd.rs:7: ");
+        assert_eq!(p(bit("function")), "cmd::route: ");
+        assert_eq!(p(bit("pid") | bit("line") | bit("function")), "[42] cmd::route:7: ");
+        let odd = Prefix { mask: bit("function"), pid: 0, file: "", line: 0, item: "here" };
+        assert_eq!(odd.to_string(), "here: ");
     }
 
     #[test]

@@ -10,6 +10,9 @@
 #include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
+#include <linux/preempt.h>
+#include <linux/irqflags.h>
+#include <linux/pid.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_device.h>
@@ -59,6 +62,22 @@ unsigned int scst_rh_num_online_cpus(void)
 unsigned long scst_rh_totalram_mb(void)
 {
 	return totalram_pages() >> (20 - PAGE_SHIFT);
+}
+
+/*
+ * Whether the caller certainly may not sleep.  Without CONFIG_PREEMPT_COUNT a
+ * held spinlock is invisible, so this can miss cases; it never errs the other
+ * way.
+ */
+bool scst_rh_atomic_context(void)
+{
+	return in_interrupt() || irqs_disabled() ||
+	       (IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic());
+}
+
+int scst_rh_current_pid(void)
+{
+	return task_pid_nr(current);
 }
 
 void *scst_rh_shost_priv(struct Scsi_Host *shost)

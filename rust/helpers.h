@@ -29,6 +29,8 @@ bool scst_rh_try_module_get(struct module *m);
 void scst_rh_module_put(struct module *m);
 unsigned int scst_rh_num_online_cpus(void);
 unsigned long scst_rh_totalram_mb(void);
+bool scst_rh_atomic_context(void);
+int scst_rh_current_pid(void);
 void *scst_rh_shost_priv(struct Scsi_Host *shost);
 unsigned int scst_rh_scsi_bufflen(struct scsi_cmnd *cmd);
 void scst_rh_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);

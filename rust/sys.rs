@@ -28,6 +28,21 @@ pub(crate) fn total_ram_mb() -> u64 {
     unsafe { bindings::scst_rh_totalram_mb() as u64 }
 }
 
+/// Whether the caller certainly runs in atomic context (interrupt, irqs
+/// off, or preemption disabled where the kernel counts it).  May miss a
+/// held spinlock on kernels without CONFIG_PREEMPT_COUNT.
+pub(crate) fn atomic_context() -> bool {
+    // SAFETY: reads the current CPU's context; no preconditions.
+    unsafe { bindings::scst_rh_atomic_context() }
+}
+
+/// The pid of the current task (of the interrupted one in interrupt
+/// context), for log prefixes.
+pub(crate) fn current_pid() -> i32 {
+    // SAFETY: reads `current`, always valid.
+    unsafe { bindings::scst_rh_current_pid() }
+}
+
 /// A reference on a module: while it exists, the module cannot be
 /// unloaded (`rmmod` answers "in use").
 ///

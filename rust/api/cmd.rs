@@ -136,6 +136,11 @@ impl Cmd {
         self.ptr.as_ptr()
     }
 
+    /// The raw handle, still owned by this wrapper.
+    pub(crate) fn as_raw(&self) -> *mut ScstCmd {
+        self.p()
+    }
+
     /// Sets the direction and length the initiator expects.
     pub(crate) fn set_expected(&self, dir: u32, len: u32) {
         // SAFETY: the command is live (invariant).

@@ -24,6 +24,13 @@
 //! in ("task attributes: responses in order 1 4 2 3"; tests/vm/150 says
 //! why that is the right order with test_disk under LUN 0).
 //!
+//! With `misuse_test=1`, the first session breaks the command protocol
+//! the way a buggy driver would, to exercise CONFIG_SCST_EXTRACHECKS: it
+//! calls `scst_tgt_cmd_done` before `scst_cmd_init_done`, `scst_rx_data`
+//! from `xmit_response`, and `scst_cmd_init_done` with
+//! `SCST_CONTEXT_DIRECT` while holding an irq-disabling spinlock; then
+//! logs "misuse test: N of 2 commands answered".
+//!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
 //! module claims: either non-zero makes the core refuse the registration,
@@ -70,7 +77,11 @@ extern "C" {
     fn scst_api_test_async_sessions() -> bool;
     fn scst_api_test_tm_func() -> c_int;
     fn scst_api_test_order_test() -> bool;
+    fn scst_api_test_misuse_test() -> bool;
 }
+
+/// Set during `misuse_test`: `xmit_response` first calls `scst_rx_data`.
+static MISUSE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// The tags of the commands answered, in order, one byte each.
 static ANSWERED: AtomicU64 = AtomicU64::new(0);
@@ -79,6 +90,14 @@ static ANSWERS: AtomicU32 = AtomicU32::new(0);
 unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    if MISUSE.load(Ordering::Acquire) {
+        // A broken driver: the command waits for `scst_tgt_cmd_done`, not
+        // for data.  EXTRACHECKS ignores the call.
+        // SAFETY: deliberately wrong, see `misuse_test`.
+        if let Some(wrong) = unsafe { Cmd::from_raw(cmd) } {
+            wrong.rx_data(true, Context::Direct);
+        }
+    }
     let tag = c.tgt_priv() as u64 & 0xff;
     let _ = ANSWERED.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some((v << 8) | tag));
     ANSWERS.fetch_add(1, Ordering::AcqRel);
@@ -108,6 +127,7 @@ fn order_test(sess: &SessionRegistration) {
     }
     ANSWERED.store(0, Ordering::Release);
     ANSWERS.store(0, Ordering::Release);
+    let start = kernel::time::Ktime::ktime_get();
     let mut sent = 0;
     for (i, (cdb, attr)) in cmds.iter().enumerate() {
         // SAFETY: the session is registered; the tag is just a number.
@@ -122,12 +142,47 @@ fn order_test(sess: &SessionRegistration) {
     while ANSWERS.load(Ordering::Acquire) < sent {
         scst_rs::sys::sleep_ms(10);
     }
+    let ms = (kernel::time::Ktime::ktime_get() - start).to_ms();
     let v = ANSWERED.load(Ordering::Acquire);
     let tag = |i: u32| (v >> (8 * (sent - 1 - i))) & 0xff;
     match sent {
-        4 => pr_info!("task attributes: responses in order {} {} {} {}\n", tag(0), tag(1), tag(2), tag(3)),
+        4 => pr_info!("task attributes: responses in order {} {} {} {} after {} ms\n", tag(0), tag(1), tag(2), tag(3), ms),
         _ => pr_info!("task attributes: only {} commands sent\n", sent),
     }
+}
+
+/// Breaks the command protocol (see the module documentation) and waits
+/// for the two commands to be answered.
+fn misuse_test(sess: &SessionRegistration) {
+    const TUR: [u8; 6] = [0; 6];
+    ANSWERS.store(0, Ordering::Release);
+    // 1: `scst_tgt_cmd_done` on a command that waits for
+    // `scst_cmd_init_done`, then the right call.
+    // SAFETY: the session is registered.
+    if let Some(c) = unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], &TUR, 21 as *mut c_void, false) } {
+        // SAFETY: deliberately wrong: EXTRACHECKS ignores the call.
+        if let Some(wrong) = unsafe { Cmd::from_raw(c.as_raw()) } {
+            wrong.tgt_done(Context::Direct);
+        }
+        c.init_done(Context::Thread);
+    }
+    // 2: its `xmit_response` calls `scst_rx_data` first (see there); and
+    // `scst_cmd_init_done` asks for direct processing in atomic context.
+    MISUSE.store(true, Ordering::Release);
+    // SAFETY: the session is registered.
+    if let Some(c) = unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], &TUR, 22 as *mut c_void, true) } {
+        kernel::stack_pin_init!(let lock = scst_rs::irqlock::new_irq_spinlock!(()));
+        let guard = lock.lock();
+        c.init_done(Context::Direct);
+        drop(guard);
+    }
+    let mut waited = 0;
+    while ANSWERS.load(Ordering::Acquire) < 2 && waited < 5000 {
+        scst_rs::sys::sleep_ms(10);
+        waited += 10;
+    }
+    MISUSE.store(false, Ordering::Release);
+    pr_info!("misuse test: {} of 2 commands answered\n", ANSWERS.load(Ordering::Acquire));
 }
 
 /// Asynchronous requests not answered yet; init and exit wait for them.
@@ -352,6 +407,12 @@ impl kernel::Module for ApiTest {
         if unsafe { scst_api_test_order_test() } {
             if let Some(s) = sessions.first() {
                 order_test(s);
+            }
+        }
+        // SAFETY: reads this module's parameter, set before init.
+        if unsafe { scst_api_test_misuse_test() } {
+            if let Some(s) = sessions.first() {
+                misuse_test(s);
             }
         }
         Ok(ApiTest { sessions, async_sessions, _target: target, _vdev: vdev, _pt: pt, _dev: dev, _tgt: tgt })

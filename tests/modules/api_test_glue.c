@@ -31,6 +31,17 @@ static bool order_test;
 module_param(order_test, bool, 0444);
 MODULE_PARM_DESC(order_test, "Send commands with each task attribute to LUN 0 and log the order of the answers");
 
+static bool misuse_test;
+module_param(misuse_test, bool, 0444);
+MODULE_PARM_DESC(misuse_test, "Break the command protocol like a buggy driver (for CONFIG_SCST_EXTRACHECKS)");
+
+bool scst_api_test_misuse_test(void);
+
+bool scst_api_test_misuse_test(void)
+{
+	return misuse_test;
+}
+
 bool scst_api_test_order_test(void);
 
 bool scst_api_test_order_test(void)

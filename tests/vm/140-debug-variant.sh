@@ -2,7 +2,10 @@
 # DEBUG_TM and STRICT_SERIALIZING): STRICT_SERIALIZING executes one
 # command of a device at a time; DEBUG_TM holds every 100th command to
 # LUN 0 of Default until the initiator aborts it, which it does when the
-# command times out; both ways the devices keep working.
+# command times out; both ways the devices keep working.  DEBUG itself:
+# the default trace level adds pid, line, function, mgmt_dbg and retry
+# (so messages carry "[pid] module::function:line: "), and the debug
+# trace points (command stages) exist.
 . ./lib.sh
 P=/proc/scsi_tgt
 V=$SCST_TOP/tests/out/variants/debug/scst.ko
@@ -10,9 +13,14 @@ D=/sys/module/scst_test_disk/parameters/delay_ms
 [ -f "$V" ] || fail "no debug variant at $V (scripts/check builds it)"
 
 expect_ok insmod "$V"
-for o in DEBUG_TM STRICT_SERIALIZING; do
+for o in DEBUG DEBUG_TM STRICT_SERIALIZING; do
     grep -qw "$o" $P/version || fail "$o missing from $P/version: $(cat $P/version)"
 done
+dbg_default="out_of_mem | minor | pid | line | function | special | mgmt | mgmt_minor | mgmt_dbg | retry"
+expect_eq "trace_level" "$(head -1 $P/trace_level)" "$dbg_default"
+write_ok $P/trace_level "none"
+write_ok $P/trace_level "default"
+expect_eq "trace_level" "$(head -1 $P/trace_level)" "$dbg_default"
 expect_ok modprobe scst_test_disk devices=2 size_mb=4 delay_ms=1
 write_ok $P/groups/Default/devices "add testdisk0 0"
 write_ok $P/groups/Default/devices "add testdisk1 1"
@@ -24,6 +32,13 @@ udevadm control --stop-exec-queue 2>/dev/null
 trap 'udevadm control --start-exec-queue 2>/dev/null' EXIT
 clear_ua $S0
 clear_ua $S1
+
+# The debug trace points: each stage of a command, with the prefix.
+write_ok $P/trace_level "add debug"
+expect_ok sg_turs $S1
+write_ok $P/trace_level "del debug"
+expect_log 'scst: \[[0-9]+\] cmd::advance:[0-9]+: command [0-9a-fx]+ \(LUN 1, opcode 0x00\): stage Execute'
+expect_log 'scst: \[[0-9]+\] cmd::advance:[0-9]+: command [0-9a-fx]+ \(LUN 1, opcode 0x00\): stage Xmit'
 
 # STRICT_SERIALIZING, on LUN 1 (DEBUG_TM leaves it alone): 6 reads of
 # 500 ms each, issued together, take at least 6 x 500 ms (about 1.5 s
@@ -57,7 +72,8 @@ for i in $(seq 1 50); do
     new=$(dmesg | tail -n +$((before + 1)))
 done
 echo "$new" | grep -q 'DEBUG_TM: releasing a held command (aborted)' || fail "the held command was not released on abort: $(echo "$new" | tr '\n' '|' | head -c 400)"
-echo "$new" | grep -qE 'scst: task management function 0 from scst_local_host: 1 commands aborted' || fail "no ABORT TASK"
+echo "$new" | grep -qE 'scst: \[[0-9]+\] tm::run:[0-9]+: task management function 0 from scst_local_host: 1 commands aborted' || fail "no ABORT TASK"
+echo "$new" | grep -qE 'scst: \[[0-9]+\] tm::run:[0-9]+: function 0 from scst_local_host: LUN [^,]*, tag 0x[0-9a-f]+, device [^,]*, 1 sessions in scope' || fail "no mgmt_dbg line for the ABORT TASK"
 clear_ua $S0
 expect_ok sg_turs $S0
 

@@ -56,11 +56,27 @@ fn next_id(reg: &Registry) -> Result<u32> {
 
 /// Unregisters device `id`, taking it out of every group first.
 pub(crate) fn remove(shared: &Shared, id: u32) -> Result {
+    remove_checked(shared, id, false)
+}
+
+/// Unregisters device `id` if no group has it (else `EBUSY`, logged).
+pub(crate) fn remove_unused(shared: &Shared, id: u32) -> Result {
+    remove_checked(shared, id, true)
+}
+
+fn remove_checked(shared: &Shared, id: u32, unused: bool) -> Result {
     let mut reg = shared.registry.lock();
     let Some(pos) = reg.devices.iter().position(|d| d.id == id) else {
         pr_err!("unregistering device {} that is not registered\n", id);
         return Err(ENOENT);
     };
+    if unused {
+        let in_group = reg.groups.iter().find(|g| g.luns.iter().any(|l| l.dev_id == id));
+        if let (Some(g), Some(d)) = (in_group, reg.devices.get(pos)) {
+            pr_err!("device {} is in group {}: delete it from the group first\n", &*d.name, &*g.name);
+            return Err(EBUSY);
+        }
+    }
     let name = reg.devices.get(pos).and_then(|d| CString::try_from(&*d.name).ok());
     for g in reg.groups.iter_mut() {
         if vec::retain(&mut g.luns, |l| l.dev_id != id) > 0 {

@@ -181,6 +181,37 @@ pub(crate) extern "C" fn scst_unregister_virtual_device(id: c_int) {
     }
 }
 
+/// Unregisters a virtual device unless a group has it: then returns
+/// -EBUSY (and logs which group), and the device stays.
+#[no_mangle]
+pub(crate) extern "C" fn scst_unregister_virtual_device_unused(id: c_int) -> c_int {
+    let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else { return EINVAL.to_errno() };
+    to_errno(crate::devices::remove_unused(core, id))
+}
+
+/// Gives every session that sees device `id` the unit attention
+/// `asc`/`ascq` on that LUN (e.g. MEDIUM MAY HAVE CHANGED).
+#[no_mangle]
+pub(crate) extern "C" fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8) {
+    let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else { return };
+    let sense = crate::sense::Sense::new(crate::sense::SenseKey::UNIT_ATTENTION, asc, ascq);
+    crate::nexus::devices_reset(&mut core.registry.lock(), &[id], sense);
+}
+
+/// The /proc/scsi_tgt/<handler>/ directory (a `struct proc_dir_entry *`)
+/// of a registered handler, for its own files; null if not registered.
+/// Valid until the handler unregisters, which must come after its files
+/// are removed.
+#[no_mangle]
+pub(crate) extern "C" fn scst_proc_get_dev_type_root(dev_type: *const ScstDevType) -> *mut core::ffi::c_void {
+    let Some(core) = shared() else { return core::ptr::null_mut() };
+    let reg = core.registry.lock();
+    reg.handlers
+        .iter()
+        .find(|h| core::ptr::eq(h.dev_type, dev_type))
+        .map_or(core::ptr::null_mut(), |h| h.dir.dir.as_raw())
+}
+
 /// Registers target `name` of target driver `tmpl`; null on failure (the
 /// log says why).
 ///

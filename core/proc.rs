@@ -310,7 +310,7 @@ impl CoreFiles {
 
 /// /proc/scsi_tgt/<driver or handler>/ and the files in it.
 pub(crate) struct ModuleDir {
-    _dir: ProcDir,
+    pub(crate) dir: ProcDir,
     _type: Option<ProcEntry>,
     _trace: Option<ProcEntry>,
 }
@@ -328,7 +328,7 @@ pub(crate) fn module_dir(root: &ProcDir, name: &CStr, type_: Option<i32>, trace:
     } else {
         Some(dir.file::<ModuleTraceFile>(c_str!("trace_level"), 0o644, Arc::new(ModuleTrace(trace), GFP_KERNEL)?)?)
     };
-    Ok(ModuleDir { _dir: dir, _type: type_file, _trace: trace_file })
+    Ok(ModuleDir { dir, _type: type_file, _trace: trace_file })
 }
 
 /// Which group a group file belongs to.

@@ -40,7 +40,7 @@ pub(crate) struct HandlerEntry {
     /// The module that registered it.
     pub(crate) owner: Owner,
     pub(crate) name: CString,
-    _dir: ModuleDir,
+    pub(crate) dir: ModuleDir,
 }
 
 /// The module that registered something, as an identity.
@@ -345,7 +345,7 @@ impl Shared {
             return Err(EEXIST);
         }
         let dir = proc::module_dir(&self.proc_root, &name, Some(dev_type.type_), dev_type.trace_flags)?;
-        reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, _dir: dir }, GFP_KERNEL)?;
+        reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, dir }, GFP_KERNEL)?;
         // A pass-through handler takes the unassigned real devices of its type.
         if dev_type.flags & crate::scst_rs::api::abi::SCST_DEV_VIRTUAL == 0 {
             for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && d.handler.is_none() && d.type_ == dev_type.type_) {

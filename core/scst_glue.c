@@ -22,6 +22,9 @@ void scst_unregister_dev_driver(const struct scst_dev_type *dev_type);
 int scst_register_virtual_device(const struct scst_dev_type *dev_type,
 				 const char *name);
 void scst_unregister_virtual_device(int id);
+int scst_unregister_virtual_device_unused(int id);
+void scst_dev_unit_attention(int id, u8 asc, u8 ascq);
+void *scst_proc_get_dev_type_root(const struct scst_dev_type *dev_type);
 struct scst_tgt;
 struct scst_session;
 struct scst_tgt *scst_register_target(const struct scst_tgt_template *tmpl,
@@ -37,6 +40,9 @@ EXPORT_SYMBOL_GPL(scst_register_dev_driver);
 EXPORT_SYMBOL_GPL(scst_unregister_dev_driver);
 EXPORT_SYMBOL_GPL(scst_register_virtual_device);
 EXPORT_SYMBOL_GPL(scst_unregister_virtual_device);
+EXPORT_SYMBOL_GPL(scst_unregister_virtual_device_unused);
+EXPORT_SYMBOL_GPL(scst_dev_unit_attention);
+EXPORT_SYMBOL_GPL(scst_proc_get_dev_type_root);
 EXPORT_SYMBOL_GPL(scst_register_target);
 EXPORT_SYMBOL_GPL(scst_unregister_target);
 EXPORT_SYMBOL_GPL(scst_register_session);

@@ -13,6 +13,11 @@
 #include <linux/preempt.h>
 #include <linux/irqflags.h>
 #include <linux/pid.h>
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/blkdev.h>
+#include <linux/bio.h>
+#include <linux/vmalloc.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_device.h>
@@ -129,4 +134,104 @@ unsigned long scst_rh_spin_lock_irqsave(spinlock_t *lock)
 void scst_rh_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
 	spin_unlock_irqrestore(lock, flags);
+}
+
+struct file *scst_rh_filp_open(const char *path, bool write, bool direct, bool dsync)
+{
+	int flags = (write ? O_RDWR : O_RDONLY) | O_LARGEFILE;
+
+	if (direct)
+		flags |= O_DIRECT;
+	if (dsync)
+		flags |= O_DSYNC;
+	return filp_open(path, flags, 0600);
+}
+
+long long scst_rh_file_size(struct file *f)
+{
+	return i_size_read(f->f_mapping->host);
+}
+
+bool scst_rh_file_is_bdev(struct file *f)
+{
+	return S_ISBLK(file_inode(f)->i_mode);
+}
+
+bool scst_rh_file_is_dir(struct file *f)
+{
+	return S_ISDIR(file_inode(f)->i_mode);
+}
+
+int scst_rh_punch_hole(struct file *f, long long pos, long long len)
+{
+	return vfs_fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, pos, len);
+}
+
+struct file *scst_rh_bdev_open(const char *path, bool write)
+{
+	blk_mode_t mode = BLK_OPEN_READ | (write ? BLK_OPEN_WRITE : 0);
+
+	return bdev_file_open_by_path(path, mode, NULL, NULL);
+}
+
+struct block_device *scst_rh_file_bdev(struct file *f)
+{
+	return file_bdev(f);
+}
+
+unsigned int scst_rh_bdev_logical_block_size(struct block_device *bdev)
+{
+	return bdev_logical_block_size(bdev);
+}
+
+unsigned int scst_rh_bdev_max_sectors(struct block_device *bdev)
+{
+	return queue_max_sectors(bdev_get_queue(bdev));
+}
+
+long long scst_rh_bdev_bytes(struct block_device *bdev)
+{
+	return bdev_nr_bytes(bdev);
+}
+
+bool scst_rh_bdev_discard(struct block_device *bdev)
+{
+	return bdev_max_discard_sectors(bdev) > 0;
+}
+
+int scst_rh_bdev_discard_range(struct block_device *bdev, unsigned long long sector, unsigned long long nr)
+{
+	return blkdev_issue_discard(bdev, sector, nr, GFP_KERNEL);
+}
+
+static blk_opf_t scst_rh_opf(bool write, bool fua)
+{
+	if (!write)
+		return REQ_OP_READ;
+	return REQ_OP_WRITE | (fua ? REQ_FUA : 0);
+}
+
+struct bio *scst_rh_bio_alloc(struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua)
+{
+	return bio_alloc(bdev, nr_vecs, scst_rh_opf(write, fua), GFP_KERNEL);
+}
+
+/* The next bio of a chain: `bio` is chained to it and submitted. */
+struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua)
+{
+	return blk_next_bio(bio, bdev, nr_vecs, scst_rh_opf(write, fua), GFP_KERNEL);
+}
+
+/* Adds `len` bytes at kernel address `addr` (kmalloc or vmalloc memory,
+ * within one page) to `bio`. */
+bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len)
+{
+	struct page *page = is_vmalloc_addr(addr) ? vmalloc_to_page(addr) : virt_to_page(addr);
+
+	return bio_add_page(bio, page, len, offset_in_page(addr)) == len;
+}
+
+int scst_rh_bio_errno(struct bio *bio)
+{
+	return blk_status_to_errno(bio->bi_status);
 }

@@ -15,7 +15,11 @@ struct scsi_cmnd;
 struct scsi_host_template;
 struct scsi_device;
 struct device;
+struct file;
+struct block_device;
+struct bio;
 #include <linux/spinlock_types.h>
+#include <linux/types.h>
 
 void *scst_rh_pde_data(const struct inode *inode);
 
@@ -41,5 +45,23 @@ struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev);
 
 unsigned long scst_rh_spin_lock_irqsave(spinlock_t *lock);
 void scst_rh_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+
+/* Files and block devices (rust/file.rs, rust/blockio.rs). */
+struct file *scst_rh_filp_open(const char *path, bool write, bool direct, bool dsync);
+long long scst_rh_file_size(struct file *f);
+bool scst_rh_file_is_bdev(struct file *f);
+bool scst_rh_file_is_dir(struct file *f);
+int scst_rh_punch_hole(struct file *f, long long pos, long long len);
+struct file *scst_rh_bdev_open(const char *path, bool write);
+struct block_device *scst_rh_file_bdev(struct file *f);
+unsigned int scst_rh_bdev_logical_block_size(struct block_device *bdev);
+unsigned int scst_rh_bdev_max_sectors(struct block_device *bdev);
+long long scst_rh_bdev_bytes(struct block_device *bdev);
+bool scst_rh_bdev_discard(struct block_device *bdev);
+int scst_rh_bdev_discard_range(struct block_device *bdev, unsigned long long sector, unsigned long long nr);
+struct bio *scst_rh_bio_alloc(struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
+struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
+bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len);
+int scst_rh_bio_errno(struct bio *bio);
 
 #endif

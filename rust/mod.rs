@@ -9,6 +9,8 @@
 #![allow(dead_code)]
 
 pub(crate) mod api;
+pub(crate) mod blockio;
+pub(crate) mod file;
 mod bindings;
 pub(crate) mod irqlock;
 pub(crate) mod kthread;

@@ -63,6 +63,9 @@ impl fmt::Write for SeqOut<'_> {
 struct DirInner {
     entry: *mut bindings::proc_dir_entry,
     parent: Option<ProcDir>,
+    /// Created (and so removed) by this handle; false for a directory
+    /// another module owns (`ProcDir::borrowed`).
+    owned: bool,
 }
 
 // SAFETY: a proc_dir_entry may be used and removed from any thread.
@@ -72,9 +75,11 @@ unsafe impl Sync for DirInner {}
 
 impl Drop for DirInner {
     fn drop(&mut self) {
-        // SAFETY: `entry` was created by `proc_mkdir` and no child remains
-        // (every child holds a reference to this directory).
-        unsafe { bindings::proc_remove(self.entry) };
+        if self.owned {
+            // SAFETY: `entry` was created by `proc_mkdir` and no child
+            // remains (every child holds a reference to this directory).
+            unsafe { bindings::proc_remove(self.entry) };
+        }
     }
 }
 
@@ -98,8 +103,29 @@ impl ProcDir {
             pr_err!("cannot create /proc directory {}\n", name);
             return Err(ENOMEM);
         }
-        let inner = DirInner { entry, parent: parent.cloned() };
+        let inner = DirInner { entry, parent: parent.cloned(), owned: true };
         Ok(Self(Arc::new(inner, GFP_KERNEL)?))
+    }
+
+    /// A directory created by someone else (scst.ko's
+    /// /proc/scsi_tgt/<handler>/), to add files to.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is a live /proc directory that stays until the returned
+    /// handle and every entry created in it are dropped.
+    pub(crate) unsafe fn borrowed(entry: *mut c_void) -> Result<Self> {
+        if entry.is_null() {
+            return Err(ENOENT);
+        }
+        let inner = DirInner { entry: entry.cast(), parent: None, owned: false };
+        Ok(Self(Arc::new(inner, GFP_KERNEL)?))
+    }
+
+    /// The directory's `proc_dir_entry`, for `ProcDir::borrowed` in
+    /// another module.
+    pub(crate) fn as_raw(&self) -> *mut c_void {
+        self.0.entry.cast()
     }
 
     /// Creates the file `name` in this directory, served by `F` over `data`.

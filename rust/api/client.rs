@@ -100,6 +100,9 @@ impl Drop for DevDriverRegistration {
 extern "C" {
     fn scst_register_virtual_device(dev_type: *const ScstDevType, name: *const core::ffi::c_char) -> c_int;
     fn scst_unregister_virtual_device(id: c_int);
+    fn scst_unregister_virtual_device_unused(id: c_int) -> c_int;
+    fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8);
+    fn scst_proc_get_dev_type_root(dev_type: *const ScstDevType) -> *mut core::ffi::c_void;
     fn scst_register_target(tmpl: *const ScstTgtTemplate, name: *const core::ffi::c_char) -> *mut ScstTgt;
     fn scst_unregister_target(tgt: *mut ScstTgt);
     fn scst_register_session(tgt: *mut ScstTgt, initiator: *const core::ffi::c_char) -> *mut ScstSession;
@@ -128,6 +131,40 @@ impl VirtualDeviceRegistration {
     /// The device id the core gave.
     pub(crate) fn id(&self) -> i32 {
         self.id
+    }
+
+    /// Unregisters the device unless a group has it; then it stays
+    /// registered and comes back with the error (EBUSY; the core logs
+    /// which group).
+    pub(crate) fn unregister_unused(self) -> core::result::Result<(), (Self, Error)> {
+        // SAFETY: `id` is registered (invariant).
+        match to_result(unsafe { scst_unregister_virtual_device_unused(self.id) }) {
+            Ok(()) => {
+                core::mem::forget(self);
+                Ok(())
+            }
+            Err(e) => Err((self, e)),
+        }
+    }
+
+}
+
+/// Gives every session that sees device `id` the unit attention
+/// `asc`/`ascq` (nothing if `id` is not registered).
+pub(crate) fn unit_attention(id: i32, asc: u8, ascq: u8) {
+    // SAFETY: the core checks `id`.
+    unsafe { scst_dev_unit_attention(id, asc, ascq) }
+}
+
+impl DevDriverRegistration {
+    /// The handler's /proc/scsi_tgt/<name>/ directory, for its own files,
+    /// which must be dropped before this registration.
+    pub(crate) fn proc_dir(&self) -> Result<super::super::procfs::ProcDir> {
+        // SAFETY: the handler is registered (invariant); the directory
+        // lives until it unregisters, after the caller's files are gone.
+        let raw = unsafe { scst_proc_get_dev_type_root(self.dev_type) };
+        // SAFETY: as above.
+        unsafe { super::super::procfs::ProcDir::borrowed(raw) }
     }
 }
 

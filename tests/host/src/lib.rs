@@ -32,3 +32,9 @@ pub mod lun;
 
 #[path = "../../../core/taskset.rs"]
 pub mod taskset;
+
+#[path = "../../../handlers/vdisk/commands.rs"]
+pub mod vdisk_commands;
+
+#[path = "../../../handlers/vdisk/scsi.rs"]
+pub mod vdisk_scsi;

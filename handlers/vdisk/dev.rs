@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A virtual disk or CD-ROM: its backing store and the state its commands
+//! share.
+
+use crate::commands::{self, Kind};
+use crate::scsi;
+use crate::scst_rs::blockio::BlockDev;
+use crate::scst_rs::file::{File, OpenFlags};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{fmt, new_mutex, new_spinlock, prelude::*, str::CStr, str::CString, sync::{Arc, Mutex, SpinLock}};
+
+/// NULLIO devices' size, as SCST's: 1.5 TiB.
+pub(crate) const NULLIO_SIZE: u64 = 3 << 39;
+
+/// Where the blocks are.
+pub(crate) enum Backing {
+    /// FILEIO: a file or block device node, through the page cache (or
+    /// O_DIRECT).
+    File(File),
+    /// BLOCKIO: bios to the device; `direct` is the same device opened
+    /// O_DIRECT, for the few commands done synchronously (COMPARE AND
+    /// WRITE, WRITE SAME, VERIFY with data), consistent with the bios.
+    Block { dev: BlockDev, direct: File },
+    /// NULLIO: nothing.
+    Null,
+    /// A vcdrom without a medium.
+    NoMedium,
+}
+
+/// The medium: backing store and size, replaced as a whole by `change`.
+pub(crate) struct Medium {
+    pub(crate) backing: Backing,
+    pub(crate) path: Option<CString>,
+    pub(crate) blocks: u64,
+}
+
+/// An open virtual device.
+#[pin_data]
+pub(crate) struct VDev {
+    pub(crate) name: CString,
+    pub(crate) kind: Kind,
+    /// `commands::WRITE_THROUGH`, ...
+    pub(crate) flags: u32,
+    pub(crate) block_size: u32,
+    /// The current medium.  A command takes a reference for its run; a
+    /// vcdrom `change` swaps in a new one, and the old one is closed when
+    /// its last command is done.
+    #[pin]
+    medium: SpinLock<Arc<Medium>>,
+    /// Write cache enabled (MODE SELECT may change it).
+    pub(crate) wce: AtomicBool,
+    /// Serializes COMPARE AND WRITE.
+    #[pin]
+    pub(crate) caw: Mutex<()>,
+    /// PREVENT ALLOW MEDIUM REMOVAL state (vcdrom).
+    pub(crate) prevent: AtomicBool,
+}
+
+impl VDev {
+    /// Opens device `name` as a `cmd` asked.  Logs why it cannot.
+    pub(crate) fn open(kind: Kind, name: &str, path: Option<&str>, block_size: u32, flags: u32) -> Result<Pin<KBox<Self>>> {
+        let block_size = if kind == Kind::Cdrom { 2048 } else { block_size };
+        let path = path.map(|p| CString::try_from_fmt(fmt!("{}", p))).transpose()?;
+        let medium = Arc::new(open_medium(kind, name, path, block_size, flags)?, GFP_KERNEL)?;
+        let name = CString::try_from_fmt(fmt!("{}", name))?;
+        // NV_CACHE and WRITE_THROUGH report write-through caching.
+        let wce = flags & (commands::NV_CACHE | commands::WRITE_THROUGH) == 0;
+        KBox::pin_init(
+            try_pin_init!(VDev {
+                name,
+                kind,
+                flags,
+                block_size,
+                medium <- new_spinlock!(medium),
+                wce: AtomicBool::new(wce),
+                caw <- new_mutex!(()),
+                prevent: AtomicBool::new(false),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The current medium.
+    pub(crate) fn medium(&self) -> Arc<Medium> {
+        self.medium.lock().clone()
+    }
+
+    pub(crate) fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Vendor id of INQUIRY: the mode, as SCST reports it.
+    pub(crate) fn vendor(&self, m: &Medium) -> &'static [u8; 8] {
+        match m.backing {
+            Backing::Block { .. } => b"SCST_BIO",
+            Backing::Null => b"SCST_NUL",
+            _ => b"SCST_FIO",
+        }
+    }
+
+    /// Writes are made durable before they are acknowledged.
+    pub(crate) fn sync_writes(&self) -> bool {
+        !self.has(commands::NV_CACHE) && (self.has(commands::WRITE_THROUGH) || !self.wce.load(Ordering::Relaxed))
+    }
+
+    /// What the no-I/O replies say about the device.
+    pub(crate) fn describe<'a>(&'a self, m: &'a Medium) -> scsi::Disk<'a> {
+        let (thin, zeroes, max) = match &m.backing {
+            Backing::File(_) => (true, true, 8192),
+            Backing::Block { dev, .. } => (dev.can_discard(), false, dev.max_transfer().checked_div(self.block_size).unwrap_or(1).max(1)),
+            Backing::Null => (true, false, 8192),
+            Backing::NoMedium => (false, false, 8192),
+        };
+        let max_bytes = crate::MAX_TRANSFER.checked_div(self.block_size).unwrap_or(1);
+        scsi::Disk {
+            name: self.name.as_bytes(),
+            vendor: self.vendor(m),
+            blocks: m.blocks,
+            block_size: self.block_size,
+            read_only: self.has(commands::READ_ONLY) || self.kind == Kind::Cdrom,
+            removable: self.has(commands::REMOVABLE) || self.kind == Kind::Cdrom,
+            wce: self.wce.load(Ordering::Relaxed),
+            wce_changeable: !self.has(commands::NV_CACHE) && !self.has(commands::WRITE_THROUGH),
+            thin: thin && !self.has(commands::READ_ONLY),
+            zeroes_after_unmap: zeroes,
+            max_transfer_blocks: max.min(max_bytes),
+            non_rotational: matches!(m.backing, Backing::Null),
+        }
+    }
+
+    /// Replaces a vcdrom's medium (`None`: eject).
+    pub(crate) fn change(&self, path: Option<&str>) -> Result {
+        let path = path.map(|p| CString::try_from_fmt(fmt!("{}", p))).transpose()?;
+        let new = Arc::new(open_medium(self.kind, self.name.to_str().unwrap_or("?"), path, self.block_size, self.flags)?, GFP_KERNEL)?;
+        // The old medium is dropped outside the lock (closing may sleep).
+        let old = core::mem::replace(&mut *self.medium.lock(), new);
+        drop(old);
+        Ok(())
+    }
+}
+
+fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, flags: u32) -> Result<Medium> {
+    let Some(path) = path else {
+        return Ok(Medium { backing: Backing::NoMedium, path: None, blocks: 0 });
+    };
+    let write = kind == Kind::Disk && flags & commands::READ_ONLY == 0;
+    let (backing, bytes) = if flags & commands::NULLIO != 0 {
+        (Backing::Null, NULLIO_SIZE)
+    } else if flags & commands::BLOCKIO != 0 {
+        open_block(name, &path, write, block_size)?
+    } else {
+        let how = OpenFlags { write, direct: flags & commands::O_DIRECT != 0, dsync: flags & commands::WRITE_THROUGH != 0 };
+        let f = open_file(name, &path, how)?;
+        let size = f.size();
+        (Backing::File(f), size)
+    };
+    let blocks = bytes.checked_div(u64::from(block_size)).unwrap_or(0);
+    if blocks == 0 {
+        pr_err!("{}: {} is smaller than one block of {} bytes\n", name, &*path, block_size);
+        return Err(EINVAL);
+    }
+    Ok(Medium { backing, path: Some(path), blocks })
+}
+
+fn open_file(name: &str, path: &CStr, how: OpenFlags) -> Result<File> {
+    let f = File::open(path, how).map_err(|e| {
+        pr_err!("{}: cannot open {}: error {}\n", name, path, e.to_errno());
+        if e == EISDIR { EINVAL } else { e }
+    })?;
+    if f.is_dir() {
+        pr_err!("{}: {} is a directory\n", name, path);
+        return Err(EINVAL);
+    }
+    Ok(f)
+}
+
+fn open_block(name: &str, path: &CStr, write: bool, block_size: u32) -> Result<(Backing, u64)> {
+    let dev = BlockDev::open(path, write).map_err(|e| {
+        pr_err!("{}: cannot open block device {}: error {}\n", name, path, e.to_errno());
+        if e == ENOTBLK { EINVAL } else { e }
+    })?;
+    let lbs = dev.logical_block_size();
+    if block_size < lbs {
+        pr_err!("{}: block size {} is smaller than {}'s logical block size {}\n", name, block_size, path, lbs);
+        return Err(EINVAL);
+    }
+    let direct = open_file(name, path, OpenFlags { write, direct: true, dsync: false })?;
+    let size = dev.size();
+    Ok((Backing::Block { dev, direct }, size))
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Executing a command on a virtual disk.
+//!
+//! Everything but BLOCKIO's READ and WRITE runs synchronously in `exec`,
+//! on an SCST thread (process context).  BLOCKIO READ/WRITE submit bios
+//! and return NOT_COMPLETED; the last bio's completion finishes the
+//! command from interrupt context.
+
+use crate::commands::{self, Kind};
+use crate::dev::{Backing, Medium, VDev};
+use crate::scsi::{self, byte, Sense};
+use crate::scst_rs::api::{
+    abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
+    cmd::{Cmd, Context},
+};
+use crate::scst_rs::blockio::Completion;
+use core::ffi::c_void;
+use core::sync::atomic::Ordering;
+use kernel::{ffi::c_int, prelude::*};
+
+/// The device of a command: the `VDev` whose address `attach` set as the
+/// device's private pointer.  It outlives the command (`'a` is any
+/// lifetime within the command's execution).
+fn vdev<'a>(c: &Cmd) -> Option<&'a VDev> {
+    let p = c.dev_priv() as *const Pin<KBox<VDev>>;
+    // SAFETY: set in `attach` to a device that lives until `detach`, which
+    // the core calls only once no command of the device is in flight.
+    (!p.is_null()).then(|| unsafe { &**p })
+}
+
+pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let Some(dev) = vdev(&c) else {
+        c.set_error(0x04, 0x44, 0x00);
+        return SCST_EXEC_COMPLETED;
+    };
+    let m = dev.medium();
+    match run(&mut c, dev, &m) {
+        Ok(Done::Now) => SCST_EXEC_COMPLETED,
+        Ok(Done::Later) => SCST_EXEC_NOT_COMPLETED,
+        Err(s) => {
+            c.set_error(s.0, s.1, s.2);
+            SCST_EXEC_COMPLETED
+        }
+    }
+}
+
+/// How a command finished in `exec`.
+pub(crate) enum Done {
+    Now,
+    /// Bios are in flight; their completion finishes the command.
+    Later,
+}
+
+fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize, Sense>) -> Result<Done, Sense> {
+    let buf = c.buffer();
+    let n = build(buf)?;
+    let n = n.min(buf.len()).min(usize::try_from(alloc).unwrap_or(usize::MAX));
+    c.set_resp_len(n as u32);
+    Ok(Done::Now)
+}
+
+fn is_write(op: u8) -> bool {
+    matches!(op, 0x0a | 0x2a | 0xaa | 0x8a | 0x2e | 0xae | 0x8e | 0x41 | 0x93 | 0x42 | 0x89)
+}
+
+fn run(c: &mut Cmd, dev: &VDev, m: &Medium) -> Result<Done, Sense> {
+    let mut cdb = [0u8; 16];
+    let cdb_len = crate::scst_rs::vec::copy_prefix(&mut cdb, c.cdb());
+    let cdb = cdb.get(..cdb_len).unwrap_or(&[]);
+    let op = byte(cdb, 0);
+    let no_medium = matches!(m.backing, Backing::NoMedium);
+    // Commands that work without a medium.
+    match op {
+        0x12 => return reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), ptype(dev), b)),
+        0x03 => return reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
+        0xa3 => return reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, scsi::DISK_OPCODES, b)),
+        0x1e => {
+            dev.prevent.store(byte(cdb, 4) & 0x01 != 0, Ordering::Relaxed);
+            return Ok(Done::Now);
+        }
+        _ => {}
+    }
+    if no_medium {
+        return Err(scsi::MEDIUM_NOT_PRESENT);
+    }
+    if is_write(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
+        return Err(scsi::WRITE_PROTECTED);
+    }
+    let d = dev.describe(m);
+    match op {
+        0x00 | 0x1b | 0x2b | 0x90 => Ok(Done::Now),
+        0x25 => reply(c, 8, |b| scsi::read_capacity(cdb, &d, false, b)),
+        0x9e if byte(cdb, 1) & 0x1f == 0x10 => reply(c, scsi::be(cdb, 10, 4), |b| scsi::read_capacity(cdb, &d, true, b)),
+        0x1a => reply(c, scsi::be(cdb, 4, 1), |b| scsi::mode_sense(cdb, &d, false, b)),
+        0x5a => reply(c, scsi::be(cdb, 7, 2), |b| scsi::mode_sense(cdb, &d, true, b)),
+        0x15 | 0x55 => mode_select(c, dev, &d, cdb),
+        0x35 | 0x91 => sync_cache(dev, m, cdb),
+        0x08 | 0x28 | 0xa8 | 0x88 => read(c, dev, m, cdb),
+        0x0a | 0x2a | 0xaa | 0x8a => write(c, dev, m, cdb),
+        0x2e | 0xae | 0x8e => write_and_verify(c, dev, m, cdb),
+        0x2f | 0xaf | 0x8f => verify(c, dev, m, cdb),
+        0x41 | 0x93 => crate::io::write_same(c, dev, m, cdb),
+        0x42 => crate::io::unmap(c, dev, m, cdb),
+        0x89 => crate::io::compare_and_write(c, dev, m, cdb),
+        _ => Err(scsi::INVALID_OPCODE),
+    }
+}
+
+fn ptype(dev: &VDev) -> u8 {
+    match dev.kind {
+        Kind::Disk => 0,
+        Kind::Cdrom => 5,
+    }
+}
+
+fn mode_select(c: &mut Cmd, dev: &VDev, d: &scsi::Disk<'_>, cdb: &[u8]) -> Result<Done, Sense> {
+    let ten = byte(cdb, 0) == 0x55;
+    let wce = scsi::mode_select(cdb, d, ten, c.buffer())?;
+    if dev.wce.swap(wce, Ordering::Relaxed) != wce {
+        // Going write-through: what the cache holds goes to the medium now.
+        if !wce {
+            crate::io::flush(dev, &dev.medium())?;
+        }
+        c.mode_params_changed();
+    }
+    Ok(Done::Now)
+}
+
+/// The checked byte range of a block command.
+pub(crate) fn range(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<(u64, u64, bool), Sense> {
+    let e = scsi::extent(cdb).ok_or(scsi::INVALID_OPCODE)?;
+    scsi::check_range(e, m.blocks)?;
+    let bs = u64::from(dev.block_size);
+    Ok((e.lba * bs, e.blocks * bs, e.fua))
+}
+
+fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
+    if dev.has(commands::NV_CACHE) {
+        return Ok(Done::Now);
+    }
+    let (lba, n) = if byte(cdb, 0) == 0x35 { (scsi::be(cdb, 2, 4), scsi::be(cdb, 7, 2)) } else { (scsi::be(cdb, 2, 8), scsi::be(cdb, 10, 4)) };
+    if lba > m.blocks || (n > 0 && scsi::check_range(scsi::Extent { lba, blocks: n, fua: false }, m.blocks).is_err()) {
+        return Err(scsi::LBA_OUT_OF_RANGE);
+    }
+    let bs = u64::from(dev.block_size);
+    let end = if n == 0 { u64::MAX } else { (lba + n) * bs - 1 };
+    crate::io::sync_range(dev, m, lba * bs, end)?;
+    Ok(Done::Now)
+}
+
+fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
+    let (pos, len, _) = range(dev, m, cdb)?;
+    let buf = c.buffer();
+    let len = (len as usize).min(buf.len());
+    match &m.backing {
+        Backing::Null => {}
+        Backing::File(f) => {
+            let dst = buf.get_mut(..len).unwrap_or(&mut []);
+            f.read_at(dst, pos).map_err(|e| crate::io::failed(dev, "read", pos, e, false))?
+        }
+        Backing::Block { dev: b, .. } => return submit(c, b, len, pos, false, false),
+        Backing::NoMedium => return Err(scsi::MEDIUM_NOT_PRESENT),
+    }
+    c.set_resp_len(len as u32);
+    Ok(Done::Now)
+}
+
+fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
+    let (pos, len, fua) = range(dev, m, cdb)?;
+    let durable = dev.sync_writes() || (fua && !dev.has(commands::NV_CACHE));
+    let len = (len as usize).min(c.buffer().len());
+    match &m.backing {
+        Backing::Block { dev: b, .. } => submit(c, b, len, pos, true, durable),
+        _ => {
+            crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, durable)?;
+            Ok(Done::Now)
+        }
+    }
+}
+
+fn write_and_verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
+    let (pos, len, _) = range(dev, m, cdb)?;
+    let len = (len as usize).min(c.buffer().len());
+    // Verified means on the medium: written through whatever the cache
+    // mode.
+    crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, !dev.has(commands::NV_CACHE))?;
+    Ok(Done::Now)
+}
+
+fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
+    let (pos, len, _) = range(dev, m, cdb)?;
+    // BYTCHK 01b: compare with the data sent; 00b: just check the medium
+    // reads.
+    let bytchk = (byte(cdb, 1) >> 1) & 0x03;
+    match bytchk {
+        0 => crate::io::compare(dev, m, pos, len, None),
+        1 => {
+            let data = c.buffer();
+            let n = (len as usize).min(data.len());
+            crate::io::compare(dev, m, pos, n as u64, data.get(..n))
+        }
+        _ => Err(scsi::INVALID_FIELD_IN_CDB),
+    }?;
+    Ok(Done::Now)
+}
+
+/// BLOCKIO READ/WRITE: the bios carry the command's own buffer.
+fn submit(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, write: bool, fua: bool) -> Result<Done, Sense> {
+    if len == 0 {
+        return Ok(Done::Now);
+    }
+    if !write {
+        c.set_resp_len(len as u32);
+    }
+    let buf = c.buffer().as_mut_ptr();
+    // SAFETY: the buffer is the core's kmalloc/vmalloc memory, the
+    // command's until `done`; `pos` and `len` are whole blocks of at
+    // least the device's logical block size (checked at open).
+    match unsafe { b.submit::<BioDone>(buf, len, pos, write, fua, c.as_raw().cast()) } {
+        Ok(()) => Ok(Done::Later),
+        Err(_) => Err(scsi::INTERNAL_FAILURE),
+    }
+}
+
+/// A BLOCKIO transfer is over.
+struct BioDone;
+
+impl Completion for BioDone {
+    fn done(private: *mut c_void, errno: i32) {
+        // SAFETY: `private` is the command `submit` passed, which waits
+        // for this call.
+        let Some(c) = (unsafe { Cmd::from_raw(private.cast()) }) else { return };
+        if errno != 0 {
+            let write = c.data_direction() == crate::scst_rs::api::abi::SCST_DATA_WRITE;
+            pr_err!("BLOCKIO {} failed: error {}\n", if write { "write" } else { "read" }, errno);
+            let s = if write { scsi::WRITE_ERROR } else { scsi::UNRECOVERED_READ_ERROR };
+            c.set_error(s.0, s.1, s.2);
+        }
+        c.done(Context::Atomic);
+    }
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! scst_vdisk: virtual disks ("vdisk") over files, block devices or
+//! nothing (FILEIO, BLOCKIO, NULLIO), and virtual CD-ROMs ("vcdrom") over
+//! ISO images, configured through /proc/scsi_tgt/vdisk/vdisk and
+//! /proc/scsi_tgt/vcdrom/vcdrom (see docs/vdisk.md).
+//!
+//! Files: `commands.rs` (the /proc grammar) and `scsi.rs` (replies that
+//! need no I/O) are `no_std` and host-tested; `dev.rs` is a device and its
+//! medium, `exec.rs` runs commands, `io.rs` the synchronous I/O.
+//!
+//! Locking: `Devices::config` serializes open/close/change and is held
+//! while registering with the core (whose `attach` callback takes
+//! `Devices::list` briefly); `list` is innermost.
+
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use kernel::{c_str, ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
+
+#[path = "../../rust/mod.rs"]
+mod scst_rs;
+
+// `no_std` files shared with the host crate, where their items are public.
+#[allow(unreachable_pub)]
+mod commands;
+mod dev;
+mod exec;
+mod io;
+#[allow(unreachable_pub)]
+mod scsi;
+
+use commands::{Command, Kind};
+use dev::VDev;
+use scst_rs::api::{
+    abi::{ScstCmd, ScstDevType, ScstDevice, SCST_DEV_VIRTUAL, SCST_TRACE_DEFAULT},
+    client::{DevDriverRegistration, VirtualDeviceRegistration},
+    cmd::Cmd,
+    dev::DevRef,
+};
+use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
+
+/// Largest transfer the core's buffers serve well (reported in VPD 0xB0).
+pub(crate) const MAX_TRANSFER: u32 = 4 << 20;
+
+module! {
+    type: Vdisk,
+    name: "scst_vdisk",
+    author: "SCST-rs developers",
+    description: "SCST virtual disk and CD-ROM handler (FILEIO, BLOCKIO, NULLIO)",
+    license: "GPL",
+}
+
+static DISK_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
+static CDROM_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
+
+const fn dev_type(name: &'static core::ffi::CStr, type_: c_int, trace: &'static AtomicU32) -> ScstDevType {
+    ScstDevType {
+        name: name.as_ptr(),
+        type_,
+        // FILEIO blocks an SCST thread per command in flight: more
+        // threads, more commands at once.
+        threads_num: 4,
+        flags: SCST_DEV_VIRTUAL,
+        parse: Some(parse),
+        alloc_data_buf: None,
+        exec: Some(exec::exec),
+        dev_done: None,
+        attach: Some(attach),
+        detach: Some(detach),
+        attach_tgt: None,
+        detach_tgt: None,
+        task_mgmt_fn: None,
+        trace_flags: trace,
+    }
+}
+
+static DISK_TYPE: ScstDevType = dev_type(c"vdisk", 0, &DISK_TRACE);
+static CDROM_TYPE: ScstDevType = dev_type(c"vcdrom", 5, &CDROM_TRACE);
+
+/// An open device and its registration with the core.
+struct Entry {
+    dev: Arc<Pin<KBox<VDev>>>,
+    reg: Option<VirtualDeviceRegistration>,
+}
+
+/// Every open device of both kinds.
+#[pin_data]
+struct Devices {
+    /// Held by open/close/change from start to end.
+    #[pin]
+    config: Mutex<()>,
+    #[pin]
+    list: Mutex<KVec<Entry>>,
+}
+
+/// The devices, for `attach` (published while the module is loaded).
+static DEVICES: AtomicPtr<Devices> = AtomicPtr::new(core::ptr::null_mut());
+
+fn devices() -> Option<&'static Devices> {
+    let p = DEVICES.load(Ordering::Acquire);
+    // SAFETY: set in init to the module's `Devices`, cleared in drop
+    // after both handlers (and so every `attach`) are gone.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return EINVAL.to_errno() };
+    let p = c.dev_priv() as *const Pin<KBox<VDev>>;
+    // SAFETY: see `exec::vdev`.
+    let bs = if p.is_null() { 512 } else { unsafe { &**p }.block_size };
+    c.decode(bs).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+/// The core attaches a device we registered: find it by name and give the
+/// core a reference to it as the device's private pointer.
+unsafe extern "C" fn attach(d: *mut ScstDevice) -> c_int {
+    // SAFETY: the handle of this call.
+    let d = unsafe { DevRef::from_raw(d) };
+    let Some(devs) = devices() else { return ENODEV.to_errno() };
+    let list = devs.list.lock();
+    let Some(e) = list.iter().find(|e| e.dev.name.as_bytes() == d.name().as_bytes()) else {
+        return ENODEV.to_errno();
+    };
+    d.set_priv(Arc::into_raw(e.dev.clone()).cast_mut().cast());
+    0
+}
+
+unsafe extern "C" fn detach(d: *mut ScstDevice) {
+    // SAFETY: the handle of this call.
+    let d = unsafe { DevRef::from_raw(d) };
+    let p = d.priv_() as *const Pin<KBox<VDev>>;
+    if !p.is_null() {
+        // SAFETY: the reference `attach` made; no command runs any more.
+        drop(unsafe { Arc::from_raw(p) });
+    }
+}
+
+impl Devices {
+    fn apply(&self, kind: Kind, cmd: Command<'_>) -> Result {
+        let _config = self.config.lock();
+        match cmd {
+            Command::Open { name, path, block_size, flags } => self.open(kind, name, path, block_size, flags),
+            Command::Close { name } => self.close(kind, name),
+            Command::Change { name, path } => self.change(name, path),
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.list.lock().iter().position(|e| e.dev.name.as_bytes() == name.as_bytes())
+    }
+
+    fn open(&self, kind: Kind, name: &str, path: Option<&str>, block_size: u32, flags: u32) -> Result {
+        if self.position(name).is_some() {
+            pr_err!("device {} is already open\n", name);
+            return Err(EEXIST);
+        }
+        let dev = Arc::new(VDev::open(kind, name, path, block_size, flags)?, GFP_KERNEL)?;
+        let cname = CString::try_from_fmt(fmt!("{}", name))?;
+        self.list.lock().push(Entry { dev, reg: None }, GFP_KERNEL)?;
+        let dev_type = if kind == Kind::Disk { &DISK_TYPE } else { &CDROM_TYPE };
+        match VirtualDeviceRegistration::new(dev_type, &cname) {
+            Ok(reg) => {
+                let mut list = self.list.lock();
+                if let Some(e) = list.iter_mut().find(|e| e.dev.name.as_bytes() == name.as_bytes()) {
+                    e.reg = Some(reg);
+                }
+                pr_info!("opened {} {} ({})\n", if kind == Kind::Disk { "disk" } else { "cdrom" }, name, path.unwrap_or("no medium"));
+                Ok(())
+            }
+            Err(e) => {
+                // The core logged why; nothing stays.
+                let pos = self.position(name);
+                if let Some(p) = pos {
+                    drop(scst_rs::vec::remove(&mut self.list.lock(), p));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn close(&self, kind: Kind, name: &str) -> Result {
+        let Some(pos) = self.position(name).filter(|&p| self.list.lock().get(p).is_some_and(|e| e.dev.kind == kind)) else {
+            pr_err!("close: no {} device {}\n", if kind == Kind::Disk { "vdisk" } else { "vcdrom" }, name);
+            return Err(ENOENT);
+        };
+        let reg = self.list.lock().get_mut(pos).and_then(|e| e.reg.take());
+        if let Some(reg) = reg {
+            if let Err((reg, e)) = reg.unregister_unused() {
+                // In a group: the core said which; the device stays.
+                if let Some(entry) = self.list.lock().get_mut(pos) {
+                    entry.reg = Some(reg);
+                }
+                return Err(e);
+            }
+        }
+        drop(scst_rs::vec::remove(&mut self.list.lock(), pos));
+        pr_info!("closed {}\n", name);
+        Ok(())
+    }
+
+    fn change(&self, name: &str, path: Option<&str>) -> Result {
+        let found = {
+            let list = self.list.lock();
+            let e = list.iter().find(|e| e.dev.name.as_bytes() == name.as_bytes() && e.dev.kind == Kind::Cdrom);
+            e.map(|e| (e.dev.clone(), e.reg.as_ref().map(|r| r.id())))
+        };
+        let Some((dev, id)) = found else {
+            pr_err!("change: no vcdrom device {}\n", name);
+            return Err(ENOENT);
+        };
+        if dev.prevent.load(Ordering::Relaxed) {
+            pr_err!("change: {}: the initiator prevents medium removal\n", name);
+            return Err(EBUSY);
+        }
+        dev.change(path)?;
+        if let Some(id) = id {
+            // MEDIUM MAY HAVE CHANGED, to every session that sees it.
+            scst_rs::api::client::unit_attention(id, 0x28, 0x00);
+        }
+        pr_info!("{}: medium changed to {}\n", name, path.unwrap_or("none"));
+        Ok(())
+    }
+
+    /// The listing of the `kind` command file.
+    fn show(&self, kind: Kind, out: &mut SeqOut<'_>) -> Result {
+        use core::fmt::Write;
+        let e = |_| ENOMEM;
+        let list = self.list.lock();
+        match kind {
+            Kind::Disk => writeln!(out, "{:<16} {:>16} {:>10} {:<8} {:<32} {}", "Name", "Size(MB)", "Block size", "Mode", "Options", "File name").map_err(e)?,
+            Kind::Cdrom => writeln!(out, "{:<16} {:>16} {}", "Name", "Size(MB)", "File name").map_err(e)?,
+        }
+        for entry in list.iter().filter(|x| x.dev.kind == kind) {
+            let d = &entry.dev;
+            let m = d.medium();
+            let mb = m.blocks * u64::from(d.block_size) >> 20;
+            let path = m.path.as_ref().and_then(|p| p.to_str().ok()).unwrap_or("");
+            let name = d.name.to_str().unwrap_or("?");
+            match kind {
+                Kind::Disk => {
+                    let mode = commands::mode_name(d.flags);
+                    writeln!(out, "{:<16} {:>16} {:>10} {:<8} {:<32} {}", name, mb, d.block_size, mode, commands::FlagNames(d.flags), path).map_err(e)?
+                }
+                Kind::Cdrom => writeln!(out, "{:<16} {:>16} {}", name, mb, path).map_err(e)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a command file's callbacks see.
+struct FileData {
+    devs: Arc<Devices>,
+    kind: Kind,
+}
+
+struct CommandFile;
+
+impl ProcFile for CommandFile {
+    type Data = FileData;
+
+    fn show(d: &FileData, out: &mut SeqOut<'_>) -> Result {
+        d.devs.show(d.kind, out)
+    }
+
+    fn write(d: &FileData, line: &str) -> Result {
+        let file = if d.kind == Kind::Disk { "vdisk" } else { "vcdrom" };
+        let cmd = commands::parse(line, d.kind).map_err(|e| {
+            pr_err!("{}: \"{}\" refused: {}\n", file, line, e);
+            EINVAL
+        })?;
+        d.devs.apply(d.kind, cmd)
+    }
+}
+
+struct HelpFile;
+
+impl ProcFile for HelpFile {
+    type Data = ();
+
+    fn show(_: &(), out: &mut SeqOut<'_>) -> Result {
+        use core::fmt::Write;
+        out.write_str(commands::HELP).map_err(|_| ENOMEM)
+    }
+}
+
+struct Vdisk {
+    // Dropped in this order: the files, the devices (unregistered), the
+    // handlers (their /proc directories go with them).
+    files: KVec<ProcEntry>,
+    devs: Arc<Devices>,
+    _cdrom: DevDriverRegistration,
+    _disk: DevDriverRegistration,
+}
+
+impl kernel::Module for Vdisk {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let disk = DevDriverRegistration::new(&DISK_TYPE, module)?;
+        let cdrom = DevDriverRegistration::new(&CDROM_TYPE, module)?;
+        let devs = Arc::pin_init(
+            pin_init!(Devices { config <- new_mutex!(()), list <- new_mutex!(KVec::new()) }),
+            GFP_KERNEL,
+        )?;
+        DEVICES.store(&*devs as *const Devices as *mut Devices, Ordering::Release);
+        let mut files = KVec::new();
+        for (reg, kind, name) in [(&disk, Kind::Disk, c_str!("vdisk")), (&cdrom, Kind::Cdrom, c_str!("vcdrom"))] {
+            let dir = reg.proc_dir()?;
+            let data = Arc::new(FileData { devs: devs.clone(), kind }, GFP_KERNEL)?;
+            files.push(dir.file::<CommandFile>(name, 0o644, data)?, GFP_KERNEL)?;
+            files.push(dir.file::<HelpFile>(c_str!("help"), 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
+        }
+        Ok(Vdisk { files, devs, _cdrom: cdrom, _disk: disk })
+    }
+}
+
+impl Drop for Vdisk {
+    fn drop(&mut self) {
+        drop(core::mem::take(&mut self.files));
+        // Unregister every device (the core takes them out of groups),
+        // then the handlers go.
+        let _config = self.devs.config.lock();
+        loop {
+            let reg = {
+                let mut list = self.devs.list.lock();
+                let Some(last) = list.len().checked_sub(1) else { break };
+                scst_rs::vec::remove(&mut list, last).and_then(|e| e.reg)
+            };
+            drop(reg);
+        }
+        drop(_config);
+        DEVICES.store(core::ptr::null_mut(), Ordering::Release);
+    }
+}

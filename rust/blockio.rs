@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Block devices driven with bios straight from a command's buffer, for
+//! BLOCKIO: no page cache, no copy.
+//!
+//! A transfer is one chain of bios (`blk_next_bio`): each full bio is
+//! chained to the next and submitted, and only the last one completes to
+//! the caller, once every bio of the chain has; an error of any of them
+//! is the chain's.
+
+use super::bindings;
+use kernel::{error::from_err_ptr, ffi::c_void, prelude::*, str::CStr};
+
+/// The page size buffers are cut at.
+const PAGE: usize = 4096;
+/// Pages per bio.
+const VECS: u32 = 256;
+
+/// What a finished transfer calls, from interrupt context: `private` as
+/// passed to [`BlockDev::submit`], and 0 or a negative errno.
+pub(crate) trait Completion {
+    fn done(private: *mut c_void, errno: i32);
+}
+
+/// An open block device.
+///
+/// # Invariants
+///
+/// `file` is a block device file from `bdev_file_open_by_path`, not yet
+/// released, and `bdev` its block device.
+pub(crate) struct BlockDev {
+    file: *mut bindings::file,
+    bdev: *mut bindings::block_device,
+}
+
+// SAFETY: a block device may be used and released from any thread.
+unsafe impl Send for BlockDev {}
+// SAFETY: bio submission and queries are thread-safe.
+unsafe impl Sync for BlockDev {}
+
+impl BlockDev {
+    /// Opens the block device at `path` (not exclusively).
+    pub(crate) fn open(path: &CStr, write: bool) -> Result<Self> {
+        // SAFETY: `path` is NUL-terminated; returns a file or an ERR_PTR.
+        let file = from_err_ptr(unsafe { bindings::scst_rh_bdev_open(path.as_char_ptr(), write) })?;
+        // SAFETY: `file` is a block device file.
+        let bdev = unsafe { bindings::scst_rh_file_bdev(file) };
+        Ok(Self { file, bdev })
+    }
+
+    pub(crate) fn logical_block_size(&self) -> u32 {
+        // SAFETY: open device (invariant).
+        unsafe { bindings::scst_rh_bdev_logical_block_size(self.bdev) }
+    }
+
+    /// The largest transfer the device takes in one request, in bytes.
+    pub(crate) fn max_transfer(&self) -> u32 {
+        // SAFETY: open device (invariant).
+        unsafe { bindings::scst_rh_bdev_max_sectors(self.bdev) }.saturating_mul(512)
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        // SAFETY: open device (invariant).
+        unsafe { bindings::scst_rh_bdev_bytes(self.bdev) }.max(0) as u64
+    }
+
+    /// Whether the device can discard.
+    pub(crate) fn can_discard(&self) -> bool {
+        // SAFETY: open device (invariant).
+        unsafe { bindings::scst_rh_bdev_discard(self.bdev) }
+    }
+
+    /// Reads or writes `len` bytes at `buf` from or to byte `pos`, and
+    /// calls `C::done(private, errno)` once when all of it is over.
+    /// `Err` means nothing was submitted and `done` will not be called.
+    ///
+    /// # Safety
+    ///
+    /// `buf..buf+len` is kmalloc or vmalloc memory that stays valid and
+    /// untouched until `done` is called; `pos` and `len` are multiples of
+    /// the logical block size.
+    pub(crate) unsafe fn submit<C: Completion>(
+        &self,
+        buf: *mut u8,
+        len: usize,
+        pos: u64,
+        write: bool,
+        fua: bool,
+        private: *mut c_void,
+    ) -> Result {
+        // SAFETY: open device; GFP_KERNEL allocation from a mempool never
+        // fails.
+        let mut bio = unsafe { bindings::scst_rh_bio_alloc(self.bdev, VECS, write, fua) };
+        if bio.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: a new bio of ours.
+        unsafe { (*bio).bi_iter.bi_sector = pos / 512 };
+        let (mut off, mut fresh) = (0, true);
+        while off < len {
+            let addr = buf.wrapping_add(off);
+            let in_page = PAGE - (addr as usize % PAGE);
+            let n = in_page.min(len - off);
+            // SAFETY: `addr..addr+n` lies within one page of the caller's
+            // buffer (contract).
+            if unsafe { bindings::scst_rh_bio_add_addr(bio, addr.cast(), n as u32) } {
+                off += n;
+                fresh = false;
+            } else if fresh {
+                // An empty bio refused a page: cannot happen, but must
+                // not loop.  The chain completes with an I/O error.
+                // SAFETY: our bio; 10 is BLK_STS_IOERR.
+                unsafe { (*bio).bi_status = 10 };
+                break;
+            } else {
+                // Full: chain it to a new bio, which submits it.
+                // SAFETY: `bio` is ours; the new one continues after it.
+                bio = unsafe { bindings::scst_rh_bio_next(bio, self.bdev, VECS, write, fua) };
+                fresh = true;
+            }
+        }
+        // SAFETY: the last bio of the chain: completes once all have.
+        unsafe {
+            (*bio).bi_private = private;
+            (*bio).bi_end_io = Some(end_io::<C>);
+            bindings::submit_bio(bio);
+        }
+        Ok(())
+    }
+
+    /// Flushes the device's volatile cache.
+    pub(crate) fn flush(&self) -> Result {
+        // SAFETY: open device (invariant).
+        let r = unsafe { bindings::blkdev_issue_flush(self.bdev) };
+        if r < 0 {
+            return Err(Error::from_errno(r));
+        }
+        Ok(())
+    }
+
+    /// Discards `len` bytes at `pos` (multiples of 512).
+    pub(crate) fn discard(&self, pos: u64, len: u64) -> Result {
+        // SAFETY: open device (invariant).
+        let r = unsafe { bindings::scst_rh_bdev_discard_range(self.bdev, pos / 512, len / 512) };
+        if r < 0 {
+            return Err(Error::from_errno(r));
+        }
+        Ok(())
+    }
+}
+
+/// The chain's end: report and free the last bio.
+unsafe extern "C" fn end_io<C: Completion>(bio: *mut bindings::bio) {
+    // SAFETY: the block layer passes the completed bio, ours until put.
+    let (private, errno) = unsafe { ((*bio).bi_private, bindings::scst_rh_bio_errno(bio)) };
+    // SAFETY: as above; nothing uses the bio afterwards.
+    unsafe { bindings::bio_put(bio) };
+    C::done(private, errno);
+}
+
+impl Drop for BlockDev {
+    fn drop(&mut self) {
+        // SAFETY: open device (invariant), released once.
+        unsafe { bindings::bdev_fput(self.file) };
+    }
+}

@@ -265,6 +265,9 @@ impl<T: HostOps> ScsiHost<T> {
             (*shost).max_id = 1;
             (*shost).max_channel = 0;
             (*shost).max_lun = params.max_lun;
+            // The default (12) would make the midlayer fail 16-byte CDBs
+            // (READ CAPACITY(16), READ(16), ...) with DID_ABORT.
+            (*shost).max_cmd_len = 16;
         }
         // SAFETY: `shost` is allocated and not added yet; no parent device
         // means the platform bus, and no DMA device means the parent.

@@ -165,8 +165,12 @@ fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, f
 
 fn open_file(name: &str, path: &CStr, how: OpenFlags) -> Result<File> {
     let f = File::open(path, how).map_err(|e| {
+        if e == EISDIR {
+            pr_err!("{}: {} is a directory\n", name, path);
+            return EINVAL;
+        }
         pr_err!("{}: cannot open {}: error {}\n", name, path, e.to_errno());
-        if e == EISDIR { EINVAL } else { e }
+        e
     })?;
     if f.is_dir() {
         pr_err!("{}: {} is a directory\n", name, path);

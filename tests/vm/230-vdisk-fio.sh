@@ -1,0 +1,76 @@
+# fio with verify=crc32c, mixed block sizes and queue depth 16 on FILEIO,
+# FILEIO with O_DIRECT, BLOCKIO and NULLIO (which cannot verify: it only
+# must not fail); and WRITE_THROUGH's promise: a write through a
+# WRITE_THROUGH disk has reached the storage under the backing file
+# (a loop device's write counter) when it completes, before any sync,
+# while a write-back disk's write has not.
+. ./lib.sh
+P=/proc/scsi_tgt
+V=$P/vdisk/vdisk
+
+expect_ok modprobe scst
+expect_ok modprobe scst_vdisk
+truncate -s 128M /tmp/f.img /tmp/d.img /tmp/b.img
+LB=$(losetup -f --show /tmp/b.img) || fail "losetup failed"
+# The write-through check: backing files on ext4 on a loop device.
+truncate -s 256M /tmp/lower.img
+LW=$(losetup -f --show /tmp/lower.img) || fail "losetup failed"
+trap 'umount /tmp/lower 2>/dev/null; losetup -d $LB $LW 2>/dev/null' EXIT
+expect_ok quiet mkfs.ext4 -q -F $LW
+mkdir -p /tmp/lower
+expect_ok mount $LW /tmp/lower
+truncate -s 64M /tmp/lower/wt.img /tmp/lower/wb.img
+write_ok $V "open fileio /tmp/f.img"
+write_ok $V "open direct /tmp/d.img O_DIRECT"
+write_ok $V "open blockio $LB BLOCKIO"
+write_ok $V "open nullio /dev/null NULLIO"
+write_ok $V "open wt /tmp/lower/wt.img WRITE_THROUGH"
+write_ok $V "open wb /tmp/lower/wb.img"
+n=0
+for d in fileio direct blockio nullio wt wb; do
+    write_ok $P/groups/Default/devices "add $d $n"
+    n=$((n + 1))
+done
+expect_ok modprobe scst_local
+udevadm settle 2>/dev/null || sleep 2
+H=$(scst_local_host 0) || fail "no scst_local host"
+dev() { echo /dev/$(ls /sys/class/scsi_device/$H:0:0:$1/device/block/); }
+
+n=0
+for d in fileio direct blockio; do
+    fio --name=$d --filename=$(dev $n) --ioengine=libaio --direct=1 --iodepth=16 \
+        --rw=randwrite --bsrange=512-128k --size=48M --verify=crc32c --do_verify=1 \
+        --verify_fatal=1 --randrepeat=0 --output=/tmp/fio.$d >/dev/null 2>&1 ||
+        fail "fio verify on $d failed: $(grep -iE 'err|verify' /tmp/fio.$d | head -5)"
+    grep -q "err= 0" /tmp/fio.$d || fail "fio on $d reported errors: $(head -20 /tmp/fio.$d)"
+    n=$((n + 1))
+done
+fio --name=nullio --filename=$(dev 3) --ioengine=libaio --direct=1 --iodepth=16 \
+    --rw=randrw --bsrange=4k-256k --size=256M --output=/tmp/fio.nullio >/dev/null 2>&1 ||
+    fail "fio on nullio failed: $(head -20 /tmp/fio.nullio)"
+
+# WRITE_THROUGH: sectors written to the lower loop device, right after a
+# 4 MiB write through each disk; writeback is held off meanwhile.
+echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+echo 360000 >/proc/sys/vm/dirty_writeback_centisecs
+sync
+lw=$(basename $LW)
+written() { awk '{print $7}' /sys/block/$lw/stat; }
+head -c 4194304 /dev/urandom >/tmp/pattern
+before=$(written)
+expect_ok dd if=/tmp/pattern of=$(dev 4) bs=1M oflag=direct status=none
+after=$(written)
+[ $((after - before)) -ge 8192 ] || fail "WRITE_THROUGH: only $((after - before)) sectors reached the storage after the write completed"
+before=$(written)
+expect_ok dd if=/tmp/pattern of=$(dev 5) bs=1M oflag=direct status=none
+after=$(written)
+[ $((after - before)) -lt 8192 ] || fail "write-back disk: $((after - before)) sectors written at once (the check above cannot tell write-through apart)"
+echo 3000 >/proc/sys/vm/dirty_expire_centisecs
+echo 500 >/proc/sys/vm/dirty_writeback_centisecs
+cmp /tmp/pattern <(head -c 4194304 /tmp/lower/wt.img) || fail "WRITE_THROUGH image differs"
+
+udevadm settle 2>/dev/null
+unload scst_local
+write_ok $P/groups/Default/devices "clear"
+unload scst_vdisk scst
+exit 0

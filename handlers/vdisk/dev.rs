@@ -55,6 +55,9 @@ pub(crate) struct VDev {
     pub(crate) caw: Mutex<()>,
     /// PREVENT ALLOW MEDIUM REMOVAL state (vcdrom).
     pub(crate) prevent: AtomicBool,
+    /// A medium was loaded that GET EVENT STATUS NOTIFICATION has not
+    /// reported yet (vcdrom).
+    pub(crate) new_medium: AtomicBool,
 }
 
 impl VDev {
@@ -63,6 +66,7 @@ impl VDev {
         let block_size = if kind == Kind::Cdrom { 2048 } else { block_size };
         let path = path.map(|p| CString::try_from_fmt(fmt!("{}", p))).transpose()?;
         let medium = Arc::new(open_medium(kind, name, path, block_size, flags)?, GFP_KERNEL)?;
+        let loaded = !matches!(medium.backing, Backing::NoMedium);
         let name = CString::try_from_fmt(fmt!("{}", name))?;
         // NV_CACHE and WRITE_THROUGH report write-through caching.
         let wce = flags & (commands::NV_CACHE | commands::WRITE_THROUGH) == 0;
@@ -76,6 +80,7 @@ impl VDev {
                 wce: AtomicBool::new(wce),
                 caw <- new_mutex!(()),
                 prevent: AtomicBool::new(false),
+                new_medium: AtomicBool::new(loaded),
             }),
             GFP_KERNEL,
         )
@@ -134,8 +139,10 @@ impl VDev {
         let path = path.map(|p| CString::try_from_fmt(fmt!("{}", p))).transpose()?;
         let new = Arc::new(open_medium(self.kind, self.name.to_str().unwrap_or("?"), path, self.block_size, self.flags)?, GFP_KERNEL)?;
         // The old medium is dropped outside the lock (closing may sleep).
+        let loaded = !matches!(new.backing, Backing::NoMedium);
         let old = core::mem::replace(&mut *self.medium.lock(), new);
         drop(old);
+        self.new_medium.store(loaded, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::commands::{self, Kind};
 use crate::dev::{Backing, Medium, VDev};
+use crate::mmc;
 use crate::scsi::{self, byte, Sense};
 use crate::scst_rs::api::{
     abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
@@ -37,7 +38,11 @@ pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
         return SCST_EXEC_COMPLETED;
     };
     let m = dev.medium();
-    match run(&mut c, dev, &m) {
+    let r = match dev.kind {
+        Kind::Disk => run(&mut c, dev, &m),
+        Kind::Cdrom => run_cdrom(&mut c, dev, &m),
+    };
+    match r {
         Ok(Done::Now) => SCST_EXEC_COMPLETED,
         Ok(Done::Later) => SCST_EXEC_NOT_COMPLETED,
         Err(s) => {
@@ -105,6 +110,58 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium) -> Result<Done, Sense> {
         0x41 | 0x93 => crate::io::write_same(c, dev, m, cdb),
         0x42 => crate::io::unmap(c, dev, m, cdb),
         0x89 => crate::io::compare_and_write(c, dev, m, cdb),
+        _ => Err(scsi::INVALID_OPCODE),
+    }
+}
+
+/// A vcdrom's commands: MMC on top of the disk's reads.
+fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium) -> Result<Done, Sense> {
+    let mut cdb = [0u8; 16];
+    let cdb_len = crate::scst_rs::vec::copy_prefix(&mut cdb, c.cdb());
+    let cdb = cdb.get(..cdb_len).unwrap_or(&[]);
+    let present = !matches!(m.backing, Backing::NoMedium);
+    let disc = mmc::Disc {
+        blocks: present.then_some(m.blocks),
+        new_medium: dev.new_medium.load(Ordering::Relaxed),
+        prevented: dev.prevent.load(Ordering::Relaxed),
+    };
+    match byte(cdb, 0) {
+        0x12 => reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), 5, b)),
+        0x03 => reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
+        0xa3 => reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, mmc::CDROM_OPCODES, b)),
+        0x1e => {
+            dev.prevent.store(byte(cdb, 4) & 0x01 != 0, Ordering::Relaxed);
+            Ok(Done::Now)
+        }
+        0x46 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::get_configuration(cdb, &disc, b)),
+        0x4a => {
+            let mut reported = false;
+            let r = reply(c, scsi::be(cdb, 7, 2), |b| {
+                let (n, rep) = mmc::event_status(cdb, &disc, b)?;
+                reported = rep;
+                Ok(n)
+            });
+            if reported {
+                dev.new_medium.store(false, Ordering::Relaxed);
+            }
+            r
+        }
+        0x1a => reply(c, scsi::be(cdb, 4, 1), |b| mmc::mode_sense(cdb, &disc, false, b)),
+        0x5a => reply(c, scsi::be(cdb, 7, 2), |b| mmc::mode_sense(cdb, &disc, true, b)),
+        0x1b => match mmc::start_stop(cdb, &disc)? {
+            mmc::Tray::Eject => {
+                dev.change(None).map_err(|_| scsi::INTERNAL_FAILURE)?;
+                Ok(Done::Now)
+            }
+            mmc::Tray::Load if !present => Err(scsi::MEDIUM_NOT_PRESENT),
+            _ => Ok(Done::Now),
+        },
+        _ if !present => Err(scsi::MEDIUM_NOT_PRESENT),
+        0x00 | 0xbb => Ok(Done::Now),
+        0x25 => reply(c, 8, |b| scsi::read_capacity(cdb, &dev.describe(m), false, b)),
+        0x43 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::read_toc(cdb, m.blocks, b)),
+        0x51 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::disc_information(cdb, b)),
+        0x28 | 0xa8 => read(c, dev, m, cdb),
         _ => Err(scsi::INVALID_OPCODE),
     }
 }

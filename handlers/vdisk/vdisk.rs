@@ -26,6 +26,8 @@ mod dev;
 mod exec;
 mod io;
 #[allow(unreachable_pub)]
+mod mmc;
+#[allow(unreachable_pub)]
 mod scsi;
 
 use commands::{Command, Kind};

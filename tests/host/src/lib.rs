@@ -33,8 +33,6 @@ pub mod lun;
 #[path = "../../../core/taskset.rs"]
 pub mod taskset;
 
-#[path = "../../../handlers/vdisk/commands.rs"]
-pub mod vdisk_commands;
-
-#[path = "../../../handlers/vdisk/scsi.rs"]
-pub mod vdisk_scsi;
+/// scst_vdisk's `no_std` files.
+#[path = "../../../handlers/vdisk/host.rs"]
+pub mod vdisk;

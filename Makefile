@@ -5,6 +5,7 @@
 #   make check        the full test suite (host tests + VM tests)
 #   make host-test    cargo test only
 #   make vm-test      VM tests only (T=tests/vm/NAME.sh to pick some)
+#   make bench        the vdisk benchmark against LIO and the limit
 #
 # KDIR defaults to the project's cached test kernel (scripts/setup builds
 # it); point it at any Rust-enabled 6.12+ build tree to build for that
@@ -32,7 +33,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules install clean check host-test vm-test setup FORCE
+.PHONY: all modules install clean check host-test vm-test bench setup FORCE
 
 all: modules
 
@@ -72,3 +73,7 @@ vm-test:
 
 check:
 	scripts/check
+
+# Not part of check: fio through SCST, LIO and the limit (docs/vdisk.md).
+bench:
+	scripts/bench-vdisk

@@ -38,9 +38,13 @@ pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
         return SCST_EXEC_COMPLETED;
     };
     let m = dev.medium();
+    // A copy: the command's buffer is borrowed mutably while it is read.
+    let mut cdb = [0u8; 16];
+    let n = crate::scst_rs::vec::copy_prefix(&mut cdb, c.cdb());
+    let cdb = cdb.get(..n).unwrap_or(&[]);
     let r = match dev.kind {
-        Kind::Disk => run(&mut c, dev, &m),
-        Kind::Cdrom => run_cdrom(&mut c, dev, &m),
+        Kind::Disk => run(&mut c, dev, &m, cdb),
+        Kind::Cdrom => run_cdrom(&mut c, dev, &m, cdb),
     };
     match r {
         Ok(Done::Now) => SCST_EXEC_COMPLETED,
@@ -71,10 +75,7 @@ fn is_write(op: u8) -> bool {
     matches!(op, 0x0a | 0x2a | 0xaa | 0x8a | 0x2e | 0xae | 0x8e | 0x41 | 0x93 | 0x42 | 0x89)
 }
 
-fn run(c: &mut Cmd, dev: &VDev, m: &Medium) -> Result<Done, Sense> {
-    let mut cdb = [0u8; 16];
-    let cdb_len = crate::scst_rs::vec::copy_prefix(&mut cdb, c.cdb());
-    let cdb = cdb.get(..cdb_len).unwrap_or(&[]);
+fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let op = byte(cdb, 0);
     let no_medium = matches!(m.backing, Backing::NoMedium);
     // Commands that work without a medium.
@@ -115,10 +116,7 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium) -> Result<Done, Sense> {
 }
 
 /// A vcdrom's commands: MMC on top of the disk's reads.
-fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium) -> Result<Done, Sense> {
-    let mut cdb = [0u8; 16];
-    let cdb_len = crate::scst_rs::vec::copy_prefix(&mut cdb, c.cdb());
-    let cdb = cdb.get(..cdb_len).unwrap_or(&[]);
+fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let present = !matches!(m.backing, Backing::NoMedium);
     let disc = mmc::Disc {
         blocks: present.then_some(m.blocks),

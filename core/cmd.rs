@@ -1134,6 +1134,13 @@ pub(crate) unsafe fn dev_priv(p: *mut ScstCmd) -> *mut c_void {
 
 /// # Safety
 /// `p` is a live command handle.
+pub(crate) unsafe fn lun_read_only(p: *mut ScstCmd) -> bool {
+    // SAFETY: function contract.
+    unsafe { get(p) }.route.is_some_and(|r| r.read_only)
+}
+
+/// # Safety
+/// `p` is a live command handle.
 pub(crate) unsafe fn data_direction(p: *mut ScstCmd) -> u32 {
     // SAFETY: function contract.
     unsafe { get(p) }.decoded.map_or(SCST_DATA_NONE, |d| d.0)

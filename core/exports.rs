@@ -508,6 +508,18 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut
     unsafe { crate::cmd::dev_priv(cmd) }
 }
 
+/// Whether the command's LUN was added READ_ONLY (handlers report it,
+/// e.g. as MODE SENSE's WP bit; the core already refuses writes).
+///
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> bool {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::lun_read_only(cmd) }
+}
+
 // Devices, in a handler's `attach` and `detach`.
 
 /// The device's id (as returned by `scst_register_virtual_device`).

@@ -95,7 +95,9 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     if is_write(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
         return Err(scsi::WRITE_PROTECTED);
     }
-    let d = dev.describe(m);
+    let mut d = dev.describe(m);
+    // A READ_ONLY LUN shows as write-protected (the core refuses writes).
+    d.read_only |= c.lun_read_only();
     match op {
         0x00 | 0x1b | 0x2b | 0x90 => Ok(Done::Now),
         0x25 => reply(c, 8, |b| scsi::read_capacity(cdb, &d, false, b)),

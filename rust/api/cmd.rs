@@ -47,6 +47,7 @@ extern "C" {
     fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
     fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut c_void;
+    fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_mode_params_changed(cmd: *mut ScstCmd);
     fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
 }
@@ -241,6 +242,12 @@ impl Cmd {
     pub(crate) fn resp_len(&self) -> u32 {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_get_resp_data_len(self.p()) }
+    }
+
+    /// Whether the command's LUN is READ_ONLY in its group.
+    pub(crate) fn lun_read_only(&self) -> bool {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_lun_read_only(self.p()) }
     }
 
     /// Whether task management aborted the command: a driver must then not

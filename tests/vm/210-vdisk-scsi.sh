@@ -11,7 +11,7 @@ V=$P/vdisk/vdisk
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
 truncate -s 64M /tmp/d1.img
-truncate -s 64M /tmp/ro.img
+truncate -s 64M /tmp/ro.img /tmp/lro.img
 head -c 4096 /dev/urandom >/tmp/ro-first
 dd if=/tmp/ro-first of=/tmp/ro.img conv=notrunc status=none
 
@@ -28,7 +28,8 @@ write_ok $V "open d1 /tmp/d1.img"
 write_refused $V "open d1 /tmp/ro.img" 'device d1 is already open'
 write_ok $V "open ro /tmp/ro.img 4096 READ_ONLY"
 write_ok $V "open nul /dev/null NULLIO"
-expect_eq "devices listed" "$(tail -n +2 $V | awk '{print $1}' | tr '\n' ' ')" "d1 ro nul "
+write_ok $V "open lro /tmp/lro.img"
+expect_eq "devices listed" "$(tail -n +2 $V | awk '{print $1}' | tr '\n' ' ')" "d1 ro nul lro "
 grep -q "^bad" $P/scsi_tgt && fail "a refused device was registered: $(cat $P/scsi_tgt)"
 grep -q "open NAME \[PATH\] \[BLOCK_SIZE\] \[FLAGS\]" $P/vdisk/help || fail "no usage in help"
 expect_eq "vdisk type" "$(cat $P/vdisk/type)" "0 - direct-access device (e.g., magnetic disk)"
@@ -36,13 +37,14 @@ expect_eq "vdisk type" "$(cat $P/vdisk/type)" "0 - direct-access device (e.g., m
 write_ok $P/groups/Default/devices "add d1 0"
 write_ok $P/groups/Default/devices "add ro 1"
 write_ok $P/groups/Default/devices "add nul 2"
+write_ok $P/groups/Default/devices "add lro 3 READ_ONLY"
 expect_ok modprobe scst_local
 udevadm settle 2>/dev/null || sleep 2
 H=$(scst_local_host 0) || fail "no scst_local host"
-D1=$(sg_of $H:0:0:0) && RO=$(sg_of $H:0:0:1) && NUL=$(sg_of $H:0:0:2) || fail "no sg devices"
+D1=$(sg_of $H:0:0:0) && RO=$(sg_of $H:0:0:1) && NUL=$(sg_of $H:0:0:2) && LRO=$(sg_of $H:0:0:3) || fail "no sg devices"
 udevadm control --stop-exec-queue 2>/dev/null
 trap 'udevadm control --start-exec-queue 2>/dev/null' EXIT
-clear_ua $D1; clear_ua $RO; clear_ua $NUL
+clear_ua $D1; clear_ua $RO; clear_ua $NUL; clear_ua $LRO
 
 # INQUIRY: standard and every VPD page.
 inq=$(sg_inq $D1) || fail "sg_inq failed"
@@ -80,8 +82,10 @@ ms=$(sg_raw -b -r 24 $D1 1a 08 08 00 18 00 2>/dev/null | od -An -tx1)
 set -- $ms
 expect_eq "caching page (MODE SENSE byte 4, 6)" "$5 $7" "08 04"
 sg_modes $RO | grep -q "WP=1" || fail "READ_ONLY disk without WP: $(sg_modes $RO)"
+sg_modes $LRO | grep -q "WP=1" || fail "READ_ONLY LUN without WP: $(sg_modes $LRO)"
+sg_modes $D1 | grep -q "WP=0" || fail "writable disk with WP: $(sg_modes $D1)"
 expect_ok quiet sg_modes -a $D1
-expect_eq "REPORT LUNS" "$(sg_luns $D1 | grep -c '^    000[012]')" "3"
+expect_eq "REPORT LUNS" "$(sg_luns $D1 | grep -c '^    000[0123]')" "4"
 
 # REPORT SUPPORTED OPERATION CODES.
 ops=$(sg_opcodes $D1) || fail "sg_opcodes failed"
@@ -128,6 +132,6 @@ expect_ok quiet sg_raw -s 4096 -i /tmp/blk4k $NUL 2a 00 00 00 00 00 00 00 08 00
 udevadm control --start-exec-queue 2>/dev/null
 unload scst_local
 write_ok $P/groups/Default/devices "clear"
-for d in d1 ro nul; do write_ok $V "close $d"; done
+for d in d1 ro nul lro; do write_ok $V "close $d"; done
 unload scst_vdisk scst
 exit 0

@@ -57,11 +57,17 @@ expect_eq "profile without a medium" "$7$8" "0000"
 # change: a unit attention, then the new medium.  udev's cdrom_id locks
 # an inserted medium (PREVENT ALLOW MEDIUM REMOVAL), and vcdrom, like a
 # drive and like SCST, refuses to swap a locked medium: unlock it first.
+# The unit attention is reported once, to the first command: the block
+# layer's media polling of sr (a TEST UNIT READY every few seconds) would
+# take it first, so polling is off while the test looks for it.
 expect_ok sg_prevent --allow $CD
+poll=/sys/block/$(basename $SR)/events_poll_msecs
+echo 0 >$poll || fail "cannot turn sr's media polling off"
 write_ok $C "change cd /tmp/b.iso"
 out=$(sg_turs -v $CD 2>&1)
 echo "$out" | grep -qi "medium may have changed" || fail "no MEDIUM MAY HAVE CHANGED after change: $out"
 clear_ua $CD
+echo -1 >$poll
 udevadm control --start-exec-queue 2>/dev/null
 expect_ok mount -t iso9660 -o ro $SR /tmp/cdmnt
 (cd /tmp/cdmnt && md5sum -c --quiet /tmp/sumb) || fail "files of the new medium differ"

@@ -95,6 +95,18 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     if is_write(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
         return Err(scsi::WRITE_PROTECTED);
     }
+    // The data path first: it needs no description of the device.
+    match op {
+        0x08 | 0x28 | 0xa8 | 0x88 => return read(c, dev, m, cdb),
+        0x0a | 0x2a | 0xaa | 0x8a => return write(c, dev, m, cdb),
+        0x2e | 0xae | 0x8e => return write_and_verify(c, dev, m, cdb),
+        0x2f | 0xaf | 0x8f => return verify(c, dev, m, cdb),
+        0x41 | 0x93 => return crate::io::write_same(c, dev, m, cdb),
+        0x42 => return crate::io::unmap(c, dev, m, cdb),
+        0x89 => return crate::io::compare_and_write(c, dev, m, cdb),
+        0x35 | 0x91 => return sync_cache(dev, m, cdb),
+        _ => {}
+    }
     let mut d = dev.describe(m);
     // A READ_ONLY LUN shows as write-protected (the core refuses writes).
     d.read_only |= c.lun_read_only();
@@ -105,14 +117,6 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
         0x1a => reply(c, scsi::be(cdb, 4, 1), |b| scsi::mode_sense(cdb, &d, false, b)),
         0x5a => reply(c, scsi::be(cdb, 7, 2), |b| scsi::mode_sense(cdb, &d, true, b)),
         0x15 | 0x55 => mode_select(c, dev, &d, cdb),
-        0x35 | 0x91 => sync_cache(dev, m, cdb),
-        0x08 | 0x28 | 0xa8 | 0x88 => read(c, dev, m, cdb),
-        0x0a | 0x2a | 0xaa | 0x8a => write(c, dev, m, cdb),
-        0x2e | 0xae | 0x8e => write_and_verify(c, dev, m, cdb),
-        0x2f | 0xaf | 0x8f => verify(c, dev, m, cdb),
-        0x41 | 0x93 => crate::io::write_same(c, dev, m, cdb),
-        0x42 => crate::io::unmap(c, dev, m, cdb),
-        0x89 => crate::io::compare_and_write(c, dev, m, cdb),
         _ => Err(scsi::INVALID_OPCODE),
     }
 }

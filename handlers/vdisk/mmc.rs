@@ -4,13 +4,7 @@
 //! 2048-byte blocks, or no medium.  What an OS installer and Linux's sr
 //! driver ask.  `no_std`, host-tested.
 
-use super::scsi::{self, be, byte, Sense, INVALID_FIELD_IN_CDB};
-
-fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
-    for (d, s) in out.get_mut(at..).unwrap_or(&mut []).iter_mut().zip(bytes) {
-        *d = *s;
-    }
-}
+use super::scsi::{self, be, byte, put, Sense, INVALID_FIELD_IN_CDB};
 
 /// The state the replies depend on.
 #[derive(Clone, Copy)]

@@ -59,7 +59,7 @@ pub struct Disk<'a> {
 
 /// Writes `bytes` at `at`, as far as `out` reaches.  Builders zero `out`
 /// first: a pooled buffer holds an earlier command's data.
-fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
+pub fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
     let dst = out.get_mut(at..).unwrap_or(&mut []);
     for (d, s) in dst.iter_mut().zip(bytes) {
         *d = *s;

@@ -1132,6 +1132,20 @@ pub(crate) unsafe fn dev_priv(p: *mut ScstCmd) -> *mut c_void {
     unsafe { get(p) }.route.map_or(core::ptr::null_mut(), |r| r.dev_priv as *mut c_void)
 }
 
+/// The handler's `tgt_dev` private value for the command's session and
+/// LUN; null if there is none (any more).  Takes `registry`.
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn tgt_dev_priv(p: *mut ScstCmd) -> *mut c_void {
+    // SAFETY: function contract.
+    let c = unsafe { get(p) };
+    let Ok(lun) = lun::decode(&c.lun_raw) else { return core::ptr::null_mut() };
+    let reg = c.shared.registry.lock();
+    let t = reg.tgt_devs.iter().find(|t| Arc::ptr_eq(&t.sess, &c.sess) && t.lun == lun);
+    t.map_or(core::ptr::null_mut(), |t| t.priv_ as *mut c_void)
+}
+
 /// # Safety
 /// `p` is a live command handle.
 pub(crate) unsafe fn lun_read_only(p: *mut ScstCmd) -> bool {

@@ -520,6 +520,21 @@ pub(crate) unsafe extern "C" fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> boo
     unsafe { crate::cmd::lun_read_only(cmd) }
 }
 
+/// The value the handler set with `scst_tgt_dev_set_priv` for the
+/// command's session and LUN; null if none.  Process context only.  The
+/// entry may be detached as soon as this returns: a handler that stores a
+/// pointer here must keep the object alive by its own means (vdisk stores
+/// a plain token).
+///
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_dev_priv(cmd: *mut ScstCmd) -> *mut core::ffi::c_void {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::tgt_dev_priv(cmd) }
+}
+
 // Devices, in a handler's `attach` and `detach`.
 
 /// The device's id (as returned by `scst_register_virtual_device`).

@@ -53,8 +53,12 @@ pub(crate) struct VDev {
     /// Serializes COMPARE AND WRITE.
     #[pin]
     pub(crate) caw: Mutex<()>,
-    /// PREVENT ALLOW MEDIUM REMOVAL state (vcdrom).
-    pub(crate) prevent: AtomicBool,
+    /// The I_T nexuses (tokens from `attach_tgt`) whose PREVENT ALLOW
+    /// MEDIUM REMOVAL prevents removal.  Removal is prevented while any
+    /// does; a nexus' prevention ends with its ALLOW, its loss, or a LUN or
+    /// target reset (SBC-3 5.14, MMC).
+    #[pin]
+    preventers: Mutex<KVec<usize>>,
     /// A medium was loaded that GET EVENT STATUS NOTIFICATION has not
     /// reported yet (vcdrom).
     pub(crate) new_medium: AtomicBool,
@@ -79,11 +83,27 @@ impl VDev {
                 medium <- new_spinlock!(medium),
                 wce: AtomicBool::new(wce),
                 caw <- new_mutex!(()),
-                prevent: AtomicBool::new(false),
+                preventers <- new_mutex!(KVec::new()),
                 new_medium: AtomicBool::new(loaded),
             }),
             GFP_KERNEL,
         )
+    }
+
+    /// Whether some I_T nexus prevents medium removal.
+    pub(crate) fn prevented(&self) -> bool {
+        !self.preventers.lock().is_empty()
+    }
+
+    /// PREVENT ALLOW MEDIUM REMOVAL from `nexus`.
+    pub(crate) fn set_prevent(&self, nexus: usize, prevent: bool) -> Result {
+        let mut p = self.preventers.lock();
+        if !prevent {
+            crate::scst_rs::vec::retain(&mut p, |&n| n != nexus);
+        } else if !p.contains(&nexus) {
+            p.push(nexus, GFP_KERNEL)?;
+        }
+        Ok(())
     }
 
     /// The current medium.

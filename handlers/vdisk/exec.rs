@@ -83,10 +83,7 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
         0x12 => return reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), ptype(dev), b)),
         0x03 => return reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
         0xa3 => return reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, scsi::DISK_OPCODES, b)),
-        0x1e => {
-            dev.prevent.store(byte(cdb, 4) & 0x01 != 0, Ordering::Relaxed);
-            return Ok(Done::Now);
-        }
+        0x1e => return prevent_allow(c, dev, cdb),
         _ => {}
     }
     if no_medium {
@@ -121,22 +118,32 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     }
 }
 
+/// PREVENT ALLOW MEDIUM REMOVAL, for the command's I_T nexus.
+fn prevent_allow(c: &Cmd, dev: &VDev, cdb: &[u8]) -> Result<Done, Sense> {
+    let nexus = c.tgt_dev_priv() as usize;
+    if nexus == 0 {
+        // The LUN left the session's group meanwhile.
+        return Err(scsi::LUN_NOT_SUPPORTED);
+    }
+    match dev.set_prevent(nexus, byte(cdb, 4) & 0x01 != 0) {
+        Ok(()) => Ok(Done::Now),
+        Err(_) => Err(scsi::INSUFFICIENT_RESOURCES),
+    }
+}
+
 /// A vcdrom's commands: MMC on top of the disk's reads.
 fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let present = !matches!(m.backing, Backing::NoMedium);
     let disc = mmc::Disc {
         blocks: present.then_some(m.blocks),
         new_medium: dev.new_medium.load(Ordering::Relaxed),
-        prevented: dev.prevent.load(Ordering::Relaxed),
+        prevented: dev.prevented(),
     };
     match byte(cdb, 0) {
         0x12 => reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), 5, b)),
         0x03 => reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
         0xa3 => reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, mmc::CDROM_OPCODES, b)),
-        0x1e => {
-            dev.prevent.store(byte(cdb, 4) & 0x01 != 0, Ordering::Relaxed);
-            Ok(Done::Now)
-        }
+        0x1e => prevent_allow(c, dev, cdb),
         0x46 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::get_configuration(cdb, &disc, b)),
         0x4a => {
             let mut reported = false;

@@ -24,6 +24,10 @@ pub const UNRECOVERED_READ_ERROR: Sense = (0x03, 0x11, 0x00);
 pub const WRITE_ERROR: Sense = (0x03, 0x0c, 0x00);
 /// A backing failure that is no medium error (out of memory, ...).
 pub const INTERNAL_FAILURE: Sense = (0x04, 0x44, 0x00);
+/// LOGICAL UNIT NOT SUPPORTED.
+pub const LUN_NOT_SUPPORTED: Sense = (0x05, 0x25, 0x00);
+/// INSUFFICIENT RESOURCES.
+pub const INSUFFICIENT_RESOURCES: Sense = (0x0b, 0x55, 0x03);
 
 /// Most blocks one WRITE SAME or one UNMAP descriptor may cover.
 pub const MAX_WRITE_SAME_BLOCKS: u64 = 1 << 22;

@@ -13,8 +13,8 @@
 //! while registering with the core (whose `attach` callback takes
 //! `Devices::list` briefly); `list` is innermost.
 
-use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
-use kernel::{c_str, ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use kernel::{c_str, ffi::{c_int, c_void}, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
@@ -33,10 +33,14 @@ mod scsi;
 use commands::{Command, Kind};
 use dev::VDev;
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, ScstDevice, SCST_DEV_VIRTUAL, SCST_TRACE_DEFAULT},
+    abi::{
+        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL, SCST_LUN_RESET, SCST_TARGET_RESET,
+        SCST_TRACE_DEFAULT,
+    },
     client::{DevDriverRegistration, VirtualDeviceRegistration},
     cmd::Cmd,
     dev::DevRef,
+    mgmt::{MgmtRef, TgtDevRef},
 };
 use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
 
@@ -68,9 +72,9 @@ const fn dev_type(name: &'static core::ffi::CStr, type_: c_int, trace: &'static 
         dev_done: None,
         attach: Some(attach),
         detach: Some(detach),
-        attach_tgt: None,
-        detach_tgt: None,
-        task_mgmt_fn: None,
+        attach_tgt: Some(attach_tgt),
+        detach_tgt: Some(detach_tgt),
+        task_mgmt_fn: Some(task_mgmt_fn),
         trace_flags: trace,
     }
 }
@@ -134,6 +138,46 @@ unsafe extern "C" fn detach(d: *mut ScstDevice) {
     if !p.is_null() {
         // SAFETY: the reference `attach` made; no command runs any more.
         drop(unsafe { Arc::from_raw(p) });
+    }
+}
+
+/// Tokens naming I_T nexuses; 0 is none.
+static NEXT_NEXUS: AtomicUsize = AtomicUsize::new(1);
+
+/// A session gets the device at a LUN: name the nexus with a token (a
+/// plain number: a command may read it after the nexus is gone).
+unsafe extern "C" fn attach_tgt(t: *mut ScstTgtDev) -> c_int {
+    // SAFETY: the handle of this call.
+    let t = unsafe { TgtDevRef::from_raw(t) };
+    t.set_priv(NEXT_NEXUS.fetch_add(1, Ordering::Relaxed) as *mut c_void);
+    0
+}
+
+/// The nexus is gone: its prevention of medium removal ends.
+unsafe extern "C" fn detach_tgt(t: *mut ScstTgtDev) {
+    // SAFETY: the handle of this call.
+    release_nexus(&unsafe { TgtDevRef::from_raw(t) });
+}
+
+/// A LUN or target reset ends the nexus' prevention of medium removal.
+unsafe extern "C" fn task_mgmt_fn(m: *mut ScstMgmtCmd, t: *mut ScstTgtDev) -> c_int {
+    // SAFETY: the handles of this call.
+    let (m, t) = unsafe { (MgmtRef::from_raw(m), TgtDevRef::from_raw(t)) };
+    if matches!(m.func(), SCST_LUN_RESET | SCST_TARGET_RESET) {
+        release_nexus(&t);
+    }
+    0
+}
+
+/// Drops `t`'s PREVENT on its device.  Runs under the core's registry
+/// (lock order: registry, then `list`).
+fn release_nexus(t: &TgtDevRef) {
+    let Some(devs) = devices() else { return };
+    let list = devs.list.lock();
+    let dev = list.iter().find(|e| e.reg.as_ref().is_some_and(|r| r.id() == t.dev_id()));
+    if let Some(e) = dev {
+        // Removing never allocates: this cannot fail.
+        let _ = e.dev.set_prevent(t.priv_() as usize, false);
     }
 }
 
@@ -210,7 +254,7 @@ impl Devices {
             pr_err!("change: no vcdrom device {}\n", name);
             return Err(ENOENT);
         };
-        if dev.prevent.load(Ordering::Relaxed) {
+        if dev.prevented() {
             pr_err!("change: {}: the initiator prevents medium removal\n", name);
             return Err(EBUSY);
         }

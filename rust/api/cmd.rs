@@ -48,6 +48,7 @@ extern "C" {
     fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut c_void;
     fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> bool;
+    fn scst_cmd_get_tgt_dev_priv(cmd: *mut ScstCmd) -> *mut c_void;
     fn scst_cmd_mode_params_changed(cmd: *mut ScstCmd);
     fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
 }
@@ -248,6 +249,15 @@ impl Cmd {
     pub(crate) fn lun_read_only(&self) -> bool {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_lun_read_only(self.p()) }
+    }
+
+    /// The value the handler set in `attach_tgt` for the command's session
+    /// and LUN; null if none.  Process context only.  The nexus may go
+    /// away as soon as this returns: treat the value as a token, not as a
+    /// pointer to dereference.
+    pub(crate) fn tgt_dev_priv(&self) -> *mut c_void {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_get_tgt_dev_priv(self.p()) }
     }
 
     /// Whether task management aborted the command: a driver must then not

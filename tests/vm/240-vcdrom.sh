@@ -3,7 +3,8 @@
 # TEST UNIT READY gets NOT READY / MEDIUM NOT PRESENT; "change" swaps the
 # medium and every session gets MEDIUM MAY HAVE CHANGED; the initiator
 # ejects with START STOP UNIT, and PREVENT ALLOW MEDIUM REMOVAL makes
-# "change" refuse.
+# "change" refuse until the same nexus allows removal, a LUN reset, or the
+# session's end.
 . ./lib.sh
 P=/proc/scsi_tgt
 C=$P/vcdrom/vcdrom
@@ -80,15 +81,24 @@ expect_ok sg_prevent --prevent=1 $CD
 write_refused $C "change cd /tmp/a.iso" "change: cd: the initiator prevents medium removal"
 out=$(sg_start --eject $CD 2>&1) && fail "eject while prevented succeeded"
 expect_ok sg_prevent --allow $CD
+# A LUN reset ends the prevention (SBC-3): change works again.
+expect_ok sg_prevent --prevent=1 $CD
+expect_ok sg_reset --device $CD
+write_ok $C "change cd /tmp/a.iso"
+clear_ua $CD
 expect_ok sg_start --eject $CD
 out=$(sg_turs -v $CD 2>&1)
 echo "$out" | grep -qi "Medium not present" || fail "TUR after eject: $out"
 set -- $(grep '^cd ' $C)
 expect_eq "listing after eject" "$*" "cd 0"
 
+# The end of the session (I_T nexus loss) ends its prevention.
+expect_ok sg_prevent --prevent=1 $CD
+write_refused $C "change cd /tmp/b.iso" "change: cd: the initiator prevents medium removal"
 udevadm control --start-exec-queue 2>/dev/null
 write_refused $C "close cd" "device cd is in group Default"
 unload scst_local
+write_ok $C "change cd /tmp/b.iso"
 write_ok $P/groups/Default/devices "clear"
 write_ok $C "close cd"
 write_ok $C "close empty"

@@ -1,0 +1,17 @@
+//! The iSCSI protocol logic shared by the kernel module (which includes
+//! the files it needs with `#[path]`) and by iscsi-scstd and
+//! iscsi-scst-adm.  `no_std`; the files the kernel includes use no
+//! allocation, the daemon-only ones (`config`, `acl`, `login`) use `alloc`.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod acl;
+
+pub mod pdu;
+pub mod chap;
+pub mod config;
+pub mod login;
+pub mod md5;
+pub mod params;
+pub mod text;

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-#   make              build every module against KDIR
+#   make              build every module against KDIR, and the user-space tools
+#   make tools        the user-space tools only (iscsi-scstd, ...: target/release/)
 #   make install      install them under /lib/modules/<release>/extra + depmod
 #   make check        the full test suite (host tests + VM tests)
 #   make host-test    cargo test only
@@ -33,9 +34,12 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules install clean check host-test vm-test bench setup FORCE
+.PHONY: all modules tools install clean check host-test vm-test bench setup FORCE
 
-all: modules
+all: modules tools
+
+tools:
+	cargo build --release --offline -p iscsi-scst-usr
 
 $(KDIR)/.config:
 	@echo "No built kernel at KDIR=$(KDIR): run scripts/setup, or pass KDIR=<a Rust-enabled kernel build tree>" >&2

@@ -31,8 +31,10 @@ pub trait Env {
     fn incoming_secret(&self, target: Option<&[u8]>, user: &[u8]) -> Option<&[u8]>;
     /// The OutgoingUser (name, secret) of `target`, for mutual CHAP.
     fn outgoing(&self, target: Option<&[u8]>) -> Option<(&[u8], &[u8])>;
-    /// Fills `buf` with unpredictable bytes (CHAP challenges).
-    fn random(&mut self, buf: &mut [u8]);
+    /// Fills `buf` with unpredictable bytes (CHAP challenges); false if
+    /// it cannot (the login then fails: a predictable challenge is worse
+    /// than none).
+    fn random(&mut self, buf: &mut [u8]) -> bool;
 }
 
 /// A name (up to [`MAX_NAME`] bytes) kept in the login.
@@ -110,7 +112,12 @@ pub struct Login {
     tpgt: u16,
     /// Keys of `SECURITY_KEYS` and `NAME_KEYS` seen (bits 0-5, 8-11).
     seen: u32,
+    /// Requests handled.
+    steps: u32,
 }
+
+/// Most requests one login may take (text continuations included).
+pub const MAX_STEPS: u32 = 32;
 
 impl Default for Login {
     fn default() -> Self {
@@ -137,6 +144,7 @@ impl Login {
             neg: None,
             tpgt: 1,
             seen: 0,
+            steps: 0,
         }
     }
 
@@ -172,6 +180,12 @@ impl Login {
     fn run(&mut self, req: &LoginReq, text: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Result<Option<u8>, Fail> {
         if req.version_min > 0 {
             return Err(st::UNSUPPORTED_VERSION);
+        }
+        // A login that goes nowhere (an initiator asking to move on
+        // without authenticating) ends here.
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return Err(st::INITIATOR_ERROR);
         }
         // The first request may skip security (RFC 7143 6.3; libiscsi
         // does without credentials): checked once the target is known.
@@ -223,7 +237,10 @@ impl Login {
                 Auth::Done => {}
                 // No AuthMethod offered: fine unless CHAP is required.
                 Auth::Start if !env.needs_chap(self.target_ref()) => self.auth = Auth::Done,
-                _ => return Err(st::AUTH_FAILED),
+                Auth::Start => return Err(st::AUTH_FAILED),
+                // CHAP under way: the transit waits for it (RFC 7143 6.3:
+                // the target answers T=0 until it is ready).
+                Auth::ChapAlgorithm | Auth::ChapResponse { .. } => return Ok(None),
             }
         }
         self.stage = nsg;
@@ -348,7 +365,9 @@ impl Login {
                     return Err(st::AUTH_FAILED);
                 }
                 let mut r = [0u8; 1 + chap::CHALLENGE_LEN];
-                env.random(&mut r);
+                if !env.random(&mut r) {
+                    return Err(st::TARGET_ERROR);
+                }
                 let (id, c) = r.split_at(1);
                 let mut challenge = [0u8; chap::CHALLENGE_LEN];
                 challenge.copy_from_slice(c);
@@ -436,10 +455,11 @@ mod tests {
         fn outgoing(&self, _: Option<&[u8]>) -> Option<(&[u8], &[u8])> {
             self.outgoing.then_some((b"tgt".as_slice(), b"tgtsecret123".as_slice()))
         }
-        fn random(&mut self, buf: &mut [u8]) {
+        fn random(&mut self, buf: &mut [u8]) -> bool {
             for (i, b) in buf.iter_mut().enumerate() {
                 *b = 0x40 + i as u8;
             }
+            true
         }
     }
 
@@ -533,7 +553,8 @@ mod tests {
 
     fn chap_login(e: &mut TestEnv, response: &str) -> (Login, Step, Vec<u8>) {
         let mut l = Login::new();
-        let (s, t) = step(&mut l, req(0, None), &format!("{}|AuthMethod=CHAP,None", FIRST), e);
+        // libiscsi asks to move on in the same request: not yet.
+        let (s, t) = step(&mut l, req(0, Some(1)), &format!("{}|AuthMethod=CHAP,None", FIRST), e);
         assert!(matches!(s, Step::Continue(r) if !r.transit), "{:?}", s);
         assert_eq!(find(&t, "AuthMethod"), Some(&b"CHAP"[..]));
         let (s, t) = step(&mut l, req(0, None), "CHAP_A=7,5", e);
@@ -602,6 +623,14 @@ mod tests {
         step(&mut l, req(0, None), &format!("{}|AuthMethod=CHAP", FIRST), &mut e);
         let (s, _) = step(&mut l, req(0, None), "CHAP_A=7", &mut e);
         assert_eq!(status(s), st::AUTH_FAILED);
+        // Asking to move on forever without answering the challenge.
+        let mut l = Login::new();
+        step(&mut l, req(0, None), &format!("{}|AuthMethod=CHAP", FIRST), &mut e);
+        let mut last = Step::Continue(LoginRsp::default());
+        for _ in 0..MAX_STEPS {
+            last = step(&mut l, req(0, Some(1)), "", &mut e).0;
+        }
+        assert_eq!(status(last), st::INITIATOR_ERROR);
     }
 
     #[test]

@@ -139,8 +139,9 @@ impl login::Env for Env {
     fn outgoing(&self, _: Option<&[u8]>) -> Option<(&[u8], &[u8])> {
         Some((b"tgt", b"tgtsecret123"))
     }
-    fn random(&mut self, buf: &mut [u8]) {
+    fn random(&mut self, buf: &mut [u8]) -> bool {
         buf.fill(7);
+        true
     }
 }
 

@@ -1,0 +1,139 @@
+//! iscsi-scstd: the iSCSI target daemon.  Reads /etc/iscsi-scstd.conf and
+//! the access files, listens on port 3260, and serves logins and
+//! discovery sessions (docs/iscsi.md).
+//!
+//! Usage: iscsi-scstd [-f] [-d LEVEL] [-c CONFIG] [-a ADDRESS] [-p PORT]
+//!                    [--allow FILE] [--deny FILE] [--pid-file FILE]
+
+use iscsi_scst_usr::portal::{Paths, Portal};
+use iscsi_scst_usr::{conn, err, log, notice};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::os::raw::c_int;
+use std::sync::Arc;
+
+extern "C" {
+    fn fork() -> c_int;
+    fn setsid() -> c_int;
+}
+
+struct Options {
+    foreground: bool,
+    debug: u32,
+    paths: Paths,
+    address: Option<IpAddr>,
+    port: u16,
+    pid_file: Option<String>,
+}
+
+const USAGE: &str = "usage: iscsi-scstd [-f|--foreground] [-d|--debug LEVEL] [-c|--config FILE] [-a|--address ADDRESS] [-p|--port PORT] [--allow FILE] [--deny FILE] [--pid-file FILE]";
+
+fn options() -> Result<Options, String> {
+    let mut o = Options { foreground: false, debug: 0, paths: Paths::default(), address: None, port: 3260, pid_file: None };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let (name, inline) = match a.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (a.clone(), None),
+        };
+        if name == "-f" || name == "--foreground" {
+            o.foreground = true;
+            continue;
+        }
+        if name == "-h" || name == "--help" {
+            println!("{}", USAGE);
+            std::process::exit(0);
+        }
+        let value = inline.or_else(|| args.next()).ok_or_else(|| format!("{} needs a value", name))?;
+        let bad = |what: &str| format!("{} {}: not {}", name, value, what);
+        match name.as_str() {
+            "-d" | "--debug" => o.debug = value.parse().map_err(|_| bad("a number"))?,
+            "-c" | "--config" => o.paths.config = value,
+            "--allow" => o.paths.allow = value,
+            "--deny" => o.paths.deny = value,
+            "-a" | "--address" => o.address = Some(value.trim_matches(['[', ']']).parse().map_err(|_| bad("an IP address"))?),
+            "-p" | "--port" => o.port = value.parse().map_err(|_| bad("a port"))?,
+            "--pid-file" => o.pid_file = Some(value),
+            _ => return Err(format!("unknown option {}", name)),
+        }
+    }
+    Ok(o)
+}
+
+/// The listening sockets: the given address, or every IPv6 and IPv4
+/// address (one dual-stack socket where IPv6 works, else IPv4 only).
+fn listen(o: &Options) -> std::io::Result<TcpListener> {
+    match o.address {
+        Some(a) => TcpListener::bind(SocketAddr::new(a, o.port)),
+        None => TcpListener::bind(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), o.port))
+            .or_else(|_| TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), o.port))),
+    }
+}
+
+/// Goes to the background: the parent exits, the child leads a new
+/// session.
+fn daemonize() {
+    // SAFETY: no other thread exists yet; the parent only exits.
+    match unsafe { fork() } {
+        -1 => {
+            err!("fork failed: {}", std::io::Error::last_os_error());
+            std::process::exit(1);
+        }
+        0 => {
+            // SAFETY: plain system call in the child.
+            unsafe { setsid() };
+        }
+        _ => std::process::exit(0),
+    }
+}
+
+fn main() {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("iscsi-scstd: {}\n{}", e, USAGE);
+            std::process::exit(2);
+        }
+    };
+    log::DEBUG.store(o.debug, std::sync::atomic::Ordering::Relaxed);
+    let portal = match Portal::load(&o.paths) {
+        Ok(p) => Arc::new(p),
+        Err(e) => {
+            err!("{}", e);
+            std::process::exit(1);
+        }
+    };
+    for n in &portal.config.notices {
+        notice!("{}", n);
+    }
+    let listener = match listen(&o) {
+        Ok(l) => l,
+        Err(e) => {
+            err!("cannot listen on port {}: {}", o.port, e);
+            std::process::exit(1);
+        }
+    };
+    if !o.foreground {
+        daemonize();
+        log::use_syslog();
+    }
+    let pid_file = o.pid_file.clone().or_else(|| (!o.foreground).then(|| "/run/iscsi-scstd.pid".to_string()));
+    if let Some(p) = &pid_file {
+        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
+            err!("cannot write the pid file {}: {}", p, e);
+        }
+    }
+    notice!(
+        "listening on {} with {} target(s)",
+        listener.local_addr().map_or("?".into(), |a| a.to_string()),
+        portal.config.targets.len()
+    );
+    for s in listener.incoming() {
+        match s {
+            Ok(s) => {
+                let p = portal.clone();
+                std::thread::spawn(move || conn::serve(s, &p));
+            }
+            Err(e) => err!("accept: {}", e),
+        }
+    }
+}

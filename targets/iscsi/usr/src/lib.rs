@@ -1,0 +1,9 @@
+//! iscsi-scstd and iscsi-scst-adm: the user-space half of the iSCSI
+//! target (docs/iscsi.md).  The protocol logic is in `iscsi-proto`; this
+//! crate does the I/O, the processes and the logging.
+
+pub mod conn;
+pub mod discovery;
+pub mod log;
+pub mod portal;
+pub mod wire;

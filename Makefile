@@ -26,6 +26,7 @@ CONFIG_SCST_EXTRACHECKS    ?= y
 CONFIG_SCST_DEBUG          ?= n
 CONFIG_SCST_LOCAL          ?= m
 CONFIG_SCST_VDISK          ?= m
+CONFIG_SCST_ISCSI          ?= m
 CONFIG_SCST_TEST_MODULES   ?= n
 SCST_OPTIONS := $(foreach v,$(filter CONFIG_SCST%,$(.VARIABLES)),$(v)=$($(v)))
 

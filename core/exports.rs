@@ -212,6 +212,20 @@ pub(crate) extern "C" fn scst_proc_get_dev_type_root(dev_type: *const ScstDevTyp
         .map_or(core::ptr::null_mut(), |h| h.dir.dir.as_raw())
 }
 
+/// The /proc/scsi_tgt/<name>/ directory of target driver `tmpl`, for the
+/// driver's own files; null if it is not registered or has none
+/// (SCST_TGT_NO_PROC_ENTRY).
+#[no_mangle]
+pub(crate) extern "C" fn scst_proc_get_tgt_root(tmpl: *const ScstTgtTemplate) -> *mut core::ffi::c_void {
+    let Some(core) = shared() else { return core::ptr::null_mut() };
+    let reg = core.registry.lock();
+    reg.templates
+        .iter()
+        .find(|t| core::ptr::eq(t.tmpl, tmpl))
+        .and_then(|t| t.dir.as_ref())
+        .map_or(core::ptr::null_mut(), |d| d.dir.as_raw())
+}
+
 /// Registers target `name` of target driver `tmpl`; null on failure (the
 /// log says why).
 ///

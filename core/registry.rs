@@ -31,7 +31,7 @@ use kernel::{
 pub(crate) struct TemplateEntry {
     pub(crate) tmpl: &'static ScstTgtTemplate,
     pub(crate) name: CString,
-    _dir: Option<ModuleDir>,
+    pub(crate) dir: Option<ModuleDir>,
 }
 
 /// A registered device handler.
@@ -257,7 +257,7 @@ impl Shared {
         } else {
             None
         };
-        reg.templates.push(TemplateEntry { tmpl, name, _dir: dir }, GFP_KERNEL)?;
+        reg.templates.push(TemplateEntry { tmpl, name, dir }, GFP_KERNEL)?;
         Ok(())
     }
 

@@ -55,6 +55,18 @@ impl TargetTemplateRegistration {
     }
 }
 
+impl TargetTemplateRegistration {
+    /// The driver's /proc/scsi_tgt/<name>/ directory, for its own files,
+    /// which must be dropped before this registration.
+    pub(crate) fn proc_dir(&self) -> Result<super::super::procfs::ProcDir> {
+        // SAFETY: the template is registered (invariant); the directory
+        // lives until it unregisters, after the caller's files are gone.
+        let raw = unsafe { scst_proc_get_tgt_root(self.tmpl) };
+        // SAFETY: as above.
+        unsafe { super::super::procfs::ProcDir::borrowed(raw) }
+    }
+}
+
 impl Drop for TargetTemplateRegistration {
     fn drop(&mut self) {
         // SAFETY: `tmpl` is registered (invariant).
@@ -103,6 +115,7 @@ extern "C" {
     fn scst_unregister_virtual_device_unused(id: c_int) -> c_int;
     fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8);
     fn scst_proc_get_dev_type_root(dev_type: *const ScstDevType) -> *mut core::ffi::c_void;
+    fn scst_proc_get_tgt_root(tmpl: *const ScstTgtTemplate) -> *mut core::ffi::c_void;
     fn scst_register_target(tmpl: *const ScstTgtTemplate, name: *const core::ffi::c_char) -> *mut ScstTgt;
     fn scst_unregister_target(tgt: *mut ScstTgt);
     fn scst_register_session(tgt: *mut ScstTgt, initiator: *const core::ffi::c_char) -> *mut ScstSession;

@@ -59,15 +59,9 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
-/// Whether `name` looks like an iSCSI name (RFC 7143 4.2.7: `iqn.`,
-/// `eui.` or `naa.` form, at most 223 bytes, no spaces or control
-/// characters).
+/// Whether `name` looks like an iSCSI name (see `ctl::valid_name`).
 pub fn valid_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    name.len() > 4
-        && name.len() <= crate::login::MAX_NAME
-        && (lower.starts_with("iqn.") || lower.starts_with("eui.") || lower.starts_with("naa."))
-        && name.bytes().all(|c| c.is_ascii_graphic())
+    crate::ctl::valid_name(name.as_bytes())
 }
 
 impl Config {

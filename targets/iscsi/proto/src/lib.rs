@@ -11,6 +11,7 @@ pub mod acl;
 pub mod pdu;
 pub mod chap;
 pub mod config;
+pub mod ctl;
 pub mod login;
 pub mod md5;
 pub mod params;

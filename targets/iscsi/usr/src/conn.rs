@@ -23,8 +23,9 @@ const LOGIN_SEGMENT: usize = 8192;
 const MAX_TEXT: usize = 64 * 1024;
 /// Commands a discovery session may have outstanding.
 const DISCOVERY_WINDOW: u32 = 8;
-/// The kernel module's control device.
-pub const CTL_DEVICE: &str = "/dev/iscsi-scst-ctl";
+/// Whether the kernel module serves sessions (it registers targets only,
+/// so far): until then normal logins are refused.
+const KERNEL_SESSIONS: bool = false;
 
 /// Why a login failed, in words for the log.
 pub fn status_text(status: u16) -> &'static str {
@@ -36,7 +37,7 @@ pub fn status_text(status: u16) -> &'static str {
         st::MISSING_PARAMETER => "a required key is missing",
         st::SESSION_TYPE_UNSUPPORTED => "unknown session type",
         st::INVALID_DURING_LOGIN => "a PDU other than Login during login",
-        st::SERVICE_UNAVAILABLE => "the iscsi-scst kernel module is not loaded",
+        st::SERVICE_UNAVAILABLE => "the kernel serves no sessions (iscsi-scst not loaded, or without session support yet)",
         st::OUT_OF_RESOURCES => "out of resources",
         st::TARGET_ERROR => "target error",
         _ => "protocol error by the initiator",
@@ -158,7 +159,7 @@ impl Conn<'_> {
                 Step::Continue(rsp) => self.send(rsp.encode(), w.as_bytes(), true)?,
                 Step::Fail(rsp) => return self.login_failed(&req, rsp.status, &l).map(|()| None),
                 Step::Done(mut rsp) => {
-                    if !l.discovery && !Path::new(CTL_DEVICE).exists() {
+                    if !l.discovery && !(KERNEL_SESSIONS && Path::new(&crate::kernel::device_path()).exists()) {
                         return self.login_failed(&req, st::SERVICE_UNAVAILABLE, &l).map(|()| None);
                     }
                     if rsp.tsih == 0 {

@@ -4,6 +4,7 @@
 
 pub mod conn;
 pub mod discovery;
+pub mod kernel;
 pub mod log;
 pub mod portal;
 pub mod wire;

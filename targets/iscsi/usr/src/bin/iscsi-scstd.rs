@@ -105,6 +105,30 @@ fn main() {
     for n in &portal.config.notices {
         notice!("{}", n);
     }
+    // The kernel module gets the targets (it may be loaded later: then
+    // normal sessions are refused until the daemon is restarted).
+    let kernel = match iscsi_scst_usr::kernel::Kernel::open() {
+        Ok(k) => k,
+        Err(e) => {
+            err!("{}: {}", iscsi_scst_usr::kernel::device_path(), e);
+            std::process::exit(1);
+        }
+    };
+    match &kernel {
+        None => notice!("{} not found: the iscsi-scst module is not loaded; only discovery is served", iscsi_scst_usr::kernel::device_path()),
+        Some(k) => {
+            for (i, t) in portal.config.targets.iter().enumerate() {
+                match k.add_target(i as u32 + 1, &t.name) {
+                    Ok(true) => {}
+                    Ok(false) => notice!("target {} was registered already", t.name),
+                    Err(e) => {
+                        err!("the kernel refused target {}: {} (see the kernel log)", t.name, e);
+                        std::process::exit(1);
+                    }
+                }
+            }
+        }
+    }
     let listener = match listen(&o) {
         Ok(l) => l,
         Err(e) => {
@@ -127,6 +151,8 @@ fn main() {
         listener.local_addr().map_or("?".into(), |a| a.to_string()),
         portal.config.targets.len()
     );
+    // Kept open for the daemon's life.
+    let _kernel = kernel;
     for s in listener.incoming() {
         match s {
             Ok(s) => {

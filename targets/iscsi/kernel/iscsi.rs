@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! iscsi-scst: the kernel half of the iSCSI target (docs/iscsi.md).
+//!
+//! It registers the target driver "iscsi" and the control device
+//! /dev/iscsi-scst-ctl, through which iscsi-scstd adds and deletes
+//! targets.  Each target is an SCST target named by its IQN, so its
+//! initiators see the LUNs of group "Default_<iqn>" (or of the group
+//! their name is in).  /proc/scsi_tgt/iscsi/ has `version`, `trace_level`
+//! and `session`, the listing of targets (and, with the full feature
+//! phase, of their sessions and connections).
+//!
+//! Lock order: `Targets::list`, then the core's registry (taken inside
+//! target registration).
+
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use kernel::{
+    c_str,
+    ffi::{c_int, c_void},
+    fmt, new_mutex,
+    prelude::*,
+    str::CString,
+    sync::{Arc, Mutex},
+};
+
+#[path = "../../../rust/mod.rs"]
+mod scst_rs;
+
+// The control blocks, shared with iscsi-scstd.
+#[allow(unreachable_pub, dead_code)]
+#[path = "../proto/src/ctl.rs"]
+mod ctl;
+
+use scst_rs::api::{
+    abi::{ScstCmd, ScstTgt, ScstTgtTemplate, SCST_TRACE_DEFAULT},
+    client::{TargetRegistration, TargetTemplateRegistration},
+};
+use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
+
+module! {
+    type: IscsiScst,
+    name: "iscsi_scst",
+    author: "SCST-rs developers",
+    description: "SCST iSCSI target driver",
+    license: "GPL",
+}
+
+extern "C" {
+    // The control device, in iscsi_glue.c.
+    fn iscsi_scst_ctl_register() -> c_int;
+    fn iscsi_scst_ctl_unregister();
+}
+
+/// This module's trace level (/proc/scsi_tgt/iscsi/trace_level).
+static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
+
+unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
+    0
+}
+
+unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
+    0
+}
+
+/// No session exists yet, so the core has no command of ours to answer.
+unsafe extern "C" fn xmit_response(_cmd: *mut ScstCmd) -> c_int {
+    EINVAL.to_errno()
+}
+
+static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
+    name: c"iscsi".as_ptr(),
+    sg_tablesize: 0,
+    threads_num: 0,
+    flags: 0,
+    detect: Some(detect),
+    release: Some(release),
+    xmit_response: Some(xmit_response),
+    rdy_to_xfer: None,
+    on_free_cmd: None,
+    task_mgmt_fn_done: None,
+    preprocessing_done: None,
+    trace_flags: &TRACE,
+};
+
+/// A target iscsi-scstd added.
+struct Target {
+    tid: u32,
+    name: CString,
+    _reg: TargetRegistration,
+}
+
+#[pin_data]
+struct Targets {
+    #[pin]
+    list: Mutex<KVec<Target>>,
+}
+
+/// The targets, for the control device (published while it exists).
+static TARGETS: AtomicPtr<Targets> = AtomicPtr::new(core::ptr::null_mut());
+
+impl Targets {
+    fn add(&self, r: &ctl::TargetReq) -> Result {
+        let name = r.name().ok_or_else(|| {
+            pr_err!("control: add target: the name is no valid iSCSI name\n");
+            EINVAL
+        })?;
+        let mut list = self.list.lock();
+        let same = |t: &Target| t.tid == r.tid || t.name.as_bytes().eq_ignore_ascii_case(name);
+        if let Some(t) = list.iter().find(|t| same(t)) {
+            pr_err!("control: add target {} (tid {}): target {} has tid {}\n", BStr(name), r.tid, &*t.name, t.tid);
+            return Err(EEXIST);
+        }
+        let cname = CString::try_from_fmt(fmt!("{}", BStr(name)))?;
+        let reg = TargetRegistration::new(&TEMPLATE, &cname)?;
+        list.push(Target { tid: r.tid, name: cname, _reg: reg }, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    fn delete(&self, r: &ctl::TargetReq) -> Result {
+        let mut list = self.list.lock();
+        let Some(i) = list.iter().position(|t| t.tid == r.tid) else {
+            pr_err!("control: delete target: no target with tid {}\n", r.tid);
+            return Err(ENOENT);
+        };
+        drop(scst_rs::vec::remove(&mut list, i));
+        Ok(())
+    }
+}
+
+/// Bytes shown as text (names were checked to be printable ASCII).
+struct BStr<'a>(&'a [u8]);
+
+impl core::fmt::Display for BStr<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.iter().try_for_each(|&c| f.write_char(char::from(c)))
+    }
+}
+
+use core::fmt::Write;
+
+/// One control request; `buf` is the kernel's copy of its block.
+///
+/// # Safety
+///
+/// `buf` is valid for reads and writes of `len` bytes for the call.
+#[no_mangle]
+pub unsafe extern "C" fn iscsi_scst_ctl_ioctl(cmd: u32, buf: *mut c_void, len: usize) -> c_int {
+    // SAFETY: function contract.
+    let block = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
+    let p = TARGETS.load(Ordering::Acquire);
+    if p.is_null() {
+        return ENODEV.to_errno();
+    }
+    // SAFETY: published in init before the device was registered, cleared
+    // in drop after it was unregistered; an open device file keeps the
+    // module (and so the targets) alive.
+    let targets = unsafe { &*p };
+    let r = match cmd {
+        ctl::ADD_TARGET | ctl::DEL_TARGET => target_request(targets, cmd, block),
+        _ => {
+            pr_err!("control: unknown request {:#x}\n", cmd);
+            Err(ENOTTY)
+        }
+    };
+    r.map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+fn target_request(targets: &Targets, cmd: u32, block: &[u8]) -> Result {
+    let r = ctl::TargetReq::from_bytes(block).ok_or(EINVAL)?;
+    if r.version != ctl::VERSION {
+        pr_err!("control: request version {}, this module speaks {}: iscsi-scstd and iscsi-scst do not match\n", r.version, ctl::VERSION);
+        return Err(EINVAL);
+    }
+    if cmd == ctl::ADD_TARGET {
+        targets.add(&r)
+    } else {
+        targets.delete(&r)
+    }
+}
+
+/// /proc/scsi_tgt/iscsi/session: IET's format.
+struct SessionFile;
+
+impl ProcFile for SessionFile {
+    type Data = Arc<Targets>;
+
+    fn show(t: &Arc<Targets>, out: &mut SeqOut<'_>) -> Result {
+        for t in t.list.lock().iter() {
+            writeln!(out, "tid:{} name:{}", t.tid, &*t.name).map_err(|_| ENOMEM)?;
+        }
+        Ok(())
+    }
+}
+
+/// /proc/scsi_tgt/iscsi/version: the version and the build options.
+struct VersionFile;
+
+impl ProcFile for VersionFile {
+    type Data = ();
+
+    fn show(_: &(), out: &mut SeqOut<'_>) -> Result {
+        let e = |_| ENOMEM;
+        writeln!(out, "1.0.2-rs").map_err(e)?;
+        let options = [
+            (cfg!(CONFIG_SCST_DEBUG), "DEBUG"),
+            (cfg!(CONFIG_SCST_TRACING), "TRACING"),
+            (cfg!(CONFIG_SCST_EXTRACHECKS), "EXTRACHECKS"),
+            (cfg!(CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES), "DEBUG_DIGEST_FAILURES"),
+        ];
+        for (on, name) in options {
+            if on {
+                writeln!(out, "{}", name).map_err(e)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct IscsiScst {
+    // Dropped in this order (after `drop` unregistered the device): the
+    // files, the targets, the driver.
+    files: KVec<ProcEntry>,
+    targets: Arc<Targets>,
+    _tmpl: TargetTemplateRegistration,
+}
+
+impl kernel::Module for IscsiScst {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let tmpl = TargetTemplateRegistration::new(&TEMPLATE, module)?;
+        let targets = Arc::pin_init(pin_init!(Targets { list <- new_mutex!(KVec::new()) }), GFP_KERNEL)?;
+        let dir = tmpl.proc_dir()?;
+        let mut files = KVec::new();
+        files.push(dir.file::<VersionFile>(c_str!("version"), 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
+        files.push(dir.file::<SessionFile>(c_str!("session"), 0o444, Arc::new(targets.clone(), GFP_KERNEL)?)?, GFP_KERNEL)?;
+        TARGETS.store(&*targets as *const Targets as *mut Targets, Ordering::Release);
+        // SAFETY: registers the static device of iscsi_glue.c once.
+        let rc = unsafe { iscsi_scst_ctl_register() };
+        if rc != 0 {
+            TARGETS.store(core::ptr::null_mut(), Ordering::Release);
+            pr_err!("cannot register /dev/{} ({})\n", ctl::DEVICE_NAME, rc);
+            return Err(Error::from_errno(rc));
+        }
+        Ok(IscsiScst { files, targets, _tmpl: tmpl })
+    }
+}
+
+impl Drop for IscsiScst {
+    fn drop(&mut self) {
+        // SAFETY: registered in init; no file is open (it would hold the
+        // module), so no request runs.
+        unsafe { iscsi_scst_ctl_unregister() };
+        TARGETS.store(core::ptr::null_mut(), Ordering::Release);
+        drop(core::mem::take(&mut self.files));
+        drop(core::mem::take(&mut *self.targets.list.lock()));
+    }
+}

@@ -1,0 +1,54 @@
+//! The daemon's side of /dev/iscsi-scst-ctl (the blocks are in
+//! `iscsi_proto::ctl`).  The daemon keeps the device open while it runs,
+//! which keeps the module loaded.
+
+use iscsi_proto::ctl::{self, TargetReq};
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::raw::{c_int, c_ulong};
+
+extern "C" {
+    fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
+}
+
+/// The path of the control device.
+pub fn device_path() -> String {
+    format!("/dev/{}", ctl::DEVICE_NAME)
+}
+
+pub struct Kernel {
+    dev: File,
+}
+
+impl Kernel {
+    /// Opens the control device; None if the module is not loaded.
+    pub fn open() -> io::Result<Option<Kernel>> {
+        match std::fs::OpenOptions::new().read(true).write(true).open(device_path()) {
+            Ok(dev) => Ok(Some(Kernel { dev })),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn request<T>(&self, cmd: u32, block: &mut T) -> io::Result<()> {
+        // SAFETY: `block` is a live `#[repr(C)]` block of the size `cmd`
+        // encodes (both from iscsi_proto::ctl).
+        let rc = unsafe { ioctl(self.dev.as_raw_fd(), c_ulong::from(cmd), block as *mut T) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Adds target `name` as `tid`; Ok(false) if the kernel has it already
+    /// (the daemon was restarted).
+    pub fn add_target(&self, tid: u32, name: &str) -> io::Result<bool> {
+        let mut r = TargetReq::new(tid, name.as_bytes()).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        match self.request(ctl::ADD_TARGET, &mut r) {
+            Ok(()) => Ok(true),
+            Err(e) if e.raw_os_error() == Some(17) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

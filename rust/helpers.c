@@ -18,6 +18,11 @@
 #include <linux/blkdev.h>
 #include <linux/bio.h>
 #include <linux/vmalloc.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_device.h>
@@ -234,4 +239,80 @@ bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len)
 int scst_rh_bio_errno(struct bio *bio)
 {
 	return blk_status_to_errno(bio->bi_status);
+}
+
+struct socket *scst_rh_sock_lookup(int fd, int *err)
+{
+	struct socket *sock = sockfd_lookup(fd, err);
+
+	if (sock && (sock->sk->sk_family != AF_INET && sock->sk->sk_family != AF_INET6)) {
+		sockfd_put(sock);
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (sock && sock->type != SOCK_STREAM) {
+		sockfd_put(sock);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return sock;
+}
+
+void scst_rh_sock_put(struct socket *sock)
+{
+	sockfd_put(sock);
+}
+
+/* Receives exactly len bytes; 0 at end of stream, else len or -errno. */
+int scst_rh_sock_recv(struct socket *sock, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct kvec iov = { .iov_base = buf + done, .iov_len = len - done };
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+		int rc = kernel_recvmsg(sock, &msg, &iov, 1, len - done, MSG_WAITALL | MSG_NOSIGNAL);
+
+		if (rc <= 0)
+			return rc == 0 && done ? -EPIPE : rc;
+		done += rc;
+	}
+	return len;
+}
+
+/* Sends all len bytes; MSG_MORE when more of the same PDU follows. */
+int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct kvec iov = { .iov_base = (void *)buf + done, .iov_len = len - done };
+		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0) };
+		int rc = kernel_sendmsg(sock, &msg, &iov, 1, len - done);
+
+		if (rc <= 0)
+			return rc ? rc : -EPIPE;
+		done += rc;
+	}
+	return len;
+}
+
+void scst_rh_sock_shutdown(struct socket *sock)
+{
+	kernel_sock_shutdown(sock, SHUT_RDWR);
+}
+
+int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	int rc = kernel_getpeername(sock, (struct sockaddr *)&ss);
+
+	if (rc < 0)
+		return rc;
+	return snprintf(buf, len, "%pISpc", &ss);
+}
+
+void scst_rh_sock_nodelay(struct socket *sock)
+{
+	tcp_sock_set_nodelay(sock->sk);
 }

@@ -18,6 +18,7 @@ struct device;
 struct file;
 struct block_device;
 struct bio;
+struct socket;
 #include <linux/spinlock_types.h>
 #include <linux/types.h>
 
@@ -63,5 +64,14 @@ struct bio *scst_rh_bio_alloc(struct block_device *bdev, unsigned int nr_vecs, b
 struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
 bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len);
 int scst_rh_bio_errno(struct bio *bio);
+
+/* TCP sockets handed over by user space (rust/socket.rs). */
+struct socket *scst_rh_sock_lookup(int fd, int *err);
+void scst_rh_sock_put(struct socket *sock);
+int scst_rh_sock_recv(struct socket *sock, void *buf, size_t len);
+int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more);
+void scst_rh_sock_shutdown(struct socket *sock);
+int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);
+void scst_rh_sock_nodelay(struct socket *sock);
 
 #endif

@@ -17,5 +17,6 @@ pub(crate) mod kthread;
 pub(crate) mod procfs;
 pub(crate) mod scsi_devices;
 pub(crate) mod scsi_host;
+pub(crate) mod socket;
 pub(crate) mod sys;
 pub(crate) mod vec;

@@ -50,7 +50,7 @@ expect_eq "iscsiadm discovery" "$(echo "$out" | sort | tr '\n' ' ')" "127.0.0.1:
 
 # A normal session without the kernel module: refused, the reason logged.
 out=$(timeout 20 iscsi-inq iscsi://127.0.0.1:3260/$T1/0 2>&1) && fail "login to a normal session succeeded without iscsi-scst"
-grep -q "login to $T1 refused: the kernel serves no sessions (iscsi-scst not loaded, or without session support yet) (0301)" $W/3260.log ||
+grep -q "login to $T1 refused: the iscsi-scst module was not loaded when iscsi-scstd started (0301)" $W/3260.log ||
     fail "no log line for the refused normal login: $(tail -3 $W/3260.log)"
 # An unknown target: not found.
 out=$(timeout 20 iscsi-inq iscsi://127.0.0.1:3260/iqn.2026-11.org.scst:nope/0 2>&1) && fail "login to an unknown target succeeded"

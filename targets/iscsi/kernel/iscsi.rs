@@ -26,15 +26,27 @@ use kernel::{
 #[path = "../../../rust/mod.rs"]
 mod scst_rs;
 
-// The control blocks, shared with iscsi-scstd.
+// The protocol files shared with iscsi-scstd.
 #[allow(unreachable_pub, dead_code)]
 #[path = "../proto/src/ctl.rs"]
 mod ctl;
+#[allow(unreachable_pub, dead_code)]
+#[path = "../proto/src/params.rs"]
+mod params;
+#[allow(unreachable_pub, dead_code)]
+#[path = "../proto/src/pdu.rs"]
+mod pdu;
+#[allow(unreachable_pub, dead_code)]
+#[path = "../proto/src/text.rs"]
+mod text;
+
+mod session;
 
 use scst_rs::api::{
-    abi::{ScstCmd, ScstTgt, ScstTgtTemplate, SCST_TRACE_DEFAULT},
+    abi::{ScstTgt, ScstTgtTemplate, SCST_TRACE_DEFAULT},
     client::{TargetRegistration, TargetTemplateRegistration},
 };
+use scst_rs::kthread::KThread;
 use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
 
 module! {
@@ -62,10 +74,6 @@ unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
     0
 }
 
-/// No session exists yet, so the core has no command of ours to answer.
-unsafe extern "C" fn xmit_response(_cmd: *mut ScstCmd) -> c_int {
-    EINVAL.to_errno()
-}
 
 static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     name: c"iscsi".as_ptr(),
@@ -74,7 +82,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     flags: 0,
     detect: Some(detect),
     release: Some(release),
-    xmit_response: Some(xmit_response),
+    xmit_response: Some(session::xmit_response),
     rdy_to_xfer: None,
     on_free_cmd: None,
     task_mgmt_fn_done: None,
@@ -82,11 +90,35 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     trace_flags: &TRACE,
 };
 
+/// A session and its receive thread.
+struct SessionEntry {
+    sess: Arc<session::Session>,
+    thread: Option<KThread>,
+}
+
+impl SessionEntry {
+    /// Ends the connection and waits for the thread.
+    fn stop(&mut self) {
+        self.sess.sock.shutdown();
+        drop(self.thread.take());
+    }
+}
+
 /// A target iscsi-scstd added.
 struct Target {
     tid: u32,
     name: CString,
-    _reg: TargetRegistration,
+    /// Dropped after `reg`'s sessions are stopped (see `Drop`).
+    sessions: KVec<SessionEntry>,
+    reg: TargetRegistration,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        for s in self.sessions.iter_mut() {
+            s.stop();
+        }
+    }
 }
 
 #[pin_data]
@@ -112,7 +144,47 @@ impl Targets {
         }
         let cname = CString::try_from_fmt(fmt!("{}", BStr(name)))?;
         let reg = TargetRegistration::new(&TEMPLATE, &cname)?;
-        list.push(Target { tid: r.tid, name: cname, _reg: reg }, GFP_KERNEL)?;
+        list.push(Target { tid: r.tid, name: cname, sessions: KVec::new(), reg }, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// A logged-in connection of a new session (ADD_CONN).
+    fn add_conn(&self, r: &ctl::ConnReq) -> Result {
+        let initiator = r.initiator().ok_or_else(|| {
+            pr_err!("control: add connection: the initiator name is not NUL-terminated printable text\n");
+            EINVAL
+        })?;
+        if r.params.header_digest != 0 || r.params.data_digest != 0 {
+            pr_err!("control: add connection: digests are not implemented yet\n");
+            return Err(EINVAL);
+        }
+        if r.params.max_recv_data_segment_length < 512 || r.params.max_xmit_data_segment_length < 512 {
+            pr_err!("control: add connection: data segment lengths below 512\n");
+            return Err(EINVAL);
+        }
+        let sock = scst_rs::socket::Socket::from_fd(r.fd).inspect_err(|_| {
+            pr_err!("control: add connection: fd {} is no TCP socket of the caller\n", r.fd);
+        })?;
+        let mut list = self.list.lock();
+        let Some(t) = list.iter_mut().find(|t| t.tid == r.tid) else {
+            pr_err!("control: add connection: no target with tid {}\n", r.tid);
+            return Err(ENOENT);
+        };
+        // Finished sessions go; a session of the same initiator and ISID
+        // is replaced (session reinstatement, RFC 7143 6.3.5).
+        scst_rs::vec::retain(&mut t.sessions, |s| !s.sess.ended.load(Ordering::Acquire));
+        for s in t.sessions.iter_mut() {
+            if s.sess.isid == r.isid && s.sess.initiator.as_bytes().eq_ignore_ascii_case(initiator) {
+                pr_info!("session {} of {} reinstated\n", s.sess.tsih, &*s.sess.initiator);
+                s.stop();
+            }
+        }
+        scst_rs::vec::retain(&mut t.sessions, |s| s.thread.is_some());
+        let sess = session::Session::new(&t.reg, r, initiator, sock)?;
+        let name = CString::try_from_fmt(fmt!("iscsi_rx{}_{}", r.tid, r.tsih))?;
+        let s2 = sess.clone();
+        let thread = KThread::run(&name, move || s2.run())?;
+        t.sessions.push(SessionEntry { sess, thread: Some(thread) }, GFP_KERNEL)?;
         Ok(())
     }
 
@@ -128,7 +200,7 @@ impl Targets {
 }
 
 /// Bytes shown as text (names were checked to be printable ASCII).
-struct BStr<'a>(&'a [u8]);
+pub(crate) struct BStr<'a>(pub(crate) &'a [u8]);
 
 impl core::fmt::Display for BStr<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -157,6 +229,7 @@ pub unsafe extern "C" fn iscsi_scst_ctl_ioctl(cmd: u32, buf: *mut c_void, len: u
     let targets = unsafe { &*p };
     let r = match cmd {
         ctl::ADD_TARGET | ctl::DEL_TARGET => target_request(targets, cmd, block),
+        ctl::ADD_CONN => conn_request(targets, block),
         _ => {
             pr_err!("control: unknown request {:#x}\n", cmd);
             Err(ENOTTY)
@@ -178,6 +251,15 @@ fn target_request(targets: &Targets, cmd: u32, block: &[u8]) -> Result {
     }
 }
 
+fn conn_request(targets: &Targets, block: &[u8]) -> Result {
+    let r = ctl::ConnReq::from_bytes(block).ok_or(EINVAL)?;
+    if r.version != ctl::VERSION {
+        pr_err!("control: request version {}, this module speaks {}: iscsi-scstd and iscsi-scst do not match\n", r.version, ctl::VERSION);
+        return Err(EINVAL);
+    }
+    targets.add_conn(&r)
+}
+
 /// /proc/scsi_tgt/iscsi/session: IET's format.
 struct SessionFile;
 
@@ -185,8 +267,16 @@ impl ProcFile for SessionFile {
     type Data = Arc<Targets>;
 
     fn show(t: &Arc<Targets>, out: &mut SeqOut<'_>) -> Result {
+        let e = |_| ENOMEM;
         for t in t.list.lock().iter() {
-            writeln!(out, "tid:{} name:{}", t.tid, &*t.name).map_err(|_| ENOMEM)?;
+            writeln!(out, "tid:{} name:{}", t.tid, &*t.name).map_err(e)?;
+            for s in t.sessions.iter().filter(|s| !s.sess.ended.load(Ordering::Acquire)) {
+                let i = &s.sess.isid;
+                let sid = u64::from_be_bytes([i[0], i[1], i[2], i[3], i[4], i[5], (s.sess.tsih >> 8) as u8, s.sess.tsih as u8]);
+                writeln!(out, "\tsid:{} initiator:{}", sid, &*s.sess.initiator).map_err(e)?;
+                let mut peer = [0u8; 64];
+                writeln!(out, "\t\tcid:0 ip:{} state:active hd:none dd:none", s.sess.sock.peer(&mut peer)).map_err(e)?;
+            }
         }
         Ok(())
     }

@@ -23,12 +23,34 @@ pub struct TargetReq {
     pub name: [u8; NAME_LEN],
 }
 
+/// Hands a logged-in connection of a new session to the kernel.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnReq {
+    pub version: u32,
+    pub tid: u32,
+    /// The connection's socket, a descriptor of the calling process.
+    pub fd: i32,
+    pub cid: u16,
+    pub tsih: u16,
+    pub isid: [u8; 6],
+    pub _pad: [u8; 2],
+    /// The CmdSN the next command carries.
+    pub exp_cmd_sn: u32,
+    /// The StatSN of the next response.
+    pub stat_sn: u32,
+    pub params: crate::params::Negotiated,
+    /// NUL-terminated.
+    pub initiator: [u8; NAME_LEN],
+}
+
 const fn iow(nr: u32, size: usize) -> u32 {
     (1 << 30) | ((size as u32) << 16) | ((b'i' as u32) << 8) | nr
 }
 
 pub const ADD_TARGET: u32 = iow(0x20, core::mem::size_of::<TargetReq>());
 pub const DEL_TARGET: u32 = iow(0x21, core::mem::size_of::<TargetReq>());
+pub const ADD_CONN: u32 = iow(0x22, core::mem::size_of::<ConnReq>());
 
 /// Whether `name` looks like an iSCSI name (RFC 7143 4.2.7: `iqn.`,
 /// `eui.` or `naa.` form, at most 223 bytes, printable without spaces).
@@ -70,6 +92,26 @@ impl TargetReq {
     }
 }
 
+impl ConnReq {
+    /// The block from an ioctl's bytes (the kernel side); None if the size
+    /// is wrong.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        if b.len() != core::mem::size_of::<Self>() {
+            return None;
+        }
+        // SAFETY: the length matches, `ConnReq` is plain old data (every
+        // bit pattern is a valid value) and the read is unaligned.
+        Some(unsafe { core::ptr::read_unaligned(b.as_ptr().cast::<Self>()) })
+    }
+
+    /// The initiator's name, if NUL-terminated and printable.
+    pub fn initiator(&self) -> Option<&[u8]> {
+        let end = self.initiator.iter().position(|&c| c == 0)?;
+        let n = self.initiator.get(..end)?;
+        (!n.is_empty() && n.iter().all(|c| c.is_ascii_graphic())).then_some(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +133,18 @@ mod tests {
             assert!(TargetReq::new(1, n).is_none(), "{:?}", n);
         }
         assert!(valid_name(b"EUI.0123456789ABCDEF") && valid_name(b"naa.52004567BA64678D"));
+    }
+
+    #[test]
+    fn conn_blocks() {
+        let n = crate::params::Negotiated::defaults(&crate::params::DEFAULT_SETTINGS);
+        let mut c = ConnReq { version: VERSION, tid: 1, fd: 5, cid: 0, tsih: 3, isid: [1; 6], _pad: [0; 2], exp_cmd_sn: 9, stat_sn: 4, params: n, initiator: [0; NAME_LEN] };
+        c.initiator[..5].copy_from_slice(b"iqn.x");
+        // SAFETY (test): ConnReq is plain old data.
+        let bytes = unsafe { core::slice::from_raw_parts((&c as *const ConnReq).cast::<u8>(), core::mem::size_of::<ConnReq>()) };
+        assert_eq!(ConnReq::from_bytes(bytes), Some(c));
+        assert_eq!(c.initiator(), Some(&b"iqn.x"[..]));
+        assert_eq!(ConnReq::from_bytes(&bytes[1..]), None);
+        assert_eq!(core::mem::size_of::<ConnReq>(), 32 + 64 + 224);
     }
 }

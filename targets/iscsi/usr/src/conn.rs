@@ -13,7 +13,6 @@ use iscsi_proto::pdu::{self, login_status as st, reject, Bhs, LoginRsp, NopIn, R
 use iscsi_proto::text::{self, Writer};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 
 /// RFC 7143 12.12: during login, and by default, PDUs carry at most 8192
 /// bytes of data.
@@ -23,9 +22,6 @@ const LOGIN_SEGMENT: usize = 8192;
 const MAX_TEXT: usize = 64 * 1024;
 /// Commands a discovery session may have outstanding.
 const DISCOVERY_WINDOW: u32 = 8;
-/// Whether the kernel module serves sessions (it registers targets only,
-/// so far): until then normal logins are refused.
-const KERNEL_SESSIONS: bool = false;
 
 /// Why a login failed, in words for the log.
 pub fn status_text(status: u16) -> &'static str {
@@ -37,7 +33,7 @@ pub fn status_text(status: u16) -> &'static str {
         st::MISSING_PARAMETER => "a required key is missing",
         st::SESSION_TYPE_UNSUPPORTED => "unknown session type",
         st::INVALID_DURING_LOGIN => "a PDU other than Login during login",
-        st::SERVICE_UNAVAILABLE => "the kernel serves no sessions (iscsi-scst not loaded, or without session support yet)",
+        st::SERVICE_UNAVAILABLE => "the iscsi-scst module was not loaded when iscsi-scstd started",
         st::OUT_OF_RESOURCES => "out of resources",
         st::TARGET_ERROR => "target error",
         _ => "protocol error by the initiator",
@@ -84,12 +80,8 @@ pub fn serve(s: TcpStream, portal: &Portal) {
         next_ttt: 1,
     };
     let r = match c.login() {
-        Ok(Some((l, n))) if l.discovery => c.discovery(n),
-        Ok(Some(_)) => {
-            // The kernel hand-over comes with the iscsi-scst module.
-            err!("{}: no kernel data path yet; closing the session", c.who());
-            Ok(())
-        }
+        Ok(Some((l, n, _))) if l.discovery => c.discovery(n),
+        Ok(Some((l, n, tsih))) => c.hand_over(&l, n, tsih),
         Ok(None) => Ok(()),
         Err(e) => Err(e),
     };
@@ -120,8 +112,9 @@ impl Conn<'_> {
         write_pdu(&mut self.s, &bhs, data)
     }
 
-    /// The login phase: Some(login, negotiated values) when it succeeded.
-    fn login(&mut self) -> io::Result<Option<(Login, Negotiated)>> {
+    /// The login phase: Some(login, negotiated values, TSIH) when it
+    /// succeeded.
+    fn login(&mut self) -> io::Result<Option<(Login, Negotiated, u16)>> {
         let mut l = Login::new();
         let mut text = Vec::new();
         let mut first = true;
@@ -159,7 +152,7 @@ impl Conn<'_> {
                 Step::Continue(rsp) => self.send(rsp.encode(), w.as_bytes(), true)?,
                 Step::Fail(rsp) => return self.login_failed(&req, rsp.status, &l).map(|()| None),
                 Step::Done(mut rsp) => {
-                    if !l.discovery && !(KERNEL_SESSIONS && Path::new(&crate::kernel::device_path()).exists()) {
+                    if !l.discovery && self.portal.kernel.is_none() {
                         return self.login_failed(&req, st::SERVICE_UNAVAILABLE, &l).map(|()| None);
                     }
                     if rsp.tsih == 0 {
@@ -174,8 +167,39 @@ impl Conn<'_> {
                         if l.discovery { "discovery".into() } else { String::from_utf8_lossy(l.target.as_bytes()).into_owned() },
                         rsp.tsih
                     );
-                    return Ok(Some((l, n)));
+                    return Ok(Some((l, n, rsp.tsih)));
                 }
+            }
+        }
+    }
+
+    /// Gives a logged-in normal session's connection to the kernel.
+    fn hand_over(&mut self, l: &Login, n: Negotiated, tsih: u16) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let (Some(k), Some(tid)) = (&self.portal.kernel, self.portal.tid(l.target.as_bytes())) else {
+            return Ok(());
+        };
+        let mut r = iscsi_proto::ctl::ConnReq {
+            version: iscsi_proto::ctl::VERSION,
+            tid,
+            fd: self.s.as_raw_fd(),
+            cid: l.cid,
+            tsih,
+            isid: l.isid,
+            _pad: [0; 2],
+            exp_cmd_sn: self.exp_cmd_sn,
+            stat_sn: self.stat_sn,
+            params: n,
+            initiator: [0; iscsi_proto::ctl::NAME_LEN],
+        };
+        let name = l.initiator.as_bytes();
+        r.initiator[..name.len()].copy_from_slice(name);
+        match k.add_conn(&mut r) {
+            // The kernel holds the socket now; our descriptor closes.
+            Ok(()) => Ok(()),
+            Err(e) => {
+                err!("{}: the kernel refused the session: {} (see the kernel log)", self.who(), e);
+                Ok(())
             }
         }
     }

@@ -41,6 +41,11 @@ impl Kernel {
         Ok(())
     }
 
+    /// Hands a logged-in connection (its socket `fd`) to the kernel.
+    pub fn add_conn(&self, r: &mut ctl::ConnReq) -> io::Result<()> {
+        self.request(ctl::ADD_CONN, r)
+    }
+
     /// Adds target `name` as `tid`; Ok(false) if the kernel has it already
     /// (the daemon was restarted).
     pub fn add_target(&self, tid: u32, name: &str) -> io::Result<bool> {

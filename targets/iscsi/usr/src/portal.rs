@@ -30,6 +30,8 @@ pub struct Portal {
     pub config: Config,
     pub allow: Rules,
     pub deny: Rules,
+    /// The kernel module's control device, if the module is loaded.
+    pub kernel: Option<crate::kernel::Kernel>,
     next_tsih: AtomicU16,
 }
 
@@ -48,7 +50,7 @@ impl Portal {
         let config = config::parse(&read_optional(&p.config)?).map_err(|e| format!("{}: {}", p.config, e))?;
         let allow = acl::parse(&read_optional(&p.allow)?).map_err(|e| format!("{}: {}", p.allow, e))?;
         let deny = acl::parse(&read_optional(&p.deny)?).map_err(|e| format!("{}: {}", p.deny, e))?;
-        Ok(Portal { config, allow, deny, next_tsih: AtomicU16::new(1) })
+        Ok(Portal { config, allow, deny, kernel: None, next_tsih: AtomicU16::new(1) })
     }
 
     /// A TSIH for a new session (never 0).
@@ -59,6 +61,12 @@ impl Portal {
                 return t;
             }
         }
+    }
+
+    /// The kernel's number for a target: its place in the file, from 1.
+    pub fn tid(&self, name: &[u8]) -> Option<u32> {
+        let i = self.config.targets.iter().position(|t| t.name.as_bytes().eq_ignore_ascii_case(name))?;
+        u32::try_from(i + 1).ok()
     }
 
     pub fn allowed(&self, target: &str, initiator: &str, peer: IpAddr) -> bool {

@@ -95,8 +95,8 @@ fn main() {
         }
     };
     log::DEBUG.store(o.debug, std::sync::atomic::Ordering::Relaxed);
-    let portal = match Portal::load(&o.paths) {
-        Ok(p) => Arc::new(p),
+    let mut portal = match Portal::load(&o.paths) {
+        Ok(p) => p,
         Err(e) => {
             err!("{}", e);
             std::process::exit(1);
@@ -152,7 +152,8 @@ fn main() {
         portal.config.targets.len()
     );
     // Kept open for the daemon's life.
-    let _kernel = kernel;
+    portal.kernel = kernel;
+    let portal = Arc::new(portal);
     for s in listener.incoming() {
         match s {
             Ok(s) => {

@@ -4,7 +4,7 @@
 # read the LUN's identity and size; open-iscsi logs in, the disk appears
 # as a local sd device whose first MiB reads back the image's bytes, the
 # session is listed in /proc/scsi_tgt/iscsi/session, and logout ends it.
-# (Writes come with the next part of the data path.)
+# (Writes: test 330.)
 . ./lib.sh
 D=$SCST_TOP/target/release/iscsi-scstd
 P=/proc/scsi_tgt

@@ -83,7 +83,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     detect: Some(detect),
     release: Some(release),
     xmit_response: Some(session::xmit_response),
-    rdy_to_xfer: None,
+    rdy_to_xfer: Some(session::rdy_to_xfer),
     on_free_cmd: None,
     task_mgmt_fn_done: None,
     preprocessing_done: None,

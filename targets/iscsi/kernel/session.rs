@@ -9,16 +9,23 @@
 //! thread, the receive thread for NOP-In, Logout and Reject) under the
 //! `tx` lock, which also hands out StatSNs.
 //!
-//! This part serves commands without data from the initiator (reads and
-//! commands without data); a command with data to the target is answered
-//! CHECK CONDITION / INVALID FIELD IN CDB after its data is read and
-//! dropped, until Data-Out and R2T are implemented (docs/iscsi.md).
+//! Data to the target (writes): the receive thread submits a write in its
+//! own context, so the core normally calls `rdy_to_xfer` right there and
+//! the immediate data, still in the socket, is read straight into the
+//! command's buffer.  Unsolicited Data-Out (InitialR2T=No) follows, then
+//! the R2Ts `rdy_to_xfer` and each arriving burst send, at most
+//! MaxOutstandingR2T at a time, of at most MaxBurstLength each.  Data that
+//! arrives before the core has a buffer (rare: a command the core
+//! deferred) is kept in a stash and copied once it has.  Data for a
+//! command that is already answered is read and dropped.  Each command's
+//! transfer state is under its own lock (`IscsiCmd::w`), taken before the
+//! session's `tx` lock.  Bidirectional commands are refused.
 
 use crate::ctl::ConnReq;
 use crate::params::Negotiated;
 use crate::pdu::{self, reject, sn_lt, Bhs, DataIn, NopIn, Request, ScsiRsp, RESERVED_TAG};
 use crate::scst_rs::api::{
-    abi::{ScstCmd, SCST_DATA_NONE, SCST_DATA_READ},
+    abi::{ScstCmd, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE},
     client::{SessionRegistration, TargetRegistration},
     cmd::{Cmd, Context},
 };
@@ -57,6 +64,11 @@ pub(crate) struct Session {
     /// The SCST session; taken by the receive thread when it ends.
     #[pin]
     reg: Mutex<Option<SessionRegistration>>,
+    /// Writes whose data is still coming, by ITT.
+    #[pin]
+    writes: Mutex<KVec<(u32, Arc<IscsiCmd>)>>,
+    /// The last Target Transfer Tag handed out.
+    ttt: AtomicU32,
 }
 
 /// After a PDU: go on, or end the session (why).
@@ -65,13 +77,46 @@ enum Next {
     End(&'static str),
 }
 
-/// A command on its way through SCST (the command's `tgt_priv`).
+/// A command on its way through SCST (the command's `tgt_priv`, an
+/// `Arc` reference taken back in `xmit_response`).
+#[pin_data]
 struct IscsiCmd {
     sess: Arc<Session>,
     itt: u32,
     lun: [u8; 8],
     immediate: bool,
+    /// The transfer of a write's data.
+    #[pin]
+    w: Mutex<WriteState>,
 }
+
+/// Where a write's data stands.
+struct WriteState {
+    /// The command and its buffer, once `rdy_to_xfer` came (null before).
+    cmd: *mut ScstCmd,
+    buf: *mut u8,
+    /// Bytes the buffer takes: the expected length, capped by the
+    /// buffer's once it is known.
+    want: u32,
+    /// The initiator's Expected Data Transfer Length: data beyond `want`
+    /// up to here is read and dropped.
+    expected: u32,
+    /// Bytes received (in the buffer, or in `stash` before it exists).
+    received: u32,
+    stash: KVec<u8>,
+    /// Where solicited data starts: after the immediate and unsolicited
+    /// data.
+    unsolicited_end: u32,
+    /// Data up to here has been asked for by R2T.
+    r2t_upto: u32,
+    r2t_sn: u32,
+    /// Answered, or handed back to the core: later data is dropped.
+    done: bool,
+}
+
+// SAFETY: the pointers are the core's command and buffer, used only under
+// the `IscsiCmd::w` lock while the command waits for its data.
+unsafe impl Send for WriteState {}
 
 impl Session {
     /// Registers the SCST session of a connection iscsi-scstd handed over.
@@ -91,6 +136,8 @@ impl Session {
                 tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
                 ended: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
+                writes <- new_mutex!(KVec::new()),
+                ttt: AtomicU32::new(0),
             }),
             GFP_KERNEL,
         )
@@ -203,7 +250,8 @@ impl Session {
                 self.discard(len)?;
                 self.send(pdu::task_mgmt_rsp(t.itt, pdu::tmf_rsp::NOT_SUPPORTED), &[], true).map_err(|_| "send error")?;
             }
-            Request::DataOut(_) | Request::Snack(_) | Request::Login(_) => {
+            Request::DataOut(d) => self.data_out(&d, len)?,
+            Request::Snack(_) | Request::Login(_) => {
                 self.discard(len)?;
                 self.reject(reject::PROTOCOL_ERROR, &bhs)?;
             }
@@ -257,36 +305,175 @@ impl Session {
 
     /// A SCSI Command PDU whose `len` bytes of immediate data follow.
     fn scsi_command(self: &Arc<Self>, c: &pdu::ScsiCmd, len: usize) -> Result<(), &'static str> {
-        if c.write || len > 0 {
-            // Data to the target: not yet (see the module comment).
+        if c.read && c.write {
             self.discard(len)?;
             return self.answer_now(c, CHECK_CONDITION, &INVALID_FIELD_IN_CDB);
         }
-        let ic = KBox::new(
-            IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate },
+        let p = &self.params;
+        if len as u64 > u64::from(c.expected_len) || (len > 0 && (p.immediate_data == 0 || len as u32 > p.first_burst_length)) {
+            return Err("immediate data beyond the expected length, FirstBurstLength or ImmediateData=No");
+        }
+        let unsolicited_end = if p.initial_r2t == 0 { c.expected_len.min(p.first_burst_length) } else { len as u32 };
+        let state = WriteState {
+            cmd: core::ptr::null_mut(),
+            buf: core::ptr::null_mut(),
+            want: c.expected_len,
+            expected: c.expected_len,
+            received: 0,
+            stash: KVec::new(),
+            unsolicited_end,
+            r2t_upto: unsolicited_end,
+            r2t_sn: 0,
+            done: false,
+        };
+        let ic = Arc::pin_init(
+            pin_init!(IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate, w <- new_mutex!(state) }),
             GFP_KERNEL,
         )
         .map_err(|_| "out of memory")?;
         let reg = self.reg.lock();
         let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
         drop(reg);
-        let p = KBox::into_raw(ic);
+        if c.write {
+            // Data-Out finds the command here from now on.
+            self.writes.lock().push((c.itt, ic.clone()), GFP_KERNEL).map_err(|_| "out of memory")?;
+        }
+        let raw = Arc::into_raw(ic.clone());
         // SAFETY: the session is registered until this thread (the only
         // submitter) unregisters it.
-        let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, p.cast(), false) }) else {
-            // SAFETY: the core did not take `p`.
-            drop(unsafe { KBox::from_raw(p) });
+        let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, raw.cast_mut().cast(), false) }) else {
+            // SAFETY: the core did not take the reference.
+            drop(unsafe { Arc::from_raw(raw) });
+            self.forget_write(c.itt);
+            self.discard(len)?;
             return self.answer_now(c, BUSY, &[]);
         };
         if !c.immediate {
             self.in_flight.fetch_add(1, Ordering::AcqRel);
         }
-        let dir = if c.read { SCST_DATA_READ } else { SCST_DATA_NONE };
+        let dir = if c.write {
+            SCST_DATA_WRITE
+        } else if c.read {
+            SCST_DATA_READ
+        } else {
+            SCST_DATA_NONE
+        };
         cmd.set_expected(dir, c.expected_len);
         cmd.set_queue_type(c_int_of(c.attr));
-        // The core's threads take it from here: the receive thread goes on
-        // reading.
-        cmd.init_done(Context::Thread);
+        if !c.write {
+            // The core's threads take it from here: the receive thread
+            // goes on reading.
+            cmd.init_done(Context::Thread);
+            return Ok(());
+        }
+        // Here, so that `rdy_to_xfer` normally comes before the immediate
+        // data is read: it then goes straight into the buffer.
+        cmd.init_done(Context::Direct);
+        self.receive_data(&ic, 0, len)
+    }
+
+    /// Drops a write from the table of writes waiting for data.
+    fn forget_write(&self, itt: u32) {
+        crate::scst_rs::vec::retain(&mut self.writes.lock(), |(i, _)| *i != itt);
+    }
+
+    /// A Data-Out PDU with `len` bytes.
+    fn data_out(&self, d: &pdu::DataOut, len: usize) -> Result<(), &'static str> {
+        let ic = self.writes.lock().iter().find(|(i, _)| *i == d.itt).map(|(_, c)| c.clone());
+        match ic {
+            Some(ic) => self.receive_data(&ic, d.offset, len),
+            // Answered already (or an unknown task): dropped.
+            None => self.discard(len).map(|_| ()),
+        }
+    }
+
+    /// Reads `len` bytes of `ic`'s data at `offset` from the socket into
+    /// its buffer (or stash); hands the command back to the core when all
+    /// is there, asks for more with R2T otherwise.
+    fn receive_data(&self, ic: &Arc<IscsiCmd>, offset: u32, len: usize) -> Result<(), &'static str> {
+        let mut w = ic.w.lock();
+        if w.done {
+            drop(w);
+            return self.discard(len).map(|_| ());
+        }
+        // DataPDUInOrder and DataSequenceInOrder are Yes: data comes in
+        // order, each byte once.
+        let end = u64::from(offset) + len as u64;
+        if offset != w.received && !(offset >= w.want && offset == w.received.max(w.want)) {
+            return Err("Data-Out out of order");
+        }
+        if end > u64::from(w.expected) {
+            return Err("data beyond the expected transfer length");
+        }
+        let keep = (u64::from(w.want).saturating_sub(u64::from(offset))).min(len as u64) as usize;
+        if w.buf.is_null() {
+            let at = w.stash.len();
+            w.stash.extend_with(keep, 0, GFP_KERNEL).map_err(|_| "out of memory")?;
+            let dst = w.stash.get_mut(at..at + keep).ok_or("stash")?;
+            self.recv_into(dst)?;
+        } else {
+            // SAFETY: `buf` is the command's buffer of at least `want`
+            // bytes, which waits for its data while we hold the lock.
+            let dst = unsafe { core::slice::from_raw_parts_mut(w.buf.add(offset as usize), keep) };
+            self.recv_into(dst)?;
+        }
+        // The rest (beyond what the buffer takes) and the padding.
+        self.skip(len - keep, pdu::pad4(len) - len)?;
+        w.received += keep as u32;
+        self.progress(ic, w)
+    }
+
+    /// Receives exactly `dst`.
+    fn recv_into(&self, dst: &mut [u8]) -> Result<(), &'static str> {
+        if self.sock.recv_exact(dst).map_err(|_| "receive error")? {
+            Ok(())
+        } else {
+            Err("connection closed inside a PDU")
+        }
+    }
+
+    /// Drops `n` data bytes and `pad` padding bytes.
+    fn skip(&self, n: usize, pad: usize) -> Result<(), &'static str> {
+        let mut left = n + pad;
+        let mut buf = [0u8; 256];
+        while left > 0 {
+            let k = left.min(buf.len());
+            self.recv_into(&mut buf[..k])?;
+            left -= k;
+        }
+        Ok(())
+    }
+
+    /// After data arrived or the buffer came: done, or more R2Ts.
+    fn progress(&self, ic: &IscsiCmd, mut w: kernel::sync::lock::Guard<'_, WriteState, kernel::sync::lock::mutex::MutexBackend>) -> Result<(), &'static str> {
+        if w.buf.is_null() {
+            return Ok(());
+        }
+        if w.received >= w.want {
+            w.done = true;
+            let cmd = w.cmd;
+            drop(w);
+            self.forget_write(ic.itt);
+            // SAFETY: the command waits for its data (set in
+            // `rdy_to_xfer`, and `done` was false).
+            if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
+                c.rx_data(true, Context::Thread);
+            }
+            return Ok(());
+        }
+        // Keep MaxOutstandingR2T bursts asked for beyond what has come.
+        let burst = self.params.max_burst_length.max(512);
+        let window = u64::from(self.params.max_outstanding_r2t.max(1)) * u64::from(burst);
+        let start = w.received.max(w.unsolicited_end);
+        while w.r2t_upto < w.want && u64::from(w.r2t_upto - start.min(w.r2t_upto)) < window {
+            let n = burst.min(w.want - w.r2t_upto);
+            let ttt = self.ttt.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+            let ttt = if ttt == RESERVED_TAG { 1 } else { ttt };
+            let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt, r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
+            self.send(r2t.encode(), &[], false).map_err(|_| "send error")?;
+            w.r2t_sn = w.r2t_sn.wrapping_add(1);
+            w.r2t_upto += n;
+        }
         Ok(())
     }
 
@@ -317,14 +504,17 @@ fn c_int_of(attr: u8) -> kernel::ffi::c_int {
 pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
     // SAFETY: the core passes a live command of ours.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
-    let p = c.tgt_priv().cast::<IscsiCmd>();
+    let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
     if p.is_null() {
         c.tgt_done(Context::Direct);
         return 0;
     }
-    // SAFETY: `tgt_priv` is the `IscsiCmd` leaked in `scsi_command`,
+    // SAFETY: `tgt_priv` is the reference `scsi_command` gave the core,
     // taken back exactly once, here.
-    let ic = unsafe { KBox::from_raw(p) };
+    let ic = unsafe { Arc::from_raw(p) };
+    // Data still coming for it is dropped from now on.
+    ic.w.lock().done = true;
+    ic.sess.forget_write(ic.itt);
     if !c.aborted() {
         // A failed send means the connection is going: the session's end
         // cleans up.
@@ -334,6 +524,42 @@ pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi:
         ic.sess.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
     c.tgt_done(Context::Direct);
+    0
+}
+
+/// The core has a buffer for a write's data: take what came already, and
+/// ask for the rest.
+pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
+    // SAFETY: the core passes a live command of ours.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
+    if p.is_null() {
+        c.rx_data(false, Context::Direct);
+        return 0;
+    }
+    // SAFETY: the core holds its reference until `xmit_response`, which
+    // comes after this; we take one of our own.
+    let ic = unsafe { Arc::from_raw(p) };
+    let ours = ic.clone();
+    let _ = Arc::into_raw(ic);
+    let buf = c.buffer();
+    let (ptr, blen) = (buf.as_mut_ptr(), buf.len());
+    let mut w = ours.w.lock();
+    w.cmd = cmd;
+    w.buf = ptr;
+    w.want = w.want.min(u32::try_from(blen).unwrap_or(u32::MAX));
+    let n = w.stash.len().min(w.want as usize);
+    if n > 0 {
+        // SAFETY: the buffer has `blen >= want >= n` bytes.
+        let dst = unsafe { core::slice::from_raw_parts_mut(ptr, n) };
+        dst.copy_from_slice(w.stash.get(..n).unwrap_or(&[]));
+        w.received = n as u32;
+        w.stash = KVec::new();
+    }
+    if ours.sess.progress(&ours, w).is_err() {
+        // The connection is going; its end cleans up.
+        ours.sess.sock.shutdown();
+    }
     0
 }
 

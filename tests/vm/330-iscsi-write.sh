@@ -1,0 +1,96 @@
+# Writes over iSCSI through open-iscsi, with two targets negotiating the
+# two ends of the data-transfer settings: disk1 with the defaults
+# (ImmediateData=Yes, InitialR2T=No: immediate and unsolicited data, then
+# R2Ts), disk2 with InitialR2T=Yes, ImmediateData=No, 64 KiB bursts, one
+# outstanding R2T and 16 KiB PDUs (everything solicited, many R2Ts).
+# Data written through the sd device is in the backing file; ext4 made on
+# disk1 passes fsck and gives its files back; fio verifies mixed sizes at
+# queue depth 16 on disk2.
+. ./lib.sh
+D=$SCST_TOP/target/release/iscsi-scstd
+P=/proc/scsi_tgt
+W=/tmp/iscsi
+mkdir -p $W/mnt
+T1=iqn.2026-11.org.scst:disk1 T2=iqn.2026-11.org.scst:disk2
+
+expect_ok modprobe scst
+expect_ok modprobe scst_vdisk
+expect_ok modprobe iscsi-scst
+for i in 1 2; do
+    truncate -s 64M $W/disk$i.img
+    write_ok $P/vdisk/vdisk "open disk$i $W/disk$i.img"
+    t=iqn.2026-11.org.scst:disk$i
+    write_ok $P/scsi_tgt "add_group Default_$t"
+    write_ok $P/groups/Default_$t/devices "add disk$i 0"
+done
+cat >$W/two.conf <<CONF
+Target $T1
+Target $T2
+    InitialR2T Yes
+    ImmediateData No
+    MaxBurstLength 65536
+    FirstBurstLength 65536
+    MaxOutstandingR2T 1
+    MaxRecvDataSegmentLength 16384
+CONF
+: >$W/none
+"$D" -f -p 3260 -c $W/two.conf --allow $W/none --deny $W/none >$W/d.log 2>&1 &
+for _ in $(seq 50); do grep -q "listening on" $W/d.log && break; sleep 0.1; done
+grep -q "listening on" $W/d.log || fail "iscsi-scstd did not start: $(cat $W/d.log)"
+trap 'iscsiadm -m node --logout >/dev/null 2>&1; pkill iscsid; pkill -f iscsi-scstd' EXIT
+iscsid || fail "iscsid does not start"
+expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
+out=$(timeout 60 iscsiadm -m node -p 127.0.0.1 --login 2>&1) || fail "iscsiadm login: $out"
+
+# disk_of TARGET: the sd device of the session to TARGET.
+disk_of() {
+    local d
+    for _ in $(seq 100); do
+        d=$(iscsiadm -m session -P 3 2>/dev/null | awk -v t="$1" '/^Target:/ {on = ($2 == t)} on && /Attached scsi disk/ {print $4; exit}')
+        [ -n "$d" ] && [ -b /dev/$d ] && { echo $d; return; }
+        sleep 0.2
+    done
+}
+d1=$(disk_of $T1) && [ -n "$d1" ] || fail "no disk for $T1: $(iscsiadm -m session -P 3 2>&1 | tail)"
+d2=$(disk_of $T2) && [ -n "$d2" ] || fail "no disk for $T2"
+
+# Raw writes land in the backing files.
+head -c 8388608 /dev/urandom >$W/data
+want=$(md5sum <$W/data)
+for pair in "$d1 1" "$d2 2"; do
+    set -- $pair
+    expect_ok dd if=$W/data of=/dev/$1 bs=1M seek=1 oflag=direct status=none
+    got=$(dd if=$W/disk$2.img bs=1M skip=1 count=8 status=none | md5sum)
+    expect_eq "disk$2 backing file after the write" "$got" "$want"
+    got=$(dd if=/dev/$1 bs=1M skip=1 count=8 iflag=direct status=none | md5sum)
+    expect_eq "disk$2 read back" "$got" "$want"
+done
+
+# ext4 on disk1.
+expect_ok quiet mkfs.ext4 -q -F /dev/$d1
+expect_ok mount /dev/$d1 $W/mnt
+for i in 1 2 3; do head -c $((i * 1500000)) /dev/urandom >$W/mnt/f$i; done
+(cd $W/mnt && md5sum f1 f2 f3 >$W/sums)
+expect_ok umount $W/mnt
+expect_ok quiet fsck.ext4 -n -f /dev/$d1
+expect_ok mount /dev/$d1 $W/mnt
+(cd $W/mnt && md5sum -c --quiet $W/sums) || fail "files on ext4 over iSCSI differ"
+expect_ok umount $W/mnt
+
+# fio verify on disk2 (all solicited, many R2Ts).
+out=$(fio --name=v --filename=/dev/$d2 --ioengine=libaio --direct=1 --rw=randwrite --bsrange=4k-256k \
+    --iodepth=16 --size=32M --verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse 2>&1) ||
+    fail "fio verify on disk2: $(echo "$out" | tail -5)"
+
+expect_ok quiet timeout 60 iscsiadm -m node -p 127.0.0.1 --logout
+pkill -f iscsi-scstd
+pkill iscsid
+sleep 0.5
+unload iscsi_scst
+for i in 1 2; do
+    write_ok $P/groups/Default_iqn.2026-11.org.scst:disk$i/devices "clear"
+    write_ok $P/scsi_tgt "del_group Default_iqn.2026-11.org.scst:disk$i"
+    write_ok $P/vdisk/vdisk "close disk$i"
+done
+unload scst_vdisk scst
+exit 0

@@ -5,7 +5,8 @@
 # outstanding R2T and 16 KiB PDUs (everything solicited, many R2Ts).
 # Data written through the sd device is in the backing file; ext4 made on
 # disk1 passes fsck and gives its files back; fio verifies mixed sizes at
-# queue depth 16 on disk2.
+# queue depth 16 on disk2; LUN and target resets are performed and leave
+# the disks working.
 . ./lib.sh
 D=$SCST_TOP/target/release/iscsi-scstd
 P=/proc/scsi_tgt
@@ -81,6 +82,19 @@ expect_ok umount $W/mnt
 out=$(fio --name=v --filename=/dev/$d2 --ioengine=libaio --direct=1 --rw=randwrite --bsrange=4k-256k \
     --iodepth=16 --size=32M --verify=crc32c --verify_fatal=1 --do_verify=1 --output-format=terse 2>&1) ||
     fail "fio verify on disk2: $(echo "$out" | tail -5)"
+
+# Task management from open-iscsi's error handler: LUN RESET and TARGET
+# WARM RESET go to SCST and are answered; the disks work after them.
+before=$(dmesg | wc -l)
+expect_ok quiet timeout 60 sg_reset --device /dev/$d1
+expect_ok quiet timeout 60 sg_reset --target /dev/$d2
+dmesg | tail -n +$((before + 1)) | grep -q "task management function 4 from" || fail "no LUN RESET in the log"
+dmesg | tail -n +$((before + 1)) | grep -q "task management function 5 from" || fail "no TARGET RESET in the log"
+for pair in "$d1 1" "$d2 2"; do
+    set -- $pair
+    got=$(dd if=/dev/$1 bs=1M count=1 iflag=direct status=none | md5sum)
+    expect_eq "disk$2 after the resets" "$got" "$(dd if=$W/disk$2.img bs=1M count=1 status=none | md5sum)"
+done
 
 expect_ok quiet timeout 60 iscsiadm -m node -p 127.0.0.1 --logout
 pkill -f iscsi-scstd

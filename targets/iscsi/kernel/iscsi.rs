@@ -85,7 +85,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     xmit_response: Some(session::xmit_response),
     rdy_to_xfer: Some(session::rdy_to_xfer),
     on_free_cmd: None,
-    task_mgmt_fn_done: None,
+    task_mgmt_fn_done: Some(session::task_mgmt_fn_done),
     preprocessing_done: None,
     trace_flags: &TRACE,
 };

@@ -25,9 +25,14 @@ use crate::ctl::ConnReq;
 use crate::params::Negotiated;
 use crate::pdu::{self, reject, sn_lt, Bhs, DataIn, NopIn, Request, ScsiRsp, RESERVED_TAG};
 use crate::scst_rs::api::{
-    abi::{ScstCmd, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE},
+    abi::{
+        ScstCmd, ScstMgmtCmd, SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA, SCST_CLEAR_TASK_SET, SCST_DATA_NONE,
+        SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_FN_NOT_SUPPORTED, SCST_MGMT_STATUS_LUN_NOT_EXIST,
+        SCST_MGMT_STATUS_SUCCESS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
+    },
     client::{SessionRegistration, TargetRegistration},
     cmd::{Cmd, Context},
+    mgmt::{task_mgmt_async, MgmtRef},
 };
 use crate::scst_rs::socket::Socket;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -64,9 +69,9 @@ pub(crate) struct Session {
     /// The SCST session; taken by the receive thread when it ends.
     #[pin]
     reg: Mutex<Option<SessionRegistration>>,
-    /// Writes whose data is still coming, by ITT.
+    /// Commands the core has, by ITT (for Data-Out and ABORT TASK).
     #[pin]
-    writes: Mutex<KVec<(u32, Arc<IscsiCmd>)>>,
+    cmds: Mutex<KVec<(u32, Arc<IscsiCmd>)>>,
     /// The last Target Transfer Tag handed out.
     ttt: AtomicU32,
 }
@@ -85,6 +90,7 @@ struct IscsiCmd {
     itt: u32,
     lun: [u8; 8],
     immediate: bool,
+    write: bool,
     /// The transfer of a write's data.
     #[pin]
     w: Mutex<WriteState>,
@@ -136,7 +142,7 @@ impl Session {
                 tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
                 ended: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
-                writes <- new_mutex!(KVec::new()),
+                cmds <- new_mutex!(KVec::new()),
                 ttt: AtomicU32::new(0),
             }),
             GFP_KERNEL,
@@ -248,7 +254,7 @@ impl Session {
             }
             Request::TaskMgmt(t) => {
                 self.discard(len)?;
-                self.send(pdu::task_mgmt_rsp(t.itt, pdu::tmf_rsp::NOT_SUPPORTED), &[], true).map_err(|_| "send error")?;
+                self.task_mgmt(&t)?;
             }
             Request::DataOut(d) => self.data_out(&d, len)?,
             Request::Snack(_) | Request::Login(_) => {
@@ -303,6 +309,47 @@ impl Session {
         self.send(rsp, &[], true).map_err(|_| "send error")
     }
 
+    /// A Task Management Function Request: handed to SCST, answered in
+    /// `task_mgmt_fn_done` (after the affected commands are gone, none of
+    /// which is answered).
+    fn task_mgmt(self: &Arc<Self>, t: &pdu::TaskMgmt) -> Result<(), &'static str> {
+        use pdu::{tmf, tmf_rsp};
+        let answer = |s: &Self, r: u8| s.send(pdu::task_mgmt_rsp(t.itt, r), &[], true).map_err(|_| "send error");
+        let (func, lun) = match t.function {
+            tmf::ABORT_TASK => (SCST_ABORT_TASK, Some(&t.lun)),
+            tmf::ABORT_TASK_SET => (SCST_ABORT_TASK_SET, Some(&t.lun)),
+            tmf::CLEAR_ACA => (SCST_CLEAR_ACA, Some(&t.lun)),
+            tmf::CLEAR_TASK_SET => (SCST_CLEAR_TASK_SET, Some(&t.lun)),
+            tmf::LOGICAL_UNIT_RESET => (SCST_LUN_RESET, Some(&t.lun)),
+            tmf::TARGET_WARM_RESET | tmf::TARGET_COLD_RESET => (SCST_TARGET_RESET, None),
+            // ErrorRecoveryLevel 0: no task reassignment.
+            tmf::TASK_REASSIGN => return answer(self, tmf_rsp::NO_REASSIGN),
+            _ => return answer(self, tmf_rsp::NOT_SUPPORTED),
+        };
+        let mut tag = core::ptr::null_mut();
+        if func == SCST_ABORT_TASK {
+            // The core knows a command by its tag: our `IscsiCmd`.
+            match self.find_cmd(t.ref_itt) {
+                Some(ic) => tag = (&*ic as *const IscsiCmd).cast_mut().cast(),
+                None => return answer(self, tmf_rsp::NO_TASK),
+            }
+        }
+        let reg = self.reg.lock();
+        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
+        drop(reg);
+        let ctx = KBox::new(TmCtx { sess: self.clone(), itt: t.itt, cold: t.function == tmf::TARGET_COLD_RESET }, GFP_KERNEL)
+            .map_err(|_| "out of memory")?;
+        let raw = KBox::into_raw(ctx);
+        // SAFETY: the session is registered (this thread unregisters it);
+        // `raw` comes back in `task_mgmt_fn_done`.
+        if unsafe { task_mgmt_async(sess, func, lun, tag, raw.cast()) }.is_err() {
+            // SAFETY: the core did not take it.
+            drop(unsafe { KBox::from_raw(raw) });
+            return answer(self, tmf_rsp::REJECTED);
+        }
+        Ok(())
+    }
+
     /// A SCSI Command PDU whose `len` bytes of immediate data follow.
     fn scsi_command(self: &Arc<Self>, c: &pdu::ScsiCmd, len: usize) -> Result<(), &'static str> {
         if c.read && c.write {
@@ -327,24 +374,22 @@ impl Session {
             done: false,
         };
         let ic = Arc::pin_init(
-            pin_init!(IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate, w <- new_mutex!(state) }),
+            pin_init!(IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate, write: c.write, w <- new_mutex!(state) }),
             GFP_KERNEL,
         )
         .map_err(|_| "out of memory")?;
         let reg = self.reg.lock();
         let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
         drop(reg);
-        if c.write {
-            // Data-Out finds the command here from now on.
-            self.writes.lock().push((c.itt, ic.clone()), GFP_KERNEL).map_err(|_| "out of memory")?;
-        }
+        // Data-Out and ABORT TASK find the command here from now on.
+        self.cmds.lock().push((c.itt, ic.clone()), GFP_KERNEL).map_err(|_| "out of memory")?;
         let raw = Arc::into_raw(ic.clone());
         // SAFETY: the session is registered until this thread (the only
         // submitter) unregisters it.
         let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, raw.cast_mut().cast(), false) }) else {
             // SAFETY: the core did not take the reference.
             drop(unsafe { Arc::from_raw(raw) });
-            self.forget_write(c.itt);
+            self.forget_cmd(c.itt);
             self.discard(len)?;
             return self.answer_now(c, BUSY, &[]);
         };
@@ -372,15 +417,19 @@ impl Session {
         self.receive_data(&ic, 0, len)
     }
 
-    /// Drops a write from the table of writes waiting for data.
-    fn forget_write(&self, itt: u32) {
-        crate::scst_rs::vec::retain(&mut self.writes.lock(), |(i, _)| *i != itt);
+    /// Drops a command from the table (answered, or never taken).
+    fn forget_cmd(&self, itt: u32) {
+        crate::scst_rs::vec::retain(&mut self.cmds.lock(), |(i, _)| *i != itt);
+    }
+
+    /// The command with ITT `itt`, if the core has it.
+    fn find_cmd(&self, itt: u32) -> Option<Arc<IscsiCmd>> {
+        self.cmds.lock().iter().find(|(i, _)| *i == itt).map(|(_, c)| c.clone())
     }
 
     /// A Data-Out PDU with `len` bytes.
     fn data_out(&self, d: &pdu::DataOut, len: usize) -> Result<(), &'static str> {
-        let ic = self.writes.lock().iter().find(|(i, _)| *i == d.itt).map(|(_, c)| c.clone());
-        match ic {
+        match self.find_cmd(d.itt).filter(|c| c.write) {
             Some(ic) => self.receive_data(&ic, d.offset, len),
             // Answered already (or an unknown task): dropped.
             None => self.discard(len).map(|_| ()),
@@ -453,7 +502,7 @@ impl Session {
             w.done = true;
             let cmd = w.cmd;
             drop(w);
-            self.forget_write(ic.itt);
+            self.forget_cmd(ic.itt);
             // SAFETY: the command waits for its data (set in
             // `rdy_to_xfer`, and `done` was false).
             if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
@@ -491,6 +540,38 @@ impl Session {
     }
 }
 
+/// A task management request on its way through SCST.
+struct TmCtx {
+    sess: Arc<Session>,
+    itt: u32,
+    /// TARGET COLD RESET: the connection ends after the answer.
+    cold: bool,
+}
+
+/// SCST finished a task management request: the TM Response.
+pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
+    use pdu::tmf_rsp;
+    // SAFETY: the handle of this call.
+    let m = unsafe { MgmtRef::from_raw(m) };
+    let raw = m.tgt_priv().cast::<TmCtx>();
+    if raw.is_null() {
+        return;
+    }
+    // SAFETY: the `TmCtx` leaked in `task_mgmt`, given back once.
+    let ctx = unsafe { KBox::from_raw(raw) };
+    let r = match m.status() {
+        SCST_MGMT_STATUS_SUCCESS => tmf_rsp::COMPLETE,
+        SCST_MGMT_STATUS_TASK_NOT_EXIST => tmf_rsp::NO_TASK,
+        SCST_MGMT_STATUS_LUN_NOT_EXIST => tmf_rsp::NO_LUN,
+        SCST_MGMT_STATUS_FN_NOT_SUPPORTED => tmf_rsp::NOT_SUPPORTED,
+        _ => tmf_rsp::REJECTED,
+    };
+    let _ = ctx.sess.send(pdu::task_mgmt_rsp(ctx.itt, r), &[], true);
+    if ctx.cold {
+        ctx.sess.sock.shutdown();
+    }
+}
+
 /// CHECK CONDITION / ILLEGAL REQUEST / INVALID FIELD IN CDB, fixed format.
 const INVALID_FIELD_IN_CDB: [u8; 18] = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0];
 
@@ -514,7 +595,7 @@ pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi:
     let ic = unsafe { Arc::from_raw(p) };
     // Data still coming for it is dropped from now on.
     ic.w.lock().done = true;
-    ic.sess.forget_write(ic.itt);
+    ic.sess.forget_cmd(ic.itt);
     if !c.aborted() {
         // A failed send means the connection is going: the session's end
         // cleans up.

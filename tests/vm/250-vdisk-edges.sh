@@ -58,5 +58,12 @@ expect_log "scst_vdisk: BLOCKIO read failed: error -61"   # BLK_STS_MEDIUM
 udevadm control --start-exec-queue 2>/dev/null
 unload scst_local
 write_ok $P/groups/Default/devices "clear"
-unload scst_vdisk scst scsi_debug
+unload scst_vdisk scst
+# udev, let go again above, may still be probing the scsi_debug disk, whose
+# medium errors make each read slow: it holds the module meanwhile.
+for _ in $(seq 150); do
+    rmmod scsi_debug 2>/dev/null && break
+    sleep 0.2
+done
+module_loaded scsi_debug && fail "scsi_debug still in use 30 s after its users left"
 exit 0

@@ -13,6 +13,10 @@
 //! Lock order: `Targets::list`, then the core's registry (taken inside
 //! target registration).
 
+// `Session`'s pin-initializer has more fields than the default limit of
+// macro recursion allows.
+#![recursion_limit = "256"]
+
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::{
     c_str,
@@ -99,7 +103,7 @@ struct SessionEntry {
 impl SessionEntry {
     /// Ends the connection and waits for the thread.
     fn stop(&mut self) {
-        self.sess.sock.shutdown();
+        self.sess.stop();
         drop(self.thread.take());
     }
 }
@@ -274,8 +278,7 @@ impl ProcFile for SessionFile {
                 let i = &s.sess.isid;
                 let sid = u64::from_be_bytes([i[0], i[1], i[2], i[3], i[4], i[5], (s.sess.tsih >> 8) as u8, s.sess.tsih as u8]);
                 writeln!(out, "\tsid:{} initiator:{}", sid, &*s.sess.initiator).map_err(e)?;
-                let mut peer = [0u8; 64];
-                writeln!(out, "\t\tcid:0 ip:{} state:active hd:none dd:none", s.sess.sock.peer(&mut peer)).map_err(e)?;
+                writeln!(out, "\t\tcid:0 ip:{} state:active hd:none dd:none", &*s.sess.peer).map_err(e)?;
             }
         }
         Ok(())

@@ -19,7 +19,7 @@
 //! deferred) is kept in a stash and copied once it has.  Data for a
 //! command that is already answered is read and dropped.  Each command's
 //! transfer state is under its own lock (`IscsiCmd::w`), taken before the
-//! session's `tx` lock.  Bidirectional commands are refused.
+//! session's `tx` and `cmds` locks.  Bidirectional commands are refused.
 
 use crate::ctl::ConnReq;
 use crate::params::Negotiated;
@@ -64,6 +64,12 @@ pub(crate) struct Session {
     in_flight: AtomicU32,
     #[pin]
     tx: Mutex<Tx>,
+    /// The receive loop has ended: writes waiting for data fail.
+    closing: AtomicBool,
+    /// The target ends the session (deletion, reinstatement, unload).
+    stopping: AtomicBool,
+    /// The initiator's address, as text.
+    pub(crate) peer: CString,
     /// The connection is over (the receive thread ended).
     pub(crate) ended: AtomicBool,
     /// The SCST session; taken by the receive thread when it ends.
@@ -94,6 +100,26 @@ struct IscsiCmd {
     /// The transfer of a write's data.
     #[pin]
     w: Mutex<WriteState>,
+}
+
+impl IscsiCmd {
+    /// Fails a write that waits for data that will not come; false if it
+    /// does not wait (answered, or no buffer yet).
+    fn fail_transfer(&self) -> bool {
+        let mut w = self.w.lock();
+        if w.done || w.buf.is_null() {
+            return false;
+        }
+        w.done = true;
+        let cmd = w.cmd;
+        drop(w);
+        // SAFETY: the command waited for its data (`done` was false and
+        // `rdy_to_xfer` had set the buffer).
+        if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
+            c.rx_data(false, Context::Thread);
+        }
+        true
+    }
 }
 
 /// Where a write's data stands.
@@ -128,6 +154,8 @@ impl Session {
     /// Registers the SCST session of a connection iscsi-scstd handed over.
     pub(crate) fn new(tgt: &TargetRegistration, r: &ConnReq, initiator: &[u8], sock: Socket) -> Result<Arc<Self>> {
         let name = CString::try_from_fmt(fmt!("{}", crate::BStr(initiator)))?;
+        let mut buf = [0u8; 64];
+        let peer = CString::try_from_fmt(fmt!("{}", sock.peer(&mut buf)))?;
         let reg = SessionRegistration::new(tgt, &name)?;
         Arc::pin_init(
             pin_init!(Session {
@@ -140,6 +168,9 @@ impl Session {
                 exp_cmd_sn: AtomicU32::new(r.exp_cmd_sn),
                 in_flight: AtomicU32::new(0),
                 tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
+                closing: AtomicBool::new(false),
+                stopping: AtomicBool::new(false),
+                peer,
                 ended: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
                 cmds <- new_mutex!(KVec::new()),
@@ -179,14 +210,45 @@ impl Session {
                 Ok(Next::End(why)) | Err(why) => break why,
             }
         };
-        let mut peer = [0u8; 64];
-        pr_info!("session {} ({}) to tid {} ends: {}\n", &*self.initiator, self.sock.peer(&mut peer), self.tid, why);
+        let why = if self.stopping.load(Ordering::Acquire) { "ended by the target" } else { why };
+        pr_info!("session {} ({}) to tid {} ends: {}\n", &*self.initiator, &*self.peer, self.tid, why);
         self.sock.shutdown();
+        self.fail_waiting_writes();
         // Unregistering waits for the session's commands: their responses
         // fail at once on the shut socket.
         let reg = self.reg.lock().take();
         drop(reg);
         self.ended.store(true, Ordering::Release);
+    }
+
+    /// Ends the session from the target's side: the receive thread sees
+    /// the connection shut and cleans up.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        self.sock.shutdown();
+    }
+
+    /// The connection is gone: writes waiting for data will get none.
+    /// Those with a buffer go back to the core as failed transfers; those
+    /// without one fail in `rdy_to_xfer` (it sees `closing`).
+    fn fail_waiting_writes(&self) {
+        self.closing.store(true, Ordering::Release);
+        // By index, without holding `cmds` while taking a command's lock
+        // (the order is `w`, then `cmds`).  Answered commands leave the
+        // list meanwhile and may make a pass skip one: passes repeat until
+        // one changes nothing.
+        loop {
+            let before = self.cmds.lock().len();
+            let mut changed = false;
+            let mut i = 0;
+            while let Some(ic) = self.cmds.lock().get(i).map(|(_, c)| c.clone()) {
+                i += 1;
+                changed |= ic.write && ic.fail_transfer();
+            }
+            if !changed && self.cmds.lock().len() == before {
+                break;
+            }
+        }
     }
 
     /// Reads `n` bytes of data (and padding) and drops them.
@@ -568,7 +630,7 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
     };
     let _ = ctx.sess.send(pdu::task_mgmt_rsp(ctx.itt, r), &[], true);
     if ctx.cold {
-        ctx.sess.sock.shutdown();
+        ctx.sess.stop();
     }
 }
 
@@ -636,6 +698,13 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
         dst.copy_from_slice(w.stash.get(..n).unwrap_or(&[]));
         w.received = n as u32;
         w.stash = KVec::new();
+    }
+    if ours.sess.closing.load(Ordering::Acquire) {
+        // No more data will come (see `fail_waiting_writes`).
+        w.done = true;
+        drop(w);
+        c.rx_data(false, Context::Direct);
+        return 0;
     }
     if ours.sess.progress(&ours, w).is_err() {
         // The connection is going; its end cleans up.

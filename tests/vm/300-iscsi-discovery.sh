@@ -6,23 +6,8 @@
 # configuration is refused naming the line; a normal-session login is
 # refused with "service unavailable" while the kernel module is absent.
 . ./lib.sh
-D=$SCST_TOP/target/release/iscsi-scstd
-[ -x "$D" ] || fail "no $D (make tools)"
-W=/tmp/iscsi
-mkdir -p $W
+. ./iscsi-lib.sh
 T1=iqn.2026-11.org.scst:disk1 T2=iqn.2026-11.org.scst:disk2
-
-# start_daemon PORT CONF [DENY]: iscsi-scstd in the foreground, logging to
-# $W/PORT.log; waits until it listens.
-start_daemon() {
-    : >$W/none
-    "$D" -f -d 1 -p "$1" -c "$2" --allow $W/none --deny "${3:-$W/none}" >$W/$1.log 2>&1 &
-    for _ in $(seq 50); do
-        grep -q "listening on" $W/$1.log && return 0
-        sleep 0.1
-    done
-    fail "iscsi-scstd on port $1 did not start: $(cat $W/$1.log)"
-}
 
 # targets URL: the target names iscsi-ls lists.
 targets() {

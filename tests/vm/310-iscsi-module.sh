@@ -5,10 +5,8 @@
 # control requests are refused with an errno and a log line; the module
 # unloads once the daemon is gone.
 . ./lib.sh
-D=$SCST_TOP/target/release/iscsi-scstd
+. ./iscsi-lib.sh
 P=/proc/scsi_tgt/iscsi
-W=/tmp/iscsi
-mkdir -p $W
 T1=iqn.2026-11.org.scst:disk1 T2=iqn.2026-11.org.scst:disk2
 
 expect_ok modprobe scst
@@ -22,19 +20,15 @@ expect_eq "no targets yet" "$(cat $P/session)" ""
 
 # The daemon registers both targets in file order.
 printf 'Target %s\nTarget %s\n' $T1 $T2 >$W/two.conf
-: >$W/none
-"$D" -f -p 3270 -c $W/two.conf --allow $W/none --deny $W/none >$W/d.log 2>&1 &
+start_daemon 3270 $W/two.conf
 daemon=$!
-for _ in $(seq 50); do grep -q "listening on" $W/d.log && break; sleep 0.1; done
-grep -q "listening on" $W/d.log || fail "iscsi-scstd did not start: $(cat $W/d.log)"
 expect_eq "targets" "$(cat $P/session | tr '\n' '|')" "tid:1 name:$T1|tid:2 name:$T2|"
 # The open control device holds the module.
 out=$(rmmod iscsi_scst 2>&1) && fail "iscsi-scst unloaded while iscsi-scstd runs"
 # A second daemon finds the targets registered already.
-"$D" -f -p 3271 -c $W/two.conf --allow $W/none --deny $W/none >$W/d2.log 2>&1 &
+start_daemon 3271 $W/two.conf
 second=$!
-for _ in $(seq 50); do grep -q "listening on" $W/d2.log && break; sleep 0.1; done
-grep -q "target $T1 was registered already" $W/d2.log || fail "second daemon: $(cat $W/d2.log)"
+grep -q "target $T1 was registered already" $W/3271.log || fail "second daemon: $(cat $W/3271.log)"
 kill $second
 
 # Malformed requests straight to the device: errno and a log line each.

@@ -6,30 +6,20 @@
 # session is listed in /proc/scsi_tgt/iscsi/session, and logout ends it.
 # (Writes: test 330.)
 . ./lib.sh
-D=$SCST_TOP/target/release/iscsi-scstd
-P=/proc/scsi_tgt
-W=/tmp/iscsi
-mkdir -p $W
+. ./iscsi-lib.sh
 T1=iqn.2026-11.org.scst:disk1
 
 head -c 1048576 /dev/urandom >$W/disk1.img
-truncate -s 64M $W/disk1.img
 want=$(head -c 1048576 $W/disk1.img | md5sum)
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
 expect_ok modprobe iscsi-scst
-write_ok $P/vdisk/vdisk "open disk1 $W/disk1.img"
-write_ok $P/scsi_tgt "add_group Default_$T1"
-write_ok $P/groups/Default_$T1/devices "add disk1 0"
-
+export_disk disk1 64M $T1
 printf 'Target %s\n' $T1 >$W/one.conf
-: >$W/none
-"$D" -f -d 1 -p 3260 -c $W/one.conf --allow $W/none --deny $W/none >$W/d.log 2>&1 &
-for _ in $(seq 50); do grep -q "listening on" $W/d.log && break; sleep 0.1; done
-grep -q "listening on" $W/d.log || fail "iscsi-scstd did not start: $(cat $W/d.log)"
+start_daemon 3260 $W/one.conf
 trap 'pkill iscsid; pkill -f iscsi-scstd' EXIT
 
-out=$(timeout 30 iscsi-inq iscsi://127.0.0.1/$T1/0 2>&1) || fail "iscsi-inq: $out ($(tail -3 $W/d.log))"
+out=$(timeout 30 iscsi-inq iscsi://127.0.0.1/$T1/0 2>&1) || fail "iscsi-inq: $out ($(tail -3 $W/3260.log))"
 echo "$out" | grep -q "^Vendor:SCST_FIO" || fail "iscsi-inq vendor: $out"
 echo "$out" | grep -q "^Product:disk1" || fail "iscsi-inq product: $out"
 out=$(timeout 30 iscsi-readcapacity16 iscsi://127.0.0.1/$T1/0 2>&1) || fail "iscsi-readcapacity16: $out"
@@ -40,14 +30,8 @@ echo "$out" | grep -q "Lun:0 *Type:DIRECT_ACCESS" || fail "iscsi-ls LUN list: $o
 
 # open-iscsi: the LUN as a local disk.
 iscsid || fail "iscsid does not start"
-expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
-out=$(timeout 60 iscsiadm -m node -T $T1 -p 127.0.0.1 --login 2>&1) || fail "iscsiadm login: $out"
-dev=
-for _ in $(seq 100); do
-    dev=$(iscsiadm -m session -P 3 2>/dev/null | sed -n 's/.*Attached scsi disk \([a-z]*\).*/\1/p' | head -1)
-    [ -n "$dev" ] && [ -b /dev/$dev ] && break
-    sleep 0.2
-done
+login $T1
+dev=$(disk_of $T1)
 [ -n "$dev" ] || fail "no disk attached: $(iscsiadm -m session -P 3 2>&1 | tail -20)"
 got=$(dd if=/dev/$dev bs=64k count=16 iflag=direct 2>/dev/null | md5sum)
 expect_eq "first MiB through open-iscsi" "$got" "$want"
@@ -62,8 +46,6 @@ pkill -f iscsi-scstd
 pkill iscsid
 sleep 0.5
 unload iscsi_scst
-write_ok $P/groups/Default_$T1/devices "clear"
-write_ok $P/scsi_tgt "del_group Default_$T1"
-write_ok $P/vdisk/vdisk "close disk1"
+unexport_disk disk1 $T1
 unload scst_vdisk scst
 exit 0

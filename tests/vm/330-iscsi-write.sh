@@ -8,22 +8,15 @@
 # queue depth 16 on disk2; LUN and target resets are performed and leave
 # the disks working.
 . ./lib.sh
-D=$SCST_TOP/target/release/iscsi-scstd
-P=/proc/scsi_tgt
-W=/tmp/iscsi
+. ./iscsi-lib.sh
 mkdir -p $W/mnt
 T1=iqn.2026-11.org.scst:disk1 T2=iqn.2026-11.org.scst:disk2
 
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
 expect_ok modprobe iscsi-scst
-for i in 1 2; do
-    truncate -s 64M $W/disk$i.img
-    write_ok $P/vdisk/vdisk "open disk$i $W/disk$i.img"
-    t=iqn.2026-11.org.scst:disk$i
-    write_ok $P/scsi_tgt "add_group Default_$t"
-    write_ok $P/groups/Default_$t/devices "add disk$i 0"
-done
+export_disk disk1 64M $T1
+export_disk disk2 64M $T2
 cat >$W/two.conf <<CONF
 Target $T1
 Target $T2
@@ -34,24 +27,11 @@ Target $T2
     MaxOutstandingR2T 1
     MaxRecvDataSegmentLength 16384
 CONF
-: >$W/none
-"$D" -f -p 3260 -c $W/two.conf --allow $W/none --deny $W/none >$W/d.log 2>&1 &
-for _ in $(seq 50); do grep -q "listening on" $W/d.log && break; sleep 0.1; done
-grep -q "listening on" $W/d.log || fail "iscsi-scstd did not start: $(cat $W/d.log)"
+start_daemon 3260 $W/two.conf
 trap 'iscsiadm -m node --logout >/dev/null 2>&1; pkill iscsid; pkill -f iscsi-scstd' EXIT
 iscsid || fail "iscsid does not start"
 expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
 out=$(timeout 60 iscsiadm -m node -p 127.0.0.1 --login 2>&1) || fail "iscsiadm login: $out"
-
-# disk_of TARGET: the sd device of the session to TARGET.
-disk_of() {
-    local d
-    for _ in $(seq 100); do
-        d=$(iscsiadm -m session -P 3 2>/dev/null | awk -v t="$1" '/^Target:/ {on = ($2 == t)} on && /Attached scsi disk/ {print $4; exit}')
-        [ -n "$d" ] && [ -b /dev/$d ] && { echo $d; return; }
-        sleep 0.2
-    done
-}
 d1=$(disk_of $T1) && [ -n "$d1" ] || fail "no disk for $T1: $(iscsiadm -m session -P 3 2>&1 | tail)"
 d2=$(disk_of $T2) && [ -n "$d2" ] || fail "no disk for $T2"
 
@@ -101,10 +81,7 @@ pkill -f iscsi-scstd
 pkill iscsid
 sleep 0.5
 unload iscsi_scst
-for i in 1 2; do
-    write_ok $P/groups/Default_iqn.2026-11.org.scst:disk$i/devices "clear"
-    write_ok $P/scsi_tgt "del_group Default_iqn.2026-11.org.scst:disk$i"
-    write_ok $P/vdisk/vdisk "close disk$i"
-done
+unexport_disk disk1 $T1
+unexport_disk disk2 $T2
 unload scst_vdisk scst
 exit 0

@@ -5,23 +5,14 @@
 # (the list may only shrink).  Per-test results: iscsi-test-cu-*.txt in
 # the VM output directory.
 . ./lib.sh
-D=$SCST_TOP/target/release/iscsi-scstd
-P=/proc/scsi_tgt
-W=/tmp/iscsi
-mkdir -p $W
+. ./iscsi-lib.sh
 T=iqn.2026-11.org.scst:cu
-truncate -s 64M $W/cu.img
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
 expect_ok modprobe iscsi-scst
-write_ok $P/vdisk/vdisk "open cu $W/cu.img"
-write_ok $P/scsi_tgt "add_group Default_$T"
-write_ok $P/groups/Default_$T/devices "add cu 0"
+export_disk cu 64M $T
 printf 'Target %s\n' $T >$W/cu.conf
-: >$W/none
-"$D" -f -p 3260 -c $W/cu.conf --allow $W/none --deny $W/none >$W/d.log 2>&1 &
-for _ in $(seq 50); do grep -q "listening on" $W/d.log && break; sleep 0.1; done
-grep -q "listening on" $W/d.log || fail "iscsi-scstd did not start: $(cat $W/d.log)"
+start_daemon 3260 $W/cu.conf
 trap 'pkill -f iscsi-scstd' EXIT
 
 out=${SCST_VM_OUT:-/tmp}
@@ -47,8 +38,6 @@ fixed=$(comm -13 <(echo "$failed") <(echo "$expected"))
 pkill -f iscsi-scstd
 sleep 0.5
 unload iscsi_scst
-write_ok $P/groups/Default_$T/devices "clear"
-write_ok $P/scsi_tgt "del_group Default_$T"
-write_ok $P/vdisk/vdisk "close cu"
+unexport_disk cu $T
 unload scst_vdisk scst
 exit 0

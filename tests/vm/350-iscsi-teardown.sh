@@ -5,41 +5,28 @@
 # module unloads.  Then a session killed by unloading the module (daemon
 # gone, initiator still logged in) ends the same way.
 . ./lib.sh
-D=$SCST_TOP/target/release/iscsi-scstd
-P=/proc/scsi_tgt
-W=/tmp/iscsi
-mkdir -p $W
+. ./iscsi-lib.sh
 T1=iqn.2026-11.org.scst:disk1
 
-truncate -s 256M $W/disk1.img
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
 expect_ok modprobe iscsi-scst
-write_ok $P/vdisk/vdisk "open disk1 $W/disk1.img"
-write_ok $P/scsi_tgt "add_group Default_$T1"
-write_ok $P/groups/Default_$T1/devices "add disk1 0"
+export_disk disk1 256M $T1
 # All data solicited, small bursts: many writes wait for Data-Out.
 printf 'Target %s\n    InitialR2T Yes\n    ImmediateData No\n    MaxBurstLength 16384\n    FirstBurstLength 16384\n' $T1 >$W/one.conf
-: >$W/none
-"$D" -f -p 3260 -c $W/one.conf --allow $W/none --deny $W/none >$W/d.log 2>&1 &
-for _ in $(seq 50); do grep -q "listening on" $W/d.log && break; sleep 0.1; done
-grep -q "listening on" $W/d.log || fail "iscsi-scstd did not start: $(cat $W/d.log)"
+start_daemon 3260 $W/one.conf
 trap 'iscsiadm -m node --logout >/dev/null 2>&1; pkill fio; pkill iscsid; pkill -f iscsi-scstd' EXIT
 iscsid || fail "iscsid does not start"
 # Fail fast instead of queueing I/O for two minutes while the target is gone.
-login() {
+login_fast() {
     expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
     expect_ok quiet iscsiadm -m node -T $T1 -p 127.0.0.1 -o update -n node.session.timeo.replacement_timeout -v 2
+    # Not `login`: its discovery would reset the node record.
     out=$(timeout 60 iscsiadm -m node -T $T1 -p 127.0.0.1 --login 2>&1) || fail "iscsiadm login: $out"
-    dev=
-    for _ in $(seq 100); do
-        dev=$(iscsiadm -m session -P 3 2>/dev/null | sed -n 's/.*Attached scsi disk \([a-z]*\).*/\1/p' | head -1)
-        [ -n "$dev" ] && [ -b /dev/$dev ] && return
-        sleep 0.2
-    done
-    fail "no disk attached"
+    dev=$(disk_of $T1)
+    [ -n "$dev" ] || fail "no disk attached"
 }
-login
+login_fast
 fio --name=w --filename=/dev/$dev --ioengine=libaio --direct=1 --rw=randwrite --bs=256k --iodepth=16 \
     --time_based --runtime=60 >$W/fio.log 2>&1 &
 fio_pid=$!
@@ -63,16 +50,13 @@ expect_ok quiet timeout 60 iscsiadm -m node -T $T1 -p 127.0.0.1 --logout
 # then the daemon goes and the module is unloaded under the session.
 pkill -f iscsi-scstd
 sleep 0.5
-"$D" -f -p 3260 -c $W/one.conf --allow $W/none --deny $W/none >$W/d2.log 2>&1 &
-for _ in $(seq 50); do grep -q "listening on" $W/d2.log && break; sleep 0.1; done
-login
+start_daemon 3260 $W/one.conf
+login_fast
 pkill -f iscsi-scstd
 sleep 0.5
 unload iscsi_scst
 expect_ok quiet timeout 60 iscsiadm -m node -T $T1 -p 127.0.0.1 --logout
 pkill iscsid
-write_ok $P/groups/Default_$T1/devices "clear"
-write_ok $P/scsi_tgt "del_group Default_$T1"
-write_ok $P/vdisk/vdisk "close disk1"
+unexport_disk disk1 $T1
 unload scst_vdisk scst
 exit 0

@@ -92,6 +92,11 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     if is_write(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
         return Err(scsi::WRITE_PROTECTED);
     }
+    if scsi::protection_requested(cdb) {
+        // No protection information: RDPROTECT/WRPROTECT/VRPROTECT must
+        // be zero (SBC-3 5.x).
+        return Err(scsi::INVALID_FIELD_IN_CDB);
+    }
     // The data path first: it needs no description of the device.
     match op {
         0x08 | 0x28 | 0xa8 | 0x88 => return read(c, dev, m, cdb),
@@ -108,7 +113,11 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     // A READ_ONLY LUN shows as write-protected (the core refuses writes).
     d.read_only |= c.lun_read_only();
     match op {
-        0x00 | 0x1b | 0x2b | 0x90 => Ok(Done::Now),
+        0x00 | 0x1b | 0x2b => Ok(Done::Now),
+        0x34 | 0x90 => {
+            let e = scsi::extent(cdb).ok_or(scsi::INVALID_OPCODE)?;
+            scsi::check_prefetch(e, m.blocks).map(|()| Done::Now)
+        }
         0x25 => reply(c, 8, |b| scsi::read_capacity(cdb, &d, false, b)),
         0x9e if byte(cdb, 1) & 0x1f == 0x10 => reply(c, scsi::be(cdb, 10, 4), |b| scsi::read_capacity(cdb, &d, true, b)),
         0x1a => reply(c, scsi::be(cdb, 4, 1), |b| scsi::mode_sense(cdb, &d, false, b)),

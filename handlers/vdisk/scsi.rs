@@ -485,6 +485,9 @@ pub fn extent(cdb: &[u8]) -> Option<Extent> {
         0xa8 | 0xaa | 0xae | 0xaf => (be(cdb, 2, 4), be(cdb, 6, 4)),
         0x88 | 0x8a | 0x8e | 0x8f | 0x93 => (be(cdb, 2, 8), be(cdb, 10, 4)),
         0x89 => (be(cdb, 2, 8), be(cdb, 13, 1)),
+        // PRE-FETCH(10), PRE-FETCH(16).
+        0x34 => (be(cdb, 2, 4), be(cdb, 7, 2)),
+        0x90 => (be(cdb, 2, 8), be(cdb, 10, 4)),
         _ => return None,
     };
     let fua = fua && !matches!(byte(cdb, 0), 0x08 | 0x0a);
@@ -497,6 +500,15 @@ pub fn check_range(e: Extent, blocks: u64) -> Result<(), Sense> {
         Some(end) if end <= blocks => Ok(()),
         _ => Err(LBA_OUT_OF_RANGE),
     }
+}
+
+/// PRE-FETCH's range: as `check_range`, but 0 blocks means "to the end",
+/// so only the LBA must be on the disk.
+pub fn check_prefetch(e: Extent, blocks: u64) -> Result<(), Sense> {
+    if e.blocks == 0 {
+        return if e.lba < blocks { Ok(()) } else { Err(LBA_OUT_OF_RANGE) };
+    }
+    check_range(e, blocks)
 }
 
 /// The (LBA, blocks) descriptors of an UNMAP parameter list, each checked
@@ -537,6 +549,17 @@ pub fn request_sense(out: &mut [u8]) -> usize {
     out.fill(0);
     put(out, 0, &[0x70, 0, 0, 0, 0, 0, 0, 10]);
     18
+}
+
+/// Whether a command with a protection field (RDPROTECT, WRPROTECT,
+/// VRPROTECT: byte 1, bits 5-7) asks for protection information, which
+/// vdisk devices do not have.
+pub fn protection_requested(cdb: &[u8]) -> bool {
+    let has_field = matches!(
+        byte(cdb, 0),
+        0x28 | 0xa8 | 0x88 | 0x2a | 0xaa | 0x8a | 0x2e | 0xae | 0x8e | 0x2f | 0xaf | 0x8f | 0x41 | 0x93 | 0x89
+    );
+    has_field && byte(cdb, 1) >> 5 != 0
 }
 
 #[cfg(test)]
@@ -741,5 +764,33 @@ mod tests {
         assert_eq!(unmap_descriptors(&list, 2048, |_, _| Ok(())), Err(PARAMETER_LIST_LENGTH));
         assert_eq!(unmap_descriptors(&list[..5], 2048, |_, _| Ok(())), Err(PARAMETER_LIST_LENGTH));
         assert_eq!(unmap_descriptors(&[], 2048, |_, _| Ok(())), Ok(()));
+    }
+
+    #[test]
+    fn protection_fields() {
+        assert!(protection_requested(&[0x28, 0x20, 0, 0, 0, 0, 0, 0, 1, 0]));
+        assert!(protection_requested(&[0x8a, 0xe0]));
+        assert!(!protection_requested(&[0x28, 0x1f, 0, 0, 0, 0, 0, 0, 1, 0]));
+        // READ(6) has no protection field: its byte 1 is part of the LBA.
+        assert!(!protection_requested(&[0x08, 0xe0, 0, 0, 1, 0]));
+        assert!(!protection_requested(&[]));
+    }
+
+    #[test]
+    fn prefetch_ranges() {
+        let pf16 = |lba: u64, n: u32| {
+            let mut c = [0u8; 16];
+            c[0] = 0x90;
+            c[2..10].copy_from_slice(&lba.to_be_bytes());
+            c[10..14].copy_from_slice(&n.to_be_bytes());
+            check_prefetch(extent(&c).unwrap(), 1000)
+        };
+        assert_eq!(pf16(0, 1000), Ok(()));
+        assert_eq!(pf16(999, 0), Ok(()));
+        assert_eq!(pf16(1000, 0), Err(LBA_OUT_OF_RANGE));
+        assert_eq!(pf16(999, 2), Err(LBA_OUT_OF_RANGE));
+        assert_eq!(pf16(u64::MAX, 1), Err(LBA_OUT_OF_RANGE));
+        let c = [0x34, 0, 0, 0, 0x03, 0xe8, 0, 0, 1, 0];
+        assert_eq!(check_prefetch(extent(&c).unwrap(), 1000), Err(LBA_OUT_OF_RANGE));
     }
 }

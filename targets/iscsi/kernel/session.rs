@@ -251,18 +251,9 @@ impl Session {
         }
     }
 
-    /// Reads `n` bytes of data (and padding) and drops them.
-    fn discard(&self, n: usize) -> Result<bool, &'static str> {
-        let mut left = pdu::pad4(n);
-        let mut buf = [0u8; 256];
-        while left > 0 {
-            let k = left.min(buf.len());
-            if !self.sock.recv_exact(&mut buf[..k]).map_err(|_| "receive error")? {
-                return Err("connection closed inside a PDU");
-            }
-            left -= k;
-        }
-        Ok(true)
+    /// Reads a data segment of `n` bytes (and its padding) and drops it.
+    fn discard(&self, n: usize) -> Result<(), &'static str> {
+        self.skip(n, pdu::pad4(n) - n)
     }
 
     /// One PDU.
@@ -348,13 +339,11 @@ impl Session {
     fn nop_out(&self, n: &pdu::NopOut, len: usize) -> Result<(), &'static str> {
         if n.itt == RESERVED_TAG {
             // A ping answering ours, or one that wants no answer.
-            return self.discard(len).map(|_| ());
+            return self.discard(len);
         }
         // The ping data comes back (bounded by MaxRecvDataSegmentLength).
         let mut data = KVec::from_elem(0u8, pdu::pad4(len), GFP_KERNEL).map_err(|_| "out of memory")?;
-        if !self.sock.recv_exact(&mut data).map_err(|_| "receive error")? {
-            return Err("connection closed inside a PDU");
-        }
+        self.recv_into(&mut data)?;
         let rsp = NopIn { lun: n.lun, itt: n.itt, ttt: RESERVED_TAG, data_len: 0 };
         self.send(rsp.encode(), data.get(..len).unwrap_or(&[]), true).map_err(|_| "send error")
     }
@@ -494,7 +483,7 @@ impl Session {
         match self.find_cmd(d.itt).filter(|c| c.write) {
             Some(ic) => self.receive_data(&ic, d.offset, len),
             // Answered already (or an unknown task): dropped.
-            None => self.discard(len).map(|_| ()),
+            None => self.discard(len),
         }
     }
 
@@ -505,7 +494,7 @@ impl Session {
         let mut w = ic.w.lock();
         if w.done {
             drop(w);
-            return self.discard(len).map(|_| ());
+            return self.discard(len);
         }
         // DataPDUInOrder and DataSequenceInOrder are Yes: data comes in
         // order, each byte once.

@@ -36,7 +36,7 @@ use crate::scst_rs::api::{
 };
 use crate::scst_rs::socket::Socket;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
+use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
 
 /// SAM status values.
 const GOOD: u8 = 0x00;
@@ -579,15 +579,10 @@ impl Session {
 
     /// Answers a command the core never saw.
     fn answer_now(&self, c: &pdu::ScsiCmd, status: u8, sense: &[u8]) -> Result<(), &'static str> {
-        let mut data = [0u8; 2 + 18];
-        let n = if sense.is_empty() { 0 } else { 2 + sense.len().min(18) };
-        if n > 0 {
-            data[1] = (n - 2) as u8;
-            data[2..n].copy_from_slice(&sense[..n - 2]);
-        }
+        let mut buf = [0u8; SENSE_SEGMENT];
         let (flag, residual) = if c.expected_len > 0 { (pdu::UNDERFLOW, c.expected_len) } else { (0, 0) };
         let rsp = ScsiRsp { itt: c.itt, status, residual_flag: flag, residual, ..Default::default() };
-        self.send(rsp.encode(), &data[..n], true).map_err(|_| "send error")
+        self.send(rsp.encode(), sense_segment(sense, &mut buf), true).map_err(|_| "send error")
     }
 }
 
@@ -671,9 +666,7 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
     }
     // SAFETY: the core holds its reference until `xmit_response`, which
     // comes after this; we take one of our own.
-    let ic = unsafe { Arc::from_raw(p) };
-    let ours = ic.clone();
-    let _ = Arc::into_raw(ic);
+    let ours: Arc<IscsiCmd> = unsafe { ArcBorrow::from_raw(p) }.into();
     let buf = c.buffer();
     let (ptr, blen) = (buf.as_mut_ptr(), buf.len());
     let mut w = ours.w.lock();
@@ -741,14 +734,26 @@ fn respond(ic: &IscsiCmd, c: &mut Cmd) -> Result {
     if status_in_data {
         return Ok(());
     }
-    let mut sense = [0u8; 2 + 252];
-    let sl = sense_len.min(252);
-    if sl > 0 {
-        sense[0] = (sl >> 8) as u8;
-        sense[1] = sl as u8;
-        sense[2..2 + sl].copy_from_slice(&c.sense()[..sl]);
-    }
-    let n = if sl > 0 { 2 + sl } else { 0 };
+    let mut buf = [0u8; SENSE_SEGMENT];
     let rsp = ScsiRsp { itt: ic.itt, status, residual_flag: flag, residual, exp_data_sn: data_sn, ..Default::default() };
-    s.send(rsp.encode(), &sense[..n], true)
+    s.send(rsp.encode(), sense_segment(c.sense(), &mut buf), true)
+}
+
+/// Room for a SCSI Response's data segment: SenseLength and up to 252
+/// bytes of sense.
+const SENSE_SEGMENT: usize = 2 + 252;
+
+/// A SCSI Response's data segment for `sense` (RFC 7143 11.4.7): empty
+/// without sense, else its 2-byte length and the sense, in `buf`.
+fn sense_segment<'a>(sense: &[u8], buf: &'a mut [u8; SENSE_SEGMENT]) -> &'a [u8] {
+    let sense = sense.get(..sense.len().min(SENSE_SEGMENT - 2)).unwrap_or(&[]);
+    if sense.is_empty() {
+        return &[];
+    }
+    let (len, rest) = buf.split_at_mut(2);
+    len.copy_from_slice(&(sense.len() as u16).to_be_bytes());
+    for (d, s) in rest.iter_mut().zip(sense) {
+        *d = *s;
+    }
+    buf.get(..2 + sense.len()).unwrap_or(&[])
 }

@@ -31,7 +31,8 @@ use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
     SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_DATA_BIDI, SCST_DATA_NONE,
-    SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_EXEC_COMPLETED,
+    SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
+    SCST_EXEC_COMPLETED,
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::sense::{Sense, SenseKey, Status};
@@ -51,8 +52,10 @@ use kernel::{
 
 /// Longest CDB accepted.
 pub(crate) const MAX_CDB: usize = 16;
-/// Sense bytes kept per command (fixed format).
-const SENSE_LEN: usize = crate::sense::FIXED_LEN;
+/// Sense bytes kept per command: the core's own are fixed format (18),
+/// a pass-through device's are kept as they came, up to the midlayer's
+/// SCSI_SENSE_BUFFERSIZE.
+const SENSE_LEN: usize = 96;
 
 /// Where a command goes.
 #[derive(Clone, Copy)]
@@ -860,8 +863,14 @@ pub(crate) unsafe fn tgt_done(p: *mut ScstCmd, ctx: c_int) {
     proceed(p, Stage::Free, ctx)
 }
 
+/// Opcodes 0xC0..=0xFF are vendor specific (SPC-4 table 31).
+const VENDOR_OPCODES: u8 = 0xc0;
+
 /// Decodes the CDB for the command's device with `block_size` (a
-/// handler's parse helper).  On error, sets CHECK CONDITION.
+/// handler's parse helper).  On error, sets CHECK CONDITION.  A
+/// vendor-specific opcode for a pass-through device takes the initiator's
+/// expected direction and length (a write one counts as writing the
+/// medium, refused on a read-only LUN).
 ///
 /// # Safety
 ///
@@ -886,6 +895,14 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
             // Length not in the CDB: trust the initiator's expectation.
             let len = if d.flags & cdb::UNKNOWN_LENGTH != 0 { c.expected.map_or(0, |e| e.1) } else { len };
             c.decoded = Some((dir, len, d.flags));
+            Ok(())
+        }
+        // A vendor-specific opcode for a real device: no table knows it,
+        // the device does; go by what the initiator expects.
+        Err(DecodeError::UnknownOpcode(op)) if op >= VENDOR_OPCODES && route.handler.flags & SCST_DEV_VIRTUAL == 0 && c.expected.is_some() => {
+            let (dir, len) = c.expected.unwrap_or((SCST_DATA_NONE, 0));
+            let writes = dir == SCST_DATA_WRITE || dir == SCST_DATA_BIDI;
+            c.decoded = Some((dir, len, if writes { cdb::WRITE_MEDIUM } else { 0 }));
             Ok(())
         }
         Err(e) => {
@@ -939,7 +956,7 @@ fn reservation(shared: &Shared, c: &mut Command, r: Route) {
 /// REQUEST SENSE answered with sense `s` as its data.
 fn sense_data(c: &mut Command, s: Sense) -> core::result::Result<(), Stop> {
     let alloc = u32::from(c.cdb.get(4).copied().unwrap_or(0));
-    let mut data = [0u8; SENSE_LEN];
+    let mut data = [0u8; crate::sense::FIXED_LEN];
     let n = s.encode_fixed(&mut data);
     send(c, data.get(..n).unwrap_or(&[]), alloc)
 }
@@ -1197,6 +1214,27 @@ pub(crate) unsafe fn sense(p: *mut ScstCmd) -> (*const u8, u32) {
     // SAFETY: function contract.
     let c = unsafe { get(p) };
     (c.sense.as_ptr(), c.sense_len as u32)
+}
+
+/// Sets the status a real device returned and, with CHECK CONDITION, its
+/// sense bytes unchanged (cut to `SENSE_LEN`).  The response length stays
+/// what the handler set: a device may return data with a CHECK CONDITION
+/// (a short tape read).
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn set_status_raw(p: *mut ScstCmd, status: u8, sense: &[u8]) {
+    // SAFETY: function contract.
+    let c = unsafe { get(p) };
+    let n = sense.len().min(SENSE_LEN);
+    c.status = status;
+    c.sense_len = 0;
+    if status == Status::CHECK_CONDITION.0 {
+        if let (Some(dst), Some(src)) = (c.sense.get_mut(..n), sense.get(..n)) {
+            dst.copy_from_slice(src);
+            c.sense_len = n;
+        }
+    }
 }
 
 /// # Safety

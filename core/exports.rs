@@ -477,6 +477,26 @@ pub(crate) unsafe extern "C" fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, a
     unsafe { crate::cmd::set_error(cmd, key, asc, ascq) }
 }
 
+/// A pass-through handler's result: the device's status byte and, with
+/// CHECK CONDITION, its sense data as it is (`len` bytes at `sense`,
+/// at most 96 kept).  Callable from any context.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle; `sense` is null or readable for `len`
+/// bytes.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_status(cmd: *mut ScstCmd, status: u8, sense: *const u8, len: u32) {
+    let s: &[u8] = if sense.is_null() {
+        &[]
+    } else {
+        // SAFETY: function contract.
+        unsafe { core::slice::from_raw_parts(sense, len as usize) }
+    };
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_status_raw(cmd, status, s) }
+}
+
 /// The driver delivered a write's data (or failed to).
 ///
 /// # Safety

@@ -42,6 +42,7 @@ extern "C" {
     fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8;
     fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut u32) -> *const u8;
     fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, asc: u8, ascq: u8);
+    fn scst_cmd_set_status(cmd: *mut ScstCmd, status: u8, sense: *const u8, len: u32);
     fn scst_rx_data(cmd: *mut ScstCmd, status: c_int, pref_context: c_int);
     fn scst_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
     fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
@@ -290,6 +291,13 @@ impl Cmd {
     pub(crate) fn set_error(&self, key: u8, asc: u8, ascq: u8) {
         // SAFETY: the command is live (invariant).
         unsafe { scst_set_cmd_error(self.p(), key, asc, ascq) }
+    }
+
+    /// Finishes with a real device's status and sense data, unchanged.
+    pub(crate) fn set_status(&self, status: u8, sense: &[u8]) {
+        // SAFETY: the command is live (invariant); `sense` is readable for
+        // its length.
+        unsafe { scst_cmd_set_status(self.p(), status, sense.as_ptr(), sense.len() as u32) }
     }
 
     /// The write data is in the buffer (or could not be received).

@@ -316,3 +316,36 @@ void scst_rh_sock_nodelay(struct socket *sock)
 {
 	tcp_sock_set_nodelay(sock->sk);
 }
+
+/* Pass-through requests to real SCSI devices (rust/scsi_exec.rs). */
+struct request *scst_rh_pt_alloc(struct scsi_device *sdev, bool write, bool atomic)
+{
+	return scsi_alloc_request(sdev->request_queue, write ? REQ_OP_DRV_OUT : REQ_OP_DRV_IN,
+				  atomic ? BLK_MQ_REQ_NOWAIT : 0);
+}
+
+int scst_rh_pt_map(struct request *rq, void *buf, unsigned int len, bool atomic)
+{
+	return blk_rq_map_kern(rq->q, rq, buf, len, atomic ? GFP_ATOMIC : GFP_KERNEL);
+}
+
+struct scsi_cmnd *scst_rh_pt_scmd(struct request *rq)
+{
+	return blk_mq_rq_to_pdu(rq);
+}
+
+unsigned long scst_rh_msecs_to_jiffies(unsigned int ms)
+{
+	return msecs_to_jiffies(ms);
+}
+
+unsigned int scst_rh_sdev_max_bytes(struct scsi_device *sdev)
+{
+	/* Some hosts (scsi_debug) take UINT_MAX sectors: cap the bytes. */
+	return min_t(u64, (u64)queue_max_hw_sectors(sdev->request_queue) << SECTOR_SHIFT, UINT_MAX);
+}
+
+unsigned int scst_rh_sdev_max_segments(struct scsi_device *sdev)
+{
+	return queue_max_segments(sdev->request_queue);
+}

@@ -74,4 +74,13 @@ void scst_rh_sock_shutdown(struct socket *sock);
 int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);
 void scst_rh_sock_nodelay(struct socket *sock);
 
+/* Pass-through requests (rust/scsi_exec.rs). */
+struct request;
+struct request *scst_rh_pt_alloc(struct scsi_device *sdev, bool write, bool atomic);
+int scst_rh_pt_map(struct request *rq, void *buf, unsigned int len, bool atomic);
+struct scsi_cmnd *scst_rh_pt_scmd(struct request *rq);
+unsigned long scst_rh_msecs_to_jiffies(unsigned int ms);
+unsigned int scst_rh_sdev_max_bytes(struct scsi_device *sdev);
+unsigned int scst_rh_sdev_max_segments(struct scsi_device *sdev);
+
 #endif

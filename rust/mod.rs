@@ -16,6 +16,7 @@ pub(crate) mod irqlock;
 pub(crate) mod kthread;
 pub(crate) mod procfs;
 pub(crate) mod scsi_devices;
+pub(crate) mod scsi_exec;
 pub(crate) mod scsi_host;
 pub(crate) mod socket;
 pub(crate) mod sys;

@@ -26,6 +26,13 @@ CONFIG_SCST_EXTRACHECKS    ?= y
 CONFIG_SCST_DEBUG          ?= n
 CONFIG_SCST_LOCAL          ?= m
 CONFIG_SCST_VDISK          ?= m
+CONFIG_SCST_DISK           ?= m
+CONFIG_SCST_TAPE           ?= m
+CONFIG_SCST_CDROM          ?= m
+CONFIG_SCST_CHANGER        ?= m
+CONFIG_SCST_PROCESSOR      ?= m
+CONFIG_SCST_RAID           ?= m
+CONFIG_SCST_MODISK         ?= m
 CONFIG_SCST_ISCSI          ?= m
 CONFIG_SCST_TEST_MODULES   ?= n
 SCST_OPTIONS := $(foreach v,$(filter CONFIG_SCST%,$(.VARIABLES)),$(v)=$($(v)))

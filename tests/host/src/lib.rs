@@ -36,3 +36,7 @@ pub mod taskset;
 /// scst_vdisk's `no_std` files.
 #[path = "../../../handlers/vdisk/host.rs"]
 pub mod vdisk;
+
+/// The pass-through handlers' `no_std` file.
+#[path = "../../../handlers/passthrough/fixups.rs"]
+pub mod passthrough;

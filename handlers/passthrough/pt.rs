@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What every pass-through handler module shares (each includes this file):
+//! a real SCSI device attached to a handler, the CDB decoded with the
+//! device's block size, the command sent to the device as it is through a
+//! block-layer passthrough request, and the device's status, sense and
+//! residual returned unchanged.  The `*_perf` handlers answer READ and
+//! WRITE themselves.  See docs/passthrough.md.
+//!
+//! A device's state is its `PtDev`, owned by the core's private pointer
+//! from `attach` to `detach`; the core calls `detach` only once no
+//! command of the device is in flight, so commands use it freely.
+
+use crate::fixups;
+use crate::scst_rs::{
+    api::{
+        abi::{
+            ScstCmd, ScstDevType, ScstDevice, SCST_DATA_BIDI, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC,
+            SCST_DEV_EXEC_ATOMIC, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED,
+        },
+        client::DevDriverRegistration,
+        cmd::{Cmd, Context},
+        dev::DevRef,
+    },
+    scsi_exec::{self, ExecDone, Outcome, ScsiDev},
+    sys,
+};
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{ffi::{c_int, c_void}, prelude::*};
+
+/// Status bytes (SAM-5).
+const GOOD: u8 = 0x00;
+const CHECK_CONDITION: u8 = 0x02;
+const BUSY: u8 = 0x08;
+
+/// Sense keys and codes the handlers report themselves.
+const ILLEGAL_REQUEST: u8 = 0x05;
+const HARDWARE_ERROR: u8 = 0x04;
+const ABORTED_COMMAND: u8 = 0x0b;
+
+/// A real device attached to one of this module's handlers.
+pub(crate) struct PtDev {
+    sdev: ScsiDev,
+    /// Block length for decoding CDBs: disks, MO and CD-ROMs learn it from
+    /// READ CAPACITY, tapes from the mode block descriptor (0: variable).
+    block_size: AtomicU32,
+}
+
+/// A handler's description: peripheral type `T`, `PERF` for the variant
+/// that skips READ and WRITE.
+pub(crate) const fn dev_type<const T: u8, const PERF: bool>(
+    name: &'static core::ffi::CStr,
+    trace: &'static AtomicU32,
+) -> ScstDevType {
+    // With CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ the core may
+    // call `exec` in atomic context, which then allocates without sleeping.
+    let exec_atomic = if cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) { SCST_DEV_EXEC_ATOMIC } else { 0 };
+    ScstDevType {
+        name: name.as_ptr(),
+        type_: T as c_int,
+        // `exec` does not wait for the device; threads only block while
+        // the device's queue is full.
+        threads_num: 2,
+        flags: SCST_DEV_DEV_DONE_ATOMIC | exec_atomic,
+        parse: Some(parse::<T>),
+        alloc_data_buf: None,
+        exec: Some(exec::<T, PERF>),
+        dev_done: Some(dev_done::<T>),
+        attach: Some(attach::<T>),
+        detach: Some(detach),
+        attach_tgt: None,
+        detach_tgt: None,
+        task_mgmt_fn: None,
+        trace_flags: trace,
+    }
+}
+
+/// The registrations of a module's handlers, unregistered when dropped.
+pub(crate) struct Handlers {
+    _regs: KVec<DevDriverRegistration>,
+}
+
+impl Handlers {
+    pub(crate) fn register(types: &[&'static ScstDevType], module: &'static ThisModule) -> Result<Self> {
+        let mut regs = KVec::with_capacity(types.len(), GFP_KERNEL)?;
+        for t in types {
+            regs.push(DevDriverRegistration::new(t, module)?, GFP_KERNEL)?;
+        }
+        Ok(Self { _regs: regs })
+    }
+}
+
+/// The device of a command.
+fn pt_dev(c: &Cmd) -> Option<&PtDev> {
+    let p = c.dev_priv() as *const PtDev;
+    // SAFETY: the pointer `attach` set, alive until `detach`, which the
+    // core calls only when no command of the device is in flight.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+unsafe extern "C" fn parse<const T: u8>(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return EINVAL.to_errno() };
+    let bs = pt_dev(&c).map_or(512, |d| block_size(T, d));
+    c.decode(bs).map_or_else(|e| e.to_errno(), |()| 0)
+}
+
+unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let Some(dev) = pt_dev(&c).map(|d| d.sdev) else {
+        c.set_error(ILLEGAL_REQUEST, 0x25, 0x00);
+        return SCST_EXEC_COMPLETED;
+    };
+    let dir = c.data_direction();
+    let op = c.cdb().first().copied().unwrap_or(0);
+    let (buf, len) = {
+        let b = c.buffer();
+        (b.as_mut_ptr(), b.len() as u32)
+    };
+    if PERF && fixups::perf_skips(T, op) {
+        // Pretend: a read returns the buffer as it was allocated.
+        if dir == SCST_DATA_READ {
+            c.set_resp_len(len);
+        }
+        return SCST_EXEC_COMPLETED;
+    }
+    if dir == SCST_DATA_BIDI {
+        pr_err!("opcode 0x{:02x}: bidirectional commands are not passed through\n", op);
+        c.set_error(ILLEGAL_REQUEST, 0x20, 0x00);
+        return SCST_EXEC_COMPLETED;
+    }
+    if !dev.fits(buf, len) {
+        limit_refused(&c, &dev, op, buf, len);
+        return SCST_EXEC_COMPLETED;
+    }
+    let atomic = cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) && sys::atomic_context();
+    let timeout = fixups::timeout_ms(T, op);
+    // SAFETY: the buffer is the command's, kept by the core until the
+    // command is freed, which is after `done`.  From here on the command
+    // may complete at any time: `c` is not used after a successful submit.
+    let r = unsafe { dev.submit::<Done<T>>(c.cdb(), buf, len, dir == SCST_DATA_WRITE, timeout, atomic, cmd.cast()) };
+    match r {
+        Ok(()) => return SCST_EXEC_NOT_COMPLETED,
+        Err(e) if e == EINVAL => limit_refused(&c, &dev, op, buf, len),
+        // The device is being removed: the LUN is going.
+        Err(e) if e == ENODEV => c.set_error(ILLEGAL_REQUEST, 0x25, 0x00),
+        // No request free: the initiator retries.
+        Err(_) => c.set_status(BUSY, &[]),
+    }
+    SCST_EXEC_COMPLETED
+}
+
+/// A transfer the device's queue cannot take in one request (too long or
+/// too many segments): refused, with the message SCST users know.
+fn limit_refused(c: &Cmd, dev: &ScsiDev, op: u8, buf: *const u8, len: u32) {
+    pr_err!(
+        "Unable to complete command due to SG IO count limitation (opcode 0x{:02x}: {} bytes in {} pages; the device takes {} bytes in {} pages)\n",
+        op,
+        len,
+        scsi_exec::pages_spanned(buf, len),
+        dev.max_bytes(),
+        dev.max_pages()
+    );
+    c.set_error(ILLEGAL_REQUEST, 0x24, 0x00);
+}
+
+/// The device answered: its status, sense and residual become the
+/// command's, unchanged.
+struct Done<const T: u8>;
+
+impl<const T: u8> ExecDone for Done<T> {
+    fn done(private: *mut c_void, o: &Outcome<'_>) {
+        // SAFETY: `private` is the command `exec` submitted, live until we
+        // hand it back with `done` below.
+        let Some(mut c) = (unsafe { Cmd::from_raw(private.cast()) }) else { return };
+        let len = c.buffer().len() as u32;
+        match o.host_byte() {
+            0 => {
+                if c.data_direction() == SCST_DATA_READ {
+                    let fixed = fixed_block::<T>(&c);
+                    c.set_resp_len(bytes_read::<T>(o, len, fixed));
+                }
+                c.set_status(o.status(), o.sense);
+            }
+            // DID_NO_CONNECT, DID_BAD_TARGET: the device is gone.
+            0x01 | 0x04 => c.set_error(ILLEGAL_REQUEST, 0x25, 0x00),
+            // DID_TIME_OUT: LOGICAL UNIT COMMUNICATION TIME-OUT.
+            0x03 => c.set_error(ABORTED_COMMAND, 0x08, 0x01),
+            // DID_BUS_BUSY, DID_RESET, DID_SOFT_ERROR, DID_IMM_RETRY,
+            // DID_REQUEUE, DID_TRANSPORT_DISRUPTED: try again later.
+            0x02 | 0x08 | 0x0b | 0x0c | 0x0d | 0x0e => c.set_status(BUSY, &[]),
+            // Anything else: INTERNAL TARGET FAILURE.
+            _ => c.set_error(HARDWARE_ERROR, 0x44, 0x00),
+        }
+        c.done(Context::Atomic);
+    }
+}
+
+/// A tape READ's block length if its FIXED bit is set (the residue in
+/// its sense data counts blocks then).
+fn fixed_block<const T: u8>(c: &Cmd) -> Option<u32> {
+    let fixed = T == fixups::TYPE_TAPE && c.cdb().get(1).is_some_and(|b| b & 0x01 != 0);
+    fixed.then(|| pt_dev(c).map_or(0, |d| d.block_size.load(Ordering::Relaxed)))
+}
+
+/// Bytes a read moved: what the midlayer's residual says, or for a tape
+/// read cut short by a filemark, end of medium or a shorter block, what
+/// the sense data's residue says (the midlayer's residual is 0 then for
+/// many transports).
+fn bytes_read<const T: u8>(o: &Outcome<'_>, len: u32, fixed: Option<u32>) -> u32 {
+    let moved = len.saturating_sub(o.resid);
+    if T != fixups::TYPE_TAPE || o.status() != CHECK_CONDITION || o.resid != 0 {
+        return moved;
+    }
+    fixups::tape_bytes_read(o.sense, len, fixed).unwrap_or(moved)
+}
+
+/// Fixups after a successful command: learn block size changes, report a
+/// read-only LUN as write protected.  Atomic context: touches only the
+/// command's buffer and the device's atomics.
+unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    if c.status() != GOOD {
+        return 0;
+    }
+    let mut head = [0u8; 2];
+    for (d, s) in head.iter_mut().zip(c.cdb()) {
+        *d = *s;
+    }
+    let read_only = c.lun_read_only();
+    let n = c.resp_len() as usize;
+    let Some(dev) = pt_dev(&c).map(|d| &d.block_size as *const AtomicU32) else { return 0 };
+    // SAFETY: the device outlives its commands (see `pt_dev`).
+    let block_size = unsafe { &*dev };
+    let data = c.buffer();
+    let data_in = data.get(..n.min(data.len())).unwrap_or(&[]);
+    let ten = head[0] == fixups::MODE_SENSE_10 || head[0] == fixups::MODE_SELECT_10;
+    match (T, head[0]) {
+        (fixups::TYPE_DISK | fixups::TYPE_MOD | fixups::TYPE_CDROM, fixups::READ_CAPACITY_10 | fixups::SERVICE_ACTION_IN_16) => {
+            if let Some(bs) = fixups::capacity_block_len(&head, data_in) {
+                block_size.store(bs, Ordering::Relaxed);
+            }
+        }
+        (fixups::TYPE_TAPE, fixups::MODE_SENSE_6 | fixups::MODE_SENSE_10) => {
+            if let Some(bs) = fixups::mode_block_len(data_in, ten) {
+                block_size.store(bs, Ordering::Relaxed);
+            }
+        }
+        // A MODE SELECT's parameter list is the whole (data-out) buffer.
+        (fixups::TYPE_TAPE, fixups::MODE_SELECT_6 | fixups::MODE_SELECT_10) => {
+            if let Some(bs) = fixups::mode_block_len(data, ten) {
+                block_size.store(bs, Ordering::Relaxed);
+            }
+        }
+        (fixups::TYPE_DISK | fixups::TYPE_MOD, fixups::MODE_SENSE_6 | fixups::MODE_SENSE_10) if read_only => {
+            let end = n.min(data.len());
+            if let Some(d) = data.get_mut(..end) {
+                fixups::set_write_protect(d, ten);
+            }
+        }
+        _ => {}
+    }
+    0
+}
+
+/// A device of type `T` is attached: its state, and what it takes.
+unsafe extern "C" fn attach<const T: u8>(d: *mut ScstDevice) -> c_int {
+    // SAFETY: the handle of this call.
+    let d = unsafe { DevRef::from_raw(d) };
+    // SAFETY: the core keeps a real device's scsi_device alive until
+    // `detach` has returned and its commands are over.
+    let Some(sdev) = (unsafe { ScsiDev::from_raw(d.scsi_device()) }) else {
+        pr_err!("{}: not a real SCSI device\n", d.name());
+        return EINVAL.to_errno();
+    };
+    let bs = initial_block_size(T, &sdev);
+    let Ok(dev) = KBox::new(PtDev { sdev, block_size: AtomicU32::new(bs) }, GFP_KERNEL) else {
+        return ENOMEM.to_errno();
+    };
+    pr_info!(
+        "{}: attached (block size {}, at most {} bytes in {} pages per command)\n",
+        d.name(),
+        bs,
+        sdev.max_bytes(),
+        sdev.max_pages()
+    );
+    d.set_priv(KBox::into_raw(dev).cast());
+    0
+}
+
+unsafe extern "C" fn detach(d: *mut ScstDevice) {
+    // SAFETY: the handle of this call.
+    let d = unsafe { DevRef::from_raw(d) };
+    let p = d.priv_() as *mut PtDev;
+    if !p.is_null() {
+        d.set_priv(core::ptr::null_mut());
+        // SAFETY: the box `attach` made; no command of the device runs.
+        drop(unsafe { KBox::from_raw(p) });
+    }
+}
+
+/// The block size at attach time.  No command may be sent here (the core
+/// holds its registry, which the command path takes: a device exported by
+/// scst_local would deadlock), so disks, MO and CD-ROMs take what sd or sr
+/// learned, if they have, else 0 (unknown: see `block_size`); tapes start
+/// in variable-block mode (0) until a MODE SENSE or MODE SELECT tells,
+/// which every tape initiator sends before its first READ or WRITE.
+fn initial_block_size(t: u8, sdev: &ScsiDev) -> u32 {
+    match t {
+        fixups::TYPE_DISK | fixups::TYPE_MOD | fixups::TYPE_CDROM => sdev.sector_size(),
+        _ => 0,
+    }
+}
+
+/// The block size to decode a command with.  For disks, MO and CD-ROMs
+/// a 0 (nobody has read the capacity yet) is filled from the midlayer,
+/// else taken as 512 (2048 for CD-ROMs); an initiator's READ CAPACITY
+/// corrects it before its first READ or WRITE anyway.
+fn block_size(t: u8, d: &PtDev) -> u32 {
+    let bs = d.block_size.load(Ordering::Relaxed);
+    if bs != 0 || !matches!(t, fixups::TYPE_DISK | fixups::TYPE_MOD | fixups::TYPE_CDROM) {
+        return bs;
+    }
+    match d.sdev.sector_size() {
+        0 if t == fixups::TYPE_CDROM => 2048,
+        0 => 512,
+        n => {
+            d.block_size.store(n, Ordering::Relaxed);
+            n
+        }
+    }
+}

@@ -99,3 +99,22 @@ unload() {
         rmmod "$m" || fail "rmmod $m failed"
     done
 }
+
+# sdebug_dev N [TYPE]: the H:C:I:L of scsi_debug's N-th (from 0) device,
+# in address order, counting only those of peripheral type TYPE if given.
+sdebug_dev() {
+    local d n=0
+    for d in $(ls -d /sys/bus/scsi/devices/*:*:*:* 2>/dev/null | sort -V); do
+        [ "$(cat $d/model 2>/dev/null | tr -d ' ')" = scsi_debug ] || continue
+        [ $# -lt 2 ] || [ "$(cat $d/type)" = "$2" ] || continue
+        if [ $n = "$1" ]; then basename $d; return 0; fi
+        n=$((n + 1))
+    done
+    return 1
+}
+
+# handler_of H:C:I:L: the device handler /proc/scsi_tgt/scsi_tgt lists
+# for a SCSI device (empty if none or not listed).
+handler_of() {
+    awk -v d="$1" '$1 == d {print $2}' /proc/scsi_tgt/scsi_tgt
+}

@@ -121,6 +121,10 @@ pub const UNKNOWN_LENGTH: u32 = 1 << 4;
 pub const SKIP_UA: u32 = 1 << 5;
 /// The command may take minutes (medium movement, formatting, erasing).
 pub const LONG_TIMEOUT: u32 = 1 << 6;
+/// The data-out is exactly the CDB's length or the command is invalid
+/// (WRITE SAME's one block, COMPARE AND WRITE's two halves): an initiator
+/// expecting to send more or less gets INVALID FIELD IN CDB.
+pub const EXACT_LENGTH: u32 = 1 << 7;
 
 // Table-only markers, replaced in `decode` by what the CDB says.
 /// Byte 1 bit 3 is FUA.
@@ -297,7 +301,7 @@ static TABLE: &[Entry] = &[
     op(0x3e, SBC, "READ LONG(10)", IN, Bytes(7, 2), 0),
     op(0x3f, SBC, "WRITE LONG(10)", OUT, Calc(write_long), WRITE_MEDIUM),
     // 10-byte CDBs, group 2.
-    op(0x41, SBC, "WRITE SAME(10)", OUT, Calc(one_block), WRITE_MEDIUM),
+    op(0x41, SBC, "WRITE SAME(10)", OUT, Calc(one_block), WRITE_MEDIUM | EXACT_LENGTH),
     op(0x42, SBC, "UNMAP", OUT, Bytes(7, 2), WRITE_MEDIUM),
     op(0x42, MMC, "READ SUB-CHANNEL", IN, Bytes(7, 2), 0),
     op(0x43, MMC, "READ TOC/PMA/ATIP", IN, Bytes(7, 2), 0),
@@ -342,7 +346,7 @@ static TABLE: &[Entry] = &[
     sa(0x84, 0x08, ALL, "REPORT ALL ROD TOKENS", IN, Bytes(10, 4), 0),
     op(0x88, SBC, "READ(16)", IN, Blocks(10, 4), HAS_FUA),
     op(0x88, SSC, "READ(16)", IN, Tape { at: 12, sili: true }, 0),
-    op(0x89, SBC, "COMPARE AND WRITE", OUT, Calc(compare_and_write), WRITE_MEDIUM | HAS_FUA),
+    op(0x89, SBC, "COMPARE AND WRITE", OUT, Calc(compare_and_write), WRITE_MEDIUM | HAS_FUA | EXACT_LENGTH),
     op(0x8a, SBC, "WRITE(16)", OUT, Blocks(10, 4), WRITE_MEDIUM | HAS_FUA),
     op(0x8a, SSC, "WRITE(16)", OUT, Tape { at: 12, sili: false }, WRITE_MEDIUM),
     op(0x8c, ALL, "READ ATTRIBUTE", IN, Bytes(10, 4), 0),
@@ -354,7 +358,7 @@ static TABLE: &[Entry] = &[
     op(0x91, SBC, "SYNCHRONIZE CACHE(16)", NONE, NoData, 0),
     op(0x91, SSC, "SPACE(16)", NONE, NoData, LONG_TIMEOUT),
     op(0x92, SSC, "LOCATE(16)", NONE, NoData, LONG_TIMEOUT),
-    op(0x93, SBC, "WRITE SAME(16)", OUT, Calc(write_same_16), WRITE_MEDIUM),
+    op(0x93, SBC, "WRITE SAME(16)", OUT, Calc(write_same_16), WRITE_MEDIUM | EXACT_LENGTH),
     op(0x93, SSC, "ERASE(16)", NONE, NoData, WRITE_MEDIUM | LONG_TIMEOUT),
     sa(0x9e, 0x10, SBC, "READ CAPACITY(16)", IN, Bytes(10, 4), 0),
     sa(0x9e, 0x12, SBC, "GET LBA STATUS", IN, Bytes(10, 4), 0),
@@ -799,7 +803,8 @@ mod tests {
         assert_ne!(flags(&cdb(0x42, &[(8, 24)]), TYPE_DISK) & WRITE_MEDIUM, 0);
         let caw = cdb(0x89, &[(1, 0x08), (13, 3)]);
         assert_eq!(dl(&caw, TYPE_DISK, BS), Ok((Direction::Write, 2 * 3 * 512)));
-        assert_eq!(flags(&caw, TYPE_DISK), WRITE_MEDIUM | FUA);
+        assert_eq!(flags(&caw, TYPE_DISK), WRITE_MEDIUM | FUA | EXACT_LENGTH);
+        assert_ne!(flags(&cdb(0x41, &[(8, 1)]), TYPE_DISK) & EXACT_LENGTH, 0);
     }
 
     #[test]

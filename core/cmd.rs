@@ -630,6 +630,12 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             c.decoded = Some((exp_dir, exp_len, flags));
             return c.alloc(exp_len);
         }
+        // Checked first: a length of 0 in such a CDB means no data, not a
+        // direction the initiator got wrong.
+        if flags & cdb::EXACT_LENGTH != 0 && exp_len != len {
+            pr_err!("opcode 0x{:02x}: initiator sends {} bytes, the command takes exactly {}\n", c.opcode(), exp_len, len);
+            return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
+        }
         // No data either way is the same whatever the direction says.
         let same = exp_dir == dir || (len == 0 && exp_len == 0);
         if !same {

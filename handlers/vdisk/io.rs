@@ -112,8 +112,9 @@ fn deallocate(dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<(), Sense> {
 pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<crate::exec::Done, Sense> {
     let (pos, len, _) = range(dev, m, cdb)?;
     let blocks = len.checked_div(u64::from(dev.block_size)).unwrap_or(0);
-    // PBDATA/LBDATA are not supported; zero blocks is refused (WSNZ).
-    if byte(cdb, 1) & 0x06 != 0 || blocks == 0 || blocks > scsi::MAX_WRITE_SAME_BLOCKS {
+    // PBDATA/LBDATA and ANCHOR (no anchored state: ANC_SUP is 0) are not
+    // supported; zero blocks is refused (WSNZ).
+    if byte(cdb, 1) & 0x16 != 0 || blocks == 0 || blocks > scsi::MAX_WRITE_SAME_BLOCKS {
         return Err(scsi::INVALID_FIELD_IN_CDB);
     }
     let unmap = byte(cdb, 1) & 0x08 != 0;

@@ -29,8 +29,11 @@ pub const LUN_NOT_SUPPORTED: Sense = (0x05, 0x25, 0x00);
 /// INSUFFICIENT RESOURCES.
 pub const INSUFFICIENT_RESOURCES: Sense = (0x0b, 0x55, 0x03);
 
-/// Most blocks one WRITE SAME or one UNMAP descriptor may cover.
+/// Most blocks one WRITE SAME may cover.
 pub const MAX_WRITE_SAME_BLOCKS: u64 = 1 << 22;
+/// Most blocks one UNMAP may cover, all its descriptors together
+/// (MAXIMUM UNMAP LBA COUNT; initiators' checks expect at most 1 Mi).
+pub const MAX_UNMAP_BLOCKS: u64 = 1 << 20;
 /// Most descriptors in one UNMAP.
 pub const MAX_UNMAP_DESCRIPTORS: u32 = 256;
 /// Most blocks of one COMPARE AND WRITE.
@@ -158,14 +161,27 @@ pub fn inquiry(cdb: &[u8], d: &Disk<'_>, ptype: u8, out: &mut [u8]) -> Result<us
     Ok(len)
 }
 
+/// Length of the standard INQUIRY data: through the version descriptors.
+const STANDARD_INQUIRY_LEN: usize = 74;
+
+/// Version descriptors (SPC-4 table 143): SAM-5, SPC-4, and SBC-3 for a
+/// disk (no MMC version is claimed for a CD-ROM).
+const SAM5: u16 = 0x00a0;
+const SPC4: u16 = 0x0460;
+const SBC3: u16 = 0x04c0;
+
 fn standard_inquiry(d: &Disk<'_>, ptype: u8, out: &mut [u8]) -> usize {
     let rmb = if d.removable { 0x80 } else { 0 };
     // SPC-3; response data format 2 with HiSup; CMDQUE.
-    put(out, 0, &[ptype, rmb, 0x05, 0x12, 36 - 5, 0, 0, 0x02]);
+    put(out, 0, &[ptype, rmb, 0x05, 0x12, (STANDARD_INQUIRY_LEN - 5) as u8, 0, 0, 0x02]);
     put(out, 8, d.vendor);
     put_padded(out, 16, 16, d.name);
     put(out, 32, b" 101");
-    36
+    let versions: &[u16] = if ptype == 0 { &[SAM5, SPC4, SBC3] } else { &[SAM5, SPC4] };
+    for (i, v) in versions.iter().enumerate() {
+        put(out, 58 + 2 * i, &v.to_be_bytes());
+    }
+    STANDARD_INQUIRY_LEN
 }
 
 /// VPD 0x83 designators (without the page header): T10 vendor id, then a
@@ -185,12 +201,13 @@ fn designators(d: &Disk<'_>, out: &mut [u8]) -> usize {
 }
 
 fn block_limits(d: &Disk<'_>, out: &mut [u8]) -> usize {
+    // Byte 4: WSNZ, WRITE SAME with zero blocks ("to the end") is refused.
     // Byte 5: MAXIMUM COMPARE AND WRITE LENGTH.
-    put(out, 5, &[MAX_COMPARE_AND_WRITE_BLOCKS]);
+    put(out, 4, &[0x01, MAX_COMPARE_AND_WRITE_BLOCKS]);
     put(out, 8, &d.max_transfer_blocks.to_be_bytes());
     put(out, 12, &d.max_transfer_blocks.to_be_bytes());
     if d.thin {
-        put(out, 20, &(MAX_WRITE_SAME_BLOCKS as u32).to_be_bytes());
+        put(out, 20, &(MAX_UNMAP_BLOCKS as u32).to_be_bytes());
         put(out, 24, &MAX_UNMAP_DESCRIPTORS.to_be_bytes());
         // Optimal unmap granularity: one 4 KiB page.
         put(out, 28, &per_page(d.block_size).to_be_bytes());
@@ -418,17 +435,22 @@ pub const DISK_OPCODES: &[(u8, Option<u16>, &[u8])] = &[
 pub fn report_opcodes(cdb: &[u8], table: &[(u8, Option<u16>, &[u8])], out: &mut [u8]) -> Result<usize, Sense> {
     out.fill(0);
     let options = be(cdb, 2, 1) & 0x07;
+    let rctd = be(cdb, 2, 1) & 0x80 != 0;
     let op = be(cdb, 3, 1) as u8;
     let sa = be(cdb, 4, 2) as u16;
     if options == 0 {
         let mut at = 4;
         for (code, sa, usage) in table {
             let servactv = u8::from(sa.is_some());
+            let ctdp = if rctd { 0x02 } else { 0 };
             put(out, at, &[*code, 0]);
             put(out, at + 2, &sa.unwrap_or(0).to_be_bytes());
-            put(out, at + 4, &[0, servactv]);
+            put(out, at + 4, &[0, ctdp | servactv]);
             put(out, at + 6, &(usage.len() as u16).to_be_bytes());
             at += 8;
+            if rctd {
+                at += timeouts(out, at);
+            }
         }
         put(out, 0, &((at - 4) as u32).to_be_bytes());
         return Ok(at);
@@ -456,12 +478,20 @@ pub fn report_opcodes(cdb: &[u8], table: &[(u8, Option<u16>, &[u8])], out: &mut 
             Ok(4)
         }
         Some((_, _, usage)) => {
-            put(out, 0, &[0, 0x03]);
+            put(out, 0, &[0, if rctd { 0x83 } else { 0x03 }]);
             put(out, 2, &(usage.len() as u16).to_be_bytes());
             put(out, 4, usage);
-            Ok(4 + usage.len())
+            let n = 4 + usage.len();
+            Ok(if rctd { n + timeouts(out, n) } else { n })
         }
     }
+}
+
+/// A command timeouts descriptor (SPC-4 6.35.4) at `at`: no nominal
+/// time given, 60 s recommended, for every command alike.  Its length.
+fn timeouts(out: &mut [u8], at: usize) -> usize {
+    put(out, at, &[0x00, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 60]);
+    12
 }
 
 /// Where a block command points: first block, block count, FUA.
@@ -528,12 +558,14 @@ pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -
         return Err(INVALID_FIELD_IN_PARAMETERS);
     }
     // Check all before doing any: nothing half-applied.
+    let mut total = 0u64;
     for pass in 0..2 {
         for d in data.get(8..8 + bd_len).unwrap_or(&[]).chunks_exact(16) {
             let (lba, n) = (be(d, 0, 8), be(d, 8, 4));
             if pass == 0 {
                 check_range(Extent { lba, blocks: n, fua: false }, blocks)?;
-                if n > MAX_WRITE_SAME_BLOCKS {
+                total += n;
+                if total > MAX_UNMAP_BLOCKS {
                     return Err(INVALID_FIELD_IN_PARAMETERS);
                 }
             } else if n > 0 {
@@ -587,13 +619,15 @@ mod tests {
     fn standard_inquiry_matches_the_seed() {
         let mut b = [0u8; 96];
         let n = inquiry(&[0x12, 0, 0, 0, 96, 0], &disk(), 0, &mut b).unwrap();
-        assert_eq!(n, 36);
+        assert_eq!(n, 74);
+        // SAM-5, SPC-4, SBC-3.
+        assert_eq!(&b[58..64], &[0x00, 0xa0, 0x04, 0x60, 0x04, 0xc0]);
         assert_eq!(&b[8..16], b"SCST_FIO");
         assert_eq!(&b[16..32], b"vm_disk1        ");
         assert_eq!(&b[32..36], b" 101");
         assert_eq!(b[0], 0);
         assert_eq!(b[1], 0);
-        assert_eq!(b[4] as usize + 5, 36);
+        assert_eq!(b[4] as usize + 5, 74);
         let mut rd = disk();
         rd.removable = true;
         inquiry(&[0x12, 0, 0, 0, 96, 0], &rd, 0, &mut b).unwrap();
@@ -619,7 +653,9 @@ mod tests {
         let n = inquiry(&[0x12, 1, 0xb0, 0, 255, 0], &disk(), 0, &mut b).unwrap();
         assert_eq!(n, 64);
         assert_eq!(be(&b, 2, 2), 0x3c);
+        assert_eq!(b[4], 0x01, "WSNZ");
         assert_eq!(be(&b, 8, 4), 8192);
+        assert_eq!(be(&b, 20, 4), 1 << 20);
         assert_eq!(be(&b, 24, 4), 256);
         let n = inquiry(&[0x12, 1, 0xb2, 0, 255, 0], &disk(), 0, &mut b).unwrap();
         assert_eq!(&b[..n], &[0, 0xb2, 0, 4, 0, 0xe4, 0x02, 0]);
@@ -712,6 +748,17 @@ mod tests {
         assert_eq!(report_opcodes(&[0xa3, 0x0c, 1, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b), Err(INVALID_FIELD_IN_CDB));
         let n = report_opcodes(&[0xa3, 0x0c, 2, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
         assert_eq!(n, 20);
+        // RCTD: every descriptor with CTDP and a 12-byte timeouts descriptor.
+        let n = report_opcodes(&[0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 4, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        assert_eq!(n, 4 + 20 * DISK_OPCODES.len());
+        assert_eq!(be(&b, 0, 4) as usize, n - 4);
+        for d in b[4..n].chunks_exact(20) {
+            assert_eq!(d[5] & 0x02, 0x02);
+            assert_eq!(&d[8..10], &[0x00, 0x0a]);
+        }
+        let n = report_opcodes(&[0xa3, 0x0c, 0x81, 0x28, 0, 0, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        assert_eq!((n, b[1]), (4 + 10 + 12, 0x83));
+        assert_eq!(&b[14..16], &[0x00, 0x0a]);
         for (op, _, usage) in DISK_OPCODES {
             assert_eq!(usage[0], *op);
             let want = match op >> 5 {
@@ -764,6 +811,17 @@ mod tests {
         assert_eq!(unmap_descriptors(&list, 2048, |_, _| Ok(())), Err(PARAMETER_LIST_LENGTH));
         assert_eq!(unmap_descriptors(&list[..5], 2048, |_, _| Ok(())), Err(PARAMETER_LIST_LENGTH));
         assert_eq!(unmap_descriptors(&[], 2048, |_, _| Ok(())), Ok(()));
+        // At most MAX_UNMAP_BLOCKS in all: two of 600 Ki blocks are too many.
+        let mut two = [0u8; 8 + 32];
+        two[3] = 32;
+        two[8 + 9] = 0x09;
+        two[8 + 10] = 0x60;
+        two[24 + 6] = 0x10;
+        two[24 + 9] = 0x09;
+        two[24 + 10] = 0x60;
+        assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Err(INVALID_FIELD_IN_PARAMETERS));
+        two[24 + 9] = 0x02;
+        assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Ok(()));
     }
 
     #[test]

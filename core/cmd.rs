@@ -636,9 +636,12 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             pr_err!("opcode 0x{:02x}: initiator sends {} bytes, the command takes exactly {}\n", c.opcode(), exp_len, len);
             return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
         }
-        // No data either way is the same whatever the direction says.
-        let same = exp_dir == dir || (len == 0 && exp_len == 0);
-        if !same {
+        // The CDB decides the direction.  The initiator's matters only if
+        // it will not send data-out the CDB needs; data-out it sends to a
+        // command that takes none is dropped by the driver, and data-in
+        // it does not expect is cut (overflow).
+        let sends = |d: u32| d == SCST_DATA_WRITE || d == SCST_DATA_BIDI;
+        if sends(dir) && len > 0 && !sends(exp_dir) {
             pr_err!(
                 "opcode 0x{:02x}: initiator expects direction {}, the CDB means {}\n",
                 c.opcode(),
@@ -647,10 +650,15 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             );
             return Err(Stop::Sense(Sense::INVALID_MESSAGE));
         }
-        // Write data beyond what the initiator sends cannot be made up.
-        if dir == SCST_DATA_WRITE && exp_len < len {
-            pr_err!("opcode 0x{:02x}: initiator sends {} bytes, CDB says {}\n", c.opcode(), exp_len, len);
-            return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
+        if sends(dir) && exp_len < len {
+            // Fewer bytes than the CDB's: a virtual device's handler
+            // writes the whole blocks that came and the residual reports
+            // the overflow; a real device would wait for the rest.
+            if route.handler.flags & SCST_DEV_VIRTUAL == 0 || dir == SCST_DATA_BIDI {
+                pr_err!("opcode 0x{:02x}: initiator sends {} bytes, CDB says {}\n", c.opcode(), exp_len, len);
+                return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
+            }
+            return c.alloc(exp_len);
         }
     }
     // A failed allocation is a busy target, not a failed command.

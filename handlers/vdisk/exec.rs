@@ -245,10 +245,18 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
     Ok(Done::Now)
 }
 
+/// The bytes of a `len`-byte write the buffer holds, in whole blocks: an
+/// initiator may send less than the CDB says, and the core then gives a
+/// shorter buffer (only what came is written; the residual tells).
+fn data_len(c: &mut Cmd, dev: &VDev, len: u64) -> usize {
+    let n = usize::try_from(len).unwrap_or(usize::MAX).min(c.buffer().len());
+    n - n.checked_rem(dev.block_size as usize).unwrap_or(0)
+}
+
 fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, fua) = range(dev, m, cdb)?;
     let durable = dev.sync_writes() || (fua && !dev.has(commands::NV_CACHE));
-    let len = (len as usize).min(c.buffer().len());
+    let len = data_len(c, dev, len);
     match &m.backing {
         Backing::Block { dev: b, .. } => submit(c, b, len, pos, true, durable),
         _ => {
@@ -260,7 +268,7 @@ fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense>
 
 fn write_and_verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, _) = range(dev, m, cdb)?;
-    let len = (len as usize).min(c.buffer().len());
+    let len = data_len(c, dev, len);
     // Verified means on the medium: written through whatever the cache
     // mode.
     crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, !dev.has(commands::NV_CACHE))?;
@@ -275,9 +283,8 @@ fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense
     match bytchk {
         0 => crate::io::compare(dev, m, pos, len, None),
         1 => {
-            let data = c.buffer();
-            let n = (len as usize).min(data.len());
-            crate::io::compare(dev, m, pos, n as u64, data.get(..n))
+            let n = data_len(c, dev, len);
+            crate::io::compare(dev, m, pos, n as u64, c.buffer().get(..n))
         }
         _ => Err(scsi::INVALID_FIELD_IN_CDB),
     }?;

@@ -2,7 +2,7 @@
 # context and hands every command to the threads.  More commands than an
 # I_T_L nexus may have (64) get TASK SET FULL, which the initiator retries:
 # no I/O fails.  The thread count changes under load without losing a
-# command.  An initiator expecting another data direction than the CDB's
+# command.  An initiator that will not send the data-out a CDB needs
 # gets ILLEGAL REQUEST / INVALID MESSAGE ERROR.
 . ./lib.sh
 P=/proc/scsi_tgt
@@ -45,10 +45,15 @@ dmesg | tail -n +$((before + 1)) | grep -qE 'scst: scst_local_host: TASK SET FUL
 expect_eq "commands in flight after fio" "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" "0"
 echo 0 >$D
 
-# TEST UNIT READY moves no data; an initiator expecting 512 bytes in.
-sg_raw -r 512 $sg 00 00 00 00 00 00 >/tmp/raw.out 2>&1 && fail "direction mismatch accepted"
+# The CDB decides the direction: TEST UNIT READY, which moves no data,
+# with an initiator expecting 512 bytes in, succeeds with nothing read
+# (SCST allows it too: VMware sends it so); a WRITE whose initiator
+# expects data in, and so sends none, cannot be done.
+sg_raw -r 512 $sg 00 00 00 00 00 00 >/tmp/raw.out 2>&1 || fail "TEST UNIT READY expecting data in: $(tr '\n' '|' </tmp/raw.out)"
+grep -q "No data received" /tmp/raw.out || fail "TEST UNIT READY returned data: $(tr '\n' '|' </tmp/raw.out)"
+sg_raw -r 512 $sg 2a 00 00 00 00 00 00 00 01 00 >/tmp/raw.out 2>&1 && fail "direction mismatch accepted"
 grep -qi 'invalid message error' /tmp/raw.out || fail "wrong answer to a direction mismatch: $(tr '\n' '|' </tmp/raw.out)"
-expect_log 'scst: opcode 0x00: initiator expects direction 1, the CDB means 0'
+expect_log 'scst: opcode 0x2a: initiator expects direction 1, the CDB means 2'
 # The same command without data is fine.
 expect_ok sg_turs $sg
 

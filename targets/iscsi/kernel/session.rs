@@ -62,6 +62,9 @@ pub(crate) struct Session {
     /// Non-immediate commands received and not yet answered: the window
     /// (QueuedCommands) shrinks by them.
     in_flight: AtomicU32,
+    /// The highest MaxCmdSN sent (written under `tx`): it never goes down,
+    /// and a command beyond it is outside the window the initiator knows.
+    max_sent: AtomicU32,
     #[pin]
     tx: Mutex<Tx>,
     /// The receive loop has ended: writes waiting for data fail.
@@ -103,6 +106,32 @@ struct IscsiCmd {
 }
 
 impl IscsiCmd {
+    /// A Data-Out's DataSN must be the next of its sequence.  A gap or a
+    /// repeat is an implied digest error (RFC 7143 7.9), which at
+    /// ErrorRecoveryLevel 0 ends the task (7.8): the command fails with a
+    /// data phase error, this and its later Data-Outs are dropped, and
+    /// the connection goes on.
+    fn check_data_sn(&self, d: &pdu::DataOut) {
+        let mut w = self.w.lock();
+        if w.done {
+            return;
+        }
+        if d.data_sn == w.data_sn {
+            w.data_sn = if d.final_ { 0 } else { w.data_sn.wrapping_add(1) };
+            return;
+        }
+        pr_err!("ITT 0x{:x}: Data-Out DataSN {} where {} was due: the command fails\n", self.itt, d.data_sn, w.data_sn);
+        w.done = true;
+        // Without a buffer yet, `rdy_to_xfer` fails it when it comes.
+        let cmd = if w.buf.is_null() { core::ptr::null_mut() } else { w.cmd };
+        drop(w);
+        // SAFETY: the command waited for its data (`done` was false and
+        // `rdy_to_xfer` had set the buffer).
+        if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
+            c.rx_data(false, Context::Thread);
+        }
+    }
+
     /// Fails a write that waits for data that will not come; false if it
     /// does not wait (answered, or no buffer yet).
     fn fail_transfer(&self) -> bool {
@@ -142,6 +171,9 @@ struct WriteState {
     /// Data up to here has been asked for by R2T.
     r2t_upto: u32,
     r2t_sn: u32,
+    /// The DataSN the next Data-Out must carry: from 0 in each sequence
+    /// (the unsolicited data, each R2T's burst), which its F bit ends.
+    data_sn: u32,
     /// Answered, or handed back to the core: later data is dropped.
     done: bool,
 }
@@ -167,6 +199,8 @@ impl Session {
                 params: r.params,
                 exp_cmd_sn: AtomicU32::new(r.exp_cmd_sn),
                 in_flight: AtomicU32::new(0),
+                // iscsi-scstd's last Login Response: a window of one.
+                max_sent: AtomicU32::new(r.exp_cmd_sn),
                 tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
                 closing: AtomicBool::new(false),
                 stopping: AtomicBool::new(false),
@@ -192,7 +226,10 @@ impl Session {
     fn send(&self, mut bhs: Bhs, data: &[u8], status: bool) -> Result {
         bhs.set_data_len(u32::try_from(data.len()).map_err(|_| EINVAL)?);
         let mut tx = self.tx.lock();
-        bhs.set_sn(tx.stat_sn, self.exp_cmd_sn.load(Ordering::Relaxed), self.max_cmd_sn());
+        let (max, sent) = (self.max_cmd_sn(), self.max_sent.load(Ordering::Relaxed));
+        let max = if pdu::sn_lt(sent, max) { max } else { sent };
+        self.max_sent.store(max, Ordering::Relaxed);
+        bhs.set_sn(tx.stat_sn, self.exp_cmd_sn.load(Ordering::Relaxed), max);
         if status {
             tx.stat_sn = tx.stat_sn.wrapping_add(1);
         }
@@ -325,7 +362,7 @@ impl Session {
         if immediate {
             return true;
         }
-        if sn_lt(sn, exp) || sn_lt(self.max_cmd_sn(), sn) {
+        if sn_lt(sn, exp) || sn_lt(self.max_sent.load(Ordering::Relaxed), sn) {
             return false;
         }
         self.exp_cmd_sn.store(sn.wrapping_add(1), Ordering::Relaxed);
@@ -422,6 +459,7 @@ impl Session {
             unsolicited_end,
             r2t_upto: unsolicited_end,
             r2t_sn: 0,
+            data_sn: 0,
             done: false,
         };
         let ic = Arc::pin_init(
@@ -481,7 +519,10 @@ impl Session {
     /// A Data-Out PDU with `len` bytes.
     fn data_out(&self, d: &pdu::DataOut, len: usize) -> Result<(), &'static str> {
         match self.find_cmd(d.itt).filter(|c| c.write) {
-            Some(ic) => self.receive_data(&ic, d.offset, len),
+            Some(ic) => {
+                ic.check_data_sn(d);
+                self.receive_data(&ic, d.offset, len)
+            }
             // Answered already (or an unknown task): dropped.
             None => self.discard(len),
         }
@@ -670,6 +711,12 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
     let buf = c.buffer();
     let (ptr, blen) = (buf.as_mut_ptr(), buf.len());
     let mut w = ours.w.lock();
+    if w.done {
+        // Its data failed before the buffer came (a DataSN error).
+        drop(w);
+        c.rx_data(false, Context::Direct);
+        return 0;
+    }
     w.cmd = cmd;
     w.buf = ptr;
     w.want = w.want.min(u32::try_from(blen).unwrap_or(u32::MAX));

@@ -7,6 +7,7 @@
 #include <linux/blkdev.h>
 #include <linux/bio.h>
 #include <linux/completion.h>
+#include <linux/crc32c.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>

@@ -10,6 +10,7 @@
 
 pub(crate) mod api;
 pub(crate) mod blockio;
+pub(crate) mod crc;
 pub(crate) mod file;
 mod bindings;
 pub(crate) mod irqlock;

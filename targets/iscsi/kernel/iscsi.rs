@@ -158,8 +158,8 @@ impl Targets {
             pr_err!("control: add connection: the initiator name is not NUL-terminated printable text\n");
             EINVAL
         })?;
-        if r.params.header_digest != 0 || r.params.data_digest != 0 {
-            pr_err!("control: add connection: digests are not implemented yet\n");
+        if r.params.header_digest > 1 || r.params.data_digest > 1 {
+            pr_err!("control: add connection: digests other than None (0) and CRC32C (1)\n");
             return Err(EINVAL);
         }
         if r.params.max_recv_data_segment_length < 512 || r.params.max_xmit_data_segment_length < 512 {

@@ -34,6 +34,7 @@ use crate::scst_rs::api::{
     cmd::{Cmd, Context},
     mgmt::{task_mgmt_async, MgmtRef},
 };
+use crate::scst_rs::crc;
 use crate::scst_rs::socket::Socket;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
@@ -62,6 +63,10 @@ pub(crate) struct Session {
     /// Non-immediate commands received and not yet answered: the window
     /// (QueuedCommands) shrinks by them.
     in_flight: AtomicU32,
+    /// The data digest of the data segment being received: its CRC32C
+    /// register while `rx_crc_on` (receive thread only).
+    rx_crc: AtomicU32,
+    rx_crc_on: AtomicBool,
     /// The highest MaxCmdSN sent (written under `tx`): it never goes down,
     /// and a command beyond it is outside the window the initiator knows.
     max_sent: AtomicU32,
@@ -203,6 +208,8 @@ impl Session {
                 max_sent: AtomicU32::new(r.exp_cmd_sn),
                 tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
                 closing: AtomicBool::new(false),
+                rx_crc: AtomicU32::new(0),
+                rx_crc_on: AtomicBool::new(false),
                 stopping: AtomicBool::new(false),
                 peer,
                 ended: AtomicBool::new(false),
@@ -233,10 +240,18 @@ impl Session {
         if status {
             tx.stat_sn = tx.stat_sn.wrapping_add(1);
         }
-        let pad = pdu::pad4(data.len()) - data.len();
-        self.sock.send(&bhs.0, !data.is_empty())?;
-        self.sock.send(data, pad > 0)?;
-        self.sock.send(&[0u8; 3][..pad], false)
+        let pad = &[0u8; 3][..pdu::pad4(data.len()) - data.len()];
+        let (hd, dd) = (self.params.header_digest != 0, self.params.data_digest != 0 && !data.is_empty());
+        self.sock.send(&bhs.0, hd || !data.is_empty())?;
+        if hd {
+            self.sock.send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty())?;
+        }
+        self.sock.send(data, !pad.is_empty() || dd)?;
+        self.sock.send(pad, dd)?;
+        if dd {
+            self.sock.send(&crc::iscsi_digest(&[data, pad]), false)?;
+        }
+        Ok(())
     }
 
     /// The receive loop; returns when the connection ends.
@@ -288,9 +303,11 @@ impl Session {
         }
     }
 
-    /// Reads a data segment of `n` bytes (and its padding) and drops it.
+    /// Reads a data segment of `n` bytes (and its padding, and its
+    /// digest) and drops it.
     fn discard(&self, n: usize) -> Result<(), &'static str> {
-        self.skip(n, pdu::pad4(n) - n)
+        self.skip(n, pdu::pad4(n) - n)?;
+        self.end_segment()
     }
 
     /// One PDU.
@@ -299,14 +316,24 @@ impl Session {
         if !self.sock.recv_exact(&mut bhs.0).map_err(|_| "receive error")? {
             return Ok(Next::End("the initiator closed the connection"));
         }
-        if self.params.header_digest != 0 || self.params.data_digest != 0 {
-            return Err("digests are not implemented yet");
-        }
         // Additional header segments: an extended CDB is not supported yet;
-        // the bytes are skipped.
+        // the bytes are skipped (but count for the header digest).
         let ahs = bhs.ahs_len();
-        self.discard(ahs)?;
+        if self.params.header_digest != 0 {
+            self.rx_crc.store(crc::update(!0, &bhs.0), Ordering::Relaxed);
+            self.rx_crc_on.store(true, Ordering::Relaxed);
+            self.skip(ahs, 0)?;
+            // A header that fails its digest cannot be trusted, not even
+            // its length: the connection ends (RFC 7143 7.8).
+            self.check_digest("header")?;
+        } else {
+            self.skip(ahs, 0)?;
+        }
         let len = bhs.data_len() as usize;
+        if self.params.data_digest != 0 && len > 0 {
+            self.rx_crc.store(!0, Ordering::Relaxed);
+            self.rx_crc_on.store(true, Ordering::Relaxed);
+        }
         if len > self.params.max_recv_data_segment_length as usize {
             // The stream can still be parsed, but the initiator broke the
             // negotiated limit: the connection ends (RFC 7143 7.8).
@@ -352,7 +379,42 @@ impl Session {
                 self.reject(reject::PROTOCOL_ERROR, &bhs)?;
             }
         }
+        // Every path has read the whole segment and checked its digest;
+        // this only makes sure.
+        self.end_segment()?;
         Ok(Next::Go)
+    }
+
+    /// The data segment (and its padding) has been read: with DataDigest,
+    /// its digest follows and must match before anything acts on the data.
+    fn end_segment(&self) -> Result<(), &'static str> {
+        if self.rx_crc_on.load(Ordering::Relaxed) {
+            self.check_digest("data")?;
+        }
+        Ok(())
+    }
+
+    /// Reads the 4-byte digest ending what `rx_crc` covered and compares.
+    /// A mismatch ends the connection: with ErrorRecoveryLevel 0 neither
+    /// a header nor a data digest error can be recovered within the
+    /// connection (RFC 7143 7.8, as LIO does).
+    fn check_digest(&self, what: &str) -> Result<(), &'static str> {
+        self.rx_crc_on.store(false, Ordering::Relaxed);
+        let mut got = [0u8; 4];
+        self.recv_into(&mut got)?;
+        let want = (!self.rx_crc.load(Ordering::Relaxed)).to_le_bytes();
+        if got != want {
+            pr_err!(
+                "session {} ({}): {} digest {:02x?} where {:02x?} was due\n",
+                &*self.initiator,
+                &*self.peer,
+                what,
+                got,
+                want
+            );
+            return Err("digest error");
+        }
+        Ok(())
     }
 
     /// Checks a CmdSN against the window; advances ExpCmdSN for a
@@ -381,6 +443,7 @@ impl Session {
         // The ping data comes back (bounded by MaxRecvDataSegmentLength).
         let mut data = KVec::from_elem(0u8, pdu::pad4(len), GFP_KERNEL).map_err(|_| "out of memory")?;
         self.recv_into(&mut data)?;
+        self.end_segment()?;
         let rsp = NopIn { lun: n.lun, itt: n.itt, ttt: RESERVED_TAG, data_len: 0 };
         self.send(rsp.encode(), data.get(..len).unwrap_or(&[]), true).map_err(|_| "send error")
     }
@@ -560,17 +623,20 @@ impl Session {
         }
         // The rest (beyond what the buffer takes) and the padding.
         self.skip(len - keep, pdu::pad4(len) - len)?;
+        self.end_segment()?;
         w.received += keep as u32;
         self.progress(ic, w)
     }
 
-    /// Receives exactly `dst`.
+    /// Receives exactly `dst` (into the digest, if one is running).
     fn recv_into(&self, dst: &mut [u8]) -> Result<(), &'static str> {
-        if self.sock.recv_exact(dst).map_err(|_| "receive error")? {
-            Ok(())
-        } else {
-            Err("connection closed inside a PDU")
+        if !self.sock.recv_exact(dst).map_err(|_| "receive error")? {
+            return Err("connection closed inside a PDU");
         }
+        if self.rx_crc_on.load(Ordering::Relaxed) {
+            self.rx_crc.store(crc::update(self.rx_crc.load(Ordering::Relaxed), dst), Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     /// Drops `n` data bytes and `pad` padding bytes.

@@ -104,4 +104,14 @@ expect_ok quiet mtx -f $CH unload 1 0
 out=$(mtx -f $CH status 2>&1)
 echo "$out" | grep -q "Storage Element 1:Full :VolumeTag=TGT001" || fail "after unload: $out"
 echo "$out" | grep -q "Data Transfer Element 0:Empty" || fail "after unload (drive): $out"
+
+# Everything unloads, scst_local first.
+# ch keeps a reference on a changer it drives (scsi_device_get in
+# ch_probe), which holds scst_local: its devices go first.
+for d in /sys/class/scsi_device/$H:*; do echo 1 >$d/device/delete; done
+unload scst_local
+write_ok $P/groups/Default/devices clear
+unload scst_tape scst_changer
+tgt_stop
+unload scst
 exit 0

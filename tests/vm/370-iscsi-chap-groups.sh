@@ -1,0 +1,75 @@
+# Normal iSCSI sessions with CHAP and LUN masking, through open-iscsi: a
+# target with an IncomingUser refuses logins without CHAP and with a wrong
+# secret, takes the right one, and answers mutual CHAP with its
+# OutgoingUser (an initiator expecting another target secret gives up);
+# a session lands in the group whose names list the initiator, else in
+# Default_<target>, and sees that group's LUN 0 (told apart by size).
+. ./lib.sh
+. ./iscsi-lib.sh
+T=iqn.2026-11.org.scst:chap
+IN=$(sed -n 's/^InitiatorName=//p' /etc/iscsi/initiatorname.iscsi)
+[ -n "$IN" ] || fail "no open-iscsi initiator name"
+
+expect_ok modprobe scst
+expect_ok modprobe scst_vdisk
+expect_ok modprobe iscsi-scst
+export_disk dflt 32M $T
+truncate -s 48M $W/mine.img
+write_ok $P/vdisk/vdisk "open mine $W/mine.img"
+write_ok $P/scsi_tgt "add_group mine"
+write_ok $P/groups/mine/devices "add mine 0"
+write_ok $P/groups/mine/names "add $IN"
+cat >$W/chap.conf <<CONF
+Target $T
+    IncomingUser joe secretsecret1
+    OutgoingUser tgt tgtsecret12345
+CONF
+start_daemon 3260 $W/chap.conf
+trap 'iscsiadm -m node --logout >/dev/null 2>&1; pkill iscsid; pkill -f iscsi-scstd' EXIT
+iscsid || fail "iscsid does not start"
+expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
+node() { iscsiadm -m node -T $T -p 127.0.0.1 "$@"; }
+set_auth() { expect_ok quiet node -o update -n "node.session.auth.$1" -v "$2"; }
+try_login() { timeout 60 iscsiadm -m node -T $T -p 127.0.0.1 --login >/tmp/login.out 2>&1; }
+
+# No CHAP, then a wrong secret: refused, with the daemon's log line.
+try_login && fail "login without CHAP accepted"
+set_auth authmethod CHAP
+set_auth username joe
+set_auth password wrongsecret12
+try_login && fail "login with a wrong CHAP secret accepted"
+[ "$(grep -c "login to $T refused: authentication failed (0201)" $W/3260.log)" -ge 2 ] ||
+    fail "want two refused logins in the daemon's log: $(tail -5 $W/3260.log | tr '\n' '|')"
+
+# The right secret; the session is in group "mine" and sees its disk.
+set_auth password secretsecret1
+try_login || fail "CHAP login: $(cat /tmp/login.out); daemon: $(tail -5 $W/3260.log | tr '\n' '|')"
+expect_eq "group of the session" "$(awk -v i="$IN" '$2 == i {print $3}' $P/sessions)" "mine"
+d=$(disk_of $T) && [ -n "$d" ] || fail "no disk for $T"
+expect_eq "size of LUN 0 in group mine" "$(blockdev --getsize64 /dev/$d)" "$((48 << 20))"
+expect_ok quiet node --logout
+
+# Mutual CHAP: the target proves itself with the OutgoingUser; the session,
+# its name no longer in "mine", lands in Default_<target>.
+write_ok $P/groups/mine/names "del $IN"
+set_auth username_in tgt
+set_auth password_in wrongtarget12
+try_login && fail "the initiator accepted a target with the wrong secret"
+set_auth password_in tgtsecret12345
+try_login || fail "mutual CHAP login: $(cat /tmp/login.out)"
+expect_eq "group of the session" "$(awk -v i="$IN" '$2 == i {print $3}' $P/sessions)" "Default_$T"
+d=$(disk_of $T) && [ -n "$d" ] || fail "no disk for $T"
+expect_eq "size of LUN 0 in Default_$T" "$(blockdev --getsize64 /dev/$d)" "$((32 << 20))"
+expect_ok quiet node --logout
+expect_ok quiet node -o delete
+
+pkill iscsid
+pkill -f iscsi-scstd
+sleep 0.5
+unload iscsi_scst
+write_ok $P/groups/mine/devices clear
+write_ok $P/scsi_tgt "del_group mine"
+write_ok $P/vdisk/vdisk "close mine"
+unexport_disk dflt $T
+unload scst_vdisk scst
+exit 0

@@ -273,11 +273,23 @@ int scst_rh_sock_recv(struct socket *sock, void *buf, size_t len)
 		struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 		int rc = kernel_recvmsg(sock, &msg, &iov, 1, len - done, MSG_WAITALL | MSG_NOSIGNAL);
 
-		if (rc <= 0)
+		if (rc <= 0) {
+			/* A receive timeout inside a PDU: the peer stalled. */
+			if (rc == -EAGAIN && done)
+				return -ETIMEDOUT;
 			return rc == 0 && done ? -EPIPE : rc;
+		}
 		done += rc;
 	}
 	return len;
+}
+
+/* Receives wait at most ms milliseconds (0: forever), then give -EAGAIN. */
+void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms)
+{
+	lock_sock(sock->sk);
+	WRITE_ONCE(sock->sk->sk_rcvtimeo, ms ? (long)msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
+	release_sock(sock->sk);
 }
 
 /* Sends all len bytes; MSG_MORE when more of the same PDU follows. */

@@ -69,6 +69,7 @@ int scst_rh_bio_errno(struct bio *bio);
 struct socket *scst_rh_sock_lookup(int fd, int *err);
 void scst_rh_sock_put(struct socket *sock);
 int scst_rh_sock_recv(struct socket *sock, void *buf, size_t len);
+void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms);
 int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more);
 void scst_rh_sock_shutdown(struct socket *sock);
 int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);

@@ -57,6 +57,14 @@ impl Socket {
         }
     }
 
+    /// Receives give up after `ms` milliseconds without data (0: never):
+    /// `recv_exact` then fails with `EAGAIN` if nothing of `buf` came, with
+    /// `ETIMEDOUT` if part of it did.
+    pub(crate) fn set_recv_timeout(&self, ms: u32) {
+        // SAFETY: live socket (invariant).
+        unsafe { bindings::scst_rh_sock_set_rcvtimeo(self.sock, ms) };
+    }
+
     /// Sends all of `buf`; `more`: the rest of the PDU follows at once.
     pub(crate) fn send(&self, buf: &[u8], more: bool) -> Result {
         if buf.is_empty() {

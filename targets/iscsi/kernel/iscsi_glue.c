@@ -13,6 +13,18 @@
 
 #include "../../../rust/helpers.c"
 
+static unsigned int nop_in_interval = 30;
+module_param(nop_in_interval, uint, 0644);
+MODULE_PARM_DESC(nop_in_interval,
+		 "Seconds of silence from an initiator before a NOP-In ping; as long again without an answer ends the connection (0: no pings; read when a connection starts)");
+
+/* In iscsi.rs's session.rs: read when a connection starts. */
+unsigned int iscsi_scst_nop_in_interval(void);
+unsigned int iscsi_scst_nop_in_interval(void)
+{
+	return READ_ONCE(nop_in_interval);
+}
+
 /* In iscsi.rs: handles one control request on a kernel copy of its block. */
 int iscsi_scst_ctl_ioctl(unsigned int cmd, void *buf, size_t len);
 

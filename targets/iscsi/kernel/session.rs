@@ -67,6 +67,8 @@ pub(crate) struct Session {
     /// register while `rx_crc_on` (receive thread only).
     rx_crc: AtomicU32,
     rx_crc_on: AtomicBool,
+    /// A NOP-In ping went out and nothing has come since (receive thread).
+    ping_out: AtomicBool,
     /// The highest MaxCmdSN sent (written under `tx`): it never goes down,
     /// and a command beyond it is outside the window the initiator knows.
     max_sent: AtomicU32,
@@ -210,6 +212,7 @@ impl Session {
                 closing: AtomicBool::new(false),
                 rx_crc: AtomicU32::new(0),
                 rx_crc_on: AtomicBool::new(false),
+                ping_out: AtomicBool::new(false),
                 stopping: AtomicBool::new(false),
                 peer,
                 ended: AtomicBool::new(false),
@@ -256,6 +259,9 @@ impl Session {
 
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
+        // SAFETY: a plain read of this module's parameter.
+        let interval = unsafe { iscsi_scst_nop_in_interval() }.min(MAX_NOP_IN_INTERVAL);
+        self.sock.set_recv_timeout(interval * 1000);
         let why = loop {
             match self.receive_one() {
                 Ok(Next::Go) => {}
@@ -313,9 +319,13 @@ impl Session {
     /// One PDU.
     fn receive_one(self: &Arc<Self>) -> Result<Next, &'static str> {
         let mut bhs = Bhs::default();
-        if !self.sock.recv_exact(&mut bhs.0).map_err(|_| "receive error")? {
-            return Ok(Next::End("the initiator closed the connection"));
+        match self.sock.recv_exact(&mut bhs.0) {
+            Ok(true) => {}
+            Ok(false) => return Ok(Next::End("the initiator closed the connection")),
+            Err(e) if e == EAGAIN => return self.silence(),
+            Err(_) => return Err("receive error"),
         }
+        self.ping_out.store(false, Ordering::Relaxed);
         // Additional header segments: an extended CDB is not supported yet;
         // the bytes are skipped (but count for the header digest).
         let ahs = bhs.ahs_len();
@@ -382,6 +392,22 @@ impl Session {
         // Every path has read the whole segment and checked its digest;
         // this only makes sure.
         self.end_segment()?;
+        Ok(Next::Go)
+    }
+
+    /// nop_in_interval seconds without a PDU: a NOP-In ping, which the
+    /// initiator must answer (RFC 7143 11.19) before as long again has
+    /// passed, or the connection is taken for dead.
+    fn silence(&self) -> Result<Next, &'static str> {
+        if self.ping_out.load(Ordering::Relaxed) {
+            return Ok(Next::End("no answer to a NOP-In ping: the initiator is gone"));
+        }
+        let ttt = self.ttt.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let ttt = if ttt == RESERVED_TAG { 1 } else { ttt };
+        let ping = NopIn { lun: [0; 8], itt: RESERVED_TAG, ttt, data_len: 0 };
+        // StatSN is not advanced by a ping.
+        self.send(ping.encode(), &[], false).map_err(|_| "send error")?;
+        self.ping_out.store(true, Ordering::Relaxed);
         Ok(Next::Go)
     }
 
@@ -724,6 +750,14 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
         ctx.sess.stop();
     }
 }
+
+extern "C" {
+    // In iscsi_glue.c: the nop_in_interval module parameter, in seconds.
+    fn iscsi_scst_nop_in_interval() -> kernel::ffi::c_uint;
+}
+
+/// Longest NOP-In interval taken, in seconds (an hour).
+const MAX_NOP_IN_INTERVAL: u32 = 3600;
 
 /// CHECK CONDITION / ILLEGAL REQUEST / INVALID FIELD IN CDB, fixed format.
 const INVALID_FIELD_IN_CDB: [u8; 18] = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0];

@@ -89,7 +89,7 @@ expect_eq "REPORT LUNS" "$(sg_luns $D1 | grep -c '^    000[0123]')" "4"
 
 # REPORT SUPPORTED OPERATION CODES.
 ops=$(sg_opcodes $D1) || fail "sg_opcodes failed"
-for o in "Read(10)" "Write(16)" "Unmap" "Compare and write" "Write same(16)"; do
+for o in "Read(10)" "Write(16)" "Unmap" "Compare and write" "Write same(16)" "Pre-fetch(10)" "Pre-fetch(16)"; do
     echo "$ops" | grep -qi "$o" || fail "'$o' not in REPORT SUPPORTED OPERATION CODES: $ops"
 done
 

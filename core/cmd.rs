@@ -588,7 +588,7 @@ fn init(p: *mut ScstCmd) -> Flow {
         return Flow::Go(Stage::Xmit);
     }
     let dir = c.decoded.map_or(SCST_DATA_NONE, |d| d.0);
-    if dir != SCST_DATA_WRITE && dir != SCST_DATA_BIDI {
+    if !has_data_out(dir) {
         return Flow::Go(Stage::Gate);
     }
     let Some(rdy) = c.tmpl.rdy_to_xfer else {
@@ -640,8 +640,7 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
         // it will not send data-out the CDB needs; data-out it sends to a
         // command that takes none is dropped by the driver, and data-in
         // it does not expect is cut (overflow).
-        let sends = |d: u32| d == SCST_DATA_WRITE || d == SCST_DATA_BIDI;
-        if sends(dir) && len > 0 && !sends(exp_dir) {
+        if has_data_out(dir) && len > 0 && !has_data_out(exp_dir) {
             pr_err!(
                 "opcode 0x{:02x}: initiator expects direction {}, the CDB means {}\n",
                 c.opcode(),
@@ -650,7 +649,7 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             );
             return Err(Stop::Sense(Sense::INVALID_MESSAGE));
         }
-        if sends(dir) && exp_len < len {
+        if has_data_out(dir) && exp_len < len {
             // Fewer bytes than the CDB's: a virtual device's handler
             // writes the whole blocks that came and the residual reports
             // the overflow; a real device would wait for the rest.
@@ -663,6 +662,11 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
     }
     // A failed allocation is a busy target, not a failed command.
     c.alloc(len)
+}
+
+/// Whether data direction `dir` (`SCST_DATA_*`) moves data to the target.
+fn has_data_out(dir: u32) -> bool {
+    dir == SCST_DATA_WRITE || dir == SCST_DATA_BIDI
 }
 
 /// Stage `Gate`: the command may start if its task attribute allows;
@@ -915,8 +919,7 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
         // the device does; go by what the initiator expects.
         Err(DecodeError::UnknownOpcode(op)) if op >= VENDOR_OPCODES && route.handler.flags & SCST_DEV_VIRTUAL == 0 && c.expected.is_some() => {
             let (dir, len) = c.expected.unwrap_or((SCST_DATA_NONE, 0));
-            let writes = dir == SCST_DATA_WRITE || dir == SCST_DATA_BIDI;
-            c.decoded = Some((dir, len, if writes { cdb::WRITE_MEDIUM } else { 0 }));
+            c.decoded = Some((dir, len, if has_data_out(dir) { cdb::WRITE_MEDIUM } else { 0 }));
             Ok(())
         }
         Err(e) => {

@@ -395,6 +395,13 @@ impl Session {
         Ok(Next::Go)
     }
 
+    /// A Target Transfer Tag for an R2T or a NOP-In ping: never the
+    /// reserved 0xffffffff.
+    fn next_ttt(&self) -> u32 {
+        let ttt = self.ttt.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        if ttt == RESERVED_TAG { 1 } else { ttt }
+    }
+
     /// nop_in_interval seconds without a PDU: a NOP-In ping, which the
     /// initiator must answer (RFC 7143 11.19) before as long again has
     /// passed, or the connection is taken for dead.
@@ -402,9 +409,7 @@ impl Session {
         if self.ping_out.load(Ordering::Relaxed) {
             return Ok(Next::End("no answer to a NOP-In ping: the initiator is gone"));
         }
-        let ttt = self.ttt.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-        let ttt = if ttt == RESERVED_TAG { 1 } else { ttt };
-        let ping = NopIn { lun: [0; 8], itt: RESERVED_TAG, ttt, data_len: 0 };
+        let ping = NopIn { lun: [0; 8], itt: RESERVED_TAG, ttt: self.next_ttt(), data_len: 0 };
         // StatSN is not advanced by a ping.
         self.send(ping.encode(), &[], false).map_err(|_| "send error")?;
         self.ping_out.store(true, Ordering::Relaxed);
@@ -700,9 +705,7 @@ impl Session {
         let start = w.received.max(w.unsolicited_end);
         while w.r2t_upto < w.want && u64::from(w.r2t_upto - start.min(w.r2t_upto)) < window {
             let n = burst.min(w.want - w.r2t_upto);
-            let ttt = self.ttt.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-            let ttt = if ttt == RESERVED_TAG { 1 } else { ttt };
-            let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt, r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
+            let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt: self.next_ttt(), r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
             self.send(r2t.encode(), &[], false).map_err(|_| "send error")?;
             w.r2t_sn = w.r2t_sn.wrapping_add(1);
             w.r2t_upto += n;

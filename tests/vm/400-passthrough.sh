@@ -18,7 +18,6 @@ expect_eq "dev_disk type" "$(cat $P/dev_disk/type)" "0 - direct-access device (e
 expect_eq "dev_modisk type" "$(cat $P/dev_modisk/type)" "7 - optical memory device (e.g., some optical disks)"
 expect_ok test -f $P/dev_disk_perf/trace_level
 
-iocnt() { printf '%d' "$(cat /sys/bus/scsi/devices/$1/iorequest_cnt)"; }
 # begin TYPE HOSTS: scsi_debug with HOSTS hosts of peripheral type TYPE
 # (one 64 MiB store).
 begin() {
@@ -94,14 +93,14 @@ fs_round_trip 0
 # dev_disk_perf: READ and WRITE never reach the device, the rest does.
 s=$(sg 1)
 clear_ua $s
-before=$(iocnt $PERF)
+before=$(io_requests $PERF)
 for i in 1 2 3 4 5; do
     expect_ok quiet sg_raw -r 4096 $s 28 00 00 00 00 10 00 00 08 00
     expect_ok quiet sg_raw -s 4096 -i /tmp/src/f1 $s 2a 00 00 00 00 10 00 00 08 00
 done
-expect_eq "perf: READ/WRITE at the device" "$(( $(iocnt $PERF) - before ))" 0
+expect_eq "perf: READ/WRITE at the device" "$(( $(io_requests $PERF) - before ))" 0
 expect_ok quiet sg_readcap $s
-expect_eq "perf: READ CAPACITY at the device" "$(( $(iocnt $PERF) - before ))" 1
+expect_eq "perf: READ CAPACITY at the device" "$(( $(io_requests $PERF) - before ))" 1
 # A handler whose device is exported cannot go.
 expect_fail rmmod scst_disk
 expect_ok module_loaded scst_disk
@@ -141,14 +140,14 @@ for t in 12 3; do
     identity 0 $t
     s=$(sg 0)
     clear_ua $s
-    before=$(iocnt $d)
+    before=$(io_requests $d)
     expect_ok quiet sg_raw -r 36 $s 12 00 00 00 24 00
     expect_ok quiet sg_raw $s 00 00 00 00 00 00
     expect_ok quiet sg_raw -r 18 $s 03 00 00 00 12 00
-    expect_eq "type $t: commands at the device" "$(( $(iocnt $d) - before ))" 3
+    expect_eq "type $t: commands at the device" "$(( $(io_requests $d) - before ))" 3
     out=$(sg_raw -v -r 32 $s c1 00 00 00 00 00 00 00 20 00 2>&1) && fail "vendor opcode succeeded: $out"
     echo "$out" | grep -qi "invalid command operation code" || fail "type $t vendor opcode: $out"
-    expect_eq "type $t: vendor command at the device" "$(( $(iocnt $d) - before ))" 4
+    expect_eq "type $t: vendor command at the device" "$(( $(io_requests $d) - before ))" 4
     end
 done
 exit 0

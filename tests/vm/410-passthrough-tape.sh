@@ -91,13 +91,12 @@ S=$(sg_of $H:0:0:2) || fail "no LUN 2 after the scan"
 # The new LUN's unit attention, if any.
 sg_turs $S >/dev/null 2>&1
 clear_ua $S
-iocnt() { printf '%d' "$(cat /sys/bus/scsi/devices/$TGT_TAPE_HCTL/iorequest_cnt)"; }
-before=$(iocnt)
+before=$(io_requests $TGT_TAPE_HCTL)
 expect_ok quiet sg_raw -s 512 -i /tmp/blob $S 0a 00 00 02 00 00
 expect_ok quiet sg_raw -r 512 $S 08 00 00 02 00 00
-expect_eq "perf: tape READ/WRITE at the drive" "$(( $(iocnt) - before ))" 0
+expect_eq "perf: tape READ/WRITE at the drive" "$(( $(io_requests $TGT_TAPE_HCTL) - before ))" 0
 expect_ok quiet sg_raw $S 01 00 00 00 00 00
-expect_eq "perf: REWIND at the drive" "$(( $(iocnt) - before ))" 1
+expect_eq "perf: REWIND at the drive" "$(( $(io_requests $TGT_TAPE_HCTL) - before ))" 1
 
 # Back to its slot.
 expect_ok quiet mtx -f $CH unload 1 0

@@ -33,11 +33,10 @@ fio --name=pt --filename=/dev/$d --ioengine=libaio --direct=1 --iodepth=32 \
     fail "fio verify over iSCSI failed: $(grep -iE 'err|verify' $W/fio.out | head -5)"
 grep -q "err= 0" $W/fio.out || fail "fio reported errors: $(head -20 $W/fio.out)"
 clear_ua $S
-iocnt() { printf '%d' "$(cat /sys/bus/scsi/devices/$DISK/iorequest_cnt)"; }
-before=$(iocnt)
+before=$(io_requests $DISK)
 out=$(sg_raw -v -r 32 $S c1 00 00 00 00 00 00 00 20 00 2>&1) && fail "vendor opcode succeeded: $out"
 echo "$out" | grep -qi "invalid command operation code" || fail "vendor opcode over iSCSI: $out"
-expect_eq "vendor command at the device" "$(( $(iocnt) - before ))" 1
+expect_eq "vendor command at the device" "$(( $(io_requests $DISK) - before ))" 1
 # One device, two initiators: scst_local sees it too (group Default).
 # What one writes the other reads; a RESERVE(6) by the iSCSI initiator
 # gives scst_local RESERVATION CONFLICT until the RELEASE.
@@ -65,11 +64,11 @@ expect_ok quiet sg_raw -r 512 $L 28 00 00 00 00 00 00 00 01 00
 q=/sys/block/$d/queue
 [ "$(cat $q/max_hw_sectors_kb)" -ge 8192 ] || fail "open-iscsi takes only $(cat $q/max_hw_sectors_kb) KiB"
 echo 8192 >$q/max_sectors_kb || fail "cannot set max_sectors_kb"
-before=$(iocnt)
+before=$(io_requests $DISK)
 timeout 60 dd if=/dev/$d of=/dev/null bs=8M count=1 iflag=direct 2>$W/dd.err &&
     fail "an 8 MiB READ succeeded"
 expect_log "Unable to complete command due to SG IO count limitation \(opcode 0x28: 8388608 bytes in 2048 pages"
-expect_eq "the oversized READ at the device" "$(( $(iocnt) - before ))" 0
+expect_eq "the oversized READ at the device" "$(( $(io_requests $DISK) - before ))" 0
 echo 4096 >$q/max_sectors_kb
 expect_ok quiet timeout 60 dd if=/dev/$d of=/dev/null bs=8M count=1 iflag=direct
 

@@ -118,3 +118,9 @@ sdebug_dev() {
 handler_of() {
     awk -v d="$1" '$1 == d {print $2}' /proc/scsi_tgt/scsi_tgt
 }
+
+# io_requests H:C:I:L: the commands the midlayer has sent to a SCSI
+# device (its iorequest_cnt, in decimal).
+io_requests() {
+    printf '%d' "$(cat /sys/bus/scsi/devices/$1/iorequest_cnt)"
+}

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   make              build every module against KDIR, and the user-space tools
-#   make tools        the user-space tools only (iscsi-scstd, ...: target/release/)
-#   make install      install them under /lib/modules/<release>/extra + depmod
+#   make tools        the user-space tools only (iscsi-scstd, iscsi-scst-adm: target/release/)
+#   make install      install them under /lib/modules/<release>/extra + depmod,
+#                     and the tools under $(DESTDIR)$(SBINDIR) (/usr/local/sbin)
 #   make check        the full test suite (host tests + VM tests)
 #   make host-test    cargo test only
 #   make vm-test      VM tests only (T=tests/vm/NAME.sh to pick some)
@@ -66,9 +67,14 @@ $(BINDINGS): rust/generated/.kdir rust/gen-bindings rust/bindings_helper.h rust/
 modules: $(BINDINGS) | $(KDIR)/.config
 	$(KMAKE) modules
 
+SBINDIR ?= /usr/local/sbin
+TOOLS := iscsi-scstd iscsi-scst-adm
+
 # Kbuild's modules_install runs depmod itself (honouring INSTALL_MOD_PATH).
-install: modules
+install: modules tools
 	$(KMAKE) modules_install INSTALL_MOD_DIR=extra
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 755 $(addprefix target/release/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
 
 clean:
 	-[ -d "$(KDIR)" ] && $(KMAKE) clean

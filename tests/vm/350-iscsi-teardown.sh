@@ -52,8 +52,10 @@ pkill -f iscsi-scstd
 sleep 0.5
 start_daemon 3260 $W/one.conf
 login_fast
-pkill -f iscsi-scstd
+# SIGKILL: a stopping daemon (SIGTERM) would log the session out first.
+pkill -KILL -f iscsi-scstd
 sleep 0.5
+grep -q "sid:" $P/iscsi/session || fail "the session did not outlive the daemon"
 unload iscsi_scst
 expect_ok quiet timeout 60 iscsiadm -m node -T $T1 -p 127.0.0.1 --logout
 pkill iscsid

@@ -32,6 +32,9 @@ fio --name=pt --filename=/dev/$d --ioengine=libaio --direct=1 --iodepth=32 \
     --verify_fatal=1 --randrepeat=0 --output=$W/fio.out >/dev/null 2>&1 ||
     fail "fio verify over iSCSI failed: $(grep -iE 'err|verify' $W/fio.out | head -5)"
 grep -q "err= 0" $W/fio.out || fail "fio reported errors: $(head -20 $W/fio.out)"
+# fio closing the written disk makes udev probe it (blkid reads): those
+# reads must be over before the device's counter is read.
+udevadm settle 2>/dev/null || sleep 2
 clear_ua $S
 before=$(io_requests $DISK)
 out=$(sg_raw -v -r 32 $S c1 00 00 00 00 00 00 00 20 00 2>&1) && fail "vendor opcode succeeded: $out"

@@ -108,6 +108,11 @@ impl SessionEntry {
     }
 }
 
+/// Seconds a session has to log out when its target is deleted.
+const LOGOUT_WAIT_S: u16 = 5;
+/// The longest DEL_SESSION may give a session to log out.
+const MAX_LOGOUT_WAIT_S: u32 = 600;
+
 /// A target iscsi-scstd added.
 struct Target {
     tid: u32,
@@ -115,6 +120,21 @@ struct Target {
     /// Dropped after `reg`'s sessions are stopped (see `Drop`).
     sessions: KVec<SessionEntry>,
     reg: TargetRegistration,
+}
+
+impl Target {
+    /// Asks every session to log out and waits up to `secs` seconds for
+    /// them to; dropping the target ends the rest.
+    fn log_out_sessions(&self, secs: u16) {
+        let live = || self.sessions.iter().filter(|s| !s.sess.ended.load(Ordering::Acquire));
+        live().for_each(|s| s.sess.request_logout(secs));
+        let deadline = u32::from(secs) * 1000;
+        let mut waited = 0;
+        while live().next().is_some() && waited < deadline {
+            scst_rs::sys::sleep_ms(10);
+            waited += 10;
+        }
+    }
 }
 
 impl Drop for Target {
@@ -192,13 +212,62 @@ impl Targets {
         Ok(())
     }
 
+    /// Deletes a target: out of the list first (no new sessions), then its
+    /// sessions are asked to log out, and the rest are ended.
     fn delete(&self, r: &ctl::TargetReq) -> Result {
         let mut list = self.list.lock();
         let Some(i) = list.iter().position(|t| t.tid == r.tid) else {
             pr_err!("control: delete target: no target with tid {}\n", r.tid);
             return Err(ENOENT);
         };
-        drop(scst_rs::vec::remove(&mut list, i));
+        let t = scst_rs::vec::remove(&mut list, i);
+        drop(list);
+        if let Some(t) = t {
+            t.log_out_sessions(LOGOUT_WAIT_S);
+            pr_info!("target {} (tid {}) deleted\n", &*t.name, t.tid);
+        }
+        Ok(())
+    }
+
+    /// The live session `sid` of target `tid`.
+    fn session(&self, tid: u32, sid: u64) -> Result<Arc<session::Session>> {
+        let list = self.list.lock();
+        let t = list.iter().find(|t| t.tid == tid).ok_or(ENOENT)?;
+        let s = t.sessions.iter().map(|s| &s.sess).find(|s| !s.ended.load(Ordering::Acquire) && ctl::sid(&s.isid, s.tsih) == sid);
+        s.cloned().ok_or(ENOENT)
+    }
+
+    /// GET_SESSION, DEL_SESSION and DEL_CONN.
+    fn session_request(&self, cmd: u32, r: &mut ctl::SessionReq) -> Result {
+        let s = self.session(r.tid, r.sid).inspect_err(|_| {
+            pr_err!("control: no session {} in target tid {}\n", r.sid, r.tid);
+        })?;
+        match cmd {
+            ctl::GET_SESSION => {
+                r.params = s.params;
+                ctl::set_field(&mut r.initiator, s.initiator.as_bytes());
+                ctl::set_field(&mut r.peer, s.peer.as_bytes());
+            }
+            ctl::DEL_SESSION => {
+                if r.timeout > MAX_LOGOUT_WAIT_S {
+                    pr_err!("control: delete session: a logout timeout of {} s, more than {}\n", r.timeout, MAX_LOGOUT_WAIT_S);
+                    return Err(EINVAL);
+                }
+                pr_info!("session {} ({}): the target asks for a logout within {} s\n", &*s.initiator, &*s.peer, r.timeout);
+                s.request_logout(r.timeout as u16);
+                if !s.wait_ended(r.timeout * 1000) {
+                    s.stop();
+                }
+            }
+            _ => {
+                if u32::from(s.cid) != r.cid {
+                    pr_err!("control: delete connection: session {} has no connection {}\n", r.sid, r.cid);
+                    return Err(ENOENT);
+                }
+                pr_info!("session {} ({}): connection {} dropped by the administrator\n", &*s.initiator, &*s.peer, r.cid);
+                s.stop();
+            }
+        }
         Ok(())
     }
 }
@@ -221,8 +290,9 @@ use core::fmt::Write;
 /// `buf` is valid for reads and writes of `len` bytes for the call.
 #[no_mangle]
 pub unsafe extern "C" fn iscsi_scst_ctl_ioctl(cmd: u32, buf: *mut c_void, len: usize) -> c_int {
-    // SAFETY: function contract.
-    let block = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
+    // SAFETY: function contract; nothing else refers to the buffer during
+    // the call.
+    let block = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), len) };
     let p = TARGETS.load(Ordering::Acquire);
     if p.is_null() {
         return ENODEV.to_errno();
@@ -234,6 +304,7 @@ pub unsafe extern "C" fn iscsi_scst_ctl_ioctl(cmd: u32, buf: *mut c_void, len: u
     let r = match cmd {
         ctl::ADD_TARGET | ctl::DEL_TARGET => target_request(targets, cmd, block),
         ctl::ADD_CONN => conn_request(targets, block),
+        ctl::GET_SESSION | ctl::DEL_SESSION | ctl::DEL_CONN => session_request(targets, cmd, block),
         _ => {
             pr_err!("control: unknown request {:#x}\n", cmd);
             Err(ENOTTY)
@@ -264,6 +335,16 @@ fn conn_request(targets: &Targets, block: &[u8]) -> Result {
     targets.add_conn(&r)
 }
 
+fn session_request(targets: &Targets, cmd: u32, block: &mut [u8]) -> Result {
+    let mut r = ctl::SessionReq::from_bytes(block).ok_or(EINVAL)?;
+    if r.version != ctl::VERSION {
+        pr_err!("control: request version {}, this module speaks {}: iscsi-scstd and iscsi-scst do not match\n", r.version, ctl::VERSION);
+        return Err(EINVAL);
+    }
+    targets.session_request(cmd, &mut r)?;
+    r.to_bytes(block).ok_or(EINVAL)
+}
+
 /// /proc/scsi_tgt/iscsi/session: IET's format.
 struct SessionFile;
 
@@ -274,11 +355,18 @@ impl ProcFile for SessionFile {
         let e = |_| ENOMEM;
         for t in t.list.lock().iter() {
             writeln!(out, "tid:{} name:{}", t.tid, &*t.name).map_err(e)?;
-            for s in t.sessions.iter().filter(|s| !s.sess.ended.load(Ordering::Acquire)) {
-                let i = &s.sess.isid;
-                let sid = u64::from_be_bytes([i[0], i[1], i[2], i[3], i[4], i[5], (s.sess.tsih >> 8) as u8, s.sess.tsih as u8]);
-                writeln!(out, "\tsid:{} initiator:{}", sid, &*s.sess.initiator).map_err(e)?;
-                writeln!(out, "\t\tcid:0 ip:{} state:active hd:none dd:none", &*s.sess.peer).map_err(e)?;
+            for s in t.sessions.iter().map(|s| &s.sess).filter(|s| !s.ended.load(Ordering::Acquire)) {
+                let digest = |d: u32| if d != 0 { "crc32c" } else { "none" };
+                writeln!(out, "\tsid:{} initiator:{}", ctl::sid(&s.isid, s.tsih), &*s.initiator).map_err(e)?;
+                writeln!(
+                    out,
+                    "\t\tcid:{} ip:{} state:active hd:{} dd:{}",
+                    s.cid,
+                    &*s.peer,
+                    digest(s.params.header_digest),
+                    digest(s.params.data_digest)
+                )
+                .map_err(e)?;
             }
         }
         Ok(())

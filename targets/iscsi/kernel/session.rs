@@ -56,8 +56,9 @@ pub(crate) struct Session {
     pub(crate) initiator: CString,
     pub(crate) isid: [u8; 6],
     pub(crate) tsih: u16,
+    pub(crate) cid: u16,
     pub(crate) sock: Socket,
-    params: Negotiated,
+    pub(crate) params: Negotiated,
     /// The next CmdSN expected (written by the receive thread only).
     exp_cmd_sn: AtomicU32,
     /// Non-immediate commands received and not yet answered: the window
@@ -82,6 +83,8 @@ pub(crate) struct Session {
     pub(crate) peer: CString,
     /// The connection is over (the receive thread ended).
     pub(crate) ended: AtomicBool,
+    /// The target asked the initiator to log out (Async Message).
+    logout_asked: AtomicBool,
     /// The SCST session; taken by the receive thread when it ends.
     #[pin]
     reg: Mutex<Option<SessionRegistration>>,
@@ -202,6 +205,7 @@ impl Session {
                 initiator: name,
                 isid: r.isid,
                 tsih: r.tsih,
+                cid: r.cid,
                 sock,
                 params: r.params,
                 exp_cmd_sn: AtomicU32::new(r.exp_cmd_sn),
@@ -216,6 +220,7 @@ impl Session {
                 stopping: AtomicBool::new(false),
                 peer,
                 ended: AtomicBool::new(false),
+                logout_asked: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
                 cmds <- new_mutex!(KVec::new()),
                 ttt: AtomicU32::new(0),
@@ -268,7 +273,11 @@ impl Session {
                 Ok(Next::End(why)) | Err(why) => break why,
             }
         };
-        let why = if self.stopping.load(Ordering::Acquire) { "ended by the target" } else { why };
+        let why = match (self.stopping.load(Ordering::Acquire), self.logout_asked.load(Ordering::Acquire)) {
+            (true, _) => "ended by the target",
+            (false, true) if why == "logout" => "logged out at the target's request",
+            _ => why,
+        };
         pr_info!("session {} ({}) to tid {} ends: {}\n", &*self.initiator, &*self.peer, self.tid, why);
         self.sock.shutdown();
         self.fail_waiting_writes();
@@ -284,6 +293,34 @@ impl Session {
     pub(crate) fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
         self.sock.shutdown();
+    }
+
+    /// Asks the initiator to log out within `secs` seconds (an Async
+    /// Message, RFC 7143 11.9.1); its Logout then ends the session as one
+    /// it started would.  If the message cannot be sent, the connection
+    /// is dropped.
+    pub(crate) fn request_logout(&self, secs: u16) {
+        if self.ended.load(Ordering::Acquire) || self.logout_asked.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let msg = pdu::async_msg(pdu::async_event::LOGOUT_REQUEST, 0, 0, secs);
+        // An Async Message takes a StatSN (RFC 7143 11.9).
+        if self.send(msg, &[], true).is_err() {
+            self.stop();
+        }
+    }
+
+    /// Waits up to `ms` milliseconds for the receive thread to end.
+    pub(crate) fn wait_ended(&self, ms: u32) -> bool {
+        let mut waited = 0;
+        while !self.ended.load(Ordering::Acquire) {
+            if waited >= ms {
+                return false;
+            }
+            crate::scst_rs::sys::sleep_ms(10);
+            waited += 10;
+        }
+        true
     }
 
     /// The connection is gone: writes waiting for data will get none.

@@ -24,6 +24,9 @@ pub struct User {
 /// One `Target` stanza.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The daemon's and the kernel's number for it: its place in the file
+    /// (from 1), or the one iscsi-scst-adm gave.
+    pub tid: u32,
     pub name: String,
     pub alias: Option<String>,
     /// Accounts initiators log in with; none: no CHAP.
@@ -67,6 +70,35 @@ pub fn valid_name(name: &str) -> bool {
 impl Config {
     pub fn target(&self, name: &[u8]) -> Option<&Target> {
         self.targets.iter().find(|t| t.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    pub fn by_tid(&self, tid: u32) -> Option<&Target> {
+        self.targets.iter().find(|t| t.tid == tid)
+    }
+}
+
+impl Target {
+    /// A target with the default settings, no users and no alias.
+    pub fn new(tid: u32, name: &str) -> Target {
+        Target { tid, name: name.to_string(), alias: None, incoming: Vec::new(), outgoing: None, settings: DEFAULT_SETTINGS }
+    }
+
+    /// Sets an operational key or Alias from its text (iscsi-scst-adm's
+    /// `--op update`); the message says what is wrong.  The settings are
+    /// not checked against each other: see [`Settings::check`].
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        if key.eq_ignore_ascii_case("alias") {
+            if value.is_empty() || value.len() > 255 {
+                return Err("Alias takes a name of 1 to 255 bytes".into());
+            }
+            self.alias = Some(value.to_string());
+            return Ok(());
+        }
+        let name = SETTING_NAMES.iter().find(|n| n.eq_ignore_ascii_case(key)).ok_or_else(|| format!("unknown key {}", key))?;
+        self.settings.set(name, value).map_err(|e| match e {
+            SettingError::OutOfRange { lo, hi } => format!("{} {}: not in {}..{}", name, value, lo, hi),
+            _ => format!("{} {}: bad value", name, value),
+        })
     }
 }
 
@@ -118,7 +150,8 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             if c.target(name.as_bytes()).is_some() {
                 return Err(err(format!("target {} is defined twice", name)));
             }
-            c.targets.push(Target { name: name.to_string(), alias: None, incoming: Vec::new(), outgoing: None, settings: DEFAULT_SETTINGS });
+            let tid = c.targets.len() as u32 + 1;
+            c.targets.push(Target::new(tid, name));
             continue;
         }
         match c.targets.last_mut() {
@@ -176,12 +209,7 @@ fn target_key(t: &mut Target, notices: &mut Vec<String>, key: &str, args: &[&str
         _ => {
             let name = SETTING_NAMES.iter().find(|n| n.eq_ignore_ascii_case(key)).ok_or_else(|| err(format!("unknown key {}", key)))?;
             let [value] = args else { return Err(err(format!("{} takes one value", name))) };
-            t.settings.set(name, value).map_err(|e| {
-                err(match e {
-                    SettingError::OutOfRange { lo, hi } => format!("{} {}: not in {}..{}", name, value, lo, hi),
-                    _ => format!("{} {}: bad value", name, value),
-                })
-            })?;
+            t.set(name, value).map_err(err)?;
         }
     }
     Ok(())
@@ -269,6 +297,8 @@ Target iqn.2001-04.com.example:second
         assert!(t.settings.initial_r2t && !t.settings.immediate_data);
         assert_eq!((t.settings.max_outstanding_r2t, t.settings.queued_commands, t.settings.header_digest), (8, 8, 3));
         assert_eq!(c.targets[1].settings, DEFAULT_SETTINGS);
+        assert_eq!((c.targets[0].tid, c.targets[1].tid), (1, 2));
+        assert_eq!(c.by_tid(2).map(|t| t.name.as_str()), Some("iqn.2001-04.com.example:second"));
         assert!(c.target(b"IQN.2001-04.COM.EXAMPLE:SECOND").is_some());
         assert_eq!(c.notices.len(), 1);
         assert!(c.notices[0].starts_with("line 10: Lun ignored"), "{:?}", c.notices);
@@ -294,5 +324,16 @@ Target iqn.2001-04.com.example:second
         );
         assert_eq!(error("Target iqn.a\n  ErrorRecoveryLevel 1\n"), "line 2: ErrorRecoveryLevel 1: not in 0..0");
         assert!(parse("Target iqn.a\n  IncomingUser a short\n").unwrap().notices[0].contains("shorter than 12"));
+    }
+
+    #[test]
+    fn sets_keys_at_run_time() {
+        let mut t = Target::new(7, "iqn.a");
+        t.set("initialr2t", "Yes").unwrap();
+        t.set("Alias", "Disk one").unwrap();
+        assert!(t.settings.initial_r2t && t.alias.as_deref() == Some("Disk one"));
+        assert_eq!(t.set("MaxBurstLength", "1").unwrap_err(), "MaxBurstLength 1: not in 512..16777215");
+        assert_eq!(t.set("Frob", "1").unwrap_err(), "unknown key Frob");
+        assert_eq!(t.set("ImmediateData", "maybe").unwrap_err(), "ImmediateData maybe: bad value");
     }
 }

@@ -44,13 +44,56 @@ pub struct ConnReq {
     pub initiator: [u8; NAME_LEN],
 }
 
+/// Names a session (and one of its connections) of a target: to read
+/// its parameters, to log it out, or to drop a connection.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionReq {
+    pub version: u32,
+    pub tid: u32,
+    /// IET's session id: the ISID and the TSIH (see [`sid`]).
+    pub sid: u64,
+    /// The connection (DEL_CONN).
+    pub cid: u32,
+    /// Seconds the initiator gets to log out before the target drops the
+    /// connection (DEL_SESSION).
+    pub timeout: u32,
+    /// Filled in by GET_SESSION: what the session runs with.
+    pub params: crate::params::Negotiated,
+    /// Filled in by GET_SESSION, NUL-terminated.
+    pub initiator: [u8; NAME_LEN],
+    /// Filled in by GET_SESSION: the initiator's address, NUL-terminated.
+    pub peer: [u8; 64],
+}
+
+/// The session id IET shows (and iscsi-scst-adm takes): the ISID in the
+/// high six bytes, the TSIH in the low two.
+pub fn sid(isid: &[u8; 6], tsih: u16) -> u64 {
+    let t = tsih.to_be_bytes();
+    u64::from_be_bytes([isid[0], isid[1], isid[2], isid[3], isid[4], isid[5], t[0], t[1]])
+}
+
+const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
+    (dir << 30) | ((size as u32) << 16) | ((b'i' as u32) << 8) | nr
+}
+
 const fn iow(nr: u32, size: usize) -> u32 {
-    (1 << 30) | ((size as u32) << 16) | ((b'i' as u32) << 8) | nr
+    ioc(1, nr, size)
 }
 
 pub const ADD_TARGET: u32 = iow(0x20, core::mem::size_of::<TargetReq>());
+/// Deletes a target; its sessions are asked to log out first (an Async
+/// Message), and dropped if they have not within a few seconds.
 pub const DEL_TARGET: u32 = iow(0x21, core::mem::size_of::<TargetReq>());
 pub const ADD_CONN: u32 = iow(0x22, core::mem::size_of::<ConnReq>());
+/// Reads a live session's parameters, initiator and address.
+pub const GET_SESSION: u32 = ioc(3, 0x23, core::mem::size_of::<SessionReq>());
+/// Asks a session to log out (Async Message, event 1) and waits up to
+/// `timeout` seconds for it; then drops its connection.
+pub const DEL_SESSION: u32 = iow(0x24, core::mem::size_of::<SessionReq>());
+/// Drops a connection at once (the initiator recovers the session by
+/// logging in again).
+pub const DEL_CONN: u32 = iow(0x25, core::mem::size_of::<SessionReq>());
 
 /// Whether `name` looks like an iSCSI name (RFC 7143 4.2.7: `iqn.`,
 /// `eui.` or `naa.` form, at most 223 bytes, printable without spaces).
@@ -112,6 +155,57 @@ impl ConnReq {
     }
 }
 
+impl SessionReq {
+    pub fn new(tid: u32, sid: u64, cid: u32, timeout: u32) -> Self {
+        SessionReq {
+            version: VERSION,
+            tid,
+            sid,
+            cid,
+            timeout,
+            params: crate::params::Negotiated::defaults(&crate::params::DEFAULT_SETTINGS),
+            initiator: [0; NAME_LEN],
+            peer: [0; 64],
+        }
+    }
+
+    /// The block from an ioctl's bytes (the kernel side); None if the size
+    /// is wrong.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        if b.len() != core::mem::size_of::<Self>() {
+            return None;
+        }
+        // SAFETY: the length matches, `SessionReq` is plain old data
+        // (every bit pattern is a valid value) and the read is unaligned.
+        Some(unsafe { core::ptr::read_unaligned(b.as_ptr().cast::<Self>()) })
+    }
+
+    /// Writes the block back into an ioctl's bytes (GET_SESSION's answer).
+    pub fn to_bytes(&self, b: &mut [u8]) -> Option<()> {
+        if b.len() != core::mem::size_of::<Self>() {
+            return None;
+        }
+        // SAFETY: the length matches and the write is unaligned.
+        unsafe { core::ptr::write_unaligned(b.as_mut_ptr().cast::<Self>(), *self) };
+        Some(())
+    }
+}
+
+/// The text in a NUL-padded field, up to its first NUL.
+pub fn field_text(f: &[u8]) -> &[u8] {
+    let end = f.iter().position(|&c| c == 0).unwrap_or(f.len());
+    f.get(..end).unwrap_or(&[])
+}
+
+/// Copies `text` into a NUL-padded field, cut to leave room for a NUL.
+pub fn set_field(f: &mut [u8], text: &[u8]) {
+    f.fill(0);
+    let n = text.len().min(f.len().saturating_sub(1));
+    if let (Some(d), Some(s)) = (f.get_mut(..n), text.get(..n)) {
+        d.copy_from_slice(s);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +240,21 @@ mod tests {
         assert_eq!(c.initiator(), Some(&b"iqn.x"[..]));
         assert_eq!(ConnReq::from_bytes(&bytes[1..]), None);
         assert_eq!(core::mem::size_of::<ConnReq>(), 32 + 64 + 224);
+    }
+
+    #[test]
+    fn session_blocks() {
+        assert_eq!(core::mem::size_of::<SessionReq>(), 24 + 64 + 224 + 64);
+        assert_eq!(GET_SESSION >> 30, 3);
+        assert_eq!(sid(&[0x40, 0, 0x01, 0x37, 0, 0], 5), 0x4000_0137_0000_0005);
+        let mut r = SessionReq::new(2, 77, 1, 5);
+        set_field(&mut r.initiator, b"iqn.x");
+        set_field(&mut r.peer, &[b'p'; 100]);
+        assert_eq!(field_text(&r.peer).len(), 63);
+        let mut bytes = [0u8; 376];
+        r.to_bytes(&mut bytes).unwrap();
+        assert_eq!(SessionReq::from_bytes(&bytes), Some(r));
+        assert_eq!(field_text(&SessionReq::from_bytes(&bytes).unwrap().initiator), b"iqn.x");
+        assert!(SessionReq::from_bytes(&bytes[1..]).is_none() && r.to_bytes(&mut bytes[1..]).is_none());
     }
 }

@@ -141,7 +141,7 @@ impl Conn<'_> {
             }
             let mut buf = vec![0u8; LOGIN_SEGMENT];
             let mut w = Writer::new(&mut buf);
-            let mut env = LoginEnv { portal: self.portal, peer: canonical(self.peer.ip()) };
+            let mut env = LoginEnv { portal: self.portal, config: self.portal.config(), peer: canonical(self.peer.ip()) };
             let step = l.step(&req, &text, &mut env, &mut w);
             debug!("{}: login csg {} nsg {} T {}: {:?} -> {:?} {:?}", self.who(), req.csg, req.nsg, req.transit, printable(&text), step, printable(w.as_bytes()));
             text.clear();
@@ -152,6 +152,10 @@ impl Conn<'_> {
                 Step::Continue(rsp) => self.send(rsp.encode(), w.as_bytes(), true)?,
                 Step::Fail(rsp) => return self.login_failed(&req, rsp.status, &l).map(|()| None),
                 Step::Done(mut rsp) => {
+                    if !l.discovery && self.portal.stopping.load(std::sync::atomic::Ordering::Acquire) {
+                        let why = "iscsi-scstd is stopping";
+                        return self.refuse(&req, st::SERVICE_UNAVAILABLE, &l, why).map(|()| None);
+                    }
                     if !l.discovery && self.portal.kernel.is_none() {
                         return self.login_failed(&req, st::SERVICE_UNAVAILABLE, &l).map(|()| None);
                     }
@@ -206,8 +210,13 @@ impl Conn<'_> {
 
     /// Sends a failed login's response (no text, no transit) and logs why.
     fn login_failed(&mut self, req: &pdu::LoginReq, status: u16, l: &Login) -> io::Result<()> {
+        self.refuse(req, status, l, status_text(status))
+    }
+
+    /// `login_failed` with the reason in words.
+    fn refuse(&mut self, req: &pdu::LoginReq, status: u16, l: &Login, why: &str) -> io::Result<()> {
         let target = String::from_utf8_lossy(l.target.as_bytes()).into_owned();
-        notice!("{}: login to {} refused: {} ({:04x})", self.who(), if l.discovery { "discovery" } else { &target }, status_text(status), status);
+        notice!("{}: login to {} refused: {} ({:04x})", self.who(), if l.discovery { "discovery" } else { &target }, why, status);
         let rsp = LoginRsp { csg: req.csg, isid: req.isid, tsih: req.tsih, itt: req.itt, status, ..Default::default() };
         self.send(rsp.encode(), &[], true)
     }

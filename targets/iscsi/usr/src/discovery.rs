@@ -20,7 +20,7 @@ pub fn send_targets(p: &Portal, value: &[u8], initiator: &str, peer: SocketAddr,
     let addr = target_address(local);
     let peer_ip = canonical(peer.ip());
     let mut out = Vec::new();
-    for t in &p.config.targets {
+    for t in &p.config().targets {
         let wanted = value == b"All" || t.name.as_bytes().eq_ignore_ascii_case(value);
         if wanted && p.allowed(&t.name, initiator, peer_ip) {
             for item in [format!("TargetName={}", t.name), format!("TargetAddress={}", addr)] {

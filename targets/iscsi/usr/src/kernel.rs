@@ -2,7 +2,7 @@
 //! `iscsi_proto::ctl`).  The daemon keeps the device open while it runs,
 //! which keeps the module loaded.
 
-use iscsi_proto::ctl::{self, TargetReq};
+use iscsi_proto::ctl::{self, SessionReq, TargetReq};
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
@@ -44,6 +44,34 @@ impl Kernel {
     /// Hands a logged-in connection (its socket `fd`) to the kernel.
     pub fn add_conn(&self, r: &mut ctl::ConnReq) -> io::Result<()> {
         self.request(ctl::ADD_CONN, r)
+    }
+
+    /// Deletes target `tid` (its sessions are asked to log out first);
+    /// Ok(false) if the kernel does not have it.
+    pub fn del_target(&self, tid: u32, name: &str) -> io::Result<bool> {
+        let mut r = TargetReq::new(tid, name.as_bytes()).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        match self.request(ctl::DEL_TARGET, &mut r) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A live session's parameters, initiator and address.
+    pub fn get_session(&self, tid: u32, sid: u64) -> io::Result<SessionReq> {
+        let mut r = SessionReq::new(tid, sid, 0, 0);
+        self.request(ctl::GET_SESSION, &mut r)?;
+        Ok(r)
+    }
+
+    /// Asks a session to log out within `timeout` seconds, then drops it.
+    pub fn del_session(&self, tid: u32, sid: u64, timeout: u32) -> io::Result<()> {
+        self.request(ctl::DEL_SESSION, &mut SessionReq::new(tid, sid, 0, timeout))
+    }
+
+    /// Drops connection `cid` of a session.
+    pub fn del_conn(&self, tid: u32, sid: u64, cid: u32) -> io::Result<()> {
+        self.request(ctl::DEL_CONN, &mut SessionReq::new(tid, sid, cid, 0))
     }
 
     /// Adds target `name` as `tid`; Ok(false) if the kernel has it already

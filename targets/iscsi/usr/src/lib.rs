@@ -2,7 +2,9 @@
 //! target (docs/iscsi.md).  The protocol logic is in `iscsi-proto`; this
 //! crate does the I/O, the processes and the logging.
 
+pub mod adm;
 pub mod conn;
+pub mod control;
 pub mod discovery;
 pub mod kernel;
 pub mod log;

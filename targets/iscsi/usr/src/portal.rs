@@ -1,5 +1,10 @@
 //! What every connection shares: the configuration, the access rules and
 //! the session handles (TSIHs); and the view of it a login needs.
+//!
+//! iscsi-scst-adm changes the configuration while logins run: each login
+//! and each discovery answer works on a snapshot (`Portal::config`), and
+//! a change replaces the whole snapshot at once (`Portal::update`), so no
+//! one sees half of one.
 
 use iscsi_proto::acl::{self, Rules};
 use iscsi_proto::config::{self, Config};
@@ -7,7 +12,8 @@ use iscsi_proto::login;
 use iscsi_proto::params::Settings;
 use std::io::Read;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where the files are (`-c`, `--allow`, `--deny`).
 pub struct Paths {
@@ -27,12 +33,20 @@ impl Default for Paths {
 }
 
 pub struct Portal {
-    pub config: Config,
+    config: Mutex<Arc<Config>>,
+    /// Held through a change (`update`), so changes are serialized while
+    /// `config` is only ever held for a moment.
+    changes: Mutex<()>,
+    /// The kernel targets this daemon added (others: a previous daemon's,
+    /// or another daemon's); it deletes them when it stops.
+    owned: Mutex<Vec<u32>>,
     pub allow: Rules,
     pub deny: Rules,
     /// The kernel module's control device, if the module is loaded.
     pub kernel: Option<crate::kernel::Kernel>,
     next_tsih: AtomicU16,
+    /// The daemon is shutting down: logins to normal sessions are refused.
+    pub stopping: AtomicBool,
 }
 
 /// A file's text; a missing file reads as empty (no targets, no rules).
@@ -50,7 +64,46 @@ impl Portal {
         let config = config::parse(&read_optional(&p.config)?).map_err(|e| format!("{}: {}", p.config, e))?;
         let allow = acl::parse(&read_optional(&p.allow)?).map_err(|e| format!("{}: {}", p.allow, e))?;
         let deny = acl::parse(&read_optional(&p.deny)?).map_err(|e| format!("{}: {}", p.deny, e))?;
-        Ok(Portal { config, allow, deny, kernel: None, next_tsih: AtomicU16::new(1) })
+        Ok(Portal {
+            config: Mutex::new(Arc::new(config)),
+            changes: Mutex::new(()),
+            owned: Mutex::new(Vec::new()),
+            allow,
+            deny,
+            kernel: None,
+            next_tsih: AtomicU16::new(1),
+            stopping: AtomicBool::new(false),
+        })
+    }
+
+    /// The configuration as it is now.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Changes the configuration: `f` works on a copy, which replaces it
+    /// only if `f` succeeds.  Changes are serialized; `f` may ask the
+    /// kernel to agree while logins go on with the current snapshot.
+    pub fn update<R>(&self, f: impl FnOnce(&mut Config) -> Result<R, String>) -> Result<R, String> {
+        let _serial = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = (*self.config()).clone();
+        let r = f(&mut c)?;
+        *self.config.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(c);
+        Ok(r)
+    }
+
+    /// Records that this daemon added kernel target `tid`.
+    pub fn own(&self, tid: u32) {
+        self.owned.lock().unwrap_or_else(|e| e.into_inner()).push(tid);
+    }
+
+    pub fn disown(&self, tid: u32) {
+        self.owned.lock().unwrap_or_else(|e| e.into_inner()).retain(|&t| t != tid);
+    }
+
+    /// The kernel targets this daemon added.
+    pub fn owned(&self) -> Vec<u32> {
+        self.owned.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// A TSIH for a new session (never 0).
@@ -63,10 +116,9 @@ impl Portal {
         }
     }
 
-    /// The kernel's number for a target: its place in the file, from 1.
+    /// The kernel's number for a target.
     pub fn tid(&self, name: &[u8]) -> Option<u32> {
-        let i = self.config.targets.iter().position(|t| t.name.as_bytes().eq_ignore_ascii_case(name))?;
-        u32::try_from(i + 1).ok()
+        self.config().target(name).map(|t| t.tid)
     }
 
     pub fn allowed(&self, target: &str, initiator: &str, peer: IpAddr) -> bool {
@@ -85,6 +137,8 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 /// A login's view of the portal, for one connection.
 pub struct LoginEnv<'a> {
     pub portal: &'a Portal,
+    /// The configuration when the login step began.
+    pub config: Arc<Config>,
     pub peer: IpAddr,
 }
 
@@ -94,7 +148,7 @@ fn text(b: &[u8]) -> &str {
 
 impl login::Env for LoginEnv<'_> {
     fn target(&self, name: &[u8]) -> Option<(Settings, u16)> {
-        self.portal.config.target(name).map(|t| (t.settings, 1))
+        self.config.target(name).map(|t| (t.settings, 1))
     }
 
     fn allowed(&self, target: &[u8], initiator: &[u8]) -> bool {
@@ -103,23 +157,23 @@ impl login::Env for LoginEnv<'_> {
 
     fn needs_chap(&self, target: Option<&[u8]>) -> bool {
         match target {
-            None => !self.portal.config.incoming.is_empty(),
-            Some(t) => self.portal.config.target(t).is_some_and(|t| !t.incoming.is_empty()),
+            None => !self.config.incoming.is_empty(),
+            Some(t) => self.config.target(t).is_some_and(|t| !t.incoming.is_empty()),
         }
     }
 
     fn incoming_secret(&self, target: Option<&[u8]>, user: &[u8]) -> Option<&[u8]> {
         let users = match target {
-            None => &self.portal.config.incoming,
-            Some(t) => &self.portal.config.target(t)?.incoming,
+            None => &self.config.incoming,
+            Some(t) => &self.config.target(t)?.incoming,
         };
         users.iter().find(|u| u.name.as_bytes() == user).map(|u| u.secret.as_bytes())
     }
 
     fn outgoing(&self, target: Option<&[u8]>) -> Option<(&[u8], &[u8])> {
         let u = match target {
-            None => self.portal.config.outgoing.as_ref(),
-            Some(t) => self.portal.config.target(t)?.outgoing.as_ref(),
+            None => self.config.outgoing.as_ref(),
+            Some(t) => self.config.target(t)?.outgoing.as_ref(),
         }?;
         Some((u.name.as_bytes(), u.secret.as_bytes()))
     }

@@ -4,17 +4,33 @@
 //!
 //! Usage: iscsi-scstd [-f] [-d LEVEL] [-c CONFIG] [-a ADDRESS] [-p PORT]
 //!                    [--allow FILE] [--deny FILE] [--pid-file FILE]
+//!                    [--socket NAME]
+//!
+//! SIGTERM or SIGINT stop it cleanly: logins are refused, the targets it
+//! added are deleted from the kernel (their sessions asked to log out),
+//! the pid file is removed.
 
 use iscsi_scst_usr::portal::{Paths, Portal};
-use iscsi_scst_usr::{conn, err, log, notice};
+use iscsi_scst_usr::{adm, conn, control, err, log, notice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::os::raw::c_int;
 use std::sync::Arc;
 
+/// glibc's `sigset_t`.
+#[repr(C)]
+struct SigSet([u64; 16]);
+
 extern "C" {
     fn fork() -> c_int;
     fn setsid() -> c_int;
+    fn sigemptyset(set: *mut SigSet) -> c_int;
+    fn sigaddset(set: *mut SigSet, sig: c_int) -> c_int;
+    fn pthread_sigmask(how: c_int, set: *const SigSet, old: *mut SigSet) -> c_int;
+    fn sigwait(set: *const SigSet, sig: *mut c_int) -> c_int;
 }
+
+const SIGINT: c_int = 2;
+const SIGTERM: c_int = 15;
 
 struct Options {
     foreground: bool,
@@ -23,12 +39,21 @@ struct Options {
     address: Option<IpAddr>,
     port: u16,
     pid_file: Option<String>,
+    socket: String,
 }
 
-const USAGE: &str = "usage: iscsi-scstd [-f|--foreground] [-d|--debug LEVEL] [-c|--config FILE] [-a|--address ADDRESS] [-p|--port PORT] [--allow FILE] [--deny FILE] [--pid-file FILE]";
+const USAGE: &str = "usage: iscsi-scstd [-f|--foreground] [-d|--debug LEVEL] [-c|--config FILE] [-a|--address ADDRESS] [-p|--port PORT] [--allow FILE] [--deny FILE] [--pid-file FILE] [--socket NAME]";
 
 fn options() -> Result<Options, String> {
-    let mut o = Options { foreground: false, debug: 0, paths: Paths::default(), address: None, port: 3260, pid_file: None };
+    let mut o = Options {
+        foreground: false,
+        debug: 0,
+        paths: Paths::default(),
+        address: None,
+        port: 3260,
+        pid_file: None,
+        socket: adm::DEFAULT_SOCKET.to_string(),
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let (name, inline) = match a.split_once('=') {
@@ -53,6 +78,7 @@ fn options() -> Result<Options, String> {
             "-a" | "--address" => o.address = Some(value.trim_matches(['[', ']']).parse().map_err(|_| bad("an IP address"))?),
             "-p" | "--port" => o.port = value.parse().map_err(|_| bad("a port"))?,
             "--pid-file" => o.pid_file = Some(value),
+            "--socket" => o.socket = value,
             _ => return Err(format!("unknown option {}", name)),
         }
     }
@@ -86,6 +112,49 @@ fn daemonize() {
     }
 }
 
+/// The signal set the daemon stops on.
+fn stop_signals() -> SigSet {
+    let mut set = SigSet([0; 16]);
+    // SAFETY: `set` is a live sigset_t.
+    unsafe {
+        sigemptyset(&mut set);
+        sigaddset(&mut set, SIGTERM);
+        sigaddset(&mut set, SIGINT);
+    }
+    set
+}
+
+/// Blocks the stop signals in this thread and the threads it starts; one
+/// thread waits for them (`wait_for_stop`).
+fn block_stop_signals() {
+    const SIG_BLOCK: c_int = 0;
+    let set = stop_signals();
+    // SAFETY: `set` is initialized; no old mask is wanted.
+    unsafe { pthread_sigmask(SIG_BLOCK, &set, std::ptr::null_mut()) };
+}
+
+/// Waits for SIGTERM or SIGINT, then stops: no more logins, the targets
+/// this daemon added are deleted (the kernel asks their sessions to log
+/// out), the pid file goes.
+fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>) {
+    let set = stop_signals();
+    let mut sig: c_int = 0;
+    // SAFETY: `set` is initialized and blocked in every thread.
+    unsafe { sigwait(&set, &mut sig) };
+    notice!("signal {}: stopping", sig);
+    portal.stopping.store(true, std::sync::atomic::Ordering::Release);
+    for tid in portal.owned() {
+        if let Err(e) = adm::delete_target(&portal, tid) {
+            err!("{}", e);
+        }
+    }
+    if let Some(p) = pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    notice!("stopped");
+    std::process::exit(0);
+}
+
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -102,7 +171,8 @@ fn main() {
             std::process::exit(1);
         }
     };
-    for n in &portal.config.notices {
+    let config = portal.config();
+    for n in &config.notices {
         notice!("{}", n);
     }
     // The kernel module gets the targets (it may be loaded later: then
@@ -117,9 +187,9 @@ fn main() {
     match &kernel {
         None => notice!("{} not found: the iscsi-scst module is not loaded; only discovery is served", iscsi_scst_usr::kernel::device_path()),
         Some(k) => {
-            for (i, t) in portal.config.targets.iter().enumerate() {
-                match k.add_target(i as u32 + 1, &t.name) {
-                    Ok(true) => {}
+            for t in &config.targets {
+                match k.add_target(t.tid, &t.name) {
+                    Ok(true) => portal.own(t.tid),
                     Ok(false) => notice!("target {} was registered already", t.name),
                     Err(e) => {
                         err!("the kernel refused target {}: {} (see the kernel log)", t.name, e);
@@ -133,6 +203,10 @@ fn main() {
         Ok(l) => l,
         Err(e) => {
             err!("cannot listen on port {}: {}", o.port, e);
+            portal.kernel = kernel;
+            for tid in portal.owned() {
+                let _ = adm::delete_target(&portal, tid);
+            }
             std::process::exit(1);
         }
     };
@@ -140,6 +214,7 @@ fn main() {
         daemonize();
         log::use_syslog();
     }
+    block_stop_signals();
     let pid_file = o.pid_file.clone().or_else(|| (!o.foreground).then(|| "/run/iscsi-scstd.pid".to_string()));
     if let Some(p) = &pid_file {
         if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
@@ -149,11 +224,14 @@ fn main() {
     notice!(
         "listening on {} with {} target(s)",
         listener.local_addr().map_or("?".into(), |a| a.to_string()),
-        portal.config.targets.len()
+        config.targets.len()
     );
     // Kept open for the daemon's life.
     portal.kernel = kernel;
     let portal = Arc::new(portal);
+    control::listen(portal.clone(), &o.socket);
+    let p = portal.clone();
+    std::thread::spawn(move || wait_for_stop(p, pid_file));
     for s in listener.incoming() {
         match s {
             Ok(s) => {

@@ -1,0 +1,104 @@
+//! The Unix socket between iscsi-scst-adm and iscsi-scstd (the requests
+//! are in `adm.rs`): the daemon's listener and the tool's call.
+
+use crate::adm::{self, Request};
+use crate::portal::Portal;
+use crate::{err, notice};
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::linux::net::SocketAddrExt;
+use std::os::raw::{c_int, c_void};
+use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::sync::Arc;
+
+/// Longest request accepted: a few lines.
+const MAX_REQUEST: u64 = 16 * 1024;
+
+extern "C" {
+    fn getsockopt(fd: c_int, level: c_int, name: c_int, value: *mut c_void, len: *mut u32) -> c_int;
+}
+
+/// `struct ucred` (SO_PEERCRED).
+#[repr(C)]
+#[derive(Default)]
+struct Ucred {
+    pid: i32,
+    uid: u32,
+    gid: u32,
+}
+
+/// The user id of the process at the other end.
+fn peer_uid(s: &UnixStream) -> io::Result<u32> {
+    const SOL_SOCKET: c_int = 1;
+    const SO_PEERCRED: c_int = 17;
+    let mut cred = Ucred::default();
+    let mut len = std::mem::size_of::<Ucred>() as u32;
+    // SAFETY: `cred` and `len` are live and `len` is `cred`'s size.
+    let rc = unsafe { getsockopt(s.as_raw_fd(), SOL_SOCKET, SO_PEERCRED, (&mut cred as *mut Ucred).cast(), &mut len) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(cred.uid)
+}
+
+fn address(name: &str) -> io::Result<SocketAddr> {
+    SocketAddr::from_abstract_name(name.as_bytes())
+}
+
+/// Listens on `@name` and serves requests in a thread.  A socket in use
+/// (another daemon runs) is logged, not fatal: this daemon then has no
+/// iscsi-scst-adm.
+pub fn listen(portal: Arc<Portal>, name: &str) {
+    let l = match address(name).and_then(|a| UnixListener::bind_addr(&a)) {
+        Ok(l) => l,
+        Err(e) => {
+            err!("cannot listen on the iscsi-scst-adm socket @{}: {} (another iscsi-scstd runs?)", name, e);
+            return;
+        }
+    };
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            if let Err(e) = serve(&portal, s) {
+                err!("iscsi-scst-adm request: {}", e);
+            }
+        }
+    });
+}
+
+/// One request: root only, bounded, answered `ok` or `error MESSAGE`.
+fn serve(p: &Portal, mut s: UnixStream) -> io::Result<()> {
+    // The whole request is read first, so that the tool is not cut off
+    // while still writing.
+    let mut text = String::new();
+    (&mut s).take(MAX_REQUEST).read_to_string(&mut text)?;
+    let uid = peer_uid(&s)?;
+    let answer = if uid != 0 {
+        notice!("iscsi-scst-adm request from uid {} refused: root only", uid);
+        Err("permission denied: root only".to_string())
+    } else {
+        Request::decode(&text).and_then(|r| adm::execute(p, &r))
+    };
+    let out = match answer {
+        Ok(out) => format!("ok\n{}", out),
+        Err(e) => format!("error {}\n", e),
+    };
+    s.write_all(out.as_bytes())
+}
+
+/// The tool's side: sends `r` to the daemon at `@name`; Ok(output) or
+/// Err(message).
+pub fn call(name: &str, r: &Request) -> Result<String, String> {
+    let mut s = address(name)
+        .and_then(|a| UnixStream::connect_addr(&a))
+        .map_err(|e| format!("cannot reach iscsi-scstd at @{}: {} (is it running?)", name, e))?;
+    let io = |e: io::Error| format!("talking to iscsi-scstd: {}", e);
+    s.write_all(r.encode().as_bytes()).map_err(io)?;
+    s.shutdown(std::net::Shutdown::Write).map_err(io)?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).map_err(io)?;
+    match answer.split_once('\n') {
+        Some(("ok", out)) => Ok(out.to_string()),
+        Some((e, _)) if e.starts_with("error ") => Err(e["error ".len()..].to_string()),
+        _ => Err(format!("iscsi-scstd answered {:?}", answer)),
+    }
+}

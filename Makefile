@@ -7,7 +7,7 @@
 #   make check        the full test suite (host tests + VM tests)
 #   make host-test    cargo test only
 #   make vm-test      VM tests only (T=tests/vm/NAME.sh to pick some)
-#   make bench        the vdisk benchmark against LIO and the limit
+#   make bench        the vdisk and iSCSI benchmarks against LIO and the limit
 #
 # KDIR defaults to the project's cached test kernel (scripts/setup builds
 # it); point it at any Rust-enabled 6.12+ build tree to build for that
@@ -43,7 +43,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules tools install clean check host-test vm-test bench setup FORCE
+.PHONY: all modules tools install clean check host-test vm-test bench bench-vdisk bench-iscsi setup FORCE
 
 all: modules tools
 
@@ -92,6 +92,12 @@ vm-test:
 check:
 	scripts/check
 
-# Not part of check: fio through SCST, LIO and the limit (docs/vdisk.md).
-bench:
+# Not part of check: fio through SCST, LIO and the limit (docs/vdisk.md,
+# docs/iscsi.md).
+bench: bench-vdisk bench-iscsi
+
+bench-vdisk:
 	scripts/bench-vdisk
+
+bench-iscsi:
+	scripts/bench-iscsi

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/capability.h>
+#include <linux/random.h>
 
 #include "../../../rust/helpers.c"
 
@@ -23,6 +24,26 @@ unsigned int iscsi_scst_nop_in_interval(void);
 unsigned int iscsi_scst_nop_in_interval(void)
 {
 	return READ_ONCE(nop_in_interval);
+}
+
+#ifdef CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES
+static unsigned int debug_digest_failures = 100000;
+module_param(debug_digest_failures, uint, 0644);
+MODULE_PARM_DESC(debug_digest_failures,
+		 "Treat one in this many received digests as wrong, to exercise recovery (0: none)");
+#endif
+
+/* In session.rs: whether to fail a digest that matched (debug builds). */
+bool iscsi_scst_simulate_digest_failure(void);
+bool iscsi_scst_simulate_digest_failure(void)
+{
+#ifdef CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES
+	unsigned int n = READ_ONCE(debug_digest_failures);
+
+	return n && get_random_u32_below(n) == 0;
+#else
+	return false;
+#endif
 }
 
 /* In iscsi.rs: handles one control request on a kernel copy of its block. */

@@ -85,6 +85,8 @@ pub(crate) struct Session {
     pub(crate) ended: AtomicBool,
     /// The target asked the initiator to log out (Async Message).
     logout_asked: AtomicBool,
+    /// A command outside the CmdSN window was logged.
+    window_logged: AtomicBool,
     /// The SCST session; taken by the receive thread when it ends.
     #[pin]
     reg: Mutex<Option<SessionRegistration>>,
@@ -210,8 +212,8 @@ impl Session {
                 params: r.params,
                 exp_cmd_sn: AtomicU32::new(r.exp_cmd_sn),
                 in_flight: AtomicU32::new(0),
-                // iscsi-scstd's last Login Response: a window of one.
-                max_sent: AtomicU32::new(r.exp_cmd_sn),
+                // iscsi-scstd's last Login Response opened the window.
+                max_sent: AtomicU32::new(r.exp_cmd_sn.wrapping_add(crate::ctl::initial_window(&r.params)).wrapping_sub(1)),
                 tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
                 closing: AtomicBool::new(false),
                 rx_crc: AtomicU32::new(0),
@@ -221,6 +223,7 @@ impl Session {
                 peer,
                 ended: AtomicBool::new(false),
                 logout_asked: AtomicBool::new(false),
+                window_logged: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
                 cmds <- new_mutex!(KVec::new()),
                 ttt: AtomicU32::new(0),
@@ -471,6 +474,12 @@ impl Session {
         let mut got = [0u8; 4];
         self.recv_into(&mut got)?;
         let want = (!self.rx_crc.load(Ordering::Relaxed)).to_le_bytes();
+        // SAFETY: a plain call; false unless built with
+        // CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES.
+        if got == want && unsafe { iscsi_scst_simulate_digest_failure() } {
+            pr_info!("session {} ({}): simulating a {} digest failure\n", &*self.initiator, &*self.peer, what);
+            return Err("digest error");
+        }
         if got != want {
             pr_err!(
                 "session {} ({}): {} digest {:02x?} where {:02x?} was due\n",
@@ -492,7 +501,19 @@ impl Session {
         if immediate {
             return true;
         }
-        if sn_lt(sn, exp) || sn_lt(self.max_sent.load(Ordering::Relaxed), sn) {
+        let max = self.max_sent.load(Ordering::Relaxed);
+        if sn_lt(sn, exp) || sn_lt(max, sn) {
+            // Once per session: an initiator that does this keeps doing it.
+            if !self.window_logged.swap(true, Ordering::Relaxed) {
+                pr_info!(
+                    "session {} ({}): CmdSN {} outside the window {}..{}: ignored (RFC 7143 3.2.2.1)\n",
+                    &*self.initiator,
+                    &*self.peer,
+                    sn,
+                    exp,
+                    max
+                );
+            }
             return false;
         }
         self.exp_cmd_sn.store(sn.wrapping_add(1), Ordering::Relaxed);
@@ -677,6 +698,11 @@ impl Session {
         if end > u64::from(w.expected) {
             return Err("data beyond the expected transfer length");
         }
+        // Unsolicited data stops at FirstBurstLength (none with
+        // InitialR2T=Yes), solicited data at what the R2Ts asked for.
+        if end > u64::from(w.r2t_upto) {
+            return Err("Data-Out beyond the burst the target asked for");
+        }
         let keep = (u64::from(w.want).saturating_sub(u64::from(offset))).min(len as u64) as usize;
         if w.buf.is_null() {
             let at = w.stash.len();
@@ -794,6 +820,8 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
 extern "C" {
     // In iscsi_glue.c: the nop_in_interval module parameter, in seconds.
     fn iscsi_scst_nop_in_interval() -> kernel::ffi::c_uint;
+    // In iscsi_glue.c: CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES's dice.
+    fn iscsi_scst_simulate_digest_failure() -> bool;
 }
 
 /// Longest NOP-In interval taken, in seconds (an hour).

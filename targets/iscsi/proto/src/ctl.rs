@@ -135,6 +135,13 @@ impl TargetReq {
     }
 }
 
+/// The CmdSN window a normal session starts with: QueuedCommands
+/// (iscsi-scstd's last Login Response announces it, iscsi-scst enforces
+/// it from the first command on).
+pub fn initial_window(n: &crate::params::Negotiated) -> u32 {
+    n.queued_commands.max(1)
+}
+
 impl ConnReq {
     /// The block from an ioctl's bytes (the kernel side); None if the size
     /// is wrong.

@@ -162,9 +162,15 @@ impl Conn<'_> {
                     if rsp.tsih == 0 {
                         rsp.tsih = self.portal.new_tsih();
                     }
+                    let Some(n) = l.negotiated() else { return Ok(None) };
+                    // The last Login Response opens the session's whole
+                    // CmdSN window; iscsi-scst starts from the same one.
+                    // (open-iscsi keeps the MaxCmdSN of a session it
+                    // reinstates if ours is lower, so a smaller first
+                    // window would make it overrun.)
+                    self.window = if l.discovery { DISCOVERY_WINDOW } else { iscsi_proto::ctl::initial_window(&n) };
                     let data = w.as_bytes().to_vec();
                     self.send(rsp.encode(), &data, true)?;
-                    let Some(n) = l.negotiated() else { return Ok(None) };
                     notice!(
                         "{}: logged in to {} (TSIH {})",
                         self.who(),
@@ -225,7 +231,6 @@ impl Conn<'_> {
     fn discovery(&mut self, n: Negotiated) -> io::Result<()> {
         self.max_xmit = n.max_xmit_data_segment_length as usize;
         self.max_recv = n.max_recv_data_segment_length as usize;
-        self.window = DISCOVERY_WINDOW;
         // Text being received (C bit) and the answer being sent in pieces.
         let mut incoming = Vec::new();
         let mut answer: Option<(Vec<u8>, usize, u32)> = None;

@@ -1,0 +1,75 @@
+# Shared by the guest sides of the benchmarks (sourced): the fio jobs and
+# how a result line is printed, and finding a SCSI host's disk.
+RUNTIME=${BENCH_RUNTIME:-15}
+SIZE_MB=${BENCH_SIZE_MB:-512}
+# name:rw:bs:iodepth:numjobs; 4 KiB random reads run one job per vCPU.
+NCPU=$(nproc)
+JOBS="randread-4k:randread:4k:32:$NCPU randwrite-4k:randwrite:4k:32:1 read-1m:read:1m:8:1 write-1m:write:1m:8:1"
+
+die() { echo "BENCH FAIL: $*"; exit 1; }
+
+# fio_all TARGET MODE DEV: every job on DEV; one RESULT line each.
+fio_all() {
+    local target=$1 mode=$2 dev=$3 j name rw bs qd nj out
+    for j in $JOBS; do
+        IFS=: read -r name rw bs qd nj <<<"$j"
+        out=$(fio --name=$name --filename=$dev --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
+            --iodepth=$qd --numjobs=$nj --group_reporting --time_based --runtime=$RUNTIME \
+            --ramp_time=2 --size=$((SIZE_MB / 2))M --output-format=json 2>/dev/null) ||
+            die "fio $name on $target $mode"
+        python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())["jobs"][0]
+d = j["read"] if j["read"]["io_bytes"] > 0 else j["write"]
+print("RESULT %s %s %s %.0f %.1f" % (sys.argv[1], sys.argv[2], sys.argv[3], d["iops"], d["bw_bytes"] / 1e6))
+' "$target" "$mode" "$name" <<<"$out"
+    done
+}
+
+# The sd disk of the first SCSI host whose proc_name is $1.
+disk_of() {
+    local h
+    udevadm settle 2>/dev/null || sleep 2
+    for h in /sys/class/scsi_host/host*; do
+        [ "$(cat $h/proc_name)" = "$1" ] || continue
+        ls /sys/class/scsi_device/${h##*host}:*/device/block/ 2>/dev/null | head -1 | sed 's|^|/dev/|'
+        return
+    done
+}
+
+
+# A loop device over a fresh tmpfs file; prints its node.
+loop_dev() {
+    truncate -s ${SIZE_MB}M /tmp/bench.img
+    losetup -f --show /tmp/bench.img || die "losetup"
+}
+
+# lio_backstore MODE: LIO's backstore for MODE, enabled: null is rd_mcp
+# rd_nullio=1, fileio a tmpfs file, blockio iblock on a loop device.  Sets
+# LIO_DEV (its configfs directory) and LIO_LOOP (the loop device, if any).
+lio_backstore() {
+    local cfs=/sys/kernel/config/target
+    LIO_LOOP=
+    mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+    case $1 in
+        null)
+            LIO_DEV=$cfs/core/rd_mcp_0/bench
+            mkdir -p $LIO_DEV && echo "rd_pages=$((SIZE_MB * 256)),rd_nullio=1" >$LIO_DEV/control ;;
+        fileio)
+            truncate -s ${SIZE_MB}M /tmp/bench.img
+            LIO_DEV=$cfs/core/fileio_0/bench
+            mkdir -p $LIO_DEV && echo "fd_dev_name=/tmp/bench.img,fd_dev_size=$((SIZE_MB << 20))" >$LIO_DEV/control ;;
+        blockio)
+            LIO_LOOP=$(loop_dev)
+            LIO_DEV=$cfs/core/iblock_0/bench
+            mkdir -p $LIO_DEV && echo "udev_path=$LIO_LOOP" >$LIO_DEV/control ;;
+    esac
+    echo 1 >$LIO_DEV/enable || die "LIO backstore"
+}
+
+# lio_backstore_remove: undoes lio_backstore.
+lio_backstore_remove() {
+    rmdir $LIO_DEV $(dirname $LIO_DEV)
+    [ -n "$LIO_LOOP" ] && losetup -d $LIO_LOOP
+    rm -f /tmp/bench.img
+}

@@ -23,6 +23,7 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <net/ipv6.h>
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_host.h>
 #include <scsi/scsi_device.h>
@@ -321,6 +322,27 @@ int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len)
 
 	if (rc < 0)
 		return rc;
+	return snprintf(buf, len, "%pISpc", &ss);
+}
+
+int scst_rh_sock_local(struct socket *sock, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	int rc = kernel_getsockname(sock, (struct sockaddr *)&ss);
+
+	if (rc < 0)
+		return rc;
+	/* A dual-stack socket's IPv4 peer: show the IPv4 address. */
+	if (ss.ss_family == AF_INET6 && ipv6_addr_v4mapped(&in6->sin6_addr)) {
+		struct sockaddr_in in4 = {
+			.sin_family = AF_INET,
+			.sin_port = in6->sin6_port,
+			.sin_addr.s_addr = in6->sin6_addr.s6_addr32[3],
+		};
+
+		return snprintf(buf, len, "%pISpc", &in4);
+	}
 	return snprintf(buf, len, "%pISpc", &ss);
 }
 

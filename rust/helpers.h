@@ -73,6 +73,8 @@ void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms);
 int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more);
 void scst_rh_sock_shutdown(struct socket *sock);
 int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);
+/* The local address (IPv4-mapped shown as IPv4), "%pISpc" form. */
+int scst_rh_sock_local(struct socket *sock, char *buf, size_t len);
 void scst_rh_sock_nodelay(struct socket *sock);
 
 /* Pass-through requests (rust/scsi_exec.rs). */

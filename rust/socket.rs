@@ -93,6 +93,15 @@ impl Socket {
         let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
         core::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("?")
     }
+
+    /// The local address as text, an IPv4-mapped IPv6 address as IPv4
+    /// (`10.0.0.1:3260`, `[fd00::1]:3260`), in `buf`.
+    pub(crate) fn local<'a>(&self, buf: &'a mut [u8; 64]) -> &'a str {
+        // SAFETY: live socket (invariant); `buf` is valid for its length.
+        let n = unsafe { bindings::scst_rh_sock_local(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
+        let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
+        core::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("?")
+    }
 }
 
 impl Drop for Socket {

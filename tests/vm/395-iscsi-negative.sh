@@ -1,7 +1,8 @@
 # Malformed PDUs from a hand-made initiator (tests/vm/iscsi_raw.py), each
 # case on its own session, while open-iscsi keeps a session to the same
 # target busy: an unknown opcode gets a Reject and the connection goes on;
-# a command outside the CmdSN window is ignored; a data segment longer
+# a command outside the CmdSN window is ignored; a Text Request in two
+# pieces gets SendTargets and NotUnderstood answers; a data segment longer
 # than MaxRecvDataSegmentLength, a bad header digest, a bad data digest,
 # immediate data beyond FirstBurstLength and a Data-Out beyond the burst
 # an R2T asked for each end their connection with a kernel log line
@@ -69,6 +70,20 @@ elif case == "window":
     except OSError:
         pass
     print("in-window 0x%02x out-of-window %s alive %s" % (answered[0], "answered" if "far" in answered else "ignored", c.ping()))
+elif case == "text":
+    # Full-feature Text, the request in two pieces (C bit, immediate).
+    c = conn(8)
+    itt = c.next_itt()
+    def text(data, more):
+        bhs = bytearray(48)
+        bhs[0] = 0x44
+        bhs[1] = 0x40 if more else 0x80
+        struct.pack_into(">IIII", bhs, 16, itt, 0xFFFFFFFF, c.cmd_sn, c.exp_stat_sn)
+        c.send(bhs, data)
+        return c.wait_for(itt)
+    h1, d1 = text(b"Foo=1\0SendTarg", True)
+    h2, d2 = text(b"ets=All\0", False)
+    print("pieces 0x%02x/%d final 0x%02x %s" % (h1[0] & 0x3F, len(d1), h2[1] & 0x80, d2.decode().replace("\0", "|")))
 elif case == "length":
     c = conn(3)
     bhs = c.nop_bhs(c.next_itt())
@@ -113,6 +128,8 @@ PY
 cd $SCST_TOP/tests/vm
 expect_eq "unknown opcode" "$(raw opcode)" "reply 0x3f reason 0x05 header-back True alive True"
 expect_eq "CmdSN window" "$(raw window)" "in-window 0x21 out-of-window ignored alive True"
+expect_log "session iqn.2026-12.org.scst:raw .*: CmdSN [0-9]+ outside the window [0-9]+\.\.[0-9]+: ignored"
+expect_eq "full-feature Text" "$(raw text)" "pieces 0x24/0 final 0x80 Foo=NotUnderstood|TargetName=$T|TargetAddress=127.0.0.1:3260,1|"
 expect_eq "data segment length" "$(raw length)" "closed True"
 expect_log "session iqn.2026-12.org.scst:raw .* ends: data segment longer than MaxRecvDataSegmentLength"
 expect_eq "header digest" "$(raw header-digest)" "digest True good-ping True closed True"

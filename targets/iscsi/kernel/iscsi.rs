@@ -204,7 +204,7 @@ impl Targets {
             }
         }
         scst_rs::vec::retain(&mut t.sessions, |s| s.thread.is_some());
-        let sess = session::Session::new(&t.reg, r, initiator, sock)?;
+        let sess = session::Session::new(&t.reg, &t.name, r, initiator, sock)?;
         let name = CString::try_from_fmt(fmt!("iscsi_rx{}_{}", r.tid, r.tsih))?;
         let s2 = sess.clone();
         let thread = KThread::run(&name, move || s2.run())?;

@@ -39,6 +39,9 @@ use crate::scst_rs::socket::Socket;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
 
+/// The longest Text Request taken (over its pieces) and answer sent.
+const MAX_TEXT: usize = 8192;
+
 /// SAM status values.
 const GOOD: u8 = 0x00;
 const CHECK_CONDITION: u8 = 0x02;
@@ -81,6 +84,13 @@ pub(crate) struct Session {
     stopping: AtomicBool,
     /// The initiator's address, as text.
     pub(crate) peer: CString,
+    /// The target's name, and the portal the connection came in on
+    /// (`ip:port,tpgt`): for SendTargets in full feature phase.
+    target: CString,
+    portal: CString,
+    /// A Text Request being received in pieces (C bit; receive thread).
+    #[pin]
+    text_in: Mutex<KVec<u8>>,
     /// The connection is over (the receive thread ended).
     pub(crate) ended: AtomicBool,
     /// The target asked the initiator to log out (Async Message).
@@ -196,10 +206,12 @@ unsafe impl Send for WriteState {}
 
 impl Session {
     /// Registers the SCST session of a connection iscsi-scstd handed over.
-    pub(crate) fn new(tgt: &TargetRegistration, r: &ConnReq, initiator: &[u8], sock: Socket) -> Result<Arc<Self>> {
+    pub(crate) fn new(tgt: &TargetRegistration, target: &CStr, r: &ConnReq, initiator: &[u8], sock: Socket) -> Result<Arc<Self>> {
         let name = CString::try_from_fmt(fmt!("{}", crate::BStr(initiator)))?;
         let mut buf = [0u8; 64];
         let peer = CString::try_from_fmt(fmt!("{}", sock.peer(&mut buf)))?;
+        let portal = CString::try_from_fmt(fmt!("{},1", sock.local(&mut buf)))?;
+        let target = CString::try_from_fmt(fmt!("{}", target))?;
         let reg = SessionRegistration::new(tgt, &name)?;
         Arc::pin_init(
             pin_init!(Session {
@@ -221,6 +233,9 @@ impl Session {
                 ping_out: AtomicBool::new(false),
                 stopping: AtomicBool::new(false),
                 peer,
+                target,
+                portal,
+                text_in <- new_mutex!(KVec::new()),
                 ended: AtomicBool::new(false),
                 logout_asked: AtomicBool::new(false),
                 window_logged: AtomicBool::new(false),
@@ -412,13 +427,7 @@ impl Session {
                 self.logout(&l)?;
                 return Ok(Next::End("logout"));
             }
-            Request::Text(t) => {
-                // Full-feature Text (e.g. SendTargets in a normal session):
-                // an empty final answer for now.
-                self.discard(len)?;
-                let rsp = pdu::TextRsp { final_: true, lun: t.lun, itt: t.itt, ttt: RESERVED_TAG, ..Default::default() };
-                self.send(rsp.encode(), &[], true).map_err(|_| "send error")?;
-            }
+            Request::Text(t) => self.text(&t, &bhs, len)?,
             Request::TaskMgmt(t) => {
                 self.discard(len)?;
                 self.task_mgmt(&t)?;
@@ -518,6 +527,40 @@ impl Session {
         }
         self.exp_cmd_sn.store(sn.wrapping_add(1), Ordering::Relaxed);
         true
+    }
+
+    /// A Text Request in full feature phase: gathered over its pieces (C
+    /// bit, each answered by an empty response), then answered in one
+    /// PDU (`text::full_feature_answer`: SendTargets for this target).
+    fn text(&self, t: &pdu::TextReq, bhs: &Bhs, len: usize) -> Result<(), &'static str> {
+        let mut text_in = self.text_in.lock();
+        let at = text_in.len();
+        if t.ttt != RESERVED_TAG || at + len > MAX_TEXT {
+            // No answer of ours comes in pieces, so nothing continues;
+            // a request longer than any sensible one is refused.
+            drop(core::mem::take(&mut *text_in));
+            drop(text_in);
+            self.discard(len)?;
+            return self.reject(if t.ttt != RESERVED_TAG { reject::INVALID_FIELD } else { reject::OUT_OF_RESOURCES }, bhs);
+        }
+        text_in.extend_with(len, 0, GFP_KERNEL).map_err(|_| "out of memory")?;
+        self.recv_into(text_in.get_mut(at..).ok_or("text")?)?;
+        self.skip(0, pdu::pad4(len) - len)?;
+        self.end_segment()?;
+        let mut rsp = pdu::TextRsp { lun: t.lun, itt: t.itt, ttt: RESERVED_TAG, ..Default::default() };
+        if t.continue_ {
+            return self.send(rsp.encode(), &[], true).map_err(|_| "send error");
+        }
+        let req = core::mem::take(&mut *text_in);
+        drop(text_in);
+        let mut buf = KVec::from_elem(0u8, MAX_TEXT.min(self.params.max_xmit_data_segment_length as usize), GFP_KERNEL)
+            .map_err(|_| "out of memory")?;
+        let mut w = crate::text::Writer::new(&mut buf);
+        if crate::text::full_feature_answer(&req, self.target.as_bytes(), self.portal.as_bytes(), &mut w).is_err() {
+            return self.reject(reject::OUT_OF_RESOURCES, bhs);
+        }
+        rsp.final_ = true;
+        self.send(rsp.encode(), w.as_bytes(), true).map_err(|_| "send error")
     }
 
     fn reject(&self, reason: u8, bad: &Bhs) -> Result<(), &'static str> {

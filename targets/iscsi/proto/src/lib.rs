@@ -1,7 +1,8 @@
 //! The iSCSI protocol logic shared by the kernel module (which includes
 //! the files it needs with `#[path]`) and by iscsi-scstd and
 //! iscsi-scst-adm.  `no_std`; the files the kernel includes use no
-//! allocation, the daemon-only ones (`config`, `acl`, `login`) use `alloc`.
+//! allocation, the daemon-only ones (`config`, `acl`, `login`, `isns`) use
+//! `alloc`.
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
@@ -12,6 +13,7 @@ pub mod pdu;
 pub mod chap;
 pub mod config;
 pub mod ctl;
+pub mod isns;
 pub mod login;
 pub mod md5;
 pub mod params;

@@ -188,9 +188,46 @@ pub fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
+/// The answer to a Text Request of a normal session in full feature
+/// phase (RFC 7143 11.10, appendix C): `SendTargets=All`, or this
+/// session's target by name, lists that target with `address` (the
+/// portal the connection came in on, `ip:port,tpgt`); any other
+/// SendTargets value lists nothing; other keys are answered
+/// `NotUnderstood` (nothing is renegotiable at ErrorRecoveryLevel 0).
+/// A malformed item ends the answer there.
+pub fn full_feature_answer(req: &[u8], target: &[u8], address: &[u8], w: &mut Writer<'_>) -> Result<(), Full> {
+    for (key, value) in items(req).map_while(Result::ok) {
+        let Ok(key) = core::str::from_utf8(key) else { break };
+        if key != "SendTargets" {
+            w.push(key, b"NotUnderstood")?;
+        } else if value == b"All" || value.eq_ignore_ascii_case(target) {
+            w.push("TargetName", target)?;
+            w.push("TargetAddress", address)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_full_feature_text() {
+        let answer = |req: &[u8]| {
+            let mut buf = [0u8; 256];
+            let mut w = Writer::new(&mut buf);
+            full_feature_answer(req, b"iqn.2026-12.org.scst:t", b"10.0.0.1:3260,1", &mut w).map(|()| w.as_bytes().to_vec())
+        };
+        let both = b"TargetName=iqn.2026-12.org.scst:t\0TargetAddress=10.0.0.1:3260,1\0".to_vec();
+        assert_eq!(answer(b"SendTargets=All\0"), Ok(both.clone()));
+        assert_eq!(answer(b"SendTargets=IQN.2026-12.ORG.SCST:T\0"), Ok(both));
+        assert_eq!(answer(b"SendTargets=iqn.other\0SendTargets=\0"), Ok(Vec::new()));
+        assert_eq!(answer(b"MaxBurstLength=512\0X-vendor.y=1\0"), Ok(b"MaxBurstLength=NotUnderstood\0X-vendor.y=NotUnderstood\0".to_vec()));
+        assert_eq!(answer(b"Foo=1\0no equals\0Bar=2\0"), Ok(b"Foo=NotUnderstood\0".to_vec()));
+        let long = b"Keyabcdefghijklmnop=1\0".repeat(20);
+        assert_eq!(answer(&long), Err(Full));
+    }
 
     #[test]
     fn reads_items() {

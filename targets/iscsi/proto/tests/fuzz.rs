@@ -253,3 +253,19 @@ fn config_files() {
         }
     }
 }
+
+#[test]
+fn isns_responses() {
+    use iscsi_proto::isns;
+    let mut r = rng();
+    // A DevAttrQry response listing an initiator, and a registration's.
+    let seed: &[u8] = b"\x00\x01\x80\x02\x00\x1c\x4c\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20\x00\x00\x00\x08iqn.i\x00\x00\x00";
+    let words: &[&[u8]] = &[b"\x00\x00\x00\x06\x00\x00\x00\x04", b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x00\x20"];
+    for _ in 0..iters() {
+        let m = mutate(&mut r, seed, words);
+        if let Ok(resp) = isns::response(&m, isns::func::DEV_ATTR_QRY, 3) {
+            let _ = (resp.lists_name("iqn.i"), resp.registration_period());
+            assert!(resp.iter().all(|a| a.is_ok()));
+        }
+    }
+}

@@ -27,7 +27,7 @@ const DISCOVERY_WINDOW: u32 = 8;
 pub fn status_text(status: u16) -> &'static str {
     match status {
         st::AUTH_FAILED => "authentication failed",
-        st::FORBIDDEN => "not allowed (initiators.allow/deny)",
+        st::FORBIDDEN => "not allowed (initiators.allow/deny, or iSNS access control)",
         st::NOT_FOUND => "no such target",
         st::UNSUPPORTED_VERSION => "unsupported version",
         st::MISSING_PARAMETER => "a required key is missing",

@@ -6,6 +6,7 @@ pub mod adm;
 pub mod conn;
 pub mod control;
 pub mod discovery;
+pub mod isns;
 pub mod kernel;
 pub mod log;
 pub mod portal;

@@ -47,6 +47,8 @@ pub struct Portal {
     next_tsih: AtomicU16,
     /// The daemon is shutting down: logins to normal sessions are refused.
     pub stopping: AtomicBool,
+    /// The iSNS client, when iscsi-scstd.conf names an iSNSServer.
+    pub isns: Option<Arc<crate::isns::Isns>>,
 }
 
 /// A file's text; a missing file reads as empty (no targets, no rules).
@@ -73,6 +75,7 @@ impl Portal {
             kernel: None,
             next_tsih: AtomicU16::new(1),
             stopping: AtomicBool::new(false),
+            isns: None,
         })
     }
 
@@ -89,6 +92,9 @@ impl Portal {
         let mut c = (*self.config()).clone();
         let r = f(&mut c)?;
         *self.config.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(c);
+        if let Some(i) = &self.isns {
+            i.changed();
+        }
         Ok(r)
     }
 
@@ -121,8 +127,17 @@ impl Portal {
         self.config().target(name).map(|t| t.tid)
     }
 
+    /// Whether `initiator` at `peer` may see and log in to `target`: the
+    /// access files, and with iSNSAccessControl a discovery domain the two
+    /// share.
     pub fn allowed(&self, target: &str, initiator: &str, peer: IpAddr) -> bool {
-        acl::allowed(&self.allow, &self.deny, target, initiator, peer)
+        if !acl::allowed(&self.allow, &self.deny, target, initiator, peer) {
+            return false;
+        }
+        match &self.isns {
+            Some(i) if self.config().isns_access_control => i.visible(target, initiator),
+            _ => true,
+        }
     }
 }
 

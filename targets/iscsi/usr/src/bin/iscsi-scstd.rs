@@ -148,6 +148,9 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>) {
             err!("{}", e);
         }
     }
+    if let Some(i) = &portal.isns {
+        i.stop();
+    }
     if let Some(p) = pid_file {
         let _ = std::fs::remove_file(p);
     }
@@ -228,7 +231,14 @@ fn main() {
     );
     // Kept open for the daemon's life.
     portal.kernel = kernel;
+    if let Some(server) = &config.isns_server {
+        portal.isns = Some(Arc::new(iscsi_scst_usr::isns::Isns::new(server, o.port)));
+    }
     let portal = Arc::new(portal);
+    if let Some(i) = portal.isns.clone() {
+        let p = portal.clone();
+        std::thread::spawn(move || i.run(|| p.config()));
+    }
     control::listen(portal.clone(), &o.socket);
     let p = portal.clone();
     std::thread::spawn(move || wait_for_stop(p, pid_file));

@@ -19,12 +19,30 @@ use kernel::{
 /// # Invariants
 ///
 /// `task` is a thread created by `kthread_create_on_node` on which we hold a
-/// task reference, and that has not been stopped yet.
+/// task reference, and that has not been stopped yet.  `start` is the
+/// leaked `KBox<Option<F>>` holding the thread's closure until the thread
+/// takes it; `free_start` is `free_start::<F>` for the same `F`.  Only the
+/// thread touches `start` until it has exited.
 pub(crate) struct KThread {
     task: *mut bindings::task_struct,
+    start: *mut c_void,
+    free_start: unsafe fn(*mut c_void),
 }
 
-// SAFETY: a task reference may be used and dropped from any thread.
+/// Frees a thread's start slot, and the closure if the thread never ran
+/// it (`kthread_stop` before the thread's first run skips the function).
+///
+/// # Safety
+///
+/// `p` is the `KBox<Option<F>>` leaked by `KThread::run::<F>`, no longer
+/// used by its thread.
+unsafe fn free_start<F>(p: *mut c_void) {
+    // SAFETY: function contract.
+    drop(unsafe { KBox::from_raw(p.cast::<Option<F>>()) });
+}
+
+// SAFETY: a task reference may be used and dropped from any thread, and
+// the closure in `start` is `Send`.
 unsafe impl Send for KThread {}
 // SAFETY: `KThread` has no interior mutability.
 unsafe impl Sync for KThread {}
@@ -32,10 +50,11 @@ unsafe impl Sync for KThread {}
 impl KThread {
     /// Starts a thread named `name` running `f`.
     pub(crate) fn run<F: FnOnce() + Send + 'static>(name: &CStr, f: F) -> Result<Self> {
-        let data = KBox::into_raw(KBox::new(f, GFP_KERNEL)?);
+        let data = KBox::into_raw(KBox::new(Some(f), GFP_KERNEL)?);
         // SAFETY: `trampoline` matches the thread-function ABI; `data` is a
-        // leaked box that the thread (or the error path below) frees; the
-        // format is a NUL-terminated "%s" with `name` as its argument.
+        // leaked box that `Drop` (or the error path below) frees once the
+        // thread is gone; the format is a NUL-terminated "%s" with `name`
+        // as its argument.
         let task = unsafe {
             bindings::kthread_create_on_node(
                 Some(trampoline::<F>),
@@ -60,7 +79,7 @@ impl KThread {
             bindings::scst_rh_get_task_struct(task);
             bindings::wake_up_process(task);
         }
-        Ok(Self { task })
+        Ok(Self { task, start: data.cast(), free_start: free_start::<F> })
     }
 }
 
@@ -72,14 +91,19 @@ impl Drop for KThread {
             bindings::kthread_stop(self.task);
             bindings::scst_rh_put_task_struct(self.task);
         }
+        // SAFETY: the thread has exited (`kthread_stop` waited for it, or
+        // it never ran), so `start` is ours again (invariant).
+        unsafe { (self.free_start)(self.start) };
     }
 }
 
 unsafe extern "C" fn trampoline<F: FnOnce() + Send + 'static>(data: *mut c_void) -> c_int {
-    // SAFETY: `data` is the `KBox<F>` leaked by `KThread::run::<F>`, handed
-    // over exactly once.
-    let body = unsafe { KBox::from_raw(data.cast::<F>()) };
-    KBox::into_inner(body)();
+    // SAFETY: `data` is the `KBox<Option<F>>` leaked by `KThread::run::<F>`,
+    // which only this thread uses until it exits (`KThread` invariant).
+    let slot = unsafe { &mut *data.cast::<Option<F>>() };
+    if let Some(f) = slot.take() {
+        f();
+    }
     // `kthread_stop` may only return once we exit; wait for it so that the
     // function's return value is what `kthread_stop` reports.
     sleep_until(should_stop);

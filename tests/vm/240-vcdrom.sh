@@ -40,6 +40,12 @@ expect_ok umount /tmp/cdmnt
 
 udevadm control --stop-exec-queue 2>/dev/null
 trap 'udevadm control --start-exec-queue 2>/dev/null' EXIT
+# The block layer's media polling of sr (a TEST UNIT READY every few
+# seconds) would take the unit attention the change below must raise.
+# Turning it off queues one last check at once: done here, that check is
+# long over by the time of the change.
+poll=/sys/block/$(basename $SR)/events_poll_msecs
+echo 0 >$poll || fail "cannot turn sr's media polling off"
 clear_ua $CD
 # READ TOC: track 1 and the lead-out at the image's size in 2048-byte blocks.
 blocks=$(( $(stat -c %s /tmp/a.iso) / 2048 ))
@@ -58,12 +64,9 @@ expect_eq "profile without a medium" "$7$8" "0000"
 # change: a unit attention, then the new medium.  udev's cdrom_id locks
 # an inserted medium (PREVENT ALLOW MEDIUM REMOVAL), and vcdrom, like a
 # drive and like SCST, refuses to swap a locked medium: unlock it first.
-# The unit attention is reported once, to the first command: the block
-# layer's media polling of sr (a TEST UNIT READY every few seconds) would
-# take it first, so polling is off while the test looks for it.
+# The unit attention is reported once, to the first command (polling is
+# off, see above).
 expect_ok sg_prevent --allow $CD
-poll=/sys/block/$(basename $SR)/events_poll_msecs
-echo 0 >$poll || fail "cannot turn sr's media polling off"
 write_ok $C "change cd /tmp/b.iso"
 out=$(sg_turs -v $CD 2>&1)
 echo "$out" | grep -qi "medium may have changed" || fail "no MEDIUM MAY HAVE CHANGED after change: $out"

@@ -2,12 +2,13 @@
 # case on its own session, while open-iscsi keeps a session to the same
 # target busy: an unknown opcode gets a Reject and the connection goes on;
 # a command outside the CmdSN window is ignored; a Text Request in two
-# pieces gets SendTargets and NotUnderstood answers; a data segment longer
-# than MaxRecvDataSegmentLength, a bad header digest, a bad data digest,
-# immediate data beyond FirstBurstLength and a Data-Out beyond the burst
-# an R2T asked for each end their connection with a kernel log line
-# naming the problem.  open-iscsi's session sees none of it; no kernel warning
-# (the runner checks dmesg).
+# pieces gets SendTargets and NotUnderstood answers; a 32-byte CDB
+# (Extended CDB AHS) gets ILLEGAL REQUEST, INVALID FIELD IN CDB; a data
+# segment longer than MaxRecvDataSegmentLength, a bad header digest, a
+# bad data digest, immediate data beyond FirstBurstLength and a Data-Out
+# beyond the burst an R2T asked for each end their connection with a
+# kernel log line naming the problem.  open-iscsi's session sees none of
+# it; no kernel warning (the runner checks dmesg).
 . ./lib.sh
 . ./iscsi-lib.sh
 T=iqn.2026-12.org.scst:neg
@@ -84,6 +85,18 @@ elif case == "text":
     h1, d1 = text(b"Foo=1\0SendTarg", True)
     h2, d2 = text(b"ets=All\0", False)
     print("pieces 0x%02x/%d final 0x%02x %s" % (h1[0] & 0x3F, len(d1), h2[1] & 0x80, d2.decode().replace("\0", "|")))
+elif case == "extended-cdb":
+    # A 32-byte CDB: 16 bytes in the BHS, the rest in an Extended CDB AHS
+    # (AHSLength 17: a reserved byte and 16 CDB bytes, 20 bytes in all).
+    c = conn(9)
+    tur = c.command_bhs(TUR)
+    c.send(tur)
+    c.wait_for(struct.unpack_from(">I", tur, 16)[0])
+    bhs = c.command_bhs(bytes([0x7F, 0, 0, 0, 0, 0, 0, 0x18, 0x00, 0x09]))
+    c.send(bhs, ahs=bytes([0, 17, 1, 0]) + bytes(16))
+    hdr, data = c.wait_for(struct.unpack_from(">I", bhs, 16)[0])
+    sense = data[2:]
+    print("status 0x%02x key %d asc 0x%02x alive %s" % (hdr[3], sense[2] & 0x0F, sense[12], c.ping()))
 elif case == "length":
     c = conn(3)
     bhs = c.nop_bhs(c.next_itt())
@@ -130,6 +143,7 @@ expect_eq "unknown opcode" "$(raw opcode)" "reply 0x3f reason 0x05 header-back T
 expect_eq "CmdSN window" "$(raw window)" "in-window 0x21 out-of-window ignored alive True"
 expect_log "session iqn.2026-12.org.scst:raw .*: CmdSN [0-9]+ outside the window [0-9]+\.\.[0-9]+: ignored"
 expect_eq "full-feature Text" "$(raw text)" "pieces 0x24/0 final 0x80 Foo=NotUnderstood|TargetName=$T|TargetAddress=127.0.0.1:3260,1|"
+expect_eq "extended CDB" "$(raw extended-cdb)" "status 0x02 key 5 asc 0x24 alive True"
 expect_eq "data segment length" "$(raw length)" "closed True"
 expect_log "session iqn.2026-12.org.scst:raw .* ends: data segment longer than MaxRecvDataSegmentLength"
 expect_eq "header digest" "$(raw header-digest)" "digest True good-ping True closed True"

@@ -71,15 +71,17 @@ class Conn:
         assert hdr[0] & 0x3F == 0x23 and hdr[36:38] == b"\0\0", ("login refused", hdr.hex())
         return hdr, data
 
-    def send(self, bhs, data=b"", bad_header_digest=False, bad_data_digest=False):
-        """Sends a PDU; the data segment length is set from `data` unless
-        the caller set one already."""
+    def send(self, bhs, data=b"", bad_header_digest=False, bad_data_digest=False, ahs=b""):
+        """Sends a PDU (with additional header segments `ahs`, whole
+        words); the data segment length is set from `data` unless the
+        caller set one already."""
         bhs = bytearray(bhs)
         if bhs[5:8] == b"\0\0\0":
             bhs[5:8] = len(data).to_bytes(3, "big")
-        out = bytes(bhs)
+        bhs[4] = len(ahs) // 4
+        out = bytes(bhs) + ahs
         if self.hd:
-            d = digest(bhs)
+            d = digest(bytes(bhs) + ahs)
             out += bytes([d[0] ^ 0xFF]) + d[1:] if bad_header_digest else d
         out += pad(data)
         if self.dd and data:

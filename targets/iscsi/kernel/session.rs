@@ -381,19 +381,19 @@ impl Session {
             Err(_) => return Err("receive error"),
         }
         self.ping_out.store(false, Ordering::Relaxed);
-        // Additional header segments: an extended CDB is not supported yet;
-        // the bytes are skipped (but count for the header digest).
+        // Additional header segments (they count for the header digest).
         let ahs = bhs.ahs_len();
-        if self.params.header_digest != 0 {
+        let ext_cdb = if self.params.header_digest != 0 {
             self.rx_crc.store(crc::update(!0, &bhs.0), Ordering::Relaxed);
             self.rx_crc_on.store(true, Ordering::Relaxed);
-            self.skip(ahs, 0)?;
+            let ext_cdb = self.read_ahs(ahs)?;
             // A header that fails its digest cannot be trusted, not even
             // its length: the connection ends (RFC 7143 7.8).
             self.check_digest("header")?;
+            ext_cdb
         } else {
-            self.skip(ahs, 0)?;
-        }
+            self.read_ahs(ahs)?
+        };
         let len = bhs.data_len() as usize;
         if self.params.data_digest != 0 && len > 0 {
             self.rx_crc.store(!0, Ordering::Relaxed);
@@ -420,6 +420,11 @@ impl Session {
             }
         }
         match req {
+            Request::ScsiCmd(c) if ext_cdb => {
+                // CDBs longer than 16 bytes: SCST takes 16 at most.
+                self.discard(len)?;
+                self.answer_now(&c, CHECK_CONDITION, &INVALID_FIELD_IN_CDB)?;
+            }
             Request::ScsiCmd(c) => self.scsi_command(&c, len)?,
             Request::NopOut(n) => self.nop_out(&n, len)?,
             Request::Logout(l) => {
@@ -442,6 +447,17 @@ impl Session {
         // this only makes sure.
         self.end_segment()?;
         Ok(Next::Go)
+    }
+
+    /// Reads `n` bytes of Additional Header Segments (into the header
+    /// digest); true if one carries an Extended CDB.
+    fn read_ahs(&self, n: usize) -> Result<bool, &'static str> {
+        if n == 0 {
+            return Ok(false);
+        }
+        let mut buf = KVec::from_elem(0u8, n, GFP_KERNEL).map_err(|_| "out of memory")?;
+        self.recv_into(&mut buf)?;
+        Ok(pdu::has_extended_cdb(&buf))
     }
 
     /// A Target Transfer Tag for an R2T or a NOP-In ping: never the

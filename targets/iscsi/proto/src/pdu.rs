@@ -726,6 +726,23 @@ impl TextRsp {
     }
 }
 
+/// Whether Additional Header Segments (RFC 7143 11.2.2) carry an
+/// Extended CDB (type 1): CDBs longer than 16 bytes. Segments that run
+/// past the end stop the walk.
+pub fn has_extended_cdb(ahs: &[u8]) -> bool {
+    let mut rest = ahs;
+    while let (Some(len), Some(&kind)) = (rest.get(0..2), rest.get(2)) {
+        if kind == 1 {
+            return true;
+        }
+        // AHSLength counts from the segment's fourth byte (11.2.2.1):
+        // the segment takes 3 + AHSLength bytes, padded to 4.
+        let n = pad4(3 + usize::from(u16::from_be_bytes([len[0], len[1]])));
+        rest = rest.get(n..).unwrap_or(&[]);
+    }
+    false
+}
+
 /// A Logout Response (`response` 0: closed; 1: CID not found; 2: recovery
 /// not supported; 3: cleanup failed).
 pub fn logout_rsp(itt: u32, response: u8, time2wait: u16, time2retain: u16) -> Bhs {
@@ -773,6 +790,21 @@ pub fn reject(reason: u8) -> Bhs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_extended_cdbs() {
+        // A bidirectional-length AHS (type 2, 5 bytes), then an extended
+        // CDB (type 1, AHSLength 17: a reserved byte and the CDB's 16
+        // bytes beyond the BHS's 16, 20 bytes in all).
+        let mut ahs = vec![0, 5, 2, 0, 0, 0, 0, 0];
+        ahs.extend_from_slice(&[0, 17, 1, 0]);
+        ahs.extend_from_slice(&[0; 16]);
+        assert_eq!(ahs.len(), 8 + pad4(3 + 17));
+        assert!(has_extended_cdb(&ahs));
+        assert!(!has_extended_cdb(&ahs[..8]));
+        assert!(!has_extended_cdb(&[]) && !has_extended_cdb(&[0, 200, 2]));
+        assert!(!has_extended_cdb(&[0, 0xff, 2, 0, 1]));
+    }
 
     fn bhs(bytes: &[(usize, u8)]) -> Bhs {
         let mut b = Bhs::default();

@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 /// Longest request accepted: a few lines.
 const MAX_REQUEST: u64 = 16 * 1024;
+/// How long a client may take to send its request.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 extern "C" {
     fn getsockopt(fd: c_int, level: c_int, name: c_int, value: *mut c_void, len: *mut u32) -> c_int;
@@ -56,11 +58,16 @@ pub fn listen(portal: Arc<Portal>, name: &str) {
             return;
         }
     };
+    // A thread per request: a client that does not finish its request
+    // holds up no other (changes are serialized by `Portal::update`).
     std::thread::spawn(move || {
         for s in l.incoming().flatten() {
-            if let Err(e) = serve(&portal, s) {
-                err!("iscsi-scst-adm request: {}", e);
-            }
+            let p = portal.clone();
+            std::thread::spawn(move || {
+                if let Err(e) = serve(&p, s) {
+                    err!("iscsi-scst-adm request: {}", e);
+                }
+            });
         }
     });
 }
@@ -69,8 +76,14 @@ pub fn listen(portal: Arc<Portal>, name: &str) {
 fn serve(p: &Portal, mut s: UnixStream) -> io::Result<()> {
     // The whole request is read first, so that the tool is not cut off
     // while still writing.
+    s.set_read_timeout(Some(REQUEST_TIMEOUT))?;
     let mut text = String::new();
-    (&mut s).take(MAX_REQUEST).read_to_string(&mut text)?;
+    (&mut s).take(MAX_REQUEST).read_to_string(&mut text).map_err(|e| match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            io::Error::new(e.kind(), format!("no whole request within {} s", REQUEST_TIMEOUT.as_secs()))
+        }
+        _ => e,
+    })?;
     let uid = peer_uid(&s)?;
     let answer = if uid != 0 {
         notice!("iscsi-scst-adm request from uid {} refused: root only", uid);

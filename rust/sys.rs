@@ -84,3 +84,17 @@ pub(crate) fn sleep_ms(ms: u32) {
     // SAFETY: a plain sleep of the current task.
     unsafe { bindings::msleep(ms) };
 }
+
+/// Polls `done` every 10 ms for up to `ms` milliseconds (process context
+/// only); whether it became true.
+pub(crate) fn wait_up_to(ms: u32, mut done: impl FnMut() -> bool) -> bool {
+    let mut waited = 0u32;
+    while !done() {
+        if waited >= ms {
+            return false;
+        }
+        sleep_ms(10);
+        waited = waited.saturating_add(10);
+    }
+    true
+}

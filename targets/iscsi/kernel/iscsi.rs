@@ -128,12 +128,7 @@ impl Target {
     fn log_out_sessions(&self, secs: u16) {
         let live = || self.sessions.iter().filter(|s| !s.sess.ended.load(Ordering::Acquire));
         live().for_each(|s| s.sess.request_logout(secs));
-        let deadline = u32::from(secs) * 1000;
-        let mut waited = 0;
-        while live().next().is_some() && waited < deadline {
-            scst_rs::sys::sleep_ms(10);
-            waited += 10;
-        }
+        scst_rs::sys::wait_up_to(u32::from(secs) * 1000, || live().next().is_none());
     }
 }
 

@@ -330,15 +330,7 @@ impl Session {
 
     /// Waits up to `ms` milliseconds for the receive thread to end.
     pub(crate) fn wait_ended(&self, ms: u32) -> bool {
-        let mut waited = 0;
-        while !self.ended.load(Ordering::Acquire) {
-            if waited >= ms {
-                return false;
-            }
-            crate::scst_rs::sys::sleep_ms(10);
-            waited += 10;
-        }
-        true
+        crate::scst_rs::sys::wait_up_to(ms, || self.ended.load(Ordering::Acquire))
     }
 
     /// The connection is gone: writes waiting for data will get none.
@@ -598,11 +590,7 @@ impl Session {
 
     /// Logout: waits for the session's commands, then answers.
     fn logout(&self, l: &pdu::LogoutReq) -> Result<(), &'static str> {
-        let mut waited = 0;
-        while self.in_flight.load(Ordering::Acquire) > 0 && waited < 30_000 {
-            crate::scst_rs::sys::sleep_ms(10);
-            waited += 10;
-        }
+        crate::scst_rs::sys::wait_up_to(30_000, || self.in_flight.load(Ordering::Acquire) == 0);
         let p = &self.params;
         let rsp = pdu::logout_rsp(l.itt, 0, p.default_time2wait as u16, p.default_time2retain as u16);
         self.send(rsp, &[], true).map_err(|_| "send error")

@@ -465,6 +465,16 @@ pub fn delete_target(p: &Portal, tid: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// Deletes the kernel targets this daemon added (it is stopping);
+/// errors are logged.
+pub fn delete_owned_targets(p: &Portal) {
+    for tid in p.owned() {
+        if let Err(e) = delete_target(p, tid) {
+            crate::err!("{}", e);
+        }
+    }
+}
+
 /// The usage text's first line, for error messages.
 pub fn usage_line() -> &'static str {
     USAGE.lines().next().unwrap_or("")

@@ -143,11 +143,7 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>) {
     unsafe { sigwait(&set, &mut sig) };
     notice!("signal {}: stopping", sig);
     portal.stopping.store(true, std::sync::atomic::Ordering::Release);
-    for tid in portal.owned() {
-        if let Err(e) = adm::delete_target(&portal, tid) {
-            err!("{}", e);
-        }
-    }
+    adm::delete_owned_targets(&portal);
     if let Some(i) = &portal.isns {
         i.stop();
     }
@@ -207,9 +203,7 @@ fn main() {
         Err(e) => {
             err!("cannot listen on port {}: {}", o.port, e);
             portal.kernel = kernel;
-            for tid in portal.owned() {
-                let _ = adm::delete_target(&portal, tid);
-            }
+            adm::delete_owned_targets(&portal);
             std::process::exit(1);
         }
     };

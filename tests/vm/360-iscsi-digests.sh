@@ -51,10 +51,7 @@ grep -q "err= 0" $W/fio.out || fail "fio reported errors: $(head -20 $W/fio.out)
 dmesg | grep -q "digest" && fail "digest complaints in the kernel log: $(dmesg | grep digest | head -3)"
 
 expect_ok quiet iscsiadm -m node -T $T -p 127.0.0.1 --logout
-pkill iscsid
-pkill -f iscsi-scstd
-sleep 0.5
-unload iscsi_scst
+stop_iscsi
 unexport_disk crc $T
 unload scst_vdisk scst
 exit 0

@@ -37,10 +37,7 @@ n=$(dmesg | grep -c "simulating a .* digest failure")
 echo "simulated digest failures: $n"
 
 expect_ok quiet iscsiadm -m node -T $T -p 127.0.0.1 --logout
-pkill iscsid
-pkill -f iscsi-scstd
-sleep 0.5
-unload iscsi_scst
+stop_iscsi
 unexport_disk dice $T
 unload scst_vdisk scst
 exit 0

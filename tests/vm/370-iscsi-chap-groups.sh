@@ -63,10 +63,7 @@ expect_eq "size of LUN 0 in Default_$T" "$(blockdev --getsize64 /dev/$d)" "$((32
 expect_ok quiet node --logout
 expect_ok quiet node -o delete
 
-pkill iscsid
-pkill -f iscsi-scstd
-sleep 0.5
-unload iscsi_scst
+stop_iscsi
 write_ok $P/groups/mine/devices clear
 write_ok $P/scsi_tgt "del_group mine"
 write_ok $P/vdisk/vdisk "close mine"

@@ -47,10 +47,7 @@ expect_eq "NOP-In pings to the silent initiator" "$2" 1
 [ "${5%.*}" -ge 3 ] && [ "${5%.*}" -le 8 ] || fail "connection closed after $5 s, want about 4: $out"
 expect_log "session iqn.2026-11.org.scst:silent .* ends: no answer to a NOP-In ping: the initiator is gone"
 
-pkill iscsid
-pkill -f iscsi-scstd
-sleep 0.5
-unload iscsi_scst
+stop_iscsi
 unexport_disk nop $T
 unload scst_vdisk scst
 exit 0

@@ -162,10 +162,7 @@ wait $busy
 grep -q "err= 0" $W/fio.log || fail "no fio round completed: $(tail -20 $W/fio.log)"
 dmesg | grep -q "session iqn.1993-08.*to tid 1 ends" && fail "open-iscsi's session ended: $(dmesg | grep ends)"
 expect_ok quiet iscsiadm -m node -T $T -p 127.0.0.1 --logout
-pkill iscsid
-pkill -f iscsi-scstd
-sleep 0.5
-unload iscsi_scst
+stop_iscsi
 unexport_disk neg $T
 unload scst_vdisk scst
 exit 0

@@ -51,3 +51,12 @@ login() {
     expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
     out=$(timeout 60 iscsiadm -m node -T "$1" -p 127.0.0.1 --login 2>&1) || fail "iscsiadm login to $1: $out"
 }
+
+# stop_iscsi: ends open-iscsi and iscsi-scstd (SIGTERM: it deletes its
+# targets) and unloads iscsi-scst.
+stop_iscsi() {
+    pkill iscsid
+    pkill -f iscsi-scstd
+    sleep 0.5
+    unload iscsi_scst
+}

@@ -1,8 +1,9 @@
 # Malformed PDUs from a hand-made initiator (tests/vm/iscsi_raw.py), each
 # case on its own session, while open-iscsi keeps a session to the same
 # target busy: an unknown opcode gets a Reject and the connection goes on;
-# a command outside the CmdSN window is ignored; a Text Request in two
-# pieces gets SendTargets and NotUnderstood answers; a 32-byte CDB
+# a command outside the CmdSN window is ignored, one after a gap waits
+# for those before it (and an ABORT TASK for it is honoured); a Text
+# Request in two pieces gets SendTargets and NotUnderstood answers; a 32-byte CDB
 # (Extended CDB AHS) gets ILLEGAL REQUEST, INVALID FIELD IN CDB; a data
 # segment longer than MaxRecvDataSegmentLength, a bad header digest, a
 # bad data digest, immediate data beyond FirstBurstLength and a Data-Out
@@ -38,7 +39,7 @@ raw() {
     timeout 60 python3 - "$T" "$1" <<'PY' 2>&1
 import struct, sys
 sys.path.insert(0, ".")
-from iscsi_raw import Conn
+from iscsi_raw import Conn, itt_of
 target, case = sys.argv[1], sys.argv[2]
 INIT = "iqn.2026-12.org.scst:raw"
 TUR = bytes(6)
@@ -135,6 +136,61 @@ elif case == "burst":
     c.send(bhs)
     c.send(c.data_out_bhs(itt, 0), b"z" * 1024)
     print("max-burst %s closed %s" % (c.answer.get("MaxBurstLength"), c.closed()))
+elif case == "order":
+    # CmdSN out of order: each command waits for those before it, and a
+    # held write's unsolicited Data-Out waits with it.  Ordered tasks, so
+    # that the core keeps the order too; past the busy session's range.
+    c = conn(10, ["InitialR2T=No", "ImmediateData=No"])
+    tur = c.command_bhs(TUR)
+    c.send(tur)
+    c.wait_for(itt_of(tur))
+    lba = (100000).to_bytes(4, "big")
+    write10 = bytes([0x2A, 0]) + lba + bytes([0, 0, 1, 0])
+    read10 = bytes([0x28, 0]) + lba + bytes([0, 0, 1, 0])
+    sn = c.cmd_sn
+    c.cmd_sn += 4
+    a = c.command_bhs(write10, write=512, cmd_sn=sn, attr=2)
+    b = c.command_bhs(write10, write=512, cmd_sn=sn + 1, attr=2)
+    r = c.command_bhs(read10, read=512, cmd_sn=sn + 2, attr=2)
+    c.send(b)
+    c.send(c.data_out_bhs(itt_of(b), 0), b"B" * 512)
+    c.send(r)
+    c.send(a)
+    c.send(c.data_out_bhs(itt_of(a), 0), b"A" * 512)
+    # R reads B if B ran before it; S (in order) reads B if A ran before B.
+    s = c.command_bhs(read10, read=512, cmd_sn=sn + 3, attr=2)
+    c.send(s)
+    names = {itt_of(a): "A", itt_of(b): "B", itt_of(r): "R", itt_of(s): "S"}
+    seen, data = [], {"R": b"", "S": b""}
+    while len(seen) < 4:
+        h, d = c.recv()
+        name = names.get(itt_of(h))
+        if name in data:
+            data[name] += d
+        op = h[0] & 0x3F
+        if name and (op == 0x21 or (op == 0x25 and h[1] & 0x01)):
+            seen.append("%s:%02x" % (name, h[3]))
+    # A held command aborted: never answered, its CmdSN still used up.
+    sn = c.cmd_sn
+    c.cmd_sn += 3
+    held = c.command_bhs(TUR, cmd_sn=sn + 1)
+    c.send(held)
+    abort = c.abort_task_bhs(itt_of(held), sn + 1)
+    c.send(abort)
+    h, _ = c.wait_for(itt_of(abort))
+    aborted = "%02x/%d" % (h[0] & 0x3F, h[2])
+    first, last = c.command_bhs(TUR, cmd_sn=sn), c.command_bhs(TUR, cmd_sn=sn + 2)
+    c.send(first)
+    c.send(last)
+    after = []
+    c.s.settimeout(3)
+    try:
+        while True:
+            h, _ = c.recv()
+            after.append({itt_of(first): "first", itt_of(last): "last", itt_of(held): "held"}.get(itt_of(h), "?"))
+    except OSError:
+        pass
+    print("answered %s read %s,%s abort %s then %s" % (",".join(sorted(seen)), data["R"][:1].decode(), data["S"][:1].decode(), aborted, ",".join(after)))
 PY
 }
 
@@ -142,6 +198,8 @@ cd $SCST_TOP/tests/vm
 expect_eq "unknown opcode" "$(raw opcode)" "reply 0x3f reason 0x05 header-back True alive True"
 expect_eq "CmdSN window" "$(raw window)" "in-window 0x21 out-of-window ignored alive True"
 expect_log "session iqn.2026-12.org.scst:raw .*: CmdSN [0-9]+ outside the window [0-9]+\.\.[0-9]+: ignored"
+expect_eq "CmdSN order" "$(raw order)" "answered A:00,B:00,R:00,S:00 read B,B abort 22/0 then first,last"
+expect_log "session iqn.2026-12.org.scst:raw .*: CmdSN [0-9]+ before [0-9]+: held until the gap fills"
 expect_eq "full-feature Text" "$(raw text)" "pieces 0x24/0 final 0x80 Foo=NotUnderstood|TargetName=$T|TargetAddress=127.0.0.1:3260,1|"
 expect_eq "extended CDB" "$(raw extended-cdb)" "status 0x02 key 5 asc 0x24 alive True"
 expect_eq "data segment length" "$(raw length)" "closed True"

@@ -142,12 +142,12 @@ class Conn:
             if struct.unpack_from(">I", hdr, 16)[0] == itt or hdr[0] & 0x3F == 0x3F:
                 return hdr, data
 
-    def command_bhs(self, cdb, read=0, write=0, cmd_sn=None):
-        """A SCSI Command (simple task, LUN 0); consumes a CmdSN unless
-        `cmd_sn` is given."""
+    def command_bhs(self, cdb, read=0, write=0, cmd_sn=None, attr=1):
+        """A SCSI Command (LUN 0, a simple task unless `attr` says
+        otherwise); consumes a CmdSN unless `cmd_sn` is given."""
         bhs = bytearray(48)
         bhs[0] = 0x01
-        bhs[1] = 0x80 | (0x40 if read else 0) | (0x20 if write else 0) | 0x01
+        bhs[1] = 0x80 | (0x40 if read else 0) | (0x20 if write else 0) | attr
         if cmd_sn is None:
             cmd_sn = self.cmd_sn
             self.cmd_sn += 1
@@ -163,3 +163,15 @@ class Conn:
         struct.pack_into(">I", bhs, 28, self.exp_stat_sn)
         struct.pack_into(">II", bhs, 36, data_sn, offset)
         return bhs
+
+    def abort_task_bhs(self, ref_itt, ref_cmd_sn):
+        """An immediate ABORT TASK for task `ref_itt` (LUN 0)."""
+        bhs = bytearray(48)
+        bhs[0] = 0x40 | 0x02
+        bhs[1] = 0x80 | 0x01
+        struct.pack_into(">IIIII", bhs, 16, self.next_itt(), ref_itt, self.cmd_sn, self.exp_stat_sn, ref_cmd_sn)
+        return bhs
+
+
+def itt_of(bhs):
+    return struct.unpack_from(">I", bhs, 16)[0]

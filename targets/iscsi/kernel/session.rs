@@ -23,7 +23,7 @@
 
 use crate::ctl::ConnReq;
 use crate::params::Negotiated;
-use crate::pdu::{self, reject, sn_lt, Bhs, DataIn, NopIn, Request, ScsiRsp, RESERVED_TAG};
+use crate::pdu::{self, reject, Bhs, CmdSnOrder, DataIn, NopIn, Request, ScsiRsp, RESERVED_TAG};
 use crate::scst_rs::api::{
     abi::{
         ScstCmd, ScstMgmtCmd, SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA, SCST_CLEAR_TASK_SET, SCST_DATA_NONE,
@@ -36,11 +36,16 @@ use crate::scst_rs::api::{
 };
 use crate::scst_rs::crc;
 use crate::scst_rs::socket::Socket;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
 
 /// The longest Text Request taken (over its pieces) and answer sent.
 const MAX_TEXT: usize = 8192;
+
+/// PDUs, and bytes of their data, held for a CmdSN gap at most: beyond,
+/// the initiator is not waiting for a missing command but flooding.
+const MAX_HELD: usize = 1024;
+const MAX_HELD_BYTES: usize = 16 << 20;
 
 /// SAM status values.
 const GOOD: u8 = 0x00;
@@ -97,6 +102,16 @@ pub(crate) struct Session {
     logout_asked: AtomicBool,
     /// A command outside the CmdSN window was logged.
     window_logged: AtomicBool,
+    /// PDUs that came before their turn (receive thread; see `Held`),
+    /// and how many (read without the lock on every PDU).
+    #[pin]
+    held: Mutex<KVec<Held>>,
+    held_len: AtomicUsize,
+    gap_logged: AtomicBool,
+    /// A held PDU's data, read instead of the socket while `replaying`.
+    #[pin]
+    replay: Mutex<Replay>,
+    replaying: AtomicBool,
     /// The SCST session; taken by the receive thread when it ends.
     #[pin]
     reg: Mutex<Option<SessionRegistration>>,
@@ -111,6 +126,27 @@ pub(crate) struct Session {
 enum Next {
     Go,
     End(&'static str),
+}
+
+/// A PDU whose CmdSN came after a gap, kept (data segment read, padding
+/// included, digests checked) until the commands before it arrived: they
+/// are delivered in CmdSN order (RFC 7143 3.2.2.1).  Data-Outs for a held
+/// command are held with it.
+struct Held {
+    bhs: Bhs,
+    ext_cdb: bool,
+    /// Its CmdSN; None for a Data-Out of a held command.
+    sn: Option<u32>,
+    itt: u32,
+    data: KVec<u8>,
+    /// ABORT TASK came for it: its CmdSN is used up, nothing runs.
+    aborted: bool,
+}
+
+/// Where replaying a held PDU's data stands.
+struct Replay {
+    data: KVec<u8>,
+    at: usize,
 }
 
 /// A command on its way through SCST (the command's `tgt_priv`, an
@@ -239,6 +275,11 @@ impl Session {
                 ended: AtomicBool::new(false),
                 logout_asked: AtomicBool::new(false),
                 window_logged: AtomicBool::new(false),
+                held <- new_mutex!(KVec::new()),
+                held_len: AtomicUsize::new(0),
+                gap_logged: AtomicBool::new(false),
+                replay <- new_mutex!(Replay { data: KVec::new(), at: 0 }),
+                replaying: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
                 cmds <- new_mutex!(KVec::new()),
                 ttt: AtomicU32::new(0),
@@ -404,13 +445,35 @@ impl Session {
                 return Ok(Next::Go);
             }
         };
-        if let Some(sn) = req.cmd_sn() {
-            if !self.accept_cmd_sn(sn, req.immediate()) {
-                // Outside the window: silently ignored (RFC 7143 3.2.2.1).
-                self.discard(len)?;
+        if let Request::DataOut(d) = &req {
+            if self.is_held(d.itt) {
+                self.hold(&bhs, false, None, d.itt, len)?;
                 return Ok(Next::Go);
             }
         }
+        if let Some(sn) = req.cmd_sn().filter(|_| !req.immediate()) {
+            match self.order(sn) {
+                CmdSnOrder::Now => {}
+                CmdSnOrder::Hold => {
+                    self.hold(&bhs, ext_cdb, Some(sn), bhs.itt(), len)?;
+                    return Ok(Next::Go);
+                }
+                CmdSnOrder::Ignore => {
+                    // Outside the window: silently ignored (RFC 7143 3.2.2.1).
+                    self.discard(len)?;
+                    return Ok(Next::Go);
+                }
+            }
+        }
+        match self.dispatch(req, &bhs, ext_cdb, len)? {
+            Next::Go if self.held_len.load(Ordering::Relaxed) > 0 => self.release_held(),
+            next => Ok(next),
+        }
+    }
+
+    /// Acts on a PDU whose turn it is; its `len` bytes of data are next
+    /// in the socket (or in the replay buffer).
+    fn dispatch(self: &Arc<Self>, req: Request, bhs: &Bhs, ext_cdb: bool, len: usize) -> Result<Next, &'static str> {
         match req {
             Request::ScsiCmd(c) if ext_cdb => {
                 // CDBs longer than 16 bytes: SCST takes 16 at most.
@@ -424,7 +487,7 @@ impl Session {
                 self.logout(&l)?;
                 return Ok(Next::End("logout"));
             }
-            Request::Text(t) => self.text(&t, &bhs, len)?,
+            Request::Text(t) => self.text(&t, bhs, len)?,
             Request::TaskMgmt(t) => {
                 self.discard(len)?;
                 self.task_mgmt(&t)?;
@@ -432,7 +495,7 @@ impl Session {
             Request::DataOut(d) => self.data_out(&d, len)?,
             Request::Snack(_) | Request::Login(_) => {
                 self.discard(len)?;
-                self.reject(reject::PROTOCOL_ERROR, &bhs)?;
+                self.reject(reject::PROTOCOL_ERROR, bhs)?;
             }
         }
         // Every path has read the whole segment and checked its digest;
@@ -511,30 +574,116 @@ impl Session {
         Ok(())
     }
 
-    /// Checks a CmdSN against the window; advances ExpCmdSN for a
-    /// non-immediate PDU.
-    fn accept_cmd_sn(&self, sn: u32, immediate: bool) -> bool {
-        let exp = self.exp_cmd_sn.load(Ordering::Relaxed);
-        if immediate {
-            return true;
-        }
-        let max = self.max_sent.load(Ordering::Relaxed);
-        if sn_lt(sn, exp) || sn_lt(max, sn) {
+    /// Where a non-immediate PDU's CmdSN stands; ExpCmdSN advances past
+    /// one whose turn it is.
+    fn order(&self, sn: u32) -> CmdSnOrder {
+        let (exp, max) = (self.exp_cmd_sn.load(Ordering::Relaxed), self.max_sent.load(Ordering::Relaxed));
+        let order = pdu::cmd_sn_order(sn, exp, max);
+        match order {
+            CmdSnOrder::Now => self.exp_cmd_sn.store(sn.wrapping_add(1), Ordering::Relaxed),
             // Once per session: an initiator that does this keeps doing it.
-            if !self.window_logged.swap(true, Ordering::Relaxed) {
-                pr_info!(
-                    "session {} ({}): CmdSN {} outside the window {}..{}: ignored (RFC 7143 3.2.2.1)\n",
-                    &*self.initiator,
-                    &*self.peer,
-                    sn,
-                    exp,
-                    max
-                );
-            }
-            return false;
+            CmdSnOrder::Ignore if !self.window_logged.swap(true, Ordering::Relaxed) => pr_info!(
+                "session {} ({}): CmdSN {} outside the window {}..{}: ignored (RFC 7143 3.2.2.1)\n",
+                &*self.initiator,
+                &*self.peer,
+                sn,
+                exp,
+                max
+            ),
+            CmdSnOrder::Hold if !self.gap_logged.swap(true, Ordering::Relaxed) => pr_info!(
+                "session {} ({}): CmdSN {} before {}: held until the gap fills\n",
+                &*self.initiator,
+                &*self.peer,
+                sn,
+                exp
+            ),
+            _ => {}
         }
-        self.exp_cmd_sn.store(sn.wrapping_add(1), Ordering::Relaxed);
-        true
+        order
+    }
+
+    /// Whether a command with ITT `itt` is held (its Data-Outs wait too).
+    fn is_held(&self, itt: u32) -> bool {
+        self.held_len.load(Ordering::Relaxed) > 0 && self.held.lock().iter().any(|h| h.sn.is_some() && h.itt == itt)
+    }
+
+    /// Reads a PDU's data segment (`len` bytes, padding, digest) and holds
+    /// the PDU until its turn.  A second PDU with a held CmdSN is ignored.
+    fn hold(&self, bhs: &Bhs, ext_cdb: bool, sn: Option<u32>, itt: u32, len: usize) -> Result<(), &'static str> {
+        let padded = pdu::pad4(len);
+        {
+            let held = self.held.lock();
+            if sn.is_some() && held.iter().any(|h| h.sn == sn) {
+                drop(held);
+                return self.discard(len);
+            }
+            let bytes = held.iter().map(|h| h.data.len()).sum::<usize>() + padded;
+            if held.len() >= MAX_HELD || bytes > MAX_HELD_BYTES {
+                return Err("too many PDUs held for a CmdSN gap");
+            }
+        }
+        let mut data = KVec::from_elem(0u8, padded, GFP_KERNEL).map_err(|_| "out of memory")?;
+        self.recv_into(&mut data)?;
+        self.end_segment()?;
+        let h = Held { bhs: Bhs(bhs.0), ext_cdb, sn, itt, data, aborted: false };
+        let mut held = self.held.lock();
+        held.push(h, GFP_KERNEL).map_err(|_| "out of memory")?;
+        self.held_len.store(held.len(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Delivers the held PDUs whose turn has come, in CmdSN order, each
+    /// command followed by its Data-Outs.
+    fn release_held(self: &Arc<Self>) -> Result<Next, &'static str> {
+        loop {
+            let exp = self.exp_cmd_sn.load(Ordering::Relaxed);
+            let mut due = KVec::new();
+            {
+                let mut held = self.held.lock();
+                let Some(itt) = held.iter().find(|h| h.sn == Some(exp)).map(|h| h.itt) else { return Ok(Next::Go) };
+                let mine = |h: &Held| h.sn == Some(exp) || (h.sn.is_none() && h.itt == itt);
+                let mut rest = KVec::with_capacity(held.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+                for h in core::mem::take(&mut *held) {
+                    let to = if mine(&h) { &mut due } else { &mut rest };
+                    to.push(h, GFP_KERNEL).map_err(|_| "out of memory")?;
+                }
+                *held = rest;
+                self.held_len.store(held.len(), Ordering::Relaxed);
+            }
+            self.exp_cmd_sn.store(exp.wrapping_add(1), Ordering::Relaxed);
+            for h in due {
+                if let Next::End(why) = self.replay(h)? {
+                    return Ok(Next::End(why));
+                }
+            }
+        }
+    }
+
+    /// Acts on a held PDU, its data read from memory.
+    fn replay(self: &Arc<Self>, h: Held) -> Result<Next, &'static str> {
+        // It decoded when it came.
+        let req = match Request::decode(&h.bhs) {
+            Ok(r) if !h.aborted => r,
+            _ => return Ok(Next::Go),
+        };
+        let len = h.bhs.data_len() as usize;
+        *self.replay.lock() = Replay { data: h.data, at: 0 };
+        self.replaying.store(true, Ordering::Relaxed);
+        let next = self.dispatch(req, &h.bhs, h.ext_cdb, len);
+        self.replaying.store(false, Ordering::Relaxed);
+        drop(core::mem::take(&mut self.replay.lock().data));
+        next
+    }
+
+    /// ABORT TASK for a held command: it will not run, and its CmdSN
+    /// still counts when its turn comes.  False if none is held.
+    fn abort_held(&self, itt: u32) -> bool {
+        let mut found = false;
+        for h in self.held.lock().iter_mut().filter(|h| h.itt == itt) {
+            h.aborted = true;
+            found = true;
+        }
+        found
     }
 
     /// A Text Request in full feature phase: gathered over its pieces (C
@@ -618,6 +767,7 @@ impl Session {
             // The core knows a command by its tag: our `IscsiCmd`.
             match self.find_cmd(t.ref_itt) {
                 Some(ic) => tag = (&*ic as *const IscsiCmd).cast_mut().cast(),
+                None if self.abort_held(t.ref_itt) => return answer(self, tmf_rsp::COMPLETE),
                 None => return answer(self, tmf_rsp::NO_TASK),
             }
         }
@@ -769,8 +919,16 @@ impl Session {
         self.progress(ic, w)
     }
 
-    /// Receives exactly `dst` (into the digest, if one is running).
+    /// Receives exactly `dst` (into the digest, if one is running), from
+    /// a held PDU's data while one is replayed.
     fn recv_into(&self, dst: &mut [u8]) -> Result<(), &'static str> {
+        if self.replaying.load(Ordering::Relaxed) {
+            let mut r = self.replay.lock();
+            let at = r.at;
+            dst.copy_from_slice(r.data.get(at..at + dst.len()).ok_or("held PDU shorter than its header")?);
+            r.at += dst.len();
+            return Ok(());
+        }
         if !self.sock.recv_exact(dst).map_err(|_| "receive error")? {
             return Err("connection closed inside a PDU");
         }

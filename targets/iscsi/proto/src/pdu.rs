@@ -197,6 +197,30 @@ pub fn sn_le(a: u32, b: u32) -> bool {
     a == b || sn_lt(a, b)
 }
 
+/// Where a non-immediate PDU's CmdSN stands against the command window
+/// `exp..=max` (RFC 7143 3.2.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmdSnOrder {
+    /// Its turn: delivered now.
+    Now,
+    /// In the window after a gap: held until the commands before it came.
+    Hold,
+    /// Outside the window (old, or beyond MaxCmdSN): silently ignored.
+    Ignore,
+}
+
+/// The order of CmdSN `sn` when `exp` is expected and `max` is the
+/// highest MaxCmdSN the initiator was given.
+pub fn cmd_sn_order(sn: u32, exp: u32, max: u32) -> CmdSnOrder {
+    if sn_lt(sn, exp) || sn_lt(max, sn) {
+        CmdSnOrder::Ignore
+    } else if sn == exp {
+        CmdSnOrder::Now
+    } else {
+        CmdSnOrder::Hold
+    }
+}
+
 /// Why an incoming BHS is refused: the Reject reason to send back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused(pub u8);
@@ -888,5 +912,16 @@ mod tests {
         assert!(sn_lt(1, 2) && !sn_lt(2, 1) && !sn_lt(3, 3));
         assert!(sn_lt(u32::MAX, 0) && sn_lt(0xffff_fff0, 5));
         assert!(sn_le(7, 7) && sn_le(u32::MAX, 1) && !sn_le(1, u32::MAX));
+        use CmdSnOrder::*;
+        assert_eq!(cmd_sn_order(5, 5, 36), Now);
+        assert_eq!(cmd_sn_order(6, 5, 36), Hold);
+        assert_eq!(cmd_sn_order(36, 5, 36), Hold);
+        assert_eq!(cmd_sn_order(37, 5, 36), Ignore);
+        assert_eq!(cmd_sn_order(4, 5, 36), Ignore);
+        // A closed window (MaxCmdSN = ExpCmdSN - 1) takes nothing.
+        assert_eq!(cmd_sn_order(5, 5, 4), Ignore);
+        // Across the wrap.
+        assert_eq!(cmd_sn_order(1, u32::MAX, 20), Hold);
+        assert_eq!(cmd_sn_order(u32::MAX, u32::MAX, 20), Now);
     }
 }

@@ -1205,6 +1205,15 @@ pub(crate) unsafe fn buffer(p: *mut ScstCmd) -> (*mut u8, u32) {
 
 /// # Safety
 /// `p` is a live command handle.
+pub(crate) unsafe fn lend_buffer(p: *mut ScstCmd) {
+    // SAFETY: function contract.
+    if let Some(b) = unsafe { get(p) }.buf.as_mut() {
+        b.lend();
+    }
+}
+
+/// # Safety
+/// `p` is a live command handle.
 pub(crate) unsafe fn set_resp_len(p: *mut ScstCmd, len: u32) {
     // SAFETY: function contract.
     let c = unsafe { get(p) };

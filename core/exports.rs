@@ -431,6 +431,15 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut
 ///
 /// `cmd` is a live command handle.
 #[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_lend_buffer(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::lend_buffer(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle.
+#[no_mangle]
 pub(crate) unsafe extern "C" fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32) {
     // SAFETY: function contract.
     unsafe { crate::cmd::set_resp_len(cmd, len) }

@@ -14,6 +14,15 @@
 //! command alone always gets its buffer, so a command larger than the
 //! limit cannot starve.
 //!
+//! Buffers are vmalloc memory, so that a target driver can hand their
+//! pages to the network without a copy (iSCSI's Data-In).  Such a buffer
+//! is "lent" (`lend`): when its command ends, the network may still hold
+//! its pages (unacknowledged data stays queued for retransmission), and a
+//! buffer rewritten then would send another command's data.  A lent
+//! buffer whose pages are still referenced waits on a second list until
+//! they are let go; an allocation that finds its class's free list empty
+//! takes one from there that is idle again.
+//!
 //! A reused buffer holds an earlier command's data.  It is zeroed only
 //! with CONFIG_SCST_STRICT_SECURITY, as in SCST: handlers return only the
 //! bytes they wrote, but one that claims more (NULLIO reads) returns stale
@@ -21,7 +30,8 @@
 
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{new_mutex, prelude::*, sync::Mutex};
+use crate::scst_rs::vec::pages_shared;
+use kernel::{alloc::VVec, new_mutex, prelude::*, sync::Mutex};
 
 const MIN_SHIFT: u32 = 12;
 const CLASSES: usize = 11;
@@ -32,11 +42,19 @@ const KEEP: usize = 32;
 
 /// A command's data buffer.
 pub(crate) struct Buf {
-    data: KVVec<u8>,
+    data: VVec<u8>,
     len: usize,
+    /// Its pages went to the network by reference.
+    lent: bool,
 }
 
 impl Buf {
+    /// The pages may be held by others after the command ends: the buffer
+    /// is not reused before they let go.
+    pub(crate) fn lend(&mut self) {
+        self.lent = true;
+    }
+
     /// The bytes the command uses.
     pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
         let len = self.len;
@@ -67,26 +85,53 @@ fn class_size(c: usize) -> usize {
     1 << (MIN_SHIFT as usize + c)
 }
 
+/// Cached buffers per class: idle ones, and lent ones the network may
+/// still hold.
+struct Lists {
+    free: [KVec<VVec<u8>>; CLASSES],
+    lent: [KVec<VVec<u8>>; CLASSES],
+}
+
+impl Lists {
+    /// An idle buffer of class `c`.
+    fn take(&mut self, c: usize) -> Option<VVec<u8>> {
+        if let Some(d) = self.free.get_mut(c).and_then(|l| pop(l)) {
+            return Some(d);
+        }
+        // Oldest first: the likeliest to be let go.
+        let lent = self.lent.get_mut(c)?;
+        let i = lent.iter().position(|d| !pages_shared(d))?;
+        crate::scst_rs::vec::remove(lent, i)
+    }
+}
+
+
 #[pin_data]
 pub(crate) struct Sgv {
     #[pin]
-    free: Mutex<[KVec<KVVec<u8>>; CLASSES]>,
+    lists: Mutex<Lists>,
     hits: [AtomicU64; CLASSES + 1],
     totals: [AtomicU64; CLASSES + 1],
     in_flight: AtomicU64,
     max: u64,
     busy: AtomicU64,
+    /// Buffers lent to the network, and those of them it still held when
+    /// their command ended.
+    lent: AtomicU64,
+    held: AtomicU64,
 }
 
 impl Sgv {
     pub(crate) fn new(max_bytes: u64) -> impl PinInit<Self> {
         pin_init!(Self {
-            free <- new_mutex!([const { KVec::new() }; CLASSES]),
+            lists <- new_mutex!(Lists { free: [const { KVec::new() }; CLASSES], lent: [const { KVec::new() }; CLASSES] }),
             hits: [const { AtomicU64::new(0) }; CLASSES + 1],
             totals: [const { AtomicU64::new(0) }; CLASSES + 1],
             in_flight: AtomicU64::new(0),
             max: max_bytes,
             busy: AtomicU64::new(0),
+            lent: AtomicU64::new(0),
+            held: AtomicU64::new(0),
         })
     }
 
@@ -114,7 +159,7 @@ impl Sgv {
         if let Some(t) = self.totals.get(slot) {
             t.fetch_add(1, Ordering::Relaxed);
         }
-        let cached = class.and_then(|c| self.free.lock().get_mut(c).and_then(|l| pop(l)));
+        let cached = class.and_then(|c| self.lists.lock().take(c));
         let data = match cached {
             Some(mut d) => {
                 if let Some(h) = self.hits.get(slot) {
@@ -125,23 +170,32 @@ impl Sgv {
                 }
                 d
             }
-            None => KVVec::from_elem(0u8, cap, GFP_KERNEL).map_err(|_| {
+            None => VVec::from_elem(0u8, cap, GFP_KERNEL).map_err(|_| {
                 self.in_flight.fetch_sub(cap as u64, Ordering::Relaxed);
                 NoBuf::NoMemory
             })?,
         };
-        Ok(Buf { data, len })
+        Ok(Buf { data, len, lent: false })
     }
 
     /// Returns a command's buffer.
     pub(crate) fn free(&self, buf: Buf) {
         let cap = buf.data.len();
         self.in_flight.fetch_sub(cap as u64, Ordering::Relaxed);
+        let busy = buf.lent && pages_shared(&buf.data);
+        if buf.lent {
+            self.lent.fetch_add(1, Ordering::Relaxed);
+        }
+        if busy {
+            self.held.fetch_add(1, Ordering::Relaxed);
+        }
         let Some(c) = class_of(cap).filter(|&c| class_size(c) == cap) else { return };
-        let mut free = self.free.lock();
-        if let Some(list) = free.get_mut(c) {
+        let mut lists = self.lists.lock();
+        let list = if busy { lists.lent.get_mut(c) } else { lists.free.get_mut(c) };
+        if let Some(list) = list {
             if list.len() < KEEP {
-                // Without memory for the list slot the buffer is simply freed.
+                // Without memory for the list slot the buffer is simply
+                // freed (pages the network holds stay until it lets go).
                 let _ = list.push(buf.data, GFP_ATOMIC);
             }
         }
@@ -168,6 +222,12 @@ impl fmt::Display for Sgv {
             self.in_flight.load(Ordering::Relaxed) / 1024,
             self.max / 1024,
             self.busy.load(Ordering::Relaxed)
+        )?;
+        writeln!(
+            f,
+            "Lent to the network: {} (still held at the command's end: {})",
+            self.lent.load(Ordering::Relaxed),
+            self.held.load(Ordering::Relaxed)
         )
     }
 }

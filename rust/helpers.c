@@ -237,6 +237,22 @@ bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len)
 	return bio_add_page(bio, page, len, offset_in_page(addr)) == len;
 }
 
+bool scst_rh_vmalloc_pages_busy(const void *addr, size_t len)
+{
+	size_t i;
+
+	if (!is_vmalloc_addr(addr))
+		return false;
+	/* From the end: the network lets the last pages go last. */
+	for (i = DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE); i-- > 0;) {
+		const void *p = PTR_ALIGN_DOWN(addr, PAGE_SIZE) + i * PAGE_SIZE;
+
+		if (page_count(vmalloc_to_page(p)) > 1)
+			return true;
+	}
+	return false;
+}
+
 int scst_rh_bio_errno(struct bio *bio)
 {
 	return blk_status_to_errno(bio->bi_status);
@@ -306,6 +322,56 @@ int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool mor
 		if (rc <= 0)
 			return rc ? rc : -EPIPE;
 		done += rc;
+	}
+	return len;
+}
+
+/* Sends `bv[0..n]` (`bytes` in all) by page reference. */
+static int scst_rh_sock_splice(struct socket *sock, struct bio_vec *bv, unsigned int n, size_t bytes, bool more)
+{
+	struct msghdr msg = { .msg_flags = MSG_SPLICE_PAGES | MSG_NOSIGNAL | (more ? MSG_MORE : 0) };
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, bytes);
+	while (msg_data_left(&msg)) {
+		int rc = sock_sendmsg(sock, &msg);
+
+		if (rc <= 0)
+			return rc ? rc : -EPIPE;
+	}
+	return 0;
+}
+
+int scst_rh_sock_send_pages(struct socket *sock, const void *buf, size_t len, bool more)
+{
+	const void *p = buf;
+	const void *end = buf + len;
+
+	while (p < end) {
+		struct bio_vec bv[16];
+		unsigned int n = 0;
+		size_t bytes = 0;
+		int rc;
+
+		while (n < ARRAY_SIZE(bv) && p + bytes < end && is_vmalloc_addr(p + bytes)) {
+			const void *at = p + bytes;
+			size_t k = min_t(size_t, end - at, PAGE_SIZE - offset_in_page(at));
+			struct page *page = vmalloc_to_page(at);
+
+			if (!sendpage_ok(page))
+				break;
+			bvec_set_page(&bv[n++], page, k, offset_in_page(at));
+			bytes += k;
+		}
+		if (n) {
+			rc = scst_rh_sock_splice(sock, bv, n, bytes, more || p + bytes < end);
+		} else {
+			/* Not vmalloc memory: a page's worth by copy. */
+			bytes = min_t(size_t, end - p, PAGE_SIZE - offset_in_page(p));
+			rc = scst_rh_sock_send(sock, p, bytes, more || p + bytes < end);
+		}
+		if (rc < 0)
+			return rc;
+		p += bytes;
 	}
 	return len;
 }

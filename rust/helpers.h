@@ -63,6 +63,9 @@ int scst_rh_bdev_discard_range(struct block_device *bdev, unsigned long long sec
 struct bio *scst_rh_bio_alloc(struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
 struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
 bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len);
+/* Whether a page of the vmalloc memory `addr..addr+len` has a reference
+ * besides its owner's (the network still holds it). */
+bool scst_rh_vmalloc_pages_busy(const void *addr, size_t len);
 int scst_rh_bio_errno(struct bio *bio);
 
 /* TCP sockets handed over by user space (rust/socket.rs). */
@@ -71,6 +74,10 @@ void scst_rh_sock_put(struct socket *sock);
 int scst_rh_sock_recv(struct socket *sock, void *buf, size_t len);
 void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms);
 int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more);
+/* Sends vmalloc memory by page reference, without a copy (other memory is
+ * copied); the pages must not be rewritten while the network holds them
+ * (scst_rh_vmalloc_pages_busy). */
+int scst_rh_sock_send_pages(struct socket *sock, const void *buf, size_t len, bool more);
 void scst_rh_sock_shutdown(struct socket *sock);
 int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);
 /* The local address (IPv4-mapped shown as IPv4), "%pISpc" form. */

@@ -79,6 +79,29 @@ impl Socket {
         Ok(())
     }
 
+    /// Sends all of `buf` like [`Self::send`], but vmalloc memory by page
+    /// reference instead of a copy: the socket may hold the pages after
+    /// this returns (until the peer acknowledges the data).
+    ///
+    /// # Safety
+    ///
+    /// Nothing rewrites `buf`'s pages while the network holds them (a
+    /// command buffer from `Cmd::lend_buffer`, which the core does not
+    /// reuse before they are let go).
+    pub(crate) unsafe fn send_pages(&self, buf: &[u8], more: bool) -> Result {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        // SAFETY: live socket (invariant); `buf` is valid for reads of its
+        // length now, and its pages stay unchanged while referenced
+        // (function contract).
+        let rc = unsafe { bindings::scst_rh_sock_send_pages(self.sock, buf.as_ptr().cast(), buf.len(), more) };
+        if rc < 0 {
+            return Err(Error::from_errno(rc));
+        }
+        Ok(())
+    }
+
     /// Ends both directions: a blocked receive returns, later sends fail.
     pub(crate) fn shutdown(&self) {
         // SAFETY: live socket (invariant).

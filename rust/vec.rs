@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the 6.12 `KVec` lacks.
+//! What the 6.12 `KVec` lacks, and whether a `VVec`'s pages are shared.
 
 use kernel::prelude::*;
 
@@ -49,4 +49,12 @@ pub(crate) fn copy_prefix(dst: &mut [u8], src: &[u8]) -> usize {
         *d = *s;
     }
     n
+}
+
+/// Whether a page of `v` has a reference besides the vector's own: the
+/// network still holds it after sending it without a copy
+/// ([`super::socket::Socket::send_pages`]).
+pub(crate) fn pages_shared(v: &kernel::alloc::VVec<u8>) -> bool {
+    // SAFETY: `v` is a live vmalloc allocation of at least its length.
+    unsafe { super::bindings::scst_rh_vmalloc_pages_busy(v.as_ptr().cast(), v.len()) }
 }

@@ -37,6 +37,7 @@ extern "C" {
     fn scst_cmd_decode(cmd: *mut ScstCmd, block_size: u32) -> c_int;
     fn scst_cmd_get_data_direction(cmd: *mut ScstCmd) -> u32;
     fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8;
+    fn scst_cmd_lend_buffer(cmd: *mut ScstCmd);
     fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32);
     fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32;
     fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8;
@@ -232,6 +233,15 @@ impl Cmd {
             }
             core::slice::from_raw_parts_mut(p, len as usize)
         }
+    }
+
+    /// The data buffer, to be sent by page reference
+    /// ([`crate::scst_rs::socket::Socket::send_pages`]): the core does not
+    /// reuse it while the network holds its pages.
+    pub(crate) fn lend_buffer(&mut self) -> &[u8] {
+        // SAFETY: the command is live.
+        unsafe { scst_cmd_lend_buffer(self.p()) };
+        self.buffer()
     }
 
     /// Sets how many bytes of the buffer hold data to return.

@@ -3,7 +3,8 @@
 # (ImmediateData=Yes, InitialR2T=No: immediate and unsolicited data, then
 # R2Ts), disk2 with InitialR2T=Yes, ImmediateData=No, 64 KiB bursts, one
 # outstanding R2T and 16 KiB PDUs (everything solicited, many R2Ts).
-# Data written through the sd device is in the backing file; ext4 made on
+# Data written through the sd device is in the backing file and reads
+# back (read data sent by page reference, and copied); ext4 made on
 # disk1 passes fsck and gives its files back; fio verifies mixed sizes at
 # queue depth 16 on disk2; LUN and target resets are performed and leave
 # the disks working.
@@ -46,6 +47,14 @@ for pair in "$d1 1" "$d2 2"; do
     got=$(dd if=/dev/$1 bs=1M skip=1 count=8 iflag=direct status=none | md5sum)
     expect_eq "disk$2 read back" "$got" "$want"
 done
+# The reads went by page reference (zero_copy, the default): their
+# buffers were lent to the network.  With copies the data is the same.
+lent=$(sed -n 's/^Lent to the network: \([0-9]*\).*/\1/p' /proc/scsi_tgt/sgv)
+[ "${lent:-0}" -gt 0 ] || fail "no buffer lent to the network: $(tail -1 /proc/scsi_tgt/sgv)"
+echo 0 >/sys/module/iscsi_scst/parameters/zero_copy
+got=$(dd if=/dev/$d1 bs=1M skip=1 count=8 iflag=direct status=none | md5sum)
+expect_eq "disk1 read back with zero_copy=0" "$got" "$want"
+echo 1 >/sys/module/iscsi_scst/parameters/zero_copy
 
 # ext4 on disk1.
 expect_ok quiet mkfs.ext4 -q -F /dev/$d1

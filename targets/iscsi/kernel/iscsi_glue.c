@@ -26,6 +26,18 @@ unsigned int iscsi_scst_nop_in_interval(void)
 	return READ_ONCE(nop_in_interval);
 }
 
+static bool zero_copy = true;
+module_param(zero_copy, bool, 0644);
+MODULE_PARM_DESC(zero_copy,
+		 "Send read data by page reference instead of copying it into the socket (default Y; read per command)");
+
+/* In session.rs, for each command with data to send. */
+bool iscsi_scst_zero_copy(void);
+bool iscsi_scst_zero_copy(void)
+{
+	return READ_ONCE(zero_copy);
+}
+
 #ifdef CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES
 static unsigned int debug_digest_failures = 100000;
 module_param(debug_digest_failures, uint, 0644);

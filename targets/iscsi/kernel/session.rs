@@ -297,7 +297,23 @@ impl Session {
 
     /// Sends one PDU: header, then data padded to 4 bytes.  `status`: it
     /// carries a status (takes a StatSN).
-    fn send(&self, mut bhs: Bhs, data: &[u8], status: bool) -> Result {
+    fn send(&self, bhs: Bhs, data: &[u8], status: bool) -> Result {
+        self.send_with(bhs, data, status, |d, more| self.sock.send(d, more))
+    }
+
+    /// `send` for a Data-In whose data goes by page reference, not copied.
+    ///
+    /// # Safety
+    ///
+    /// `data` is in a command buffer from `Cmd::lend_buffer`.
+    unsafe fn send_lent(&self, bhs: Bhs, data: &[u8], status: bool) -> Result {
+        // SAFETY: a lent buffer is not reused while the network holds it
+        // (function contract).
+        self.send_with(bhs, data, status, |d, more| unsafe { self.sock.send_pages(d, more) })
+    }
+
+    /// `send`, the data segment itself sent by `send_data`.
+    fn send_with(&self, mut bhs: Bhs, data: &[u8], status: bool, send_data: impl FnOnce(&[u8], bool) -> Result) -> Result {
         bhs.set_data_len(u32::try_from(data.len()).map_err(|_| EINVAL)?);
         let mut tx = self.tx.lock();
         let (max, sent) = (self.max_cmd_sn(), self.max_sent.load(Ordering::Relaxed));
@@ -313,7 +329,7 @@ impl Session {
         if hd {
             self.sock.send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty())?;
         }
-        self.sock.send(data, !pad.is_empty() || dd)?;
+        send_data(data, !pad.is_empty() || dd)?;
         self.sock.send(pad, dd)?;
         if dd {
             self.sock.send(&crc::iscsi_digest(&[data, pad]), false)?;
@@ -1025,6 +1041,8 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
 extern "C" {
     // In iscsi_glue.c: the nop_in_interval module parameter, in seconds.
     fn iscsi_scst_nop_in_interval() -> kernel::ffi::c_uint;
+    // In iscsi_glue.c: the zero_copy module parameter.
+    fn iscsi_scst_zero_copy() -> bool;
     // In iscsi_glue.c: CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES's dice.
     fn iscsi_scst_simulate_digest_failure() -> bool;
 }
@@ -1129,7 +1147,11 @@ fn respond(ic: &IscsiCmd, c: &mut Cmd) -> Result {
     let max = (s.params.max_xmit_data_segment_length as usize).max(512);
     let sense_len = c.sense().len();
     let status_in_data = status == GOOD && sense_len == 0 && len > 0;
-    let data = c.buffer();
+    // SAFETY: a plain read of this module's parameter.
+    let zero_copy = len > 0 && unsafe { iscsi_scst_zero_copy() };
+    // Sent without a copy, the core keeps the buffer until the network
+    // lets go of its pages.
+    let data: &[u8] = if zero_copy { c.lend_buffer() } else { c.buffer() };
     let data = data.get(..len.min(data.len())).unwrap_or(&[]);
     let mut off = 0;
     let mut data_sn = 0u32;
@@ -1147,7 +1169,13 @@ fn respond(ic: &IscsiCmd, c: &mut Cmd) -> Result {
             offset: off as u32,
             data_len: 0,
         };
-        s.send(din.encode(), data.get(off..end).unwrap_or(&[]), last && status_in_data)?;
+        let (bhs, piece, status) = (din.encode(), data.get(off..end).unwrap_or(&[]), last && status_in_data);
+        if zero_copy {
+            // SAFETY: `data` is the command's lent buffer.
+            unsafe { s.send_lent(bhs, piece, status) }?;
+        } else {
+            s.send(bhs, piece, status)?;
+        }
         data_sn = data_sn.wrapping_add(1);
         off = end;
     }

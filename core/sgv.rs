@@ -105,7 +105,6 @@ impl Lists {
     }
 }
 
-
 #[pin_data]
 pub(crate) struct Sgv {
     #[pin]

@@ -237,7 +237,7 @@ bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len)
 	return bio_add_page(bio, page, len, offset_in_page(addr)) == len;
 }
 
-bool scst_rh_vmalloc_pages_busy(const void *addr, size_t len)
+bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len)
 {
 	size_t i;
 

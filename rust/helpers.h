@@ -65,7 +65,7 @@ struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigne
 bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len);
 /* Whether a page of the vmalloc memory `addr..addr+len` has a reference
  * besides its owner's (the network still holds it). */
-bool scst_rh_vmalloc_pages_busy(const void *addr, size_t len);
+bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len);
 int scst_rh_bio_errno(struct bio *bio);
 
 /* TCP sockets handed over by user space (rust/socket.rs). */
@@ -76,7 +76,7 @@ void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms);
 int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more);
 /* Sends vmalloc memory by page reference, without a copy (other memory is
  * copied); the pages must not be rewritten while the network holds them
- * (scst_rh_vmalloc_pages_busy). */
+ * (scst_rh_vmalloc_pages_shared). */
 int scst_rh_sock_send_pages(struct socket *sock, const void *buf, size_t len, bool more);
 void scst_rh_sock_shutdown(struct socket *sock);
 int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);

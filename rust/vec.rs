@@ -56,5 +56,5 @@ pub(crate) fn copy_prefix(dst: &mut [u8], src: &[u8]) -> usize {
 /// ([`super::socket::Socket::send_pages`]).
 pub(crate) fn pages_shared(v: &kernel::alloc::VVec<u8>) -> bool {
     // SAFETY: `v` is a live vmalloc allocation of at least its length.
-    unsafe { super::bindings::scst_rh_vmalloc_pages_busy(v.as_ptr().cast(), v.len()) }
+    unsafe { super::bindings::scst_rh_vmalloc_pages_shared(v.as_ptr().cast(), v.len()) }
 }

@@ -39,6 +39,21 @@ pub(crate) fn retain<T>(v: &mut KVec<T>, mut keep: impl FnMut(&T) -> bool) -> us
     removed
 }
 
+/// Hands each element to `f`, in order, leaving `v` empty with its
+/// allocation kept for reuse.
+pub(crate) fn drain<T>(v: &mut KVec<T>, mut f: impl FnMut(T)) {
+    let len = v.len();
+    let base = v.as_mut_ptr();
+    // SAFETY: the length goes to 0 first, so the vector never touches the
+    // `len` initialized elements again; each is moved out exactly once
+    // below (a panic in `f` leaks the rest, never double-drops).
+    unsafe { v.set_len(0) };
+    for i in 0..len {
+        // SAFETY: `i < len`: element `i` is initialized and not yet read.
+        f(unsafe { core::ptr::read(base.add(i)) });
+    }
+}
+
 /// Copies as much of `src` as fits into the start of `dst`; returns the
 /// bytes copied.  Never panics: `copy_from_slice`'s length-mismatch panic
 /// path is a function 6.12's objtool does not know to be noreturn under

@@ -5,9 +5,10 @@
 //!
 //! The receive thread reads each PDU and submits SCSI commands to SCST in
 //! CmdSN order (one connection delivers them in order).  Responses are
-//! sent by whoever has them (the core's `xmit_response` in an SCST
-//! thread, the receive thread for NOP-In, Logout and Reject) under the
-//! `tx` lock, which also hands out StatSNs.
+//! queued by whoever has them (the core's `xmit_response` in an SCST
+//! thread, the receive thread for NOP-In, Logout and Reject) and sent by
+//! the connection's transmit thread (`tx.rs`), which also hands out
+//! StatSNs.
 //!
 //! Data to the target (writes): the receive thread submits a write in its
 //! own context, so the core normally calls `rdy_to_xfer` right there and
@@ -23,7 +24,7 @@
 
 use crate::ctl::ConnReq;
 use crate::params::Negotiated;
-use crate::pdu::{self, reject, Bhs, CmdSnOrder, DataIn, NopIn, Request, ScsiRsp, RESERVED_TAG};
+use crate::pdu::{self, reject, Bhs, CmdSnOrder, NopIn, Request, ScsiRsp, RESERVED_TAG};
 use crate::scst_rs::api::{
     abi::{
         ScstCmd, ScstMgmtCmd, SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA, SCST_CLEAR_TASK_SET, SCST_DATA_NONE,
@@ -39,6 +40,10 @@ use crate::scst_rs::socket::Socket;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
 
+#[path = "tx.rs"]
+mod tx;
+use tx::{sense_segment, Transmit, SENSE_SEGMENT};
+
 /// The longest Text Request taken (over its pieces) and answer sent.
 const MAX_TEXT: usize = 8192;
 
@@ -51,11 +56,6 @@ const MAX_HELD_BYTES: usize = 16 << 20;
 const GOOD: u8 = 0x00;
 const CHECK_CONDITION: u8 = 0x02;
 const BUSY: u8 = 0x08;
-
-/// What the transmit side keeps.
-struct Tx {
-    stat_sn: u32,
-}
 
 /// A session and its connection.
 #[pin_data]
@@ -78,11 +78,13 @@ pub(crate) struct Session {
     rx_crc_on: AtomicBool,
     /// A NOP-In ping went out and nothing has come since (receive thread).
     ping_out: AtomicBool,
-    /// The highest MaxCmdSN sent (written under `tx`): it never goes down,
-    /// and a command beyond it is outside the window the initiator knows.
+    /// The highest MaxCmdSN sent (written by the transmit thread): it
+    /// never goes down, and a command beyond it is outside the window the
+    /// initiator knows.
     max_sent: AtomicU32,
+    /// What the transmit thread is to send (`tx.rs`).
     #[pin]
-    tx: Mutex<Tx>,
+    tx: Transmit,
     /// The receive loop has ended: writes waiting for data fail.
     closing: AtomicBool,
     /// The target ends the session (deletion, reinstatement, unload).
@@ -249,6 +251,7 @@ impl Session {
         let portal = CString::try_from_fmt(fmt!("{},1", sock.local(&mut buf)))?;
         let target = CString::try_from_fmt(fmt!("{}", target))?;
         let reg = SessionRegistration::new(tgt, &name)?;
+        let transmit = Transmit::new(r.params.queued_commands, r.stat_sn)?;
         Arc::pin_init(
             pin_init!(Session {
                 tid: r.tid,
@@ -262,7 +265,7 @@ impl Session {
                 in_flight: AtomicU32::new(0),
                 // iscsi-scstd's last Login Response opened the window.
                 max_sent: AtomicU32::new(r.exp_cmd_sn.wrapping_add(crate::ctl::initial_window(&r.params)).wrapping_sub(1)),
-                tx <- new_mutex!(Tx { stat_sn: r.stat_sn }),
+                tx <- transmit,
                 closing: AtomicBool::new(false),
                 rx_crc: AtomicU32::new(0),
                 rx_crc_on: AtomicBool::new(false),
@@ -295,71 +298,40 @@ impl Session {
         exp.wrapping_add(room).wrapping_sub(1)
     }
 
-    /// Sends one PDU: header, then data padded to 4 bytes.  `status`: it
-    /// carries a status (takes a StatSN).
-    fn send(&self, bhs: Bhs, data: &[u8], status: bool) -> Result {
-        self.send_with(bhs, data, status, |d, more| self.sock.send(d, more))
-    }
-
-    /// `send` for a Data-In whose data goes by page reference, not copied.
-    ///
-    /// # Safety
-    ///
-    /// `data` is in a command buffer from `Cmd::lend_buffer`.
-    unsafe fn send_lent(&self, bhs: Bhs, data: &[u8], status: bool) -> Result {
-        // SAFETY: a lent buffer is not reused while the network holds it
-        // (function contract).
-        self.send_with(bhs, data, status, |d, more| unsafe { self.sock.send_pages(d, more) })
-    }
-
-    /// `send`, the data segment itself sent by `send_data`.
-    fn send_with(&self, mut bhs: Bhs, data: &[u8], status: bool, send_data: impl FnOnce(&[u8], bool) -> Result) -> Result {
-        bhs.set_data_len(u32::try_from(data.len()).map_err(|_| EINVAL)?);
-        let mut tx = self.tx.lock();
-        let (max, sent) = (self.max_cmd_sn(), self.max_sent.load(Ordering::Relaxed));
-        let max = if pdu::sn_lt(sent, max) { max } else { sent };
-        self.max_sent.store(max, Ordering::Relaxed);
-        bhs.set_sn(tx.stat_sn, self.exp_cmd_sn.load(Ordering::Relaxed), max);
-        if status {
-            tx.stat_sn = tx.stat_sn.wrapping_add(1);
-        }
-        let pad = &[0u8; 3][..pdu::pad4(data.len()) - data.len()];
-        let (hd, dd) = (self.params.header_digest != 0, self.params.data_digest != 0 && !data.is_empty());
-        self.sock.send(&bhs.0, hd || !data.is_empty())?;
-        if hd {
-            self.sock.send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty())?;
-        }
-        send_data(data, !pad.is_empty() || dd)?;
-        self.sock.send(pad, dd)?;
-        if dd {
-            self.sock.send(&crc::iscsi_digest(&[data, pad]), false)?;
-        }
-        Ok(())
-    }
-
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
         // SAFETY: a plain read of this module's parameter.
         let interval = unsafe { iscsi_scst_nop_in_interval() }.min(MAX_NOP_IN_INTERVAL);
         self.sock.set_recv_timeout(interval * 1000);
-        let why = loop {
-            match self.receive_one() {
-                Ok(Next::Go) => {}
-                Ok(Next::End(why)) | Err(why) => break why,
-            }
+        let transmit = self.start_transmit();
+        let why = match transmit {
+            Ok(_) => loop {
+                match self.receive_one() {
+                    Ok(Next::Go) => {}
+                    Ok(Next::End(why)) | Err(why) => break why,
+                }
+            },
+            Err(_) => "cannot start the transmit thread",
         };
+        let logged_out = why == "logout";
         let why = match (self.stopping.load(Ordering::Acquire), self.logout_asked.load(Ordering::Acquire)) {
             (true, _) => "ended by the target",
             (false, true) if why == "logout" => "logged out at the target's request",
             _ => why,
         };
         pr_info!("session {} ({}) to tid {} ends: {}\n", &*self.initiator, &*self.peer, self.tid, why);
+        if logged_out {
+            // The Logout Response goes out before the socket is shut.
+            self.flush();
+        }
         self.sock.shutdown();
         self.fail_waiting_writes();
-        // Unregistering waits for the session's commands: their responses
-        // fail at once on the shut socket.
+        // Unregistering waits for the session's commands: the transmit
+        // thread finishes them, their responses failing at once on the
+        // shut socket.
         let reg = self.reg.lock().take();
         drop(reg);
+        self.end_transmit(transmit.ok());
         self.ended.store(true, Ordering::Release);
     }
 
@@ -547,7 +519,7 @@ impl Session {
         }
         let ping = NopIn { lun: [0; 8], itt: RESERVED_TAG, ttt: self.next_ttt(), data_len: 0 };
         // StatSN is not advanced by a ping.
-        self.send(ping.encode(), &[], false).map_err(|_| "send error")?;
+        self.send(ping.encode(), &[], false)?;
         self.ping_out.store(true, Ordering::Relaxed);
         Ok(Next::Go)
     }
@@ -722,7 +694,7 @@ impl Session {
         self.end_segment()?;
         let mut rsp = pdu::TextRsp { lun: t.lun, itt: t.itt, ttt: RESERVED_TAG, ..Default::default() };
         if t.continue_ {
-            return self.send(rsp.encode(), &[], true).map_err(|_| "send error");
+            return self.send(rsp.encode(), &[], true);
         }
         let req = core::mem::take(&mut *text_in);
         drop(text_in);
@@ -733,11 +705,11 @@ impl Session {
             return self.reject(reject::OUT_OF_RESOURCES, bhs);
         }
         rsp.final_ = true;
-        self.send(rsp.encode(), w.as_bytes(), true).map_err(|_| "send error")
+        self.send(rsp.encode(), w.as_bytes(), true)
     }
 
     fn reject(&self, reason: u8, bad: &Bhs) -> Result<(), &'static str> {
-        self.send(pdu::reject(reason), &bad.0, true).map_err(|_| "send error")
+        self.send(pdu::reject(reason), &bad.0, true)
     }
 
     fn nop_out(&self, n: &pdu::NopOut, len: usize) -> Result<(), &'static str> {
@@ -750,7 +722,7 @@ impl Session {
         self.recv_into(&mut data)?;
         self.end_segment()?;
         let rsp = NopIn { lun: n.lun, itt: n.itt, ttt: RESERVED_TAG, data_len: 0 };
-        self.send(rsp.encode(), data.get(..len).unwrap_or(&[]), true).map_err(|_| "send error")
+        self.send(rsp.encode(), data.get(..len).unwrap_or(&[]), true)
     }
 
     /// Logout: waits for the session's commands, then answers.
@@ -758,7 +730,7 @@ impl Session {
         crate::scst_rs::sys::wait_up_to(30_000, || self.in_flight.load(Ordering::Acquire) == 0);
         let p = &self.params;
         let rsp = pdu::logout_rsp(l.itt, 0, p.default_time2wait as u16, p.default_time2retain as u16);
-        self.send(rsp, &[], true).map_err(|_| "send error")
+        self.send(rsp, &[], true)
     }
 
     /// A Task Management Function Request: handed to SCST, answered in
@@ -766,7 +738,7 @@ impl Session {
     /// which is answered).
     fn task_mgmt(self: &Arc<Self>, t: &pdu::TaskMgmt) -> Result<(), &'static str> {
         use pdu::{tmf, tmf_rsp};
-        let answer = |s: &Self, r: u8| s.send(pdu::task_mgmt_rsp(t.itt, r), &[], true).map_err(|_| "send error");
+        let answer = |s: &Self, r: u8| s.send(pdu::task_mgmt_rsp(t.itt, r), &[], true);
         let (func, lun) = match t.function {
             tmf::ABORT_TASK => (SCST_ABORT_TASK, Some(&t.lun)),
             tmf::ABORT_TASK_SET => (SCST_ABORT_TASK_SET, Some(&t.lun)),
@@ -869,6 +841,14 @@ impl Session {
         // data is read: it then goes straight into the buffer.
         cmd.init_done(Context::Direct);
         self.receive_data(&ic, 0, len)
+    }
+
+    /// A command is answered (or never will be): a non-immediate one
+    /// leaves the CmdSN window.
+    fn command_answered(&self, ic: &IscsiCmd) {
+        if !ic.immediate {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
     /// Drops a command from the table (answered, or never taken).
@@ -990,7 +970,7 @@ impl Session {
         while w.r2t_upto < w.want && u64::from(w.r2t_upto - start.min(w.r2t_upto)) < window {
             let n = burst.min(w.want - w.r2t_upto);
             let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt: self.next_ttt(), r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
-            self.send(r2t.encode(), &[], false).map_err(|_| "send error")?;
+            self.send(r2t.encode(), &[], false)?;
             w.r2t_sn = w.r2t_sn.wrapping_add(1);
             w.r2t_upto += n;
         }
@@ -1002,7 +982,7 @@ impl Session {
         let mut buf = [0u8; SENSE_SEGMENT];
         let (flag, residual) = if c.expected_len > 0 { (pdu::UNDERFLOW, c.expected_len) } else { (0, 0) };
         let rsp = ScsiRsp { itt: c.itt, status, residual_flag: flag, residual, ..Default::default() };
-        self.send(rsp.encode(), sense_segment(sense, &mut buf), true).map_err(|_| "send error")
+        self.send(rsp.encode(), sense_segment(sense, &mut buf), true)
     }
 }
 
@@ -1032,9 +1012,8 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
         SCST_MGMT_STATUS_FN_NOT_SUPPORTED => tmf_rsp::NOT_SUPPORTED,
         _ => tmf_rsp::REJECTED,
     };
-    let _ = ctx.sess.send(pdu::task_mgmt_rsp(ctx.itt, r), &[], true);
-    if ctx.cold {
-        ctx.sess.stop();
+    if ctx.sess.send(pdu::task_mgmt_rsp(ctx.itt, r), &[], true).is_err() || ctx.cold {
+        ctx.sess.stop_after_sending();
     }
 }
 
@@ -1062,7 +1041,7 @@ fn c_int_of(attr: u8) -> kernel::ffi::c_int {
 /// the sense).
 pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
     // SAFETY: the core passes a live command of ours.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
     let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
     if p.is_null() {
         c.tgt_done(Context::Direct);
@@ -1074,15 +1053,13 @@ pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi:
     // Data still coming for it is dropped from now on.
     ic.w.lock().done = true;
     ic.sess.forget_cmd(ic.itt);
-    if !c.aborted() {
-        // A failed send means the connection is going: the session's end
-        // cleans up.
-        let _ = respond(&ic, &mut c);
+    if c.aborted() {
+        ic.sess.command_answered(&ic);
+        c.tgt_done(Context::Direct);
+        return 0;
     }
-    if !ic.immediate {
-        ic.sess.in_flight.fetch_sub(1, Ordering::AcqRel);
-    }
-    c.tgt_done(Context::Direct);
+    let sess = ic.sess.clone();
+    sess.respond_later(ic, c);
     0
 }
 
@@ -1131,77 +1108,4 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
         ours.sess.sock.shutdown();
     }
     0
-}
-
-fn respond(ic: &IscsiCmd, c: &mut Cmd) -> Result {
-    let s = &ic.sess;
-    let status = c.status();
-    let resid = c.resid();
-    let (flag, residual) = match resid {
-        r if r > 0 => (pdu::UNDERFLOW, u32::try_from(r).unwrap_or(u32::MAX)),
-        r if r < 0 => (pdu::OVERFLOW, u32::try_from(-r).unwrap_or(u32::MAX)),
-        _ => (0, 0),
-    };
-    let dir = c.data_direction();
-    let len = if dir == SCST_DATA_READ { c.resp_len() as usize } else { 0 };
-    let max = (s.params.max_xmit_data_segment_length as usize).max(512);
-    let sense_len = c.sense().len();
-    let status_in_data = status == GOOD && sense_len == 0 && len > 0;
-    // SAFETY: a plain read of this module's parameter.
-    let zero_copy = len > 0 && unsafe { iscsi_scst_zero_copy() };
-    // Sent without a copy, the core keeps the buffer until the network
-    // lets go of its pages.
-    let data: &[u8] = if zero_copy { c.lend_buffer() } else { c.buffer() };
-    let data = data.get(..len.min(data.len())).unwrap_or(&[]);
-    let mut off = 0;
-    let mut data_sn = 0u32;
-    while off < data.len() {
-        let end = (off + max).min(data.len());
-        let last = end == data.len();
-        let din = DataIn {
-            final_: last,
-            status: (last && status_in_data).then_some(status),
-            residual_flag: flag,
-            residual,
-            lun: ic.lun,
-            itt: ic.itt,
-            data_sn,
-            offset: off as u32,
-            data_len: 0,
-        };
-        let (bhs, piece, status) = (din.encode(), data.get(off..end).unwrap_or(&[]), last && status_in_data);
-        if zero_copy {
-            // SAFETY: `data` is the command's lent buffer.
-            unsafe { s.send_lent(bhs, piece, status) }?;
-        } else {
-            s.send(bhs, piece, status)?;
-        }
-        data_sn = data_sn.wrapping_add(1);
-        off = end;
-    }
-    if status_in_data {
-        return Ok(());
-    }
-    let mut buf = [0u8; SENSE_SEGMENT];
-    let rsp = ScsiRsp { itt: ic.itt, status, residual_flag: flag, residual, exp_data_sn: data_sn, ..Default::default() };
-    s.send(rsp.encode(), sense_segment(c.sense(), &mut buf), true)
-}
-
-/// Room for a SCSI Response's data segment: SenseLength and up to 252
-/// bytes of sense.
-const SENSE_SEGMENT: usize = 2 + 252;
-
-/// A SCSI Response's data segment for `sense` (RFC 7143 11.4.7): empty
-/// without sense, else its 2-byte length and the sense, in `buf`.
-fn sense_segment<'a>(sense: &[u8], buf: &'a mut [u8; SENSE_SEGMENT]) -> &'a [u8] {
-    let sense = sense.get(..sense.len().min(SENSE_SEGMENT - 2)).unwrap_or(&[]);
-    if sense.is_empty() {
-        return &[];
-    }
-    let (len, rest) = buf.split_at_mut(2);
-    len.copy_from_slice(&(sense.len() as u16).to_be_bytes());
-    for (d, s) in rest.iter_mut().zip(sense) {
-        *d = *s;
-    }
-    buf.get(..2 + sense.len()).unwrap_or(&[])
 }

@@ -6,17 +6,32 @@ SIZE_MB=${BENCH_SIZE_MB:-512}
 NCPU=$(nproc)
 JOBS="randread-4k:randread:4k:32:$NCPU randwrite-4k:randwrite:4k:32:1 read-1m:read:1m:8:1 write-1m:write:1m:8:1"
 
+# BENCH_JOBS: a regular expression; only the jobs whose names match run.
+# BENCH_PROFILE: one; the jobs whose names match run under `perf record`
+# (system-wide, cpu-clock: TCG has no PMU) and the top of the profile is
+# printed as PROFILE lines.
+ONLY=${BENCH_JOBS:-.}
+PROFILE=${BENCH_PROFILE:-}
+
 die() { echo "BENCH FAIL: $*"; exit 1; }
 
 # fio_all TARGET MODE DEV: every job on DEV; one RESULT line each.
 fio_all() {
-    local target=$1 mode=$2 dev=$3 j name rw bs qd nj out
+    local target=$1 mode=$2 dev=$3 j name rw bs qd nj out perf
     for j in $JOBS; do
         IFS=: read -r name rw bs qd nj <<<"$j"
-        out=$(fio --name=$name --filename=$dev --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
+        [[ $name =~ $ONLY ]] || continue
+        perf=()
+        [ -n "$PROFILE" ] && [[ $name =~ $PROFILE ]] && perf=(perf record -q -a -e cpu-clock -F 499 -o /tmp/bench-perf.data --)
+        out=$("${perf[@]}" fio --name=$name --filename=$dev --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
             --iodepth=$qd --numjobs=$nj --group_reporting --time_based --runtime=$RUNTIME \
             --ramp_time=2 --size=$((SIZE_MB / 2))M --output-format=json 2>/dev/null) ||
             die "fio $name on $target $mode"
+        if [ ${#perf[@]} -gt 0 ]; then
+            perf report -i /tmp/bench-perf.data --no-children --sort dso,sym --stdio 2>/dev/null |
+                grep '%' | head -40 | sed "s/^/PROFILE $target $mode $name /"
+            rm -f /tmp/bench-perf.data
+        fi
         python3 -c '
 import json, sys
 j = json.loads(sys.stdin.read())["jobs"][0]

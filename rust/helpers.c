@@ -417,6 +417,12 @@ void scst_rh_sock_nodelay(struct socket *sock)
 	tcp_sock_set_nodelay(sock->sk);
 }
 
+void scst_rh_sock_push(struct socket *sock)
+{
+	/* Uncorking pushes what MSG_MORE sends left in the queue. */
+	tcp_sock_set_cork(sock->sk, false);
+}
+
 /* Pass-through requests to real SCSI devices (rust/scsi_exec.rs). */
 struct request *scst_rh_pt_alloc(struct scsi_device *sdev, bool write, bool atomic)
 {

@@ -83,6 +83,8 @@ int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len);
 /* The local address (IPv4-mapped shown as IPv4), "%pISpc" form. */
 int scst_rh_sock_local(struct socket *sock, char *buf, size_t len);
 void scst_rh_sock_nodelay(struct socket *sock);
+/* Sends what earlier MSG_MORE sends left queued. */
+void scst_rh_sock_push(struct socket *sock);
 
 /* Pass-through requests (rust/scsi_exec.rs). */
 struct request;

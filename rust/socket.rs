@@ -102,6 +102,12 @@ impl Socket {
         Ok(())
     }
 
+    /// Sends what sends with `more` left queued.
+    pub(crate) fn push(&self) {
+        // SAFETY: live socket (invariant).
+        unsafe { bindings::scst_rh_sock_push(self.sock) };
+    }
+
     /// Ends both directions: a blocked receive returns, later sends fail.
     pub(crate) fn shutdown(&self) {
         // SAFETY: live socket (invariant).

@@ -16,6 +16,8 @@
 //! grown to the connection's busiest moment nothing is allocated per PDU.
 //! A SCSI response is queued by reference to its command: its data goes
 //! from the command's buffer, which the core keeps until `tgt_done`, here.
+//! A batch goes out with MSG_MORE on every PDU but the last, so the
+//! answers to many small commands share TCP segments.
 
 use super::{IscsiCmd, Session, GOOD};
 use crate::pdu::{self, Bhs, DataIn, ScsiRsp};
@@ -62,6 +64,12 @@ struct Tx {
     /// A send failed: the connection is going, nothing more is sent (but
     /// every command is still finished).
     broken: bool,
+    /// More PDUs of the batch follow the one being sent: its end goes with
+    /// MSG_MORE, and the batch leaves in as few TCP segments as fit.
+    more: bool,
+    /// The last PDU written went with MSG_MORE: pushed after the batch
+    /// (its successor may have sent nothing, an aborted command).
+    corked: bool,
 }
 
 /// A connection's transmit queue, its wake-up, and where StatSN starts.
@@ -159,7 +167,7 @@ impl Session {
 
     /// The transmit thread: sends batches until the queue stops.
     fn transmit(&self) {
-        let mut tx = Tx { stat_sn: self.tx.stat_sn0, broken: false };
+        let mut tx = Tx { stat_sn: self.tx.stat_sn0, broken: false, more: false, corked: false };
         let mut batch = KVec::new();
         loop {
             let mut q = self.tx.queue.lock();
@@ -176,7 +184,15 @@ impl Session {
             q.busy = true;
             core::mem::swap(&mut q.items, &mut batch);
             drop(q);
-            vec::drain(&mut batch, |item| self.transmit_one(&mut tx, item));
+            let mut left = batch.len();
+            vec::drain(&mut batch, |item| {
+                left -= 1;
+                tx.more = left > 0;
+                self.transmit_one(&mut tx, item);
+            });
+            if core::mem::take(&mut tx.corked) && !tx.broken {
+                self.sock.push();
+            }
         }
     }
 
@@ -195,7 +211,8 @@ impl Session {
                 c.tgt_done(Context::Direct);
             }
             TxItem::Pdu { bhs, data, status } => {
-                if !tx.broken && self.write(tx, bhs, &data, status, |d, more| self.sock.send(d, more)).is_err() {
+                let more = tx.more;
+                if !tx.broken && self.write(tx, bhs, &data, status, more, |d, m| self.sock.send(d, m)).is_err() {
                     self.broke(tx);
                 }
             }
@@ -211,8 +228,17 @@ impl Session {
     }
 
     /// Writes one PDU: header, then data padded to 4 bytes, with digests
-    /// as negotiated; the data goes by `send_data`.
-    fn write(&self, tx: &mut Tx, mut bhs: Bhs, data: &[u8], status: bool, send_data: impl FnOnce(&[u8], bool) -> Result) -> Result {
+    /// as negotiated; the data goes by `send_data`.  `more`: another PDU
+    /// follows at once (the PDU's end is not pushed).
+    fn write(
+        &self,
+        tx: &mut Tx,
+        mut bhs: Bhs,
+        data: &[u8],
+        status: bool,
+        more: bool,
+        send_data: impl FnOnce(&[u8], bool) -> Result,
+    ) -> Result {
         bhs.set_data_len(u32::try_from(data.len()).map_err(|_| EINVAL)?);
         let (max, sent) = (self.max_cmd_sn(), self.max_sent.load(Ordering::Relaxed));
         let max = if pdu::sn_lt(sent, max) { max } else { sent };
@@ -223,15 +249,24 @@ impl Session {
         }
         let pad = &[0u8; 3][..pdu::pad4(data.len()) - data.len()];
         let (hd, dd) = (self.params.header_digest != 0, self.params.data_digest != 0 && !data.is_empty());
-        self.sock.send(&bhs.0, hd || !data.is_empty())?;
+        // Each piece but the PDU's last goes with MSG_MORE; the last too
+        // if `more`.  (An empty send pushes nothing, so none is made.)
+        self.sock.send(&bhs.0, hd || !data.is_empty() || more)?;
         if hd {
-            self.sock.send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty())?;
+            self.sock.send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty() || more)?;
         }
-        send_data(data, !pad.is_empty() || dd)?;
-        self.sock.send(pad, dd)?;
+        if data.is_empty() {
+            tx.corked = more;
+            return Ok(());
+        }
+        send_data(data, !pad.is_empty() || dd || more)?;
+        if !pad.is_empty() {
+            self.sock.send(pad, dd || more)?;
+        }
         if dd {
-            self.sock.send(&crc::iscsi_digest(&[data, pad]), false)?;
+            self.sock.send(&crc::iscsi_digest(&[data, pad]), more)?;
         }
+        tx.corked = more;
         Ok(())
     }
 
@@ -270,12 +305,13 @@ impl Session {
                 data_len: 0,
             };
             let (bhs, piece, status) = (din.encode(), data.get(off..end).unwrap_or(&[]), last && status_in_data);
+            let more = !(last && status_in_data) || tx.more;
             if zero_copy {
                 // SAFETY: `data` is in the command's lent buffer, which is
                 // not reused while the network holds its pages.
-                self.write(tx, bhs, piece, status, |d, more| unsafe { self.sock.send_pages(d, more) })?;
+                self.write(tx, bhs, piece, status, more, |d, m| unsafe { self.sock.send_pages(d, m) })?;
             } else {
-                self.write(tx, bhs, piece, status, |d, more| self.sock.send(d, more))?;
+                self.write(tx, bhs, piece, status, more, |d, m| self.sock.send(d, m))?;
             }
             data_sn = data_sn.wrapping_add(1);
             off = end;
@@ -285,7 +321,8 @@ impl Session {
         }
         let mut buf = [0u8; SENSE_SEGMENT];
         let rsp = ScsiRsp { itt: ic.itt, status, residual_flag: flag, residual, exp_data_sn: data_sn, ..Default::default() };
-        self.write(tx, rsp.encode(), sense_segment(c.sense(), &mut buf), true, |d, more| self.sock.send(d, more))
+        let more = tx.more;
+        self.write(tx, rsp.encode(), sense_segment(c.sense(), &mut buf), true, more, |d, m| self.sock.send(d, m))
     }
 }
 

@@ -23,11 +23,29 @@ kernel_pkg_version() {
 # recipe changes in a way that changes the kernel.
 KERNEL_RECIPE="x86_64_defconfig kvm_guest.config fragment v1"
 
-# The cache key: package version + hash of the fragment and the recipe.
+# The kernel flavour: "test" (tests/kernel.config: the tests run under
+# lockdep and the other debugging options) or "bench" (the same, then
+# tests/bench/kernel.config, which turns the debugging off; the benchmark
+# scripts set it).  Each flavour is cached on its own.
+SCST_KERNEL_FLAVOR=${SCST_KERNEL_FLAVOR:-test}
+case $SCST_KERNEL_FLAVOR in
+    test | bench) ;;
+    *) echo "SCST_KERNEL_FLAVOR=$SCST_KERNEL_FLAVOR: test or bench" >&2; exit 1 ;;
+esac
+
+# The flavour's config fragments, in the order they are merged.
+kernel_fragments() {
+    echo "$SCST_TOP/tests/kernel.config"
+    if [ "$SCST_KERNEL_FLAVOR" = bench ]; then
+        echo "$SCST_TOP/tests/bench/kernel.config"
+    fi
+}
+
+# The cache key: package version + hash of the fragments and the recipe.
 kernel_key() {
     local h
-    h=$( { cat "$SCST_TOP/tests/kernel.config"; echo "$KERNEL_RECIPE"; } |
-        sha256sum | cut -c1-12)
+    # shellcheck disable=SC2046
+    h=$( { cat $(kernel_fragments); echo "$KERNEL_RECIPE"; } | sha256sum | cut -c1-12)
     echo "$(kernel_pkg_version)-$h"
 }
 

@@ -64,7 +64,13 @@ rust/generated/.kdir: FORCE
 $(BINDINGS): rust/generated/.kdir rust/gen-bindings rust/bindings_helper.h rust/helpers.h | $(KDIR)/.config
 	BINDGEN=$(BINDGEN) rust/gen-bindings $(KDIR) $@
 
+# Kbuild runs in KDIR with paths relative to it, so objects built against
+# another kernel tree can look up to date (the .mod.o with its vermagic
+# did, after a benchmark's build for the benchmark kernel): a new KDIR
+# cleans first.
 modules: $(BINDINGS) | $(KDIR)/.config
+	@[ "$$(cat .kdir-modules 2>/dev/null)" = "$(KDIR)" ] || \
+		{ $(KMAKE) clean >/dev/null && echo "$(KDIR)" > .kdir-modules; }
 	$(KMAKE) modules
 
 SBINDIR ?= /usr/local/sbin
@@ -78,7 +84,7 @@ install: modules tools
 
 clean:
 	-[ -d "$(KDIR)" ] && $(KMAKE) clean
-	rm -rf rust/generated
+	rm -rf rust/generated .kdir-modules
 
 setup:
 	scripts/setup

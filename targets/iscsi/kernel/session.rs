@@ -1036,9 +1036,9 @@ fn c_int_of(attr: u8) -> kernel::ffi::c_int {
     kernel::ffi::c_int::from(attr.min(4))
 }
 
-/// The core has the command's data and status: Data-In PDUs, then the
-/// status (in the last Data-In when it is GOOD, else a SCSI Response with
-/// the sense).
+/// The core has the command's data and status: its response is queued
+/// for the transmit thread (`tx.rs`), which finishes the command once it
+/// is sent; an aborted command is finished here, unanswered.
 pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
     // SAFETY: the core passes a live command of ours.
     let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };

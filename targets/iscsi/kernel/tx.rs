@@ -64,9 +64,6 @@ struct Tx {
     /// A send failed: the connection is going, nothing more is sent (but
     /// every command is still finished).
     broken: bool,
-    /// More PDUs of the batch follow the one being sent: its end goes with
-    /// MSG_MORE, and the batch leaves in as few TCP segments as fit.
-    more: bool,
     /// The last PDU written went with MSG_MORE: pushed after the batch
     /// (its successor may have sent nothing, an aborted command).
     corked: bool,
@@ -93,8 +90,8 @@ impl Transmit {
 }
 
 impl Session {
-    /// Queues `item`; false if there was no memory for it (the item is
-    /// given back, nothing was queued).
+    /// Queues `item`; without memory for it, nothing is queued and the
+    /// item comes back as the error.
     fn push(&self, item: TxItem) -> core::result::Result<(), TxItem> {
         let mut q = self.tx.queue.lock();
         if q.items.reserve(1, GFP_ATOMIC).is_err() {
@@ -167,7 +164,7 @@ impl Session {
 
     /// The transmit thread: sends batches until the queue stops.
     fn transmit(&self) {
-        let mut tx = Tx { stat_sn: self.tx.stat_sn0, broken: false, more: false, corked: false };
+        let mut tx = Tx { stat_sn: self.tx.stat_sn0, broken: false, corked: false };
         let mut batch = KVec::new();
         loop {
             let mut q = self.tx.queue.lock();
@@ -184,11 +181,12 @@ impl Session {
             q.busy = true;
             core::mem::swap(&mut q.items, &mut batch);
             drop(q);
+            // All but the batch's last PDU go with MSG_MORE, so the batch
+            // leaves in as few TCP segments as fit.
             let mut left = batch.len();
             vec::drain(&mut batch, |item| {
                 left -= 1;
-                tx.more = left > 0;
-                self.transmit_one(&mut tx, item);
+                self.transmit_one(&mut tx, item, left > 0);
             });
             if core::mem::take(&mut tx.corked) && !tx.broken {
                 self.sock.push();
@@ -196,7 +194,8 @@ impl Session {
         }
     }
 
-    fn transmit_one(&self, tx: &mut Tx, item: TxItem) {
+    /// Sends one item; `more`: others of the batch follow.
+    fn transmit_one(&self, tx: &mut Tx, item: TxItem, more: bool) {
         match item {
             TxItem::Response(ic, mut c) => {
                 // Its slot in the window is free before its status goes:
@@ -205,13 +204,12 @@ impl Session {
                 // keeps QueuedCommands outstanding would find the window
                 // shut after every answer and back off.)
                 self.command_answered(&ic);
-                if !tx.broken && !c.aborted() && self.respond(tx, &ic, &mut c).is_err() {
+                if !tx.broken && !c.aborted() && self.respond(tx, &ic, &mut c, more).is_err() {
                     self.broke(tx);
                 }
                 c.tgt_done(Context::Direct);
             }
             TxItem::Pdu { bhs, data, status } => {
-                let more = tx.more;
                 if !tx.broken && self.write(tx, bhs, &data, status, more, |d, m| self.sock.send(d, m)).is_err() {
                     self.broke(tx);
                 }
@@ -271,8 +269,9 @@ impl Session {
     }
 
     /// A command's Data-In PDUs, then its status (in the last Data-In when
-    /// it is GOOD, else a SCSI Response with the sense).
-    fn respond(&self, tx: &mut Tx, ic: &IscsiCmd, c: &mut Cmd) -> Result {
+    /// it is GOOD, else a SCSI Response with the sense); `more_after`: other
+    /// PDUs follow it in the batch.
+    fn respond(&self, tx: &mut Tx, ic: &IscsiCmd, c: &mut Cmd, more_after: bool) -> Result {
         let status = c.status();
         let (flag, residual) = match c.resid() {
             r if r > 0 => (pdu::UNDERFLOW, u32::try_from(r).unwrap_or(u32::MAX)),
@@ -305,7 +304,7 @@ impl Session {
                 data_len: 0,
             };
             let (bhs, piece, status) = (din.encode(), data.get(off..end).unwrap_or(&[]), last && status_in_data);
-            let more = !(last && status_in_data) || tx.more;
+            let more = !(last && status_in_data) || more_after;
             if zero_copy {
                 // SAFETY: `data` is in the command's lent buffer, which is
                 // not reused while the network holds its pages.
@@ -321,8 +320,7 @@ impl Session {
         }
         let mut buf = [0u8; SENSE_SEGMENT];
         let rsp = ScsiRsp { itt: ic.itt, status, residual_flag: flag, residual, exp_data_sn: data_sn, ..Default::default() };
-        let more = tx.more;
-        self.write(tx, rsp.encode(), sense_segment(c.sense(), &mut buf), true, more, |d, m| self.sock.send(d, m))
+        self.write(tx, rsp.encode(), sense_segment(c.sense(), &mut buf), true, more_after, |d, m| self.sock.send(d, m))
     }
 }
 

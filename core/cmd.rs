@@ -29,7 +29,7 @@ use crate::nexus;
 use crate::trace;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
-    ScstCmd, ScstDevType, ScstSession, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
+    ScstCmd, ScstDevType, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
     SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_DATA_BIDI, SCST_DATA_NONE,
     SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
     SCST_EXEC_COMPLETED,
@@ -65,6 +65,15 @@ struct Route {
     read_only: bool,
     /// The handler's private pointer for the device (see `attach`).
     dev_priv: usize,
+}
+
+/// A target driver's own scatterlist for a command's data
+/// (`scst_cmd_set_tgt_sg`).
+#[derive(Clone, Copy)]
+struct TgtSg {
+    sg: *mut ScstSg,
+    nents: u32,
+    len: u32,
 }
 
 /// What the core decided about a command when it was routed.
@@ -128,6 +137,13 @@ pub(crate) struct Command {
     /// What task management sees of the command.
     state: Arc<CmdState>,
     buf: Option<Buf>,
+    /// The driver's scatterlist, offered in place of `buf`.
+    tgt_sg: Option<TgtSg>,
+    /// The handler takes `tgt_sg` for this command (said in `parse`).
+    sg_allowed: bool,
+    /// The data is in `tgt_sg`, and `buf` is not used: no copy between
+    /// the driver and the handler.
+    in_tgt_sg: bool,
     resp_len: u32,
     /// Bytes the command transferred (or had to transfer, for a read cut
     /// to the expected length), for the residual.
@@ -167,6 +183,7 @@ impl Command {
 
     /// Gives the command a `len`-byte buffer (BUSY if memory is short).
     fn alloc(&mut self, len: u32) -> core::result::Result<(), Stop> {
+        self.in_tgt_sg = false;
         if let Some(old) = self.buf.take() {
             self.shared.sgv.free(old);
         }
@@ -183,7 +200,27 @@ impl Command {
     }
 
     fn buf_len(&self) -> usize {
-        self.buf.as_ref().map_or(0, |b| b.len())
+        match self.tgt_sg.filter(|_| self.in_tgt_sg) {
+            Some(t) => t.len as usize,
+            None => self.buf.as_ref().map_or(0, |b| b.len()),
+        }
+    }
+
+    /// Makes the driver's scatterlist the command's buffer if the handler
+    /// allows and it holds exactly the `len` bytes the command moves one
+    /// way, as the initiator expects; whether it did.
+    fn use_tgt_sg(&mut self, dir: u32, len: u32) -> bool {
+        let one_way = dir == SCST_DATA_READ || dir == SCST_DATA_WRITE;
+        let fits = self.tgt_sg.is_some_and(|t| t.len == len) && self.expected == Some((dir, len));
+        if !(self.sg_allowed && one_way && len > 0 && fits) {
+            return false;
+        }
+        if let Some(old) = self.buf.take() {
+            self.shared.sgv.free(old);
+        }
+        self.shared.sgv.count_in_place();
+        self.in_tgt_sg = true;
+        true
     }
 
     fn is(&self, k: &TaskRef) -> bool {
@@ -331,6 +368,9 @@ pub(crate) fn rx(
             shared,
             state,
             buf: None,
+            tgt_sg: None,
+            sg_allowed: false,
+            in_tgt_sg: false,
             resp_len: 0,
             moved: 0,
             status: Status::GOOD.0,
@@ -659,6 +699,9 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             }
             return c.alloc(exp_len);
         }
+    }
+    if c.use_tgt_sg(dir, len) {
+        return Ok(());
     }
     // A failed allocation is a busy target, not a failed command.
     c.alloc(len)
@@ -1209,6 +1252,40 @@ pub(crate) unsafe fn lend_buffer(p: *mut ScstCmd) {
     // SAFETY: function contract.
     if let Some(b) = unsafe { get(p) }.buf.as_mut() {
         b.lend();
+    }
+}
+
+/// Offers the driver's scatterlist as the command's buffer.
+///
+/// # Safety
+/// `p` is a live command handle not yet passed to `init_done`; `sg` as
+/// `scst_cmd_set_tgt_sg` says.
+pub(crate) unsafe fn set_tgt_sg(p: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32) {
+    // SAFETY: function contract.
+    let c = unsafe { get(p) };
+    c.tgt_sg = (!sg.is_null() && nents > 0).then_some(TgtSg { sg, nents, len });
+}
+
+/// The handler in `parse` takes the driver's scatterlist for this command.
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn allow_tgt_sg(p: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { get(p) }.sg_allowed = true;
+}
+
+/// The driver's scatterlist if it is the command's buffer: (list, entries,
+/// bytes), or null.
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn tgt_sg(p: *mut ScstCmd) -> (*mut ScstSg, u32, u32) {
+    // SAFETY: function contract.
+    let c = unsafe { get(p) };
+    match c.tgt_sg.filter(|_| c.in_tgt_sg) {
+        Some(t) => (t.sg, t.nents, t.len),
+        None => (core::ptr::null_mut(), 0, 0),
     }
 }
 

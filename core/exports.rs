@@ -10,7 +10,7 @@
 use crate::registry::Shared;
 use crate::scst_rs::{
     api::abi::{
-        check_version, version_parts, ModulePtr, ScstCmd, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate,
+        check_version, version_parts, ModulePtr, ScstCmd, ScstDevType, ScstSg, ScstSession, ScstTgt, ScstTgtTemplate,
         SCST_INTERFACE_VERSION,
     },
     sys,
@@ -434,6 +434,41 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut
 pub(crate) unsafe extern "C" fn scst_cmd_lend_buffer(cmd: *mut ScstCmd) {
     // SAFETY: function contract.
     unsafe { crate::cmd::lend_buffer(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`;
+/// `sg` is null or a scatterlist of `nents` entries holding at least `len`
+/// bytes, valid until the driver calls `scst_tgt_cmd_done`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_tgt_sg(cmd, sg, nents, len) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle in `parse`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::allow_tgt_sg(cmd) }
+}
+
+/// # Safety
+///
+/// `cmd` is a live command handle; `nents` and `len` are writable.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg {
+    // SAFETY: function contract.
+    let (sg, n, l) = unsafe { crate::cmd::tgt_sg(cmd) };
+    // SAFETY: function contract.
+    unsafe {
+        nents.write(n);
+        len.write(l);
+    }
+    sg
 }
 
 /// # Safety

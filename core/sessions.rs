@@ -27,6 +27,9 @@ use kernel::{
     },
 };
 
+// The limit drivers are told is the one the task set applies.
+const _: () = assert!(LUN_TASKS == crate::scst_rs::api::abi::SCST_MAX_LUN_COMMANDS as usize);
+
 /// A target: one SCSI target port of a target driver.
 pub(crate) struct Target {
     pub(crate) name: CString,

@@ -118,6 +118,8 @@ pub(crate) struct Sgv {
     /// their command ended.
     lent: AtomicU64,
     held: AtomicU64,
+    /// Commands whose buffer was the target driver's own scatterlist.
+    in_place: AtomicU64,
 }
 
 impl Sgv {
@@ -131,6 +133,7 @@ impl Sgv {
             busy: AtomicU64::new(0),
             lent: AtomicU64::new(0),
             held: AtomicU64::new(0),
+            in_place: AtomicU64::new(0),
         })
     }
 
@@ -147,6 +150,11 @@ impl Sgv {
                 Err(now) => cur = now,
             }
         }
+    }
+
+    /// A command uses its target driver's buffer instead of one of ours.
+    pub(crate) fn count_in_place(&self) {
+        self.in_place.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A buffer of `len` bytes.
@@ -227,6 +235,7 @@ impl fmt::Display for Sgv {
             "Lent to the network: {} (still held at the command's end: {})",
             self.lent.load(Ordering::Relaxed),
             self.held.load(Ordering::Relaxed)
-        )
+        )?;
+        writeln!(f, "Target driver buffers used in place: {}", self.in_place.load(Ordering::Relaxed))
     }
 }

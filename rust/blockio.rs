@@ -9,6 +9,7 @@
 //! is the chain's.
 
 use super::bindings;
+use super::sg::{Segment, SgList};
 use kernel::{error::from_err_ptr, ffi::c_void, prelude::*, str::CStr};
 
 /// The page size buffers are cut at.
@@ -88,6 +89,42 @@ impl BlockDev {
         fua: bool,
         private: *mut c_void,
     ) -> Result {
+        // SAFETY: the caller's contract covers the pages `BufPages` yields.
+        unsafe { self.submit_segments::<C>(BufPages { buf, len, off: 0 }, pos, write, fua, private) }
+    }
+
+    /// As [`Self::submit`], with the pages of `sg` as the buffer.
+    ///
+    /// # Safety
+    ///
+    /// The list's pages stay valid and untouched until `done` is called
+    /// (beyond `sg`'s lifetime); `pos` and every segment's offset and
+    /// length are multiples of the logical block size.
+    pub(crate) unsafe fn submit_sg<C: Completion>(
+        &self,
+        sg: &SgList<'_>,
+        pos: u64,
+        write: bool,
+        fua: bool,
+        private: *mut c_void,
+    ) -> Result {
+        // SAFETY: the caller's contract.
+        unsafe { self.submit_segments::<C>(sg.segments(), pos, write, fua, private) }
+    }
+
+    /// One chain of bios over `segs`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::submit`], for the pages of `segs`.
+    unsafe fn submit_segments<C: Completion>(
+        &self,
+        segs: impl Iterator<Item = Segment>,
+        pos: u64,
+        write: bool,
+        fua: bool,
+        private: *mut c_void,
+    ) -> Result {
         // SAFETY: open device; GFP_KERNEL allocation from a mempool never
         // fails.
         let mut bio = unsafe { bindings::scst_rh_bio_alloc(self.bdev, VECS, write, fua) };
@@ -96,23 +133,18 @@ impl BlockDev {
         }
         // SAFETY: a new bio of ours.
         unsafe { (*bio).bi_iter.bi_sector = pos / 512 };
-        let (mut off, mut fresh) = (0, true);
-        while off < len {
-            let addr = buf.wrapping_add(off);
-            let in_page = PAGE - (addr as usize % PAGE);
-            let n = in_page.min(len - off);
-            // SAFETY: `addr..addr+n` lies within one page of the caller's
-            // buffer (contract).
-            if unsafe { bindings::scst_rh_bio_add_addr(bio, addr.cast(), n as u32) } {
-                off += n;
-                fresh = false;
-            } else if fresh {
-                // An empty bio refused a page: cannot happen, but must
-                // not loop.  The chain completes with an I/O error.
-                // SAFETY: our bio; 10 is BLK_STS_IOERR.
-                unsafe { (*bio).bi_status = 10 };
-                break;
-            } else {
+        'segments: for s in segs {
+            let mut fresh = false;
+            // SAFETY: `bio` is ours; the page range is the caller's
+            // (contract).
+            while unsafe { bindings::bio_add_page(bio, s.page, s.len, s.offset) } as u32 != s.len {
+                if fresh {
+                    // An empty bio refused a segment: cannot happen, but
+                    // must not loop.  The chain completes with an I/O error.
+                    // SAFETY: our bio; 10 is BLK_STS_IOERR.
+                    unsafe { (*bio).bi_status = 10 };
+                    break 'segments;
+                }
                 // Full: chain it to a new bio, which submits it.
                 // SAFETY: `bio` is ours; the new one continues after it.
                 bio = unsafe { bindings::scst_rh_bio_next(bio, self.bdev, VECS, write, fua) };
@@ -162,5 +194,30 @@ impl Drop for BlockDev {
     fn drop(&mut self) {
         // SAFETY: open device (invariant), released once.
         unsafe { bindings::bdev_fput(self.file) };
+    }
+}
+
+/// The pages of a kmalloc or vmalloc buffer, as segments.
+struct BufPages {
+    buf: *mut u8,
+    len: usize,
+    off: usize,
+}
+
+impl Iterator for BufPages {
+    type Item = Segment;
+
+    fn next(&mut self) -> Option<Segment> {
+        if self.off >= self.len {
+            return None;
+        }
+        let addr = self.buf.wrapping_add(self.off);
+        let offset = addr as usize % PAGE;
+        let n = (PAGE - offset).min(self.len - self.off);
+        self.off += n;
+        // SAFETY: `addr` lies in the buffer, kmalloc or vmalloc memory
+        // (the contract of `BlockDev::submit`).
+        let page = unsafe { bindings::scst_rh_addr_page(addr.cast()) };
+        Some(Segment { page, offset: offset as u32, len: n as u32 })
     }
 }

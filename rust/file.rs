@@ -4,6 +4,7 @@
 //! and written through the page cache (or with O_DIRECT), for FILEIO.
 
 use super::bindings;
+use super::sg::SgList;
 use kernel::{error::from_err_ptr, ffi::c_void, prelude::*, str::CStr};
 
 /// How to open a file.
@@ -15,6 +16,9 @@ pub(crate) struct OpenFlags {
     /// O_DSYNC: a write returns once it is on stable storage.
     pub(crate) dsync: bool,
 }
+
+/// Page descriptors handed to the file per call, kept on the stack.
+const BATCH: usize = 16;
 
 /// An open file.
 ///
@@ -85,6 +89,60 @@ impl File {
                 n if n < 0 => return Err(Error::from_errno(n as i32)),
                 0 => return Err(EIO),
                 n => done += n as usize,
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the file at `pos` into the pages of `sg` (with `write`,
+    /// writes them to it there), in batches of `BATCH` segments; a short
+    /// read is an error, as for `read_at`.
+    pub(crate) fn rw_sg(&self, sg: &SgList<'_>, pos: u64, write: bool) -> Result {
+        let empty = bindings::bio_vec { bv_page: core::ptr::null_mut(), bv_len: 0, bv_offset: 0 };
+        let mut bv = [empty; BATCH];
+        let mut segs = sg.segments();
+        let mut pos = pos;
+        loop {
+            let (mut n, mut bytes) = (0, 0usize);
+            // Stops at `BATCH` without taking another segment.
+            for (slot, s) in bv.iter_mut().zip(segs.by_ref()) {
+                *slot = bindings::bio_vec { bv_page: s.page, bv_len: s.len, bv_offset: s.offset };
+                n += 1;
+                bytes += s.len as usize;
+            }
+            let Some(batch) = bv.get_mut(..n).filter(|b| !b.is_empty()) else { return Ok(()) };
+            self.rw_bvec(batch, bytes, &mut pos, write)?;
+        }
+    }
+
+    /// Moves all `bytes` of `bv` at `*pos`, which advances; after a short
+    /// transfer the file is asked for the rest.
+    fn rw_bvec(&self, bv: &mut [bindings::bio_vec], bytes: usize, pos: &mut u64, write: bool) -> Result {
+        let (mut start, mut left) = (0, bytes);
+        while left > 0 {
+            let rest = bv.get_mut(start..).unwrap_or(&mut []);
+            let mut p = *pos as bindings::loff_t;
+            // SAFETY: open file; `rest` describes `left` bytes of pages the
+            // caller owns (the `SgList` invariant).
+            let r = unsafe {
+                bindings::scst_rh_file_rw_bvec(self.f, rest.as_mut_ptr(), rest.len() as u32, left, &mut p, write)
+            };
+            let mut moved = match r {
+                r if r < 0 => return Err(Error::from_errno(r as i32)),
+                0 => return Err(EIO),
+                r => (r as usize).min(left),
+            };
+            *pos += moved as u64;
+            left -= moved;
+            // Drop what was moved from the front of `bv`.
+            while let Some(v) = bv.get_mut(start).filter(|_| moved > 0) {
+                let n = (v.bv_len as usize).min(moved);
+                v.bv_offset += n as u32;
+                v.bv_len -= n as u32;
+                moved -= n;
+                if v.bv_len == 0 {
+                    start += 1;
+                }
             }
         }
         Ok(())

@@ -21,6 +21,7 @@
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <linux/scatterlist.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <net/ipv6.h>
@@ -114,6 +115,16 @@ int scst_rh_scsi_sg_copy_from_buffer(struct scsi_cmnd *cmd, const void *buf, int
 int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len)
 {
 	return scsi_sg_copy_to_buffer(cmd, buf, len);
+}
+
+struct scatterlist *scst_rh_scsi_sglist(struct scsi_cmnd *cmd)
+{
+	return scsi_sglist(cmd);
+}
+
+unsigned int scst_rh_scsi_sg_count(struct scsi_cmnd *cmd)
+{
+	return scsi_sg_count(cmd);
 }
 
 /* A bitfield: bindgen's accessors are awkward across versions. */
@@ -228,13 +239,22 @@ struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigne
 	return blk_next_bio(bio, bdev, nr_vecs, scst_rh_opf(write, fua), GFP_KERNEL);
 }
 
-/* Adds `len` bytes at kernel address `addr` (kmalloc or vmalloc memory,
- * within one page) to `bio`. */
-bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len)
+struct page *scst_rh_addr_page(const void *addr)
 {
-	struct page *page = is_vmalloc_addr(addr) ? vmalloc_to_page(addr) : virt_to_page(addr);
+	return is_vmalloc_addr(addr) ? vmalloc_to_page(addr) : virt_to_page(addr);
+}
 
-	return bio_add_page(bio, page, len, offset_in_page(addr)) == len;
+struct page *scst_rh_sg_page(struct scatterlist *sg)
+{
+	return sg_page(sg);
+}
+
+long scst_rh_file_rw_bvec(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos, bool write)
+{
+	struct iov_iter iter;
+
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, n, bytes);
+	return write ? vfs_iter_write(f, &iter, pos, 0) : vfs_iter_read(f, &iter, pos, 0);
 }
 
 bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len)

@@ -19,6 +19,9 @@ struct file;
 struct block_device;
 struct bio;
 struct socket;
+struct scatterlist;
+struct page;
+struct bio_vec;
 #include <linux/spinlock_types.h>
 #include <linux/types.h>
 
@@ -41,6 +44,8 @@ unsigned int scst_rh_scsi_bufflen(struct scsi_cmnd *cmd);
 void scst_rh_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);
 int scst_rh_scsi_sg_copy_from_buffer(struct scsi_cmnd *cmd, const void *buf, int len);
 int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len);
+struct scatterlist *scst_rh_scsi_sglist(struct scsi_cmnd *cmd);
+unsigned int scst_rh_scsi_sg_count(struct scsi_cmnd *cmd);
 void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t);
 struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev);
 
@@ -62,7 +67,14 @@ bool scst_rh_bdev_discard(struct block_device *bdev);
 int scst_rh_bdev_discard_range(struct block_device *bdev, unsigned long long sector, unsigned long long nr);
 struct bio *scst_rh_bio_alloc(struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
 struct bio *scst_rh_bio_next(struct bio *bio, struct block_device *bdev, unsigned int nr_vecs, bool write, bool fua);
-bool scst_rh_bio_add_addr(struct bio *bio, void *addr, unsigned int len);
+/* The page of kernel address `addr` (kmalloc or vmalloc memory). */
+struct page *scst_rh_addr_page(const void *addr);
+/* Scatter-gather entries (rust/sg.rs). */
+struct page *scst_rh_sg_page(struct scatterlist *sg);
+/* Reads into (or, with `write`, writes from) the `n` pages of `bv`,
+ * `bytes` in all, at `*pos` of `f`, which advances; the bytes moved or a
+ * negative errno. */
+long scst_rh_file_rw_bvec(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos, bool write);
 /* Whether a page of the vmalloc memory `addr..addr+len` has a reference
  * besides its owner's (the network still holds it). */
 bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len);

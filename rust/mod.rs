@@ -19,6 +19,7 @@ pub(crate) mod procfs;
 pub(crate) mod scsi_devices;
 pub(crate) mod scsi_exec;
 pub(crate) mod scsi_host;
+pub(crate) mod sg;
 pub(crate) mod socket;
 pub(crate) mod sys;
 pub(crate) mod vec;

@@ -124,6 +124,15 @@ impl ScsiCmd {
         unsafe { bindings::scst_rh_scsi_bufflen(self.ptr) }
     }
 
+    /// The command's data scatterlist and its entry count, as a target
+    /// driver offers it to the core (`scst_cmd_set_tgt_sg`): valid until
+    /// the command is completed.
+    pub(crate) fn sg(&self) -> (*mut super::api::abi::ScstSg, u32) {
+        // SAFETY: the command is live (invariant).
+        let (sg, n) = unsafe { (bindings::scst_rh_scsi_sglist(self.ptr), bindings::scst_rh_scsi_sg_count(self.ptr)) };
+        (sg.cast(), n)
+    }
+
     /// Copies `data` into the command's buffer (read data); returns the
     /// bytes copied.
     pub(crate) fn copy_from(&mut self, data: &[u8]) -> usize {
@@ -197,6 +206,10 @@ pub(crate) struct HostParams {
     /// `HostOps::queue` may sleep (then it is never called in atomic
     /// context).
     pub(crate) may_block: bool,
+    /// Data buffers start and end at multiples of this plus one (a mask:
+    /// 511 for 512 bytes); the block layer copies user buffers that do
+    /// not.
+    pub(crate) dma_alignment: u32,
 }
 
 struct Template(UnsafeCell<MaybeUninit<bindings::scsi_host_template>>);
@@ -246,6 +259,7 @@ impl<T: HostOps> ScsiHost<T> {
             (*t).sg_tablesize = params.sg_tablesize;
             (*t).max_sectors = params.max_sectors;
             (*t).cmd_per_lun = params.cmd_per_lun;
+            (*t).dma_alignment = params.dma_alignment;
             (*t).change_queue_depth = Some(bindings::scsi_change_queue_depth);
             if params.may_block {
                 bindings::scst_rh_scsi_host_template_set_may_block(t);

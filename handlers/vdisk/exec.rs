@@ -228,8 +228,17 @@ fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     Ok(Done::Now)
 }
 
+/// READ and WRITE 6/10/12/16: the commands that can move their data in a
+/// driver's scatterlist (`Cmd::tgt_sg`) instead of the core's buffer.
+pub(crate) fn takes_tgt_sg(op: u8) -> bool {
+    matches!(op, 0x08 | 0x28 | 0xa8 | 0x88 | 0x0a | 0x2a | 0xaa | 0x8a)
+}
+
 fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, _) = range(dev, m, cdb)?;
+    if c.uses_tgt_sg() {
+        return read_sg(c, dev, m, pos, len);
+    }
     let buf = c.buffer();
     let len = (len as usize).min(buf.len());
     match &m.backing {
@@ -245,6 +254,52 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
     Ok(Done::Now)
 }
 
+/// READ into the driver's scatterlist, which holds exactly the `len`
+/// bytes the CDB asks for (the core checked).
+fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Done, Sense> {
+    c.set_resp_len(u32::try_from(len).unwrap_or(u32::MAX));
+    let private = c.as_raw().cast();
+    let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
+    match &m.backing {
+        Backing::Null => Ok(Done::Now),
+        Backing::File(f) => {
+            f.rw_sg(&sg, pos, false).map_err(|e| crate::io::failed(dev, "read", pos, e, false))?;
+            Ok(Done::Now)
+        }
+        // SAFETY: the list's pages are the command's until `done`; the
+        // midlayer's lists are in whole blocks of the device, which were
+        // checked against the backing device's at open.
+        Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<BioDone>(&sg, pos, false, false, private) } {
+            Ok(()) => Ok(Done::Later),
+            Err(_) => Err(scsi::INTERNAL_FAILURE),
+        },
+        Backing::NoMedium => Err(scsi::MEDIUM_NOT_PRESENT),
+    }
+}
+
+/// WRITE from the driver's scatterlist (exactly the CDB's bytes).
+fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, durable: bool) -> Result<Done, Sense> {
+    let private = c.as_raw().cast();
+    let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
+    let len = sg.len() as u64;
+    match &m.backing {
+        // SAFETY: as in `read_sg`.
+        Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, durable, private) } {
+            Ok(()) => Ok(Done::Later),
+            Err(_) => Err(scsi::INTERNAL_FAILURE),
+        },
+        Backing::File(f) => {
+            f.rw_sg(&sg, pos, true).map_err(|e| crate::io::failed(dev, "write", pos, e, true))?;
+            if durable && len > 0 {
+                crate::io::sync_range(dev, m, pos, pos + len - 1)?;
+            }
+            Ok(Done::Now)
+        }
+        Backing::Null => Ok(Done::Now),
+        Backing::NoMedium => Err(scsi::MEDIUM_NOT_PRESENT),
+    }
+}
+
 /// The bytes of a `len`-byte write the buffer holds, in whole blocks: an
 /// initiator may send less than the CDB says, and the core then gives a
 /// shorter buffer (only what came is written; the residual tells).
@@ -256,6 +311,9 @@ fn data_len(c: &mut Cmd, dev: &VDev, len: u64) -> usize {
 fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, fua) = range(dev, m, cdb)?;
     let durable = dev.sync_writes() || (fua && !dev.has(commands::NV_CACHE));
+    if c.uses_tgt_sg() {
+        return write_sg(c, dev, m, pos, durable);
+    }
     let len = data_len(c, dev, len);
     match &m.backing {
         Backing::Block { dev: b, .. } => submit(c, b, len, pos, true, durable),

@@ -114,7 +114,15 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     let p = c.dev_priv() as *const Pin<KBox<VDev>>;
     // SAFETY: see `exec::vdev`.
     let bs = if p.is_null() { 512 } else { unsafe { &**p }.block_size };
-    c.decode(bs).map_or_else(|e| e.to_errno(), |()| 0)
+    if let Err(e) = c.decode(bs) {
+        return e.to_errno();
+    }
+    // READ and WRITE work on a driver's scatterlist as well (exec.rs):
+    // no copy between the driver and the medium.
+    if crate::exec::takes_tgt_sg(c.cdb().first().copied().unwrap_or(0)) {
+        c.allow_tgt_sg();
+    }
+    0
 }
 
 /// The core attaches a device we registered: find it by name and give the

@@ -40,7 +40,15 @@ opaque! {
     ScstDevice,
     /// A device as seen through one session (an I_T_L nexus).
     ScstTgtDev,
+    /// A kernel `struct scatterlist`: a target driver's data buffer
+    /// (`scst_cmd_set_tgt_sg`).
+    ScstSg,
 }
+
+/// Commands the core accepts in flight per LUN of a session; more are
+/// answered TASK SET FULL.  A SCSI host in front of the core (scst_local)
+/// queues this many per device.
+pub const SCST_MAX_LUN_COMMANDS: i16 = 64;
 
 /// `xmit_response` may be called in atomic context.
 pub const SCST_TGT_XMIT_RESPONSE_ATOMIC: u32 = 1 << 0;

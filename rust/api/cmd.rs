@@ -12,7 +12,8 @@
 //! (async: [`Cmd::done`]) → driver `xmit_response` sends the data and
 //! status, then calls [`Cmd::tgt_done`], after which the command is gone.
 
-use super::abi::{ScstCmd, ScstSession};
+use super::abi::{ScstCmd, ScstSession, ScstSg};
+use crate::scst_rs::sg::SgList;
 use core::ffi::c_void;
 use core::ptr::NonNull;
 use kernel::{ffi::c_int, prelude::*};
@@ -38,6 +39,9 @@ extern "C" {
     fn scst_cmd_get_data_direction(cmd: *mut ScstCmd) -> u32;
     fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8;
     fn scst_cmd_lend_buffer(cmd: *mut ScstCmd);
+    fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32);
+    fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd);
+    fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg;
     fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32);
     fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32;
     fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8;
@@ -242,6 +246,45 @@ impl Cmd {
         // SAFETY: the command is live.
         unsafe { scst_cmd_lend_buffer(self.p()) };
         self.buffer()
+    }
+
+    /// Offers the driver's own scatterlist (`nents` entries, `len` bytes)
+    /// as the command's buffer, before `init_done`.  The core uses it,
+    /// with no buffer of its own, when the handler allows it for the
+    /// command and it is exactly the data the initiator expects.
+    ///
+    /// # Safety
+    ///
+    /// `sg` is a kernel scatterlist of `nents` entries holding at least
+    /// `len` bytes, valid and untouched by the driver until it calls
+    /// [`Cmd::tgt_done`].
+    pub(crate) unsafe fn set_tgt_sg(&self, sg: *mut ScstSg, nents: u32, len: u32) {
+        // SAFETY: the command is live (invariant); the list as the
+        // function contract says.
+        unsafe { scst_cmd_set_tgt_sg(self.p(), sg, nents, len) }
+    }
+
+    /// The handler (in `parse`) can take the driver's scatterlist as this
+    /// command's buffer: it uses [`Cmd::tgt_sg`] when that is `Some`.
+    pub(crate) fn allow_tgt_sg(&self) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_allow_tgt_sg(self.p()) }
+    }
+
+    /// The driver's scatterlist, if it is the command's buffer (then
+    /// [`Cmd::buffer`] is empty and the driver copies nothing).
+    pub(crate) fn tgt_sg(&mut self) -> Option<SgList<'_>> {
+        let (mut nents, mut len) = (0u32, 0u32);
+        // SAFETY: the command is live (invariant).
+        let sg = unsafe { scst_cmd_get_tgt_sg(self.p(), &mut nents, &mut len) };
+        // SAFETY: the list the driver set, valid until `tgt_done` (the
+        // contract of `set_tgt_sg`); `&mut self` makes this the only view.
+        unsafe { SgList::from_raw(sg, nents, len) }
+    }
+
+    /// Whether the driver's scatterlist is the command's buffer.
+    pub(crate) fn uses_tgt_sg(&mut self) -> bool {
+        self.tgt_sg().is_some()
     }
 
     /// Sets how many bytes of the buffer hold data to return.

@@ -10,8 +10,11 @@
 //! (listed by initiator name, else "Default_scst_local_tgt", else
 //! "Default") appear as local SCSI devices: sd, sr, st, sg.
 //!
-//! Data is copied between the midlayer's scatter-gather list and the SCST
-//! command's buffer.  The midlayer's error handling becomes SCST task
+//! A command's data stays in the midlayer's scatter-gather list, which
+//! is offered to the core as the command's buffer: a handler that takes it
+//! (vdisk's READ and WRITE) reads and writes those pages directly.  For
+//! other commands the data is copied between the list and the core's
+//! buffer.  The midlayer's error handling becomes SCST task
 //! management: abort → ABORT TASK, device reset → LUN RESET, target and
 //! host reset → TARGET RESET.  SCST returns from those only when the
 //! affected commands are finished, and an aborted command is completed
@@ -39,7 +42,7 @@ use scst_rs::api::{
     abi::{
         ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DATA_BIDI, SCST_DATA_NONE,
         SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_SUCCESS,
-        SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
+        SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
     },
     client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
     cmd::{Cmd, Context},
@@ -88,12 +91,15 @@ unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: our private pointer is the midlayer command, owned by this
     // SCST command until `xmit_response` completes it; we only borrow it.
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
-    let want = c.buffer().len();
-    let got = scmd.copy_to(c.buffer());
+    // In the midlayer's own pages already, or copied.
+    let ok = c.uses_tgt_sg() || {
+        let want = c.buffer().len();
+        scmd.copy_to(c.buffer()) == want
+    };
     let _ = scmd.into_raw();
     // `rdy_to_xfer` runs in process context (the template has no
     // RDY_TO_XFER_ATOMIC flag): the core may go on right here.
-    c.rx_data(got == want, Context::Direct);
+    c.rx_data(ok, Context::Direct);
     0
 }
 
@@ -113,12 +119,15 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
         return 0;
     }
     let dir = c.data_direction();
+    let in_sg = c.uses_tgt_sg();
     let mut sent = 0;
     if dir == SCST_DATA_READ || dir == SCST_DATA_BIDI {
         let n = c.resp_len() as usize;
-        sent = c.buffer().get(..n).map_or(0, |d| scmd.copy_from(d));
+        sent = if in_sg { n } else { c.buffer().get(..n).map_or(0, |d| scmd.copy_from(d)) };
     } else if dir == SCST_DATA_WRITE {
-        sent = c.buffer().len();
+        // The core took all of the data from the list, or the bytes of
+        // its buffer.
+        sent = if in_sg { scmd.bufflen() as usize } else { c.buffer().len() };
     }
     let resid = scmd.bufflen().saturating_sub(sent as u32);
     scmd.set_resid(resid);
@@ -236,12 +245,18 @@ impl HostOps for Host {
             DataDir::FromDevice => SCST_DATA_READ,
             DataDir::Bidi => SCST_DATA_BIDI,
         };
+        let sg = scmd.sg();
         let priv_ = scmd.into_raw();
         // SAFETY: `self.sess` is registered while the host exists.  This
         // may be atomic context (the host does not block).
         match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_, true) } {
             Some(c) => {
                 c.set_expected(exp_dir, len);
+                if exp_dir == SCST_DATA_READ || exp_dir == SCST_DATA_WRITE {
+                    // SAFETY: the midlayer's list for the command, valid
+                    // until `xmit_response` completes it.
+                    unsafe { c.set_tgt_sg(sg.0, sg.1, len) };
+                }
                 // As SCST's scst_local: the SCST threads do the work.
                 c.init_done(Context::Thread);
             }
@@ -277,12 +292,17 @@ fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, ma
     let params = HostParams {
         name: c_str!("scst_local"),
         can_queue: 256,
-        cmd_per_lun: 32,
+        // The core's limit per LUN, as SCST's scst_local: a deeper queue
+        // gets TASK SET FULL, a shallower one idles the target.
+        cmd_per_lun: SCST_MAX_LUN_COMMANDS,
         sg_tablesize: 128,
         max_sectors: 2048,
         max_lun: u64::from(max_luns),
         // Commands arrive in atomic context and go to the SCST threads.
         may_block: false,
+        // The data pages go to handlers as they are (BLOCKIO puts them in
+        // bios): whole 512-byte sectors, as block devices take them.
+        dma_alignment: 511,
     };
     let host = ScsiHost::register(module, &params, Arc::new(Host { sess: sess.as_ptr() }, GFP_KERNEL)?)?;
     pr_info!("host{} added for initiator {}, scanning {} LUNs\n", host.host_no(), &*initiator(i)?, max_luns);

@@ -1,6 +1,7 @@
 # fio with verify=crc32c, mixed block sizes and queue depth 16 on FILEIO,
 # FILEIO with O_DIRECT, BLOCKIO and NULLIO (which cannot verify: it only
-# must not fail); and WRITE_THROUGH's promise: a write through a
+# must not fail), all with the data in scst_local's own scatterlists (no
+# copy: /proc/scsi_tgt/sgv counts them); and WRITE_THROUGH's promise: a write through a
 # WRITE_THROUGH disk has reached the storage under the backing file
 # (a loop device's write counter) when it completes, before any sync,
 # while a write-back disk's write has not.
@@ -36,18 +37,35 @@ udevadm settle 2>/dev/null || sleep 2
 H=$(scst_local_host 0) || fail "no scst_local host"
 dev() { echo /dev/$(ls /sys/class/scsi_device/$H:0:0:$1/device/block/); }
 
+in_place() { sed -n 's/^Target driver buffers used in place: //p' $P/sgv; }
+# fio's READs and WRITEs in its output ("issued rwts: total=R,W,...").
+issued() { sed -n 's/.*issued rwts: total=\([0-9]*\),\([0-9]*\),.*/\1 \2/p' $1 | awk '{print $1 + $2}'; }
+# At least 3/4 of them went by scatterlist: the block layer may merge a
+# few, and reads or writes alone would be about half.
+check_in_place() {
+    local d=$1 before=$2 now total
+    now=$(in_place); total=$(issued /tmp/fio.$d)
+    [ -n "$now" ] && [ -n "$total" ] || fail "$d: no count: sgv '$(tail -1 $P/sgv)', fio '$total'"
+    [ $(((now - before) * 4)) -ge $((total * 3)) ] ||
+        fail "$d: $((now - before)) of $total fio I/Os used scst_local's scatterlist in place"
+}
+
 n=0
 for d in fileio direct blockio; do
+    before=$(in_place)
     fio --name=$d --filename=$(dev $n) --ioengine=libaio --direct=1 --iodepth=16 \
         --rw=randwrite --bsrange=512-128k --size=48M --verify=crc32c --do_verify=1 \
         --verify_fatal=1 --randrepeat=0 --output=/tmp/fio.$d >/dev/null 2>&1 ||
         fail "fio verify on $d failed: $(grep -iE 'err|verify' /tmp/fio.$d | head -5)"
     grep -q "err= 0" /tmp/fio.$d || fail "fio on $d reported errors: $(head -20 /tmp/fio.$d)"
+    check_in_place $d $before
     n=$((n + 1))
 done
+before=$(in_place)
 fio --name=nullio --filename=$(dev 3) --ioengine=libaio --direct=1 --iodepth=16 \
     --rw=randrw --bsrange=4k-256k --size=256M --output=/tmp/fio.nullio >/dev/null 2>&1 ||
     fail "fio on nullio failed: $(head -20 /tmp/fio.nullio)"
+check_in_place nullio $before
 
 # WRITE_THROUGH: sectors written to the lower loop device, right after a
 # 4 MiB write through each disk; writeback is held off meanwhile.

@@ -468,9 +468,12 @@ fn atomic_ok(c: &Command, stage: Stage) -> bool {
             c.route.is_none_or(|r| r.handler.dev_done.is_none()) || dev_flags & SCST_DEV_DEV_DONE_ATOMIC != 0
         }
         Stage::Xmit => c.tmpl.flags & SCST_TGT_XMIT_RESPONSE_ATOMIC != 0,
-        // Routing takes a mutex, parse and buffers may sleep, freeing
-        // returns buffers to the pool under a mutex.
-        Stage::Init | Stage::Free => false,
+        // Freeing returns a buffer to the pool under a mutex; without one
+        // (none needed, or the driver's scatterlist) nothing in it sleeps,
+        // unless the driver's `on_free_cmd` does.
+        Stage::Free => c.buf.is_none() && c.tmpl.on_free_cmd.is_none(),
+        // Routing takes a mutex, parse and buffers may sleep.
+        Stage::Init => false,
     }
 }
 

@@ -123,7 +123,7 @@ impl kernel::Module for Scst {
         let params = params::read()?;
         let root = ProcDir::new(c_str!("scsi_tgt"), None)?;
         let groups_dir = ProcDir::new(c_str!("groups"), Some(&root))?;
-        let work = Arc::pin_init(work::WorkQueue::new(), GFP_KERNEL)?;
+        let work = Arc::pin_init(work::WorkQueue::new()?, GFP_KERNEL)?;
         let pool = threads::ThreadPool::start(params.threads, work.clone())?;
         let nthreads = pool.len();
         let tm_jobs = Arc::pin_init(mgmt::JobQueue::new(), GFP_KERNEL)?;

@@ -3,7 +3,8 @@
 //! The pool of SCST threads ("scsi_tgtN", `scst_threads` of them, changed
 //! by writing /proc/scsi_tgt/threads).  They run the command stages that
 //! cannot run where they were requested (see `cmd`), taking commands from
-//! the shared `WorkQueue` in arrival order.
+//! the shared `WorkQueue` in arrival order.  Thread `i` is bound to CPU
+//! `i % lanes` and woken first for commands queued there (see `work`).
 
 use crate::scst_rs::kthread::KThread;
 use crate::scst_rs::vec;
@@ -75,7 +76,10 @@ impl ThreadPool {
             let name = CString::try_from_fmt(fmt!("scsi_tgt{}", self.threads.len()))?;
             let stop = Arc::new(AtomicBool::new(false), GFP_KERNEL)?;
             let (q, s) = (self.queue.clone(), stop.clone());
-            let thread = KThread::run(&name, move || q.serve(&s))?;
+            // Lane `i % lanes` on CPU `i % lanes`: the threads spread over
+            // the CPUs (see `work`).
+            let lane = self.threads.len() % self.queue.lanes().max(1);
+            let thread = KThread::run_on(&name, Some(lane as u32), move || q.serve(lane, &s))?;
             self.threads.push(Worker { stop, thread }, GFP_KERNEL)?;
         }
         Ok(())

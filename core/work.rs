@@ -2,8 +2,17 @@
 
 //! Commands waiting for an SCST thread: a FIFO linked through the
 //! commands themselves (so queueing never allocates and works in any
-//! context, interrupts included) and a condition variable the threads
-//! sleep on.
+//! context, interrupts included), and the threads sleeping for it.
+//!
+//! The threads are spread over "lanes", one per CPU online at load, each
+//! thread bound to its lane's CPU.  A command queued on a CPU wakes a
+//! sleeping thread of that CPU's lane, like a bound kernel workqueue: the
+//! wakeup is local (no interrupt to another CPU) and the thread runs when
+//! the submitter sleeps.  Only when the FIFO backs up (more than one
+//! command waiting), or the lane has no thread asleep, does a thread of
+//! another lane wake as well.  Every thread takes commands from the one
+//! FIFO, so the order of arrival is kept, and no command waits for a lane
+//! while any thread is awake.
 //!
 //! Lock order: `WorkQueue::list` is innermost; a session's task set lock
 //! may be held while a command is queued.
@@ -13,46 +22,88 @@ use crate::scst_rs::irqlock::{new_irq_spinlock, IrqSpinLock};
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{new_condvar, prelude::*, sync::CondVar};
 
-/// Commands queued for the threads, oldest first.
+/// Commands queued for the threads, oldest first, and who sleeps.
 ///
 /// # Invariants
 ///
 /// Every pointer in the list is a live command that nothing else uses
-/// while it is queued; `tail` is null exactly when `head` is.
+/// while it is queued; `tail` is null exactly when `head` is.  `queued`
+/// counts the list; `asleep[l]` counts the threads of lane `l` between
+/// going to sleep and being back after the wait.
 struct Fifo {
     head: *mut Command,
     tail: *mut Command,
+    queued: usize,
+    asleep: KVec<u32>,
 }
 
 // SAFETY: the queued commands are owned by the queue and may be processed
 // by any thread.
 unsafe impl Send for Fifo {}
 
+impl Fifo {
+    /// A lane with a thread asleep, `first` if it has one.
+    fn sleeper(&self, first: usize) -> Option<usize> {
+        if self.asleep.get(first).is_some_and(|&n| n > 0) {
+            return Some(first);
+        }
+        self.asleep.iter().position(|&n| n > 0)
+    }
+
+    fn count_asleep(&mut self, lane: usize, add: bool) {
+        if let Some(n) = self.asleep.get_mut(lane) {
+            *n = if add { n.saturating_add(1) } else { n.saturating_sub(1) };
+        }
+    }
+}
+
 /// The SCST threads' queue.
 #[pin_data]
 pub(crate) struct WorkQueue {
     #[pin]
     list: IrqSpinLock<Fifo>,
-    #[pin]
-    more: CondVar,
+    /// One condition variable per lane, which its threads sleep on.
+    lanes: KVec<Pin<KBox<CondVar>>>,
 }
 
 impl WorkQueue {
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            list <- new_irq_spinlock!(Fifo { head: core::ptr::null_mut(), tail: core::ptr::null_mut() }),
-            more <- new_condvar!("scst_work"),
-        })
+    /// A queue with one lane per CPU online now (at least one).
+    pub(crate) fn new() -> Result<impl PinInit<Self, Error>> {
+        let n = crate::scst_rs::sys::online_cpus().max(1) as usize;
+        let mut lanes = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut asleep = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            lanes.push(KBox::pin_init(new_condvar!("scst_work"), GFP_KERNEL)?, GFP_KERNEL)?;
+            asleep.push(0, GFP_KERNEL)?;
+        }
+        let fifo = Fifo { head: core::ptr::null_mut(), tail: core::ptr::null_mut(), queued: 0, asleep };
+        Ok(try_pin_init!(Self { list <- new_irq_spinlock!(fifo), lanes }))
     }
 
-    /// Queues `p` and wakes a thread.
+    /// Lanes: thread `i` of the pool serves lane `i % lanes()`, on that CPU.
+    pub(crate) fn lanes(&self) -> usize {
+        self.lanes.len()
+    }
+
+    fn lane_of_cpu(&self) -> usize {
+        (crate::scst_rs::kthread::this_cpu() as usize) % self.lanes.len().max(1)
+    }
+
+    fn notify(&self, lane: Option<usize>) {
+        if let Some(cv) = lane.and_then(|l| self.lanes.get(l)) {
+            cv.notify_one();
+        }
+    }
+
+    /// Queues `p` and wakes a thread (see the module documentation).
     ///
     /// # Safety
     ///
     /// `p` is a live command that the caller hands over: nothing uses it
     /// until a thread takes it.
     pub(crate) unsafe fn push(&self, p: *mut Command) {
-        {
+        let here = self.lane_of_cpu();
+        let (first, second) = {
             let mut q = self.list.lock();
             // SAFETY: `p` is live and ours (function contract).
             unsafe { cmd::set_next(p, core::ptr::null_mut()) };
@@ -63,13 +114,25 @@ impl WorkQueue {
                 unsafe { cmd::set_next(q.tail, p) };
             }
             q.tail = p;
-        }
-        self.more.notify_one();
+            q.queued += 1;
+            let first = q.sleeper(here);
+            // A backlog: a second thread, from another lane if one sleeps.
+            let second = if q.queued > 1 {
+                first.and_then(|f| q.asleep.iter().enumerate().find(|&(l, &n)| l != f && n > 0).map(|(l, _)| l))
+            } else {
+                None
+            };
+            (first, second)
+        };
+        self.notify(first);
+        self.notify(second);
     }
 
-    /// Takes the oldest command, sleeping while there is none.  `None`
-    /// once `stop` is set (the setter wakes every thread with `wake_all`).
-    fn pop(&self, stop: &AtomicBool) -> Option<*mut Command> {
+    /// Takes the oldest command for a thread of `lane`, sleeping while
+    /// there is none.  `None` once `stop` is set (the setter wakes every
+    /// thread with `wake_all`).
+    fn pop(&self, lane: usize, stop: &AtomicBool) -> Option<*mut Command> {
+        let cv = self.lanes.get(lane)?;
         let mut q = self.list.lock();
         loop {
             if stop.load(Ordering::Acquire) {
@@ -82,10 +145,13 @@ impl WorkQueue {
                 if q.head.is_null() {
                     q.tail = core::ptr::null_mut();
                 }
+                q.queued = q.queued.saturating_sub(1);
                 return Some(p);
             }
+            q.count_asleep(lane, true);
             // Woken by `push`, `wake_all`, or a (harmless) signal.
-            let _ = self.more.wait_interruptible(&mut q);
+            let _ = cv.wait_interruptible(&mut q);
+            q.count_asleep(lane, false);
         }
     }
 
@@ -93,12 +159,14 @@ impl WorkQueue {
     /// lock orders this after the stop flag's store.
     pub(crate) fn wake_all(&self) {
         drop(self.list.lock());
-        self.more.notify_all();
+        for cv in self.lanes.iter() {
+            cv.notify_all();
+        }
     }
 
     /// A thread's life: run queued commands until `stop`.
-    pub(crate) fn serve(&self, stop: &AtomicBool) {
-        while let Some(p) = self.pop(stop) {
+    pub(crate) fn serve(&self, lane: usize, stop: &AtomicBool) {
+        while let Some(p) = self.pop(lane, stop) {
             // SAFETY: `p` left the queue, so this thread owns it now.
             unsafe { cmd::run_queued(p) };
         }

@@ -4,6 +4,7 @@
  * module's glue file, so every module gets its own private copy.
  */
 #include <linux/sched.h>
+#include <linux/kthread.h>
 #include <linux/spinlock.h>
 #include <linux/sched/task.h>
 #include <linux/module.h>
@@ -69,6 +70,21 @@ void scst_rh_module_put(struct module *m)
 unsigned int scst_rh_num_online_cpus(void)
 {
 	return num_online_cpus();
+}
+
+unsigned int scst_rh_this_cpu(void)
+{
+	return raw_smp_processor_id();
+}
+
+bool scst_rh_cpu_online(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_online(cpu);
+}
+
+void scst_rh_kthread_bind(struct task_struct *t, unsigned int cpu)
+{
+	kthread_bind(t, cpu);
 }
 
 unsigned long scst_rh_totalram_mb(void)

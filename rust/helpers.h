@@ -36,6 +36,11 @@ const char *scst_rh_module_name(struct module *m);
 bool scst_rh_try_module_get(struct module *m);
 void scst_rh_module_put(struct module *m);
 unsigned int scst_rh_num_online_cpus(void);
+/* The CPU the caller runs on (a hint once preemption is possible). */
+unsigned int scst_rh_this_cpu(void);
+bool scst_rh_cpu_online(unsigned int cpu);
+/* Binds a created, not yet woken thread to `cpu`. */
+void scst_rh_kthread_bind(struct task_struct *t, unsigned int cpu);
 unsigned long scst_rh_totalram_mb(void);
 bool scst_rh_atomic_context(void);
 int scst_rh_current_pid(void);

@@ -50,6 +50,12 @@ unsafe impl Sync for KThread {}
 impl KThread {
     /// Starts a thread named `name` running `f`.
     pub(crate) fn run<F: FnOnce() + Send + 'static>(name: &CStr, f: F) -> Result<Self> {
+        Self::run_on(name, None, f)
+    }
+
+    /// Starts a thread named `name` running `f`, bound to `cpu` if that
+    /// CPU is online (else free to run anywhere).
+    pub(crate) fn run_on<F: FnOnce() + Send + 'static>(name: &CStr, cpu: Option<u32>, f: F) -> Result<Self> {
         let data = KBox::into_raw(KBox::new(Some(f), GFP_KERNEL)?);
         // SAFETY: `trampoline` matches the thread-function ABI; `data` is a
         // leaked box that `Drop` (or the error path below) frees once the
@@ -77,6 +83,9 @@ impl KThread {
         // before we take our reference and wake it.
         unsafe {
             bindings::scst_rh_get_task_struct(task);
+            if let Some(cpu) = cpu.filter(|&c| bindings::scst_rh_cpu_online(c)) {
+                bindings::scst_rh_kthread_bind(task, cpu);
+            }
             bindings::wake_up_process(task);
         }
         Ok(Self { task, start: data.cast(), free_start: free_start::<F> })
@@ -139,4 +148,10 @@ impl KThread {
         // SAFETY: the task is live and referenced (invariant).
         unsafe { bindings::wake_up_process(self.task) };
     }
+}
+
+/// The CPU the caller runs on; only a hint where it may be preempted.
+pub(crate) fn this_cpu() -> u32 {
+    // SAFETY: reads the current CPU number; no other effect.
+    unsafe { bindings::scst_rh_this_cpu() }
 }

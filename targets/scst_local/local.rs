@@ -42,7 +42,7 @@ use scst_rs::api::{
     abi::{
         ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DATA_BIDI, SCST_DATA_NONE,
         SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_SUCCESS,
-        SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
+        SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET, SCST_TGT_XMIT_RESPONSE_ATOMIC,
     },
     client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
     cmd::{Cmd, Context},
@@ -110,11 +110,14 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: our private pointer is the midlayer command; this is where
     // it is completed, once.
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
+    // Atomic when a BLOCKIO completion (softirq) carries the command here
+    // (the template's XMIT_RESPONSE_ATOMIC): nothing below sleeps.
+    let ctx = if scst_rs::sys::atomic_context() { Context::Atomic } else { Context::Direct };
     if c.aborted() {
         let len = scmd.bufflen();
         scmd.set_resid(len);
         scmd.set_aborted();
-        c.tgt_done(Context::Direct);
+        c.tgt_done(ctx);
         scmd.done();
         return 0;
     }
@@ -132,8 +135,7 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     let resid = scmd.bufflen().saturating_sub(sent as u32);
     scmd.set_resid(resid);
     scmd.set_status(c.status(), c.sense());
-    // `xmit_response` runs in process context (no XMIT_RESPONSE_ATOMIC).
-    c.tgt_done(Context::Direct);
+    c.tgt_done(ctx);
     scmd.done();
     0
 }
@@ -142,7 +144,8 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     name: c"scst_local".as_ptr(),
     sg_tablesize: 128,
     threads_num: 0,
-    flags: 0,
+    // Copying into the midlayer's list and completing it never sleep.
+    flags: SCST_TGT_XMIT_RESPONSE_ATOMIC,
     detect: Some(detect),
     release: Some(release),
     xmit_response: Some(xmit_response),

@@ -8,9 +8,10 @@
 //! thread bound to its lane's CPU.  A command queued on a CPU wakes a
 //! sleeping thread of that CPU's lane, like a bound kernel workqueue: the
 //! wakeup is local (no interrupt to another CPU) and the thread runs when
-//! the submitter sleeps.  Only when the FIFO backs up (more than one
-//! command waiting), or the lane has no thread asleep, does a thread of
-//! another lane wake as well.  Every thread takes commands from the one
+//! the submitter sleeps.  A thread of another lane wakes instead when the
+//! lane has none asleep, and as well when the FIFO backs up (more than one
+//! command waiting) and that other lane's CPU queued nothing in the last
+//! tick: an idle neighbour helps, a busy one is left to its own commands.  Every thread takes commands from the one
 //! FIFO, so the order of arrival is kept, and no command waits for a lane
 //! while any thread is awake.
 //!
@@ -35,6 +36,8 @@ struct Fifo {
     tail: *mut Command,
     queued: usize,
     asleep: KVec<u32>,
+    /// Per lane, the tick of its CPU's last `push`.
+    pushed: KVec<u64>,
 }
 
 // SAFETY: the queued commands are owned by the queue and may be processed
@@ -48,6 +51,13 @@ impl Fifo {
             return Some(first);
         }
         self.asleep.iter().position(|&n| n > 0)
+    }
+
+    /// A lane other than `not` with a thread asleep whose CPU queued
+    /// nothing since before tick `since`.
+    fn idle_neighbour(&self, not: usize, since: u64) -> Option<usize> {
+        let quiet = |l: usize| self.pushed.get(l).is_some_and(|&t| t < since);
+        (0..self.asleep.len()).find(|&l| l != not && quiet(l) && self.asleep.get(l).is_some_and(|&n| n > 0))
     }
 
     fn count_asleep(&mut self, lane: usize, add: bool) {
@@ -72,11 +82,13 @@ impl WorkQueue {
         let n = crate::scst_rs::sys::online_cpus().max(1) as usize;
         let mut lanes = KVec::with_capacity(n, GFP_KERNEL)?;
         let mut asleep = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut pushed = KVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
             lanes.push(KBox::pin_init(new_condvar!("scst_work"), GFP_KERNEL)?, GFP_KERNEL)?;
             asleep.push(0, GFP_KERNEL)?;
+            pushed.push(0, GFP_KERNEL)?;
         }
-        let fifo = Fifo { head: core::ptr::null_mut(), tail: core::ptr::null_mut(), queued: 0, asleep };
+        let fifo = Fifo { head: core::ptr::null_mut(), tail: core::ptr::null_mut(), queued: 0, asleep, pushed };
         Ok(try_pin_init!(Self { list <- new_irq_spinlock!(fifo), lanes }))
     }
 
@@ -103,6 +115,7 @@ impl WorkQueue {
     /// until a thread takes it.
     pub(crate) unsafe fn push(&self, p: *mut Command) {
         let here = self.lane_of_cpu();
+        let now = crate::scst_rs::kthread::ticks();
         let (first, second) = {
             let mut q = self.list.lock();
             // SAFETY: `p` is live and ours (function contract).
@@ -115,12 +128,14 @@ impl WorkQueue {
             }
             q.tail = p;
             q.queued += 1;
+            if let Some(t) = q.pushed.get_mut(here) {
+                *t = now;
+            }
             let first = q.sleeper(here);
-            // A backlog: a second thread, from another lane if one sleeps.
-            let second = if q.queued > 1 {
-                first.and_then(|f| q.asleep.iter().enumerate().find(|&(l, &n)| l != f && n > 0).map(|(l, _)| l))
-            } else {
-                None
+            // A backlog: a second thread, from an idle neighbour.
+            let second = match first {
+                Some(f) if q.queued > 1 => q.idle_neighbour(f, now.saturating_sub(1)),
+                _ => None,
             };
             (first, second)
         };

@@ -89,8 +89,9 @@ impl BlockDev {
         fua: bool,
         private: *mut c_void,
     ) -> Result {
+        let pages = (buf as usize % PAGE + len).div_ceil(PAGE);
         // SAFETY: the caller's contract covers the pages `BufPages` yields.
-        unsafe { self.submit_segments::<C>(BufPages { buf, len, off: 0 }, pos, write, fua, private) }
+        unsafe { self.submit_segments::<C>(BufPages { buf, len, off: 0 }, pages, pos, write, fua, private) }
     }
 
     /// As [`Self::submit`], with the pages of `sg` as the buffer.
@@ -109,10 +110,12 @@ impl BlockDev {
         private: *mut c_void,
     ) -> Result {
         // SAFETY: the caller's contract.
-        unsafe { self.submit_segments::<C>(sg.segments(), pos, write, fua, private) }
+        unsafe { self.submit_segments::<C>(sg.segments(), sg.entries(), pos, write, fua, private) }
     }
 
-    /// One chain of bios over `segs`.
+    /// One chain of bios over `segs`, of about `count` segments: bios
+    /// are sized for them (a bio of `VECS` vectors costs a 4 KiB
+    /// allocation, too much for a 4 KiB read).
     ///
     /// # Safety
     ///
@@ -120,14 +123,16 @@ impl BlockDev {
     unsafe fn submit_segments<C: Completion>(
         &self,
         segs: impl Iterator<Item = Segment>,
+        count: usize,
         pos: u64,
         write: bool,
         fua: bool,
         private: *mut c_void,
     ) -> Result {
+        let vecs = u32::try_from(count).unwrap_or(VECS).clamp(1, VECS);
         // SAFETY: open device; GFP_KERNEL allocation from a mempool never
         // fails.
-        let mut bio = unsafe { bindings::scst_rh_bio_alloc(self.bdev, VECS, write, fua) };
+        let mut bio = unsafe { bindings::scst_rh_bio_alloc(self.bdev, vecs, write, fua) };
         if bio.is_null() {
             return Err(ENOMEM);
         }
@@ -147,7 +152,7 @@ impl BlockDev {
                 }
                 // Full: chain it to a new bio, which submits it.
                 // SAFETY: `bio` is ours; the new one continues after it.
-                bio = unsafe { bindings::scst_rh_bio_next(bio, self.bdev, VECS, write, fua) };
+                bio = unsafe { bindings::scst_rh_bio_next(bio, self.bdev, vecs, write, fua) };
                 fresh = true;
             }
         }

@@ -77,6 +77,11 @@ unsigned int scst_rh_this_cpu(void)
 	return raw_smp_processor_id();
 }
 
+unsigned long scst_rh_jiffies(void)
+{
+	return jiffies;
+}
+
 bool scst_rh_cpu_online(unsigned int cpu)
 {
 	return cpu < nr_cpu_ids && cpu_online(cpu);

@@ -38,6 +38,7 @@ void scst_rh_module_put(struct module *m);
 unsigned int scst_rh_num_online_cpus(void);
 /* The CPU the caller runs on (a hint once preemption is possible). */
 unsigned int scst_rh_this_cpu(void);
+unsigned long scst_rh_jiffies(void);
 bool scst_rh_cpu_online(unsigned int cpu);
 /* Binds a created, not yet woken thread to `cpu`. */
 void scst_rh_kthread_bind(struct task_struct *t, unsigned int cpu);

@@ -155,3 +155,9 @@ pub(crate) fn this_cpu() -> u32 {
     // SAFETY: reads the current CPU number; no other effect.
     unsafe { bindings::scst_rh_this_cpu() }
 }
+
+/// The kernel's tick counter (`jiffies`).
+pub(crate) fn ticks() -> u64 {
+    // SAFETY: reads a counter; no other effect.
+    unsafe { bindings::scst_rh_jiffies() as u64 }
+}

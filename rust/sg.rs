@@ -45,6 +45,11 @@ impl SgList<'_> {
         self.len as usize
     }
 
+    /// Its entries (an upper bound on its segments).
+    pub(crate) fn entries(&self) -> usize {
+        self.nents as usize
+    }
+
     /// Its pieces, in order, up to `len()` bytes.
     pub(crate) fn segments(&self) -> Segments<'_> {
         Segments { sg: self.first.as_ptr(), entries: self.nents, bytes: self.len, _list: PhantomData }

@@ -11,9 +11,9 @@
 //! the submitter sleeps.  A thread of another lane wakes instead when the
 //! lane has none asleep, and as well when the FIFO backs up (more than one
 //! command waiting) and that other lane's CPU queued nothing in the last
-//! tick: an idle neighbour helps, a busy one is left to its own commands.  Every thread takes commands from the one
-//! FIFO, so the order of arrival is kept, and no command waits for a lane
-//! while any thread is awake.
+//! tick: an idle neighbour helps, a busy one is left to its own commands.
+//! Every thread takes commands from the one FIFO, so the order of arrival
+//! is kept, and no command waits for a lane while any thread is awake.
 //!
 //! Lock order: `WorkQueue::list` is innermost; a session's task set lock
 //! may be held while a command is queued.

@@ -121,6 +121,8 @@ pub(crate) struct Command {
     entered: bool,
     /// Holds its device's execution slot (CONFIG_SCST_STRICT_SERIALIZING).
     serial_owner: bool,
+    /// The stage running now runs in atomic context (`scst_cmd_atomic`).
+    in_atomic: bool,
     /// Was held once by CONFIG_SCST_DEBUG_TM.
     dbg_held: bool,
     queue_type: c_int,
@@ -355,6 +357,7 @@ pub(crate) fn rx(
             routed: false,
             entered: false,
             serial_owner: false,
+            in_atomic: false,
             dbg_held: false,
             queue_type: crate::scst_rs::api::abi::SCST_CMD_QUEUE_SIMPLE,
             early: None,
@@ -522,6 +525,7 @@ fn advance(p: *mut ScstCmd, atomic: bool) {
         // SAFETY: the command is ours until a stage returns `Wait`.
         let c = unsafe { get(p) };
         let stage = c.stage;
+        c.in_atomic = atomic;
         trace_dbg!(c.shared, "command {:p} (LUN {}, opcode 0x{:02x}): stage {:?}{}\n", p, c.state.lun, c.opcode(), stage, if atomic { ", atomic" } else { "" });
         if atomic && !atomic_ok(c, stage) {
             return queue(p);
@@ -1256,6 +1260,16 @@ pub(crate) unsafe fn lend_buffer(p: *mut ScstCmd) {
     if let Some(b) = unsafe { get(p) }.buf.as_mut() {
         b.lend();
     }
+}
+
+/// Whether the callback the core is in for this command was called in
+/// atomic context.
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn in_atomic(p: *mut ScstCmd) -> bool {
+    // SAFETY: function contract.
+    unsafe { get(p) }.in_atomic
 }
 
 /// Offers the driver's scatterlist as the command's buffer.

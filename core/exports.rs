@@ -438,6 +438,15 @@ pub(crate) unsafe extern "C" fn scst_cmd_lend_buffer(cmd: *mut ScstCmd) {
 
 /// # Safety
 ///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_atomic(cmd: *mut ScstCmd) -> bool {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::in_atomic(cmd) }
+}
+
+/// # Safety
+///
 /// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`;
 /// `sg` is null or a scatterlist of `nents` entries holding at least `len`
 /// bytes, valid until the driver calls `scst_tgt_cmd_done`.

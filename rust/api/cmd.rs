@@ -39,6 +39,7 @@ extern "C" {
     fn scst_cmd_get_data_direction(cmd: *mut ScstCmd) -> u32;
     fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8;
     fn scst_cmd_lend_buffer(cmd: *mut ScstCmd);
+    fn scst_cmd_atomic(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32);
     fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd);
     fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg;
@@ -246,6 +247,14 @@ impl Cmd {
         // SAFETY: the command is live.
         unsafe { scst_cmd_lend_buffer(self.p()) };
         self.buffer()
+    }
+
+    /// Whether the core called the current callback (`xmit_response` of a
+    /// driver flagged XMIT_RESPONSE_ATOMIC, ...) in atomic context: then
+    /// the callback must not sleep and passes [`Context::Atomic`] on.
+    pub(crate) fn atomic(&self) -> bool {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_atomic(self.p()) }
     }
 
     /// Offers the driver's own scatterlist (`nents` entries, `len` bytes)

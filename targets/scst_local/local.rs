@@ -110,9 +110,11 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: our private pointer is the midlayer command; this is where
     // it is completed, once.
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
-    // Atomic when a BLOCKIO completion (softirq) carries the command here
-    // (the template's XMIT_RESPONSE_ATOMIC): nothing below sleeps.
-    let ctx = if scst_rs::sys::atomic_context() { Context::Atomic } else { Context::Direct };
+    // Atomic when a completion (a BLOCKIO bio's, a pass-through request's)
+    // carries the command here (the template's XMIT_RESPONSE_ATOMIC):
+    // nothing below sleeps, and the core is told so.  The core knows; a
+    // guess from the CPU's state would miss an RCU read-side section.
+    let ctx = if c.atomic() { Context::Atomic } else { Context::Direct };
     if c.aborted() {
         let len = scmd.bufflen();
         scmd.set_resid(len);

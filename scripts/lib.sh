@@ -64,7 +64,8 @@ die() { log "error: $*"; exit 1; }
 # bench_vm NAME OUT: sets up, builds, boots the test VM once and runs the
 # guest side tests/bench/NAME.sh; its RESULT lines go to OUT/results
 # and its PROFILE lines to OUT/profile (BENCH_RUNTIME, BENCH_SIZE_MB,
-# BENCH_JOBS and BENCH_PROFILE reach the guest; see tests/bench/lib.sh).
+# BENCH_JOBS, BENCH_PROFILE, BENCH_MODES and BENCH_ROUNDS reach the
+# guest; see tests/bench/lib.sh and the guest scripts).
 bench_vm() {
     local name=$1 out=$2
     "$SCST_TOP/scripts/setup"
@@ -73,6 +74,7 @@ bench_vm() {
     SCST_VM_OUT=$out SCST_VM_QUIET=1 SCST_VM_TIMEOUT=3000 "$SCST_TOP/scripts/vm-run" \
         env BENCH_RUNTIME="${BENCH_RUNTIME:-15}" BENCH_SIZE_MB="${BENCH_SIZE_MB:-512}" \
         BENCH_JOBS="${BENCH_JOBS:-.}" BENCH_PROFILE="${BENCH_PROFILE:-}" \
+        BENCH_MODES="${BENCH_MODES:-}" BENCH_ROUNDS="${BENCH_ROUNDS:-1}" \
         bash "$SCST_TOP/tests/bench/$name.sh" || true
     grep -q "BENCH DONE" "$out/console.log" ||
         die "benchmark failed: $(grep 'BENCH FAIL' "$out/console.log" || tail -5 "$out/console.log")"

@@ -60,9 +60,16 @@ lio() {
     lio_backstore_remove
 }
 
-limit
-for mode in null fileio blockio; do
-    scst $mode
-    lio $mode
+# BENCH_MODES: the vdisk modes to compare (default all three; the limits
+# run with null).  BENCH_ROUNDS: how many times scst and lio alternate on
+# each mode; the summary takes the median, so a slow minute of the host
+# under TCG weighs on one sample, not on a whole side.
+MODES=${BENCH_MODES:-null fileio blockio}
+[[ " $MODES " == *" null "* ]] && limit
+for round in $(seq ${BENCH_ROUNDS:-1}); do
+    for mode in $MODES; do
+        scst $mode
+        lio $mode
+    done
 done
 echo "BENCH DONE"

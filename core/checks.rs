@@ -9,14 +9,14 @@
 //! the one expected, and that the handle carries a live command's magic.
 //! A call that fails the check is logged and ignored: the command stays
 //! where it was instead of running two stages at once.  A call asking for
-//! `SCST_CONTEXT_DIRECT` from atomic context is logged and moved to a
-//! thread instead of sleeping in atomic context.
+//! `SCST_CONTEXT_DIRECT` or `SCST_CONTEXT_SUBMIT` from atomic context is
+//! logged and moved to a thread instead of sleeping in atomic context.
 //!
 //! Without the option none of this is compiled in: the checks are
 //! `cfg!()`-gated and a command only carries the (unused) fields.
 
 use crate::scst_rs::{
-    api::abi::{SCST_CONTEXT_DIRECT, SCST_CONTEXT_THREAD},
+    api::abi::{SCST_CONTEXT_DIRECT, SCST_CONTEXT_SUBMIT, SCST_CONTEXT_THREAD},
     sys,
 };
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -111,6 +111,10 @@ impl Tag {
         }
         if ctx == SCST_CONTEXT_DIRECT && sys::atomic_context() {
             pr_err!("EXTRACHECKS: {}: SCST_CONTEXT_DIRECT from atomic context; using a thread\n", w.call());
+            return Some(SCST_CONTEXT_THREAD);
+        }
+        if ctx == SCST_CONTEXT_SUBMIT && sys::atomic_context() {
+            pr_err!("EXTRACHECKS: {}: SCST_CONTEXT_SUBMIT from atomic context; using a thread\n", w.call());
             return Some(SCST_CONTEXT_THREAD);
         }
         Some(ctx)

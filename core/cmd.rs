@@ -30,7 +30,7 @@ use crate::trace;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstDevType, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
-    SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_DATA_BIDI, SCST_DATA_NONE,
+    SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT, SCST_DATA_BIDI, SCST_DATA_NONE,
     SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
     SCST_EXEC_COMPLETED,
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
@@ -121,8 +121,12 @@ pub(crate) struct Command {
     entered: bool,
     /// Holds its device's execution slot (CONFIG_SCST_STRICT_SERIALIZING).
     serial_owner: bool,
-    /// The stage running now runs in atomic context (`scst_cmd_atomic`).
-    in_atomic: bool,
+    /// The context the stage running now runs in (`scst_cmd_atomic`,
+    /// `SCST_CONTEXT_SAME`).
+    ctx: Ctx,
+    /// The handler's `exec` for this command only starts its I/O (said in
+    /// `parse`): it may run in a submitter's context.
+    exec_nowait: bool,
     /// Was held once by CONFIG_SCST_DEBUG_TM.
     dbg_held: bool,
     queue_type: c_int,
@@ -357,7 +361,8 @@ pub(crate) fn rx(
             routed: false,
             entered: false,
             serial_owner: false,
-            in_atomic: false,
+            ctx: Ctx::Process,
+            exec_nowait: false,
             dbg_held: false,
             queue_type: crate::scst_rs::api::abi::SCST_CMD_QUEUE_SIMPLE,
             early: None,
@@ -461,6 +466,32 @@ fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[
     (!allowed).then_some(Early::Status(Status::RESERVATION_CONFLICT))
 }
 
+/// Where the stages of a command run now.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ctx {
+    /// Process context: anything may run (`SCST_CONTEXT_DIRECT`, the SCST
+    /// threads).
+    Process,
+    /// A submitter's process context (`SCST_CONTEXT_SUBMIT`): anything
+    /// but an `exec` that waits for its I/O.
+    Submit,
+    /// Atomic context (`SCST_CONTEXT_DIRECT_ATOMIC`): only callbacks
+    /// flagged atomic.
+    Atomic,
+}
+
+/// Whether `stage` may run in context `ctx` for this command; if not, a
+/// thread runs it.
+fn may_run(c: &Command, stage: Stage, ctx: Ctx) -> bool {
+    match ctx {
+        Ctx::Process => true,
+        // A submitter (a block layer queue) waits for no I/O: an `exec`
+        // that would goes to a thread, and the submitter goes on.
+        Ctx::Submit => stage != Stage::Execute || c.exec_nowait || atomic_ok(c, stage),
+        Ctx::Atomic => atomic_ok(c, stage),
+    }
+}
+
 /// Whether `stage` may run in atomic context for this command.
 fn atomic_ok(c: &Command, stage: Stage) -> bool {
     let dev_flags = c.route.map_or(0, |r| r.handler.flags);
@@ -485,10 +516,15 @@ fn atomic_ok(c: &Command, stage: Stage) -> bool {
 fn proceed(p: *mut ScstCmd, stage: Stage, ctx: c_int) {
     // SAFETY: the caller hands the live command over; the reference ends
     // before `advance` runs.
-    unsafe { get(p) }.stage = stage;
+    let c = unsafe { get(p) };
+    c.stage = stage;
+    // SAME: the context of the callback the caller is in (or was last).
+    let same = c.ctx;
     match ctx {
-        SCST_CONTEXT_DIRECT => advance(p, false),
-        SCST_CONTEXT_DIRECT_ATOMIC => advance(p, true),
+        SCST_CONTEXT_DIRECT => advance(p, Ctx::Process),
+        SCST_CONTEXT_SUBMIT => advance(p, Ctx::Submit),
+        SCST_CONTEXT_DIRECT_ATOMIC => advance(p, Ctx::Atomic),
+        SCST_CONTEXT_SAME => advance(p, same),
         // SCST_CONTEXT_THREAD, and anything unknown: the safe choice.
         _ => queue(p),
     }
@@ -516,18 +552,18 @@ pub(crate) fn resume(shared: &Shared, p: *mut Command) {
 ///
 /// `p` is a live command that the work queue handed over.
 pub(crate) unsafe fn run_queued(p: *mut Command) {
-    advance(as_cmd(p), false);
+    advance(as_cmd(p), Ctx::Process);
 }
 
 /// Runs stages until one leaves the command to someone else.
-fn advance(p: *mut ScstCmd, atomic: bool) {
+fn advance(p: *mut ScstCmd, ctx: Ctx) {
     loop {
         // SAFETY: the command is ours until a stage returns `Wait`.
         let c = unsafe { get(p) };
         let stage = c.stage;
-        c.in_atomic = atomic;
-        trace_dbg!(c.shared, "command {:p} (LUN {}, opcode 0x{:02x}): stage {:?}{}\n", p, c.state.lun, c.opcode(), stage, if atomic { ", atomic" } else { "" });
-        if atomic && !atomic_ok(c, stage) {
+        c.ctx = ctx;
+        trace_dbg!(c.shared, "command {:p} (LUN {}, opcode 0x{:02x}): stage {:?} ({:?})\n", p, c.state.lun, c.opcode(), stage, ctx);
+        if !may_run(c, stage, ctx) {
             return queue(p);
         }
         let flow = match stage {
@@ -1269,7 +1305,17 @@ pub(crate) unsafe fn lend_buffer(p: *mut ScstCmd) {
 /// `p` is a live command handle.
 pub(crate) unsafe fn in_atomic(p: *mut ScstCmd) -> bool {
     // SAFETY: function contract.
-    unsafe { get(p) }.in_atomic
+    unsafe { get(p) }.ctx == Ctx::Atomic
+}
+
+/// The handler in `parse`: this command's `exec` only starts its I/O and
+/// returns (a bio submitted, nothing waited for).
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn set_exec_nowait(p: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { get(p) }.exec_nowait = true;
 }
 
 /// Offers the driver's scatterlist as the command's buffer.

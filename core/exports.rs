@@ -467,6 +467,15 @@ pub(crate) unsafe extern "C" fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd) {
 
 /// # Safety
 ///
+/// `cmd` is a live command handle in `parse`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_exec_nowait(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_exec_nowait(cmd) }
+}
+
+/// # Safety
+///
 /// `cmd` is a live command handle; `nents` and `len` are writable.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg {

@@ -7,12 +7,14 @@
 #include <linux/kthread.h>
 #include <linux/spinlock.h>
 #include <linux/sched/task.h>
+#include <linux/sched/mm.h>
 #include <linux/module.h>
 #include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/proc_fs.h>
 #include <linux/preempt.h>
 #include <linux/irqflags.h>
+#include <linux/bottom_half.h>
 #include <linux/pid.h>
 #include <linux/fs.h>
 #include <linux/falloc.h>
@@ -106,6 +108,34 @@ bool scst_rh_atomic_context(void)
 {
 	return in_interrupt() || irqs_disabled() ||
 	       (IS_ENABLED(CONFIG_PREEMPT_COUNT) && in_atomic());
+}
+
+/*
+ * Completes a midlayer command.  A queue with one hardware context finishes
+ * its requests in the block softirq; raised from a task with bottom halves
+ * enabled, that wakes ksoftirqd (a context switch per batch).  With them
+ * disabled around scsi_done() the softirq runs right here, at
+ * local_bh_enable(), as it would on the way out of an interrupt.
+ */
+void scst_rh_scsi_done(struct scsi_cmnd *cmd)
+{
+	if (in_task() && !irqs_disabled()) {
+		local_bh_disable();
+		scsi_done(cmd);
+		local_bh_enable();
+	} else {
+		scsi_done(cmd);
+	}
+}
+
+unsigned int scst_rh_noio_save(void)
+{
+	return memalloc_noio_save();
+}
+
+void scst_rh_noio_restore(unsigned int flags)
+{
+	memalloc_noio_restore(flags);
 }
 
 int scst_rh_current_pid(void)

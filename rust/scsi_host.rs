@@ -5,8 +5,9 @@
 //! A module has one host template (like a C driver's static `struct
 //! scsi_host_template`), set up by the first [`ScsiHost::register`], and
 //! may register any number of hosts with it.  With `may_block` the host's
-//! `queuecommand` is called in process context; without, it may be
-//! called in atomic context (the block layer's default, and faster).
+//! `queuecommand` is called in process context (the block layer then
+//! protects its dispatch with SRCU); without, it may be called in atomic
+//! context (the block layer's default).
 //! Hosts let user space change a device's queue depth (up to
 //! `can_queue`) through sysfs.
 //!
@@ -185,7 +186,7 @@ impl ScsiCmd {
     pub(crate) fn done(self) {
         // SAFETY: the command is live and completed once: `self` is
         // consumed.
-        unsafe { bindings::scsi_done(self.ptr) };
+        unsafe { bindings::scst_rh_scsi_done(self.ptr) };
     }
 }
 

@@ -36,6 +36,19 @@ pub(crate) fn atomic_context() -> bool {
     unsafe { bindings::scst_rh_atomic_context() }
 }
 
+/// Runs `f` with every allocation of the current task made as GFP_NOIO:
+/// what a block queue's submitter calls must not recurse into I/O (memory
+/// reclaim writing pages back through the very queue being served).
+pub(crate) fn noio<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: sets a flag of the current task, restored below on the
+    // same task.
+    let flags = unsafe { bindings::scst_rh_noio_save() };
+    let r = f();
+    // SAFETY: `flags` came from the save above, on this task.
+    unsafe { bindings::scst_rh_noio_restore(flags) };
+    r
+}
+
 /// The pid of the current task (of the interrupted one in interrupt
 /// context), for log prefixes.
 pub(crate) fn current_pid() -> i32 {

@@ -113,14 +113,19 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return EINVAL.to_errno() };
     let p = c.dev_priv() as *const Pin<KBox<VDev>>;
     // SAFETY: see `exec::vdev`.
-    let bs = if p.is_null() { 512 } else { unsafe { &**p }.block_size };
-    if let Err(e) = c.decode(bs) {
+    let dev = (!p.is_null()).then(|| unsafe { &**p });
+    if let Err(e) = c.decode(dev.map_or(512, |d| d.block_size)) {
         return e.to_errno();
     }
     // READ and WRITE work on a driver's scatterlist as well (exec.rs):
     // no copy between the driver and the medium.
     if crate::exec::takes_tgt_sg(c.cdb().first().copied().unwrap_or(0)) {
         c.allow_tgt_sg();
+        // BLOCKIO submits bios and NULLIO does nothing: neither waits, so
+        // a submitter (scst_local's block queue) may run them itself.
+        if dev.is_some_and(|d| d.has(commands::BLOCKIO) || d.has(commands::NULLIO)) {
+            c.set_exec_nowait();
+        }
     }
     0
 }

@@ -168,6 +168,14 @@ pub const SCST_CONTEXT_DIRECT: c_int = 0;
 pub const SCST_CONTEXT_DIRECT_ATOMIC: c_int = 1;
 /// Hand the command to the SCST threads, whatever the context.
 pub const SCST_CONTEXT_THREAD: c_int = 3;
+/// From within a callback (`rdy_to_xfer`, `xmit_response`, `exec`): the
+/// context the core called that callback in, as SCST's.
+pub const SCST_CONTEXT_SAME: c_int = 4;
+/// The process context of a submitter that must not wait for I/O (a
+/// block layer queue, as scst_local's): the core goes on here, but an
+/// `exec` that waits for I/O goes to the SCST threads (the handler marks
+/// the ones that do not with `scst_cmd_set_exec_nowait`).
+pub const SCST_CONTEXT_SUBMIT: c_int = 5;
 
 /// Task attribute: untagged (treated as SIMPLE).
 pub const SCST_CMD_QUEUE_UNTAGGED: c_int = 0;

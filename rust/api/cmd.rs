@@ -42,6 +42,7 @@ extern "C" {
     fn scst_cmd_atomic(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32);
     fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd);
+    fn scst_cmd_set_exec_nowait(cmd: *mut ScstCmd);
     fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg;
     fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32);
     fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32;
@@ -85,6 +86,12 @@ pub(crate) enum Context {
     Atomic,
     /// Hand the command to the core's threads.
     Thread,
+    /// The process context of a submitter that must not wait for I/O (a
+    /// block layer queue): the core goes on here, and leaves an `exec`
+    /// that waits to its threads.
+    Submit,
+    /// From within a callback: the context the core called it in.
+    Same,
 }
 
 impl Context {
@@ -93,6 +100,8 @@ impl Context {
             Context::Direct => super::abi::SCST_CONTEXT_DIRECT,
             Context::Atomic => super::abi::SCST_CONTEXT_DIRECT_ATOMIC,
             Context::Thread => super::abi::SCST_CONTEXT_THREAD,
+            Context::Submit => super::abi::SCST_CONTEXT_SUBMIT,
+            Context::Same => super::abi::SCST_CONTEXT_SAME,
         }
     }
 }
@@ -278,6 +287,14 @@ impl Cmd {
     pub(crate) fn allow_tgt_sg(&self) {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_allow_tgt_sg(self.p()) }
+    }
+
+    /// The handler (in `parse`): `exec` for this command only starts its
+    /// I/O and returns, waiting for nothing, so the core may call it in a
+    /// submitter's context ([`Context::Submit`]).
+    pub(crate) fn set_exec_nowait(&self) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_set_exec_nowait(self.p()) }
     }
 
     /// The driver's scatterlist, if it is the command's buffer (then

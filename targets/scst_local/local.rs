@@ -10,6 +10,11 @@
 //! (listed by initiator name, else "Default_scst_local_tgt", else
 //! "Default") appear as local SCSI devices: sd, sr, st, sg.
 //!
+//! A command is processed in the context that submits it (the SCSI host
+//! may block; `SCST_CONTEXT_SUBMIT`): through the handler's `exec` when
+//! that only starts I/O (vdisk BLOCKIO and NULLIO READ/WRITE), and by the
+//! SCST threads from `exec` on otherwise.
+//!
 //! A command's data stays in the midlayer's scatter-gather list, which
 //! is offered to the core as the command's buffer: a handler that takes it
 //! (vdisk's READ and WRITE) reads and writes those pages directly.  For
@@ -49,7 +54,7 @@ use scst_rs::api::{
     mgmt::{task_mgmt_async, MgmtRef},
 };
 use kernel::{new_condvar, new_mutex, sync::{CondVar, Mutex}};
-use scst_rs::vec::copy_prefix;
+use scst_rs::{sys, vec::copy_prefix};
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
 
 /// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
@@ -97,9 +102,9 @@ unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
         scmd.copy_to(c.buffer()) == want
     };
     let _ = scmd.into_raw();
-    // `rdy_to_xfer` runs in process context (the template has no
-    // RDY_TO_XFER_ATOMIC flag): the core may go on right here.
-    c.rx_data(ok, Context::Direct);
+    // The core goes on in the context it called us in: a thread's, or
+    // the submitter's (`queue`).
+    c.rx_data(ok, Context::Same);
     0
 }
 
@@ -112,9 +117,10 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
     // Atomic when a completion (a BLOCKIO bio's, a pass-through request's)
     // carries the command here (the template's XMIT_RESPONSE_ATOMIC):
-    // nothing below sleeps, and the core is told so.  The core knows; a
-    // guess from the CPU's state would miss an RCU read-side section.
-    let ctx = if c.atomic() { Context::Atomic } else { Context::Direct };
+    // nothing below sleeps, and the core frees the command in the context
+    // it called us in, which it knows (a guess from the CPU's state would
+    // miss an RCU read-side section).
+    let ctx = Context::Same;
     if c.aborted() {
         let len = scmd.bufflen();
         scmd.set_resid(len);
@@ -238,6 +244,14 @@ impl HostOps for Host {
     }
 
     fn queue(&self, scmd: ScsiCmd) {
+        // What the core allocates here must not wait for writeback through
+        // this very queue.
+        sys::noio(|| self.submit(scmd))
+    }
+}
+
+impl Host {
+    fn submit(&self, scmd: ScsiCmd) {
         let Some(lun) = lun::encode(scmd.lun()) else {
             return finish(scmd, CHECK_CONDITION, &LUN_NOT_SUPPORTED);
         };
@@ -253,8 +267,8 @@ impl HostOps for Host {
         let sg = scmd.sg();
         let priv_ = scmd.into_raw();
         // SAFETY: `self.sess` is registered while the host exists.  This
-        // may be atomic context (the host does not block).
-        match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_, true) } {
+        // is process context (the host may block).
+        match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_, false) } {
             Some(c) => {
                 c.set_expected(exp_dir, len);
                 if exp_dir == SCST_DATA_READ || exp_dir == SCST_DATA_WRITE {
@@ -262,8 +276,11 @@ impl HostOps for Host {
                     // until `xmit_response` completes it.
                     unsafe { c.set_tgt_sg(sg.0, sg.1, len) };
                 }
-                // As SCST's scst_local: the SCST threads do the work.
-                c.init_done(Context::Thread);
+                // The submitter (fio, a file system, blk-mq's kworker)
+                // runs the command up to the handler's `exec`, and on
+                // through it when it only starts I/O (BLOCKIO, NULLIO);
+                // an `exec` that waits (FILEIO) goes to the SCST threads.
+                c.init_done(Context::Submit);
             }
             // The core refused the command (and logged why).
             // SAFETY: `priv_` came from `into_raw` just above, unused since.
@@ -303,8 +320,9 @@ fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, ma
         sg_tablesize: 128,
         max_sectors: 2048,
         max_lun: u64::from(max_luns),
-        // Commands arrive in atomic context and go to the SCST threads.
-        may_block: false,
+        // Commands arrive in process context (`queue`), where the
+        // core may sleep briefly: mutexes, allocations (NOIO).
+        may_block: true,
         // The data pages go to handlers as they are (BLOCKIO puts them in
         // bios): whole 512-byte sectors, as block devices take them.
         dma_alignment: 511,

@@ -6,7 +6,8 @@
 //! ScstDevice`) valid for the callback only: its id, name, the midlayer's
 //! `scsi_device` for a real device, and a private pointer the handler may
 //! set in `attach` and gets back with every command (`scst_cmd_get_dev_priv`)
-//! and in `detach`.
+//! and in `detach`.  In `attach` the handler may also say that it does the
+//! device's I/O without waiting for it (`scst_dev_set_nowait`).
 //!
 //! Both run under `registry` or not (so they must not call the core's
 //! registration functions, nor sleep for long); a non-zero return of
@@ -26,6 +27,8 @@ pub(crate) struct DevView {
     pub(crate) sdev: *mut c_void,
     /// The handler's private pointer.
     pub(crate) priv_: *mut c_void,
+    /// Set by the handler in `attach` (`scst_dev_set_nowait`).
+    pub(crate) nowait: bool,
 }
 
 impl DevView {
@@ -35,6 +38,7 @@ impl DevView {
             name: d.name.as_ptr(),
             sdev: d.real.map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void),
             priv_: d.priv_ as *mut c_void,
+            nowait: false,
         }
     }
 
@@ -66,6 +70,7 @@ pub(crate) fn attach(d: &mut DeviceEntry, att: Attached) -> Result {
             return Err(EINVAL);
         }
         d.priv_ = v.priv_ as usize;
+        d.nowait = v.nowait;
     }
     d.handler = Some(att);
     Ok(())
@@ -85,6 +90,7 @@ pub(crate) struct Detached {
 pub(crate) fn detach(d: &mut DeviceEntry) -> Option<Detached> {
     let att = d.handler.take()?;
     let priv_ = core::mem::take(&mut d.priv_) as *mut c_void;
+    d.nowait = false;
     att.dev_type.detach?;
     let name = CString::try_from(&*d.name).ok()?;
     let sdev = d.real.map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void);
@@ -95,7 +101,7 @@ impl Detached {
     /// Calls the handler's `detach` (the device has no command in flight).
     pub(crate) fn run(self) {
         let Some(f) = self.dev_type.detach else { return };
-        let mut v = DevView { id: self.id, name: self.name.as_ptr(), sdev: self.sdev, priv_: self.priv_ };
+        let mut v = DevView { id: self.id, name: self.name.as_ptr(), sdev: self.sdev, priv_: self.priv_, nowait: false };
         // SAFETY: the handler is still registered (its unregistration
         // waits for this); the handle is valid for the call.
         unsafe { f(v.as_raw()) };

@@ -65,6 +65,8 @@ struct Route {
     read_only: bool,
     /// The handler's private pointer for the device (see `attach`).
     dev_priv: usize,
+    /// The device's commands may run in a submitter (`scst_dev_set_nowait`).
+    nowait: bool,
 }
 
 /// A target driver's own scatterlist for a command's data
@@ -122,7 +124,7 @@ pub(crate) struct Command {
     /// Holds its device's execution slot (CONFIG_SCST_STRICT_SERIALIZING).
     serial_owner: bool,
     /// The context the stage running now runs in (`scst_cmd_atomic`,
-    /// `SCST_CONTEXT_SAME`).
+    /// `scst_cmd_context`, `SCST_CONTEXT_SAME`).
     ctx: Ctx,
     /// The handler's `exec` for this command only starts its I/O (said in
     /// `parse`): it may run in a submitter's context.
@@ -424,7 +426,7 @@ fn route(c: &mut Command) {
         let g = reg.group(c.sess.group.as_bytes())?;
         let e = g.luns.iter().find(|e| e.lun == l)?;
         let d = reg.device(e.dev_id)?;
-        Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only, dev_priv: d.priv_ })
+        Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only, dev_priv: d.priv_, nowait: d.nowait })
     });
     if let (Some(r), Some(l)) = (c.route, lun) {
         c.state.dev_id.store(r.dev_id, Ordering::Release);
@@ -485,9 +487,14 @@ enum Ctx {
 fn may_run(c: &Command, stage: Stage, ctx: Ctx) -> bool {
     match ctx {
         Ctx::Process => true,
-        // A submitter (a block layer queue) waits for no I/O: an `exec`
-        // that would goes to a thread, and the submitter goes on.
-        Ctx::Submit => stage != Stage::Execute || c.exec_nowait || atomic_ok(c, stage),
+        // A submitter (a block layer queue) waits for no I/O: the commands
+        // of a device whose handler may wait go to a thread at once, and an
+        // `exec` that would wait goes to a thread at its turn.
+        Ctx::Submit => match stage {
+            Stage::Init => c.route.is_some_and(|r| r.nowait),
+            Stage::Execute => c.exec_nowait || atomic_ok(c, stage),
+            _ => true,
+        },
         Ctx::Atomic => atomic_ok(c, stage),
     }
 }
@@ -1306,6 +1313,20 @@ pub(crate) unsafe fn lend_buffer(p: *mut ScstCmd) {
 pub(crate) unsafe fn in_atomic(p: *mut ScstCmd) -> bool {
     // SAFETY: function contract.
     unsafe { get(p) }.ctx == Ctx::Atomic
+}
+
+/// The context the callback the core is in for this command was called
+/// in: `SCST_CONTEXT_DIRECT`, `_SUBMIT` or `_DIRECT_ATOMIC`.
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn context(p: *mut ScstCmd) -> c_int {
+    // SAFETY: function contract.
+    match unsafe { get(p) }.ctx {
+        Ctx::Process => SCST_CONTEXT_DIRECT,
+        Ctx::Submit => SCST_CONTEXT_SUBMIT,
+        Ctx::Atomic => SCST_CONTEXT_DIRECT_ATOMIC,
+    }
 }
 
 /// The handler in `parse`: this command's `exec` only starts its I/O and

@@ -447,6 +447,15 @@ pub(crate) unsafe extern "C" fn scst_cmd_atomic(cmd: *mut ScstCmd) -> bool {
 
 /// # Safety
 ///
+/// `cmd` is a live command handle.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_context(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::context(cmd) }
+}
+
+/// # Safety
+///
 /// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`;
 /// `sg` is null or a scatterlist of `nents` entries holding at least `len`
 /// bytes, valid until the driver calls `scst_tgt_cmd_done`.
@@ -676,6 +685,18 @@ pub(crate) unsafe extern "C" fn scst_dev_get_scsi_device(dev: *mut crate::scst_r
 pub(crate) unsafe extern "C" fn scst_dev_set_priv(dev: *mut crate::scst_rs::api::abi::ScstDevice, p: *mut core::ffi::c_void) {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.priv_ = p;
+}
+
+/// The handler (in `attach`) does this device's I/O without waiting for
+/// it: a submitter may process the device's commands.
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_set_nowait(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.nowait = true;
 }
 
 /// The handler's private pointer for the device.

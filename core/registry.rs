@@ -74,6 +74,10 @@ pub(crate) struct DeviceEntry {
     pub(crate) reserved_by: Option<Arc<Session>>,
     /// The handler's private pointer, set in its `attach` (an address).
     pub(crate) priv_: usize,
+    /// The handler does this device's I/O without waiting for it (said in
+    /// `attach`, `scst_dev_set_nowait`): a submitter may process its
+    /// commands (`SCST_CONTEXT_SUBMIT`).
+    pub(crate) nowait: bool,
 }
 
 /// A device as a LUN of a group.  While a device is exported, its

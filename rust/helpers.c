@@ -111,13 +111,14 @@ bool scst_rh_atomic_context(void)
 }
 
 /*
- * Completes a midlayer command.  A queue with one hardware context finishes
- * its requests in the block softirq; raised from a task with bottom halves
- * enabled, that wakes ksoftirqd (a context switch per batch).  With them
- * disabled around scsi_done() the softirq runs right here, at
- * local_bh_enable(), as it would on the way out of an interrupt.
+ * Completes a midlayer command in its submitter's queuecommand.  A queue
+ * with one hardware context finishes its requests in the block softirq;
+ * raised from a task with bottom halves enabled, that wakes ksoftirqd (a
+ * context switch).  With them disabled around scsi_done() the softirq runs
+ * right here, at local_bh_enable(), as it would on the way out of an
+ * interrupt.
  */
-void scst_rh_scsi_done(struct scsi_cmnd *cmd)
+void scst_rh_scsi_done_inline(struct scsi_cmnd *cmd)
 {
 	if (in_task() && !irqs_disabled()) {
 		local_bh_disable();

@@ -45,7 +45,7 @@ void scst_rh_kthread_bind(struct task_struct *t, unsigned int cpu);
 unsigned long scst_rh_totalram_mb(void);
 bool scst_rh_atomic_context(void);
 int scst_rh_current_pid(void);
-void scst_rh_scsi_done(struct scsi_cmnd *cmd);
+void scst_rh_scsi_done_inline(struct scsi_cmnd *cmd);
 unsigned int scst_rh_noio_save(void);
 void scst_rh_noio_restore(unsigned int flags);
 void *scst_rh_shost_priv(struct Scsi_Host *shost);

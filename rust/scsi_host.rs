@@ -186,7 +186,17 @@ impl ScsiCmd {
     pub(crate) fn done(self) {
         // SAFETY: the command is live and completed once: `self` is
         // consumed.
-        unsafe { bindings::scst_rh_scsi_done(self.ptr) };
+        unsafe { bindings::scsi_done(self.ptr) };
+    }
+
+    /// Completes the command from within the `queuecommand` that received
+    /// it: the block layer finishes the request right here (its softirq
+    /// runs on the way out, no ksoftirqd wakeup), and the submitter finds
+    /// it done when it reaps.  Elsewhere (a thread answering many
+    /// commands) [`ScsiCmd::done`] lets completions batch instead.
+    pub(crate) fn done_inline(self) {
+        // SAFETY: as in `done`.
+        unsafe { bindings::scst_rh_scsi_done_inline(self.ptr) };
     }
 }
 

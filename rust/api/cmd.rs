@@ -40,6 +40,7 @@ extern "C" {
     fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8;
     fn scst_cmd_lend_buffer(cmd: *mut ScstCmd);
     fn scst_cmd_atomic(cmd: *mut ScstCmd) -> bool;
+    fn scst_cmd_context(cmd: *mut ScstCmd) -> c_int;
     fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32);
     fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd);
     fn scst_cmd_set_exec_nowait(cmd: *mut ScstCmd);
@@ -77,7 +78,7 @@ pub(crate) unsafe fn task_mgmt(sess: *mut ScstSession, func: i32, lun: Option<&[
 
 /// The context a driver or handler calls the core from, which decides
 /// what the core may do right there (see docs/api.md).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Context {
     /// Process context: the core may go on with the command here.
     Direct,
@@ -264,6 +265,18 @@ impl Cmd {
     pub(crate) fn atomic(&self) -> bool {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_atomic(self.p()) }
+    }
+
+    /// The context the core called the current callback in: `Direct`
+    /// (process context), `Submit` (the driver's own submitting call,
+    /// e.g. scst_local's `queuecommand`) or `Atomic`.
+    pub(crate) fn context(&self) -> Context {
+        // SAFETY: the command is live (invariant).
+        match unsafe { scst_cmd_context(self.p()) } {
+            super::abi::SCST_CONTEXT_SUBMIT => Context::Submit,
+            super::abi::SCST_CONTEXT_DIRECT_ATOMIC => Context::Atomic,
+            _ => Context::Direct,
+        }
     }
 
     /// Offers the driver's own scatterlist (`nents` entries, `len` bytes)

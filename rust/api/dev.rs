@@ -11,6 +11,7 @@ extern "C" {
     fn scst_dev_get_name(dev: *mut ScstDevice) -> *const kernel::ffi::c_char;
     fn scst_dev_get_scsi_device(dev: *mut ScstDevice) -> *mut c_void;
     fn scst_dev_set_priv(dev: *mut ScstDevice, p: *mut c_void);
+    fn scst_dev_set_nowait(dev: *mut ScstDevice);
     fn scst_dev_get_priv(dev: *mut ScstDevice) -> *mut c_void;
 }
 
@@ -58,6 +59,15 @@ impl DevRef {
     pub(crate) fn set_priv(&self, p: *mut c_void) {
         // SAFETY: live handle (invariant).
         unsafe { scst_dev_set_priv(self.ptr, p) }
+    }
+
+    /// In `attach`: the handler does this device's I/O without waiting
+    /// for it (it submits and is called back), so a submitter may process
+    /// the device's commands ([`Context::Submit`](super::cmd::Context)),
+    /// through `exec` for those marked with `Cmd::set_exec_nowait`.
+    pub(crate) fn set_nowait(&self) {
+        // SAFETY: the handle is live for the callback (invariant).
+        unsafe { scst_dev_set_nowait(self.ptr) }
     }
 
     /// The handler's private pointer.

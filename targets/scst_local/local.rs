@@ -11,9 +11,9 @@
 //! "Default") appear as local SCSI devices: sd, sr, st, sg.
 //!
 //! A command is processed in the context that submits it (the SCSI host
-//! may block; `SCST_CONTEXT_SUBMIT`): through the handler's `exec` when
-//! that only starts I/O (vdisk BLOCKIO and NULLIO READ/WRITE), and by the
-//! SCST threads from `exec` on otherwise.
+//! may block; `SCST_CONTEXT_SUBMIT`) when its device's handler does its
+//! I/O without waiting (vdisk BLOCKIO and NULLIO), through `exec` when that
+//! only starts I/O (their READ and WRITE); otherwise by the SCST threads.
 //!
 //! A command's data stays in the midlayer's scatter-gather list, which
 //! is offered to the core as the command's buffer: a handler that takes it
@@ -121,12 +121,16 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // it called us in, which it knows (a guess from the CPU's state would
     // miss an RCU read-side section).
     let ctx = Context::Same;
+    // Answered within our own `queue` (NULLIO): the block layer finishes
+    // the request right here too.  From a thread or a completion, many
+    // commands' answers batch instead.
+    let inline = c.context() == Context::Submit;
     if c.aborted() {
         let len = scmd.bufflen();
         scmd.set_resid(len);
         scmd.set_aborted();
         c.tgt_done(ctx);
-        scmd.done();
+        complete(scmd, inline);
         return 0;
     }
     let dir = c.data_direction();
@@ -144,8 +148,16 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     scmd.set_resid(resid);
     scmd.set_status(c.status(), c.sense());
     c.tgt_done(ctx);
-    scmd.done();
+    complete(scmd, inline);
     0
+}
+
+fn complete(scmd: ScsiCmd, inline: bool) {
+    if inline {
+        scmd.done_inline();
+    } else {
+        scmd.done();
+    }
 }
 
 static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
@@ -277,9 +289,9 @@ impl Host {
                     unsafe { c.set_tgt_sg(sg.0, sg.1, len) };
                 }
                 // The submitter (fio, a file system, blk-mq's kworker)
-                // runs the command up to the handler's `exec`, and on
-                // through it when it only starts I/O (BLOCKIO, NULLIO);
-                // an `exec` that waits (FILEIO) goes to the SCST threads.
+                // runs the command when its device's handler does not
+                // wait for I/O (BLOCKIO, NULLIO), through `exec` when that
+                // only starts I/O; others (FILEIO) go to the SCST threads.
                 c.init_done(Context::Submit);
             }
             // The core refused the command (and logged why).

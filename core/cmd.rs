@@ -30,8 +30,8 @@ use crate::trace;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstDevType, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
-    SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT, SCST_DATA_BIDI, SCST_DATA_NONE,
-    SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
+    SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT,
+    SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
     SCST_EXEC_COMPLETED,
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
@@ -474,8 +474,9 @@ enum Ctx {
     /// Process context: anything may run (`SCST_CONTEXT_DIRECT`, the SCST
     /// threads).
     Process,
-    /// A submitter's process context (`SCST_CONTEXT_SUBMIT`): anything
-    /// but an `exec` that waits for its I/O.
+    /// A submitter's process context (`SCST_CONTEXT_SUBMIT`): the
+    /// commands of a device whose handler does not wait for I/O, up to an
+    /// `exec` that does.
     Submit,
     /// Atomic context (`SCST_CONTEXT_DIRECT_ATOMIC`): only callbacks
     /// flagged atomic.

@@ -115,6 +115,12 @@ impl VDev {
         self.flags & flag != 0
     }
 
+    /// READ and WRITE wait for no I/O: BLOCKIO submits bios and is called
+    /// back, NULLIO does nothing.  FILEIO waits for the page cache.
+    pub(crate) fn async_io(&self) -> bool {
+        self.has(commands::BLOCKIO) || self.has(commands::NULLIO)
+    }
+
     /// Vendor id of INQUIRY: the mode, as SCST reports it.
     pub(crate) fn vendor(&self, m: &Medium) -> &'static [u8; 8] {
         match m.backing {

@@ -121,9 +121,8 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     // no copy between the driver and the medium.
     if crate::exec::takes_tgt_sg(c.cdb().first().copied().unwrap_or(0)) {
         c.allow_tgt_sg();
-        // BLOCKIO submits bios and NULLIO does nothing: neither waits (see
-        // `attach`).  Other commands may (SYNCHRONIZE CACHE, UNMAP, ...).
-        if dev.is_some_and(|d| d.has(commands::BLOCKIO) || d.has(commands::NULLIO)) {
+        // Other commands may wait even there (SYNCHRONIZE CACHE, UNMAP).
+        if dev.is_some_and(VDev::async_io) {
             c.set_exec_nowait();
         }
     }
@@ -140,10 +139,9 @@ unsafe extern "C" fn attach(d: *mut ScstDevice) -> c_int {
     let Some(e) = list.iter().find(|e| e.dev.name.as_bytes() == d.name().as_bytes()) else {
         return ENODEV.to_errno();
     };
-    // BLOCKIO submits bios and is called back, NULLIO does nothing: a
-    // submitter (scst_local's queue) may run their commands itself.
-    // FILEIO waits for the page cache: its commands go to SCST threads.
-    if e.dev.has(commands::BLOCKIO) || e.dev.has(commands::NULLIO) {
+    // A submitter (scst_local's queue) may run the commands of such a
+    // device itself; FILEIO's go to SCST threads.
+    if e.dev.async_io() {
         d.set_nowait();
     }
     d.set_priv(Arc::into_raw(e.dev.clone()).cast_mut().cast());

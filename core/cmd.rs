@@ -28,8 +28,9 @@ use crate::lun;
 use crate::nexus;
 use crate::trace;
 use crate::registry::{Registry, Shared};
+use crate::routes::{self, Route};
 use crate::scst_rs::api::abi::{
-    ScstCmd, ScstDevType, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
+    ScstCmd, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
     SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT,
     SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
     SCST_EXEC_COMPLETED,
@@ -56,18 +57,6 @@ pub(crate) const MAX_CDB: usize = 16;
 /// a pass-through device's are kept as they came, up to the midlayer's
 /// SCSI_SENSE_BUFFERSIZE.
 const SENSE_LEN: usize = 96;
-
-/// Where a command goes.
-#[derive(Clone, Copy)]
-struct Route {
-    dev_id: u32,
-    handler: &'static ScstDevType,
-    read_only: bool,
-    /// The handler's private pointer for the device (see `attach`).
-    dev_priv: usize,
-    /// The device's commands may run in a submitter (`scst_dev_set_nowait`).
-    nowait: bool,
-}
 
 /// A target driver's own scatterlist for a command's data
 /// (`scst_cmd_set_tgt_sg`).
@@ -116,8 +105,9 @@ pub(crate) struct Command {
     stage: Stage,
     sess: Arc<Session>,
     lun_raw: [u8; 8],
-    /// Routed (LUN looked up, unit attentions and reservations checked);
-    /// commands received in atomic context are routed by a thread.
+    /// Routed (LUN looked up, unit attentions and reservations checked):
+    /// once in the task set, by `init_done` for a submitter, else in the
+    /// `Init` stage.
     routed: bool,
     /// In the session's task set (from `init_done` until freed).
     entered: bool,
@@ -301,21 +291,22 @@ pub(crate) unsafe fn next(p: *mut Command) -> *mut Command {
     unsafe { (*p).next }
 }
 
-/// The session behind a handle, for a command.  In process context it is
-/// checked against the registry; in atomic context it is trusted like a
-/// command handle (the registry's mutex cannot be taken there).
+/// The session behind a handle, for a command: trusted like a command
+/// handle, for the registry's mutex would serialize every CPU's submitter
+/// (and cannot be taken in atomic context).  With CONFIG_SCST_DEBUG it is
+/// checked against the registry when the caller may sleep.
 fn session_of(shared: &Shared, sess: *mut ScstSession, atomic: bool) -> Result<Arc<Session>> {
-    let s = if atomic {
-        // SAFETY: a driver passes the handle of one of its sessions, live
-        // until it unregisters it, which it does not do while it still
-        // submits commands (interface contract, docs/api.md).
-        unsafe { crate::sessions::trusted_session(sess) }
-    } else {
-        let Some(s) = crate::sessions::find_session(&shared.registry.lock(), sess) else {
+    let s = if cfg!(CONFIG_SCST_DEBUG) && !atomic {
+        let Some(s) = shared.registry.read(|reg| crate::sessions::find_session(reg, sess)) else {
             pr_err!("command refused: session not registered\n");
             return Err(EINVAL);
         };
         s
+    } else {
+        // SAFETY: a driver passes the handle of one of its sessions, live
+        // until it unregisters it, which it does not do while it still
+        // submits commands (interface contract, docs/api.md).
+        unsafe { crate::sessions::trusted_session(sess) }
     };
     if s.is_closing() {
         pr_err!("command refused: session {} is being unregistered\n", &*s.initiator);
@@ -354,7 +345,7 @@ pub(crate) fn rx(
     let mut l = [0u8; 8];
     copy_prefix(&mut l, lun_raw);
     let tmpl = sess.target.tmpl;
-    let mut cmd = KBox::new(
+    let cmd = KBox::new(
         Command {
             next: core::ptr::null_mut(),
             stage: Stage::Init,
@@ -393,9 +384,6 @@ pub(crate) fn rx(
         },
         gfp,
     )?;
-    if !atomic {
-        route(&mut cmd);
-    }
     Ok(as_cmd(KBox::into_raw(cmd)))
 }
 
@@ -416,28 +404,46 @@ fn account_latency(c: &Command) {
     }
 }
 
-/// Looks the command's LUN up in its session's group and checks unit
-/// attentions and reservations (process context: takes `registry`).
+/// Looks the command's LUN up and checks unit attentions and reservations
+/// (process context, after the command entered its task set, so that a
+/// device leaving waits for it: see `routes`).
 fn route(c: &mut Command) {
     c.routed = true;
     let lun = lun::decode(&c.lun_raw).ok();
-    let mut reg = c.shared.registry.lock();
-    c.route = lun.and_then(|l| {
-        let g = reg.group(c.sess.group.as_bytes())?;
-        let e = g.luns.iter().find(|e| e.lun == l)?;
-        let d = reg.device(e.dev_id)?;
-        Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only, dev_priv: d.priv_, nowait: d.nowait })
-    });
-    if let (Some(r), Some(l)) = (c.route, lun) {
-        c.state.dev_id.store(r.dev_id, Ordering::Release);
-        c.early = early_check(&mut reg, &c.sess, l, r, c.cdb());
+    if !lun.is_some_and(|l| route_cached(c, l)) {
+        route_locked(c, lun);
     }
-    drop(reg);
     if c.shared.traced(trace::SCSI) {
         let dev_type = c.route.map_or(0x1f, |r| u8::try_from(r.handler.type_).unwrap_or(0x1f));
         let name = cdb::decode(c.cdb(), dev_type, 512).map_or("?", |d| d.name);
         trace!(c.shared, trace::SCSI, "{}: LUN {} {} {:02x?}\n", &*c.sess.initiator, c.state.lun, name, c.cdb());
     }
+}
+
+/// Routes through the session's table (see `routes`); false if the table
+/// is stale or the LUN not quiet, and the registry must be asked.
+fn route_cached(c: &mut Command, lun: u64) -> bool {
+    let gen = c.shared.registry.gen();
+    let Some(r) = c.sess.routes.quiet(gen, lun) else { return false };
+    c.state.dev_id.store(r.dev_id, Ordering::SeqCst);
+    if c.shared.registry.gen() != gen {
+        // The registry was taken meanwhile: the device may be leaving.
+        c.state.dev_id.store(0, Ordering::Release);
+        return false;
+    }
+    c.route = Some(r);
+    true
+}
+
+/// Routes under the registry's mutex, and refreshes the session's table.
+fn route_locked(c: &mut Command, lun: Option<u64>) {
+    let mut reg = c.shared.registry.lock();
+    c.route = lun.and_then(|l| routes::lun_route(&reg, c.sess.group.as_bytes(), l));
+    if let (Some(r), Some(l)) = (c.route, lun) {
+        c.state.dev_id.store(r.dev_id, Ordering::Release);
+        c.early = early_check(&mut reg, &c.sess, l, r, c.cdb());
+    }
+    c.sess.routes.refresh(&reg, c.shared.registry.gen(), &c.sess);
 }
 
 /// Unit attentions and reservations, checked when a command is routed.
@@ -623,6 +629,10 @@ pub(crate) unsafe fn init_done(p: *mut ScstCmd, ctx: c_int) {
         return proceed(p, Stage::Xmit, ctx);
     }
     c.entered = true;
+    // A submitter runs only the commands of some devices (`may_run`).
+    if ctx == SCST_CONTEXT_SUBMIT {
+        route(c);
+    }
     proceed(p, Stage::Init, ctx)
 }
 

@@ -80,6 +80,11 @@ pub(crate) fn luns_changed(reg: &mut Registry, group: &[u8], added: Option<u64>)
     }
 }
 
+/// Whether a unit attention is pending for `sess` on `lun`.
+pub(crate) fn has_ua(reg: &Registry, sess: *const Session, lun: u64) -> bool {
+    reg.uas.iter().any(|u| is(&u.sess, sess) && u.lun == lun)
+}
+
 /// Takes the oldest unit attention of `sess` for `lun`.
 pub(crate) fn take_ua(reg: &mut Registry, sess: *const Session, lun: u64) -> Option<Sense> {
     let i = reg.uas.iter().position(|u| is(&u.sess, sess) && u.lun == lun)?;

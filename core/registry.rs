@@ -18,13 +18,16 @@ use crate::scst_rs::{irqlock::{new_irq_spinlock, IrqSpinLock}, procfs::ProcDir, 
 use crate::proc_cmd::Hctl;
 use crate::sessions::{Session, Target};
 use crate::threads::ThreadPool;
-use core::sync::atomic::AtomicU32;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use core::ffi::c_int;
 use kernel::{
     new_mutex,
     prelude::*,
     str::{CStr, CString},
-    sync::{Arc, Mutex},
+    sync::{
+        lock::{mutex::MutexBackend, Guard},
+        Arc, Mutex,
+    },
 };
 
 /// A registered target template.
@@ -132,11 +135,53 @@ impl Registry {
     }
 }
 
+/// The registry's mutex, and its generation: how many times the mutex was
+/// taken by someone who may have changed the registry.  Caches of registry
+/// data (a session's routes, see `routes`) are stamped with it.
+///
+/// # Invariants
+///
+/// `gen` moves only while `mutex` is held, right after it is taken by
+/// [`RegistryLock::lock`]; it starts at 1.
+#[pin_data]
+pub(crate) struct RegistryLock {
+    #[pin]
+    mutex: Mutex<Registry>,
+    gen: AtomicU64,
+}
+
+/// The registry, locked.
+pub(crate) type RegistryGuard<'a> = Guard<'a, Registry, MutexBackend>;
+
+impl RegistryLock {
+    fn new(reg: Registry) -> impl PinInit<Self> {
+        pin_init!(Self { mutex <- new_mutex!(reg), gen: AtomicU64::new(1) })
+    }
+
+    /// Takes the registry, to read or change it: every cache stamped
+    /// before is stale from now on.
+    pub(crate) fn lock(&self) -> RegistryGuard<'_> {
+        let g = self.mutex.lock();
+        self.gen.fetch_add(1, Ordering::SeqCst);
+        g
+    }
+
+    /// Reads the registry, leaving caches valid (`f` cannot change it).
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&Registry) -> R) -> R {
+        f(&self.mutex.lock())
+    }
+
+    /// The generation now (stable while the caller holds the registry).
+    pub(crate) fn gen(&self) -> u64 {
+        self.gen.load(Ordering::SeqCst)
+    }
+}
+
 /// The core's shared state.
 #[pin_data]
 pub(crate) struct Shared {
     #[pin]
-    pub(crate) registry: Mutex<Registry>,
+    pub(crate) registry: RegistryLock,
     #[pin]
     pub(crate) threads: Mutex<ThreadPool>,
     /// Commands waiting for an SCST thread.
@@ -200,7 +245,7 @@ impl Shared {
         max_cmd_mem: u64,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            registry <- new_mutex!(Registry {
+            registry <- RegistryLock::new(Registry {
                 templates: KVec::new(),
                 handlers: KVec::new(),
                 devices: KVec::new(),

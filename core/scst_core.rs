@@ -56,6 +56,7 @@ mod params;
 mod proc;
 mod serial;
 mod registry;
+mod routes;
 mod sessions;
 mod sgv;
 mod threads;

@@ -5,12 +5,16 @@
 //! A target driver registers each of its targets by name, and a session
 //! for every initiator that logs in; the session is bound at registration
 //! to a security group (see `acl`).  The handles given out are
-//! `Arc::into_raw` pointers; before one is taken back it is looked up in
-//! the registry, so a stale or foreign pointer is logged, never used.
+//! `Arc::into_raw` pointers; before one is taken back to unregister it or
+//! for task management it is looked up in the registry, so a stale or
+//! foreign pointer is logged, never used.  A command's session is trusted
+//! like the command handles (looked up only with CONFIG_SCST_DEBUG, see
+//! `cmd::session_of`): a lookup under the registry's mutex for every
+//! command would serialize every CPU's submitter.
 
 use crate::acl::{select_group, GroupView};
 use crate::names::check_port_name;
-use crate::registry::{checked_name, Group, Registry, Shared};
+use crate::registry::{checked_name, Group, Registry, RegistryGuard, Shared};
 use crate::cmd::Command;
 use crate::scst_rs::api::abi::{ScstSession, ScstTgt, ScstTgtTemplate};
 use crate::scst_rs::irqlock::{new_irq_spinlock, IrqSpinLock};
@@ -21,10 +25,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{
-        lock::{mutex::MutexBackend, Guard},
-        Arc, ArcBorrow,
-    },
+    sync::{Arc, ArcBorrow},
 };
 
 // The limit drivers are told is the one the task set applies.
@@ -113,6 +114,8 @@ pub(crate) struct Session {
     pub(crate) latency: Latency,
     /// Task-management requests (`mgmt`) not done yet.
     pub(crate) pending: AtomicU32,
+    /// Its LUNs' routes, cached (lock order: after `registry`).
+    pub(crate) routes: crate::routes::Routes,
     /// Its commands in flight, in arrival order (lock order: after
     /// `registry`, before the work queue).
     #[pin]
@@ -125,6 +128,7 @@ impl Session {
         for _ in 0..SESSION_TASKS {
             slots.push(None, GFP_KERNEL)?;
         }
+        let routes = crate::routes::Routes::new()?;
         Arc::pin_init(
             try_pin_init!(Self {
                 target,
@@ -134,6 +138,7 @@ impl Session {
                 task_set_full: AtomicU32::new(0),
                 latency: Latency::default(),
                 pending: AtomicU32::new(0),
+                routes,
                 tasks <- new_irq_spinlock!(TaskSet::new(slots, LUN_TASKS)),
             }? Error),
             GFP_KERNEL,
@@ -214,9 +219,6 @@ pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     // `add_target` whose reference has not been released yet.
     drop(unsafe { Arc::from_raw(p) });
 }
-
-/// The registry, locked.
-type RegistryGuard<'a> = Guard<'a, Registry, MutexBackend>;
 
 /// Closes the sessions `which` selects that are not closing yet: no new
 /// command is accepted, their reservations and unit attentions go, and

@@ -227,11 +227,13 @@ pub(crate) fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
 /// a device leaves (no new command can reach it any more), so that its
 /// handler, which commands in flight call, stays until they are done.
 /// Sessions stay registered until their last command is freed, so every
-/// command in flight is found through the registry.
+/// command in flight is found through the registry.  (`SeqCst`: a command
+/// routed through its session's table stores its `dev_id` before it checks
+/// that the registry was not taken, see `routes`.)
 pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
     let busy = || {
         let reg = shared.registry.lock();
-        let on_dev = |s: &Arc<Session>| s.tasks.lock().keys().any(|(k, _, _)| k.state.dev_id.load(Ordering::Acquire) == dev_id);
+        let on_dev = |s: &Arc<Session>| s.tasks.lock().keys().any(|(k, _, _)| k.state.dev_id.load(Ordering::SeqCst) == dev_id);
         reg.sessions.iter().any(on_dev)
     };
     if busy() {

@@ -1,7 +1,8 @@
 # vdisk at its edges: a 3 TiB disk (READ CAPACITY(16), READ/WRITE(16)
 # beyond 2 TiB), BLOCKIO I/O at a sector-63 offset, and a failing backing
 # device (scsi_debug opts=2: medium errors at LBA 0x1234..+10) giving
-# MEDIUM ERROR / UNRECOVERED READ ERROR through BLOCKIO and FILEIO.
+# MEDIUM ERROR / UNRECOVERED READ ERROR through BLOCKIO and FILEIO; a LUN
+# deleted and closed under load.
 . ./lib.sh
 P=/proc/scsi_tgt
 V=$P/vdisk/vdisk
@@ -54,6 +55,26 @@ for lun in 1 2; do
 done
 expect_log "scst_vdisk: errfile: read at byte 2385920 failed: error -5"
 expect_log "scst_vdisk: BLOCKIO read failed: error -61"   # BLK_STS_MEDIUM
+
+# A LUN deleted and its device closed while reads stream to it (commands
+# route through each session's cached LUN table): the close waits for the
+# commands in flight, the LUN is gone at once (no stale route to the
+# closed device), and added again it works.
+S3=$(sg_of $H:0:0:3) || fail "no sg for LUN 3"
+clear_ua $S3
+fio --name=gone --filename=$(blk 3) --direct=1 --ioengine=libaio --rw=randread --bs=4k \
+    --iodepth=16 --numjobs=2 --time_based --runtime=4 >/dev/null 2>&1 &
+fio=$!
+sleep 1.5
+write_ok $P/groups/Default/devices "del bio63"
+write_ok $V "close bio63"
+out=$(sg_turs -v $S3 2>&1) && fail "TEST UNIT READY on a deleted LUN succeeded"
+echo "$out" | grep -qi "logical unit not supported" || fail "deleted LUN: wrong answer: $out"
+wait $fio
+write_ok $V "open bio63 $LO BLOCKIO"
+write_ok $P/groups/Default/devices "add bio63 3"
+clear_ua $S3
+expect_ok quiet sg_raw -r 512 $S3 28 00 00 00 00 3f 00 00 01 00
 
 udevadm control --start-exec-queue 2>/dev/null
 unload scst_local

@@ -9,7 +9,8 @@
 # defaults, set explicitly on LIO's TPG): InitialR2T=No, ImmediateData=Yes,
 # MaxRecvDataSegmentLength=262144, FirstBurstLength=262144,
 # MaxBurstLength=1048576, no digests.
-# Prints one line per (target, mode, job): "RESULT target mode job iops MB/s".
+# Prints one line per (target, mode, job): "RESULT target mode job iops MB/s
+# cpu-us-per-io context-switches-per-io" (see lib.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)

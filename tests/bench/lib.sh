@@ -10,6 +10,11 @@ JOBS="randread-4k:randread:4k:32:$NCPU randwrite-4k:randwrite:4k:32:1 read-1m:re
 # BENCH_PROFILE: one; the jobs whose names match run under `perf record`
 # (system-wide, cpu-clock: TCG has no PMU) and the top of the profile is
 # printed as PROFILE lines.
+# Each RESULT line: target mode job IOPS MB/s, the CPU time per I/O in
+# microseconds and the context switches per I/O (all CPUs, from
+# /proc/stat; the run's ramp included, so approximate): what an I/O
+# costs, which tells a cheaper path from one that only keeps more CPUs
+# busy or waits more.
 ONLY=${BENCH_JOBS:-.}
 PROFILE=${BENCH_PROFILE:-}
 
@@ -23,10 +28,12 @@ fio_all() {
         [[ $name =~ $ONLY ]] || continue
         perf=()
         [ -n "$PROFILE" ] && [[ $name =~ $PROFILE ]] && perf=(perf record -q -a -e cpu-clock -F 499 -o /tmp/bench-perf.data --)
+        cpu0=$(head -1 /proc/stat) ctx0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
         out=$("${perf[@]}" fio --name=$name --filename=$dev --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
             --iodepth=$qd --numjobs=$nj --group_reporting --time_based --runtime=$RUNTIME \
             --ramp_time=2 --size=$((SIZE_MB / 2))M --output-format=json 2>/dev/null) ||
             die "fio $name on $target $mode"
+        cpu1=$(head -1 /proc/stat) ctx1=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
         if [ ${#perf[@]} -gt 0 ]; then
             perf report -i /tmp/bench-perf.data --no-children --sort dso,sym --stdio 2>/dev/null |
                 grep '%' | head -40 | sed "s/^/PROFILE $target $mode $name /"
@@ -36,8 +43,17 @@ fio_all() {
 import json, sys
 j = json.loads(sys.stdin.read())["jobs"][0]
 d = j["read"] if j["read"]["io_bytes"] > 0 else j["write"]
-print("RESULT %s %s %s %.0f %.1f" % (sys.argv[1], sys.argv[2], sys.argv[3], d["iops"], d["bw_bytes"] / 1e6))
-' "$target" "$mode" "$name" <<<"$out"
+# CPU time per I/O, all CPUs (the target side included): busy share of
+# the run (ramp included) times the CPUs, over the I/O rate.
+t0, t1 = ([int(x) for x in c.split()[1:9]] for c in sys.argv[4:6])
+delta = [b - a for a, b in zip(t0, t1)]
+busy = (sum(delta) - delta[3] - delta[4]) / max(sum(delta), 1)
+cpu_us = busy * int(sys.argv[6]) * 1e6 / d["iops"] if d["iops"] else 0
+# Context switches per I/O, over the whole run (ramp included).
+ios = d["iops"] * (int(sys.argv[9]) + 2)
+ctx = (int(sys.argv[8]) - int(sys.argv[7])) / ios if ios else 0
+print("RESULT %s %s %s %.0f %.1f %.1f %.2f" % (sys.argv[1], sys.argv[2], sys.argv[3], d["iops"], d["bw_bytes"] / 1e6, cpu_us, ctx))
+' "$target" "$mode" "$name" "$cpu0" "$cpu1" "$NCPU" "$ctx0" "$ctx1" "$RUNTIME" <<<"$out"
     done
 }
 

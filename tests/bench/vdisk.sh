@@ -7,7 +7,8 @@
 #           BLOCKIO on a loop device over a tmpfs file)
 #   lio     tcm_loop + target_core   (rd_mcp rd_nullio=1; fileio on the
 #           same kind of file; iblock on the same kind of loop device)
-# Prints one line per (target, mode, job): "RESULT target mode job iops MB/s".
+# Prints one line per (target, mode, job): "RESULT target mode job iops MB/s
+# cpu-us-per-io context-switches-per-io" (see lib.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
 

@@ -23,7 +23,6 @@ use crate::scst_rs::{
         dev::DevRef,
     },
     scsi_exec::{self, ExecDone, Outcome, ScsiDev},
-    sys,
 };
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{ffi::{c_int, c_void}, prelude::*};
@@ -134,7 +133,10 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
         limit_refused(&c, &dev, op, buf, len);
         return SCST_EXEC_COMPLETED;
     }
-    let atomic = cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) && sys::atomic_context();
+    // Not in process context (the core says which: a guess from the CPU's
+    // state would miss an RCU read-side section), the request is taken
+    // without waiting for a free one.
+    let atomic = cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) && c.context() != Context::Direct;
     let timeout = fixups::timeout_ms(T, op);
     // SAFETY: the buffer is the command's, kept by the core until the
     // command is freed, which is after `done`.  From here on the command

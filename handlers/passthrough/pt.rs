@@ -43,6 +43,9 @@ pub(crate) struct PtDev {
     /// Block length for decoding CDBs: disks, MO and CD-ROMs learn it from
     /// READ CAPACITY, tapes from the mode block descriptor (0: variable).
     block_size: AtomicU32,
+    /// Commands refused for the device's transfer limits (logged the 1st,
+    /// 2nd, 4th, 8th, ... time: an initiator repeating one is no flood).
+    refused: AtomicU32,
 }
 
 /// A handler's description: peripheral type `T`, `PERF` for the variant
@@ -89,8 +92,10 @@ impl Handlers {
     }
 }
 
-/// The device of a command.
-fn pt_dev(c: &Cmd) -> Option<&PtDev> {
+/// The device of a command, for as long as the command is in flight
+/// (callers use it within one callback; not tied to the borrow of `c`,
+/// whose buffer the caller may borrow mutably meanwhile).
+fn pt_dev<'a>(c: &Cmd) -> Option<&'a PtDev> {
     let p = c.dev_priv() as *const PtDev;
     // SAFETY: the pointer `attach` set, alive until `detach`, which the
     // core calls only when no command of the device is in flight.
@@ -107,10 +112,11 @@ unsafe extern "C" fn parse<const T: u8>(cmd: *mut ScstCmd) -> c_int {
 unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
-    let Some(dev) = pt_dev(&c).map(|d| d.sdev) else {
+    let Some(pd) = pt_dev(&c) else {
         c.set_error(ILLEGAL_REQUEST, 0x25, 0x00);
         return SCST_EXEC_COMPLETED;
     };
+    let dev = pd.sdev;
     let dir = c.data_direction();
     let op = c.cdb().first().copied().unwrap_or(0);
     let (buf, len) = {
@@ -130,7 +136,7 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
         return SCST_EXEC_COMPLETED;
     }
     if !dev.fits(buf, len) {
-        limit_refused(&c, &dev, op, buf, len);
+        limit_refused(&c, pd, op, buf, len);
         return SCST_EXEC_COMPLETED;
     }
     // Not in process context (the core says which: a guess from the CPU's
@@ -144,7 +150,7 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
     let r = unsafe { dev.submit::<Done<T>>(c.cdb(), buf, len, dir == SCST_DATA_WRITE, timeout, atomic, cmd.cast()) };
     match r {
         Ok(()) => return SCST_EXEC_NOT_COMPLETED,
-        Err(e) if e == EINVAL => limit_refused(&c, &dev, op, buf, len),
+        Err(e) if e == EINVAL => limit_refused(&c, pd, op, buf, len),
         // The device is being removed: the LUN is going.
         Err(e) if e == ENODEV => c.set_error(ILLEGAL_REQUEST, 0x25, 0x00),
         // No request free: the initiator retries.
@@ -155,15 +161,19 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
 
 /// A transfer the device's queue cannot take in one request (too long or
 /// too many segments): refused, with the message SCST users know.
-fn limit_refused(c: &Cmd, dev: &ScsiDev, op: u8, buf: *const u8, len: u32) {
-    pr_err!(
-        "Unable to complete command due to SG IO count limitation (opcode 0x{:02x}: {} bytes in {} pages; the device takes {} bytes in {} pages)\n",
-        op,
-        len,
-        scsi_exec::pages_spanned(buf, len),
-        dev.max_bytes(),
-        dev.max_pages()
-    );
+fn limit_refused(c: &Cmd, pd: &PtDev, op: u8, buf: *const u8, len: u32) {
+    let n = pd.refused.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    if n.is_power_of_two() {
+        pr_err!(
+            "Unable to complete command due to SG IO count limitation (opcode 0x{:02x}: {} bytes in {} pages; the device takes {} bytes in {} pages; refusal {})\n",
+            op,
+            len,
+            scsi_exec::pages_spanned(buf, len),
+            pd.sdev.max_bytes(),
+            pd.sdev.max_pages(),
+            n
+        );
+    }
     c.set_error(ILLEGAL_REQUEST, 0x24, 0x00);
 }
 
@@ -278,7 +288,7 @@ unsafe extern "C" fn attach<const T: u8>(d: *mut ScstDevice) -> c_int {
         return EINVAL.to_errno();
     };
     let bs = initial_block_size(T, &sdev);
-    let Ok(dev) = KBox::new(PtDev { sdev, block_size: AtomicU32::new(bs) }, GFP_KERNEL) else {
+    let Ok(dev) = KBox::new(PtDev { sdev, block_size: AtomicU32::new(bs), refused: AtomicU32::new(0) }, GFP_KERNEL) else {
         return ENOMEM.to_errno();
     };
     pr_info!(

@@ -71,6 +71,12 @@ before=$(io_requests $DISK)
 timeout 60 dd if=/dev/$d of=/dev/null bs=8M count=1 iflag=direct 2>$W/dd.err &&
     fail "an 8 MiB READ succeeded"
 expect_log "Unable to complete command due to SG IO count limitation \(opcode 0x28: 8388608 bytes in 2048 pages"
+# Refused again and again, it is logged the 1st, 2nd, 4th, ... time.
+for _ in 1 2; do
+    timeout 60 dd if=/dev/$d of=/dev/null bs=8M count=1 iflag=direct 2>/dev/null && fail "an 8 MiB READ succeeded"
+done
+expect_log "SG IO count limitation .*; refusal 2\)"
+dmesg | grep -qE "SG IO count limitation .*; refusal 3\)" && fail "the 3rd refusal was logged too"
 expect_eq "the oversized READ at the device" "$(( $(io_requests $DISK) - before ))" 0
 echo 4096 >$q/max_sectors_kb
 expect_ok quiet timeout 60 dd if=/dev/$d of=/dev/null bs=8M count=1 iflag=direct

@@ -33,7 +33,7 @@ pub(crate) struct PendingUa {
 /// Queues `sense` for `sess` on `lun`, once.
 fn push(reg: &mut Registry, sess: &Arc<Session>, lun: u64, sense: Sense) {
     let p: *const Session = &**sess;
-    if reg.uas.iter().any(|u| is(&u.sess, p) && u.lun == lun && u.sense == sense) {
+    if reg.uas.iter().any(|u| u.is_for(p, lun) && u.sense == sense) {
         return;
     }
     // Without memory the attention is lost; the initiator still sees the
@@ -80,14 +80,20 @@ pub(crate) fn luns_changed(reg: &mut Registry, group: &[u8], added: Option<u64>)
     }
 }
 
+impl PendingUa {
+    fn is_for(&self, sess: *const Session, lun: u64) -> bool {
+        is(&self.sess, sess) && self.lun == lun
+    }
+}
+
 /// Whether a unit attention is pending for `sess` on `lun`.
 pub(crate) fn has_ua(reg: &Registry, sess: *const Session, lun: u64) -> bool {
-    reg.uas.iter().any(|u| is(&u.sess, sess) && u.lun == lun)
+    reg.uas.iter().any(|u| u.is_for(sess, lun))
 }
 
 /// Takes the oldest unit attention of `sess` for `lun`.
 pub(crate) fn take_ua(reg: &mut Registry, sess: *const Session, lun: u64) -> Option<Sense> {
-    let i = reg.uas.iter().position(|u| is(&u.sess, sess) && u.lun == lun)?;
+    let i = reg.uas.iter().position(|u| u.is_for(sess, lun))?;
     vec::remove(&mut reg.uas, i).map(|u| u.sense)
 }
 

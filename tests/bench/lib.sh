@@ -16,6 +16,8 @@ JOBS="randread-4k:randread:4k:32:$NCPU randwrite-4k:randwrite:4k:32:1 read-1m:re
 # costs, which tells a cheaper path from one that only keeps more CPUs
 # busy or waits more.
 ONLY=${BENCH_JOBS:-.}
+# Seconds of each job before fio starts counting (its ramp_time).
+RAMP=2
 PROFILE=${BENCH_PROFILE:-}
 
 die() { echo "BENCH FAIL: $*"; exit 1; }
@@ -31,7 +33,7 @@ fio_all() {
         cpu0=$(head -1 /proc/stat) ctx0=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
         out=$("${perf[@]}" fio --name=$name --filename=$dev --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
             --iodepth=$qd --numjobs=$nj --group_reporting --time_based --runtime=$RUNTIME \
-            --ramp_time=2 --size=$((SIZE_MB / 2))M --output-format=json 2>/dev/null) ||
+            --ramp_time=$RAMP --size=$((SIZE_MB / 2))M --output-format=json 2>/dev/null) ||
             die "fio $name on $target $mode"
         cpu1=$(head -1 /proc/stat) ctx1=$(awk '$1 == "ctxt" {print $2}' /proc/stat)
         if [ ${#perf[@]} -gt 0 ]; then
@@ -50,10 +52,10 @@ delta = [b - a for a, b in zip(t0, t1)]
 busy = (sum(delta) - delta[3] - delta[4]) / max(sum(delta), 1)
 cpu_us = busy * int(sys.argv[6]) * 1e6 / d["iops"] if d["iops"] else 0
 # Context switches per I/O, over the whole run (ramp included).
-ios = d["iops"] * (int(sys.argv[9]) + 2)
+ios = d["iops"] * (int(sys.argv[9]) + int(sys.argv[10]))
 ctx = (int(sys.argv[8]) - int(sys.argv[7])) / ios if ios else 0
 print("RESULT %s %s %s %.0f %.1f %.1f %.2f" % (sys.argv[1], sys.argv[2], sys.argv[3], d["iops"], d["bw_bytes"] / 1e6, cpu_us, ctx))
-' "$target" "$mode" "$name" "$cpu0" "$cpu1" "$NCPU" "$ctx0" "$ctx1" "$RUNTIME" <<<"$out"
+' "$target" "$mode" "$name" "$cpu0" "$cpu1" "$NCPU" "$ctx0" "$ctx1" "$RUNTIME" "$RAMP" <<<"$out"
     done
 }
 

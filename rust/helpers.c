@@ -139,6 +139,27 @@ void scst_rh_noio_restore(unsigned int flags)
 	memalloc_noio_restore(flags);
 }
 
+/*
+ * The current task's block plug, taken off the task (see sys::unplugged).
+ * The block layer sets PF_BLOCK_TS only with a plug to hold the time it
+ * caches, and the scheduler then clears that time through current->plug:
+ * the cached time goes first, as a reschedule would drop it.
+ */
+struct blk_plug *scst_rh_plug_detach(void)
+{
+	struct blk_plug *plug = current->plug;
+
+	if (plug)
+		blk_plug_invalidate_ts();
+	current->plug = NULL;
+	return plug;
+}
+
+void scst_rh_plug_restore(struct blk_plug *plug)
+{
+	current->plug = plug;
+}
+
 int scst_rh_current_pid(void)
 {
 	return task_pid_nr(current);

@@ -49,6 +49,29 @@ pub(crate) fn noio<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Runs `f` with the current task's block plug put aside, so that the I/O
+/// `f` submits goes to its queues at once instead of joining the caller's
+/// plug.
+///
+/// A block queue's `queue_rq` may run inside a flush of that very plug:
+/// `blk_mq_flush_plug_list` zeroes the plug's count, then issues the listed
+/// requests one by one.  A request that `queue_rq` adds to the plug (a
+/// BLOCKIO bio, a pass-through request) is issued by that same loop, but
+/// leaves the count at one over an empty list, and the plug's next request
+/// dereferences the missing last one: an oops in `blk_add_rq_to_plug`
+/// (writeback flushes its plug mid-way when it must reschedule).  Outside a
+/// flush, the plug would merely hold our I/O back until its owner unplugs.
+pub(crate) fn unplugged<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: takes the current task's plug pointer off the task; it is
+    // put back below, on the same task, before the caller sees it again.
+    let plug = unsafe { bindings::scst_rh_plug_detach() };
+    let r = f();
+    // SAFETY: `plug` came from the detach above, on this task; whoever owns
+    // it is our caller, still waiting for us.
+    unsafe { bindings::scst_rh_plug_restore(plug) };
+    r
+}
+
 /// The pid of the current task (of the interrupted one in interrupt
 /// context), for log prefixes.
 pub(crate) fn current_pid() -> i32 {

@@ -257,8 +257,10 @@ impl HostOps for Host {
 
     fn queue(&self, scmd: ScsiCmd) {
         // What the core allocates here must not wait for writeback through
-        // this very queue.
-        sys::noio(|| self.submit(scmd))
+        // this very queue, and the I/O it submits here (BLOCKIO, pass-
+        // through) must not join the plug being flushed into this queue
+        // (see `sys::unplugged`).
+        sys::noio(|| sys::unplugged(|| self.submit(scmd)))
     }
 }
 

@@ -7,6 +7,7 @@
 //! `i % lanes` and woken first for commands queued there (see `work`).
 
 use crate::scst_rs::kthread::KThread;
+use crate::scst_rs::sys;
 use crate::scst_rs::vec;
 use crate::work::WorkQueue;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -79,7 +80,10 @@ impl ThreadPool {
             // Lane `i % lanes` on CPU `i % lanes`: the threads spread over
             // the CPUs (see `work`).
             let lane = self.threads.len() % self.queue.lanes().max(1);
-            let thread = KThread::run_on(&name, Some(lane as u32), move || q.serve(lane, &s))?;
+            let thread = KThread::run_on(&name, Some(lane as u32), move || {
+                sys::io_worker();
+                q.serve(lane, &s)
+            })?;
             self.threads.push(Worker { stop, thread }, GFP_KERNEL)?;
         }
         Ok(())

@@ -160,6 +160,11 @@ void scst_rh_plug_restore(struct blk_plug *plug)
 	current->plug = plug;
 }
 
+void scst_rh_io_worker(void)
+{
+	current->flags |= PF_LOCAL_THROTTLE | PF_MEMALLOC_NOIO;
+}
+
 int scst_rh_current_pid(void)
 {
 	return task_pid_nr(current);

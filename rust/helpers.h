@@ -50,6 +50,8 @@ unsigned int scst_rh_noio_save(void);
 void scst_rh_noio_restore(unsigned int flags);
 struct blk_plug *scst_rh_plug_detach(void);
 void scst_rh_plug_restore(struct blk_plug *plug);
+/* The current task does I/O for a block device (as the loop driver's workers). */
+void scst_rh_io_worker(void);
 void *scst_rh_shost_priv(struct Scsi_Host *shost);
 unsigned int scst_rh_scsi_bufflen(struct scsi_cmnd *cmd);
 void scst_rh_scsi_set_resid(struct scsi_cmnd *cmd, unsigned int resid);

@@ -49,6 +49,19 @@ pub(crate) fn noio<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Marks the current thread as one doing the I/O of a block device, as
+/// the loop driver marks its workers: its allocations never start I/O
+/// (reclaim writing back through a scst_local disk this thread serves
+/// would wait for the thread itself), and writing into the page cache it
+/// is throttled by the dirty pages of the file's own device only (not by
+/// all dirty pages, which include those of a scst_local disk whose
+/// writeback waits for this thread).
+pub(crate) fn io_worker() {
+    // SAFETY: sets two flags of the current task, a kernel thread of ours
+    // that keeps them for its whole life.
+    unsafe { bindings::scst_rh_io_worker() }
+}
+
 /// Runs `f` with the current task's block plug put aside, so that the I/O
 /// `f` submits goes to its queues at once instead of joining the caller's
 /// plug.

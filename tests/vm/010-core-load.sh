@@ -8,6 +8,12 @@ grep -qx TRACING /proc/scsi_tgt/version || fail "version does not list TRACING"
 expect_eq "scsi_tgt header" "$(head -1 /proc/scsi_tgt/scsi_tgt)" \
     "Device (host:ch:id:lun or name)                             Device handler"
 expect_eq "threads (one per CPU)" "$(pgrep -c -x 'scsi_tgt[0-9]+')" "$(nproc)"
+# They do a block device's I/O, as loop's workers: PF_MEMALLOC_NOIO
+# (0x80000) and PF_LOCAL_THROTTLE (0x100000), field 9 of /proc/PID/stat.
+for p in $(pgrep -x 'scsi_tgt[0-9]+'); do
+    flags=$(awk '{print $9}' /proc/$p/stat)
+    expect_eq "thread $p NOIO and LOCAL_THROTTLE" "$(( flags & 0x180000 ))" "$(( 0x180000 ))"
+done
 expect_log 'scst: SCST 1.0.0-rs0.1 loaded'
 # Read-only files refuse writes, even from root.
 expect_fail sh -c 'echo x > /proc/scsi_tgt/version'

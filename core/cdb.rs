@@ -423,6 +423,12 @@ pub fn cdb_len(opcode: u8) -> Option<usize> {
     }
 }
 
+/// Whether `opcode` is a block device's READ (6, 10, 12 or 16): the
+/// commands a device may let a submitter try (`Nowait::Reads`).
+pub fn is_read(opcode: u8) -> bool {
+    matches!(opcode, 0x08 | 0x28 | 0xa8 | 0x88)
+}
+
 /// Decodes `cdb` for a logical unit of peripheral device type `dev_type`
 /// whose logical blocks (or fixed tape blocks; 0 in variable block mode)
 /// are `block_size` bytes.  `cdb` may be longer than the command (padded).
@@ -683,6 +689,16 @@ mod tests {
 
     fn name(c: &[u8], dev_type: u8) -> &'static str {
         decode(c, dev_type, BS).map_or("", |d| d.name)
+    }
+
+    /// `is_read` is exactly the disk commands named READ(n) (the table is
+    /// the reference).
+    #[test]
+    fn reads() {
+        for op in 0..=255u8 {
+            let read = name(&cdb(op, &[]), TYPE_DISK).starts_with("READ(");
+            assert_eq!(is_read(op), read, "opcode 0x{op:02x}");
+        }
     }
 
     #[test]

@@ -27,13 +27,13 @@ use crate::checks::{self, Waiting};
 use crate::lun;
 use crate::nexus;
 use crate::trace;
-use crate::registry::{Registry, Shared};
+use crate::registry::{Nowait, Registry, Shared};
 use crate::routes::{self, Route};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
     SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT,
     SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
-    SCST_EXEC_COMPLETED,
+    SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD,
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::sense::{Sense, SenseKey, Status};
@@ -119,6 +119,9 @@ pub(crate) struct Command {
     /// The handler's `exec` for this command only starts its I/O (said in
     /// `parse`): it may run in a submitter's context.
     exec_nowait: bool,
+    /// The handler's `exec` asked for a thread (`SCST_EXEC_NEED_THREAD`):
+    /// it runs there next.
+    exec_in_thread: bool,
     /// Was held once by CONFIG_SCST_DEBUG_TM.
     dbg_held: bool,
     queue_type: c_int,
@@ -356,6 +359,7 @@ pub(crate) fn rx(
             serial_owner: false,
             ctx: Ctx::Process,
             exec_nowait: false,
+            exec_in_thread: false,
             dbg_held: false,
             queue_type: crate::scst_rs::api::abi::SCST_CMD_QUEUE_SIMPLE,
             early: None,
@@ -498,11 +502,15 @@ fn may_run(c: &Command, stage: Stage, ctx: Ctx) -> bool {
         // of a device whose handler may wait go to a thread at once, and an
         // `exec` that would wait goes to a thread at its turn.
         Ctx::Submit => match stage {
-            Stage::Init => c.route.is_some_and(|r| r.nowait),
-            Stage::Execute => c.exec_nowait || atomic_ok(c, stage),
+            Stage::Init => c.route.is_some_and(|r| match r.nowait {
+                Nowait::All => true,
+                Nowait::Reads => cdb::is_read(c.opcode()),
+                Nowait::Never => false,
+            }),
+            Stage::Execute => !c.exec_in_thread && (c.exec_nowait || atomic_ok(c, stage)),
             _ => true,
         },
-        Ctx::Atomic => atomic_ok(c, stage),
+        Ctx::Atomic => !(stage == Stage::Execute && c.exec_in_thread) && atomic_ok(c, stage),
     }
 }
 
@@ -817,16 +825,35 @@ fn execute(p: *mut ScstCmd) -> Flow {
     c.check.hand_out(Waiting::Exec);
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
-    if unsafe { exec(p) } == SCST_EXEC_COMPLETED {
-        // SAFETY: COMPLETED: the command is still ours.
-        unsafe { get(p) }.check.hand_out(Waiting::Core);
-        return Flow::Go(Stage::DevDone);
+    match unsafe { exec(p) } {
+        SCST_EXEC_COMPLETED => {
+            // SAFETY: COMPLETED: the command is still ours.
+            unsafe { get(p) }.check.hand_out(Waiting::Core);
+            return Flow::Go(Stage::DevDone);
+        }
+        // SAFETY: NEED_THREAD: the command is still ours.
+        SCST_EXEC_NEED_THREAD => return need_thread(unsafe { get(p) }),
+        _ => {}
     }
     if sync {
         // The handler owns the command now: only its promise is checked.
         pr_err!("a handler declaring SCST_DEV_EXEC_SYNC did not complete a command in exec\n");
     }
     Flow::Wait
+}
+
+/// The handler's `exec` would have waited: it is called again from a
+/// thread (`may_run`).  From a thread it is the handler's bug, and the
+/// command fails rather than loop.
+fn need_thread(c: &mut Command) -> Flow {
+    c.check.hand_out(Waiting::Core);
+    if c.ctx == Ctx::Process {
+        pr_err!("a handler asked for a thread (SCST_EXEC_NEED_THREAD) from a thread, opcode 0x{:02x}\n", c.opcode());
+        c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
+        return Flow::Go(Stage::DevDone);
+    }
+    c.exec_in_thread = true;
+    Flow::Go(Stage::Execute)
 }
 
 /// Whether `c` may go on to `exec` now.  If not, it was queued (held by

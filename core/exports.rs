@@ -696,7 +696,23 @@ pub(crate) unsafe extern "C" fn scst_dev_set_priv(dev: *mut crate::scst_rs::api:
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_dev_set_nowait(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
     // SAFETY: function contract.
-    unsafe { crate::attach::view(dev) }.nowait = true;
+    unsafe { crate::attach::view(dev) }.nowait = crate::registry::Nowait::All;
+}
+
+/// The handler (in `attach`) tries this device's READs without waiting
+/// for I/O, returning `SCST_EXEC_NEED_THREAD` from `exec` when it would
+/// wait: a submitter may process the device's READs.
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_set_nowait_reads(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
+    // SAFETY: function contract.
+    let v = unsafe { crate::attach::view(dev) };
+    if v.nowait == crate::registry::Nowait::Never {
+        v.nowait = crate::registry::Nowait::Reads;
+    }
 }
 
 /// The handler's private pointer for the device.

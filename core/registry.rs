@@ -77,10 +77,24 @@ pub(crate) struct DeviceEntry {
     pub(crate) reserved_by: Option<Arc<Session>>,
     /// The handler's private pointer, set in its `attach` (an address).
     pub(crate) priv_: usize,
-    /// The handler does this device's I/O without waiting for it (said in
-    /// `attach`, `scst_dev_set_nowait`): a submitter may process its
-    /// commands (`SCST_CONTEXT_SUBMIT`).
-    pub(crate) nowait: bool,
+    /// Which of the device's commands a submitter may process (said by
+    /// its handler in `attach`).
+    pub(crate) nowait: Nowait,
+}
+
+/// Which of a device's commands a submitter (`SCST_CONTEXT_SUBMIT`) may
+/// process; the others go to the SCST threads at once.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) enum Nowait {
+    #[default]
+    Never,
+    /// READs (`scst_dev_set_nowait_reads`): the handler tries them
+    /// without waiting and asks for a thread (`SCST_EXEC_NEED_THREAD`)
+    /// when it would wait.
+    Reads,
+    /// All (`scst_dev_set_nowait`): the handler does the device's I/O
+    /// without waiting for it.
+    All,
 }
 
 /// A device as a LUN of a group.  While a device is exported, its

@@ -22,7 +22,7 @@
 //!
 //! Lock order: `registry` before a session's table.
 
-use crate::registry::{LunEntry, Registry};
+use crate::registry::{LunEntry, Nowait, Registry};
 use crate::scst_rs::api::abi::ScstDevType;
 use crate::sessions::{is, Session};
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
@@ -35,8 +35,8 @@ pub(crate) struct Route {
     pub(crate) read_only: bool,
     /// The handler's private pointer for the device (see `attach`).
     pub(crate) dev_priv: usize,
-    /// The device's commands may run in a submitter (`scst_dev_set_nowait`).
-    pub(crate) nowait: bool,
+    /// Which of the device's commands may run in a submitter.
+    pub(crate) nowait: Nowait,
 }
 
 /// The route of `lun` in group `group`: none if the group has no such LUN

@@ -98,21 +98,29 @@ impl File {
     /// writes them to it there), in batches of `BATCH` segments; a short
     /// read is an error, as for `read_at`.
     pub(crate) fn rw_sg(&self, sg: &SgList<'_>, pos: u64, write: bool) -> Result {
-        let empty = bindings::bio_vec { bv_page: core::ptr::null_mut(), bv_len: 0, bv_offset: 0 };
-        let mut bv = [empty; BATCH];
-        let mut segs = sg.segments();
         let mut pos = pos;
-        loop {
-            let (mut n, mut bytes) = (0, 0usize);
-            // Stops at `BATCH` without taking another segment.
-            for (slot, s) in bv.iter_mut().zip(segs.by_ref()) {
-                *slot = bindings::bio_vec { bv_page: s.page, bv_len: s.len, bv_offset: s.offset };
-                n += 1;
-                bytes += s.len as usize;
+        batches(sg, |batch, bytes| self.rw_bvec(batch, bytes, &mut pos, write).map(|()| true)).map(|_| ())
+    }
+
+    /// Reads the file at `pos` into the pages of `sg` if that waits for
+    /// no I/O (see `scst_rh_file_read_bvec_nowait`): `Ok(false)` when it
+    /// would, and the pages may then hold part of the data.
+    pub(crate) fn read_sg_nowait(&self, sg: &SgList<'_>, pos: u64) -> Result<bool> {
+        let mut p = pos as bindings::loff_t;
+        batches(sg, |batch, bytes| {
+            // SAFETY: open file; `batch` describes `bytes` bytes of pages
+            // the caller owns (the `SgList` invariant).
+            let r = unsafe {
+                bindings::scst_rh_file_read_bvec_nowait(self.f, batch.as_mut_ptr(), batch.len() as u32, bytes, &mut p)
+            };
+            match r {
+                r if r == EAGAIN.to_errno() as _ => Ok(false),
+                r if r < 0 => Err(Error::from_errno(r as i32)),
+                // Short (the end of the file, or part of it not cached):
+                // the whole read is done again where it may wait.
+                r => Ok(r as usize == bytes),
             }
-            let Some(batch) = bv.get_mut(..n).filter(|b| !b.is_empty()) else { return Ok(()) };
-            self.rw_bvec(batch, bytes, &mut pos, write)?;
-        }
+        })
     }
 
     /// Moves all `bytes` of `bv` at `*pos`, which advances; after a short
@@ -167,6 +175,28 @@ impl File {
             return Err(Error::from_errno(r));
         }
         Ok(())
+    }
+}
+
+/// Calls `f` with the segments of `sg` in batches of at most `BATCH` and
+/// their byte count, until it returns `Ok(false)` (then `Ok(false)`) or
+/// fails.
+fn batches(sg: &SgList<'_>, mut f: impl FnMut(&mut [bindings::bio_vec], usize) -> Result<bool>) -> Result<bool> {
+    let empty = bindings::bio_vec { bv_page: core::ptr::null_mut(), bv_len: 0, bv_offset: 0 };
+    let mut bv = [empty; BATCH];
+    let mut segs = sg.segments();
+    loop {
+        let (mut n, mut bytes) = (0, 0usize);
+        // Stops at `BATCH` without taking another segment.
+        for (slot, s) in bv.iter_mut().zip(segs.by_ref()) {
+            *slot = bindings::bio_vec { bv_page: s.page, bv_len: s.len, bv_offset: s.offset };
+            n += 1;
+            bytes += s.len as usize;
+        }
+        let Some(batch) = bv.get_mut(..n).filter(|b| !b.is_empty()) else { return Ok(true) };
+        if !f(batch, bytes)? {
+            return Ok(false);
+        }
     }
 }
 

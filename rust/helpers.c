@@ -24,6 +24,8 @@
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <linux/shmem_fs.h>
+#include <linux/xarray.h>
 #include <linux/scatterlist.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -333,6 +335,61 @@ long scst_rh_file_rw_bvec(struct file *f, struct bio_vec *bv, unsigned int n, si
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, n, bytes);
 	return write ? vfs_iter_write(f, &iter, pos, 0) : vfs_iter_read(f, &iter, pos, 0);
+}
+
+/*
+ * Whether no page of bytes [pos, pos + len) of a tmpfs file is in swap:
+ * reading them then waits for no I/O (a hole reads as zeros, no page
+ * needed).
+ */
+static bool scst_rh_shmem_in_memory(struct address_space *m, loff_t pos, size_t len)
+{
+	XA_STATE(xas, &m->i_pages, pos >> PAGE_SHIFT);
+	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
+	bool in_memory = true;
+	void *e;
+
+	rcu_read_lock();
+	xas_for_each(&xas, e, last) {
+		if (xas_retry(&xas, e))
+			continue;
+		if (xa_is_value(e)) {
+			in_memory = false;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return in_memory;
+}
+
+/*
+ * A read that waits for no I/O, or -EAGAIN: with IOCB_NOWAIT where the
+ * file system honours it (FMODE_NOWAIT; buffered only, for an O_DIRECT
+ * read waits for its I/O whatever the flag), and on tmpfs, which does not,
+ * when no page of the range is in swap.  A page swapped out between the
+ * check and the read is read back in here: slow, but correct.
+ */
+long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos)
+{
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t r;
+
+	if (!bytes || (f->f_flags & O_DIRECT))
+		return -EAGAIN;
+	iov_iter_bvec(&iter, ITER_DEST, bv, n, bytes);
+	if (f->f_mode & FMODE_NOWAIT) {
+		init_sync_kiocb(&kiocb, f);
+		kiocb.ki_pos = *pos;
+		kiocb.ki_flags |= IOCB_NOWAIT;
+		r = vfs_iocb_iter_read(f, &kiocb, &iter);
+		if (r > 0)
+			*pos = kiocb.ki_pos;
+		return r;
+	}
+	if (shmem_mapping(f->f_mapping) && scst_rh_shmem_in_memory(f->f_mapping, *pos, bytes))
+		return vfs_iter_read(f, &iter, pos, 0);
+	return -EAGAIN;
 }
 
 bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len)

@@ -121,6 +121,13 @@ impl VDev {
         self.has(commands::BLOCKIO) || self.has(commands::NULLIO)
     }
 
+    /// READs are tried without waiting and go to a thread only when they
+    /// would wait (FILEIO through the page cache: data already cached, or
+    /// on tmpfs).  An O_DIRECT read always waits for its I/O.
+    pub(crate) fn tries_reads(&self) -> bool {
+        !self.async_io() && !self.has(commands::O_DIRECT)
+    }
+
     /// Vendor id of INQUIRY: the mode, as SCST reports it.
     pub(crate) fn vendor(&self, m: &Medium) -> &'static [u8; 8] {
         match m.backing {

@@ -5,14 +5,16 @@
 //! Everything but BLOCKIO's READ and WRITE runs synchronously in `exec`,
 //! on an SCST thread (process context).  BLOCKIO READ/WRITE submit bios
 //! and return NOT_COMPLETED; the last bio's completion finishes the
-//! command from interrupt context.
+//! command from interrupt context.  A FILEIO READ may come from a
+//! submitter (scst_local's queue): it reads there if that waits for no I/O
+//! and else returns NEED_THREAD to be called again from a thread.
 
 use crate::commands::{self, Kind};
 use crate::dev::{Backing, Medium, VDev};
 use crate::mmc;
 use crate::scsi::{self, byte, Sense};
 use crate::scst_rs::api::{
-    abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
+    abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED},
     cmd::{Cmd, Context},
 };
 use crate::scst_rs::blockio::Completion;
@@ -49,6 +51,7 @@ pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     match r {
         Ok(Done::Now) => SCST_EXEC_COMPLETED,
         Ok(Done::Later) => SCST_EXEC_NOT_COMPLETED,
+        Ok(Done::Thread) => SCST_EXEC_NEED_THREAD,
         Err(s) => {
             c.set_error(s.0, s.1, s.2);
             SCST_EXEC_COMPLETED
@@ -61,6 +64,9 @@ pub(crate) enum Done {
     Now,
     /// Bios are in flight; their completion finishes the command.
     Later,
+    /// Nothing done: the command would wait, and is executed again from a
+    /// thread (only outside one: a READ tried in a submitter).
+    Thread,
 }
 
 fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize, Sense>) -> Result<Done, Sense> {
@@ -231,13 +237,26 @@ fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
 /// READ and WRITE 6/10/12/16: the commands that can move their data in a
 /// driver's scatterlist (`Cmd::tgt_sg`) instead of the core's buffer.
 pub(crate) fn takes_tgt_sg(op: u8) -> bool {
-    matches!(op, 0x08 | 0x28 | 0xa8 | 0x88 | 0x0a | 0x2a | 0xaa | 0x8a)
+    is_read(op) || matches!(op, 0x0a | 0x2a | 0xaa | 0x8a)
+}
+
+/// READ(6/10/12/16).
+pub(crate) fn is_read(op: u8) -> bool {
+    matches!(op, 0x08 | 0x28 | 0xa8 | 0x88)
+}
+
+/// Whether `exec` runs where it must not wait for I/O (a submitter).
+fn in_submitter(c: &Cmd) -> bool {
+    c.context() != Context::Direct
 }
 
 fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, _) = range(dev, m, cdb)?;
     if c.uses_tgt_sg() {
         return read_sg(c, dev, m, pos, len);
+    }
+    if in_submitter(c) && matches!(m.backing, Backing::File(_)) {
+        return Ok(Done::Thread);
     }
     let buf = c.buffer();
     let len = (len as usize).min(buf.len());
@@ -259,9 +278,16 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
 fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Done, Sense> {
     c.set_resp_len(u32::try_from(len).unwrap_or(u32::MAX));
     let private = c.as_raw().cast();
+    let submitter = in_submitter(c);
     let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
     match &m.backing {
         Backing::Null => Ok(Done::Now),
+        // From a submitter only if that waits for no I/O; a failure is
+        // left to the thread, which reports it.
+        Backing::File(f) if submitter => match f.read_sg_nowait(&sg, pos) {
+            Ok(true) => Ok(Done::Now),
+            Ok(false) | Err(_) => Ok(Done::Thread),
+        },
         Backing::File(f) => {
             f.rw_sg(&sg, pos, false).map_err(|e| crate::io::failed(dev, "read", pos, e, false))?;
             Ok(Done::Now)

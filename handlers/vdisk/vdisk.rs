@@ -122,7 +122,9 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     if crate::exec::takes_tgt_sg(c.cdb().first().copied().unwrap_or(0)) {
         c.allow_tgt_sg();
         // Other commands may wait even there (SYNCHRONIZE CACHE, UNMAP).
-        if dev.is_some_and(VDev::async_io) {
+        // FILEIO's READs are tried (see `attach`).
+        let op = c.cdb().first().copied().unwrap_or(0);
+        if dev.is_some_and(|d| d.async_io() || (d.tries_reads() && crate::exec::is_read(op))) {
             c.set_exec_nowait();
         }
     }
@@ -140,9 +142,11 @@ unsafe extern "C" fn attach(d: *mut ScstDevice) -> c_int {
         return ENODEV.to_errno();
     };
     // A submitter (scst_local's queue) may run the commands of such a
-    // device itself; FILEIO's go to SCST threads.
+    // device itself; FILEIO's READs it tries, the rest go to SCST threads.
     if e.dev.async_io() {
         d.set_nowait();
+    } else if e.dev.tries_reads() {
+        d.set_nowait_reads();
     }
     d.set_priv(Arc::into_raw(e.dev.clone()).cast_mut().cast());
     0

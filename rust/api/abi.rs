@@ -192,6 +192,10 @@ pub const SCST_CMD_QUEUE_ACA: c_int = 4;
 pub const SCST_EXEC_COMPLETED: i32 = 0;
 /// `exec` will finish the command later with `scst_cmd_done`.
 pub const SCST_EXEC_NOT_COMPLETED: i32 = 1;
+/// `exec`, called outside a thread (`SCST_CONTEXT_SUBMIT` or atomic),
+/// would have waited and did nothing: the core calls it again from a
+/// thread.  Never from a thread (the command would fail).
+pub const SCST_EXEC_NEED_THREAD: i32 = 2;
 
 /// `scst_rx_data`: the write data arrived.
 pub const SCST_RX_STATUS_SUCCESS: i32 = 0;

@@ -12,6 +12,7 @@ extern "C" {
     fn scst_dev_get_scsi_device(dev: *mut ScstDevice) -> *mut c_void;
     fn scst_dev_set_priv(dev: *mut ScstDevice, p: *mut c_void);
     fn scst_dev_set_nowait(dev: *mut ScstDevice);
+    fn scst_dev_set_nowait_reads(dev: *mut ScstDevice);
     fn scst_dev_get_priv(dev: *mut ScstDevice) -> *mut c_void;
 }
 
@@ -68,6 +69,15 @@ impl DevRef {
     pub(crate) fn set_nowait(&self) {
         // SAFETY: the handle is live for the callback (invariant).
         unsafe { scst_dev_set_nowait(self.ptr) }
+    }
+
+    /// In `attach`: the handler tries this device's READs without waiting
+    /// for I/O, so a submitter may process them; their `exec` returns
+    /// `SCST_EXEC_NEED_THREAD` (`Done::Thread` in vdisk) when it would
+    /// wait, and is called again from a thread.
+    pub(crate) fn set_nowait_reads(&self) {
+        // SAFETY: the handle is live for the callback (invariant).
+        unsafe { scst_dev_set_nowait_reads(self.ptr) }
     }
 
     /// The handler's private pointer.

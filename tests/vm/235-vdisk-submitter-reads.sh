@@ -1,0 +1,96 @@
+# FILEIO READs in the submitter: scst_local's queue reads through the page
+# cache itself when that waits for no I/O (a tmpfs file; data of an ext4
+# file already cached, read with IOCB_NOWAIT) and hands the others to the
+# SCST threads (ext4 data not cached yet; O_DIRECT).  Seen as the SCST
+# threads' context switches over 1000 reads one at a time: about one per
+# read when a thread does it, next to none when the submitter does; and
+# the data read either way is the file's.
+. ./lib.sh
+P=/proc/scsi_tgt
+V=$P/vdisk/vdisk
+N=1000
+
+expect_ok modprobe scst
+expect_ok modprobe scst_vdisk
+mkdir -p /tmp/tm /tmp/lower
+expect_ok mount -t tmpfs -o size=64M none /tmp/tm
+truncate -s 128M /tmp/lower.img
+LW=$(losetup -f --show /tmp/lower.img) || fail "losetup failed"
+trap 'umount /tmp/lower /tmp/tm 2>/dev/null; losetup -d $LW 2>/dev/null' EXIT
+expect_ok quiet mkfs.ext4 -q -F $LW
+expect_ok mount $LW /tmp/lower
+expect_ok dd if=/dev/urandom of=/tmp/tm/t.img bs=1M count=32 status=none
+expect_ok cp /tmp/tm/t.img /tmp/lower/e.img
+expect_ok cp /tmp/tm/t.img /tmp/lower/d.img
+write_ok $V "open tmpfs /tmp/tm/t.img"
+write_ok $V "open ext4 /tmp/lower/e.img"
+write_ok $V "open direct /tmp/lower/d.img O_DIRECT"
+n=0
+for d in tmpfs ext4 direct; do
+    write_ok $P/groups/Default/devices "add $d $n"
+    n=$((n + 1))
+done
+expect_ok modprobe scst_local
+udevadm settle 2>/dev/null || sleep 2
+H=$(scst_local_host 0) || fail "no scst_local host"
+dev() { echo /dev/$(ls /sys/class/scsi_device/$H:0:0:$1/device/block/); }
+
+# Context switches of all SCST threads so far.
+switches() {
+    local p sum=0 v
+    for p in $(pgrep -x 'scsi_tgt[0-9]+'); do
+        for v in $(sed -n 's/^.*ctxt_switches:[[:space:]]*//p' /proc/$p/status); do
+            sum=$((sum + v))
+        done
+    done
+    echo $sum
+}
+
+# reads DEV: the SCST threads' context switches over N random 4 KiB
+# reads, one at a time, bypassing the initiator's page cache.
+reads() {
+    local before after
+    before=$(switches)
+    fio --name=r --filename=$1 --ioengine=psync --direct=1 --rw=randread --bs=4k \
+        --number_ios=$N --size=32M --randrepeat=0 --output=/tmp/fio.r >/dev/null 2>&1 ||
+        fail "fio randread on $1 failed: $(head -20 /tmp/fio.r)"
+    after=$(switches)
+    echo "$1: $((after - before)) SCST thread switches for $N reads" >&2
+    echo $((after - before))
+}
+
+# same DEV FILE: the whole disk reads back as FILE.
+same() {
+    cmp <(dd if=$1 bs=64k iflag=direct status=none) $2 || fail "$1 differs from $2"
+}
+
+cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+[ "$(switches)" -gt 0 ] || fail "no context switches counted for the SCST threads"
+
+s=$(reads $(dev 0))
+[ $s -le $((N / 10)) ] || fail "tmpfs: $s thread switches for $N reads: not read in the submitter"
+same $(dev 0) /tmp/tm/t.img
+
+# Not cached: each read waits for the disk, in a thread.
+cold
+s=$(reads $(dev 1))
+[ $s -ge $((N / 2)) ] || fail "ext4, not cached: only $s thread switches for $N reads"
+# Partly cached (readahead in flight): some here, some there; all right.
+cold
+same $(dev 1) /tmp/lower/e.img
+# All cached now.
+cat /tmp/lower/e.img >/dev/null
+s=$(reads $(dev 1))
+[ $s -le $((N / 10)) ] || fail "ext4, cached: $s thread switches for $N reads: not read in the submitter"
+
+cat /tmp/lower/d.img >/dev/null
+s=$(reads $(dev 2))
+[ $s -ge $((N / 2)) ] || fail "O_DIRECT: only $s thread switches for $N reads: not in a thread"
+same $(dev 2) /tmp/lower/d.img
+
+udevadm settle 2>/dev/null
+unload scst_local
+write_ok $P/groups/Default/devices "clear"
+unload scst_vdisk scst
+exit 0

@@ -54,6 +54,14 @@ impl File {
         unsafe { bindings::scst_rh_file_is_bdev(self.f) }
     }
 
+    /// Whether a read can be tried without waiting for I/O
+    /// (`read_sg_nowait` may succeed): not O_DIRECT, and on a file system
+    /// that honours IOCB_NOWAIT, or tmpfs.  Not on overlayfs, say.
+    pub(crate) fn reads_nowait(&self) -> bool {
+        // SAFETY: open file (invariant).
+        unsafe { bindings::scst_rh_file_reads_nowait(self.f) }
+    }
+
     pub(crate) fn is_dir(&self) -> bool {
         // SAFETY: open file (invariant).
         unsafe { bindings::scst_rh_file_is_dir(self.f) }

@@ -363,11 +363,20 @@ static bool scst_rh_shmem_in_memory(struct address_space *m, loff_t pos, size_t 
 }
 
 /*
+ * Whether scst_rh_file_read_bvec_nowait can read: buffered (an O_DIRECT
+ * read waits for its I/O whatever the flag), on a file system that honours
+ * IOCB_NOWAIT (FMODE_NOWAIT) or on tmpfs.
+ */
+bool scst_rh_file_reads_nowait(struct file *f)
+{
+	return !(f->f_flags & O_DIRECT) && ((f->f_mode & FMODE_NOWAIT) || shmem_mapping(f->f_mapping));
+}
+
+/*
  * A read that waits for no I/O, or -EAGAIN: with IOCB_NOWAIT where the
- * file system honours it (FMODE_NOWAIT; buffered only, for an O_DIRECT
- * read waits for its I/O whatever the flag), and on tmpfs, which does not,
- * when no page of the range is in swap.  A page swapped out between the
- * check and the read is read back in here: slow, but correct.
+ * file system honours it, and on tmpfs, which does not, when no page of
+ * the range is in swap.  A page swapped out between the check and the
+ * read is read back in here: slow, but correct.
  */
 long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos)
 {
@@ -375,7 +384,7 @@ long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned 
 	struct kiocb kiocb;
 	ssize_t r;
 
-	if (!bytes || (f->f_flags & O_DIRECT))
+	if (!bytes || !scst_rh_file_reads_nowait(f))
 		return -EAGAIN;
 	iov_iter_bvec(&iter, ITER_DEST, bv, n, bytes);
 	if (f->f_mode & FMODE_NOWAIT) {

@@ -33,6 +33,8 @@ pub(crate) struct Medium {
     pub(crate) backing: Backing,
     pub(crate) path: Option<CString>,
     pub(crate) blocks: u64,
+    /// READs can be tried without waiting (`File::reads_nowait`).
+    pub(crate) reads_nowait: bool,
 }
 
 /// An open virtual device.
@@ -122,10 +124,11 @@ impl VDev {
     }
 
     /// READs are tried without waiting and go to a thread only when they
-    /// would wait (FILEIO through the page cache: data already cached, or
-    /// on tmpfs).  An O_DIRECT read always waits for its I/O.
+    /// would wait (FILEIO through the page cache of a file system that
+    /// tells: data already cached, or on tmpfs).  A vcdrom's next medium
+    /// may allow it.
     pub(crate) fn tries_reads(&self) -> bool {
-        !self.async_io() && !self.has(commands::O_DIRECT)
+        !self.async_io() && !self.has(commands::O_DIRECT) && (self.kind == Kind::Cdrom || self.medium().reads_nowait)
     }
 
     /// Vendor id of INQUIRY: the mode, as SCST reports it.
@@ -182,7 +185,7 @@ impl VDev {
 
 fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, flags: u32) -> Result<Medium> {
     let Some(path) = path else {
-        return Ok(Medium { backing: Backing::NoMedium, path: None, blocks: 0 });
+        return Ok(Medium { backing: Backing::NoMedium, path: None, blocks: 0, reads_nowait: false });
     };
     let write = kind == Kind::Disk && flags & commands::READ_ONLY == 0;
     let (backing, bytes) = if flags & commands::NULLIO != 0 {
@@ -200,7 +203,8 @@ fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, f
         pr_err!("{}: {} is smaller than one block of {} bytes\n", name, &*path, block_size);
         return Err(EINVAL);
     }
-    Ok(Medium { backing, path: Some(path), blocks })
+    let reads_nowait = matches!(&backing, Backing::File(f) if f.reads_nowait());
+    Ok(Medium { backing, path: Some(path), blocks, reads_nowait })
 }
 
 fn open_file(name: &str, path: &CStr, how: OpenFlags) -> Result<File> {

@@ -124,7 +124,7 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
         // Other commands may wait even there (SYNCHRONIZE CACHE, UNMAP).
         // FILEIO's READs are tried (see `attach`).
         let op = c.cdb().first().copied().unwrap_or(0);
-        if dev.is_some_and(|d| d.async_io() || (d.tries_reads() && crate::exec::is_read(op))) {
+        if dev.is_some_and(|d| d.async_io() || (crate::exec::is_read(op) && d.medium().reads_nowait)) {
             c.set_exec_nowait();
         }
     }

@@ -35,7 +35,7 @@ scst() {
     modprobe scst && modprobe scst_vdisk && modprobe iscsi-scst || die "scst modules"
     case $mode in
         null) path=/dev/null flags=NULLIO ;;
-        fileio) truncate -s ${SIZE_MB}M /tmp/bench.img; path=/tmp/bench.img ;;
+        fileio) truncate -s ${SIZE_MB}M $IMG; path=$IMG ;;
     esac
     echo "open bench $path $flags" >/proc/scsi_tgt/vdisk/vdisk || die "vdisk open"
     echo "add_group Default_$IQN" >/proc/scsi_tgt/scsi_tgt || die "add_group"
@@ -54,7 +54,7 @@ scst() {
     echo "del_group Default_$IQN" >/proc/scsi_tgt/scsi_tgt
     echo "close bench" >/proc/scsi_tgt/vdisk/vdisk
     rmmod iscsi_scst scst_vdisk scst || die "unloading SCST"
-    rm -f /tmp/bench.img
+    rm -f $IMG
 }
 
 lio() {

@@ -2,6 +2,15 @@
 # how a result line is printed, and finding a SCSI host's disk.
 RUNTIME=${BENCH_RUNTIME:-15}
 SIZE_MB=${BENCH_SIZE_MB:-512}
+# The backing files (FILEIO, and the loop devices of BLOCKIO) live on a
+# tmpfs of their own: the guest's /tmp is an overlay (over the host's 9p
+# root, upper layer on tmpfs), which adds its own cost and does not tell
+# a reader whether a read would wait.
+IMG=/tmp/benchfs/bench.img
+if ! mountpoint -q /tmp/benchfs; then
+    mkdir -p /tmp/benchfs && mount -t tmpfs -o size=$((SIZE_MB + 64))M none /tmp/benchfs ||
+        { echo "cannot mount a tmpfs on /tmp/benchfs" >&2; exit 1; }
+fi
 # name:rw:bs:iodepth:numjobs; 4 KiB random reads run one job per vCPU.
 NCPU=$(nproc)
 JOBS="randread-4k:randread:4k:32:$NCPU randwrite-4k:randwrite:4k:32:1 read-1m:read:1m:8:1 write-1m:write:1m:8:1"
@@ -73,8 +82,8 @@ disk_of() {
 
 # A loop device over a fresh tmpfs file; prints its node.
 loop_dev() {
-    truncate -s ${SIZE_MB}M /tmp/bench.img
-    losetup -f --show /tmp/bench.img || die "losetup"
+    truncate -s ${SIZE_MB}M $IMG
+    losetup -f --show $IMG || die "losetup"
 }
 
 # lio_backstore MODE: LIO's backstore for MODE, enabled: null is rd_mcp
@@ -89,9 +98,9 @@ lio_backstore() {
             LIO_DEV=$cfs/core/rd_mcp_0/bench
             mkdir -p $LIO_DEV && echo "rd_pages=$((SIZE_MB * 256)),rd_nullio=1" >$LIO_DEV/control ;;
         fileio)
-            truncate -s ${SIZE_MB}M /tmp/bench.img
+            truncate -s ${SIZE_MB}M $IMG
             LIO_DEV=$cfs/core/fileio_0/bench
-            mkdir -p $LIO_DEV && echo "fd_dev_name=/tmp/bench.img,fd_dev_size=$((SIZE_MB << 20))" >$LIO_DEV/control ;;
+            mkdir -p $LIO_DEV && echo "fd_dev_name=$IMG,fd_dev_size=$((SIZE_MB << 20))" >$LIO_DEV/control ;;
         blockio)
             LIO_LOOP=$(loop_dev)
             LIO_DEV=$cfs/core/iblock_0/bench
@@ -104,5 +113,5 @@ lio_backstore() {
 lio_backstore_remove() {
     rmdir $LIO_DEV $(dirname $LIO_DEV)
     [ -n "$LIO_LOOP" ] && losetup -d $LIO_LOOP
-    rm -f /tmp/bench.img
+    rm -f $IMG
 }

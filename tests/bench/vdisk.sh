@@ -28,7 +28,7 @@ scst() {
     modprobe scst && modprobe scst_vdisk || die "scst modules"
     case $mode in
         null) path=/dev/null flags=NULLIO ;;
-        fileio) truncate -s ${SIZE_MB}M /tmp/bench.img; path=/tmp/bench.img flags= ;;
+        fileio) truncate -s ${SIZE_MB}M $IMG; path=$IMG flags= ;;
         blockio) path=$(loop_dev) flags=BLOCKIO ;;
     esac
     echo "open bench $path $flags" >/proc/scsi_tgt/vdisk/vdisk || die "vdisk open"
@@ -40,7 +40,7 @@ scst() {
     rmmod scst_local; echo clear >/proc/scsi_tgt/groups/Default/devices
     rmmod scst_vdisk scst
     [ $mode = blockio ] && losetup -d $path
-    rm -f /tmp/bench.img
+    rm -f $IMG
 }
 
 lio() {

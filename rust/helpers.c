@@ -19,6 +19,7 @@
 #include <linux/fs.h>
 #include <linux/falloc.h>
 #include <linux/blkdev.h>
+#include <linux/blk-mq.h>
 #include <linux/bio.h>
 #include <linux/vmalloc.h>
 #include <linux/net.h>
@@ -213,6 +214,30 @@ void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t)
 	t->queuecommand_may_block = 1;
 }
 
+static struct lock_class_key scst_rh_fq_lock_key;
+
+/*
+ * A target's host completes a request inside the completion of the backing
+ * device's (BLOCKIO, pass-through), and with a queue per CPU at once, so
+ * one queue's flush sequence ends within another's: its flush queues' lock
+ * gets a class of its own, as nvme-loop's (blk_mq_hctx_set_fq_lock_class),
+ * or lockdep reports recursive locking.
+ */
+static int scst_rh_device_configure(struct scsi_device *sdev, struct queue_limits *lim)
+{
+	struct blk_mq_hw_ctx *hctx;
+	unsigned long i;
+
+	queue_for_each_hw_ctx(sdev->request_queue, hctx, i)
+		blk_mq_hctx_set_fq_lock_class(hctx, &scst_rh_fq_lock_key);
+	return 0;
+}
+
+void scst_rh_scsi_host_template_set_nested(struct scsi_host_template *t)
+{
+	t->device_configure = scst_rh_device_configure;
+}
+
 /* A class interface of the SCSI device class sees the class device, whose
  * parent is the scsi_device's generic device. */
 struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev)
@@ -233,9 +258,15 @@ void scst_rh_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 	spin_unlock_irqrestore(lock, flags);
 }
 
+/*
+ * O_NOATIME: a read done in a submitter (scst_rh_file_read_bvec_nowait)
+ * runs nested in the initiator's I/O, where updating the atime could
+ * start a journal transaction inside one of the initiator's file system;
+ * and a backing file's atime tells nothing.
+ */
 struct file *scst_rh_filp_open(const char *path, bool write, bool direct, bool dsync)
 {
-	int flags = (write ? O_RDWR : O_RDONLY) | O_LARGEFILE;
+	int flags = (write ? O_RDWR : O_RDONLY) | O_LARGEFILE | O_NOATIME;
 
 	if (direct)
 		flags |= O_DIRECT;
@@ -365,18 +396,24 @@ static bool scst_rh_shmem_in_memory(struct address_space *m, loff_t pos, size_t 
 /*
  * Whether scst_rh_file_read_bvec_nowait can read: buffered (an O_DIRECT
  * read waits for its I/O whatever the flag), on a file system that honours
- * IOCB_NOWAIT (FMODE_NOWAIT) or on tmpfs.
+ * IOCB_NOWAIT (FMODE_NOWAIT) or on tmpfs, and not a block device node,
+ * whose reads take its inode's lock: nested in a read of the initiator's
+ * block device node, lockdep sees that lock class taken twice.
  */
 bool scst_rh_file_reads_nowait(struct file *f)
 {
-	return !(f->f_flags & O_DIRECT) && ((f->f_mode & FMODE_NOWAIT) || shmem_mapping(f->f_mapping));
+	if ((f->f_flags & O_DIRECT) || S_ISBLK(file_inode(f)->i_mode))
+		return false;
+	return (f->f_mode & FMODE_NOWAIT) || shmem_mapping(f->f_mapping);
 }
 
 /*
  * A read that waits for no I/O, or -EAGAIN: with IOCB_NOWAIT where the
  * file system honours it, and on tmpfs, which does not, when no page of
  * the range is in swap.  A page swapped out between the check and the
- * read is read back in here: slow, but correct.
+ * read is read back in here: slow, but correct.  IOCB_NOIO: a miss starts
+ * no readahead here (the thread's read does), which would take the
+ * mapping's invalidate_lock nested in the initiator's readahead.
  */
 long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos)
 {
@@ -390,7 +427,7 @@ long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned 
 	if (f->f_mode & FMODE_NOWAIT) {
 		init_sync_kiocb(&kiocb, f);
 		kiocb.ki_pos = *pos;
-		kiocb.ki_flags |= IOCB_NOWAIT;
+		kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
 		r = vfs_iocb_iter_read(f, &kiocb, &iter);
 		if (r > 0)
 			*pos = kiocb.ki_pos;

@@ -60,6 +60,7 @@ int scst_rh_scsi_sg_copy_to_buffer(struct scsi_cmnd *cmd, void *buf, int len);
 struct scatterlist *scst_rh_scsi_sglist(struct scsi_cmnd *cmd);
 unsigned int scst_rh_scsi_sg_count(struct scsi_cmnd *cmd);
 void scst_rh_scsi_host_template_set_may_block(struct scsi_host_template *t);
+void scst_rh_scsi_host_template_set_nested(struct scsi_host_template *t);
 struct scsi_device *scst_rh_class_dev_to_sdev(struct device *dev);
 
 unsigned long scst_rh_spin_lock_irqsave(spinlock_t *lock);

@@ -204,8 +204,12 @@ impl ScsiCmd {
 pub(crate) struct HostParams {
     /// The driver's name (`/proc/scsi/<name>`, sysfs `proc_name`).
     pub(crate) name: &'static CStr,
-    /// Commands queued at once.
+    /// Commands queued at once (per hardware queue; the midlayer also
+    /// keeps the host as a whole to it).
     pub(crate) can_queue: i32,
+    /// Block layer hardware queues (at least 1).  More than one: each has
+    /// its own tags and no I/O scheduler by default.
+    pub(crate) hw_queues: u32,
     /// Commands queued at once per LUN.
     pub(crate) cmd_per_lun: i16,
     /// Scatter-gather entries per command.
@@ -275,6 +279,8 @@ impl<T: HostOps> ScsiHost<T> {
             if params.may_block {
                 bindings::scst_rh_scsi_host_template_set_may_block(t);
             }
+            // Our requests complete within other queues' completions.
+            bindings::scst_rh_scsi_host_template_set_nested(t);
         }
         let priv_size = core::mem::size_of::<*const T>() as c_int;
         // SAFETY: the template is initialized and lives as long as the
@@ -290,6 +296,7 @@ impl<T: HostOps> ScsiHost<T> {
             (*shost).max_id = 1;
             (*shost).max_channel = 0;
             (*shost).max_lun = params.max_lun;
+            (*shost).nr_hw_queues = params.hw_queues.max(1);
             // The default (12) would make the midlayer fail 16-byte CDBs
             // (READ CAPACITY(16), READ(16), ...) with DID_ABORT.
             (*shost).max_cmd_len = 16;

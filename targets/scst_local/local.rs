@@ -328,6 +328,12 @@ fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, ma
     let params = HostParams {
         name: c_str!("scst_local"),
         can_queue: 256,
+        // One queue per CPU, as the SCST threads' lanes: a submitter
+        // dispatches its own requests (with one queue, one submitter ends up
+        // running another CPU's requests while that CPU idles, through an
+        // I/O scheduler), and an answer given on the submitting CPU
+        // completes the request right there, without the block softirq.
+        hw_queues: sys::online_cpus(),
         // The core's limit per LUN, as SCST's scst_local: a deeper queue
         // gets TASK SET FULL, a shallower one idles the target.
         cmd_per_lun: SCST_MAX_LUN_COMMANDS,

@@ -1,7 +1,10 @@
 # FILEIO READs in the submitter: scst_local's queue reads through the page
 # cache itself when that waits for no I/O (a tmpfs file; data of an ext4
 # file already cached, read with IOCB_NOWAIT) and hands the others to the
-# SCST threads (ext4 data not cached yet; O_DIRECT).  Seen as the SCST
+# SCST threads (ext4 data not cached yet; O_DIRECT; a block device node,
+# whose reads take a lock that the initiator's read of its own block
+# device node holds).  Buffered reads through each disk run the nested
+# paths under lockdep.  Seen as the SCST
 # threads' context switches over 1000 reads one at a time: about one per
 # read when a thread does it, next to none when the submitter does; and
 # the data read either way is the file's.
@@ -13,20 +16,24 @@ N=1000
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
 mkdir -p /tmp/tm /tmp/lower
-expect_ok mount -t tmpfs -o size=64M none /tmp/tm
+expect_ok mount -t tmpfs -o size=128M none /tmp/tm
 truncate -s 128M /tmp/lower.img
 LW=$(losetup -f --show /tmp/lower.img) || fail "losetup failed"
-trap 'umount /tmp/lower /tmp/tm 2>/dev/null; losetup -d $LW 2>/dev/null' EXIT
+LB=
+trap 'umount /tmp/lower 2>/dev/null; losetup -d $LW $LB 2>/dev/null; umount /tmp/tm 2>/dev/null' EXIT
 expect_ok quiet mkfs.ext4 -q -F $LW
 expect_ok mount $LW /tmp/lower
 expect_ok dd if=/dev/urandom of=/tmp/tm/t.img bs=1M count=32 status=none
 expect_ok cp /tmp/tm/t.img /tmp/lower/e.img
 expect_ok cp /tmp/tm/t.img /tmp/lower/d.img
+expect_ok cp /tmp/tm/t.img /tmp/tm/b.img
+LB=$(losetup -f --show /tmp/tm/b.img) || fail "losetup failed"
 write_ok $V "open tmpfs /tmp/tm/t.img"
 write_ok $V "open ext4 /tmp/lower/e.img"
 write_ok $V "open direct /tmp/lower/d.img O_DIRECT"
+write_ok $V "open bdev $LB"
 n=0
-for d in tmpfs ext4 direct; do
+for d in tmpfs ext4 direct bdev; do
     write_ok $P/groups/Default/devices "add $d $n"
     n=$((n + 1))
 done
@@ -88,6 +95,18 @@ cat /tmp/lower/d.img >/dev/null
 s=$(reads $(dev 2))
 [ $s -ge $((N / 2)) ] || fail "O_DIRECT: only $s thread switches for $N reads: not in a thread"
 same $(dev 2) /tmp/lower/d.img
+
+cat $LB >/dev/null
+s=$(reads $(dev 3))
+[ $s -ge $((N / 2)) ] || fail "block device node: only $s thread switches for $N reads: not in a thread"
+same $(dev 3) /tmp/tm/b.img
+
+# Buffered: the initiator's readahead (its block device node's locks held)
+# around the reads done in the submitter.
+cold
+for i in 0 1 2 3; do
+    cmp <(dd if=$(dev $i) bs=64k status=none) /tmp/tm/t.img || fail "buffered read of disk $i differs"
+done
 
 udevadm settle 2>/dev/null
 unload scst_local

@@ -119,11 +119,11 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     }
     // READ and WRITE work on a driver's scatterlist as well (exec.rs):
     // no copy between the driver and the medium.
-    if crate::exec::takes_tgt_sg(c.cdb().first().copied().unwrap_or(0)) {
+    let op = c.cdb().first().copied().unwrap_or(0);
+    if crate::exec::takes_tgt_sg(op) {
         c.allow_tgt_sg();
         // Other commands may wait even there (SYNCHRONIZE CACHE, UNMAP).
         // FILEIO's READs are tried (see `attach`).
-        let op = c.cdb().first().copied().unwrap_or(0);
         if dev.is_some_and(|d| d.async_io() || (crate::exec::is_read(op) && d.medium().reads_nowait)) {
             c.set_exec_nowait();
         }

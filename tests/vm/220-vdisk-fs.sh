@@ -49,8 +49,5 @@ for d in file512 file4k node512 bio512 bio4k; do
     n=$((n + 1))
 done
 
-udevadm settle 2>/dev/null
-unload scst_local
-write_ok $P/groups/Default/devices "clear"
-unload scst_vdisk scst
+scst_local_down
 exit 0

@@ -27,15 +27,7 @@ write_ok $V "open blockio $LB BLOCKIO"
 write_ok $V "open nullio /dev/null NULLIO"
 write_ok $V "open wt /tmp/lower/wt.img WRITE_THROUGH"
 write_ok $V "open wb /tmp/lower/wb.img"
-n=0
-for d in fileio direct blockio nullio wt wb; do
-    write_ok $P/groups/Default/devices "add $d $n"
-    n=$((n + 1))
-done
-expect_ok modprobe scst_local
-udevadm settle 2>/dev/null || sleep 2
-H=$(scst_local_host 0) || fail "no scst_local host"
-dev() { echo /dev/$(ls /sys/class/scsi_device/$H:0:0:$1/device/block/); }
+scst_local_up fileio direct blockio nullio wt wb
 
 in_place() { sed -n 's/^Target driver buffers used in place: //p' $P/sgv; }
 # fio's READs and WRITEs in its output ("issued rwts: total=R,W,...").
@@ -87,8 +79,5 @@ echo 3000 >/proc/sys/vm/dirty_expire_centisecs
 echo 500 >/proc/sys/vm/dirty_writeback_centisecs
 cmp /tmp/pattern <(head -c 4194304 /tmp/lower/wt.img) || fail "WRITE_THROUGH image differs"
 
-udevadm settle 2>/dev/null
-unload scst_local
-write_ok $P/groups/Default/devices "clear"
-unload scst_vdisk scst
+scst_local_down
 exit 0

@@ -32,15 +32,7 @@ write_ok $V "open tmpfs /tmp/tm/t.img"
 write_ok $V "open ext4 /tmp/lower/e.img"
 write_ok $V "open direct /tmp/lower/d.img O_DIRECT"
 write_ok $V "open bdev $LB"
-n=0
-for d in tmpfs ext4 direct bdev; do
-    write_ok $P/groups/Default/devices "add $d $n"
-    n=$((n + 1))
-done
-expect_ok modprobe scst_local
-udevadm settle 2>/dev/null || sleep 2
-H=$(scst_local_host 0) || fail "no scst_local host"
-dev() { echo /dev/$(ls /sys/class/scsi_device/$H:0:0:$1/device/block/); }
+scst_local_up tmpfs ext4 direct bdev
 
 # Context switches of all SCST threads so far.
 switches() {
@@ -108,8 +100,5 @@ for i in 0 1 2 3; do
     cmp <(dd if=$(dev $i) bs=64k status=none) /tmp/tm/t.img || fail "buffered read of disk $i differs"
 done
 
-udevadm settle 2>/dev/null
-unload scst_local
-write_ok $P/groups/Default/devices "clear"
-unload scst_vdisk scst
+scst_local_down
 exit 0

@@ -57,6 +57,30 @@ write_refused() {
         fail "'$(head -c 60 <<<"$2")' > $1: no new log line matches '$3'; got: $(dmesg | tail -n +$((before + 1)) | tr '\n' '|' | head -c 300)"
 }
 
+# scst_local_up DEV...: the vdisk devices DEV... become LUNs 0, 1, ... of
+# the Default group, scst_local loads, and H is its first host's number.
+scst_local_up() {
+    local d n=0
+    for d in "$@"; do
+        write_ok /proc/scsi_tgt/groups/Default/devices "add $d $n"
+        n=$((n + 1))
+    done
+    expect_ok modprobe scst_local
+    udevadm settle 2>/dev/null || sleep 2
+    H=$(scst_local_host 0) || fail "no scst_local host"
+}
+
+# dev N: the block device node of LUN N of scst_local's host $H.
+dev() { echo /dev/$(ls /sys/class/scsi_device/$H:0:0:$1/device/block/); }
+
+# scst_local_down: undoes scst_local_up and unloads vdisk and the core.
+scst_local_down() {
+    udevadm settle 2>/dev/null
+    unload scst_local
+    write_ok /proc/scsi_tgt/groups/Default/devices "clear"
+    unload scst_vdisk scst
+}
+
 # scst_local_host N: the SCSI host number of scst_local's N-th host.
 scst_local_host() {
     local h n=0

@@ -8,7 +8,7 @@
 //! set in `attach` and gets back with every command (`scst_cmd_get_dev_priv`)
 //! and in `detach`.  In `attach` the handler may also say that it does the
 //! device's I/O without waiting for it (`scst_dev_set_nowait`), or tries
-//! its READs so (`scst_dev_set_nowait_reads`).
+//! its READs or WRITEs so (`scst_dev_set_nowait_reads`, `_writes`).
 //!
 //! Both run under `registry` or not (so they must not call the core's
 //! registration functions, nor sleep for long); a non-zero return of
@@ -29,7 +29,7 @@ pub(crate) struct DevView {
     /// The handler's private pointer.
     pub(crate) priv_: *mut c_void,
     /// Set by the handler in `attach` (`scst_dev_set_nowait`,
-    /// `scst_dev_set_nowait_reads`).
+    /// `scst_dev_set_nowait_reads`, `scst_dev_set_nowait_writes`).
     pub(crate) nowait: Nowait,
 }
 
@@ -40,7 +40,7 @@ impl DevView {
             name: d.name.as_ptr(),
             sdev: d.real.map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void),
             priv_: d.priv_ as *mut c_void,
-            nowait: Nowait::Never,
+            nowait: Nowait::NEVER,
         }
     }
 
@@ -92,7 +92,7 @@ pub(crate) struct Detached {
 pub(crate) fn detach(d: &mut DeviceEntry) -> Option<Detached> {
     let att = d.handler.take()?;
     let priv_ = core::mem::take(&mut d.priv_) as *mut c_void;
-    d.nowait = Nowait::Never;
+    d.nowait = Nowait::NEVER;
     att.dev_type.detach?;
     let name = CString::try_from(&*d.name).ok()?;
     let sdev = d.real.map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void);
@@ -103,7 +103,7 @@ impl Detached {
     /// Calls the handler's `detach` (the device has no command in flight).
     pub(crate) fn run(self) {
         let Some(f) = self.dev_type.detach else { return };
-        let mut v = DevView { id: self.id, name: self.name.as_ptr(), sdev: self.sdev, priv_: self.priv_, nowait: Nowait::Never };
+        let mut v = DevView { id: self.id, name: self.name.as_ptr(), sdev: self.sdev, priv_: self.priv_, nowait: Nowait::NEVER };
         // SAFETY: the handler is still registered (its unregistration
         // waits for this); the handle is valid for the call.
         unsafe { f(v.as_raw()) };

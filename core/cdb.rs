@@ -424,9 +424,15 @@ pub fn cdb_len(opcode: u8) -> Option<usize> {
 }
 
 /// Whether `opcode` is a block device's READ (6, 10, 12 or 16): the
-/// commands a device may let a submitter try (`Nowait::Reads`).
+/// commands a device may let a submitter try (`Nowait::reads`).
 pub fn is_read(opcode: u8) -> bool {
     matches!(opcode, 0x08 | 0x28 | 0xa8 | 0x88)
+}
+
+/// Whether `opcode` is a block device's WRITE (6, 10, 12 or 16)
+/// (`Nowait::writes`).
+pub fn is_write(opcode: u8) -> bool {
+    matches!(opcode, 0x0a | 0x2a | 0xaa | 0x8a)
 }
 
 /// Decodes `cdb` for a logical unit of peripheral device type `dev_type`
@@ -691,13 +697,14 @@ mod tests {
         decode(c, dev_type, BS).map_or("", |d| d.name)
     }
 
-    /// `is_read` is exactly the disk commands named READ(n) (the table is
-    /// the reference).
+    /// `is_read` and `is_write` are exactly the disk commands named
+    /// READ(n) and WRITE(n) (the table is the reference).
     #[test]
-    fn reads() {
+    fn reads_and_writes() {
         for op in 0..=255u8 {
-            let read = name(&cdb(op, &[]), TYPE_DISK).starts_with("READ(");
-            assert_eq!(is_read(op), read, "opcode 0x{op:02x}");
+            let name = name(&cdb(op, &[]), TYPE_DISK);
+            assert_eq!(is_read(op), name.starts_with("READ("), "opcode 0x{op:02x}");
+            assert_eq!(is_write(op), name.starts_with("WRITE("), "opcode 0x{op:02x}");
         }
     }
 

@@ -27,7 +27,7 @@ use crate::checks::{self, Waiting};
 use crate::lun;
 use crate::nexus;
 use crate::trace;
-use crate::registry::{Nowait, Registry, Shared};
+use crate::registry::{Registry, Shared};
 use crate::routes::{self, Route};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
@@ -502,11 +502,7 @@ fn may_run(c: &Command, stage: Stage, ctx: Ctx) -> bool {
         // of a device whose handler may wait go to a thread at once, and an
         // `exec` that would wait goes to a thread at its turn.
         Ctx::Submit => match stage {
-            Stage::Init => c.route.is_some_and(|r| match r.nowait {
-                Nowait::All => true,
-                Nowait::Reads => cdb::is_read(c.opcode()),
-                Nowait::Never => false,
-            }),
+            Stage::Init => c.route.is_some_and(|r| r.nowait.covers(c.opcode())),
             Stage::Execute => !c.exec_in_thread && (c.exec_nowait || atomic_ok(c, stage)),
             _ => true,
         },

@@ -40,7 +40,7 @@ pub(crate) unsafe fn add_virtual(
         return Err(EEXIST);
     }
     let id = next_id(&reg)?;
-    let mut d = DeviceEntry { id, name, handler: None, real: None, type_: handler.type_, reserved_by: None, priv_: 0, nowait: Nowait::Never };
+    let mut d = DeviceEntry { id, name, handler: None, real: None, type_: handler.type_, reserved_by: None, priv_: 0, nowait: Nowait::NEVER };
     reg.devices.reserve(1, GFP_KERNEL)?;
     crate::attach::attach(&mut d, Attached { dev_type: handler, owner })?;
     reg.last_dev_id = id;
@@ -155,7 +155,7 @@ impl ScsiDevWatcher for Watcher {
             .iter()
             .find(|e| e.dev_type.flags & SCST_DEV_VIRTUAL == 0 && e.dev_type.type_ == type_)
             .map(|e| Attached { dev_type: e.dev_type, owner: e.owner });
-        let mut entry = DeviceEntry { id, name, handler: None, real: Some((hctl, dev.key())), type_, reserved_by: None, priv_: 0, nowait: Nowait::Never };
+        let mut entry = DeviceEntry { id, name, handler: None, real: Some((hctl, dev.key())), type_, reserved_by: None, priv_: 0, nowait: Nowait::NEVER };
         if let Some(att) = handler {
             // A refusal is logged; the device stays without a handler.
             let _ = crate::attach::attach(&mut entry, att);

@@ -696,7 +696,7 @@ pub(crate) unsafe extern "C" fn scst_dev_set_priv(dev: *mut crate::scst_rs::api:
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_dev_set_nowait(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
     // SAFETY: function contract.
-    unsafe { crate::attach::view(dev) }.nowait = crate::registry::Nowait::All;
+    unsafe { crate::attach::view(dev) }.nowait.all = true;
 }
 
 /// The handler (in `attach`) tries this device's READs without waiting
@@ -709,10 +709,18 @@ pub(crate) unsafe extern "C" fn scst_dev_set_nowait(dev: *mut crate::scst_rs::ap
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_dev_set_nowait_reads(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
     // SAFETY: function contract.
-    let v = unsafe { crate::attach::view(dev) };
-    if v.nowait == crate::registry::Nowait::Never {
-        v.nowait = crate::registry::Nowait::Reads;
-    }
+    unsafe { crate::attach::view(dev) }.nowait.reads = true;
+}
+
+/// As `scst_dev_set_nowait_reads`, for WRITE(6/10/12/16).
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_set_nowait_writes(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.nowait.writes = true;
 }
 
 /// The handler's private pointer for the device.

@@ -85,16 +85,26 @@ pub(crate) struct DeviceEntry {
 /// Which of a device's commands a submitter (`SCST_CONTEXT_SUBMIT`) may
 /// process; the others go to the SCST threads at once.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub(crate) enum Nowait {
-    #[default]
-    Never,
-    /// READs (`scst_dev_set_nowait_reads`): the handler tries them
-    /// without waiting and asks for a thread (`SCST_EXEC_NEED_THREAD`)
-    /// when it would wait.
-    Reads,
+pub(crate) struct Nowait {
     /// All (`scst_dev_set_nowait`): the handler does the device's I/O
     /// without waiting for it.
-    All,
+    pub(crate) all: bool,
+    /// READs (`scst_dev_set_nowait_reads`) and WRITEs
+    /// (`scst_dev_set_nowait_writes`): the handler tries them without
+    /// waiting and asks for a thread (`SCST_EXEC_NEED_THREAD`) when it
+    /// would wait.
+    pub(crate) reads: bool,
+    pub(crate) writes: bool,
+}
+
+impl Nowait {
+    /// None: every command goes to a thread.
+    pub(crate) const NEVER: Self = Self { all: false, reads: false, writes: false };
+
+    /// Whether a submitter may process a command with this opcode.
+    pub(crate) fn covers(self, opcode: u8) -> bool {
+        self.all || (self.reads && crate::cdb::is_read(opcode)) || (self.writes && crate::cdb::is_write(opcode))
+    }
 }
 
 /// A device as a LUN of a group.  While a device is exported, its

@@ -54,12 +54,13 @@ impl File {
         unsafe { bindings::scst_rh_file_is_bdev(self.f) }
     }
 
-    /// Whether a read can be tried without waiting for I/O
-    /// (`read_sg_nowait` may succeed): not O_DIRECT, and on a file system
-    /// that honours IOCB_NOWAIT, or tmpfs.  Not on overlayfs, say.
-    pub(crate) fn reads_nowait(&self) -> bool {
+    /// Whether a read (`write`: a write) can be tried without waiting for
+    /// I/O (`rw_sg_nowait` may succeed): not O_DIRECT, and on a file
+    /// system that honours IOCB_NOWAIT for it, or tmpfs.  Not on overlayfs,
+    /// say, and no writes on ext4.
+    pub(crate) fn nowait(&self, write: bool) -> bool {
         // SAFETY: open file (invariant).
-        unsafe { bindings::scst_rh_file_reads_nowait(self.f) }
+        unsafe { bindings::scst_rh_file_rw_nowait(self.f, write) }
     }
 
     pub(crate) fn is_dir(&self) -> bool {
@@ -110,22 +111,23 @@ impl File {
         batches(sg, |batch, bytes| self.rw_bvec(batch, bytes, &mut pos, write).map(|()| true)).map(|_| ())
     }
 
-    /// Reads the file at `pos` into the pages of `sg` if that waits for
-    /// no I/O (see `scst_rh_file_read_bvec_nowait`): `Ok(false)` when it
-    /// would, and the pages may then hold part of the data.
-    pub(crate) fn read_sg_nowait(&self, sg: &SgList<'_>, pos: u64) -> Result<bool> {
+    /// Reads the file at `pos` into the pages of `sg` (with `write`,
+    /// writes them to it) if that waits for no I/O (see
+    /// `scst_rh_file_rw_bvec_nowait`): `Ok(false)` when it would, and then
+    /// part of the data may have moved.
+    pub(crate) fn rw_sg_nowait(&self, sg: &SgList<'_>, pos: u64, write: bool) -> Result<bool> {
         let mut p = pos as bindings::loff_t;
         batches(sg, |batch, bytes| {
             // SAFETY: open file; `batch` describes `bytes` bytes of pages
             // the caller owns (the `SgList` invariant).
             let r = unsafe {
-                bindings::scst_rh_file_read_bvec_nowait(self.f, batch.as_mut_ptr(), batch.len() as u32, bytes, &mut p)
+                bindings::scst_rh_file_rw_bvec_nowait(self.f, batch.as_mut_ptr(), batch.len() as u32, bytes, &mut p, write)
             };
             match r {
                 r if r == EAGAIN.to_errno() as _ => Ok(false),
                 r if r < 0 => Err(Error::from_errno(r as i32)),
                 // Short (the end of the file, or part of it not cached):
-                // the whole read is done again where it may wait.
+                // the whole transfer is done again where it may wait.
                 r => Ok(r as usize == bytes),
             }
         })

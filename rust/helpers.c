@@ -259,7 +259,7 @@ void scst_rh_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 }
 
 /*
- * O_NOATIME: a read done in a submitter (scst_rh_file_read_bvec_nowait)
+ * O_NOATIME: a read done in a submitter (scst_rh_file_rw_bvec_nowait)
  * runs nested in the initiator's I/O, where updating the atime could
  * start a journal transaction inside one of the initiator's file system;
  * and a backing file's atime tells nothing.
@@ -394,48 +394,68 @@ static bool scst_rh_shmem_in_memory(struct address_space *m, loff_t pos, size_t 
 }
 
 /*
- * Whether scst_rh_file_read_bvec_nowait can read: buffered (an O_DIRECT
- * read waits for its I/O whatever the flag), on a file system that honours
- * IOCB_NOWAIT (FMODE_NOWAIT) or on tmpfs, and not a block device node,
- * whose reads take its inode's lock: nested in a read of the initiator's
- * block device node, lockdep sees that lock class taken twice.
+ * Whether scst_rh_file_rw_bvec_nowait can read (write): buffered (an
+ * O_DIRECT transfer waits for its I/O whatever the flag), not a block
+ * device node, whose reads take its inode's lock (nested in a read of the
+ * initiator's block device node, lockdep sees that lock class taken
+ * twice), on tmpfs or on a file system that honours IOCB_NOWAIT
+ * (FMODE_NOWAIT; for writes through the page cache FOP_BUFFER_WASYNC as
+ * well: ext4 refuses them); a write not O_DSYNC, which waits for its I/O.
  */
-bool scst_rh_file_reads_nowait(struct file *f)
+bool scst_rh_file_rw_nowait(struct file *f, bool write)
 {
 	if ((f->f_flags & O_DIRECT) || S_ISBLK(file_inode(f)->i_mode))
 		return false;
-	return (f->f_mode & FMODE_NOWAIT) || shmem_mapping(f->f_mapping);
+	if (write && (!(f->f_mode & FMODE_WRITE) || (f->f_flags & O_DSYNC)))
+		return false;
+	if (shmem_mapping(f->f_mapping))
+		return true;
+	return (f->f_mode & FMODE_NOWAIT) && (!write || (f->f_op->fop_flags & FOP_BUFFER_WASYNC));
 }
 
-/*
- * A read that waits for no I/O, or -EAGAIN: with IOCB_NOWAIT where the
- * file system honours it, and on tmpfs, which does not, when no page of
- * the range is in swap.  A page swapped out between the check and the
- * read is read back in here: slow, but correct.  IOCB_NOIO: a miss starts
- * no readahead here (the thread's read does), which would take the
- * mapping's invalidate_lock nested in the initiator's readahead.
- */
-long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos)
+static ssize_t scst_rh_file_rw_iter_nowait(struct file *f, struct iov_iter *iter, size_t bytes, long long *pos, bool write)
 {
-	struct iov_iter iter;
 	struct kiocb kiocb;
 	ssize_t r;
 
-	if (!bytes || !scst_rh_file_reads_nowait(f))
-		return -EAGAIN;
-	iov_iter_bvec(&iter, ITER_DEST, bv, n, bytes);
 	if (f->f_mode & FMODE_NOWAIT) {
 		init_sync_kiocb(&kiocb, f);
 		kiocb.ki_pos = *pos;
-		kiocb.ki_flags |= IOCB_NOWAIT | IOCB_NOIO;
-		r = vfs_iocb_iter_read(f, &kiocb, &iter);
+		kiocb.ki_flags |= IOCB_NOWAIT | (write ? 0 : IOCB_NOIO);
+		r = write ? vfs_iocb_iter_write(f, &kiocb, iter) : vfs_iocb_iter_read(f, &kiocb, iter);
 		if (r > 0)
 			*pos = kiocb.ki_pos;
 		return r;
 	}
 	if (shmem_mapping(f->f_mapping) && scst_rh_shmem_in_memory(f->f_mapping, *pos, bytes))
-		return vfs_iter_read(f, &iter, pos, 0);
+		return write ? vfs_iter_write(f, iter, pos, 0) : vfs_iter_read(f, iter, pos, 0);
 	return -EAGAIN;
+}
+
+/*
+ * A read (write) that waits for no I/O, or -EAGAIN: with IOCB_NOWAIT
+ * where the file system honours it, and on tmpfs, which does not, when no
+ * page of the range is in swap.  A page swapped out between the check and
+ * the transfer is read back in here: slow, but correct.  IOCB_NOIO: a
+ * read's miss starts no readahead here (the thread's read does), which
+ * would take the mapping's invalidate_lock nested in the initiator's
+ * readahead.  Allocations (a write's new pages) start no I/O either: this
+ * runs inside the initiator's submit_bio, where a bio submitted for
+ * reclaim would only start once we return.
+ */
+long scst_rh_file_rw_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos, bool write)
+{
+	struct iov_iter iter;
+	unsigned int noio;
+	ssize_t r;
+
+	if (!bytes || !scst_rh_file_rw_nowait(f, write))
+		return -EAGAIN;
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, n, bytes);
+	noio = memalloc_noio_save();
+	r = scst_rh_file_rw_iter_nowait(f, &iter, bytes, pos, write);
+	memalloc_noio_restore(noio);
+	return r;
 }
 
 bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len)

@@ -89,8 +89,8 @@ struct page *scst_rh_sg_page(struct scatterlist *sg);
  * `bytes` in all, at `*pos` of `f`, which advances; the bytes moved or a
  * negative errno. */
 long scst_rh_file_rw_bvec(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos, bool write);
-bool scst_rh_file_reads_nowait(struct file *f);
-long scst_rh_file_read_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos);
+bool scst_rh_file_rw_nowait(struct file *f, bool write);
+long scst_rh_file_rw_bvec_nowait(struct file *f, struct bio_vec *bv, unsigned int n, size_t bytes, long long *pos, bool write);
 /* Whether a page of the vmalloc memory `addr..addr+len` has a reference
  * besides its owner's (the network still holds it). */
 bool scst_rh_vmalloc_pages_shared(const void *addr, size_t len);

@@ -33,8 +33,9 @@ pub(crate) struct Medium {
     pub(crate) backing: Backing,
     pub(crate) path: Option<CString>,
     pub(crate) blocks: u64,
-    /// READs can be tried without waiting (`File::reads_nowait`).
+    /// READs (WRITEs) can be tried without waiting (`File::nowait`).
     pub(crate) reads_nowait: bool,
+    pub(crate) writes_nowait: bool,
 }
 
 /// An open virtual device.
@@ -131,6 +132,23 @@ impl VDev {
         !self.async_io() && !self.has(commands::O_DIRECT) && (self.kind == Kind::Cdrom || self.medium().reads_nowait)
     }
 
+    /// WRITEs likewise: FILEIO through the page cache of tmpfs or of a file
+    /// system that takes buffered writes with IOCB_NOWAIT (not ext4), not
+    /// WRITE_THROUGH.  Durable ones (FUA; the write cache turned off) still
+    /// go to a thread, which waits for their I/O.
+    pub(crate) fn tries_writes(&self) -> bool {
+        !self.async_io() && !self.has(commands::WRITE_THROUGH) && self.medium().writes_nowait
+    }
+
+    /// Whether `exec` may be called for a command with opcode `op` where
+    /// it must not wait (a submitter): it then waits for no I/O, or asks
+    /// for a thread.
+    pub(crate) fn exec_nowait(&self, op: u8) -> bool {
+        self.async_io()
+            || (crate::exec::is_read(op) && self.medium().reads_nowait)
+            || (crate::exec::is_write(op) && !self.sync_writes() && self.medium().writes_nowait)
+    }
+
     /// Vendor id of INQUIRY: the mode, as SCST reports it.
     pub(crate) fn vendor(&self, m: &Medium) -> &'static [u8; 8] {
         match m.backing {
@@ -185,7 +203,7 @@ impl VDev {
 
 fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, flags: u32) -> Result<Medium> {
     let Some(path) = path else {
-        return Ok(Medium { backing: Backing::NoMedium, path: None, blocks: 0, reads_nowait: false });
+        return Ok(Medium { backing: Backing::NoMedium, path: None, blocks: 0, reads_nowait: false, writes_nowait: false });
     };
     let write = kind == Kind::Disk && flags & commands::READ_ONLY == 0;
     let (backing, bytes) = if flags & commands::NULLIO != 0 {
@@ -203,8 +221,9 @@ fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, f
         pr_err!("{}: {} is smaller than one block of {} bytes\n", name, &*path, block_size);
         return Err(EINVAL);
     }
-    let reads_nowait = matches!(&backing, Backing::File(f) if f.reads_nowait());
-    Ok(Medium { backing, path: Some(path), blocks, reads_nowait })
+    let reads_nowait = matches!(&backing, Backing::File(f) if f.nowait(false));
+    let writes_nowait = matches!(&backing, Backing::File(f) if f.nowait(true));
+    Ok(Medium { backing, path: Some(path), blocks, reads_nowait, writes_nowait })
 }
 
 fn open_file(name: &str, path: &CStr, how: OpenFlags) -> Result<File> {

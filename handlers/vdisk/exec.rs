@@ -77,7 +77,8 @@ fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize,
     Ok(Done::Now)
 }
 
-fn is_write(op: u8) -> bool {
+/// The commands that change the medium (refused on a read-only device).
+fn writes_medium(op: u8) -> bool {
     matches!(op, 0x0a | 0x2a | 0xaa | 0x8a | 0x2e | 0xae | 0x8e | 0x41 | 0x93 | 0x42 | 0x89)
 }
 
@@ -95,7 +96,7 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     if no_medium {
         return Err(scsi::MEDIUM_NOT_PRESENT);
     }
-    if is_write(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
+    if writes_medium(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
         return Err(scsi::WRITE_PROTECTED);
     }
     if scsi::protection_requested(cdb) {
@@ -237,12 +238,17 @@ fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
 /// READ and WRITE 6/10/12/16: the commands that can move their data in a
 /// driver's scatterlist (`Cmd::tgt_sg`) instead of the core's buffer.
 pub(crate) fn takes_tgt_sg(op: u8) -> bool {
-    is_read(op) || matches!(op, 0x0a | 0x2a | 0xaa | 0x8a)
+    is_read(op) || is_write(op)
 }
 
 /// READ(6/10/12/16).
 pub(crate) fn is_read(op: u8) -> bool {
     matches!(op, 0x08 | 0x28 | 0xa8 | 0x88)
+}
+
+/// WRITE(6/10/12/16).
+pub(crate) fn is_write(op: u8) -> bool {
+    matches!(op, 0x0a | 0x2a | 0xaa | 0x8a)
 }
 
 /// Whether `exec` runs where it must not wait for I/O (a submitter).
@@ -284,7 +290,7 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
         Backing::Null => Ok(Done::Now),
         // From a submitter only if that waits for no I/O; a failure is
         // left to the thread, which reports it.
-        Backing::File(f) if submitter => match f.read_sg_nowait(&sg, pos) {
+        Backing::File(f) if submitter => match f.rw_sg_nowait(&sg, pos, false) {
             Ok(true) => Ok(Done::Now),
             Ok(false) | Err(_) => Ok(Done::Thread),
         },
@@ -306,6 +312,7 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
 /// WRITE from the driver's scatterlist (exactly the CDB's bytes).
 fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, durable: bool) -> Result<Done, Sense> {
     let private = c.as_raw().cast();
+    let submitter = in_submitter(c);
     let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
     let len = sg.len() as u64;
     match &m.backing {
@@ -314,6 +321,13 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, durable: bool) -> Res
             Ok(()) => Ok(Done::Later),
             Err(_) => Err(scsi::INTERNAL_FAILURE),
         },
+        // As a read in `read_sg`; a durable write waits for its I/O.  A
+        // thread writes all of it again after a partial write: the same
+        // data, and nothing was acknowledged.
+        Backing::File(f) if submitter => {
+            let done = !durable && f.rw_sg_nowait(&sg, pos, true).unwrap_or(false);
+            Ok(if done { Done::Now } else { Done::Thread })
+        }
         Backing::File(f) => {
             f.rw_sg(&sg, pos, true).map_err(|e| crate::io::failed(dev, "write", pos, e, true))?;
             if durable && len > 0 {
@@ -339,6 +353,9 @@ fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense>
     let durable = dev.sync_writes() || (fua && !dev.has(commands::NV_CACHE));
     if c.uses_tgt_sg() {
         return write_sg(c, dev, m, pos, durable);
+    }
+    if in_submitter(c) && matches!(m.backing, Backing::File(_)) {
+        return Ok(Done::Thread);
     }
     let len = data_len(c, dev, len);
     match &m.backing {

@@ -123,8 +123,8 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     if crate::exec::takes_tgt_sg(op) {
         c.allow_tgt_sg();
         // Other commands may wait even there (SYNCHRONIZE CACHE, UNMAP).
-        // FILEIO's READs are tried (see `attach`).
-        if dev.is_some_and(|d| d.async_io() || (crate::exec::is_read(op) && d.medium().reads_nowait)) {
+        // FILEIO's READs and WRITEs are tried (see `attach`).
+        if dev.is_some_and(|d| d.exec_nowait(op)) {
             c.set_exec_nowait();
         }
     }
@@ -142,11 +142,16 @@ unsafe extern "C" fn attach(d: *mut ScstDevice) -> c_int {
         return ENODEV.to_errno();
     };
     // A submitter (scst_local's queue) may run the commands of such a
-    // device itself; FILEIO's READs it tries, the rest go to SCST threads.
+    // device itself; FILEIO's READs and WRITEs it tries, the rest go to
+    // SCST threads.
     if e.dev.async_io() {
         d.set_nowait();
-    } else if e.dev.tries_reads() {
+    }
+    if e.dev.tries_reads() {
         d.set_nowait_reads();
+    }
+    if e.dev.tries_writes() {
+        d.set_nowait_writes();
     }
     d.set_priv(Arc::into_raw(e.dev.clone()).cast_mut().cast());
     0

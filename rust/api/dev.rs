@@ -13,6 +13,7 @@ extern "C" {
     fn scst_dev_set_priv(dev: *mut ScstDevice, p: *mut c_void);
     fn scst_dev_set_nowait(dev: *mut ScstDevice);
     fn scst_dev_set_nowait_reads(dev: *mut ScstDevice);
+    fn scst_dev_set_nowait_writes(dev: *mut ScstDevice);
     fn scst_dev_get_priv(dev: *mut ScstDevice) -> *mut c_void;
 }
 
@@ -78,6 +79,12 @@ impl DevRef {
     pub(crate) fn set_nowait_reads(&self) {
         // SAFETY: the handle is live for the callback (invariant).
         unsafe { scst_dev_set_nowait_reads(self.ptr) }
+    }
+
+    /// As `set_nowait_reads`, for the device's WRITEs.
+    pub(crate) fn set_nowait_writes(&self) {
+        // SAFETY: the handle is live for the callback (invariant).
+        unsafe { scst_dev_set_nowait_writes(self.ptr) }
     }
 
     /// The handler's private pointer.

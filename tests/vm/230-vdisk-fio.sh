@@ -1,5 +1,6 @@
 # fio with verify=crc32c, mixed block sizes and queue depth 16 on FILEIO,
-# FILEIO with O_DIRECT, BLOCKIO and NULLIO (which cannot verify: it only
+# FILEIO with O_DIRECT, BLOCKIO, FILEIO on tmpfs (whose reads and writes
+# scst_local's submitter does itself) and NULLIO (which cannot verify: it only
 # must not fail), all with the data in scst_local's own scatterlists (no
 # copy: /proc/scsi_tgt/sgv counts them); and WRITE_THROUGH's promise: a write through a
 # WRITE_THROUGH disk has reached the storage under the backing file
@@ -16,7 +17,10 @@ LB=$(losetup -f --show /tmp/b.img) || fail "losetup failed"
 # The write-through check: backing files on ext4 on a loop device.
 truncate -s 256M /tmp/lower.img
 LW=$(losetup -f --show /tmp/lower.img) || fail "losetup failed"
-trap 'umount /tmp/lower 2>/dev/null; losetup -d $LB $LW 2>/dev/null' EXIT
+mkdir -p /tmp/tm
+trap 'umount /tmp/lower /tmp/tm 2>/dev/null; losetup -d $LB $LW 2>/dev/null' EXIT
+expect_ok mount -t tmpfs -o size=160M none /tmp/tm
+truncate -s 128M /tmp/tm/t.img
 expect_ok quiet mkfs.ext4 -q -F $LW
 mkdir -p /tmp/lower
 expect_ok mount $LW /tmp/lower
@@ -24,10 +28,11 @@ truncate -s 64M /tmp/lower/wt.img /tmp/lower/wb.img
 write_ok $V "open fileio /tmp/f.img"
 write_ok $V "open direct /tmp/d.img O_DIRECT"
 write_ok $V "open blockio $LB BLOCKIO"
+write_ok $V "open tmpfs /tmp/tm/t.img"
 write_ok $V "open nullio /dev/null NULLIO"
 write_ok $V "open wt /tmp/lower/wt.img WRITE_THROUGH"
 write_ok $V "open wb /tmp/lower/wb.img"
-scst_local_up fileio direct blockio nullio wt wb
+scst_local_up fileio direct blockio tmpfs nullio wt wb
 
 in_place() { sed -n 's/^Target driver buffers used in place: //p' $P/sgv; }
 # fio's READs and WRITEs in its output ("issued rwts: total=R,W,...").
@@ -43,7 +48,7 @@ check_in_place() {
 }
 
 n=0
-for d in fileio direct blockio; do
+for d in fileio direct blockio tmpfs; do
     before=$(in_place)
     fio --name=$d --filename=$(dev $n) --ioengine=libaio --direct=1 --iodepth=16 \
         --rw=randwrite --bsrange=512-128k --size=48M --verify=crc32c --do_verify=1 \
@@ -54,7 +59,7 @@ for d in fileio direct blockio; do
     n=$((n + 1))
 done
 before=$(in_place)
-fio --name=nullio --filename=$(dev 3) --ioengine=libaio --direct=1 --iodepth=16 \
+fio --name=nullio --filename=$(dev 4) --ioengine=libaio --direct=1 --iodepth=16 \
     --rw=randrw --bsrange=4k-256k --size=256M --output=/tmp/fio.nullio >/dev/null 2>&1 ||
     fail "fio on nullio failed: $(head -20 /tmp/fio.nullio)"
 check_in_place nullio $before
@@ -68,11 +73,11 @@ lw=$(basename $LW)
 written() { awk '{print $7}' /sys/block/$lw/stat; }
 head -c 4194304 /dev/urandom >/tmp/pattern
 before=$(written)
-expect_ok dd if=/tmp/pattern of=$(dev 4) bs=1M oflag=direct status=none
+expect_ok dd if=/tmp/pattern of=$(dev 5) bs=1M oflag=direct status=none
 after=$(written)
 [ $((after - before)) -ge 8192 ] || fail "WRITE_THROUGH: only $((after - before)) sectors reached the storage after the write completed"
 before=$(written)
-expect_ok dd if=/tmp/pattern of=$(dev 5) bs=1M oflag=direct status=none
+expect_ok dd if=/tmp/pattern of=$(dev 6) bs=1M oflag=direct status=none
 after=$(written)
 [ $((after - before)) -lt 8192 ] || fail "write-back disk: $((after - before)) sectors written at once (the check above cannot tell write-through apart)"
 echo 3000 >/proc/sys/vm/dirty_expire_centisecs

@@ -1,13 +1,14 @@
-# FILEIO READs in the submitter: scst_local's queue reads through the page
-# cache itself when that waits for no I/O (a tmpfs file; data of an ext4
-# file already cached, read with IOCB_NOWAIT) and hands the others to the
-# SCST threads (ext4 data not cached yet; O_DIRECT; a block device node,
-# whose reads take a lock that the initiator's read of its own block
-# device node holds).  Buffered reads through each disk run the nested
-# paths under lockdep.  Seen as the SCST
-# threads' context switches over 1000 reads one at a time: about one per
-# read when a thread does it, next to none when the submitter does; and
-# the data read either way is the file's.
+# FILEIO READs and WRITEs in the submitter: scst_local's queue reads
+# through the page cache itself when that waits for no I/O (a tmpfs file;
+# data of an ext4 file already cached, read with IOCB_NOWAIT) and hands the
+# others to the SCST threads (ext4 data not cached yet; O_DIRECT; a block
+# device node, whose reads take a lock that the initiator's read of its
+# own block device node holds).  It writes to tmpfs itself, not to ext4
+# (no buffered writes with IOCB_NOWAIT) nor WRITE_THROUGH.  Buffered reads
+# and writes through each disk run the nested paths under lockdep.  Seen
+# as the SCST threads' context switches over 1000 commands one at a time:
+# about one per command when a thread does it, next to none when the
+# submitter does; and the data read or written either way is the file's.
 . ./lib.sh
 P=/proc/scsi_tgt
 V=$P/vdisk/vdisk
@@ -27,12 +28,15 @@ expect_ok dd if=/dev/urandom of=/tmp/tm/t.img bs=1M count=32 status=none
 expect_ok cp /tmp/tm/t.img /tmp/lower/e.img
 expect_ok cp /tmp/tm/t.img /tmp/lower/d.img
 expect_ok cp /tmp/tm/t.img /tmp/tm/b.img
+expect_ok truncate -s 8M /tmp/tm/w.img
+expect_ok dd if=/dev/urandom of=/tmp/tm/p.img bs=4k count=$N status=none
 LB=$(losetup -f --show /tmp/tm/b.img) || fail "losetup failed"
 write_ok $V "open tmpfs /tmp/tm/t.img"
 write_ok $V "open ext4 /tmp/lower/e.img"
 write_ok $V "open direct /tmp/lower/d.img O_DIRECT"
 write_ok $V "open bdev $LB"
-scst_local_up tmpfs ext4 direct bdev
+write_ok $V "open through /tmp/tm/w.img 512 WRITE_THROUGH"
+scst_local_up tmpfs ext4 direct bdev through
 
 # Context switches of all SCST threads so far.
 switches() {
@@ -56,6 +60,22 @@ reads() {
     after=$(switches)
     echo "$1: $((after - before)) SCST thread switches for $N reads" >&2
     echo $((after - before))
+}
+
+# writes DEV: the SCST threads' context switches over N 4 KiB writes of
+# the pattern, one at a time, bypassing the initiator's page cache.
+writes() {
+    local before after
+    before=$(switches)
+    dd if=/tmp/tm/p.img of=$1 bs=4k oflag=direct status=none || fail "writing $1 failed"
+    after=$(switches)
+    echo "$1: $((after - before)) SCST thread switches for $N writes" >&2
+    echo $((after - before))
+}
+
+# written FILE: FILE starts with the pattern.
+written() {
+    cmp -n $((N * 4096)) /tmp/tm/p.img $1 || fail "$1 does not hold the data written"
 }
 
 # same DEV FILE: the whole disk reads back as FILE.
@@ -99,6 +119,21 @@ cold
 for i in 0 1 2 3; do
     cmp <(dd if=$(dev $i) bs=64k status=none) /tmp/tm/t.img || fail "buffered read of disk $i differs"
 done
+
+s=$(writes $(dev 0))
+[ $s -le $((N / 10)) ] || fail "tmpfs: $s thread switches for $N writes: not written in the submitter"
+written /tmp/tm/t.img
+s=$(writes $(dev 1))
+[ $s -ge $((N / 2)) ] || fail "ext4: only $s thread switches for $N writes: not in a thread"
+written /tmp/lower/e.img
+s=$(writes $(dev 4))
+[ $s -ge $((N / 2)) ] || fail "WRITE_THROUGH: only $s thread switches for $N writes: not in a thread"
+written /tmp/tm/w.img
+
+# Buffered: writeback of the initiator's page cache into the submitter.
+expect_ok dd if=/dev/urandom of=/tmp/tm/p.img bs=4k count=$N status=none
+expect_ok dd if=/tmp/tm/p.img of=$(dev 0) bs=64k conv=fsync status=none
+written /tmp/tm/t.img
 
 scst_local_down
 exit 0

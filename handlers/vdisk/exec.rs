@@ -256,6 +256,12 @@ fn in_submitter(c: &Cmd) -> bool {
     c.context() != Context::Direct
 }
 
+/// The largest FILEIO READ a submitter does itself: a larger one goes to a
+/// thread, where its copy runs beside the submitter's next commands (reads
+/// of a file run in parallel).  Not for WRITEs, which serialize on the
+/// file's inode lock anyway: a thread only adds its context switches.
+const SUBMIT_READ_MAX: usize = 128 * 1024;
+
 fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, _) = range(dev, m, cdb)?;
     if c.uses_tgt_sg() {
@@ -290,6 +296,7 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
         Backing::Null => Ok(Done::Now),
         // From a submitter only if that waits for no I/O; a failure is
         // left to the thread, which reports it.
+        Backing::File(_) if submitter && sg.len() > SUBMIT_READ_MAX => Ok(Done::Thread),
         Backing::File(f) if submitter => match f.rw_sg_nowait(&sg, pos, false) {
             Ok(true) => Ok(Done::Now),
             Ok(false) | Err(_) => Ok(Done::Thread),

@@ -9,6 +9,7 @@
 # as the SCST threads' context switches over 1000 commands one at a time:
 # about one per command when a thread does it, next to none when the
 # submitter does; and the data read or written either way is the file's.
+# Reads over 128 KiB go to a thread whatever the file.
 . ./lib.sh
 P=/proc/scsi_tgt
 V=$P/vdisk/vdisk
@@ -49,16 +50,17 @@ switches() {
     echo $sum
 }
 
-# reads DEV: the SCST threads' context switches over N random 4 KiB
-# reads, one at a time, bypassing the initiator's page cache.
+# reads DEV [BS [COUNT]]: the SCST threads' context switches over COUNT
+# (N) random reads of BS (4k) bytes, one at a time, bypassing the
+# initiator's page cache.
 reads() {
-    local before after
+    local before after bs=${2:-4k} n=${3:-$N}
     before=$(switches)
-    fio --name=r --filename=$1 --ioengine=psync --direct=1 --rw=randread --bs=4k \
-        --number_ios=$N --size=32M --randrepeat=0 --output=/tmp/fio.r >/dev/null 2>&1 ||
+    fio --name=r --filename=$1 --ioengine=psync --direct=1 --rw=randread --bs=$bs \
+        --number_ios=$n --size=32M --randrepeat=0 --output=/tmp/fio.r >/dev/null 2>&1 ||
         fail "fio randread on $1 failed: $(head -20 /tmp/fio.r)"
     after=$(switches)
-    echo "$1: $((after - before)) SCST thread switches for $N reads" >&2
+    echo "$1: $((after - before)) SCST thread switches for $n reads of $bs" >&2
     echo $((after - before))
 }
 
@@ -90,6 +92,10 @@ cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 s=$(reads $(dev 0))
 [ $s -le $((N / 10)) ] || fail "tmpfs: $s thread switches for $N reads: not read in the submitter"
 same $(dev 0) /tmp/tm/t.img
+# Reads over 128 KiB copy in a thread, beside the submitter (a thread
+# finishing one may find the next before it sleeps: not one switch each).
+s=$(reads $(dev 0) 256k 200)
+[ $s -ge 50 ] || fail "tmpfs: only $s thread switches for 200 reads of 256 KiB: not in a thread"
 
 # Not cached: each read waits for the disk, in a thread.
 cold

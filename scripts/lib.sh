@@ -64,8 +64,9 @@ die() { log "error: $*"; exit 1; }
 # bench_vm NAME OUT: sets up, builds, boots the test VM once and runs the
 # guest side tests/bench/NAME.sh; its RESULT lines go to OUT/results
 # and its PROFILE lines to OUT/profile (BENCH_RUNTIME, BENCH_SIZE_MB,
-# BENCH_JOBS, BENCH_PROFILE, BENCH_MODES and BENCH_ROUNDS reach the
-# guest; see tests/bench/lib.sh and the guest scripts).
+# BENCH_JOBS, BENCH_PROFILE, BENCH_MODES, BENCH_ROUNDS and
+# BENCH_BLOCKIO_ON reach the guest; see tests/bench/lib.sh and the guest
+# scripts).
 bench_vm() {
     local name=$1 out=$2
     "$SCST_TOP/scripts/setup"
@@ -75,6 +76,7 @@ bench_vm() {
         env BENCH_RUNTIME="${BENCH_RUNTIME:-15}" BENCH_SIZE_MB="${BENCH_SIZE_MB:-512}" \
         BENCH_JOBS="${BENCH_JOBS:-.}" BENCH_PROFILE="${BENCH_PROFILE:-}" \
         BENCH_MODES="${BENCH_MODES:-}" BENCH_ROUNDS="${BENCH_ROUNDS:-1}" \
+        BENCH_BLOCKIO_ON="${BENCH_BLOCKIO_ON:-loop}" \
         bash "$SCST_TOP/tests/bench/$name.sh" || true
     grep -q "BENCH DONE" "$out/console.log" ||
         die "benchmark failed: $(grep 'BENCH FAIL' "$out/console.log" || tail -5 "$out/console.log")"

@@ -80,18 +80,36 @@ disk_of() {
 }
 
 
-# A loop device over a fresh tmpfs file; prints its node.
-loop_dev() {
+# The block device BLOCKIO runs on, for both targets and the limit;
+# prints its node.  A loop device over a fresh tmpfs file, or with
+# BENCH_BLOCKIO_ON=null_blk a null_blk device: what the targets cost
+# when the backing device is not the bottleneck (a loop device has one
+# worker for all its I/O).
+blockio_dev() {
+    if [ "${BENCH_BLOCKIO_ON:-loop}" = null_blk ]; then
+        modprobe null_blk nr_devices=1 gb=1 || die "null_blk"
+        udevadm settle 2>/dev/null
+        echo /dev/nullb0
+        return
+    fi
     truncate -s ${SIZE_MB}M $IMG
     losetup -f --show $IMG || die "losetup"
 }
 
+# blockio_dev_release DEV: undoes blockio_dev.
+blockio_dev_release() {
+    case $1 in
+        /dev/nullb*) rmmod null_blk ;;
+        *) losetup -d $1 ;;
+    esac
+}
+
 # lio_backstore MODE: LIO's backstore for MODE, enabled: null is rd_mcp
 # rd_nullio=1, fileio a tmpfs file, blockio iblock on a loop device.  Sets
-# LIO_DEV (its configfs directory) and LIO_LOOP (the loop device, if any).
+# LIO_DEV (its configfs directory) and LIO_BDEV (iblock's device, if any).
 lio_backstore() {
     local cfs=/sys/kernel/config/target
-    LIO_LOOP=
+    LIO_BDEV=
     mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
     case $1 in
         null)
@@ -102,9 +120,9 @@ lio_backstore() {
             LIO_DEV=$cfs/core/fileio_0/bench
             mkdir -p $LIO_DEV && echo "fd_dev_name=$IMG,fd_dev_size=$((SIZE_MB << 20))" >$LIO_DEV/control ;;
         blockio)
-            LIO_LOOP=$(loop_dev)
+            LIO_BDEV=$(blockio_dev)
             LIO_DEV=$cfs/core/iblock_0/bench
-            mkdir -p $LIO_DEV && echo "udev_path=$LIO_LOOP" >$LIO_DEV/control ;;
+            mkdir -p $LIO_DEV && echo "udev_path=$LIO_BDEV" >$LIO_DEV/control ;;
     esac
     echo 1 >$LIO_DEV/enable || die "LIO backstore"
 }
@@ -112,6 +130,6 @@ lio_backstore() {
 # lio_backstore_remove: undoes lio_backstore.
 lio_backstore_remove() {
     rmdir $LIO_DEV $(dirname $LIO_DEV)
-    [ -n "$LIO_LOOP" ] && losetup -d $LIO_LOOP
+    [ -n "$LIO_BDEV" ] && blockio_dev_release $LIO_BDEV
     rm -f $IMG
 }

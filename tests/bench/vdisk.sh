@@ -3,9 +3,10 @@
 # same kernel, one at a time, each a local sd disk:
 #   limit   scsi_debug fake_rw=1 delay=0: sd + midlayer, no target at all
 #   nullb   null_blk: the block layer alone (no SCSI), the outer limit
-#   backing fio on the loop device BLOCKIO uses: that mode's limit
+#   backing fio on the block device BLOCKIO uses: that mode's limit
 #   scst    scst_local + scst_vdisk  (NULLIO; FILEIO on a tmpfs file;
-#           BLOCKIO on a loop device over a tmpfs file)
+#           BLOCKIO on a loop device over a tmpfs file, or on null_blk
+#           with BENCH_BLOCKIO_ON=null_blk)
 #   lio     tcm_loop + target_core   (rd_mcp rd_nullio=1; fileio on the
 #           same kind of file; iblock on the same kind of loop device)
 # Prints one line per (target, mode, job): "RESULT target mode job iops MB/s
@@ -31,9 +32,9 @@ limit() {
 # (about 300 MB/s at 1 MiB, a tenth of what both targets reach).
 backing() {
     [ $1 = blockio ] || return 0
-    local path; path=$(loop_dev)
+    local path; path=$(blockio_dev)
     fio_all backing blockio $path
-    losetup -d $path
+    blockio_dev_release $path
     rm -f $IMG
 }
 
@@ -43,7 +44,7 @@ scst() {
     case $mode in
         null) path=/dev/null flags=NULLIO ;;
         fileio) truncate -s ${SIZE_MB}M $IMG; path=$IMG flags= ;;
-        blockio) path=$(loop_dev) flags=BLOCKIO ;;
+        blockio) path=$(blockio_dev) flags=BLOCKIO ;;
     esac
     echo "open bench $path $flags" >/proc/scsi_tgt/vdisk/vdisk || die "vdisk open"
     echo "add bench 0" >/proc/scsi_tgt/groups/Default/devices || die "add"
@@ -53,7 +54,7 @@ scst() {
     udevadm settle 2>/dev/null
     rmmod scst_local; echo clear >/proc/scsi_tgt/groups/Default/devices
     rmmod scst_vdisk scst
-    [ $mode = blockio ] && losetup -d $path
+    [ $mode = blockio ] && blockio_dev_release $path
     rm -f $IMG
 }
 

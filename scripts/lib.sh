@@ -62,11 +62,11 @@ log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # bench_vm NAME OUT: sets up, builds, boots the test VM once and runs the
-# guest side tests/bench/NAME.sh; its RESULT lines go to OUT/results
-# and its PROFILE lines to OUT/profile (BENCH_RUNTIME, BENCH_SIZE_MB,
-# BENCH_JOBS, BENCH_PROFILE, BENCH_MODES, BENCH_ROUNDS and
-# BENCH_BLOCKIO_ON reach the guest; see tests/bench/lib.sh and the guest
-# scripts).
+# guest side tests/bench/NAME.sh; its RESULT lines go to OUT/results,
+# its PROFILE lines to OUT/profile and its NET lines to OUT/net
+# (BENCH_RUNTIME, BENCH_SIZE_MB, BENCH_JOBS, BENCH_PROFILE, BENCH_MODES,
+# BENCH_ROUNDS, BENCH_BLOCKIO_ON and BENCH_ISCSI_COPY reach the guest; see
+# tests/bench/lib.sh and the guest scripts).
 bench_vm() {
     local name=$1 out=$2
     "$SCST_TOP/scripts/setup"
@@ -76,10 +76,11 @@ bench_vm() {
         env BENCH_RUNTIME="${BENCH_RUNTIME:-15}" BENCH_SIZE_MB="${BENCH_SIZE_MB:-512}" \
         BENCH_JOBS="${BENCH_JOBS:-.}" BENCH_PROFILE="${BENCH_PROFILE:-}" \
         BENCH_MODES="${BENCH_MODES:-}" BENCH_ROUNDS="${BENCH_ROUNDS:-1}" \
-        BENCH_BLOCKIO_ON="${BENCH_BLOCKIO_ON:-loop}" \
+        BENCH_BLOCKIO_ON="${BENCH_BLOCKIO_ON:-loop}" BENCH_ISCSI_COPY="${BENCH_ISCSI_COPY:-}" \
         bash "$SCST_TOP/tests/bench/$name.sh" || true
     grep -q "BENCH DONE" "$out/console.log" ||
         die "benchmark failed: $(grep 'BENCH FAIL' "$out/console.log" || tail -5 "$out/console.log")"
     grep '^RESULT' "$out/console.log" | tr -d '\r' >"$out/results"
     grep '^PROFILE' "$out/console.log" | tr -d '\r' >"$out/profile" || true
+    grep '^NET' "$out/console.log" | tr -d '\r' >"$out/net" || true
 }

@@ -30,9 +30,31 @@ logout() {
     iscsiadm -m node -o delete >/dev/null 2>&1
 }
 
+# net_fio TARGET MODE DEV: fio_all, then the TCP counters that moved
+# during it (nstat's non-zero deltas), one "NET target mode name value"
+# line each: retransmissions and drops over loopback mean waits of at
+# least 200 ms that the throughput alone does not show.
+# The backlog drops of /proc/net/softnet_stat (loopback's other drop
+# point) come as "SoftnetDropped".
+net_fio() {
+    local d0; d0=$(softnet_dropped)
+    nstat -n >/dev/null 2>&1
+    fio_all "$@"
+    nstat 2>/dev/null | awk -v t="$1 $2" '/^(Tcp|TcpExt|Ip)[A-Za-z]/ {print "NET", t, $1, $2}'
+    echo "NET $1 $2 SoftnetDropped $(($(softnet_dropped) - d0))"
+}
+
+softnet_dropped() {
+    local n=0 x
+    for x in $(awk '{print $2}' /proc/net/softnet_stat); do n=$((n + 16#$x)); done
+    echo $n
+}
+
+# scst MODE [LABEL ZERO_COPY]: our target; LABEL (default scst) names its
+# result lines, ZERO_COPY (default Y) is iscsi-scst's zero_copy.
 scst() {
-    local mode=$1 path flags= d
-    modprobe scst && modprobe scst_vdisk && modprobe iscsi-scst || die "scst modules"
+    local mode=$1 label=${2:-scst} path flags= d
+    modprobe scst && modprobe scst_vdisk && modprobe iscsi-scst zero_copy=${3:-Y} || die "scst modules"
     case $mode in
         null) path=/dev/null flags=NULLIO ;;
         fileio) truncate -s ${SIZE_MB}M $IMG; path=$IMG ;;
@@ -47,7 +69,7 @@ scst() {
     local daemon=$!
     sleep 1
     d=$(login 3260); [ -n "$d" ] || die "no disk from iscsi-scst"
-    fio_all scst $mode $d
+    net_fio $label $mode $d
     logout 3260
     kill $daemon; wait $daemon
     echo clear >/proc/scsi_tgt/groups/Default_$IQN/devices
@@ -73,7 +95,7 @@ lio() {
     done
     echo 1 >$tpg/enable || die "LIO enable"
     d=$(login 3261); [ -n "$d" ] || die "no disk from LIO"
-    fio_all lio $mode $d
+    net_fio lio $mode $d
     logout 3261
     echo 0 >$tpg/enable
     rm $tpg/lun/lun_0/bench
@@ -81,10 +103,16 @@ lio() {
     lio_backstore_remove
 }
 
+# BENCH_MODES (of "null fileio") and BENCH_ROUNDS: as in vdisk.sh.
+# BENCH_ISCSI_COPY (set): each round also runs our target with
+# zero_copy=N (read data copied into the socket), as "scstcopy".
 iscsid || die "iscsid"
-for mode in null fileio; do
-    scst $mode
-    lio $mode
+for round in $(seq ${BENCH_ROUNDS:-1}); do
+    for mode in ${BENCH_MODES:-null fileio}; do
+        scst $mode
+        [ -n "${BENCH_ISCSI_COPY:-}" ] && scst $mode scstcopy N
+        lio $mode
+    done
 done
 pkill iscsid
 echo "BENCH DONE"

@@ -832,9 +832,13 @@ impl Session {
         cmd.set_expected(dir, c.expected_len);
         cmd.set_queue_type(c_int_of(c.attr));
         if !c.write {
-            // The core's threads take it from here: the receive thread
-            // goes on reading.
-            cmd.init_done(Context::Thread);
+            // As a block queue's submitter: the receive thread runs the
+            // command on where the device does not wait for I/O (NULLIO,
+            // BLOCKIO, cached FILEIO reads; the answer then goes to the
+            // transmit thread), and hands it to the core's threads where
+            // it would wait, so that it goes on reading.  One wakeup less
+            // per command.
+            cmd.init_done(Context::Submit);
             return Ok(());
         }
         // Here, so that `rdy_to_xfer` normally comes before the immediate
@@ -912,7 +916,9 @@ impl Session {
         self.skip(len - keep, pdu::pad4(len) - len)?;
         self.end_segment()?;
         w.received += keep as u32;
-        self.progress(ic, w)
+        // The receive thread may go on with the command itself where the
+        // device does not wait for I/O (see `scsi_command`).
+        self.progress(ic, w, Context::Submit)
     }
 
     /// Receives exactly `dst` (into the digest, if one is running), from
@@ -946,8 +952,14 @@ impl Session {
         Ok(())
     }
 
-    /// After data arrived or the buffer came: done, or more R2Ts.
-    fn progress(&self, ic: &IscsiCmd, mut w: kernel::sync::lock::Guard<'_, WriteState, kernel::sync::lock::mutex::MutexBackend>) -> Result<(), &'static str> {
+    /// After data arrived or the buffer came: done (the command goes on
+    /// in `ctx`), or more R2Ts.
+    fn progress(
+        &self,
+        ic: &IscsiCmd,
+        mut w: kernel::sync::lock::Guard<'_, WriteState, kernel::sync::lock::mutex::MutexBackend>,
+        ctx: Context,
+    ) -> Result<(), &'static str> {
         if w.buf.is_null() {
             return Ok(());
         }
@@ -959,7 +971,7 @@ impl Session {
             // SAFETY: the command waits for its data (set in
             // `rdy_to_xfer`, and `done` was false).
             if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
-                c.rx_data(true, Context::Thread);
+                c.rx_data(true, ctx);
             }
             return Ok(());
         }
@@ -1103,7 +1115,8 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
         c.rx_data(false, Context::Direct);
         return 0;
     }
-    if ours.sess.progress(&ours, w).is_err() {
+    // Inside the callback: the command goes on in a thread.
+    if ours.sess.progress(&ours, w, Context::Thread).is_err() {
         // The connection is going; its end cleans up.
         ours.sess.sock.shutdown();
     }

@@ -33,9 +33,9 @@ logout() {
 # net_fio TARGET MODE DEV: fio_all, then the TCP counters that moved
 # during it (nstat's non-zero deltas), one "NET target mode name value"
 # line each: retransmissions and drops over loopback mean waits of at
-# least 200 ms that the throughput alone does not show.
-# The backlog drops of /proc/net/softnet_stat (loopback's other drop
-# point) come as "SoftnetDropped".
+# least 200 ms that the throughput alone does not show.  The backlog
+# drops of /proc/net/softnet_stat (loopback's other drop point) come as
+# "SoftnetDropped".
 net_fio() {
     local d0; d0=$(softnet_dropped)
     nstat -n >/dev/null 2>&1

@@ -834,10 +834,10 @@ impl Session {
         if !c.write {
             // As a block queue's submitter: the receive thread runs the
             // command on where the device does not wait for I/O (NULLIO,
-            // BLOCKIO, cached FILEIO reads; the answer then goes to the
-            // transmit thread), and hands it to the core's threads where
-            // it would wait, so that it goes on reading.  One wakeup less
-            // per command.
+            // BLOCKIO; the answer then goes to the transmit thread), and
+            // the core's threads take it where it would wait (FILEIO,
+            // pass-through), so that the receive thread goes on reading.
+            // One wakeup less per command.
             cmd.init_done(Context::Submit);
             return Ok(());
         }

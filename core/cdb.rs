@@ -125,6 +125,20 @@ pub const LONG_TIMEOUT: u32 = 1 << 6;
 /// (WRITE SAME's one block, COMPARE AND WRITE's two halves): an initiator
 /// expecting to send more or less gets INVALID FIELD IN CDB.
 pub const EXACT_LENGTH: u32 = 1 << 7;
+/// The command changes the device's state without writing its medium:
+/// mode and log pages, firmware and buffers, security, diagnostics,
+/// attributes, identifying information, the clock, copies onto other
+/// devices.  Refused on a read-only LUN like [`WRITE_MEDIUM`].  Medium
+/// movement (START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL, MOVE MEDIUM)
+/// and reservations are not state of that kind: a read-only LUN may eject
+/// its medium and be reserved.
+pub const CHANGES_STATE: u32 = 1 << 8;
+
+/// Whether a command with `flags` is refused on a read-only LUN (DATA
+/// PROTECT, WRITE PROTECTED).
+pub fn refused_read_only(flags: u32) -> bool {
+    flags & (WRITE_MEDIUM | CHANGES_STATE) != 0
+}
 
 // Table-only markers, replaced in `decode` by what the CDB says.
 /// Byte 1 bit 3 is FUA.
@@ -262,7 +276,7 @@ static TABLE: &[Entry] = &[
     op(0x08, PROCESSOR, "RECEIVE", IN, Bytes(2, 3), 0),
     op(0x0a, SBC, "WRITE(6)", OUT, Blocks256, WRITE_MEDIUM),
     op(0x0a, SSC, "WRITE(6)", OUT, Tape { at: 2, sili: false }, WRITE_MEDIUM),
-    op(0x0a, PROCESSOR, "SEND", OUT, Bytes(2, 3), 0),
+    op(0x0a, PROCESSOR, "SEND", OUT, Bytes(2, 3), CHANGES_STATE),
     op(0x0b, SBC_MMC, "SEEK(6)", NONE, NoData, 0),
     op(0x0b, SSC, "SET CAPACITY", NONE, NoData, WRITE_MEDIUM | LONG_TIMEOUT),
     op(0x0f, SSC, "READ REVERSE(6)", IN, Tape { at: 2, sili: true }, 0),
@@ -271,7 +285,7 @@ static TABLE: &[Entry] = &[
     op(0x12, ALL, "INQUIRY", IN, Bytes(3, 2), RESERVE_ALLOWED | SKIP_UA),
     op(0x13, SSC, "VERIFY(6)", OUT, TapeVerify(2), LONG_TIMEOUT),
     op(0x14, SSC, "RECOVER BUFFERED DATA", IN, Tape { at: 2, sili: true }, 0),
-    op(0x15, ALL, "MODE SELECT(6)", OUT, Bytes(4, 1), 0),
+    op(0x15, ALL, "MODE SELECT(6)", OUT, Bytes(4, 1), CHANGES_STATE),
     op(0x16, ALL, "RESERVE(6)", NONE, NoData, LOCAL),
     op(0x17, ALL, "RELEASE(6)", NONE, NoData, LOCAL | RESERVE_ALLOWED),
     op(0x19, SSC, "ERASE(6)", NONE, NoData, WRITE_MEDIUM | LONG_TIMEOUT),
@@ -279,7 +293,7 @@ static TABLE: &[Entry] = &[
     op(0x1b, SBC_MMC, "START STOP UNIT", NONE, NoData, LONG_TIMEOUT),
     op(0x1b, SSC, "LOAD UNLOAD", NONE, NoData, LONG_TIMEOUT),
     op(0x1c, ALL, "RECEIVE DIAGNOSTIC RESULTS", IN, Bytes(3, 2), 0),
-    op(0x1d, ALL, "SEND DIAGNOSTIC", OUT, Bytes(3, 2), LONG_TIMEOUT),
+    op(0x1d, ALL, "SEND DIAGNOSTIC", OUT, Bytes(3, 2), LONG_TIMEOUT | CHANGES_STATE),
     op(0x1e, REMOVABLE, "PREVENT ALLOW MEDIUM REMOVAL", NONE, NoData, IF_NOT_PREVENT),
     // 10-byte CDBs, group 1.
     op(0x23, MMC, "READ FORMAT CAPACITIES", IN, Bytes(7, 2), 0),
@@ -296,7 +310,7 @@ static TABLE: &[Entry] = &[
     op(0x35, SBC_MMC, "SYNCHRONIZE CACHE(10)", NONE, NoData, 0),
     op(0x37, SBC, "READ DEFECT DATA(10)", IN, Bytes(7, 2), 0),
     op(0x37, SMC, "INITIALIZE ELEMENT STATUS WITH RANGE", NONE, NoData, LONG_TIMEOUT),
-    op(0x3b, ALL, "WRITE BUFFER", OUT, Bytes(6, 3), 0),
+    op(0x3b, ALL, "WRITE BUFFER", OUT, Bytes(6, 3), CHANGES_STATE),
     op(0x3c, ALL, "READ BUFFER(10)", IN, Bytes(6, 3), 0),
     op(0x3e, SBC, "READ LONG(10)", IN, Bytes(7, 2), 0),
     op(0x3f, SBC, "WRITE LONG(10)", OUT, Calc(write_long), WRITE_MEDIUM),
@@ -311,15 +325,15 @@ static TABLE: &[Entry] = &[
     op(0x47, MMC, "PLAY AUDIO MSF", NONE, NoData, 0),
     op(0x4a, MMC, "GET EVENT STATUS NOTIFICATION", IN, Bytes(7, 2), 0),
     op(0x4b, MMC, "PAUSE/RESUME", NONE, NoData, 0),
-    op(0x4c, ALL, "LOG SELECT", OUT, Bytes(7, 2), 0),
+    op(0x4c, ALL, "LOG SELECT", OUT, Bytes(7, 2), CHANGES_STATE),
     op(0x4d, ALL, "LOG SENSE", IN, Bytes(7, 2), 0),
     op(0x4e, MMC, "STOP PLAY/SCAN", NONE, NoData, 0),
     op(0x51, MMC, "READ DISC INFORMATION", IN, Bytes(7, 2), 0),
     op(0x52, MMC, "READ TRACK INFORMATION", IN, Bytes(7, 2), 0),
     op(0x53, bit(TYPE_DISK), "XDWRITEREAD(10)", Direction::Bidi, Blocks(7, 2), WRITE_MEDIUM | HAS_FUA),
     op(0x53, MMC, "RESERVE TRACK", NONE, NoData, WRITE_MEDIUM),
-    op(0x54, MMC, "SEND OPC INFORMATION", OUT, Bytes(7, 2), 0),
-    op(0x55, ALL, "MODE SELECT(10)", OUT, Bytes(7, 2), 0),
+    op(0x54, MMC, "SEND OPC INFORMATION", OUT, Bytes(7, 2), CHANGES_STATE),
+    op(0x55, ALL, "MODE SELECT(10)", OUT, Bytes(7, 2), CHANGES_STATE),
     // SPC-2: a parameter list (third-party device ID) only with LONGID.
     op(0x56, ALL, "RESERVE(10)", OUT, Bytes(7, 2), LOCAL),
     op(0x57, ALL, "RELEASE(10)", OUT, Bytes(7, 2), LOCAL | RESERVE_ALLOWED),
@@ -327,13 +341,13 @@ static TABLE: &[Entry] = &[
     op(0x5a, ALL, "MODE SENSE(10)", IN, Bytes(7, 2), 0),
     op(0x5b, MMC, "CLOSE TRACK/SESSION", NONE, NoData, WRITE_MEDIUM | LONG_TIMEOUT),
     op(0x5c, MMC, "READ BUFFER CAPACITY", IN, Bytes(7, 2), 0),
-    op(0x5d, MMC, "SEND CUE SHEET", OUT, Bytes(6, 3), 0),
+    op(0x5d, MMC, "SEND CUE SHEET", OUT, Bytes(6, 3), CHANGES_STATE),
     op(0x5e, ALL, "PERSISTENT RESERVE IN", IN, Bytes(7, 2), LOCAL),
     op(0x5f, ALL, "PERSISTENT RESERVE OUT", OUT, Bytes(5, 4), LOCAL),
     // 16-byte CDBs.
     op(0x80, SSC, "WRITE FILEMARKS(16)", NONE, NoData, WRITE_MEDIUM),
-    sa(0x83, 0x00, ALL, "EXTENDED COPY(LID1)", OUT, Bytes(10, 4), 0),
-    sa(0x83, 0x01, ALL, "EXTENDED COPY(LID4)", OUT, Bytes(10, 4), 0),
+    sa(0x83, 0x00, ALL, "EXTENDED COPY(LID1)", OUT, Bytes(10, 4), CHANGES_STATE),
+    sa(0x83, 0x01, ALL, "EXTENDED COPY(LID4)", OUT, Bytes(10, 4), CHANGES_STATE),
     sa(0x83, 0x10, SBC, "POPULATE TOKEN", OUT, Bytes(10, 4), 0),
     sa(0x83, 0x11, SBC, "WRITE USING TOKEN", OUT, Bytes(10, 4), WRITE_MEDIUM),
     sa(0x84, 0x00, ALL, "RECEIVE COPY STATUS(LID1)", IN, Bytes(10, 4), 0),
@@ -350,7 +364,7 @@ static TABLE: &[Entry] = &[
     op(0x8a, SBC, "WRITE(16)", OUT, Blocks(10, 4), WRITE_MEDIUM | HAS_FUA),
     op(0x8a, SSC, "WRITE(16)", OUT, Tape { at: 12, sili: false }, WRITE_MEDIUM),
     op(0x8c, ALL, "READ ATTRIBUTE", IN, Bytes(10, 4), 0),
-    op(0x8d, ALL, "WRITE ATTRIBUTE", OUT, Bytes(10, 4), 0),
+    op(0x8d, ALL, "WRITE ATTRIBUTE", OUT, Bytes(10, 4), CHANGES_STATE),
     op(0x8e, SBC, "WRITE AND VERIFY(16)", OUT, Blocks(10, 4), WRITE_MEDIUM),
     op(0x8f, SBC, "VERIFY(16)", OUT, Verify(10, 4), 0),
     op(0x8f, SSC, "VERIFY(16)", OUT, TapeVerify(12), LONG_TIMEOUT),
@@ -373,11 +387,11 @@ static TABLE: &[Entry] = &[
     sa(0xa3, 0x0d, ALL & !MMC, "REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS", IN, Bytes(6, 4), LOCAL),
     sa(0xa3, 0x0e, ALL & !MMC, "REPORT PRIORITY", IN, Bytes(6, 4), 0),
     sa(0xa3, 0x0f, ALL & !MMC, "REPORT TIMESTAMP", IN, Bytes(6, 4), 0),
-    op(0xa3, MMC, "SEND KEY", OUT, Bytes(8, 2), 0),
-    sa(0xa4, 0x06, ALL & !MMC, "SET IDENTIFYING INFORMATION", OUT, Bytes(6, 4), 0),
-    sa(0xa4, 0x0a, ALL & !MMC, "SET TARGET PORT GROUPS", OUT, Bytes(6, 4), LOCAL),
-    sa(0xa4, 0x0e, ALL & !MMC, "SET PRIORITY", OUT, Bytes(6, 4), 0),
-    sa(0xa4, 0x0f, ALL & !MMC, "SET TIMESTAMP", OUT, Bytes(6, 4), 0),
+    op(0xa3, MMC, "SEND KEY", OUT, Bytes(8, 2), CHANGES_STATE),
+    sa(0xa4, 0x06, ALL & !MMC, "SET IDENTIFYING INFORMATION", OUT, Bytes(6, 4), CHANGES_STATE),
+    sa(0xa4, 0x0a, ALL & !MMC, "SET TARGET PORT GROUPS", OUT, Bytes(6, 4), LOCAL | CHANGES_STATE),
+    sa(0xa4, 0x0e, ALL & !MMC, "SET PRIORITY", OUT, Bytes(6, 4), CHANGES_STATE),
+    sa(0xa4, 0x0f, ALL & !MMC, "SET TIMESTAMP", OUT, Bytes(6, 4), CHANGES_STATE),
     op(0xa4, MMC, "REPORT KEY", IN, Bytes(8, 2), 0),
     op(0xa5, SMC, "MOVE MEDIUM", NONE, NoData, LONG_TIMEOUT),
     op(0xa5, MMC, "PLAY AUDIO(12)", NONE, NoData, 0),
@@ -391,10 +405,10 @@ static TABLE: &[Entry] = &[
     op(0xad, MMC, "READ DISC STRUCTURE", IN, Bytes(8, 2), 0),
     op(0xae, SBC, "WRITE AND VERIFY(12)", OUT, Blocks(6, 4), WRITE_MEDIUM),
     op(0xaf, SBC, "VERIFY(12)", OUT, Verify(6, 4), 0),
-    op(0xb5, ALL & !SMC, "SECURITY PROTOCOL OUT", OUT, Calc(security_protocol), 0),
+    op(0xb5, ALL & !SMC, "SECURITY PROTOCOL OUT", OUT, Calc(security_protocol), CHANGES_STATE),
     op(0xb5, SMC, "REQUEST VOLUME ELEMENT ADDRESS", IN, Bytes(7, 3), 0),
-    op(0xb6, MMC, "SET STREAMING", OUT, Bytes(9, 2), 0),
-    op(0xb6, SMC, "SEND VOLUME TAG", OUT, Bytes(8, 2), 0),
+    op(0xb6, MMC, "SET STREAMING", OUT, Bytes(9, 2), CHANGES_STATE),
+    op(0xb6, SMC, "SEND VOLUME TAG", OUT, Bytes(8, 2), CHANGES_STATE),
     op(0xb7, SBC, "READ DEFECT DATA(12)", IN, Bytes(6, 4), 0),
     op(0xb8, SMC, "READ ELEMENT STATUS", IN, Bytes(7, 3), 0),
     // Sector count from start and end MSF addresses, sector size from
@@ -404,7 +418,7 @@ static TABLE: &[Entry] = &[
     op(0xbb, MMC, "SET CD SPEED", NONE, NoData, 0),
     op(0xbd, MMC, "MECHANISM STATUS", IN, Bytes(8, 2), 0),
     op(0xbe, MMC, "READ CD", IN, Calc(read_cd), 0),
-    op(0xbf, MMC, "SEND DISC STRUCTURE", OUT, Bytes(8, 2), 0),
+    op(0xbf, MMC, "SEND DISC STRUCTURE", OUT, Bytes(8, 2), WRITE_MEDIUM),
 ];
 
 /// The CDB length implied by the group code (the top 3 bits) of `opcode`.
@@ -987,7 +1001,7 @@ mod tests {
     /// opcode claim the same device type unless service actions part them.
     #[test]
     fn table_invariants() {
-        let public = WRITE_MEDIUM | RESERVE_ALLOWED | LOCAL | FUA | UNKNOWN_LENGTH | SKIP_UA | LONG_TIMEOUT;
+        let public = WRITE_MEDIUM | RESERVE_ALLOWED | LOCAL | FUA | UNKNOWN_LENGTH | SKIP_UA | LONG_TIMEOUT | EXACT_LENGTH | CHANGES_STATE;
         assert_eq!(public & MARKERS, 0);
         for (i, e) in TABLE.iter().enumerate() {
             assert!(!e.name.is_empty(), "entry {i}");
@@ -1024,6 +1038,54 @@ mod tests {
         for w in TABLE.windows(2) {
             assert!(w[0].opcode <= w[1].opcode, "{} out of order", w[1].name);
         }
+    }
+
+    /// A read-only LUN refuses exactly the commands that write its medium
+    /// or change its state, on every device type; reading, medium
+    /// movement and reservations pass.
+    #[test]
+    fn read_only_refusals() {
+        let refused = |c: &[u8], t: u8| refused_read_only(flags(c, t));
+        let disk_refused: &[(u8, u8)] = &[
+            (0x04, 0),    // FORMAT UNIT
+            (0x0a, 0),    // WRITE(6)
+            (0x15, 0),    // MODE SELECT(6)
+            (0x1d, 0),    // SEND DIAGNOSTIC
+            (0x2a, 0),    // WRITE(10)
+            (0x2e, 0),    // WRITE AND VERIFY(10)
+            (0x3b, 0),    // WRITE BUFFER
+            (0x3f, 0),    // WRITE LONG(10)
+            (0x41, 0),    // WRITE SAME(10)
+            (0x42, 0),    // UNMAP
+            (0x4c, 0),    // LOG SELECT
+            (0x55, 0),    // MODE SELECT(10)
+            (0x83, 0x00), // EXTENDED COPY(LID1)
+            (0x83, 0x11), // WRITE USING TOKEN
+            (0x89, 0),    // COMPARE AND WRITE
+            (0x8a, 0),    // WRITE(16)
+            (0x8d, 0),    // WRITE ATTRIBUTE
+            (0x93, 0),    // WRITE SAME(16)
+            (0xa4, 0x06), // SET IDENTIFYING INFORMATION
+            (0xa4, 0x0f), // SET TIMESTAMP
+            (0xaa, 0),    // WRITE(12)
+            (0xb5, 0),    // SECURITY PROTOCOL OUT
+        ];
+        for &(op, action) in disk_refused {
+            let c = cdb(op, &[(1, action), (4, 1), (8, 1), (13, 1)]);
+            assert!(refused(&c, TYPE_DISK), "opcode 0x{op:02x}/{action:02x}");
+        }
+        let disk_allowed = [0x00, 0x03, 0x12, 0x16, 0x17, 0x1a, 0x1b, 0x1e, 0x25, 0x28, 0x2f, 0x35, 0x3c, 0x4d, 0x5a, 0x88, 0xa0];
+        for op in disk_allowed {
+            assert!(!refused(&cdb(op, &[(4, 1)]), TYPE_DISK), "opcode 0x{op:02x}");
+        }
+        // Other device types: tape writes and erases, a processor's SEND,
+        // a CD's structures; not a tape's READ or a changer's MOVE MEDIUM.
+        assert!(refused(&cdb(0x10, &[]), TYPE_TAPE));
+        assert!(refused(&cdb(0x19, &[]), TYPE_TAPE));
+        assert!(refused(&cdb(0x0a, &[(4, 1)]), TYPE_PROCESSOR));
+        assert!(refused(&cdb(0xbf, &[(9, 1)]), TYPE_CDROM));
+        assert!(!refused(&cdb(0x08, &[(4, 1)]), TYPE_TAPE));
+        assert!(!refused(&cdb(0xa5, &[]), TYPE_CHANGER));
     }
 
     /// Every entry decodes back to itself on each of its device types.

@@ -37,6 +37,7 @@ use crate::scst_rs::api::abi::{
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::sense::{Sense, SenseKey, Status};
+use crate::sgv::NoBuf;
 use crate::sessions::{Session, TaskRef};
 use crate::sgv::Buf;
 use crate::taskset::Attr;
@@ -142,10 +143,17 @@ pub(crate) struct Command {
     tgt_sg: Option<TgtSg>,
     /// The handler takes `tgt_sg` for this command (said in `parse`).
     sg_allowed: bool,
+    /// The handler writes every byte of the data-in it answers with (said
+    /// in `parse`): a reused buffer need not be cleared for it.
+    fills_data: bool,
     /// The data is in `tgt_sg`, and `buf` is not used: no copy between
     /// the driver and the handler.
     in_tgt_sg: bool,
     resp_len: u32,
+    /// The response length the handler set, before the buffer cut it:
+    /// a read longer than the initiator expects has it all for the
+    /// residual, though only what is sent is in the buffer.
+    resp_full: u32,
     /// Bytes the command transferred (or had to transfer, for a read cut
     /// to the expected length), for the residual.
     moved: u32,
@@ -173,13 +181,20 @@ impl Command {
     fn set_sense(&mut self, s: Sense) {
         self.status = Status::CHECK_CONDITION.0;
         self.sense_len = s.encode_fixed(&mut self.sense);
-        self.resp_len = 0;
+        self.set_resp(0);
     }
 
     fn set_status(&mut self, st: Status) {
         self.status = st.0;
         self.sense_len = 0;
-        self.resp_len = 0;
+        self.set_resp(0);
+    }
+
+    /// The command's response is `len` bytes; the buffer holds (and the
+    /// driver sends) at most its own length of them.
+    fn set_resp(&mut self, len: u32) {
+        self.resp_full = len;
+        self.resp_len = len.min(u32::try_from(self.buf_len()).unwrap_or(u32::MAX));
     }
 
     /// Gives the command a `len`-byte buffer (BUSY if memory is short).
@@ -188,9 +203,22 @@ impl Command {
         if let Some(old) = self.buf.take() {
             self.shared.sgv.free(old);
         }
-        let b = self.shared.sgv.alloc(len as usize).map_err(|_| {
-            trace!(self.shared, trace::OUT_OF_MEM, "{}: BUSY: no buffer of {} bytes\n", &*self.sess.initiator, len);
-            Stop::Status(Status::BUSY)
+        let dir = self.decoded.map_or(SCST_DATA_NONE, |d| d.0);
+        let clear = dir != SCST_DATA_WRITE && !self.fills_data;
+        let b = self.shared.sgv.alloc(len as usize, clear).map_err(|e| match e {
+            NoBuf::TooBig => {
+                pr_err!(
+                    "{}: opcode 0x{:02x} needs a {} byte buffer, more than scst_max_cmd_mem allows for all commands: refused\n",
+                    &*self.sess.initiator,
+                    self.opcode(),
+                    len
+                );
+                Stop::Sense(Sense::invalid_field_in_cdb(0, None))
+            }
+            NoBuf::Limit | NoBuf::NoMemory => {
+                trace!(self.shared, trace::OUT_OF_MEM, "{}: BUSY: no buffer of {} bytes\n", &*self.sess.initiator, len);
+                Stop::Status(Status::BUSY)
+            }
         })?;
         self.buf = Some(b);
         Ok(())
@@ -375,8 +403,10 @@ pub(crate) fn rx(
             buf: None,
             tgt_sg: None,
             sg_allowed: false,
+            fills_data: false,
             in_tgt_sg: false,
             resp_len: 0,
+            resp_full: 0,
             moved: 0,
             status: Status::GOOD.0,
             sense: [0; SENSE_LEN],
@@ -726,7 +756,8 @@ impl Command {
 /// expectations, and gives it its buffer.
 fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), Stop> {
     let (dir, len, flags) = c.decoded.unwrap_or((SCST_DATA_NONE, 0, 0));
-    if route.read_only && flags & cdb::WRITE_MEDIUM != 0 {
+    if route.read_only && cdb::refused_read_only(flags) {
+        trace!(c.shared, trace::SCSI, "{}: opcode 0x{:02x} refused: read-only LUN\n", &*c.sess.initiator, c.opcode());
         return Err(Stop::Sense(Sense::WRITE_PROTECTED));
     }
     if let Some((exp_dir, exp_len)) = c.expected {
@@ -754,6 +785,14 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             );
             return Err(Stop::Sense(Sense::INVALID_MESSAGE));
         }
+        if dir == SCST_DATA_READ && exp_len < len {
+            // Data-in the initiator does not take is never sent: the
+            // buffer holds what is (READ CAPACITY(16) with an allocation
+            // length of 4 GiB sends 32 bytes), rounded up so that a cut
+            // read still ends on a block.  The handler's response length
+            // keeps the rest for the residual (`resp_full`).
+            return c.alloc(len.min(data_in_room(exp_len)));
+        }
         if has_data_out(dir) && exp_len < len {
             // Fewer bytes than the CDB's: a virtual device's handler
             // writes the whole blocks that came and the residual reports
@@ -770,6 +809,14 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
     }
     // A failed allocation is a busy target, not a failed command.
     c.alloc(len)
+}
+
+/// Room for a data-in command the initiator expects `exp_len` bytes of:
+/// a multiple of 64 KiB, the largest block size, so that a cut read is
+/// still whole blocks of any device.
+fn data_in_room(exp_len: u32) -> u32 {
+    const ROUND: u32 = 64 * 1024;
+    exp_len.checked_next_multiple_of(ROUND).unwrap_or(u32::MAX)
 }
 
 /// Whether data direction `dir` (`SCST_DATA_*`) moves data to the target.
@@ -909,7 +956,7 @@ fn xmit(p: *mut ScstCmd) -> Flow {
         // SAFETY: the command is ours; the reference ends before the callback.
         let c = unsafe { get(p) };
         if c.decoded.is_some_and(|d| d.0 != SCST_DATA_WRITE) {
-            c.moved = c.resp_len;
+            c.moved = c.resp_full;
         }
         // Data the initiator did not ask for is not sent.
         if let Some((_, exp)) = c.expected {
@@ -1014,8 +1061,8 @@ const VENDOR_OPCODES: u8 = 0xc0;
 /// Decodes the CDB for the command's device with `block_size` (a
 /// handler's parse helper).  On error, sets CHECK CONDITION.  A
 /// vendor-specific opcode for a pass-through device takes the initiator's
-/// expected direction and length (a write one counts as writing the
-/// medium, refused on a read-only LUN).
+/// expected direction and length; what it does is unknown, so a
+/// read-only LUN refuses it whatever its direction.
 ///
 /// # Safety
 ///
@@ -1046,7 +1093,7 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
         // the device does; go by what the initiator expects.
         Err(DecodeError::UnknownOpcode(op)) if op >= VENDOR_OPCODES && route.handler.flags & SCST_DEV_VIRTUAL == 0 && c.expected.is_some() => {
             let (dir, len) = c.expected.unwrap_or((SCST_DATA_NONE, 0));
-            c.decoded = Some((dir, len, if has_data_out(dir) { cdb::WRITE_MEDIUM } else { 0 }));
+            c.decoded = Some((dir, len, cdb::CHANGES_STATE));
             Ok(())
         }
         Err(e) => {
@@ -1167,7 +1214,7 @@ fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Sto
     let n = alloc.min(u32::try_from(full).unwrap_or(u32::MAX));
     c.alloc(n)?;
     lun::report_luns(luns.iter().copied(), c.buf());
-    c.resp_len = n;
+    c.set_resp(n);
     c.decoded = Some((SCST_DATA_READ, n, 0));
     Ok(())
 }
@@ -1198,7 +1245,7 @@ fn send(c: &mut Command, data: &[u8], alloc: u32) -> core::result::Result<(), St
     let n = (data.len() as u32).min(alloc);
     c.alloc(n)?;
     copy_prefix(c.buf(), data);
-    c.resp_len = n;
+    c.set_resp(n);
     c.decoded = Some((SCST_DATA_READ, n, 0));
     Ok(())
 }
@@ -1393,6 +1440,16 @@ pub(crate) unsafe fn allow_tgt_sg(p: *mut ScstCmd) {
     unsafe { get(p) }.sg_allowed = true;
 }
 
+/// The handler in `parse` promises to write every data-in byte it
+/// answers with.
+///
+/// # Safety
+/// `p` is a live command handle.
+pub(crate) unsafe fn set_fills_data(p: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { get(p) }.fills_data = true;
+}
+
 /// The driver's scatterlist if it is the command's buffer: (list, entries,
 /// bytes), or null.
 ///
@@ -1411,8 +1468,7 @@ pub(crate) unsafe fn tgt_sg(p: *mut ScstCmd) -> (*mut ScstSg, u32, u32) {
 /// `p` is a live command handle.
 pub(crate) unsafe fn set_resp_len(p: *mut ScstCmd, len: u32) {
     // SAFETY: function contract.
-    let c = unsafe { get(p) };
-    c.resp_len = len.min(c.buf_len() as u32);
+    unsafe { get(p) }.set_resp(len);
 }
 
 /// # Safety

@@ -474,6 +474,18 @@ pub(crate) unsafe extern "C" fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd) {
     unsafe { crate::cmd::allow_tgt_sg(cmd) }
 }
 
+/// The handler writes every byte of the data-in it answers with: the core
+/// need not clear a reused buffer for it.
+///
+/// # Safety
+///
+/// `cmd` is a live command handle in `parse`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_cmd_set_fills_data(cmd: *mut ScstCmd) {
+    // SAFETY: function contract.
+    unsafe { crate::cmd::set_fills_data(cmd) }
+}
+
 /// # Safety
 ///
 /// `cmd` is a live command handle in `parse`.

@@ -72,6 +72,9 @@ pub(crate) enum NoBuf {
     Limit,
     /// The allocator failed: answer BUSY too.
     NoMemory,
+    /// The command alone needs more than `scst_max_cmd_mem`: it never
+    /// fits, so BUSY would only make the initiator retry for ever.
+    TooBig,
 }
 
 /// The class serving `len` bytes, if any.
@@ -139,9 +142,12 @@ impl Sgv {
 
     /// Reserves `bytes` of the limit, or says why not.
     fn reserve(&self, bytes: u64) -> Result<(), NoBuf> {
+        if bytes > self.max {
+            return Err(NoBuf::TooBig);
+        }
         let mut cur = self.in_flight.load(Ordering::Relaxed);
         loop {
-            if cur > 0 && cur.saturating_add(bytes) > self.max {
+            if cur.saturating_add(bytes) > self.max {
                 self.busy.fetch_add(1, Ordering::Relaxed);
                 return Err(NoBuf::Limit);
             }
@@ -157,8 +163,10 @@ impl Sgv {
         self.in_place.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A buffer of `len` bytes.
-    pub(crate) fn alloc(&self, len: usize) -> Result<Buf, NoBuf> {
+    /// A buffer of `len` bytes.  `clear`: a reused buffer's bytes are
+    /// zeroed (data-in the handler may not write in full: another
+    /// initiator's data must never reach this one); new ones always are.
+    pub(crate) fn alloc(&self, len: usize, clear: bool) -> Result<Buf, NoBuf> {
         let class = class_of(len);
         let cap = class.map_or(len, class_size);
         self.reserve(cap as u64)?;
@@ -173,7 +181,11 @@ impl Sgv {
                     h.fetch_add(1, Ordering::Relaxed);
                 }
                 if cfg!(CONFIG_SCST_STRICT_SECURITY) {
-                    d.iter_mut().for_each(|b| *b = 0);
+                    d.fill(0);
+                } else if clear {
+                    if let Some(used) = d.get_mut(..len) {
+                        used.fill(0);
+                    }
                 }
                 d
             }

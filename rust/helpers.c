@@ -483,12 +483,16 @@ struct socket *scst_rh_sock_lookup(int fd, int *err)
 {
 	struct socket *sock = sockfd_lookup(fd, err);
 
-	if (sock && (sock->sk->sk_family != AF_INET && sock->sk->sk_family != AF_INET6)) {
-		sockfd_put(sock);
-		*err = -EINVAL;
+	if (!sock)
 		return NULL;
-	}
-	if (sock && sock->type != SOCK_STREAM) {
+	/*
+	 * The iSCSI code uses TCP calls on it (no delay, keepalive, the TCP
+	 * state): any other stream socket (SCTP, MPTCP, Unix) is refused.
+	 */
+	if ((sock->sk->sk_family != AF_INET && sock->sk->sk_family != AF_INET6) ||
+	    sock->type != SOCK_STREAM || sock->sk->sk_protocol != IPPROTO_TCP) {
+		pr_err("scst: socket fd %d handed over is not TCP over IPv4/IPv6 (family %d, type %d, protocol %d)\n",
+		       fd, sock->sk->sk_family, sock->type, sock->sk->sk_protocol);
 		sockfd_put(sock);
 		*err = -EINVAL;
 		return NULL;
@@ -527,6 +531,13 @@ void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms)
 {
 	lock_sock(sock->sk);
 	WRITE_ONCE(sock->sk->sk_rcvtimeo, ms ? (long)msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
+	release_sock(sock->sk);
+}
+
+void scst_rh_sock_set_sndtimeo(struct socket *sock, unsigned int ms)
+{
+	lock_sock(sock->sk);
+	WRITE_ONCE(sock->sk->sk_sndtimeo, ms ? (long)msecs_to_jiffies(ms) : MAX_SCHEDULE_TIMEOUT);
 	release_sock(sock->sk);
 }
 

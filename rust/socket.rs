@@ -65,6 +65,13 @@ impl Socket {
         unsafe { bindings::scst_rh_sock_set_rcvtimeo(self.sock, ms) };
     }
 
+    /// A send gives up after `ms` milliseconds in which none of its bytes
+    /// could be queued (0: never): `send` then fails with `EAGAIN`.
+    pub(crate) fn set_send_timeout(&self, ms: u32) {
+        // SAFETY: live socket (invariant).
+        unsafe { bindings::scst_rh_sock_set_sndtimeo(self.sock, ms) };
+    }
+
     /// Sends all of `buf`; `more`: the rest of the PDU follows at once.
     pub(crate) fn send(&self, buf: &[u8], more: bool) -> Result {
         if buf.is_empty() {

@@ -71,9 +71,11 @@ pub(crate) enum Done {
 
 fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize, Sense>) -> Result<Done, Sense> {
     let buf = c.buffer();
-    let n = build(buf)?;
-    let n = n.min(buf.len()).min(usize::try_from(alloc).unwrap_or(usize::MAX));
-    c.set_resp_len(n as u32);
+    // The response cut to the allocation length; the core cuts it to the
+    // buffer, which may hold less (the initiator takes less), and keeps
+    // the length for the residual.
+    let n = build(buf)?.min(usize::try_from(alloc).unwrap_or(usize::MAX));
+    c.set_resp_len(u32::try_from(n).unwrap_or(u32::MAX));
     Ok(Done::Now)
 }
 
@@ -270,6 +272,10 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
     if in_submitter(c) && matches!(m.backing, Backing::File(_)) {
         return Ok(Done::Thread);
     }
+    // The whole read is the response, for the residual; the buffer holds
+    // what the initiator takes of it (the core cut it), and only that is
+    // read.
+    let full = u32::try_from(len).unwrap_or(u32::MAX);
     let buf = c.buffer();
     let len = (len as usize).min(buf.len());
     match &m.backing {
@@ -278,10 +284,13 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
             let dst = buf.get_mut(..len).unwrap_or(&mut []);
             f.read_at(dst, pos).map_err(|e| crate::io::failed(dev, "read", pos, e, false))?
         }
-        Backing::Block { dev: b, .. } => return submit(c, b, len, pos, false, false),
+        Backing::Block { dev: b, .. } => {
+            c.set_resp_len(full);
+            return submit(c, b, len, pos, false, false);
+        }
         Backing::NoMedium => return Err(scsi::MEDIUM_NOT_PRESENT),
     }
-    c.set_resp_len(len as u32);
+    c.set_resp_len(full);
     Ok(Done::Now)
 }
 
@@ -403,9 +412,6 @@ fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense
 fn submit(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, write: bool, fua: bool) -> Result<Done, Sense> {
     if len == 0 {
         return Ok(Done::Now);
-    }
-    if !write {
-        c.set_resp_len(len as u32);
     }
     let buf = c.buffer().as_mut_ptr();
     // SAFETY: the buffer is the core's kmalloc/vmalloc memory, the

@@ -526,6 +526,34 @@ pub fn extent(cdb: &[u8]) -> Option<Extent> {
     Some(Extent { lba, blocks, fua })
 }
 
+/// Checks a command's data transfer against MAXIMUM TRANSFER LENGTH
+/// (`max_bytes`, reported in VPD 0xB0): READ, WRITE, WRITE AND VERIFY,
+/// VERIFY comparing data and COMPARE AND WRITE move their blocks, and a
+/// longer one would make the target hold that much memory for one
+/// command.  WRITE SAME (one block of data), PRE-FETCH and a medium-only
+/// VERIFY move none.
+pub fn check_transfer(cdb: &[u8], block_size: u32, max_bytes: u32) -> Result<(), Sense> {
+    let Some(e) = extent(cdb) else { return Ok(()) };
+    let moves_data = match byte(cdb, 0) {
+        0x41 | 0x93 | 0x34 | 0x90 => false,
+        0x2f | 0xaf | 0x8f => (byte(cdb, 1) >> 1) & 0x03 == 0x01,
+        // COMPARE AND WRITE sends its blocks twice.
+        0x89 => return check_bytes(e.blocks.saturating_mul(2), block_size, max_bytes),
+        _ => true,
+    };
+    if !moves_data {
+        return Ok(());
+    }
+    check_bytes(e.blocks, block_size, max_bytes)
+}
+
+fn check_bytes(blocks: u64, block_size: u32, max_bytes: u32) -> Result<(), Sense> {
+    match blocks.checked_mul(u64::from(block_size)) {
+        Some(n) if n <= u64::from(max_bytes) => Ok(()),
+        _ => Err(INVALID_FIELD_IN_CDB),
+    }
+}
+
 /// Checks that `e` lies within a disk of `blocks` blocks.
 pub fn check_range(e: Extent, blocks: u64) -> Result<(), Sense> {
     match e.lba.checked_add(e.blocks) {
@@ -772,6 +800,34 @@ mod tests {
             };
             assert_eq!(usage.len(), want, "opcode {op:#x}");
         }
+    }
+
+    #[test]
+    fn transfer_limit() {
+        let max = 4 << 20;
+        let w16 = |blocks: u32| {
+            let mut c = [0u8; 16];
+            c[0] = 0x8a;
+            c[10..14].copy_from_slice(&blocks.to_be_bytes());
+            c
+        };
+        assert_eq!(check_transfer(&w16(8192), 512, max), Ok(()));
+        assert_eq!(check_transfer(&w16(8193), 512, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(0x7f_ffff), 512, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(u32::MAX), 4096, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(1025), 4096, max), Err(INVALID_FIELD_IN_CDB));
+        // READ(10) of 0xffff blocks; READ(6) of 256 blocks.
+        assert_eq!(check_transfer(&[0x28, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&[0x08, 0, 0, 0, 0, 0], 512, max), Ok(()));
+        // WRITE SAME(16), PRE-FETCH(10) and VERIFY(10) without data are not limited.
+        let mut ws = w16(u32::MAX);
+        ws[0] = 0x93;
+        assert_eq!(check_transfer(&ws, 512, max), Ok(()));
+        assert_eq!(check_transfer(&[0x34, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Ok(()));
+        assert_eq!(check_transfer(&[0x2f, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Ok(()));
+        assert_eq!(check_transfer(&[0x2f, 2, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(INVALID_FIELD_IN_CDB));
+        // Not a block command: an allocation length is never refused.
+        assert_eq!(check_transfer(&[0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0], 512, max), Ok(()));
     }
 
     #[test]

@@ -47,6 +47,9 @@ use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
 /// Largest transfer the core's buffers serve well (reported in VPD 0xB0).
 pub(crate) const MAX_TRANSFER: u32 = 4 << 20;
 
+/// Commands refused for moving more than `MAX_TRANSFER`.
+static TOO_LONG: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
 module! {
     type: Vdisk,
     name: "scst_vdisk",
@@ -114,8 +117,20 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     let p = c.dev_priv() as *const Pin<KBox<VDev>>;
     // SAFETY: see `exec::vdev`.
     let dev = (!p.is_null()).then(|| unsafe { &**p });
-    if let Err(e) = c.decode(dev.map_or(512, |d| d.block_size)) {
+    let block_size = dev.map_or(512, |d| d.block_size);
+    if let Err(e) = c.decode(block_size) {
         return e.to_errno();
+    }
+    // Before the core allocates the buffer (or asks for the data).
+    if let Err((key, asc, ascq)) = crate::scsi::check_transfer(c.cdb(), block_size, MAX_TRANSFER) {
+        // Logged the 1st, 2nd, 4th, ... time: an initiator cannot flood the log.
+        let n = TOO_LONG.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
+        if n.is_power_of_two() {
+            let op = c.cdb().first().copied().unwrap_or(0);
+            pr_err!("opcode 0x{:02x} moves more than {} bytes (MAXIMUM TRANSFER LENGTH), refused ({} times)\n", op, MAX_TRANSFER, n);
+        }
+        c.set_error(key, asc, ascq);
+        return 0;
     }
     // READ and WRITE work on a driver's scatterlist as well (exec.rs):
     // no copy between the driver and the medium.
@@ -126,6 +141,11 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
         // FILEIO's READs and WRITEs are tried (see `attach`).
         if dev.is_some_and(|d| d.exec_nowait(op)) {
             c.set_exec_nowait();
+        }
+        // FILEIO and BLOCKIO read every byte or fail; NULLIO reads leave
+        // the buffer as the core gives it (cleared).
+        if crate::exec::is_read(op) && dev.is_some_and(|d| !d.has(crate::commands::NULLIO)) {
+            c.set_fills_data();
         }
     }
     0

@@ -43,6 +43,7 @@ extern "C" {
     fn scst_cmd_context(cmd: *mut ScstCmd) -> c_int;
     fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32);
     fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd);
+    fn scst_cmd_set_fills_data(cmd: *mut ScstCmd);
     fn scst_cmd_set_exec_nowait(cmd: *mut ScstCmd);
     fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg;
     fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32);
@@ -300,6 +301,15 @@ impl Cmd {
     pub(crate) fn allow_tgt_sg(&self) {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_allow_tgt_sg(self.p()) }
+    }
+
+    /// The handler (in `parse`) writes every byte of the data-in it
+    /// answers with, or fails the command: the core then skips clearing a
+    /// reused buffer, which it does so that no initiator reads another's
+    /// data.
+    pub(crate) fn set_fills_data(&self) {
+        // SAFETY: the command is live (invariant).
+        unsafe { scst_cmd_set_fills_data(self.p()) }
     }
 
     /// The handler (in `parse`): `exec` for this command only starts its

@@ -137,6 +137,34 @@ adm_fails "--op new needs --tid=ID (not 0)" --op new --params Name=iqn.2026-12.o
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $A --op show 2>&1) && fail "nobody used iscsi-scst-adm: $out"
 echo "$out" | grep -q "permission denied: root only" || fail "nobody: $out"
 adm_fails "cannot reach iscsi-scstd at @elsewhere" --socket elsewhere --op show
+# A user squatting on the tool's socket name gets nothing from it (a
+# request may carry CHAP secrets): the tool talks only to root.
+rm -f /tmp/squat.got
+setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
+import socket, sys
+l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+l.bind("\0squat")
+l.listen(1)
+print("ready", flush=True)
+l.settimeout(20)
+c, _ = l.accept()
+c.settimeout(3)
+got = b""
+try:
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        got += b
+except OSError:
+    pass
+sys.stderr.write("got %d bytes\n" % len(got))
+' >/tmp/squat.out 2>/tmp/squat.got &
+squatter=$!
+for _ in $(seq 50); do grep -q ready /tmp/squat.out && break; sleep 0.1; done
+adm_fails "@squat belongs to uid 65534, not to root's iscsi-scstd: nothing sent" --socket squat --op new --tid=2 --user --params IncomingUser=joe,Password=secretsecret1
+wait $squatter
+expect_eq "what the squatter got" "$(cat /tmp/squat.got)" "got 0 bytes"
 
 # SIGTERM: T1's session is asked to log out, T1 leaves the kernel, the
 # pid file goes, the daemon exits 0.

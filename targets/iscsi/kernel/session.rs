@@ -72,6 +72,9 @@ pub(crate) struct Session {
     /// Non-immediate commands received and not yet answered: the window
     /// (QueuedCommands) shrinks by them.
     in_flight: AtomicU32,
+    /// Immediate commands received and not yet answered: outside the
+    /// window, so bounded by QueuedCommands on their own.
+    immediate_in_flight: AtomicU32,
     /// The data digest of the data segment being received: its CRC32C
     /// register while `rx_crc_on` (receive thread only).
     rx_crc: AtomicU32,
@@ -104,6 +107,8 @@ pub(crate) struct Session {
     logout_asked: AtomicBool,
     /// A command outside the CmdSN window was logged.
     window_logged: AtomicBool,
+    /// A command reusing a live command's ITT was logged.
+    dup_itt_logged: AtomicBool,
     /// PDUs that came before their turn (receive thread; see `Held`),
     /// and how many (read without the lock on every PDU).
     #[pin]
@@ -263,6 +268,7 @@ impl Session {
                 params: r.params,
                 exp_cmd_sn: AtomicU32::new(r.exp_cmd_sn),
                 in_flight: AtomicU32::new(0),
+                immediate_in_flight: AtomicU32::new(0),
                 // iscsi-scstd's last Login Response opened the window.
                 max_sent: AtomicU32::new(r.exp_cmd_sn.wrapping_add(crate::ctl::initial_window(&r.params)).wrapping_sub(1)),
                 tx <- transmit,
@@ -278,6 +284,7 @@ impl Session {
                 ended: AtomicBool::new(false),
                 logout_asked: AtomicBool::new(false),
                 window_logged: AtomicBool::new(false),
+                dup_itt_logged: AtomicBool::new(false),
                 held <- new_mutex!(KVec::new()),
                 held_len: AtomicUsize::new(0),
                 gap_logged: AtomicBool::new(false),
@@ -303,9 +310,15 @@ impl Session {
         // SAFETY: a plain read of this module's parameter.
         let interval = unsafe { iscsi_scst_nop_in_interval() }.min(MAX_NOP_IN_INTERVAL);
         self.sock.set_recv_timeout(interval * 1000);
+        self.sock.set_send_timeout(tx::SEND_TIMEOUT_MS);
         let transmit = self.start_transmit();
         let why = match transmit {
             Ok(_) => loop {
+                // An initiator that sends without reading the answers
+                // is not read from either (TCP pushes back on it).
+                if !self.tx_room() {
+                    break "the initiator does not read its answers";
+                }
                 match self.receive_one() {
                     Ok(Next::Go) => {}
                     Ok(Next::End(why)) | Err(why) => break why,
@@ -468,7 +481,7 @@ impl Session {
                 self.discard(len)?;
                 self.answer_now(&c, CHECK_CONDITION, &INVALID_FIELD_IN_CDB)?;
             }
-            Request::ScsiCmd(c) => self.scsi_command(&c, len)?,
+            Request::ScsiCmd(c) => self.scsi_command(&c, bhs, len)?,
             Request::NopOut(n) => self.nop_out(&n, len)?,
             Request::Logout(l) => {
                 self.discard(len)?;
@@ -717,12 +730,15 @@ impl Session {
             // A ping answering ours, or one that wants no answer.
             return self.discard(len);
         }
-        // The ping data comes back (bounded by MaxRecvDataSegmentLength).
-        let mut data = KVec::from_elem(0u8, pdu::pad4(len), GFP_KERNEL).map_err(|_| "out of memory")?;
+        // The ping data comes back, as much of it as the initiator takes
+        // in one PDU (its MaxRecvDataSegmentLength; ours bounded `len`).
+        let back = len.min(self.params.max_xmit_data_segment_length as usize);
+        let mut data = KVec::from_elem(0u8, back, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.recv_into(&mut data)?;
+        self.skip(len - back, pdu::pad4(len) - len)?;
         self.end_segment()?;
         let rsp = NopIn { lun: n.lun, itt: n.itt, ttt: RESERVED_TAG, data_len: 0 };
-        self.send(rsp.encode(), data.get(..len).unwrap_or(&[]), true)
+        self.send(rsp.encode(), &data, true)
     }
 
     /// Logout: waits for the session's commands, then answers.
@@ -751,10 +767,16 @@ impl Session {
             _ => return answer(self, tmf_rsp::NOT_SUPPORTED),
         };
         let mut tag = core::ptr::null_mut();
+        let mut target = None;
         if func == SCST_ABORT_TASK {
-            // The core knows a command by its tag: our `IscsiCmd`.
+            // The core knows a command by its tag: our `IscsiCmd`, kept
+            // alive in the request's context so that its address names no
+            // later command while the core looks for it.
             match self.find_cmd(t.ref_itt) {
-                Some(ic) => tag = (&*ic as *const IscsiCmd).cast_mut().cast(),
+                Some(ic) => {
+                    tag = (&*ic as *const IscsiCmd).cast_mut().cast();
+                    target = Some(ic);
+                }
                 None if self.abort_held(t.ref_itt) => return answer(self, tmf_rsp::COMPLETE),
                 None => return answer(self, tmf_rsp::NO_TASK),
             }
@@ -762,7 +784,7 @@ impl Session {
         let reg = self.reg.lock();
         let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
         drop(reg);
-        let ctx = KBox::new(TmCtx { sess: self.clone(), itt: t.itt, cold: t.function == tmf::TARGET_COLD_RESET }, GFP_KERNEL)
+        let ctx = KBox::new(TmCtx { sess: self.clone(), itt: t.itt, cold: t.function == tmf::TARGET_COLD_RESET, _target: target }, GFP_KERNEL)
             .map_err(|_| "out of memory")?;
         let raw = KBox::into_raw(ctx);
         // SAFETY: the session is registered (this thread unregisters it);
@@ -776,10 +798,31 @@ impl Session {
     }
 
     /// A SCSI Command PDU whose `len` bytes of immediate data follow.
-    fn scsi_command(self: &Arc<Self>, c: &pdu::ScsiCmd, len: usize) -> Result<(), &'static str> {
+    fn scsi_command(self: &Arc<Self>, c: &pdu::ScsiCmd, bhs: &Bhs, len: usize) -> Result<(), &'static str> {
+        if self.find_cmd(c.itt).is_some() {
+            // An ITT names one task of the session (RFC 7143 11.2.1.8):
+            // the live command keeps it, the newcomer is rejected whole
+            // (its data too), as SCST does.
+            if !self.dup_itt_logged.swap(true, Ordering::Relaxed) {
+                pr_info!(
+                    "session {} ({}): a command reuses ITT 0x{:08x} of a command in progress: rejected\n",
+                    &*self.initiator,
+                    &*self.peer,
+                    c.itt
+                );
+            }
+            self.discard(len)?;
+            return self.reject(reject::TASK_IN_PROGRESS, bhs);
+        }
         if c.read && c.write {
             self.discard(len)?;
             return self.answer_now(c, CHECK_CONDITION, &INVALID_FIELD_IN_CDB);
+        }
+        // Immediate commands are outside the CmdSN window: without a bound
+        // of their own an initiator could queue answers without end.
+        if c.immediate && self.immediate_in_flight.load(Ordering::Acquire) >= self.params.queued_commands.max(1) {
+            self.discard(len)?;
+            return self.reject(reject::IMMEDIATE_COMMAND, bhs);
         }
         let p = &self.params;
         if len as u64 > u64::from(c.expected_len) || (len > 0 && (p.immediate_data == 0 || len as u32 > p.first_burst_length)) {
@@ -815,11 +858,13 @@ impl Session {
         let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, raw.cast_mut().cast(), false) }) else {
             // SAFETY: the core did not take the reference.
             drop(unsafe { Arc::from_raw(raw) });
-            self.forget_cmd(c.itt);
+            self.forget_cmd(&ic);
             self.discard(len)?;
             return self.answer_now(c, BUSY, &[]);
         };
-        if !c.immediate {
+        if c.immediate {
+            self.immediate_in_flight.fetch_add(1, Ordering::AcqRel);
+        } else {
             self.in_flight.fetch_add(1, Ordering::AcqRel);
         }
         let dir = if c.write {
@@ -850,14 +895,17 @@ impl Session {
     /// A command is answered (or never will be): a non-immediate one
     /// leaves the CmdSN window.
     fn command_answered(&self, ic: &IscsiCmd) {
-        if !ic.immediate {
+        if ic.immediate {
+            self.immediate_in_flight.fetch_sub(1, Ordering::AcqRel);
+        } else {
             self.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
     }
 
-    /// Drops a command from the table (answered, or never taken).
-    fn forget_cmd(&self, itt: u32) {
-        crate::scst_rs::vec::retain(&mut self.cmds.lock(), |(i, _)| *i != itt);
+    /// Drops a command from the table (answered, or never taken): that
+    /// one, not another that came with its ITT.
+    fn forget_cmd(&self, ic: &IscsiCmd) {
+        crate::scst_rs::vec::retain(&mut self.cmds.lock(), |(_, c)| !core::ptr::eq(&**c, ic));
     }
 
     /// The command with ITT `itt`, if the core has it.
@@ -964,10 +1012,12 @@ impl Session {
             return Ok(());
         }
         if w.received >= w.want {
+            // Data-Outs still coming are dropped (`done`); the command
+            // stays in the table until it is answered, so that its ITT
+            // is in use and ABORT TASK finds it.
             w.done = true;
             let cmd = w.cmd;
             drop(w);
-            self.forget_cmd(ic.itt);
             // SAFETY: the command waits for its data (set in
             // `rdy_to_xfer`, and `done` was false).
             if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
@@ -1004,6 +1054,8 @@ struct TmCtx {
     itt: u32,
     /// TARGET COLD RESET: the connection ends after the answer.
     cold: bool,
+    /// ABORT TASK's command, whose address is the tag the core matches.
+    _target: Option<Arc<IscsiCmd>>,
 }
 
 /// SCST finished a task management request: the TM Response.
@@ -1064,7 +1116,7 @@ pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi:
     let ic = unsafe { Arc::from_raw(p) };
     // Data still coming for it is dropped from now on.
     ic.w.lock().done = true;
-    ic.sess.forget_cmd(ic.itt);
+    ic.sess.forget_cmd(&ic);
     if c.aborted() {
         ic.sess.command_answered(&ic);
         c.tgt_done(Context::Direct);

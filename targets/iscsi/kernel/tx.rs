@@ -36,6 +36,16 @@ const FLUSH_MS: u32 = 5000;
 /// Queue room reserved beyond QueuedCommands (R2Ts, NOP-Ins, TM answers).
 const SPARE: usize = 16;
 
+/// How long one socket send may make no progress (the initiator reads
+/// nothing) before the connection is given up.
+pub(super) const SEND_TIMEOUT_MS: u32 = 30_000;
+
+/// Bytes of PDUs (NOP-In echoes, Rejects, R2Ts, other answers) the
+/// receive thread may have queued ahead of the transmit thread before it
+/// stops reading from the initiator; at least two of the initiator's
+/// largest PDUs.
+const MAX_BACKLOG: usize = 1 << 20;
+
 /// Something for the transmit thread to send.
 pub(super) enum TxItem {
     /// A command's Data-Ins and status, from `xmit_response`.
@@ -56,6 +66,10 @@ struct TxQueue {
     /// The session is over: the thread sends (or fails) what is queued
     /// and ends.
     stop: bool,
+    /// Bytes of queued `Pdu` items (their data and the item), and of
+    /// those in the batch in hand: see `Session::tx_room`.
+    queued_bytes: usize,
+    in_hand_bytes: usize,
 }
 
 /// What only the transmit thread touches.
@@ -84,7 +98,14 @@ impl Transmit {
     /// A queue with room for `queued_commands` responses and some more.
     pub(super) fn new(queued_commands: u32, stat_sn0: u32) -> Result<impl PinInit<Self>> {
         let room = queued_commands as usize + SPARE;
-        let q = TxQueue { items: KVec::with_capacity(room, GFP_KERNEL)?, sleeping: false, busy: false, stop: false };
+        let q = TxQueue {
+            items: KVec::with_capacity(room, GFP_KERNEL)?,
+            sleeping: false,
+            busy: false,
+            stop: false,
+            queued_bytes: 0,
+            in_hand_bytes: 0,
+        };
         Ok(pin_init!(Self { queue <- new_spinlock!(q, "iscsi_txq"), wake <- new_condvar!("iscsi_tx"), stat_sn0 }))
     }
 }
@@ -96,6 +117,9 @@ impl Session {
         let mut q = self.tx.queue.lock();
         if q.items.reserve(1, GFP_ATOMIC).is_err() {
             return Err(item);
+        }
+        if let TxItem::Pdu { data, .. } = &item {
+            q.queued_bytes += data.len() + core::mem::size_of::<TxItem>();
         }
         // Cannot fail: room was reserved.
         let _ = q.items.push(item, GFP_ATOMIC);
@@ -112,6 +136,21 @@ impl Session {
         let mut owned = KVec::new();
         owned.extend_from_slice(data, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.push(TxItem::Pdu { bhs, data: owned, status }).map_err(|_| "out of memory")
+    }
+
+    /// Whether the transmit thread keeps up, so that the receive thread
+    /// may read the next PDU.  If PDUs queued by the receiving side pile
+    /// up (an initiator sending without reading: NOP-Out echoes, Rejects),
+    /// waits for them to go; false if they have not in
+    /// `SEND_TIMEOUT_MS` (the send is stuck, or failed and the session
+    /// ends).
+    pub(super) fn tx_room(&self) -> bool {
+        let max = MAX_BACKLOG.max(2 * self.params.max_xmit_data_segment_length as usize);
+        let room = || {
+            let q = self.tx.queue.lock();
+            q.queued_bytes + q.in_hand_bytes <= max
+        };
+        room() || crate::scst_rs::sys::wait_up_to(SEND_TIMEOUT_MS + 1000, || room() || self.stopping.load(Ordering::Acquire))
     }
 
     /// Queues the end of the connection, after what is queued now.
@@ -169,6 +208,7 @@ impl Session {
         loop {
             let mut q = self.tx.queue.lock();
             q.busy = false;
+            q.in_hand_bytes = 0;
             while q.items.is_empty() && !q.stop {
                 q.sleeping = true;
                 // No signals come to a kernel thread.
@@ -179,6 +219,7 @@ impl Session {
                 return;
             }
             q.busy = true;
+            q.in_hand_bytes = core::mem::take(&mut q.queued_bytes);
             core::mem::swap(&mut q.items, &mut batch);
             drop(q);
             // All but the batch's last PDU go with MSG_MORE, so the batch

@@ -99,12 +99,17 @@ fn serve(p: &Portal, mut s: UnixStream) -> io::Result<()> {
 }
 
 /// The tool's side: sends `r` to the daemon at `@name`; Ok(output) or
-/// Err(message).
+/// Err(message).  Any user can bind an abstract name first, so the tool
+/// talks only to a root process: a request may carry CHAP secrets.
 pub fn call(name: &str, r: &Request) -> Result<String, String> {
     let mut s = address(name)
         .and_then(|a| UnixStream::connect_addr(&a))
         .map_err(|e| format!("cannot reach iscsi-scstd at @{}: {} (is it running?)", name, e))?;
     let io = |e: io::Error| format!("talking to iscsi-scstd: {}", e);
+    match peer_uid(&s).map_err(io)? {
+        0 => {}
+        uid => return Err(format!("@{} belongs to uid {}, not to root's iscsi-scstd: nothing sent", name, uid)),
+    }
     s.write_all(r.encode().as_bytes()).map_err(io)?;
     s.shutdown(std::net::Shutdown::Write).map_err(io)?;
     let mut answer = String::new();

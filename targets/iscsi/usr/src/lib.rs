@@ -8,6 +8,7 @@ pub mod control;
 pub mod discovery;
 pub mod isns;
 pub mod kernel;
+pub mod limit;
 pub mod log;
 pub mod portal;
 pub mod wire;

@@ -10,10 +10,12 @@
 //! added are deleted from the kernel (their sessions asked to log out),
 //! the pid file is removed.
 
-use iscsi_scst_usr::portal::{Paths, Portal};
+use iscsi_scst_usr::limit::{self, Limits};
+use iscsi_scst_usr::portal::{canonical, Paths, Portal};
 use iscsi_scst_usr::{adm, conn, control, err, log, notice};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::raw::c_int;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// glibc's `sigset_t`.
@@ -236,13 +238,58 @@ fn main() {
     control::listen(portal.clone(), &o.socket);
     let p = portal.clone();
     std::thread::spawn(move || wait_for_stop(p, pid_file));
+    let limits = Arc::new(Limits::default());
     for s in listener.incoming() {
         match s {
-            Ok(s) => {
-                let p = portal.clone();
-                std::thread::spawn(move || conn::serve(s, &p));
+            Ok(s) => serve_in_thread(s, &portal, &limits),
+            Err(e) => {
+                // Out of descriptors or memory: the pending connection
+                // stays queued; accepting again at once would spin.
+                if should_log(&ACCEPT_ERRORS) {
+                    err!("accept: {} (logged the 1st, 2nd, 4th, ... time)", e);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
             }
-            Err(e) => err!("accept: {}", e),
         }
+    }
+}
+
+static ACCEPT_ERRORS: AtomicU64 = AtomicU64::new(0);
+static REFUSED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts an event; whether it is the 1st, 2nd, 4th, ... (an initiator
+/// cannot flood the log).
+fn should_log(counter: &AtomicU64) -> bool {
+    (counter.fetch_add(1, Ordering::Relaxed) + 1).is_power_of_two()
+}
+
+/// Serves a new connection in a thread of its own, if the limits allow
+/// one more (limit.rs) and a thread can be had; else closes it.
+fn serve_in_thread(s: TcpStream, portal: &Arc<Portal>, limits: &Arc<Limits>) {
+    let Ok(peer) = s.peer_addr() else { return };
+    let address = canonical(peer.ip());
+    let slot = match limits.take(address) {
+        Ok(slot) => slot,
+        Err(why) => {
+            if should_log(&REFUSED) {
+                let (what, n) = match why {
+                    limit::Refused::Address => ("from this address", limit::PER_ADDRESS),
+                    limit::Refused::Total => ("in all", limit::TOTAL),
+                };
+                notice!("{}: connection closed: {} connections {} in login or discovery already (logged the 1st, 2nd, 4th, ... time)", peer, n, what);
+            }
+            return;
+        }
+    };
+    if s.set_read_timeout(Some(limit::IDLE)).and_then(|()| s.set_write_timeout(Some(limit::IDLE))).is_err() {
+        return;
+    }
+    let p = portal.clone();
+    let spawned = std::thread::Builder::new().name("iscsi-conn".into()).spawn(move || {
+        let _slot = slot;
+        conn::serve(s, &p);
+    });
+    if let Err(e) = spawned {
+        err!("{}: connection closed: no thread for it: {}", peer, e);
     }
 }

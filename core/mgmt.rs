@@ -11,7 +11,11 @@
 //!   calls the driver's result function.
 //!
 //! Two threads, so that a session unregistration (which waits for the
-//! session's task management) never waits behind itself.
+//! session's task management) never waits behind itself.  `scst_tmd`
+//! does not wait for one request's commands before taking the next: it
+//! starts each (marks its commands aborted) and polls those under way, so
+//! a command that takes long to go (a write whose data never comes, a
+//! slow device) holds up only the requests that affect it.
 //!
 //! Submission only allocates (atomically) and queues.  A request counts
 //! as pending on its target and, for task management, on its session;
@@ -113,6 +117,11 @@ impl JobQueue {
         Ok(())
     }
 
+    /// The oldest job, if one is queued.
+    fn try_pop(&self) -> Option<Job> {
+        vec::remove(&mut self.list.lock(), 0)
+    }
+
     fn pop(&self) -> Option<Job> {
         let mut q = self.list.lock();
         loop {
@@ -127,11 +136,28 @@ impl JobQueue {
     }
 
     fn serve(&self) {
-        while let Some(j) = self.pop() {
+        // Task-management requests under way, oldest first.
+        let mut under_way = KVec::new();
+        loop {
+            let job = if under_way.is_empty() { self.pop() } else { self.try_pop() };
+            if job.is_none() && under_way.is_empty() {
+                return;
+            }
             // Jobs exist only while something is registered, so the core
             // is published.
-            if let Some(shared) = crate::exports::shared() {
-                run(shared, j);
+            let Some(shared) = crate::exports::shared() else {
+                // Not published (cannot be while jobs exist): nothing to do.
+                drop(job);
+                crate::scst_rs::sys::sleep_ms(crate::tm::POLL_MS);
+                continue;
+            };
+            let took = job.is_some();
+            if let Some(j) = job {
+                run(shared, j, &mut under_way);
+            }
+            poll(shared, &mut under_way);
+            if !took && !under_way.is_empty() {
+                crate::scst_rs::sys::sleep_ms(crate::tm::POLL_MS);
             }
         }
     }
@@ -174,19 +200,52 @@ fn release(n: &AtomicU32) {
     n.fetch_sub(1, Ordering::SeqCst);
 }
 
-fn run(shared: &Shared, j: Job) {
-    match j {
-        Job::Tm(mut m) => {
-            m.status = crate::tm::run(shared, &m);
-            if let Some(done) = m.sess.target.tmpl.task_mgmt_fn_done {
-                // SAFETY: the template is registered (its target has this
-                // request pending, so it cannot go); the handle lives
-                // during the call.
-                unsafe { done(m.as_raw()) };
+/// A task-management request under way and how it stands.
+type UnderWay = KVec<(KBox<MgmtCmd>, crate::tm::Started)>;
+
+/// Completes the requests under way whose commands are all gone.
+fn poll(shared: &Shared, under_way: &mut UnderWay) {
+    let mut i = 0;
+    while let Some((m, s)) = under_way.get_mut(i) {
+        match crate::tm::poll(shared, m, s) {
+            Some(status) => {
+                if let Some((m, _)) = vec::remove(under_way, i) {
+                    tm_done(m, status);
+                }
             }
-            release(&m.sess.pending);
-            release(&m.sess.target.pending);
+            None => i += 1,
         }
+    }
+}
+
+/// A task-management request is complete: the driver hears of it.
+fn tm_done(mut m: KBox<MgmtCmd>, status: i32) {
+    m.status = status;
+    if let Some(done) = m.sess.target.tmpl.task_mgmt_fn_done {
+        // SAFETY: the template is registered (its target has this
+        // request pending, so it cannot go); the handle lives during the
+        // call.
+        unsafe { done(m.as_raw()) };
+    }
+    release(&m.sess.pending);
+    release(&m.sess.target.pending);
+}
+
+fn run(shared: &Shared, j: Job, under_way: &mut UnderWay) {
+    match j {
+        Job::Tm(m) => match crate::tm::start(shared, &m) {
+            crate::tm::Progress::Done(status) => tm_done(m, status),
+            crate::tm::Progress::Waiting(s) => {
+                if under_way.reserve(1, GFP_KERNEL).is_ok() {
+                    // Cannot fail: room was reserved.
+                    let _ = under_way.push((m, s), GFP_KERNEL);
+                } else {
+                    // No room to keep it: waited for here, as a whole.
+                    let status = crate::tm::wait(shared, &m, s);
+                    tm_done(m, status);
+                }
+            }
+        },
         Job::AddSession { target, initiator, data, result } => {
             let tgt = (&*target as *const Target).cast_mut().cast::<ScstTgt>();
             let r = crate::sessions::add_session_named(shared, tgt, initiator);

@@ -138,18 +138,91 @@ fn aborted_left(sc: &Scope) -> bool {
     sc.sess.tasks.lock().keys().any(|(k, _, _)| sc.matches(&k.state) && k.state.aborted())
 }
 
+/// A task-management function under way: its commands are marked
+/// aborted, and it is complete once none of them is in flight.
+pub(crate) struct Started {
+    func: i32,
+    scopes: KVec<Scope>,
+    marked: usize,
+    finished: usize,
+    handler_status: Option<i32>,
+    /// Time waited so far, for the log.
+    waited_ms: u32,
+}
+
+/// How a function stands after `start`.
+pub(crate) enum Progress {
+    Done(i32),
+    Waiting(Started),
+}
+
 /// Performs task-management request `m` and waits for it to complete:
 /// every command it affects has been freed.  Returns an
-/// `SCST_MGMT_STATUS_*`.
+/// `SCST_MGMT_STATUS_*`.  (The core's TM thread instead starts requests
+/// and polls them, so that one waiting for a stuck command does not hold
+/// up the others.)
 pub(crate) fn run(shared: &Shared, m: &MgmtCmd) -> i32 {
+    match start(shared, m) {
+        Progress::Done(status) => status,
+        Progress::Waiting(s) => wait(shared, m, s),
+    }
+}
+
+/// Waits for a function under way to complete; its status.
+pub(crate) fn wait(shared: &Shared, m: &MgmtCmd, mut s: Started) -> i32 {
+    loop {
+        sys::sleep_ms(POLL_MS);
+        if let Some(status) = poll(shared, m, &mut s) {
+            return status;
+        }
+    }
+}
+
+/// How often the commands of a function under way are looked at.
+pub(crate) const POLL_MS: u32 = 10;
+
+/// The function's status if it is complete (none of its aborted commands
+/// is in flight).  Called every `POLL_MS`; logs every 10 s what it still
+/// waits for.
+pub(crate) fn poll(shared: &Shared, m: &MgmtCmd, s: &mut Started) -> Option<i32> {
+    if s.scopes.iter().any(aborted_left) {
+        s.waited_ms = s.waited_ms.saturating_add(POLL_MS);
+        if s.waited_ms % 10_000 == 0 {
+            pr_warn!("task management function {} of {} waits for commands to finish ({} s)\n", s.func, &*m.sess.initiator, s.waited_ms / 1000);
+        }
+        return None;
+    }
+    Some(status(shared, m, s))
+}
+
+fn status(shared: &Shared, m: &MgmtCmd, s: &Started) -> i32 {
+    let func = s.func;
+    trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*m.sess.initiator, s.marked);
+    if let Some(st) = s.handler_status {
+        return st;
+    }
+    if func == SCST_ABORT_TASK && s.marked == 0 {
+        return SCST_MGMT_STATUS_TASK_NOT_EXIST;
+    }
+    // The seed: a command that had finished when ABORT TASK came is
+    // "aborted" (SUCCESS) unless this option says it did not exist.
+    if func == SCST_ABORT_TASK && s.finished == s.marked && cfg!(CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING) {
+        return SCST_MGMT_STATUS_TASK_NOT_EXIST;
+    }
+    SCST_MGMT_STATUS_SUCCESS
+}
+
+/// Starts task-management request `m`: marks the commands it affects
+/// aborted, resets what a reset resets, and tells the handlers.
+pub(crate) fn start(shared: &Shared, m: &MgmtCmd) -> Progress {
     let (sess, func, tag) = (&m.sess, m.func, m.tag);
     if func == SCST_CLEAR_ACA {
         // No ACA is ever established (ACA commands are refused).
-        return SCST_MGMT_STATUS_SUCCESS;
+        return Progress::Done(SCST_MGMT_STATUS_SUCCESS);
     }
     let lun = match m.lun {
         Some(Ok(l)) => Some(l),
-        Some(Err(())) => return SCST_MGMT_STATUS_LUN_NOT_EXIST,
+        Some(Err(())) => return Progress::Done(SCST_MGMT_STATUS_LUN_NOT_EXIST),
         None => None,
     };
     let (scopes, dev) = {
@@ -163,14 +236,14 @@ pub(crate) fn run(shared: &Shared, m: &MgmtCmd) -> i32 {
     };
     let scopes = match scopes {
         Ok(s) => s,
-        Err(e) if e == ENOENT => return SCST_MGMT_STATUS_LUN_NOT_EXIST,
+        Err(e) if e == ENOENT => return Progress::Done(SCST_MGMT_STATUS_LUN_NOT_EXIST),
         Err(e) if e == EINVAL => {
             pr_err!("task management function {} not supported\n", func);
-            return SCST_MGMT_STATUS_FN_NOT_SUPPORTED;
+            return Progress::Done(SCST_MGMT_STATUS_FN_NOT_SUPPORTED);
         }
         Err(_) => {
             pr_err!("task management function {} refused: out of memory\n", func);
-            return SCST_MGMT_STATUS_REJECTED;
+            return Progress::Done(SCST_MGMT_STATUS_REJECTED);
         }
     };
     trace!(shared, crate::trace::MGMT_DBG, "function {} from {}: LUN {:?}, tag {:#x}, device {:?}, {} sessions in scope\n", func, &*sess.initiator, lun, tag, dev, scopes.len());
@@ -194,20 +267,11 @@ pub(crate) fn run(shared: &Shared, m: &MgmtCmd) -> i32 {
             _ => false,
         })
     };
-    wait_while("task management", || scopes.iter().any(aborted_left));
-    trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*sess.initiator, marked);
-    if let Some(st) = handler_status {
-        return st;
+    let mut s = Started { func, scopes, marked, finished, handler_status, waited_ms: 0 };
+    match poll(shared, m, &mut s) {
+        Some(status) => Progress::Done(status),
+        None => Progress::Waiting(s),
     }
-    if func == SCST_ABORT_TASK && marked == 0 {
-        return SCST_MGMT_STATUS_TASK_NOT_EXIST;
-    }
-    // The seed: a command that had finished when ABORT TASK came is
-    // "aborted" (SUCCESS) unless this option says it did not exist.
-    if func == SCST_ABORT_TASK && finished == marked && cfg!(CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING) {
-        return SCST_MGMT_STATUS_TASK_NOT_EXIST;
-    }
-    SCST_MGMT_STATUS_SUCCESS
 }
 
 /// Sleeps in 10 ms steps while `busy` says so, logging every 10 s what

@@ -613,6 +613,17 @@ void scst_rh_sock_shutdown(struct socket *sock)
 	kernel_sock_shutdown(sock, SHUT_RDWR);
 }
 
+/*
+ * Resets the connection (RST) and drops both queues: for a peer that
+ * stopped reading, a shutdown would leave its data queued here and its
+ * sends blocked on a zero window until the socket is closed.  Only TCP
+ * sockets are handed over (scst_rh_sock_lookup).
+ */
+void scst_rh_sock_abort(struct socket *sock)
+{
+	tcp_abort(sock->sk, ECONNABORTED);
+}
+
 int scst_rh_sock_peer(struct socket *sock, char *buf, size_t len)
 {
 	struct sockaddr_storage ss;

@@ -102,6 +102,7 @@ void scst_rh_sock_put(struct socket *sock);
 int scst_rh_sock_recv(struct socket *sock, void *buf, size_t len);
 void scst_rh_sock_set_rcvtimeo(struct socket *sock, unsigned int ms);
 void scst_rh_sock_set_sndtimeo(struct socket *sock, unsigned int ms);
+void scst_rh_sock_abort(struct socket *sock);
 int scst_rh_sock_send(struct socket *sock, const void *buf, size_t len, bool more);
 /* Sends vmalloc memory by page reference, without a copy (other memory is
  * copied); the pages must not be rewritten while the network holds them

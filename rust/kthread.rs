@@ -161,3 +161,9 @@ pub(crate) fn ticks() -> u64 {
     // SAFETY: reads a counter; no other effect.
     unsafe { bindings::scst_rh_jiffies() as u64 }
 }
+
+/// `ms` milliseconds in ticks.
+pub(crate) fn ticks_of_ms(ms: u32) -> u64 {
+    // SAFETY: a pure conversion.
+    unsafe { bindings::scst_rh_msecs_to_jiffies(ms) as u64 }
+}

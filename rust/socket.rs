@@ -121,6 +121,14 @@ impl Socket {
         unsafe { bindings::scst_rh_sock_shutdown(self.sock) };
     }
 
+    /// Resets the connection: as `shutdown`, and what either side has
+    /// queued is dropped at once, so a peer that stopped reading neither
+    /// holds our memory nor stays blocked in its sends.
+    pub(crate) fn abort(&self) {
+        // SAFETY: live socket (invariant), TCP (checked in `from_fd`).
+        unsafe { bindings::scst_rh_sock_abort(self.sock) };
+    }
+
     /// The peer's address as text (`10.0.0.1:3260`, `[::1]:3260`) in
     /// `buf`.
     pub(crate) fn peer<'a>(&self, buf: &'a mut [u8; 64]) -> &'a str {

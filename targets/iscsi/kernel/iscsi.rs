@@ -15,7 +15,7 @@
 
 // `Session`'s pin-initializer has more fields than the default limit of
 // macro recursion allows.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::{

@@ -26,6 +26,18 @@ unsigned int iscsi_scst_nop_in_interval(void)
 	return READ_ONCE(nop_in_interval);
 }
 
+static unsigned int data_out_timeout = 20;
+module_param(data_out_timeout, uint, 0644);
+MODULE_PARM_DESC(data_out_timeout,
+		 "Seconds a write may wait for Data-Out without any coming before its connection ends, which fails it (0: no limit; read when a connection starts)");
+
+/* In session.rs: read when a connection starts. */
+unsigned int iscsi_scst_data_out_timeout(void);
+unsigned int iscsi_scst_data_out_timeout(void)
+{
+	return READ_ONCE(data_out_timeout);
+}
+
 static bool zero_copy = true;
 module_param(zero_copy, bool, 0644);
 MODULE_PARM_DESC(zero_copy,

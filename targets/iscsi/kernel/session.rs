@@ -37,7 +37,8 @@ use crate::scst_rs::api::{
 };
 use crate::scst_rs::crc;
 use crate::scst_rs::socket::Socket;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use crate::scst_rs::kthread::{ticks, ticks_of_ms};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
 
 #[path = "tx.rs"]
@@ -81,6 +82,10 @@ pub(crate) struct Session {
     rx_crc_on: AtomicBool,
     /// A NOP-In ping went out and nothing has come since (receive thread).
     ping_out: AtomicBool,
+    /// When the last PDU came and when the ping went out (ticks; receive
+    /// thread).
+    last_rx: AtomicU64,
+    ping_at: AtomicU64,
     /// The highest MaxCmdSN sent (written by the transmit thread): it
     /// never goes down, and a command beyond it is outside the window the
     /// initiator knows.
@@ -241,6 +246,9 @@ struct WriteState {
     data_sn: u32,
     /// Answered, or handed back to the core: later data is dropped.
     done: bool,
+    /// When data was last asked for or came (jiffies), while the buffer
+    /// waits for more: see `Session::stalled_write`.
+    asked: u64,
 }
 
 // SAFETY: the pointers are the core's command and buffer, used only under
@@ -276,6 +284,8 @@ impl Session {
                 rx_crc: AtomicU32::new(0),
                 rx_crc_on: AtomicBool::new(false),
                 ping_out: AtomicBool::new(false),
+                last_rx: AtomicU64::new(ticks()),
+                ping_at: AtomicU64::new(0),
                 stopping: AtomicBool::new(false),
                 peer,
                 target,
@@ -307,17 +317,31 @@ impl Session {
 
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
-        // SAFETY: a plain read of this module's parameter.
-        let interval = unsafe { iscsi_scst_nop_in_interval() }.min(MAX_NOP_IN_INTERVAL);
-        self.sock.set_recv_timeout(interval * 1000);
+        let limits = self.timeouts();
+        // A receive gives up after the shorter of the two, so that both
+        // are looked at in time (`silence`, `stalled_write`).
+        let wake_ms = match (limits.nop_ms, limits.data_out_ms) {
+            (0, d) | (d, 0) => d,
+            (n, d) => n.min(d),
+        };
+        self.sock.set_recv_timeout(wake_ms);
         self.sock.set_send_timeout(tx::SEND_TIMEOUT_MS);
         let transmit = self.start_transmit();
+        let mut checked = ticks();
         let why = match transmit {
             Ok(_) => loop {
                 // An initiator that sends without reading the answers
                 // is not read from either (TCP pushes back on it).
                 if !self.tx_room() {
-                    break "the initiator does not read its answers";
+                    break NOT_READING;
+                }
+                // Writes whose data does not come, looked at once a second.
+                let now = ticks();
+                if limits.data_out_ms > 0 && now.wrapping_sub(checked) >= ticks_of_ms(1000) {
+                    checked = now;
+                    if self.stalled_write(now, ticks_of_ms(limits.data_out_ms)) {
+                        break NO_DATA_OUT;
+                    }
                 }
                 match self.receive_one() {
                     Ok(Next::Go) => {}
@@ -336,6 +360,9 @@ impl Session {
         if logged_out {
             // The Logout Response goes out before the socket is shut.
             self.flush();
+        }
+        if why == NOT_READING {
+            self.sock.abort();
         }
         self.sock.shutdown();
         self.fail_waiting_writes();
@@ -415,6 +442,7 @@ impl Session {
             Err(_) => return Err("receive error"),
         }
         self.ping_out.store(false, Ordering::Relaxed);
+        self.last_rx.store(ticks(), Ordering::Relaxed);
         // Additional header segments (they count for the header digest).
         let ahs = bhs.ahs_len();
         let ext_cdb = if self.params.header_digest != 0 {
@@ -527,14 +555,59 @@ impl Session {
     /// initiator must answer (RFC 7143 11.19) before as long again has
     /// passed, or the connection is taken for dead.
     fn silence(&self) -> Result<Next, &'static str> {
+        let nop_ms = self.timeouts().nop_ms;
+        let now = ticks();
+        let interval = ticks_of_ms(nop_ms);
+        if nop_ms == 0 || now.wrapping_sub(self.last_rx.load(Ordering::Relaxed)) < interval {
+            return Ok(Next::Go);
+        }
         if self.ping_out.load(Ordering::Relaxed) {
+            if now.wrapping_sub(self.ping_at.load(Ordering::Relaxed)) < interval {
+                return Ok(Next::Go);
+            }
             return Ok(Next::End("no answer to a NOP-In ping: the initiator is gone"));
         }
         let ping = NopIn { lun: [0; 8], itt: RESERVED_TAG, ttt: self.next_ttt(), data_len: 0 };
         // StatSN is not advanced by a ping.
         self.send(ping.encode(), &[], false)?;
         self.ping_out.store(true, Ordering::Relaxed);
+        self.ping_at.store(now, Ordering::Relaxed);
         Ok(Next::Go)
+    }
+
+    /// The module's timeouts, in milliseconds (0: none).
+    fn timeouts(&self) -> Timeouts {
+        // SAFETY: plain reads of this module's parameters.
+        let (nop, data_out) = unsafe { (iscsi_scst_nop_in_interval(), iscsi_scst_data_out_timeout()) };
+        Timeouts { nop_ms: nop.min(MAX_NOP_IN_INTERVAL) * 1000, data_out_ms: data_out.min(MAX_NOP_IN_INTERVAL) * 1000 }
+    }
+
+    /// Whether a write has waited for Data-Out for more than `limit`
+    /// ticks with none coming: the initiator will not send it (it may have
+    /// aborted the task, or be hostile), and the command would hold its
+    /// buffer, its task set slot and any task management or device
+    /// removal waiting for it, for ever.
+    fn stalled_write(&self, now: u64, limit: u64) -> bool {
+        // By index, as in `fail_waiting_writes` (the order is `w`, then
+        // `cmds`).
+        let mut i = 0;
+        while let Some(ic) = self.cmds.lock().get(i).map(|(_, c)| c.clone()) {
+            i += 1;
+            let w = ic.w.lock();
+            if ic.write && !w.done && !w.buf.is_null() && now.wrapping_sub(w.asked) > limit {
+                pr_info!(
+                    "session {} ({}): no Data-Out for ITT 0x{:08x} in {} s ({} of {} bytes came)\n",
+                    &*self.initiator,
+                    &*self.peer,
+                    ic.itt,
+                    self.timeouts().data_out_ms / 1000,
+                    w.received,
+                    w.want
+                );
+                return true;
+            }
+        }
+        false
     }
 
     /// The data segment (and its padding) has been read: with DataDigest,
@@ -841,6 +914,7 @@ impl Session {
             r2t_sn: 0,
             data_sn: 0,
             done: false,
+            asked: 0,
         };
         let ic = Arc::pin_init(
             pin_init!(IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate, write: c.write, w <- new_mutex!(state) }),
@@ -964,6 +1038,7 @@ impl Session {
         self.skip(len - keep, pdu::pad4(len) - len)?;
         self.end_segment()?;
         w.received += keep as u32;
+        w.asked = ticks();
         // The receive thread may go on with the command itself where the
         // device does not wait for I/O (see `scsi_command`).
         self.progress(ic, w, Context::Submit)
@@ -1084,10 +1159,23 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
 extern "C" {
     // In iscsi_glue.c: the nop_in_interval module parameter, in seconds.
     fn iscsi_scst_nop_in_interval() -> kernel::ffi::c_uint;
+    // In iscsi_glue.c: the data_out_timeout module parameter, in seconds.
+    fn iscsi_scst_data_out_timeout() -> kernel::ffi::c_uint;
     // In iscsi_glue.c: the zero_copy module parameter.
     fn iscsi_scst_zero_copy() -> bool;
     // In iscsi_glue.c: CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES's dice.
     fn iscsi_scst_simulate_digest_failure() -> bool;
+}
+
+/// Why a session ends whose initiator sends without reading the answers.
+const NOT_READING: &str = "the initiator does not read its answers";
+/// Why a session ends that left a write waiting for its data too long.
+const NO_DATA_OUT: &str = "a write's data did not come (data_out_timeout)";
+
+/// The module's timeouts for a connection, in milliseconds (0: none).
+struct Timeouts {
+    nop_ms: u32,
+    data_out_ms: u32,
 }
 
 /// Longest NOP-In interval taken, in seconds (an hour).
@@ -1151,6 +1239,7 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
     }
     w.cmd = cmd;
     w.buf = ptr;
+    w.asked = ticks();
     w.want = w.want.min(u32::try_from(blen).unwrap_or(u32::MAX));
     let n = w.stash.len().min(w.want as usize);
     if n > 0 {

@@ -259,11 +259,13 @@ impl Session {
         }
     }
 
-    /// A send failed: the connection is over (the receive thread sees the
-    /// socket shut and ends the session).
+    /// A send failed or made no progress for `SEND_TIMEOUT_MS`: the
+    /// connection is over (the receive thread sees it reset and ends the
+    /// session).  Reset, not shut down: the initiator that stopped reading
+    /// must not keep our queues full, nor stay blocked in its sends.
     fn broke(&self, tx: &mut Tx) {
         tx.broken = true;
-        self.sock.shutdown();
+        self.sock.abort();
     }
 
     /// Writes one PDU: header, then data padded to 4 bytes, with digests

@@ -268,6 +268,7 @@ fn should_log(counter: &AtomicU64) -> bool {
 fn serve_in_thread(s: TcpStream, portal: &Arc<Portal>, limits: &Arc<Limits>) {
     let Ok(peer) = s.peer_addr() else { return };
     let address = canonical(peer.ip());
+    let peer = SocketAddr::new(address, peer.port());
     let slot = match limits.take(address) {
         Ok(slot) => slot,
         Err(why) => {

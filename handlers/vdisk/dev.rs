@@ -165,13 +165,16 @@ impl VDev {
 
     /// What the no-I/O replies say about the device.
     pub(crate) fn describe<'a>(&'a self, m: &'a Medium) -> scsi::Disk<'a> {
+        // The backing's own transfer limit, in blocks (none but ours for
+        // files).
         let (thin, zeroes, max) = match &m.backing {
-            Backing::File(_) => (true, true, 8192),
+            Backing::File(_) => (true, true, u32::MAX),
             Backing::Block { dev, .. } => (dev.can_discard(), false, dev.max_transfer().checked_div(self.block_size).unwrap_or(1).max(1)),
-            Backing::Null => (true, false, 8192),
-            Backing::NoMedium => (false, false, 8192),
+            Backing::Null => (true, false, u32::MAX),
+            Backing::NoMedium => (false, false, u32::MAX),
         };
         let max_bytes = crate::MAX_TRANSFER.checked_div(self.block_size).unwrap_or(1);
+        let opt_bytes = crate::OPT_TRANSFER.checked_div(self.block_size).unwrap_or(1);
         scsi::Disk {
             name: self.name.as_bytes(),
             vendor: self.vendor(m),
@@ -184,6 +187,7 @@ impl VDev {
             thin: thin && !self.has(commands::READ_ONLY),
             zeroes_after_unmap: zeroes,
             max_transfer_blocks: max.min(max_bytes),
+            opt_transfer_blocks: max.min(opt_bytes),
             non_rotational: matches!(m.backing, Backing::Null),
         }
     }

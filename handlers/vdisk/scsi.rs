@@ -58,8 +58,11 @@ pub struct Disk<'a> {
     pub thin: bool,
     /// Unmapped blocks read as zeros.
     pub zeroes_after_unmap: bool,
-    /// Largest transfer, in blocks (VPD 0xB0).
+    /// Largest transfer, in blocks (VPD 0xB0 MAXIMUM TRANSFER LENGTH).
     pub max_transfer_blocks: u32,
+    /// Transfer size served best, in blocks (VPD 0xB0 OPTIMAL TRANSFER
+    /// LENGTH; initiators size their I/O and read-ahead by it).
+    pub opt_transfer_blocks: u32,
     /// Not a spinning medium (VPD 0xB1).
     pub non_rotational: bool,
 }
@@ -205,7 +208,7 @@ fn block_limits(d: &Disk<'_>, out: &mut [u8]) -> usize {
     // Byte 5: MAXIMUM COMPARE AND WRITE LENGTH.
     put(out, 4, &[0x01, MAX_COMPARE_AND_WRITE_BLOCKS]);
     put(out, 8, &d.max_transfer_blocks.to_be_bytes());
-    put(out, 12, &d.max_transfer_blocks.to_be_bytes());
+    put(out, 12, &d.opt_transfer_blocks.to_be_bytes());
     if d.thin {
         put(out, 20, &(MAX_UNMAP_BLOCKS as u32).to_be_bytes());
         put(out, 24, &MAX_UNMAP_DESCRIPTORS.to_be_bytes());
@@ -640,7 +643,8 @@ mod tests {
             wce_changeable: true,
             thin: true,
             zeroes_after_unmap: true,
-            max_transfer_blocks: 8192,
+            max_transfer_blocks: 65536,
+            opt_transfer_blocks: 8192,
             non_rotational: false,
         }
     }
@@ -684,7 +688,8 @@ mod tests {
         assert_eq!(n, 64);
         assert_eq!(be(&b, 2, 2), 0x3c);
         assert_eq!(b[4], 0x01, "WSNZ");
-        assert_eq!(be(&b, 8, 4), 8192);
+        assert_eq!(be(&b, 8, 4), 65536);
+        assert_eq!(be(&b, 12, 4), 8192);
         assert_eq!(be(&b, 20, 4), 1 << 20);
         assert_eq!(be(&b, 24, 4), 256);
         let n = inquiry(&[0x12, 1, 0xb2, 0, 255, 0], &disk(), 0, &mut b).unwrap();

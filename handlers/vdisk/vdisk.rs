@@ -44,8 +44,15 @@ use scst_rs::api::{
 };
 use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
 
-/// Largest transfer the core's buffers serve well (reported in VPD 0xB0).
-pub(crate) const MAX_TRANSFER: u32 = 4 << 20;
+/// Largest transfer of one command (VPD 0xB0 MAXIMUM TRANSFER LENGTH),
+/// enforced in `parse`: what one command can make the target hold.
+/// Larger than the Linux initiators' default I/O sizes, as large as
+/// libiscsi's tests write in one command (65536 blocks of 512 bytes).
+pub(crate) const MAX_TRANSFER: u32 = 32 << 20;
+
+/// The transfer the core's buffers serve best (VPD 0xB0 OPTIMAL TRANSFER
+/// LENGTH).
+pub(crate) const OPT_TRANSFER: u32 = 4 << 20;
 
 /// Commands refused for moving more than `MAX_TRANSFER`.
 static TOO_LONG: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);

@@ -245,7 +245,7 @@ expect_log "session iqn.2026-12.org.scst:hostile-raw .*: a command reuses ITT 0x
 expect_eq "READ CAPACITY(16), 4 GiB allocation length" "$(raw read-capacity)" "status 0x00 bytes 32 block 512 alive True"
 grep -q "BUSY answers: 0" $P/sgv || fail "BUSY answers: $(tail -3 $P/sgv)"
 expect_eq "WRITE(16) of 0x7FFFFF blocks" "$(raw huge-write)" "status 2 key 5 asc 0x24 alive True"
-expect_log "opcode 0x8a moves more than 4194304 bytes \(MAXIMUM TRANSFER LENGTH\), refused"
+expect_log "opcode 0x8a moves more than 33554432 bytes \(MAXIMUM TRANSFER LENGTH\), refused"
 expect_eq "2 MiB command, 1 MiB scst_max_cmd_mem" "$(raw over-limit)" "status 2 key 5 asc 0x24 alive True"
 expect_log "opcode 0x2a needs a 2097152 byte buffer, more than scst_max_cmd_mem allows for all commands: refused"
 expect_eq "NULLIO reads after writes" "$(raw stale)" "r00 w00 zeros"

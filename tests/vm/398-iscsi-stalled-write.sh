@@ -1,10 +1,12 @@
-# A write whose data never comes, and task management around it (issue
-# 25): an initiator sends a WRITE, never its Data-Out, and aborts it; a
-# LUN RESET from another initiator on another target is answered at once
-# (the core's task-management thread does not wait for the stuck abort);
-# after data_out_timeout (4 s here) the stalled connection ends, which
-# fails the write, completes the abort, and frees the device: the
-# device's vdisk closes and the modules unload without waiting.
+# Writes whose data never comes, and task management around them (issue
+# 25): ABORT TASK of such a write is answered at once (iscsi-scst fails
+# the transfer once the core marked it aborted) and the connection goes
+# on; a LUN RESET that waits for a second such write does not hold up
+# another initiator's LUN RESET on another target (the core's
+# task-management thread polls functions under way); after
+# data_out_timeout (4 s here) the stalled connection ends, which fails the
+# write, completes the reset and frees the device: the vdisk closes and
+# the modules unload without waiting.
 . ./lib.sh
 . ./iscsi-lib.sh
 T=iqn.2026-12.org.scst:stalled
@@ -37,27 +39,41 @@ def lun_reset(c):
     bhs[1] = 0x80 | 0x05
     struct.pack_into(">IIIII", bhs, 16, c.next_itt(), 0xFFFFFFFF, c.cmd_sn, c.exp_stat_sn, 0)
     c.send(bhs)
+    return bhs
+def answer(c, bhs):
     h, _ = c.wait_for(itt_of(bhs))
     return "%02x/%d" % (h[0] & 0x3F, h[2])
+def stalled_write(c, lba):
+    w = c.command_bhs(bytes([0x2A, 0, 0, 0, 0, lba, 0, 0, 1, 0]), write=512)
+    c.send(w)
+    r2t, _ = c.wait_for(itt_of(w))
+    return w, r2t[0] & 0x3F
 a = conn(target, 1)
 b = conn(other, 2)
-w = a.command_bhs(bytes([0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0]), write=512)
-a.send(w)
-r2t, _ = a.wait_for(itt_of(w))
-abort = a.abort_task_bhs(itt_of(w), struct.unpack_from(">I", w, 24)[0])
+# ABORT TASK of a write whose data never comes: answered at once.
+w1, r2t = stalled_write(a, 1)
+start = time.time()
+abort = a.abort_task_bhs(itt_of(w1), struct.unpack_from(">I", w1, 24)[0])
 a.send(abort)
+aborted = answer(a, abort)
+abort_fast = time.time() - start < 2
+alive = a.ping()
+# A LUN RESET waits for the next such write; another initiator's LUN
+# RESET on another target does not wait behind it.
+w2, _ = stalled_write(a, 2)
+lun_reset(a)
 time.sleep(0.5)
 start = time.time()
-reset = lun_reset(b)
-took = time.time() - start
+reset = answer(b, lun_reset(b))
+reset_fast = time.time() - start < 2
 # A's connection ends within data_out_timeout and a few seconds.
 start = time.time()
 closed = a.closed(20)
-print("r2t 0x%02x other-reset %s fast %s stalled-closed %s in-time %s other-alive %s" % (
-    r2t[0] & 0x3F, reset, took < 2, closed, time.time() - start < 15, b.ping()))
+print("r2t 0x%02x abort %s fast %s alive %s other-reset %s fast %s stalled-closed %s in-time %s other-alive %s" % (
+    r2t, aborted, abort_fast, alive, reset, reset_fast, closed, time.time() - start < 15, b.ping()))
 PY
 )
-expect_eq "stalled write" "$out" "r2t 0x31 other-reset 22/0 fast True stalled-closed True in-time True other-alive True"
+expect_eq "stalled writes" "$out" "r2t 0x31 abort 22/0 fast True alive True other-reset 22/0 fast True stalled-closed True in-time True other-alive True"
 expect_log "session iqn.2026-12.org.scst:stalled-raw .*: no Data-Out for ITT 0x[0-9a-f]+ in 4 s \(0 of 512 bytes came\)"
 expect_log "session iqn.2026-12.org.scst:stalled-raw .* ends: a write's data did not come \(data_out_timeout\)"
 

@@ -202,6 +202,29 @@ impl IscsiCmd {
         }
     }
 
+    /// ABORT TASK came for this write: an initiator sends no more data
+    /// for a task it aborts, so a transfer still waiting would wait
+    /// until `data_out_timeout` and hold the abort as long.  Once the
+    /// core has marked the command aborted (its task-management thread
+    /// does within milliseconds) the transfer fails at once; if that
+    /// takes longer than `ABORT_MARK_MS`, the timeout does it.
+    fn fail_once_aborted(&self) {
+        crate::scst_rs::sys::wait_up_to(ABORT_MARK_MS, || {
+            let w = self.w.lock();
+            if w.done || w.buf.is_null() {
+                // Its data all came (or none was asked for yet): the
+                // command goes on to be aborted by the core as it is.
+                return true;
+            }
+            // SAFETY: the command waits for its data (`done` is false and
+            // `rdy_to_xfer` set the buffer), so it is live; the lock keeps
+            // it so.
+            let marked = unsafe { Cmd::from_raw(w.cmd) }.is_some_and(|c| c.aborted());
+            drop(w);
+            marked && self.fail_transfer()
+        });
+    }
+
     /// Fails a write that waits for data that will not come; false if it
     /// does not wait (answered, or no buffer yet).
     fn fail_transfer(&self) -> bool {
@@ -857,6 +880,7 @@ impl Session {
         let reg = self.reg.lock();
         let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
         drop(reg);
+        let aborted_write = target.clone().filter(|ic| ic.write);
         let ctx = KBox::new(TmCtx { sess: self.clone(), itt: t.itt, cold: t.function == tmf::TARGET_COLD_RESET, _target: target }, GFP_KERNEL)
             .map_err(|_| "out of memory")?;
         let raw = KBox::into_raw(ctx);
@@ -866,6 +890,9 @@ impl Session {
             // SAFETY: the core did not take it.
             drop(unsafe { KBox::from_raw(raw) });
             return answer(self, tmf_rsp::REJECTED);
+        }
+        if let Some(ic) = aborted_write {
+            ic.fail_once_aborted();
         }
         Ok(())
     }
@@ -1169,6 +1196,10 @@ extern "C" {
 
 /// Why a session ends whose initiator sends without reading the answers.
 const NOT_READING: &str = "the initiator does not read its answers";
+/// How long ABORT TASK of a write waiting for data waits for the core to
+/// mark it, in ms (`IscsiCmd::fail_once_aborted`).
+const ABORT_MARK_MS: u32 = 200;
+
 /// Why a session ends that left a write waiting for its data too long.
 const NO_DATA_OUT: &str = "a write's data did not come (data_out_timeout)";
 

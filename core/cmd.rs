@@ -37,9 +37,8 @@ use crate::scst_rs::api::abi::{
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::sense::{Sense, SenseKey, Status};
-use crate::sgv::NoBuf;
 use crate::sessions::{Session, TaskRef};
-use crate::sgv::Buf;
+use crate::sgv::{Buf, NoBuf};
 use crate::taskset::Attr;
 use crate::tm::CmdState;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};

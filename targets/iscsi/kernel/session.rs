@@ -86,6 +86,8 @@ pub(crate) struct Session {
     /// thread).
     last_rx: AtomicU64,
     ping_at: AtomicU64,
+    /// The module's timeouts when the connection started.
+    timeouts: Timeouts,
     /// The highest MaxCmdSN sent (written by the transmit thread): it
     /// never goes down, and a command beyond it is outside the window the
     /// initiator knows.
@@ -309,6 +311,7 @@ impl Session {
                 ping_out: AtomicBool::new(false),
                 last_rx: AtomicU64::new(ticks()),
                 ping_at: AtomicU64::new(0),
+                timeouts: Timeouts::now(),
                 stopping: AtomicBool::new(false),
                 peer,
                 target,
@@ -340,7 +343,7 @@ impl Session {
 
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
-        let limits = self.timeouts();
+        let limits = self.timeouts;
         // A receive gives up after the shorter of the two, so that both
         // are looked at in time (`silence`, `stalled_write`).
         let wake_ms = match (limits.nop_ms, limits.data_out_ms) {
@@ -578,7 +581,7 @@ impl Session {
     /// initiator must answer (RFC 7143 11.19) before as long again has
     /// passed, or the connection is taken for dead.
     fn silence(&self) -> Result<Next, &'static str> {
-        let nop_ms = self.timeouts().nop_ms;
+        let nop_ms = self.timeouts.nop_ms;
         let now = ticks();
         let interval = ticks_of_ms(nop_ms);
         if nop_ms == 0 || now.wrapping_sub(self.last_rx.load(Ordering::Relaxed)) < interval {
@@ -596,13 +599,6 @@ impl Session {
         self.ping_out.store(true, Ordering::Relaxed);
         self.ping_at.store(now, Ordering::Relaxed);
         Ok(Next::Go)
-    }
-
-    /// The module's timeouts, in milliseconds (0: none).
-    fn timeouts(&self) -> Timeouts {
-        // SAFETY: plain reads of this module's parameters.
-        let (nop, data_out) = unsafe { (iscsi_scst_nop_in_interval(), iscsi_scst_data_out_timeout()) };
-        Timeouts { nop_ms: nop.min(MAX_NOP_IN_INTERVAL) * 1000, data_out_ms: data_out.min(MAX_NOP_IN_INTERVAL) * 1000 }
     }
 
     /// Whether a write has waited for Data-Out for more than `limit`
@@ -623,7 +619,7 @@ impl Session {
                     &*self.initiator,
                     &*self.peer,
                     ic.itt,
-                    self.timeouts().data_out_ms / 1000,
+                    self.timeouts.data_out_ms / 1000,
                     w.received,
                     w.want
                 );
@@ -900,7 +896,7 @@ impl Session {
     /// A SCSI Command PDU whose `len` bytes of immediate data follow.
     fn scsi_command(self: &Arc<Self>, c: &pdu::ScsiCmd, bhs: &Bhs, len: usize) -> Result<(), &'static str> {
         if self.find_cmd(c.itt).is_some() {
-            // An ITT names one task of the session (RFC 7143 11.2.1.8):
+            // An ITT names one task of the session (RFC 7143: unique within it):
             // the live command keeps it, the newcomer is rejected whole
             // (its data too), as SCST does.
             if !self.dup_itt_logged.swap(true, Ordering::Relaxed) {
@@ -1204,9 +1200,20 @@ const ABORT_MARK_MS: u32 = 200;
 const NO_DATA_OUT: &str = "a write's data did not come (data_out_timeout)";
 
 /// The module's timeouts for a connection, in milliseconds (0: none).
+#[derive(Clone, Copy)]
 struct Timeouts {
     nop_ms: u32,
     data_out_ms: u32,
+}
+
+impl Timeouts {
+    /// The module parameters as they are now (read when a connection
+    /// starts).
+    fn now() -> Self {
+        // SAFETY: plain reads of this module's parameters.
+        let (nop, data_out) = unsafe { (iscsi_scst_nop_in_interval(), iscsi_scst_data_out_timeout()) };
+        Timeouts { nop_ms: nop.min(MAX_NOP_IN_INTERVAL) * 1000, data_out_ms: data_out.min(MAX_NOP_IN_INTERVAL) * 1000 }
+    }
 }
 
 /// Longest NOP-In interval taken, in seconds (an hour).

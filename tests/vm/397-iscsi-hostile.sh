@@ -10,7 +10,8 @@
 # ever; a NULLIO read on another target never returns the data another
 # session's write left in a pooled buffer; a socket that is not TCP is
 # refused by the connection hand-over; a NOP-In echo stays within the
-# initiator's MaxRecvDataSegmentLength; immediate commands beyond
+# initiator's MaxRecvDataSegmentLength, and an 8 MiB one comes back whole
+# (PDU buffers are not limited to kmalloc's 4 MiB); immediate commands beyond
 # QueuedCommands get Reject 0x06; an initiator that floods NOP-Outs and
 # reads nothing is not read from either (the target's memory does not grow
 # with what it sends) and loses its connection; idle connections to the
@@ -31,7 +32,8 @@ export_disk hostile 64M $T
 write_ok $P/vdisk/vdisk "open hnull /dev/null NULLIO"
 write_ok $P/scsi_tgt "add_group Default_$T2"
 write_ok $P/groups/Default_$T2/devices "add hnull 0"
-printf "Target %s\nTarget %s\n" $T $T2 >$W/hostile.conf
+# The largest data segments RFC 7143 allows (16 MiB - 1), both ways.
+printf "Target %s\n    MaxRecvDataSegmentLength 16777215\n    MaxXmitDataSegmentLength 16777215\nTarget %s\n" $T $T2 >$W/hostile.conf
 start_daemon 3260 $W/hostile.conf
 trap 'pkill -f iscsi-scstd' EXIT
 
@@ -159,6 +161,15 @@ elif case == "nop-cap":
     c.send(c.nop_bhs(itt), data)
     h, back = c.wait_for(itt)
     print("op 0x%02x echo %d same %s alive %s" % (h[0] & 0x3F, len(back), back == data[:len(back)], c.ping()))
+elif case == "big-ping":
+    # An 8 MiB ping, both sides taking 16 MiB segments: echoed whole (the
+    # target's buffers for a PDU are not limited to what kmalloc gives).
+    c = conn(12, ["MaxRecvDataSegmentLength=16777215"])
+    itt = c.next_itt()
+    data = bytes(range(256)) * (32 * 1024)
+    c.send(c.nop_bhs(itt), data)
+    h, back = c.wait_for(itt, 60)
+    print("op 0x%02x echo %d same %s alive %s" % (h[0] & 0x3F, len(back), back == data, c.ping()))
 elif case == "immediate":
     # 40 immediate WRITEs that wait for data (never sent): 32 (the
     # QueuedCommands) are taken, the rest get Reject 0x06.
@@ -252,6 +263,7 @@ expect_eq "NULLIO reads after writes" "$(raw stale)" "r00 w00 zeros"
 expect_eq "non-TCP socket handed over" "$(raw handover)" "refused EINVAL"
 expect_log "socket fd [0-9]+ handed over is not TCP over IPv4/IPv6 \(family 2, type 1, protocol 262\)"
 expect_eq "NOP-In echo and the initiator's MaxRecvDataSegmentLength" "$(raw nop-cap)" "op 0x20 echo 512 same True alive True"
+expect_eq "8 MiB NOP-Out" "$(raw big-ping)" "op 0x20 echo 8388608 same True alive True"
 expect_eq "immediate commands beyond QueuedCommands" "$(raw immediate)" "rejects {6: 8} others 32"
 expect_eq "NOP-Out flood, nothing read" "$(raw flood)" "closed True growth-under-32MiB True"
 expect_log "session iqn.2026-12.org.scst:hostile-raw .* ends: the initiator does not read its answers|session iqn.2026-12.org.scst:hostile-raw .* ends: receive error"

@@ -152,14 +152,14 @@ struct Held {
     /// Its CmdSN; None for a Data-Out of a held command.
     sn: Option<u32>,
     itt: u32,
-    data: KVec<u8>,
+    data: KVVec<u8>,
     /// ABORT TASK came for it: its CmdSN is used up, nothing runs.
     aborted: bool,
 }
 
 /// Where replaying a held PDU's data stands.
 struct Replay {
-    data: KVec<u8>,
+    data: KVVec<u8>,
     at: usize,
 }
 
@@ -259,7 +259,7 @@ struct WriteState {
     expected: u32,
     /// Bytes received (in the buffer, or in `stash` before it exists).
     received: u32,
-    stash: KVec<u8>,
+    stash: KVVec<u8>,
     /// Where solicited data starts: after the immediate and unsolicited
     /// data.
     unsolicited_end: u32,
@@ -324,7 +324,7 @@ impl Session {
                 held <- new_mutex!(KVec::new()),
                 held_len: AtomicUsize::new(0),
                 gap_logged: AtomicBool::new(false),
-                replay <- new_mutex!(Replay { data: KVec::new(), at: 0 }),
+                replay <- new_mutex!(Replay { data: KVVec::new(), at: 0 }),
                 replaying: AtomicBool::new(false),
                 reg <- new_mutex!(Some(reg)),
                 cmds <- new_mutex!(KVec::new()),
@@ -715,7 +715,7 @@ impl Session {
                 return Err("too many PDUs held for a CmdSN gap");
             }
         }
-        let mut data = KVec::from_elem(0u8, padded, GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut data = KVVec::from_elem(0u8, padded, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.recv_into(&mut data)?;
         self.end_segment()?;
         let h = Held { bhs: Bhs(bhs.0), ext_cdb, sn, itt, data, aborted: false };
@@ -764,7 +764,7 @@ impl Session {
         self.replaying.store(true, Ordering::Relaxed);
         let next = self.dispatch(req, &h.bhs, h.ext_cdb, len);
         self.replaying.store(false, Ordering::Relaxed);
-        drop(core::mem::take(&mut self.replay.lock().data));
+        drop(core::mem::replace(&mut self.replay.lock().data, KVVec::new()));
         next
     }
 
@@ -825,7 +825,7 @@ impl Session {
         // The ping data comes back, as much of it as the initiator takes
         // in one PDU (its MaxRecvDataSegmentLength; ours bounded `len`).
         let back = len.min(self.params.max_xmit_data_segment_length as usize);
-        let mut data = KVec::from_elem(0u8, back, GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut data = KVVec::from_elem(0u8, back, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.recv_into(&mut data)?;
         self.skip(len - back, pdu::pad4(len) - len)?;
         self.end_segment()?;
@@ -931,7 +931,7 @@ impl Session {
             want: c.expected_len,
             expected: c.expected_len,
             received: 0,
-            stash: KVec::new(),
+            stash: KVVec::new(),
             unsolicited_end,
             r2t_upto: unsolicited_end,
             r2t_sn: 0,
@@ -1285,7 +1285,7 @@ pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c
         let dst = unsafe { core::slice::from_raw_parts_mut(ptr, n) };
         dst.copy_from_slice(w.stash.get(..n).unwrap_or(&[]));
         w.received = n as u32;
-        w.stash = KVec::new();
+        w.stash = KVVec::new();
     }
     if ours.sess.closing.load(Ordering::Acquire) {
         // No more data will come (see `fail_waiting_writes`).

@@ -51,7 +51,7 @@ pub(super) enum TxItem {
     /// A command's Data-Ins and status, from `xmit_response`.
     Response(Arc<IscsiCmd>, Cmd),
     /// One PDU and its data segment; `status`: it takes a StatSN.
-    Pdu { bhs: Bhs, data: KVec<u8>, status: bool },
+    Pdu { bhs: Bhs, data: KVVec<u8>, status: bool },
     /// The connection ends once what was queued before is sent.
     Stop,
 }
@@ -133,7 +133,7 @@ impl Session {
 
     /// Queues a PDU with a copy of `data`; `status`: it takes a StatSN.
     pub(super) fn send(&self, bhs: Bhs, data: &[u8], status: bool) -> Result<(), &'static str> {
-        let mut owned = KVec::new();
+        let mut owned = KVVec::new();
         owned.extend_from_slice(data, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.push(TxItem::Pdu { bhs, data: owned, status }).map_err(|_| "out of memory")
     }

@@ -8,8 +8,11 @@
 //! receive thread) queues it and goes on; only this thread writes to the
 //! socket, so an initiator that stops reading blocks this connection's
 //! transmit thread alone, never an SCST thread that other sessions need.
-//! The receive thread then sees no answer to its NOP-In ping and ends the
-//! session, which shuts the socket and unblocks the send.
+//! A send that makes no progress for `SEND_TIMEOUT_MS` resets the
+//! connection.  Meanwhile the receive thread stops reading once the PDUs
+//! it queued (NOP-In echoes, Rejects, R2Ts) pass `MAX_BACKLOG` bytes, so
+//! an initiator that sends without reading meets TCP's back-pressure
+//! instead of growing the queue (`Session::tx_room`).
 //!
 //! The queue is two vectors that trade places: the thread takes the whole
 //! queue at once and leaves its emptied batch behind, so once both have

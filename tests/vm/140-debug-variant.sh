@@ -72,8 +72,8 @@ for i in $(seq 1 50); do
     new=$(dmesg | tail -n +$((before + 1)))
 done
 echo "$new" | grep -q 'DEBUG_TM: releasing a held command (aborted)' || fail "the held command was not released on abort: $(echo "$new" | tr '\n' '|' | head -c 400)"
-echo "$new" | grep -qE 'scst: \[[0-9]+\] tm::run:[0-9]+: task management function 0 from scst_local_host: 1 commands aborted' || fail "no ABORT TASK"
-echo "$new" | grep -qE 'scst: \[[0-9]+\] tm::run:[0-9]+: function 0 from scst_local_host: LUN [^,]*, tag 0x[0-9a-f]+, device [^,]*, 1 sessions in scope' || fail "no mgmt_dbg line for the ABORT TASK"
+echo "$new" | grep -qE 'scst: \[[0-9]+\] tm::status:[0-9]+: task management function 0 from scst_local_host: 1 commands aborted' || fail "no ABORT TASK"
+echo "$new" | grep -qE 'scst: \[[0-9]+\] tm::start:[0-9]+: function 0 from scst_local_host: LUN [^,]*, tag 0x[0-9a-f]+, device [^,]*, 1 sessions in scope' || fail "no mgmt_dbg line for the ABORT TASK"
 clear_ua $S0
 expect_ok sg_turs $S0
 

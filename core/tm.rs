@@ -141,7 +141,6 @@ fn aborted_left(sc: &Scope) -> bool {
 /// A task-management function under way: its commands are marked
 /// aborted, and it is complete once none of them is in flight.
 pub(crate) struct Started {
-    func: i32,
     scopes: KVec<Scope>,
     marked: usize,
     finished: usize,
@@ -188,7 +187,7 @@ pub(crate) fn poll(shared: &Shared, m: &MgmtCmd, s: &mut Started) -> Option<i32>
     if s.scopes.iter().any(aborted_left) {
         s.waited_ms = s.waited_ms.saturating_add(POLL_MS);
         if s.waited_ms % 10_000 == 0 {
-            pr_warn!("task management function {} of {} waits for commands to finish ({} s)\n", s.func, &*m.sess.initiator, s.waited_ms / 1000);
+            pr_warn!("task management function {} of {} waits for commands to finish ({} s)\n", m.func, &*m.sess.initiator, s.waited_ms / 1000);
         }
         return None;
     }
@@ -196,7 +195,7 @@ pub(crate) fn poll(shared: &Shared, m: &MgmtCmd, s: &mut Started) -> Option<i32>
 }
 
 fn status(shared: &Shared, m: &MgmtCmd, s: &Started) -> i32 {
-    let func = s.func;
+    let func = m.func;
     trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*m.sess.initiator, s.marked);
     if let Some(st) = s.handler_status {
         return st;
@@ -267,7 +266,7 @@ pub(crate) fn start(shared: &Shared, m: &MgmtCmd) -> Progress {
             _ => false,
         })
     };
-    let mut s = Started { func, scopes, marked, finished, handler_status, waited_ms: 0 };
+    let mut s = Started { scopes, marked, finished, handler_status, waited_ms: 0 };
     match poll(shared, m, &mut s) {
         Some(status) => Progress::Done(status),
         None => Progress::Waiting(s),

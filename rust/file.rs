@@ -177,6 +177,19 @@ impl File {
         Ok(())
     }
 
+    /// An error that writing back this file's cached data met since the
+    /// last check through this file (or its opening), without writing
+    /// anything back: the page cache keeps such errors per file
+    /// (errseq_t) and reports each once.
+    pub(crate) fn writeback_error(&self) -> Result {
+        // SAFETY: open file (invariant).
+        let r = unsafe { bindings::file_check_and_advance_wb_err(self.f) };
+        if r < 0 {
+            return Err(Error::from_errno(r));
+        }
+        Ok(())
+    }
+
     /// Deallocates `len` bytes at `pos` (they read as zeros afterwards).
     pub(crate) fn punch_hole(&self, pos: u64, len: u64) -> Result {
         // SAFETY: open file (invariant).

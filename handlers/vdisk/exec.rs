@@ -225,6 +225,7 @@ pub(crate) fn range(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<(u64, u64, boo
 
 fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     if dev.has(commands::NV_CACHE) {
+        crate::io::writeback_errors(dev, m)?;
         return Ok(Done::Now);
     }
     let (lba, n) = if byte(cdb, 0) == 0x35 { (scsi::be(cdb, 2, 4), scsi::be(cdb, 7, 2)) } else { (scsi::be(cdb, 2, 8), scsi::be(cdb, 10, 4)) };

@@ -62,6 +62,17 @@ pub(crate) fn sync_range(dev: &VDev, m: &Medium, start: u64, end: u64) -> Result
     r.map_err(|e| failed(dev, "sync", start, e, true))
 }
 
+/// NV_CACHE's stand-in for a flush: nothing is written back (the cache is
+/// taken to be non-volatile), but a writeback of the page cache that
+/// failed since the last check is reported, once, instead of being lost
+/// with the acknowledged data.  (BLOCKIO's bios report their own errors.)
+pub(crate) fn writeback_errors(dev: &VDev, m: &Medium) -> Result<(), Sense> {
+    match &m.backing {
+        Backing::File(f) => f.writeback_error().map_err(|e| failed(dev, "writeback", 0, e, true)),
+        Backing::Block { .. } | Backing::Null | Backing::NoMedium => Ok(()),
+    }
+}
+
 /// Makes everything written durable.
 pub(crate) fn flush(dev: &VDev, m: &Medium) -> Result<(), Sense> {
     sync_range(dev, m, 0, u64::MAX)

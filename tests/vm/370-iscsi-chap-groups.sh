@@ -4,6 +4,9 @@
 # OutgoingUser (an initiator expecting another target secret gives up);
 # a session lands in the group whose names list the initiator, else in
 # Default_<target>, and sees that group's LUN 0 (told apart by size).
+# An IncomingUser bound to an initiator name (its third word, or
+# iscsi-scst-adm's InitiatorName=) logs in only under that name: with
+# the right secret and another name the login is refused.
 . ./lib.sh
 . ./iscsi-lib.sh
 T=iqn.2026-11.org.scst:chap
@@ -22,6 +25,7 @@ write_ok $P/groups/mine/names "add $IN"
 cat >$W/chap.conf <<CONF
 Target $T
     IncomingUser joe secretsecret1
+    IncomingUser bound secretsecret2 iqn.2026-12.org.scst:someone-else
     OutgoingUser tgt tgtsecret12345
 CONF
 start_daemon 3260 $W/chap.conf
@@ -60,6 +64,20 @@ try_login || fail "mutual CHAP login: $(cat /tmp/login.out)"
 expect_eq "group of the session" "$(awk -v i="$IN" '$2 == i {print $3}' $P/sessions)" "Default_$T"
 d=$(disk_of $T) && [ -n "$d" ] || fail "no disk for $T"
 expect_eq "size of LUN 0 in Default_$T" "$(blockdev --getsize64 /dev/$d)" "$((32 << 20))"
+expect_ok quiet node --logout
+
+# A bound account with its right secret, from another initiator name:
+# refused; bound (by iscsi-scst-adm) to this initiator's name: taken.
+set_auth username bound
+set_auth password secretsecret2
+try_login && fail "login with an account bound to another initiator accepted"
+grep -q "CHAP account bound is bound to initiator iqn.2026-12.org.scst:someone-else, not to $IN" $W/3260.log ||
+    fail "no log line for the bound account: $(tail -5 $W/3260.log | tr '\n' '|')"
+expect_ok quiet "$SCST_TOP/target/release/iscsi-scst-adm" --op new --tid=1 --user \
+    --params=IncomingUser=bound,Password=secretsecret2,InitiatorName=$IN
+expect_eq "the bound account" "$("$SCST_TOP/target/release/iscsi-scst-adm" --op show --tid=1 --user | grep bound)" \
+    "IncomingUser bound (initiator $IN)"
+try_login || fail "login with the account bound to this initiator: $(cat /tmp/login.out)"
 expect_ok quiet node --logout
 expect_ok quiet node -o delete
 

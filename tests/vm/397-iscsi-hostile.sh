@@ -16,7 +16,10 @@
 # reads nothing is not read from either (the target's memory does not grow
 # with what it sends) and loses its connection; idle connections to the
 # daemon are bounded per address and closed after 15 s, without locking
-# out another address.  Then a fresh session still works and the modules
+# out another address; a Data-Out with a Target Transfer Tag of no R2T
+# (or one on unsolicited data) ends its connection; a login naming the
+# TSIH of a session of another initiator or ISID, or of none, is refused
+# with "session does not exist".  Then a fresh session still works and the modules
 # unload (the runner checks dmesg).
 . ./lib.sh
 . ./iscsi-lib.sh
@@ -242,6 +245,43 @@ elif case == "idle":
     start = time.time()
     later = sum(closed(s, max(0.1, 25 - (time.time() - start))) for s in open_ones)
     print("closed-at-once %d login %s closed-later %d" % (40 - len(open_ones), ok, later))
+elif case == "ttt":
+    # A Data-Out must carry the Target Transfer Tag of the R2T that asked
+    # for it, and unsolicited data the reserved one: either mistake ends
+    # the connection (no data lands anywhere it was not asked for).
+    write10 = bytes([0x2A, 0, 0, 0, 0, 8, 0, 0, 2, 0])
+    c = conn(14, ["InitialR2T=Yes", "ImmediateData=No"])
+    w = c.command_bhs(write10, write=1024)
+    c.send(w)
+    r2t, _ = c.wait_for(itt_of(w))
+    ttt = struct.unpack_from(">I", r2t, 20)[0]
+    c.send(c.data_out_bhs(itt_of(w), 0, ttt=ttt ^ 0x5A5A, final=False), b"T" * 512)
+    wrong = c.closed()
+    u = conn(15, ["InitialR2T=No", "ImmediateData=No"])
+    w = u.command_bhs(write10, write=1024)
+    u.send(w)
+    u.send(u.data_out_bhs(itt_of(w), 0, ttt=7), b"U" * 1024)
+    unsolicited = u.closed()
+    print("wrong-ttt closed %s unsolicited-ttt closed %s" % (wrong, unsolicited))
+elif case == "tsih":
+    # A login naming a TSIH joins or reinstates that session only if it
+    # is the same initiator with the same ISID (else "session does not
+    # exist", 0x020a): nobody else's session is touched.
+    def login_status(name, isid, tsih):
+        try:
+            Conn(target, name, isid, tsih=tsih)
+            return "0000"
+        except AssertionError as e:
+            return e.args[0][1][72:76]
+    c = conn(16)
+    isid = bytes([0x80, 0, 0, 0, 0x20, 16])
+    other = login_status("iqn.2026-12.org.scst:hostile-other", isid, c.tsih)
+    other_isid = login_status(INIT, bytes([0x80, 0, 0, 0, 0x20, 17]), c.tsih)
+    unknown = login_status(INIT, isid, c.tsih ^ 0x8000)
+    alive = c.ping()
+    again = Conn(target, INIT, isid, tsih=c.tsih)
+    print("other-initiator %s other-isid %s unknown %s first-alive %s same %s reinstated %s" % (
+        other, other_isid, unknown, alive, again.ping(), c.closed()))
 elif case == "healthy":
     c = conn(7)
     st, _, _, data = answer(c, c.command_bhs(bytes([0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0]), read=512))
@@ -270,6 +310,13 @@ expect_log "session iqn.2026-12.org.scst:hostile-raw .* ends: the initiator does
 expect_eq "idle connections to the daemon" "$(raw idle)" "closed-at-once 8 login True closed-later 32"
 grep -q "127.0.0.2:[0-9]*: connection closed: 32 connections from this address in login or discovery already" $W/3260.log ||
     fail "no log line for the refused connections: $(tail -5 $W/3260.log)"
+expect_eq "Data-Out Target Transfer Tags" "$(raw ttt)" "wrong-ttt closed True unsolicited-ttt closed True"
+expect_log "session iqn.2026-12.org.scst:hostile-raw .* ends: Data-Out with a Target Transfer Tag of no R2T for its offset"
+expect_log "session iqn.2026-12.org.scst:hostile-raw .* ends: unsolicited Data-Out with a Target Transfer Tag"
+expect_eq "logins naming a TSIH" "$(raw tsih)" \
+    "other-initiator 020a other-isid 020a unknown 020a first-alive True same True reinstated True"
+grep -q "login to $T refused: no session with that TSIH (020a)" $W/3260.log ||
+    fail "no log line for the refused TSIH: $(tail -5 $W/3260.log)"
 expect_eq "a fresh session" "$(raw healthy)" "status 0x00 data D"
 
 pkill -f iscsi-scstd

@@ -38,10 +38,11 @@ class Conn:
     """One connection of a normal session, logged in with `keys` (text
     keys offered in the operational stage)."""
 
-    def __init__(self, target, initiator, isid, keys=(), port=3260):
+    def __init__(self, target, initiator, isid, keys=(), port=3260, tsih=0):
         self.s = socket.create_connection(("127.0.0.1", port))
         self.s.settimeout(10)
         self.isid = isid
+        self.tsih = tsih
         self.hd = self.dd = False
         self.itt = 0
         self.cmd_sn = 1
@@ -65,10 +66,13 @@ class Conn:
         bhs[0] = 0x43
         bhs[1] = 0x80 | (csg << 2) | nsg
         bhs[8:14] = self.isid
+        struct.pack_into(">H", bhs, 14, self.tsih)
         struct.pack_into(">IHHII", bhs, 16, self.next_itt(), 0, 0, self.cmd_sn, self.exp_stat_sn)
         self.send(bhs, data)
         hdr, data = self.recv()
         assert hdr[0] & 0x3F == 0x23 and hdr[36:38] == b"\0\0", ("login refused", hdr.hex())
+        # The session's handle, once the target has given it.
+        self.tsih = struct.unpack_from(">H", hdr, 14)[0]
         return hdr, data
 
     def send(self, bhs, data=b"", bad_header_digest=False, bad_data_digest=False, ahs=b""):

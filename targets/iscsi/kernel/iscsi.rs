@@ -192,8 +192,23 @@ impl Targets {
         // Finished sessions go; a session of the same initiator and ISID
         // is replaced (session reinstatement, RFC 7143 6.3.5).
         scst_rs::vec::retain(&mut t.sessions, |s| !s.sess.ended.load(Ordering::Acquire));
+        let same = |s: &session::Session| s.isid == r.isid && s.initiator.as_bytes().eq_ignore_ascii_case(initiator);
+        // A TSIH names one live session of the target (RFC 7143 11.12.6):
+        // a connection that brings another's (a daemon restarted with its
+        // counter from the start, or a forged login) is refused, never
+        // mixed with that session.
+        if let Some(s) = t.sessions.iter().find(|s| s.sess.tsih == r.tsih && !same(&s.sess)) {
+            pr_err!(
+                "control: add connection: TSIH {} of {} is in use by session {} of {}\n",
+                r.tsih,
+                BStr(initiator),
+                ctl::sid(&s.sess.isid, s.sess.tsih),
+                &*s.sess.initiator
+            );
+            return Err(EEXIST);
+        }
         for s in t.sessions.iter_mut() {
-            if s.sess.isid == r.isid && s.sess.initiator.as_bytes().eq_ignore_ascii_case(initiator) {
+            if same(&s.sess) {
                 pr_info!("session {} of {} reinstated\n", s.sess.tsih, &*s.sess.initiator);
                 s.stop();
             }
@@ -234,8 +249,13 @@ impl Targets {
 
     /// GET_SESSION, DEL_SESSION and DEL_CONN.
     fn session_request(&self, cmd: u32, r: &mut ctl::SessionReq) -> Result {
+        // GET_SESSION of a session that does not exist is a question
+        // (iscsi-scstd asks it for every login that names a TSIH), not
+        // an error.
         let s = self.session(r.tid, r.sid).inspect_err(|_| {
-            pr_err!("control: no session {} in target tid {}\n", r.sid, r.tid);
+            if cmd != ctl::GET_SESSION {
+                pr_err!("control: no session {} in target tid {}\n", r.sid, r.tid);
+            }
         })?;
         match cmd {
             ctl::GET_SESSION => {

@@ -204,6 +204,29 @@ impl IscsiCmd {
         }
     }
 
+    /// A Data-Out's Target Transfer Tag must be the reserved one for
+    /// unsolicited data and the tag of the R2T that asked for the burst
+    /// the PDU lies in otherwise (RFC 7143 11.7.4); a PDU must not cross
+    /// from one burst into the next.  Anything else is a protocol error
+    /// that ends the connection, as the other Data-Out errors do.
+    fn check_ttt(&self, d: &pdu::DataOut, len: usize, burst: u32) -> Result<(), &'static str> {
+        let w = self.w.lock();
+        let (start, end) = (u64::from(d.offset), u64::from(d.offset) + len as u64);
+        let unsolicited = u64::from(w.unsolicited_end);
+        if start < unsolicited || (len == 0 && start == unsolicited && d.ttt == RESERVED_TAG) {
+            return match d.ttt == RESERVED_TAG && end <= unsolicited {
+                true => Ok(()),
+                false => Err("unsolicited Data-Out with a Target Transfer Tag, or beyond the unsolicited data"),
+            };
+        }
+        let k = (start - unsolicited) / u64::from(burst);
+        let burst_end = unsolicited + (k + 1) * u64::from(burst);
+        if k >= u64::from(w.r2t_sn) || d.ttt != w.ttt_base.wrapping_add(k as u32) || end > burst_end {
+            return Err("Data-Out with a Target Transfer Tag of no R2T for its offset");
+        }
+        Ok(())
+    }
+
     /// ABORT TASK came for this write: an initiator sends no more data
     /// for a task it aborts, so a transfer still waiting would wait
     /// until `data_out_timeout` and hold the abort as long.  Once the
@@ -265,7 +288,10 @@ struct WriteState {
     unsolicited_end: u32,
     /// Data up to here has been asked for by R2T.
     r2t_upto: u32,
+    /// R2Ts sent; R2T k asks for the burst at `unsolicited_end + k *
+    /// MaxBurstLength` with Target Transfer Tag `ttt_base + k`.
     r2t_sn: u32,
+    ttt_base: u32,
     /// The DataSN the next Data-Out must carry: from 0 in each sequence
     /// (the unsolicited data, each R2T's burst), which its F bit ends.
     data_sn: u32,
@@ -570,11 +596,22 @@ impl Session {
         Ok(pdu::has_extended_cdb(&buf))
     }
 
-    /// A Target Transfer Tag for an R2T or a NOP-In ping: never the
-    /// reserved 0xffffffff.
+    /// A Target Transfer Tag for a NOP-In ping: never the reserved
+    /// 0xffffffff.
     fn next_ttt(&self) -> u32 {
-        let ttt = self.ttt.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-        if ttt == RESERVED_TAG { 1 } else { ttt }
+        self.reserve_ttts(1)
+    }
+
+    /// The first of `n` consecutive Target Transfer Tags, none of them
+    /// the reserved 0xffffffff (n is at most 2^24: an expected length of
+    /// up to 4 GiB in bursts of at least 512 bytes).
+    fn reserve_ttts(&self, n: u32) -> u32 {
+        loop {
+            let first = self.ttt.fetch_add(n, Ordering::Relaxed);
+            if first.checked_add(n).is_some() {
+                return first;
+            }
+        }
     }
 
     /// nop_in_interval seconds without a PDU: a NOP-In ping, which the
@@ -935,6 +972,7 @@ impl Session {
             unsolicited_end,
             r2t_upto: unsolicited_end,
             r2t_sn: 0,
+            ttt_base: RESERVED_TAG,
             data_sn: 0,
             done: false,
             asked: 0,
@@ -1014,6 +1052,7 @@ impl Session {
     fn data_out(&self, d: &pdu::DataOut, len: usize) -> Result<(), &'static str> {
         match self.find_cmd(d.itt).filter(|c| c.write) {
             Some(ic) => {
+                ic.check_ttt(d, len, self.params.max_burst_length.max(512))?;
                 ic.check_data_sn(d);
                 self.receive_data(&ic, d.offset, len)
             }
@@ -1127,9 +1166,13 @@ impl Session {
         let burst = self.params.max_burst_length.max(512);
         let window = u64::from(self.params.max_outstanding_r2t.max(1)) * u64::from(burst);
         let start = w.received.max(w.unsolicited_end);
+        if w.r2t_sn == 0 && w.r2t_upto < w.want {
+            w.ttt_base = self.reserve_ttts((w.want - w.r2t_upto).div_ceil(burst));
+        }
         while w.r2t_upto < w.want && u64::from(w.r2t_upto - start.min(w.r2t_upto)) < window {
             let n = burst.min(w.want - w.r2t_upto);
-            let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt: self.next_ttt(), r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
+            let ttt = w.ttt_base.wrapping_add(w.r2t_sn);
+            let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt, r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
             self.send(r2t.encode(), &[], false)?;
             w.r2t_sn = w.r2t_sn.wrapping_add(1);
             w.r2t_upto += n;

@@ -19,6 +19,24 @@ use alloc::vec::Vec;
 pub struct User {
     pub name: String,
     pub secret: String,
+    /// The one initiator name the account logs in as (an IncomingUser's
+    /// optional third word); None: any name, as in IET and SCST 1.0.
+    pub initiator: Option<String>,
+}
+
+impl User {
+    /// An account usable by any initiator name.
+    pub fn new(name: &str, secret: &str) -> User {
+        User { name: name.to_string(), secret: secret.to_string(), initiator: None }
+    }
+
+    /// Whether an initiator that calls itself `initiator` may log in
+    /// with this account: the name the account is bound to, if any, is
+    /// the one the login gave (iSCSI names compare without regard to
+    /// case, RFC 3722).
+    pub fn admits(&self, initiator: &[u8]) -> bool {
+        self.initiator.as_ref().is_none_or(|i| i.as_bytes().eq_ignore_ascii_case(initiator))
+    }
 }
 
 /// One `Target` stanza.
@@ -122,10 +140,23 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// An OutgoingUser: a name and a secret.
 fn user(args: &[&str], line: usize) -> Result<User, ConfigError> {
     match args {
-        [name, secret] => Ok(User { name: name.to_string(), secret: secret.to_string() }),
+        [name, secret] => Ok(User::new(name, secret)),
         _ => Err(ConfigError { line, msg: "expected a user name and a secret".into() }),
+    }
+}
+
+/// An IncomingUser: a name, a secret and optionally the initiator name
+/// the account is bound to.
+fn incoming_user(args: &[&str], line: usize) -> Result<User, ConfigError> {
+    match args {
+        [name, secret, initiator] if valid_name(initiator) => {
+            Ok(User { initiator: Some(initiator.to_string()), ..User::new(name, secret) })
+        }
+        [_, _, initiator] => Err(ConfigError { line, msg: format!("\"{}\" is not an iSCSI name (iqn., eui. or naa.)", initiator) }),
+        _ => user(args, line).map_err(|_| ConfigError { line, msg: "expected a user name, a secret and optionally an initiator name".into() }),
     }
 }
 
@@ -166,7 +197,7 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
 fn global(c: &mut Config, key: &str, args: &[&str], line: usize) -> Result<(), ConfigError> {
     let err = |msg: String| ConfigError { line, msg };
     match key {
-        "incominguser" => c.incoming.push(user(args, line)?),
+        "incominguser" => c.incoming.push(incoming_user(args, line)?),
         "outgoinguser" => set_outgoing(&mut c.outgoing, args, line)?,
         "isnsserver" => match args {
             [addr] => c.isns_server = Some(addr.to_string()),
@@ -193,7 +224,7 @@ fn set_outgoing(slot: &mut Option<User>, args: &[&str], line: usize) -> Result<(
 fn target_key(t: &mut Target, notices: &mut Vec<String>, key: &str, args: &[&str], line: usize) -> Result<(), ConfigError> {
     let err = |msg: String| ConfigError { line, msg };
     match key {
-        "incominguser" => t.incoming.push(user(args, line)?),
+        "incominguser" => t.incoming.push(incoming_user(args, line)?),
         "outgoinguser" => set_outgoing(&mut t.outgoing, args, line)?,
         "alias" => {
             let alias = args.join(" ");
@@ -287,7 +318,7 @@ Target iqn.2001-04.com.example:second
     #[test]
     fn parses_the_example() {
         let c = parse(EXAMPLE).unwrap();
-        assert_eq!(c.incoming, vec![User { name: "joe".into(), secret: "secretsecret1".into() }]);
+        assert_eq!(c.incoming, vec![User::new("joe", "secretsecret1")]);
         assert_eq!(c.outgoing.as_ref().unwrap().name, "jack");
         assert_eq!(c.isns_server.as_deref(), Some("192.168.1.16"));
         assert_eq!(c.targets.len(), 2);
@@ -316,7 +347,12 @@ Target iqn.2001-04.com.example:second
         assert_eq!(error("Target iqn.a\n  InitialR2T yes\n"), "line 2: InitialR2T yes: bad value");
         assert_eq!(error("Target iqn.a\n  MaxBurstLength 100\n"), "line 2: MaxBurstLength 100: not in 512..16777215");
         assert_eq!(error("Target iqn.a\n  Frob 1\n"), "line 2: unknown key frob");
-        assert_eq!(error("Target iqn.a\n  IncomingUser joe\n"), "line 2: expected a user name and a secret");
+        assert_eq!(
+            error("Target iqn.a\n  IncomingUser joe\n"),
+            "line 2: expected a user name, a secret and optionally an initiator name"
+        );
+        assert_eq!(error("IncomingUser joe secretsecret1 joe\n"), "line 1: \"joe\" is not an iSCSI name (iqn., eui. or naa.)");
+        assert_eq!(error("OutgoingUser jack secretsecret1 iqn.a\n"), "line 1: expected a user name and a secret");
         assert_eq!(error("OutgoingUser a secretsecret\nOutgoingUser b secretsecret\n"), "line 2: only one OutgoingUser is allowed");
         assert_eq!(
             error("Target iqn.a\n  FirstBurstLength 1048576\n  MaxBurstLength 65536\nTarget iqn.b\n"),
@@ -324,6 +360,16 @@ Target iqn.2001-04.com.example:second
         );
         assert_eq!(error("Target iqn.a\n  ErrorRecoveryLevel 1\n"), "line 2: ErrorRecoveryLevel 1: not in 0..0");
         assert!(parse("Target iqn.a\n  IncomingUser a short\n").unwrap().notices[0].contains("shorter than 12"));
+    }
+
+    #[test]
+    fn binds_accounts_to_initiators() {
+        let c = parse("Target iqn.t\n  IncomingUser joe secretsecret1 iqn.1994-05.com.redhat:joe\n  IncomingUser any secretsecret2\n").unwrap();
+        let (joe, any) = (&c.targets[0].incoming[0], &c.targets[0].incoming[1]);
+        assert_eq!(joe.initiator.as_deref(), Some("iqn.1994-05.com.redhat:joe"));
+        assert!(joe.admits(b"IQN.1994-05.com.redhat:JOE"));
+        assert!(!joe.admits(b"iqn.1994-05.com.redhat:mallory"));
+        assert!(any.admits(b"iqn.1994-05.com.redhat:mallory"));
     }
 
     #[test]

@@ -27,8 +27,9 @@ pub trait Env {
     /// Whether logins to `target` (None: discovery) need CHAP: it has an
     /// IncomingUser.
     fn needs_chap(&self, target: Option<&[u8]>) -> bool;
-    /// The secret of IncomingUser `user` of `target` (None: discovery).
-    fn incoming_secret(&self, target: Option<&[u8]>, user: &[u8]) -> Option<&[u8]>;
+    /// The secret of IncomingUser `user` of `target` (None: discovery),
+    /// if the account may be used by an initiator named `initiator`.
+    fn incoming_secret(&self, target: Option<&[u8]>, initiator: &[u8], user: &[u8]) -> Option<&[u8]>;
     /// The OutgoingUser (name, secret) of `target`, for mutual CHAP.
     fn outgoing(&self, target: Option<&[u8]>) -> Option<(&[u8], &[u8])>;
     /// Fills `buf` with unpredictable bytes (CHAP challenges); false if
@@ -392,7 +393,7 @@ impl Login {
         };
         let mut got = [0u8; 16];
         let ok = chap::decode(r, &mut got) == Some(16)
-            && env.incoming_secret(target, user).is_some_and(|secret| chap::verify(id, secret, ours, &got));
+            && env.incoming_secret(target, self.initiator.as_bytes(), user).is_some_and(|secret| chap::verify(id, secret, ours, &got));
         if !ok {
             return Err(st::AUTH_FAILED);
         }
@@ -449,7 +450,7 @@ mod tests {
         fn needs_chap(&self, _: Option<&[u8]>) -> bool {
             self.chap
         }
-        fn incoming_secret(&self, _: Option<&[u8]>, user: &[u8]) -> Option<&[u8]> {
+        fn incoming_secret(&self, _: Option<&[u8]>, _: &[u8], user: &[u8]) -> Option<&[u8]> {
             (user == b"joe").then_some(b"secretsecret".as_slice())
         }
         fn outgoing(&self, _: Option<&[u8]>) -> Option<(&[u8], &[u8])> {

@@ -133,7 +133,7 @@ impl login::Env for Env {
     fn needs_chap(&self, t: Option<&[u8]>) -> bool {
         t.is_some()
     }
-    fn incoming_secret(&self, _: Option<&[u8]>, u: &[u8]) -> Option<&[u8]> {
+    fn incoming_secret(&self, _: Option<&[u8]>, _: &[u8], u: &[u8]) -> Option<&[u8]> {
         (u == b"joe").then_some(b"secretsecret".as_slice())
     }
     fn outgoing(&self, _: Option<&[u8]>) -> Option<(&[u8], &[u8])> {

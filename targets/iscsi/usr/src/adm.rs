@@ -33,9 +33,10 @@ usage: iscsi-scst-adm [--socket NAME] --op OP [--tid=ID] [--sid=SID] [--cid=CID]
   --op update --tid=ID --params=KEY=VALUE,...
         change target ID's parameters (the keys of iscsi-scstd.conf, and
         Alias) for sessions that log in from now on
-  --op new [--tid=ID] --user --params=(IncomingUser|OutgoingUser)=NAME,Password=SECRET
+  --op new [--tid=ID] --user --params=(IncomingUser|OutgoingUser)=NAME,Password=SECRET[,InitiatorName=IQN]
         add a CHAP account to target ID, or without --tid (or with 0) for
-        discovery sessions; an existing account gets the new secret
+        discovery sessions; an existing account gets the new secret; an
+        IncomingUser with InitiatorName can be used by that initiator only
   --op delete [--tid=ID] --user --params=(IncomingUser|OutgoingUser)=NAME
         delete a CHAP account
   --op show [--tid=ID] --user [--params=(IncomingUser|OutgoingUser)=NAME]
@@ -180,9 +181,16 @@ impl Request {
                 return Err("a CHAP account name is one word".into());
             }
             let password = self.param("Password");
+            let bound = self.param("InitiatorName");
             return match self.op {
                 Op::New if password.is_none_or(|p| p.is_empty() || p.contains(char::is_whitespace)) => {
                     Err("--op new --user needs Password=SECRET (one word)".into())
+                }
+                Op::New if bound.is_some() && self.param("OutgoingUser").is_some() => {
+                    Err("InitiatorName binds an IncomingUser, not the OutgoingUser".into())
+                }
+                Op::New if bound.is_some_and(|n| !ctl::valid_name(n.as_bytes())) => {
+                    Err("InitiatorName is no iSCSI name (iqn., eui. or naa.)".into())
                 }
                 Op::Update => Err("--op update takes no --user: add the account again to change its secret".into()),
                 _ => Ok(()),
@@ -317,7 +325,8 @@ fn show_users(p: &Portal, r: &Request) -> Result<String, String> {
     let mut c = (*p.config()).clone();
     let (incoming, outgoing) = accounts(&mut c, r.tid)?;
     if r.params.is_empty() {
-        let mut out: String = incoming.iter().map(|u| format!("IncomingUser {}\n", u.name)).collect();
+        let bound = |u: &User| u.initiator.as_ref().map(|i| format!(" (initiator {})", i)).unwrap_or_default();
+        let mut out: String = incoming.iter().map(|u| format!("IncomingUser {}{}\n", u.name, bound(u))).collect();
         if let Some(u) = outgoing {
             out.push_str(&format!("OutgoingUser {}\n", u.name));
         }
@@ -326,13 +335,14 @@ fn show_users(p: &Portal, r: &Request) -> Result<String, String> {
     let (inc, name) = r.account()?;
     let found = if inc { incoming.iter().find(|u| u.name == name) } else { outgoing.as_ref().filter(|u| u.name == name) };
     let kind = if inc { "IncomingUser" } else { "OutgoingUser" };
-    found.map(|u| format!("{} {} {}\n", kind, u.name, u.secret)).ok_or_else(|| format!("{} has no {} {}", whose(r.tid), kind, name))
+    let line = |u: &User| format!("{} {} {}{}\n", kind, u.name, u.secret, u.initiator.as_ref().map(|i| format!(" {}", i)).unwrap_or_default());
+    found.map(line).ok_or_else(|| format!("{} has no {} {}", whose(r.tid), kind, name))
 }
 
 fn new_user(p: &Portal, r: &Request) -> Result<String, String> {
     let (inc, name) = r.account()?;
     let secret = r.param("Password").unwrap_or_default().to_string();
-    let user = User { name: name.to_string(), secret };
+    let user = User { initiator: r.param("InitiatorName").map(str::to_string), ..User::new(name, &secret) };
     p.update(|c| {
         let (incoming, outgoing) = accounts(c, r.tid)?;
         if inc {
@@ -525,6 +535,14 @@ mod tests {
             ("--op delete --sid=1", "--sid goes with --op delete or show, and --tid"),
             ("--op update --tid=1", "--op update needs --tid=ID (not 0) and --params"),
             ("--op new --user --params=IncomingUser=joe", "--op new --user needs Password=SECRET (one word)"),
+            (
+                "--op new --user --params=IncomingUser=joe,Password=secretsecret1,InitiatorName=joe",
+                "InitiatorName is no iSCSI name (iqn., eui. or naa.)",
+            ),
+            (
+                "--op new --user --params=OutgoingUser=jack,Password=secretsecret1,InitiatorName=iqn.a",
+                "InitiatorName binds an IncomingUser, not the OutgoingUser",
+            ),
             ("--op delete --user --params=Password=x", "--user needs --params IncomingUser=NAME or OutgoingUser=NAME"),
             ("--op show --tid=x", "--tid x: not a number in range"),
             ("--op show --tid=4294967296", "--tid 4294967296: not a number in range"),

@@ -159,6 +159,12 @@ impl Conn<'_> {
                     if !l.discovery && self.portal.kernel.is_none() {
                         return self.login_failed(&req, st::SERVICE_UNAVAILABLE, &l).map(|()| None);
                     }
+                    if rsp.tsih != 0 && !self.session_exists(&l, rsp.tsih) {
+                        // A TSIH names a session the target gave out
+                        // (RFC 7143 11.12.6), of this initiator and ISID:
+                        // anything else could reinstate or join another's.
+                        return self.refuse(&req, st::NO_SESSION, &l, "no session with that TSIH").map(|()| None);
+                    }
                     if rsp.tsih == 0 {
                         rsp.tsih = self.portal.new_tsih();
                     }
@@ -180,6 +186,23 @@ impl Conn<'_> {
                     return Ok(Some((l, n, rsp.tsih)));
                 }
             }
+        }
+    }
+
+    /// Whether the live session `tsih` of the login's target has the
+    /// login's initiator and ISID (a login with a TSIH adds a connection
+    /// to it or reinstates one of its connections).
+    fn session_exists(&self, l: &Login, tsih: u16) -> bool {
+        if l.discovery {
+            // Discovery sessions end with their one connection.
+            return false;
+        }
+        let (Some(k), Some(tid)) = (&self.portal.kernel, self.portal.tid(l.target.as_bytes())) else {
+            return false;
+        };
+        match k.get_session(tid, iscsi_proto::ctl::sid(&l.isid, tsih)) {
+            Ok(s) => iscsi_proto::ctl::field_text(&s.initiator).eq_ignore_ascii_case(l.initiator.as_bytes()),
+            Err(_) => false,
         }
     }
 

@@ -73,7 +73,7 @@ impl Portal {
             allow,
             deny,
             kernel: None,
-            next_tsih: AtomicU16::new(1),
+            next_tsih: AtomicU16::new(first_tsih()),
             stopping: AtomicBool::new(false),
             isns: None,
         })
@@ -112,7 +112,8 @@ impl Portal {
         self.owned.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// A TSIH for a new session (never 0).
+    /// A TSIH for a new session (never 0).  The kernel refuses one a
+    /// live session still has (after a restart of the daemon).
     pub fn new_tsih(&self) -> u16 {
         loop {
             let t = self.next_tsih.fetch_add(1, Ordering::Relaxed);
@@ -177,12 +178,22 @@ impl login::Env for LoginEnv<'_> {
         }
     }
 
-    fn incoming_secret(&self, target: Option<&[u8]>, user: &[u8]) -> Option<&[u8]> {
+    fn incoming_secret(&self, target: Option<&[u8]>, initiator: &[u8], user: &[u8]) -> Option<&[u8]> {
         let users = match target {
             None => &self.config.incoming,
             Some(t) => &self.config.target(t)?.incoming,
         };
-        users.iter().find(|u| u.name.as_bytes() == user).map(|u| u.secret.as_bytes())
+        let u = users.iter().find(|u| u.name.as_bytes() == user)?;
+        if !u.admits(initiator) {
+            crate::notice!(
+                "CHAP account {} is bound to initiator {}, not to {}",
+                u.name,
+                u.initiator.as_deref().unwrap_or(""),
+                text(initiator)
+            );
+            return None;
+        }
+        Some(u.secret.as_bytes())
     }
 
     fn outgoing(&self, target: Option<&[u8]>) -> Option<(&[u8], &[u8])> {
@@ -200,4 +211,12 @@ impl login::Env for LoginEnv<'_> {
         }
         ok
     }
+}
+
+/// Where a daemon's TSIHs start: from the clock, so that a restarted
+/// daemon does not begin with the TSIHs its predecessor gave to sessions
+/// that still run in the kernel.
+fn first_tsih() -> u16 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (now.as_secs() as u16).wrapping_mul(251) ^ (now.subsec_micros() as u16) ^ (std::process::id() as u16)
 }

@@ -24,21 +24,24 @@ kernel_pkg_version() {
 KERNEL_RECIPE="x86_64_defconfig kvm_guest.config fragment v1"
 
 # The kernel flavour: "test" (tests/kernel.config: the tests run under
-# lockdep and the other debugging options) or "bench" (the same, then
+# lockdep and the other debugging options), "bench" (the same, then
 # tests/bench/kernel.config, which turns the debugging off; the benchmark
-# scripts set it).  Each flavour is cached on its own.
+# scripts set it) or "debug" (the same, then tests/debug/kernel.config:
+# KASAN, UBSAN and kmemleak on top; `make check-debug` sets it).  Each
+# flavour is cached on its own.
 SCST_KERNEL_FLAVOR=${SCST_KERNEL_FLAVOR:-test}
 case $SCST_KERNEL_FLAVOR in
-    test | bench) ;;
-    *) echo "SCST_KERNEL_FLAVOR=$SCST_KERNEL_FLAVOR: test or bench" >&2; exit 1 ;;
+    test | bench | debug) ;;
+    *) echo "SCST_KERNEL_FLAVOR=$SCST_KERNEL_FLAVOR: test, bench or debug" >&2; exit 1 ;;
 esac
 
 # The flavour's config fragments, in the order they are merged.
 kernel_fragments() {
     echo "$SCST_TOP/tests/kernel.config"
-    if [ "$SCST_KERNEL_FLAVOR" = bench ]; then
-        echo "$SCST_TOP/tests/bench/kernel.config"
-    fi
+    case $SCST_KERNEL_FLAVOR in
+    bench) echo "$SCST_TOP/tests/bench/kernel.config" ;;
+    debug) echo "$SCST_TOP/tests/debug/kernel.config" ;;
+    esac
 }
 
 # The cache key: package version + hash of the fragments and the recipe.

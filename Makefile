@@ -5,9 +5,11 @@
 #   make install      install them under /lib/modules/<release>/extra + depmod,
 #                     and the tools under $(DESTDIR)$(SBINDIR) (/usr/local/sbin)
 #   make check        the full test suite (host tests + VM tests)
+#   make check-debug  the same on the sanitizer kernel (KASAN, UBSAN, kmemleak)
 #   make host-test    cargo test only
 #   make vm-test      VM tests only (T=tests/vm/NAME.sh to pick some)
 #   make bench        the vdisk and iSCSI benchmarks against LIO and the limit
+#   make fuzz         every fuzz target for 10 minutes (scripts/fuzz, docs/fuzzing.md)
 #
 # KDIR defaults to the project's cached test kernel (scripts/setup builds
 # it); point it at any Rust-enabled 6.12+ build tree to build for that
@@ -43,7 +45,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules tools install clean check host-test vm-test bench bench-vdisk bench-iscsi setup FORCE
+.PHONY: all modules tools install clean check check-debug host-test vm-test bench bench-vdisk bench-iscsi fuzz setup FORCE
 
 all: modules tools
 
@@ -98,6 +100,13 @@ vm-test:
 check:
 	scripts/check
 
+# The whole suite again on the sanitizer kernel (tests/debug/kernel.config:
+# KASAN, UBSAN, kmemleak scanned after every test).  Not part of check:
+# on a fresh machine its kernel alone takes about 30 minutes to build, and
+# the suite runs about three times slower (docs/reliability.md).
+check-debug:
+	SCST_KERNEL_FLAVOR=debug SCST_VM_MEM=3G SCST_TEST_TIMEOUT=1800 SCST_VM_TIMEOUT=10800 scripts/check
+
 # Not part of check: fio through SCST, LIO and the limit (docs/vdisk.md,
 # docs/iscsi.md).
 bench: bench-vdisk bench-iscsi
@@ -107,3 +116,8 @@ bench-vdisk:
 
 bench-iscsi:
 	scripts/bench-iscsi
+
+# Not part of check either (check runs each target for a bounded number
+# of executions: tests/scripts/fuzz-test.sh).
+fuzz:
+	scripts/fuzz --seconds 600

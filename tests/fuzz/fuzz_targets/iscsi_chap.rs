@@ -1,0 +1,59 @@
+//! CHAP values (`0x` hex, `0b` base64) as the login decodes CHAP_R and
+//! CHAP_C, re-encoded both ways; CHAP_A lists; responses and their check;
+//! our MD5 against the md5 crate.  Input: one byte for the output
+//! buffer's size and the CHAP identifier, then the value.
+#![no_main]
+use iscsi_proto::text::{self, Writer};
+use iscsi_proto::{chap, md5};
+use libfuzzer_sys::fuzz_target;
+use scst_fuzz::{base64, Input};
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Input(data);
+    let opts = input.byte();
+    let value = input.rest();
+
+    let mut out = vec![0u8; [16, 64, chap::MAX_CHALLENGE, 3][usize::from(opts & 3)]];
+    if let Some(n) = chap::decode(value, &mut out) {
+        assert!(n <= out.len());
+        // Base64 of fewer than 8 bits ("0bA") decodes to nothing.
+        if n == 0 {
+            assert!(value.len() <= 5 && value[..2].eq_ignore_ascii_case(b"0b"), "{:?}", value);
+            return;
+        }
+        let bytes = &out[..n];
+        // Hex back and forth, as mutual CHAP's answer is written.
+        let mut buf = [0u8; 256];
+        let mut w = Writer::new(&mut buf);
+        if chap::push_hex(&mut w, "CHAP_R", bytes).is_ok() {
+            let hex = text::find(w.as_bytes(), "CHAP_R").unwrap();
+            let mut again = vec![0u8; n];
+            assert_eq!(chap::decode(hex, &mut again), Some(n));
+            assert_eq!(again, bytes);
+        } else {
+            assert!(n > 64);
+        }
+        // The same bytes in base64.
+        let b64 = format!("0b{}", base64(bytes));
+        let mut again = vec![0u8; n];
+        assert_eq!(chap::decode(b64.as_bytes(), &mut again), Some(n), "{}", b64);
+        assert_eq!(again, bytes);
+
+        // A response verifies; any other does not.
+        let id = opts >> 2;
+        let r = chap::response(id, b"secretsecret", bytes);
+        assert!(chap::verify(id, b"secretsecret", bytes, &r));
+        assert!(!chap::verify(id ^ 1, b"secretsecret", bytes, &r));
+        assert!(!chap::verify(id, b"secretsecret", bytes, &r[..15]));
+    }
+
+    // CHAP_A: MD5 (5) offered in a comma-separated list.
+    let offered = value.split(|&c| c == b',').any(|a| text::parse_number(a) == Some(5));
+    assert_eq!(chap::offers_md5(value), offered);
+
+    // Our MD5 (in two pieces split where the input says) is RFC 1321's.
+    let at = usize::from(opts) % (value.len() + 1);
+    let ours = md5::digest(&[&value[..at], &value[at..]]);
+    assert_eq!(ours, md5::digest(&[value]));
+    assert_eq!(ours, ::md5::compute(value).0);
+});

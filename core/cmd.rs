@@ -471,7 +471,7 @@ fn route_cached(c: &mut Command, lun: u64) -> bool {
 /// Routes under the registry's mutex, and refreshes the session's table.
 fn route_locked(c: &mut Command, lun: Option<u64>) {
     let mut reg = c.shared.registry.lock();
-    c.route = lun.and_then(|l| routes::lun_route(&reg, c.sess.group.as_bytes(), l));
+    c.route = lun.and_then(|l| routes::lun_route(&reg, c.sess.bound_group(), l));
     if let (Some(r), Some(l)) = (c.route, lun) {
         c.state.dev_id.store(r.dev_id, Ordering::Release);
         c.early = early_check(&mut reg, &c.sess, l, r, c.cdb());
@@ -1202,7 +1202,7 @@ fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Sto
     let mut luns = KVec::new();
     {
         let reg = shared.registry.lock();
-        if let Some(g) = reg.group(c.sess.group.as_bytes()) {
+        if let Some(g) = reg.group(c.sess.bound_group()) {
             luns.reserve(g.luns.len(), GFP_KERNEL).map_err(|_| Stop::Status(Status::BUSY))?;
             for l in g.luns.iter() {
                 luns.push(l.lun, GFP_KERNEL).map_err(|_| Stop::Status(Status::BUSY))?;

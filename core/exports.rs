@@ -273,6 +273,32 @@ pub(crate) extern "C" fn scst_unregister_session(sess: *mut ScstSession) {
     }
 }
 
+/// Sets the driver's private pointer of a session (what `close_session`
+/// finds its own session object by).
+///
+/// # Safety
+///
+/// `sess` is a registered session of the caller.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void) {
+    // SAFETY: function contract.
+    let s = unsafe { crate::sessions::trusted_session(sess) };
+    s.tgt_priv.store(priv_ as usize, Ordering::Release);
+}
+
+/// The driver's private pointer of a session (null until set).
+///
+/// # Safety
+///
+/// `sess` is a registered session of the caller (or one the core passes
+/// to `close_session`).
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_sess_get_tgt_priv(sess: *mut ScstSession) -> *mut core::ffi::c_void {
+    // SAFETY: function contract.
+    let s = unsafe { crate::sessions::trusted_session(sess) };
+    s.tgt_priv.load(Ordering::Acquire) as *mut core::ffi::c_void
+}
+
 /// Unregisters a device handler.
 ///
 /// # Safety

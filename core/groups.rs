@@ -186,8 +186,13 @@ pub(crate) fn apply_names(shared: &SharedRef, group: &[u8], cmd: NamesCmd<'_>) -
                 pr_err!("group {}: no initiator {}\n", &*g.name, name);
                 return Err(ENOENT);
             }
+            // A session of that initiator bound to the group loses it.
+            crate::sessions::revoke(&mut reg, group, |i| i == name.as_bytes());
         }
-        NamesCmd::Clear => g.names = KVec::new(),
+        NamesCmd::Clear => {
+            let old = core::mem::replace(&mut g.names, KVec::new());
+            crate::sessions::revoke(&mut reg, group, |i| old.iter().any(|n| n.as_bytes() == i));
+        }
     }
     Ok(())
 }

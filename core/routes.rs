@@ -98,7 +98,7 @@ impl Routes {
         if self.table.lock().gen == gen {
             return;
         }
-        let Some(g) = reg.group(sess.group.as_bytes()) else { return };
+        let Some(g) = reg.group(sess.bound_group()) else { return };
         let Ok(mut luns) = KVec::with_capacity(g.luns.len(), GFP_KERNEL) else { return };
         for l in g.luns.iter() {
             let Some(route) = route_of(reg, l) else { continue };

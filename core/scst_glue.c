@@ -33,6 +33,8 @@ void scst_unregister_target(struct scst_tgt *tgt);
 struct scst_session *scst_register_session(struct scst_tgt *tgt,
 					   const char *initiator);
 void scst_unregister_session(struct scst_session *sess);
+void scst_sess_set_tgt_priv(struct scst_session *sess, void *priv);
+void *scst_sess_get_tgt_priv(struct scst_session *sess);
 
 EXPORT_SYMBOL_GPL(scst_register_target_template);
 EXPORT_SYMBOL_GPL(scst_unregister_target_template);
@@ -47,6 +49,8 @@ EXPORT_SYMBOL_GPL(scst_register_target);
 EXPORT_SYMBOL_GPL(scst_unregister_target);
 EXPORT_SYMBOL_GPL(scst_register_session);
 EXPORT_SYMBOL_GPL(scst_unregister_session);
+EXPORT_SYMBOL_GPL(scst_sess_set_tgt_priv);
+EXPORT_SYMBOL_GPL(scst_sess_get_tgt_priv);
 
 /* Commands (exports.rs); the C prototypes only need to exist for export. */
 struct scst_cmd;

@@ -21,7 +21,7 @@ use crate::scst_rs::irqlock::{new_irq_spinlock, IrqSpinLock};
 use crate::scst_rs::vec;
 use crate::taskset::{Slots, Task, TaskSet, LUN_TASKS, SESSION_TASKS};
 use crate::tm::CmdState;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::{
     prelude::*,
     str::CString,
@@ -108,6 +108,12 @@ pub(crate) struct Session {
     pub(crate) group: CString,
     /// Set when unregistration begins: no new command is accepted.
     pub(crate) closing: AtomicBool,
+    /// Set (under the registry's mutex) when the initiator's name was
+    /// removed from `group`: the session has no LUN from then on (see
+    /// `bound_group`) and its driver is asked to end it.
+    revoked: AtomicBool,
+    /// The driver's private pointer (`scst_sess_set_tgt_priv`).
+    pub(crate) tgt_priv: AtomicUsize,
     /// Commands answered TASK SET FULL.
     pub(crate) task_set_full: AtomicU32,
     /// Command latency sums (CONFIG_SCST_MEASURE_LATENCY).
@@ -135,6 +141,8 @@ impl Session {
                 initiator,
                 group,
                 closing: AtomicBool::new(false),
+                revoked: AtomicBool::new(false),
+                tgt_priv: AtomicUsize::new(0),
                 task_set_full: AtomicU32::new(0),
                 latency: Latency::default(),
                 pending: AtomicU32::new(0),
@@ -147,6 +155,50 @@ impl Session {
 
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
+    }
+
+    /// The group whose LUNs the session reaches: the one bound at
+    /// registration, or none (an empty name, which no group has) once its
+    /// access was revoked.  Read under the registry's mutex, which
+    /// revocation holds.
+    pub(crate) fn bound_group(&self) -> &[u8] {
+        if self.revoked.load(Ordering::Acquire) {
+            return b"";
+        }
+        self.group.as_bytes()
+    }
+}
+
+/// Revokes the access of the sessions bound to group `group` whose
+/// initiator `removed` says lost its place in it (a `names del` or
+/// `clear`): from now on their commands find no LUN (the caller holds the
+/// registry's mutex, so every route is looked up again), their per-LUN
+/// state is detached, and their drivers are asked to end them; the
+/// initiator logs in again and is bound as the groups say then.  A name
+/// added to a group does not move a bound session (SCST's binding at
+/// login): it only gains access, at the next login.
+pub(crate) fn revoke(reg: &mut Registry, group: &[u8], removed: impl Fn(&[u8]) -> bool) {
+    let mut n = 0;
+    for s in reg.sessions.iter().filter(|s| !s.is_closing() && s.bound_group() == group && removed(s.initiator.as_bytes())) {
+        s.revoked.store(true, Ordering::Release);
+        n += 1;
+        pr_info!(
+            "session {} on target {}: the initiator is no longer in group {}: its access is revoked and the session ended\n",
+            &*s.initiator,
+            &*s.target.name,
+            &*s.group
+        );
+        if let Some(close) = s.target.tmpl.close_session {
+            // SAFETY: the session is registered and not closing (its
+            // driver unregisters it only through the registry's mutex,
+            // which we hold); the callback's contract forbids calling
+            // back into the core.
+            let handle: *const Session = &**s;
+            unsafe { close(handle.cast_mut().cast()) };
+        }
+    }
+    if n > 0 {
+        crate::tgt_dev::detach_stale(reg);
     }
 }
 

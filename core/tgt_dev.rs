@@ -49,7 +49,7 @@ impl TgtDev {
 fn missing(reg: &Registry, which: impl Fn(&Session, u64) -> bool) -> Result<KVec<(Arc<Session>, u64, u32)>> {
     let mut v = KVec::new();
     for s in reg.sessions.iter().filter(|s| !s.is_closing()) {
-        let Some(g) = reg.group(s.group.as_bytes()) else { continue };
+        let Some(g) = reg.group(s.bound_group()) else { continue };
         for l in g.luns.iter().filter(|l| which(s, l.lun)) {
             let have = reg.tgt_devs.iter().any(|t| Arc::ptr_eq(&t.sess, s) && t.lun == l.lun);
             if !have {
@@ -116,7 +116,7 @@ pub(crate) fn attach_session(reg: &mut Registry, sess: &Arc<Session>) -> Result 
 
 /// The sessions bound to `group` get its new LUN `lun`.
 pub(crate) fn attach_lun(reg: &mut Registry, group: &[u8], lun: u64) -> Result {
-    attach(reg, |s, l| s.group.as_bytes() == group && l == lun)
+    attach(reg, |s, l| s.bound_group() == group && l == lun)
 }
 
 /// Detaches the entries whose session or LUN is gone: the session left the
@@ -126,7 +126,7 @@ pub(crate) fn detach_stale(reg: &mut Registry) {
         let stale = reg.tgt_devs.iter().position(|t| {
             let registered = reg.sessions.iter().any(|s| Arc::ptr_eq(s, &t.sess));
             let in_group = reg
-                .group(t.sess.group.as_bytes())
+                .group(t.sess.bound_group())
                 .is_some_and(|g| g.luns.iter().any(|l| l.lun == t.lun && l.dev_id == t.dev_id));
             !(registered && in_group)
         });

@@ -74,7 +74,7 @@ fn one(v: u64) -> Result<KVec<u64>> {
 /// The LUNs of `s`'s group that are device `dev`.
 fn luns_of(reg: &Registry, s: &Session, dev: u32) -> Result<KVec<u64>> {
     let mut l = KVec::new();
-    if let Some(g) = reg.group(s.group.as_bytes()) {
+    if let Some(g) = reg.group(s.bound_group()) {
         for e in g.luns.iter().filter(|e| e.dev_id == dev) {
             l.push(e.lun, GFP_KERNEL)?;
         }
@@ -228,7 +228,7 @@ pub(crate) fn start(shared: &Shared, m: &MgmtCmd) -> Progress {
         let reg = shared.registry.lock();
         // The device behind the LUN, for the LUN-wide functions.
         let dev = lun.and_then(|l| {
-            let g = reg.group(sess.group.as_bytes())?;
+            let g = reg.group(sess.bound_group())?;
             g.luns.iter().find(|e| e.lun == l).map(|e| e.dev_id)
         });
         (scopes(&reg, sess, func, lun, dev, tag), dev)
@@ -311,7 +311,7 @@ fn affected_devices(shared: &Shared, sess: &Arc<Session>, func: i32, dev: Option
     let reg = shared.registry.lock();
     let mut devs = KVec::new();
     for s in reg.sessions.iter().filter(|s| func == SCST_TARGET_RESET && Arc::ptr_eq(&s.target, &sess.target)) {
-        if let Some(g) = reg.group(s.group.as_bytes()) {
+        if let Some(g) = reg.group(s.bound_group()) {
             for l in g.luns.iter() {
                 if !devs.contains(&l.dev_id) {
                     let _ = devs.push(l.dev_id, GFP_KERNEL);

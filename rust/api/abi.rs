@@ -90,6 +90,16 @@ pub struct ScstTgtTemplate {
     /// The driver's trace level (`trace` level bits), shown and changed in
     /// /proc/scsi_tgt/<name>/trace_level; null for none.
     pub trace_flags: *const AtomicU32,
+    /// The core asks the driver to end a session whose initiator lost
+    /// its access (its name was removed from the group the session is
+    /// bound to): the driver drops the connection, and unregisters the
+    /// session as when the initiator leaves.  Called with the core's
+    /// registry locked: it must not call into the core or wait for
+    /// anything that does; it may sleep briefly.  The session's commands
+    /// find no LUN from the moment of the change, whether or not the
+    /// driver has this.  None: such sessions stay, without LUNs, until
+    /// the driver ends them itself.
+    pub close_session: Option<unsafe extern "C" fn(sess: *mut ScstSession)>,
 }
 
 /// `exec` is synchronous: it always finishes the command before it

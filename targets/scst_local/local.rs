@@ -174,6 +174,8 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     task_mgmt_fn_done: Some(task_mgmt_fn_done),
     preprocessing_done: None,
     trace_flags: &TRACE,
+    // Its sessions are its SCSI hosts, which the core cannot end.
+    close_session: None,
 };
 
 /// An error-handler request waiting for its task management: the core

@@ -315,6 +315,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     task_mgmt_fn_done: Some(tm_done),
     preprocessing_done: None,
     trace_flags: &TRACE,
+    close_session: None,
 };
 
 static DEV_TYPE: ScstDevType = ScstDevType {

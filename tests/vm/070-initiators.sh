@@ -2,7 +2,7 @@
 # name, unit attentions (REPORTED LUNS DATA HAS CHANGED, reported once, also
 # through REQUEST SENSE), and SPC-2 reservations (RESERVATION CONFLICT for
 # the other initiator, INQUIRY still allowed, RELEASE by a non-holder is a
-# no-op).
+# no-op); an initiator removed from its session's group loses its LUNs.
 . ./lib.sh
 P=/proc/scsi_tgt
 
@@ -62,6 +62,17 @@ expect_ok sg_turs $SB1
 # A third-party reservation is refused with INVALID FIELD IN CDB.
 out=$(sg_raw -v $SA 16 10 00 00 00 00 2>&1) && fail "third-party RESERVE accepted"
 echo "$out" | grep -qi 'invalid field in cdb' || fail "third-party RESERVE: wrong sense: $out"
+
+# B's name leaves g1 while B's session is bound to it: from then on B
+# reaches none of g1's LUNs (scst_local cannot end its session, so it
+# stays without LUNs), and A is untouched.
+write_ok $P/groups/g1/names "del scst_local_host1"
+expect_log "session scst_local_host1 on target scst_local_tgt: the initiator is no longer in group g1: its access is revoked"
+out=$(sg_turs -v $SB 2>&1) && fail "TUR of a revoked session succeeded"
+echo "$out" | grep -qi 'logical unit not supported' || fail "revoked session's TUR: wrong sense: $out"
+out=$(sg_raw -r 64 $SB a0 00 00 00 00 00 00 00 00 40 00 00 2>&1) || fail "REPORT LUNS of a revoked session: $out"
+echo "$out" | grep -q "^ 00     00 00 00 00 00 00 00 00" || fail "a revoked session's REPORT LUNS lists LUNs: $out"
+expect_ok sg_turs $SA
 
 unload scst_local
 write_ok $P/groups/Default/devices "clear"

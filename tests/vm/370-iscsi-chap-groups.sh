@@ -6,7 +6,9 @@
 # Default_<target>, and sees that group's LUN 0 (told apart by size).
 # An IncomingUser bound to an initiator name (its third word, or
 # iscsi-scst-adm's InitiatorName=) logs in only under that name: with
-# the right secret and another name the login is refused.
+# the right secret and another name the login is refused.  The name
+# removed from its group while logged in ends the session at once, and
+# open-iscsi's next login lands in Default_<target>.
 . ./lib.sh
 . ./iscsi-lib.sh
 T=iqn.2026-11.org.scst:chap
@@ -51,11 +53,22 @@ try_login || fail "CHAP login: $(cat /tmp/login.out); daemon: $(tail -5 $W/3260.
 expect_eq "group of the session" "$(awk -v i="$IN" '$2 == i {print $3}' $P/sessions)" "mine"
 d=$(disk_of $T) && [ -n "$d" ] || fail "no disk for $T"
 expect_eq "size of LUN 0 in group mine" "$(blockdev --getsize64 /dev/$d)" "$((48 << 20))"
+
+# The initiator's name leaves "mine" while it is logged in: the target
+# ends the session at once, and open-iscsi's new login is bound to
+# Default_<target>.
+write_ok $P/groups/mine/names "del $IN"
+expect_log "session $IN on target $T: the initiator is no longer in group mine: its access is revoked and the session ended"
+expect_log "session $IN \(.*\): access revoked by the target's configuration: connection closed"
+for _ in $(seq 60); do
+    [ "$(awk -v i="$IN" '$2 == i {print $3}' $P/sessions)" = "Default_$T" ] && break
+    sleep 0.5
+done
+expect_eq "group of the session after the revocation" "$(awk -v i="$IN" '$2 == i {print $3}' $P/sessions)" "Default_$T"
 expect_ok quiet node --logout
 
 # Mutual CHAP: the target proves itself with the OutgoingUser; the session,
 # its name no longer in "mine", lands in Default_<target>.
-write_ok $P/groups/mine/names "del $IN"
 set_auth username_in tgt
 set_auth password_in wrongtarget12
 try_login && fail "the initiator accepted a target with the wrong secret"

@@ -92,6 +92,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     task_mgmt_fn_done: Some(session::task_mgmt_fn_done),
     preprocessing_done: None,
     trace_flags: &TRACE,
+    close_session: Some(session::close_session),
 };
 
 /// A session and its receive thread.

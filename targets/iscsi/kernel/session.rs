@@ -369,6 +369,13 @@ impl Session {
 
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
+        // `close_session` finds the session by this from now on, until
+        // the session is unregistered below (the registration lives in
+        // `self`, so `self` outlives it).
+        if let Some(r) = self.reg.lock().as_ref() {
+            let me: *const Self = &**self;
+            r.set_priv(me.cast());
+        }
         let limits = self.timeouts;
         // A receive gives up after the shorter of the two, so that both
         // are looked at in time (`silence`, `stalled_write`).
@@ -422,6 +429,9 @@ impl Session {
         // thread finishes them, their responses failing at once on the
         // shut socket.
         let reg = self.reg.lock().take();
+        if let Some(r) = &reg {
+            r.set_priv(core::ptr::null());
+        }
         drop(reg);
         self.end_transmit(transmit.ok());
         self.ended.store(true, Ordering::Release);
@@ -1197,6 +1207,27 @@ struct TmCtx {
     cold: bool,
     /// ABORT TASK's command, whose address is the tag the core matches.
     _target: Option<Arc<IscsiCmd>>,
+}
+
+/// The core revoked the session's access (its initiator left the group):
+/// the connection is shut, and the receive thread ends the session as for
+/// any other end (the initiator logs in again and is bound anew).
+///
+/// # Safety
+///
+/// `sess` is a registered session of ours (the core's `close_session`
+/// contract).
+pub(crate) unsafe extern "C" fn close_session(sess: *mut crate::scst_rs::api::abi::ScstSession) {
+    // SAFETY: function contract.
+    let p = unsafe { crate::scst_rs::api::client::session_priv(sess) }.cast::<Session>().cast_const();
+    // SAFETY: a non-null private pointer was set by `Session::run` to its
+    // `Session`, which outlives the registration (it is cleared before
+    // the session is unregistered, and the core calls this only for a
+    // registered session).
+    if let Some(s) = unsafe { p.as_ref() } {
+        pr_info!("session {} ({}): access revoked by the target's configuration: connection closed\n", &*s.initiator, &*s.peer);
+        s.stop();
+    }
 }
 
 /// SCST finished a task management request: the TM Response.

@@ -8,7 +8,8 @@
 # iscsi-scst-adm's InitiatorName=) logs in only under that name: with
 # the right secret and another name the login is refused.  The name
 # removed from its group while logged in ends the session at once, and
-# open-iscsi's next login lands in Default_<target>.
+# open-iscsi's next login lands in Default_<target>.  An initiators.deny
+# rule made live by SIGHUP ends the initiator's session.
 . ./lib.sh
 . ./iscsi-lib.sh
 T=iqn.2026-11.org.scst:chap
@@ -30,7 +31,8 @@ Target $T
     IncomingUser bound secretsecret2 iqn.2026-12.org.scst:someone-else
     OutgoingUser tgt tgtsecret12345
 CONF
-start_daemon 3260 $W/chap.conf
+: >$W/chap.deny
+start_daemon 3260 $W/chap.conf $W/chap.deny
 trap 'iscsiadm -m node --logout >/dev/null 2>&1; pkill iscsid; pkill -f iscsi-scstd' EXIT
 iscsid || fail "iscsid does not start"
 expect_ok quiet timeout 30 iscsiadm -m discovery -t sendtargets -p 127.0.0.1
@@ -91,7 +93,24 @@ expect_ok quiet "$SCST_TOP/target/release/iscsi-scst-adm" --op new --tid=1 --use
 expect_eq "the bound account" "$("$SCST_TOP/target/release/iscsi-scst-adm" --op show --tid=1 --user | grep bound)" \
     "IncomingUser bound (initiator $IN)"
 try_login || fail "login with the account bound to this initiator: $(cat /tmp/login.out)"
-expect_ok quiet node --logout
+
+# initiators.deny shuts this initiator out of the target while it is
+# logged in: SIGHUP ends its session (and refuses its logins again).
+expect_eq "sessions before the deny rule" "$(grep -c "initiator:$IN\$" $P/iscsi/session)" 1
+echo "$T $IN" >$W/chap.deny
+pkill -HUP -f "release/iscsi-scstd" || fail "no iscsi-scstd to send SIGHUP to"
+for _ in $(seq 40); do
+    [ "$(grep -c "initiator:$IN\$" $P/iscsi/session)" = 0 ] && break
+    sleep 0.25
+done
+expect_eq "sessions after the deny rule and SIGHUP" "$(grep -c "initiator:$IN\$" $P/iscsi/session)" 0
+grep -q "$IN (.*): no longer allowed to $T by the access files: session [0-9]* ended" $W/3260.log ||
+    fail "no log line for the ended session: $(tail -5 $W/3260.log | tr '\n' '|')"
+grep -q "SIGHUP: access rules in force; 1 session(s) no longer allowed were ended" $W/3260.log ||
+    fail "no SIGHUP summary: $(tail -5 $W/3260.log | tr '\n' '|')"
+sleep 3
+expect_eq "sessions while denied (open-iscsi retries)" "$(grep -c "initiator:$IN\$" $P/iscsi/session)" 0
+timeout 30 iscsiadm -m node -T $T -p 127.0.0.1 --logout >/dev/null 2>&1
 expect_ok quiet node -o delete
 
 stop_iscsi

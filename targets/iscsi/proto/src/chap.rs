@@ -70,7 +70,8 @@ fn decode_base64(b64: &[u8], out: &mut [u8]) -> Option<usize> {
             acc &= (1 << bits) - 1;
         }
     }
-    Some(n)
+    // Fewer than 8 bits ("0bA") are no byte.
+    (n > 0).then_some(n)
 }
 
 /// Appends `key=0x<hex of bytes>`.
@@ -118,7 +119,7 @@ mod tests {
         assert_eq!(&out[..3], &[1, 2, 0xff]);
         assert_eq!(decode(b"0bAQI=", &mut out), Some(2));
         assert_eq!(&out[..2], &[1, 2]);
-        for bad in [&b"0102"[..], b"0x", b"0xzz", b"0b", b"0b*A", b"0x001122334455667788"] {
+        for bad in [&b"0102"[..], b"0x", b"0xzz", b"0b", b"0bA", b"0bA=", b"0b*A", b"0x001122334455667788"] {
             assert_eq!(decode(bad, &mut out), None, "{:?}", bad);
         }
     }

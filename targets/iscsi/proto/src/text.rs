@@ -172,10 +172,12 @@ pub fn parse_number(v: &[u8]) -> Option<u64> {
         }
         return hex.iter().try_fold(0u64, |n, &c| Some(n << 4 | u64::from(hex_digit(c)?)));
     }
-    if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(v.iter().fold(0u64, |n, &c| n * 10 + u64::from(c - b'0')))
+    // Any 64-bit value (RFC 7143 6.1: numerical values are 64 bits at
+    // most), as in hex; beyond is no number.
+    v.iter().try_fold(0u64, |n, &c| n.checked_mul(10)?.checked_add(u64::from(c - b'0')))
 }
 
 /// The value of one hex digit.
@@ -274,7 +276,9 @@ mod tests {
         assert_eq!(parse_number(b"8192"), Some(8192));
         assert_eq!(parse_number(b"0x10"), Some(16));
         assert_eq!(parse_number(b"0"), Some(0));
-        for bad in [&b""[..], b"-1", b"1a", b"0x", b"99999999999999999999", b"0xg"] {
+        assert_eq!(parse_number(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_number(b"0xffffffffffffffff"), Some(u64::MAX));
+        for bad in [&b""[..], b"-1", b"1a", b"0x", b"18446744073709551616", b"99999999999999999999", b"0xg"] {
             assert_eq!(parse_number(bad), None, "{:?}", bad);
         }
         let mut d = [0; 20];

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where the files are (`-c`, `--allow`, `--deny`).
+#[derive(Clone)]
 pub struct Paths {
     pub config: String,
     pub allow: String,
@@ -40,8 +41,10 @@ pub struct Portal {
     /// The kernel targets this daemon added (others: a previous daemon's,
     /// or another daemon's); it deletes them when it stops.
     owned: Mutex<Vec<u32>>,
-    pub allow: Rules,
-    pub deny: Rules,
+    /// initiators.allow and initiators.deny, replaced whole by
+    /// `reload_access` (SIGHUP).
+    access: Mutex<Arc<Access>>,
+    paths: Paths,
     /// The kernel module's control device, if the module is loaded.
     pub kernel: Option<crate::kernel::Kernel>,
     next_tsih: AtomicU16,
@@ -49,6 +52,20 @@ pub struct Portal {
     pub stopping: AtomicBool,
     /// The iSNS client, when iscsi-scstd.conf names an iSNSServer.
     pub isns: Option<Arc<crate::isns::Isns>>,
+}
+
+/// The access rules: initiators.allow, then initiators.deny.
+pub struct Access {
+    pub allow: Rules,
+    pub deny: Rules,
+}
+
+impl Access {
+    fn load(p: &Paths) -> Result<Access, String> {
+        let allow = acl::parse(&read_optional(&p.allow)?).map_err(|e| format!("{}: {}", p.allow, e))?;
+        let deny = acl::parse(&read_optional(&p.deny)?).map_err(|e| format!("{}: {}", p.deny, e))?;
+        Ok(Access { allow, deny })
+    }
 }
 
 /// A file's text; a missing file reads as empty (no targets, no rules).
@@ -64,14 +81,13 @@ impl Portal {
     /// Reads and checks the three files.  Errors name the file and line.
     pub fn load(p: &Paths) -> Result<Portal, String> {
         let config = config::parse(&read_optional(&p.config)?).map_err(|e| format!("{}: {}", p.config, e))?;
-        let allow = acl::parse(&read_optional(&p.allow)?).map_err(|e| format!("{}: {}", p.allow, e))?;
-        let deny = acl::parse(&read_optional(&p.deny)?).map_err(|e| format!("{}: {}", p.deny, e))?;
+        let access = Access::load(p)?;
         Ok(Portal {
             config: Mutex::new(Arc::new(config)),
             changes: Mutex::new(()),
             owned: Mutex::new(Vec::new()),
-            allow,
-            deny,
+            access: Mutex::new(Arc::new(access)),
+            paths: p.clone(),
             kernel: None,
             next_tsih: AtomicU16::new(first_tsih()),
             stopping: AtomicBool::new(false),
@@ -132,7 +148,7 @@ impl Portal {
     /// access files, and with iSNSAccessControl a discovery domain the two
     /// share.
     pub fn allowed(&self, target: &str, initiator: &str, peer: IpAddr) -> bool {
-        if !acl::allowed(&self.allow, &self.deny, target, initiator, peer) {
+        if !self.access().admits(target, initiator, peer) {
             return false;
         }
         match &self.isns {
@@ -140,6 +156,79 @@ impl Portal {
             _ => true,
         }
     }
+}
+
+impl Access {
+    /// Whether the files let `initiator` at `peer` reach `target`.
+    pub fn admits(&self, target: &str, initiator: &str, peer: IpAddr) -> bool {
+        acl::allowed(&self.allow, &self.deny, target, initiator, peer)
+    }
+}
+
+impl Portal {
+    /// The access rules as they are now.
+    pub fn access(&self) -> Arc<Access> {
+        self.access.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads initiators.allow and initiators.deny again (SIGHUP): both
+    /// replace the rules in use, or, if either has an error, neither does
+    /// (the error names the file and line).  Then every live session the
+    /// new rules refuse is ended (DEL_SESSION, at once): a rule that
+    /// shuts an initiator out also takes away the access it has.
+    /// Returns how many sessions were ended.
+    pub fn reload_access(&self) -> Result<usize, String> {
+        let a = Arc::new(Access::load(&self.paths)?);
+        *self.access.lock().unwrap_or_else(|e| e.into_inner()) = a.clone();
+        crate::notice!("{} and {} read again", self.paths.allow, self.paths.deny);
+        let Some(k) = &self.kernel else { return Ok(0) };
+        let listing = std::fs::read_to_string("/proc/scsi_tgt/iscsi/session").map_err(|e| format!("/proc/scsi_tgt/iscsi/session: {}", e))?;
+        let mut ended = 0;
+        for s in live_sessions(&listing) {
+            let Ok(r) = k.get_session(s.tid, s.sid) else { continue };
+            let peer = text(iscsi_proto::ctl::field_text(&r.peer));
+            let Ok(addr) = peer.parse::<std::net::SocketAddr>() else {
+                crate::err!("session {} of {}: address {} not understood; access not checked", s.sid, s.initiator, peer);
+                continue;
+            };
+            if a.admits(&s.target, &s.initiator, canonical(addr.ip())) {
+                continue;
+            }
+            crate::notice!("{} ({}): no longer allowed to {} by the access files: session {} ended", s.initiator, peer, s.target, s.sid);
+            match k.del_session(s.tid, s.sid, 0) {
+                Ok(()) => ended += 1,
+                Err(e) => crate::err!("session {} of {}: the kernel did not end it: {}", s.sid, s.initiator, e),
+            }
+        }
+        Ok(ended)
+    }
+}
+
+/// A session in the kernel's listing (/proc/scsi_tgt/iscsi/session).
+#[derive(Debug, PartialEq, Eq)]
+pub struct LiveSession {
+    pub tid: u32,
+    pub target: String,
+    pub sid: u64,
+    pub initiator: String,
+}
+
+/// The sessions of the kernel's listing: `tid:N name:T` lines, each
+/// followed by its `\tsid:S initiator:I` lines (and their connections).
+pub fn live_sessions(listing: &str) -> Vec<LiveSession> {
+    let mut out = Vec::new();
+    let mut target: Option<(u32, &str)> = None;
+    for line in listing.lines() {
+        let field = |key: &str| line.split_whitespace().find_map(|w| w.strip_prefix(key));
+        if !line.starts_with('\t') {
+            target = field("tid:").and_then(|t| t.parse().ok()).zip(field("name:"));
+        } else if let (Some((tid, name)), Some(sid), Some(i)) = (target, field("sid:"), field("initiator:")) {
+            if let Ok(sid) = sid.parse() {
+                out.push(LiveSession { tid, target: name.to_string(), sid, initiator: i.to_string() });
+            }
+        }
+    }
+    out
 }
 
 /// The IPv4 form of an IPv4-mapped IPv6 address (dual-stack sockets).
@@ -219,4 +308,27 @@ impl login::Env for LoginEnv<'_> {
 fn first_tsih() -> u16 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     (now.as_secs() as u16).wrapping_mul(251) ^ (now.subsec_micros() as u16) ^ (std::process::id() as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_kernel_listing() {
+        let listing = "tid:1 name:iqn.2026-12.org.scst:a\n\tsid:281475899523073 initiator:iqn.1994-05.com.redhat:x\n\t\tcid:0 ip:127.0.0.1:51234 state:active hd:none dd:none\ntid:2 name:iqn.2026-12.org.scst:b\n\tsid:5 initiator:iqn.b\n";
+        assert_eq!(
+            live_sessions(listing),
+            vec![
+                LiveSession {
+                    tid: 1,
+                    target: "iqn.2026-12.org.scst:a".into(),
+                    sid: 281475899523073,
+                    initiator: "iqn.1994-05.com.redhat:x".into()
+                },
+                LiveSession { tid: 2, target: "iqn.2026-12.org.scst:b".into(), sid: 5, initiator: "iqn.b".into() },
+            ]
+        );
+        assert_eq!(live_sessions("\tsid:1 initiator:orphan\ntid:x name:y\n\tsid:2 initiator:z\n"), vec![]);
+    }
 }

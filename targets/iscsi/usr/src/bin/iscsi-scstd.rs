@@ -8,7 +8,8 @@
 //!
 //! SIGTERM or SIGINT stop it cleanly: logins are refused, the targets it
 //! added are deleted from the kernel (their sessions asked to log out),
-//! the pid file is removed.
+//! the pid file is removed.  SIGHUP reads the access files again and
+//! ends the live sessions they no longer allow.
 
 use iscsi_scst_usr::limit::{self, Limits};
 use iscsi_scst_usr::portal::{canonical, Paths, Portal};
@@ -33,6 +34,7 @@ extern "C" {
 
 const SIGINT: c_int = 2;
 const SIGTERM: c_int = 15;
+const SIGHUP: c_int = 1;
 
 struct Options {
     foreground: bool,
@@ -114,7 +116,8 @@ fn daemonize() {
     }
 }
 
-/// The signal set the daemon stops on.
+/// The signals one thread waits for: the ones the daemon stops on, and
+/// SIGHUP (read the access files again).
 fn stop_signals() -> SigSet {
     let mut set = SigSet([0; 16]);
     // SAFETY: `set` is a live sigset_t.
@@ -122,6 +125,7 @@ fn stop_signals() -> SigSet {
         sigemptyset(&mut set);
         sigaddset(&mut set, SIGTERM);
         sigaddset(&mut set, SIGINT);
+        sigaddset(&mut set, SIGHUP);
     }
     set
 }
@@ -135,14 +139,24 @@ fn block_stop_signals() {
     unsafe { pthread_sigmask(SIG_BLOCK, &set, std::ptr::null_mut()) };
 }
 
+/// Reads the access files again on SIGHUP (`Portal::reload_access`).
 /// Waits for SIGTERM or SIGINT, then stops: no more logins, the targets
 /// this daemon added are deleted (the kernel asks their sessions to log
 /// out), the pid file goes.
 fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>) {
     let set = stop_signals();
     let mut sig: c_int = 0;
-    // SAFETY: `set` is initialized and blocked in every thread.
-    unsafe { sigwait(&set, &mut sig) };
+    loop {
+        // SAFETY: `set` is initialized and blocked in every thread.
+        unsafe { sigwait(&set, &mut sig) };
+        if sig != SIGHUP {
+            break;
+        }
+        match portal.reload_access() {
+            Ok(n) => notice!("SIGHUP: access rules in force; {} session(s) no longer allowed were ended", n),
+            Err(e) => err!("SIGHUP: {}; the access rules in force are unchanged", e),
+        }
+    }
     notice!("signal {}: stopping", sig);
     portal.stopping.store(true, std::sync::atomic::Ordering::Release);
     adm::delete_owned_targets(&portal);

@@ -274,16 +274,20 @@ pub(crate) extern "C" fn scst_unregister_session(sess: *mut ScstSession) {
 }
 
 /// Sets the driver's private pointer of a session (what `close_session`
-/// finds its own session object by).
+/// passes back).  Returns 0, or -ESHUTDOWN if the session's access was
+/// revoked before: the driver ends the session itself then.
 ///
 /// # Safety
 ///
 /// `sess` is a registered session of the caller.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void) {
+pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void) -> c_int {
     // SAFETY: function contract.
     let s = unsafe { crate::sessions::trusted_session(sess) };
-    s.tgt_priv.store(priv_ as usize, Ordering::Release);
+    match crate::sessions::set_tgt_priv(&s, priv_ as usize) {
+        true => 0,
+        false => -(kernel::bindings::ESHUTDOWN as c_int),
+    }
 }
 
 /// The driver's private pointer of a session (null until set).

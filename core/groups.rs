@@ -51,7 +51,8 @@ pub(crate) fn del(shared: &SharedRef, name: &str) -> Result {
     }
     let removed = {
         let mut reg = shared.registry.lock();
-        let bound = reg.sessions.iter().filter(|s| s.group.as_bytes() == name.as_bytes()).count();
+        // A revoked session reaches no group any more.
+        let bound = reg.sessions.iter().filter(|s| s.bound_group() == name.as_bytes()).count();
         if bound > 0 {
             pr_err!("group {} has {} sessions bound to it\n", name, bound);
             return Err(EBUSY);

@@ -33,7 +33,7 @@ void scst_unregister_target(struct scst_tgt *tgt);
 struct scst_session *scst_register_session(struct scst_tgt *tgt,
 					   const char *initiator);
 void scst_unregister_session(struct scst_session *sess);
-void scst_sess_set_tgt_priv(struct scst_session *sess, void *priv);
+int scst_sess_set_tgt_priv(struct scst_session *sess, void *priv);
 void *scst_sess_get_tgt_priv(struct scst_session *sess);
 
 EXPORT_SYMBOL_GPL(scst_register_target_template);

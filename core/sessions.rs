@@ -173,33 +173,48 @@ impl Session {
 /// initiator `removed` says lost its place in it (a `names del` or
 /// `clear`): from now on their commands find no LUN (the caller holds the
 /// registry's mutex, so every route is looked up again), their per-LUN
-/// state is detached, and their drivers are asked to end them; the
-/// initiator logs in again and is bound as the groups say then.  A name
-/// added to a group does not move a bound session (SCST's binding at
-/// login): it only gains access, at the next login.
+/// state (nexuses, reservations, unit attentions) goes, and their drivers
+/// are asked to end them; the initiator logs in again and is bound as the
+/// groups say then.  A name added to a group does not move a bound
+/// session (SCST's binding at login): it only gains access, at the next
+/// login.
 pub(crate) fn revoke(reg: &mut Registry, group: &[u8], removed: impl Fn(&[u8]) -> bool) {
     let mut n = 0;
     for s in reg.sessions.iter().filter(|s| !s.is_closing() && s.bound_group() == group && removed(s.initiator.as_bytes())) {
-        s.revoked.store(true, Ordering::Release);
+        // Before the private pointer is read: see `set_tgt_priv`.
+        s.revoked.store(true, Ordering::SeqCst);
         n += 1;
+        let close = s.target.tmpl.close_session;
         pr_info!(
-            "session {} on target {}: the initiator is no longer in group {}: its access is revoked and the session ended\n",
+            "session {} on target {}: the initiator is no longer in group {}: its access is revoked{}\n",
             &*s.initiator,
             &*s.target.name,
-            &*s.group
+            &*s.group,
+            if close.is_some() { " and the session ended" } else { " (its driver keeps the session, without LUNs)" }
         );
-        if let Some(close) = s.target.tmpl.close_session {
+        let priv_ = s.tgt_priv.load(Ordering::SeqCst);
+        if let (Some(close), true) = (close, priv_ != 0) {
+            let handle: *const Session = &**s;
             // SAFETY: the session is registered and not closing (its
             // driver unregisters it only through the registry's mutex,
-            // which we hold); the callback's contract forbids calling
-            // back into the core.
-            let handle: *const Session = &**s;
-            unsafe { close(handle.cast_mut().cast()) };
+            // which we hold), and `priv_` is what the driver set for it;
+            // the callback's contract forbids calling back into the core.
+            unsafe { close(handle.cast_mut().cast(), priv_ as *mut core::ffi::c_void) };
         }
     }
     if n > 0 {
         crate::tgt_dev::detach_stale(reg);
+        crate::nexus::sessions_removed(reg, |s| s.revoked.load(Ordering::Acquire));
     }
+}
+
+/// Sets a session's private pointer; false if the session's access was
+/// revoked already (before the driver could be asked to end it: the
+/// driver ends it now).  With `revoke`, which sets `revoked` before it
+/// reads the pointer, either side sees the other's store.
+pub(crate) fn set_tgt_priv(s: &Session, p: usize) -> bool {
+    s.tgt_priv.store(p, Ordering::SeqCst);
+    !s.revoked.load(Ordering::SeqCst)
 }
 
 impl GroupView for Group {

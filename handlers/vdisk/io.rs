@@ -18,6 +18,11 @@ const CHUNK: usize = 1 << 20;
 /// Logs a backing-store failure and gives the sense for it.
 pub(crate) fn failed(dev: &VDev, what: &str, pos: u64, e: Error, write: bool) -> Sense {
     pr_err!("{}: {} at byte {} failed: error {}\n", &*dev.name, what, pos, e.to_errno());
+    sense_of(e, write)
+}
+
+/// The sense data for a failed backing I/O.
+fn sense_of(e: Error, write: bool) -> Sense {
     if e == ENOSPC {
         // SPACE ALLOCATION FAILED WRITE PROTECT: a thin file's file
         // system is full.
@@ -68,7 +73,10 @@ pub(crate) fn sync_range(dev: &VDev, m: &Medium, start: u64, end: u64) -> Result
 /// with the acknowledged data.  (BLOCKIO's bios report their own errors.)
 pub(crate) fn writeback_errors(dev: &VDev, m: &Medium) -> Result<(), Sense> {
     match &m.backing {
-        Backing::File(f) => f.writeback_error().map_err(|e| failed(dev, "writeback", 0, e, true)),
+        Backing::File(f) => f.writeback_error().map_err(|e| {
+            pr_err!("{}: writing back cached data failed since the last SYNCHRONIZE CACHE: error {}\n", &*dev.name, e.to_errno());
+            sense_of(e, true)
+        }),
         Backing::Block { .. } | Backing::Null | Backing::NoMedium => Ok(()),
     }
 }

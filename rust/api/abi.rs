@@ -93,13 +93,15 @@ pub struct ScstTgtTemplate {
     /// The core asks the driver to end a session whose initiator lost
     /// its access (its name was removed from the group the session is
     /// bound to): the driver drops the connection, and unregisters the
-    /// session as when the initiator leaves.  Called with the core's
-    /// registry locked: it must not call into the core or wait for
-    /// anything that does; it may sleep briefly.  The session's commands
-    /// find no LUN from the moment of the change, whether or not the
-    /// driver has this.  None: such sessions stay, without LUNs, until
-    /// the driver ends them itself.
-    pub close_session: Option<unsafe extern "C" fn(sess: *mut ScstSession)>,
+    /// session as when the initiator leaves.  `tgt_priv` is the session's
+    /// private pointer (`scst_sess_set_tgt_priv`), never null: a session
+    /// revoked before its driver set one is reported by that call
+    /// instead.  Called with the core's registry locked: it must not call
+    /// into the core or wait for anything that does; it may sleep
+    /// briefly.  The session's commands find no LUN from the moment of
+    /// the change, whether or not the driver has this.  None: such
+    /// sessions stay, without LUNs, until the driver ends them itself.
+    pub close_session: Option<unsafe extern "C" fn(sess: *mut ScstSession, tgt_priv: *mut c_void)>,
 }
 
 /// `exec` is synchronous: it always finishes the command before it

@@ -120,20 +120,7 @@ extern "C" {
     fn scst_unregister_target(tgt: *mut ScstTgt);
     fn scst_register_session(tgt: *mut ScstTgt, initiator: *const core::ffi::c_char) -> *mut ScstSession;
     fn scst_unregister_session(sess: *mut ScstSession);
-    fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void);
-    fn scst_sess_get_tgt_priv(sess: *mut ScstSession) -> *mut core::ffi::c_void;
-}
-
-/// The private pointer a driver set on a session (null if none), for
-/// `close_session`.
-///
-/// # Safety
-///
-/// `sess` is a registered session of the caller, or the one the core
-/// passes to `close_session`.
-pub(crate) unsafe fn session_priv(sess: *mut ScstSession) -> *mut core::ffi::c_void {
-    // SAFETY: function contract.
-    unsafe { scst_sess_get_tgt_priv(sess) }
+    fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void) -> c_int;
 }
 
 /// A registered virtual device.
@@ -295,11 +282,12 @@ impl SessionRegistration {
         self.sess
     }
 
-    /// Sets the driver's private pointer of the session (null: none), which
-    /// `session_priv` returns.
-    pub(crate) fn set_priv(&self, p: *const core::ffi::c_void) {
+    /// Sets the driver's private pointer of the session (null: none),
+    /// which `close_session` gets.  False if the session's access was
+    /// revoked before: the driver must end it itself.
+    pub(crate) fn set_priv(&self, p: *const core::ffi::c_void) -> bool {
         // SAFETY: `sess` is registered (invariant).
-        unsafe { scst_sess_set_tgt_priv(self.sess, p.cast_mut()) };
+        unsafe { scst_sess_set_tgt_priv(self.sess, p.cast_mut()) == 0 }
     }
 }
 

@@ -36,7 +36,7 @@ echo "2 1 0x2a 0 0 0x2 0x3 0x0c 0x00" >$E || fail "cannot arm WRITE(10) failures
 echo "2 1 0x8a 0 0 0x2 0x3 0x0c 0x00" >$E || fail "cannot arm WRITE(16) failures"
 sync
 expect_eq "SYNCHRONIZE CACHE after a failed writeback" "$(status $S 35 00 00 00 00 00 00 00 00 00)" "Medium Error Write error"
-expect_log "nv: writeback at byte 0 failed: error -5"
+expect_log "nv: writing back cached data failed since the last SYNCHRONIZE CACHE: error -5"
 expect_eq "SYNCHRONIZE CACHE, the error reported already" "$(status $S 35 00 00 00 00 00 00 00 00 00)" "GOOD"
 echo "- 2 0x2a" >$E
 echo "- 2 0x8a" >$E

@@ -277,11 +277,32 @@ elif case == "tsih":
     isid = bytes([0x80, 0, 0, 0, 0x20, 16])
     other = login_status("iqn.2026-12.org.scst:hostile-other", isid, c.tsih)
     other_isid = login_status(INIT, bytes([0x80, 0, 0, 0, 0x20, 17]), c.tsih)
-    unknown = login_status(INIT, isid, c.tsih ^ 0x8000)
+    unknown = login_status(INIT, isid, (c.tsih ^ 0x8000) or 1)
     alive = c.ping()
     again = Conn(target, INIT, isid, tsih=c.tsih)
     print("other-initiator %s other-isid %s unknown %s first-alive %s same %s reinstated %s" % (
         other, other_isid, unknown, alive, again.ping(), c.closed()))
+elif case == "tsih-kernel":
+    # ADD_CONN straight to the kernel with the TSIH of a live session of
+    # another ISID (what a daemon restarted with its counter at the
+    # start could send): refused with EEXIST; that session goes on.
+    c = conn(18)
+    s = socket.create_connection(("127.0.0.1", 3260))
+    req = bytearray(320)
+    struct.pack_into("<IIiHH", req, 0, 1, 1, s.fileno(), 0, c.tsih)
+    req[16:22] = bytes([0x80, 0, 0, 0, 0x20, 19])
+    params = [0, 0, 1, 1, 1, 8192, 8192, 262144, 65536, 2, 20, 1, 1, 1, 0, 32]
+    struct.pack_into("<16I", req, 32, *params)
+    name = b"iqn.2026-12.org.scst:hostile-other"
+    req[96:96 + len(name)] = name
+    ioc = (1 << 30) | (320 << 16) | (ord("i") << 8) | 0x22
+    with open("/dev/iscsi-scst-ctl", "rb") as f:
+        try:
+            fcntl.ioctl(f, ioc, bytes(req))
+            got = "accepted"
+        except OSError as e:
+            got = "refused %s" % errno.errorcode.get(e.errno, e.errno)
+    print("%s first-alive %s" % (got, c.ping()))
 elif case == "healthy":
     c = conn(7)
     st, _, _, data = answer(c, c.command_bhs(bytes([0x28, 0, 0, 0, 0, 8, 0, 0, 1, 0]), read=512))
@@ -317,6 +338,8 @@ expect_eq "logins naming a TSIH" "$(raw tsih)" \
     "other-initiator 020a other-isid 020a unknown 020a first-alive True same True reinstated True"
 grep -q "login to $T refused: no session with that TSIH (020a)" $W/3260.log ||
     fail "no log line for the refused TSIH: $(tail -5 $W/3260.log)"
+expect_eq "ADD_CONN with a live session's TSIH" "$(raw tsih-kernel)" "refused EEXIST first-alive True"
+expect_log "control: add connection: TSIH [0-9]+ of iqn.2026-12.org.scst:hostile-other is in use by session [0-9]+ of iqn.2026-12.org.scst:hostile-raw"
 expect_eq "a fresh session" "$(raw healthy)" "status 0x00 data D"
 
 pkill -f iscsi-scstd

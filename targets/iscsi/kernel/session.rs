@@ -219,7 +219,9 @@ impl IscsiCmd {
                 false => Err("unsolicited Data-Out with a Target Transfer Tag, or beyond the unsolicited data"),
             };
         }
-        let k = (start - unsolicited) / u64::from(burst);
+        // An empty PDU at the end of a burst belongs to that burst.
+        let at = if len == 0 && start > unsolicited { start - 1 } else { start };
+        let k = (at - unsolicited) / u64::from(burst);
         let burst_end = unsolicited + (k + 1) * u64::from(burst);
         if k >= u64::from(w.r2t_sn) || d.ttt != w.ttt_base.wrapping_add(k as u32) || end > burst_end {
             return Err("Data-Out with a Target Transfer Tag of no R2T for its offset");
@@ -369,12 +371,16 @@ impl Session {
 
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
-        // `close_session` finds the session by this from now on, until
+        // `close_session` gets the session by this from now on, until
         // the session is unregistered below (the registration lives in
-        // `self`, so `self` outlives it).
-        if let Some(r) = self.reg.lock().as_ref() {
+        // `self`, so `self` outlives it).  Access revoked before (between
+        // the registration and now): the session ends at once.
+        let revoked = self.reg.lock().as_ref().is_some_and(|r| {
             let me: *const Self = &**self;
-            r.set_priv(me.cast());
+            !r.set_priv(me.cast())
+        });
+        if revoked {
+            close_revoked(self);
         }
         let limits = self.timeouts;
         // A receive gives up after the shorter of the two, so that both
@@ -430,7 +436,7 @@ impl Session {
         // shut socket.
         let reg = self.reg.lock().take();
         if let Some(r) = &reg {
-            r.set_priv(core::ptr::null());
+            let _ = r.set_priv(core::ptr::null());
         }
         drop(reg);
         self.end_transmit(transmit.ok());
@@ -1215,19 +1221,22 @@ struct TmCtx {
 ///
 /// # Safety
 ///
-/// `sess` is a registered session of ours (the core's `close_session`
-/// contract).
-pub(crate) unsafe extern "C" fn close_session(sess: *mut crate::scst_rs::api::abi::ScstSession) {
-    // SAFETY: function contract.
-    let p = unsafe { crate::scst_rs::api::client::session_priv(sess) }.cast::<Session>().cast_const();
-    // SAFETY: a non-null private pointer was set by `Session::run` to its
-    // `Session`, which outlives the registration (it is cleared before
-    // the session is unregistered, and the core calls this only for a
-    // registered session).
-    if let Some(s) = unsafe { p.as_ref() } {
-        pr_info!("session {} ({}): access revoked by the target's configuration: connection closed\n", &*s.initiator, &*s.peer);
-        s.stop();
+/// `tgt_priv` is what `Session::run` set for a registered session of ours
+/// (the core's `close_session` contract).
+pub(crate) unsafe extern "C" fn close_session(_sess: *mut crate::scst_rs::api::abi::ScstSession, tgt_priv: *mut core::ffi::c_void) {
+    // SAFETY: `Session::run` set the pointer to its `Session`, which
+    // outlives the registration (the pointer is cleared before the
+    // session is unregistered, and the core calls this only for a
+    // registered session, under the mutex unregistration takes).
+    if let Some(s) = unsafe { tgt_priv.cast::<Session>().cast_const().as_ref() } {
+        close_revoked(s);
     }
+}
+
+/// Ends a session whose access the core revoked.
+fn close_revoked(s: &Session) {
+    pr_info!("session {} ({}): access revoked by the target's configuration: connection closed\n", &*s.initiator, &*s.peer);
+    s.stop();
 }
 
 /// SCST finished a task management request: the TM Response.

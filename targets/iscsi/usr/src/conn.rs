@@ -166,7 +166,7 @@ impl Conn<'_> {
                         return self.refuse(&req, st::NO_SESSION, &l, "no session with that TSIH").map(|()| None);
                     }
                     if rsp.tsih == 0 {
-                        rsp.tsih = self.portal.new_tsih();
+                        rsp.tsih = self.portal.new_tsih(self.portal.tid(l.target.as_bytes()).filter(|_| !l.discovery));
                     }
                     let Some(n) = l.negotiated() else { return Ok(None) };
                     // The last Login Response opens the session's whole

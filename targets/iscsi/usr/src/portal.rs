@@ -128,15 +128,26 @@ impl Portal {
         self.owned.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// A TSIH for a new session (never 0).  The kernel refuses one a
-    /// live session still has (after a restart of the daemon).
-    pub fn new_tsih(&self) -> u16 {
-        loop {
-            let t = self.next_tsih.fetch_add(1, Ordering::Relaxed);
-            if t != 0 {
-                return t;
+    /// A TSIH for a new session of target `tid`: never 0, and none a live
+    /// session of the target has (the kernel's listing; a restarted
+    /// daemon's counter may meet its predecessor's sessions).  The kernel
+    /// refuses a TSIH in use too, but only after the login has been
+    /// answered.
+    pub fn new_tsih(&self, tid: Option<u32>) -> u16 {
+        let listing = match (&self.kernel, tid) {
+            (Some(_), Some(_)) => std::fs::read_to_string("/proc/scsi_tgt/iscsi/session").unwrap_or_default(),
+            _ => String::new(),
+        };
+        let used: Vec<u16> = live_sessions(&listing).iter().filter(|s| Some(s.tid) == tid).map(|s| s.sid as u16).collect();
+        // Bounded: with every TSIH taken the kernel refuses the last one.
+        let mut t = 0;
+        for _ in 0..=u16::MAX {
+            t = self.next_tsih.fetch_add(1, Ordering::Relaxed);
+            if t != 0 && !used.contains(&t) {
+                break;
             }
         }
+        t.max(1)
     }
 
     /// The kernel's number for a target.
@@ -179,10 +190,14 @@ impl Portal {
     /// Returns how many sessions were ended.
     pub fn reload_access(&self) -> Result<usize, String> {
         let a = Arc::new(Access::load(&self.paths)?);
+        // Read before the rules change, so that an error changes nothing.
+        let listing = match &self.kernel {
+            Some(_) => std::fs::read_to_string("/proc/scsi_tgt/iscsi/session").map_err(|e| format!("/proc/scsi_tgt/iscsi/session: {}", e))?,
+            None => String::new(),
+        };
         *self.access.lock().unwrap_or_else(|e| e.into_inner()) = a.clone();
         crate::notice!("{} and {} read again", self.paths.allow, self.paths.deny);
         let Some(k) = &self.kernel else { return Ok(0) };
-        let listing = std::fs::read_to_string("/proc/scsi_tgt/iscsi/session").map_err(|e| format!("/proc/scsi_tgt/iscsi/session: {}", e))?;
         let mut ended = 0;
         for s in live_sessions(&listing) {
             let Ok(r) = k.get_session(s.tid, s.sid) else { continue };
@@ -272,17 +287,19 @@ impl login::Env for LoginEnv<'_> {
             None => &self.config.incoming,
             Some(t) => &self.config.target(t)?.incoming,
         };
-        let u = users.iter().find(|u| u.name.as_bytes() == user)?;
-        if !u.admits(initiator) {
-            crate::notice!(
-                "CHAP account {} is bound to initiator {}, not to {}",
-                u.name,
-                u.initiator.as_deref().unwrap_or(""),
-                text(initiator)
-            );
-            return None;
+        // Accounts may share a name when bound to different initiators.
+        let mut named = users.iter().filter(|u| u.name.as_bytes() == user).peekable();
+        let first = *named.peek()?;
+        if let Some(u) = named.find(|u| u.admits(initiator)) {
+            return Some(u.secret.as_bytes());
         }
-        Some(u.secret.as_bytes())
+        crate::notice!(
+            "CHAP account {} is bound to initiator {}, not to {}",
+            first.name,
+            first.initiator.as_deref().unwrap_or(""),
+            text(initiator)
+        );
+        None
     }
 
     fn outgoing(&self, target: Option<&[u8]>) -> Option<(&[u8], &[u8])> {

@@ -31,13 +31,20 @@
 //! `SCST_CONTEXT_DIRECT` while holding an irq-disabling spinlock; then
 //! logs "misuse test: N of 2 commands answered".
 //!
+//! With `abort_done_test=1`, the first session sends a TEST UNIT READY
+//! whose response `xmit_response` holds (the core has finished the
+//! command), asks for ABORT TASK of it, lets the response go once the
+//! core has marked the command aborted, and logs the function's status ("task management 0 async: status S"):
+//! 0 (the task was aborted) by default, -1 (TASK NOT EXIST) with
+//! CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING.
+//!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
 //! module claims: either non-zero makes the core refuse the registration,
 //! and loading fails with EINVAL.  All parameters are in api_test_glue.c.
 
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::{c_str, ffi::c_int, fmt, new_mutex, prelude::*, str::CStr, str::CString, sync::Mutex};
 
 #[path = "../../rust/mod.rs"]
@@ -45,7 +52,7 @@ mod scst_rs;
 
 use scst_rs::api::{
     abi::{
-        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_DEV_VIRTUAL,
+        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DEV_VIRTUAL,
         SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED, SCST_CMD_QUEUE_SIMPLE, SCST_INTERFACE_VERSION,
     },
     cmd::{task_mgmt, Cmd, Context},
@@ -76,6 +83,7 @@ extern "C" {
     fn scst_api_test_initiators() -> *const kernel::ffi::c_char;
     fn scst_api_test_async_sessions() -> bool;
     fn scst_api_test_tm_func() -> c_int;
+    fn scst_api_test_abort_done_test() -> bool;
     fn scst_api_test_order_test() -> bool;
     fn scst_api_test_misuse_test() -> bool;
 }
@@ -90,6 +98,11 @@ static ANSWERS: AtomicU32 = AtomicU32::new(0);
 unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    if c.tgt_priv() as usize == HOLD_TAG && ARMED.swap(false, Ordering::AcqRel) {
+        HELD.store(cmd, Ordering::Release);
+        // `abort_done_test`: answered later.
+        return 0;
+    }
     if MISUSE.load(Ordering::Acquire) {
         // A broken driver: the command waits for `scst_tgt_cmd_done`, not
         // for data.  EXTRACHECKS ignores the call.
@@ -103,6 +116,67 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     ANSWERS.fetch_add(1, Ordering::AcqRel);
     c.tgt_done(Context::Direct);
     0
+}
+
+/// `abort_done_test`'s command: its tag, whether `xmit_response` is to
+/// hold its response, and the command while it is held.
+const HOLD_TAG: usize = 0x77;
+static ARMED: AtomicBool = AtomicBool::new(false);
+static HELD: AtomicPtr<ScstCmd> = AtomicPtr::new(core::ptr::null_mut());
+
+/// ABORT TASK of a command whose response is on its way (see the module
+/// documentation).
+fn abort_done_test(sess: &SessionRegistration) {
+    const TUR: [u8; 6] = [0; 6];
+    let lun0 = [0u8; 8];
+    // The power-on unit attention goes to a first command.
+    ANSWERS.store(0, Ordering::Release);
+    // SAFETY: the session is registered; tags are just numbers.
+    if let Some(c) = unsafe { Cmd::rx(sess.as_ptr(), &lun0, &TUR, 9 as *mut c_void, false) } {
+        c.init_done(Context::Thread);
+        while ANSWERS.load(Ordering::Acquire) < 1 {
+            scst_rs::sys::sleep_ms(10);
+        }
+    }
+    ARMED.store(true, Ordering::Release);
+    // SAFETY: as above.
+    let Some(c) = (unsafe { Cmd::rx(sess.as_ptr(), &lun0, &TUR, HOLD_TAG as *mut c_void, false) }) else {
+        ARMED.store(false, Ordering::Release);
+        pr_info!("abort_done_test: command refused\n");
+        return;
+    };
+    c.init_done(Context::Thread);
+    wait_for(|| !HELD.load(Ordering::Acquire).is_null());
+    if !ARMED.swap(false, Ordering::AcqRel) {
+        // Held (not still armed): abort it while its response waits.
+        OUTSTANDING.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: the session is registered; the tag names the held command.
+        if unsafe { task_mgmt_async(sess.as_ptr(), SCST_ABORT_TASK, Some(&lun0), HOLD_TAG as *mut c_void, core::ptr::null_mut()) }.is_err() {
+            OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
+            pr_info!("abort_done_test: ABORT TASK refused\n");
+        }
+        // SAFETY: the held command is live until `tgt_done` below.
+        wait_for(|| unsafe { Cmd::from_raw(HELD.load(Ordering::Acquire)) }.is_some_and(|c| c.aborted()));
+    } else {
+        pr_info!("abort_done_test: the response never came\n");
+    }
+    let held = HELD.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: the command's response was held in `xmit_response`: it is
+    // live until `tgt_done`.
+    if let Some(c) = unsafe { Cmd::from_raw(held) } {
+        ANSWERS.fetch_add(1, Ordering::AcqRel);
+        c.tgt_done(Context::Direct);
+    }
+    wait_outstanding();
+}
+
+/// Waits up to 5 s for `done`.
+fn wait_for(done: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !done() && waited < 5000 {
+        scst_rs::sys::sleep_ms(10);
+        waited += 10;
+    }
 }
 
 /// Sends the four commands of `order_test` and logs the answers' order.
@@ -408,6 +482,12 @@ impl kernel::Module for ApiTest {
         if unsafe { scst_api_test_order_test() } {
             if let Some(s) = sessions.first() {
                 order_test(s);
+            }
+        }
+        // SAFETY: reads this module's parameter, set before init.
+        if unsafe { scst_api_test_abort_done_test() } {
+            if let Some(s) = sessions.first() {
+                abort_done_test(s);
             }
         }
         // SAFETY: reads this module's parameter, set before init.

@@ -27,6 +27,17 @@ static int tm_func = -1;
 module_param(tm_func, int, 0444);
 MODULE_PARM_DESC(tm_func, "Task management function each session performs on LUN 0 at load (-1: none)");
 
+static bool abort_done_test;
+module_param(abort_done_test, bool, 0444);
+MODULE_PARM_DESC(abort_done_test, "ABORT TASK of a command whose response is held, and log the status");
+
+bool scst_api_test_abort_done_test(void);
+
+bool scst_api_test_abort_done_test(void)
+{
+	return abort_done_test;
+}
+
 static bool order_test;
 module_param(order_test, bool, 0444);
 MODULE_PARM_DESC(order_test, "Send commands with each task attribute to LUN 0 and log the order of the answers");

@@ -17,6 +17,11 @@
 //! completion through `scst_cmd_done`), so commands overlap: what
 //! memory-limit and task-management tests need.  The delay can be changed
 //! at run time through /sys/module/scst_test_disk/parameters/delay_ms.
+//!
+//! With `broken_reads` set (at run time too) it is a buggy handler: READs
+//! promise to fill their buffer (`scst_cmd_set_fills_data`) and fill
+//! nothing, so what the initiator gets is whatever the buffer held:
+//! zeros with CONFIG_SCST_STRICT_SECURITY, else an earlier command's data.
 
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
@@ -51,6 +56,7 @@ extern "C" {
     fn scst_test_disk_size_mb() -> kernel::ffi::c_uint;
     fn scst_test_disk_devices() -> kernel::ffi::c_uint;
     fn scst_test_disk_delay_ms() -> kernel::ffi::c_uint;
+    fn scst_test_disk_broken_reads() -> bool;
 }
 
 /// Commands waiting for the completion thread.
@@ -117,9 +123,20 @@ fn disk(id: i32) -> Option<&'static Disk> {
 unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     match unsafe { Cmd::from_raw(cmd) } {
-        Some(c) => c.decode(BLOCK as u32).map_or_else(|e| e.to_errno(), |()| 0),
+        Some(c) => {
+            if broken_reads() && matches!(c.cdb().first(), Some(0x08 | 0x28 | 0x88)) {
+                c.set_fills_data();
+            }
+            c.decode(BLOCK as u32).map_or_else(|e| e.to_errno(), |()| 0)
+        }
         None => -(EINVAL.to_errno()),
     }
+}
+
+/// The `broken_reads` parameter.
+fn broken_reads() -> bool {
+    // SAFETY: reads this module's parameter.
+    unsafe { scst_test_disk_broken_reads() }
 }
 
 fn be(b: &[u8], at: usize, n: usize) -> u64 {
@@ -215,7 +232,9 @@ fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
     if write {
         copy_prefix(area, c.buffer());
     } else {
-        copy_prefix(c.buffer(), area);
+        if !broken_reads() {
+            copy_prefix(c.buffer(), area);
+        }
         c.set_resp_len(len as u32);
     }
 }

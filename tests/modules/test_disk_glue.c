@@ -20,6 +20,17 @@ unsigned int scst_test_disk_devices(void)
 	return devices;
 }
 
+static bool broken_reads;
+module_param(broken_reads, bool, 0644);
+MODULE_PARM_DESC(broken_reads, "READs promise to fill their buffer and fill nothing (a buggy handler; changeable at run time)");
+
+bool scst_test_disk_broken_reads(void);
+
+bool scst_test_disk_broken_reads(void)
+{
+	return READ_ONCE(broken_reads);
+}
+
 static unsigned int delay_ms;
 module_param(delay_ms, uint, 0644);
 MODULE_PARM_DESC(delay_ms, "Complete commands asynchronously after this many ms (0 at load = synchronously; changeable at run time)");

@@ -214,16 +214,22 @@ impl IscsiCmd {
         let (start, end) = (u64::from(d.offset), u64::from(d.offset) + len as u64);
         let unsolicited = u64::from(w.unsolicited_end);
         if start < unsolicited || (len == 0 && start == unsolicited && d.ttt == RESERVED_TAG) {
-            return match d.ttt == RESERVED_TAG && end <= unsolicited {
-                true => Ok(()),
-                false => Err("unsolicited Data-Out with a Target Transfer Tag, or beyond the unsolicited data"),
+            return match (d.ttt == RESERVED_TAG, end <= unsolicited) {
+                (true, true) => Ok(()),
+                (false, _) => Err("unsolicited Data-Out with a Target Transfer Tag"),
+                (true, false) => Err("Data-Out beyond the burst the target asked for"),
             };
         }
         // An empty PDU at the end of a burst belongs to that burst.
         let at = if len == 0 && start > unsolicited { start - 1 } else { start };
         let k = (at - unsolicited) / u64::from(burst);
         let burst_end = unsolicited + (k + 1) * u64::from(burst);
-        if k >= u64::from(w.r2t_sn) || d.ttt != w.ttt_base.wrapping_add(k as u32) || end > burst_end {
+        // Unsolicited data past what may come unsolicited, or data past
+        // the R2T's burst: not asked for.
+        if d.ttt == RESERVED_TAG || end > burst_end {
+            return Err("Data-Out beyond the burst the target asked for");
+        }
+        if k >= u64::from(w.r2t_sn) || d.ttt != w.ttt_base.wrapping_add(k as u32) {
             return Err("Data-Out with a Target Transfer Tag of no R2T for its offset");
         }
         Ok(())

@@ -56,6 +56,22 @@ def conn(n, keys=(), tgt=target):
     c.send(tur)
     c.wait_for(itt_of(tur))
     return c
+def add_conn(fd, tid, tsih, isid, name):
+    """ADD_CONN (iscsi-scst-ctl) straight to the kernel: "accepted" or
+    "refused ERRNO"."""
+    req = bytearray(320)
+    struct.pack_into("<IIiHH", req, 0, 1, tid, fd, 0, tsih)
+    req[16:22] = isid
+    params = [0, 0, 1, 1, 1, 8192, 8192, 262144, 65536, 2, 20, 1, 1, 1, 0, 32]
+    struct.pack_into("<16I", req, 32, *params)
+    req[96:96 + len(name)] = name
+    ioc = (1 << 30) | (320 << 16) | (ord("i") << 8) | 0x22
+    with open("/dev/iscsi-scst-ctl", "rb") as f:
+        try:
+            fcntl.ioctl(f, ioc, bytes(req))
+            return "accepted"
+        except OSError as e:
+            return "refused %s" % errno.errorcode.get(e.errno, e.errno)
 def answer(c, bhs, data=b""):
     """Status, sense key and ASC of the command's SCSI Response, and
     its Data-In bytes."""
@@ -142,19 +158,7 @@ elif case == "handover":
     # TCP; tid 4242 does not exist, so only the socket check can refuse
     # it with EINVAL (else ENOENT).
     m = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)  # IPPROTO_MPTCP
-    req = bytearray(320)
-    struct.pack_into("<IIiHH", req, 0, 1, 4242, m.fileno(), 0, 1)
-    params = [0, 0, 1, 1, 1, 8192, 8192, 262144, 65536, 2, 20, 1, 1, 1, 0, 32]
-    struct.pack_into("<16I", req, 32, *params)
-    name = INIT.encode()
-    req[96:96 + len(name)] = name
-    ioc = (1 << 30) | (320 << 16) | (ord("i") << 8) | 0x22
-    with open("/dev/iscsi-scst-ctl", "rb") as f:
-        try:
-            fcntl.ioctl(f, ioc, bytes(req))
-            print("accepted")
-        except OSError as e:
-            print("refused %s" % errno.errorcode.get(e.errno, e.errno))
+    print(add_conn(m.fileno(), 4242, 1, bytes(6), INIT.encode()))
 elif case == "nop-cap":
     # The initiator takes 512 bytes per PDU: a 1024-byte ping comes back
     # cut to that.
@@ -288,20 +292,7 @@ elif case == "tsih-kernel":
     # start could send): refused with EEXIST; that session goes on.
     c = conn(18)
     s = socket.create_connection(("127.0.0.1", 3260))
-    req = bytearray(320)
-    struct.pack_into("<IIiHH", req, 0, 1, 1, s.fileno(), 0, c.tsih)
-    req[16:22] = bytes([0x80, 0, 0, 0, 0x20, 19])
-    params = [0, 0, 1, 1, 1, 8192, 8192, 262144, 65536, 2, 20, 1, 1, 1, 0, 32]
-    struct.pack_into("<16I", req, 32, *params)
-    name = b"iqn.2026-12.org.scst:hostile-other"
-    req[96:96 + len(name)] = name
-    ioc = (1 << 30) | (320 << 16) | (ord("i") << 8) | 0x22
-    with open("/dev/iscsi-scst-ctl", "rb") as f:
-        try:
-            fcntl.ioctl(f, ioc, bytes(req))
-            got = "accepted"
-        except OSError as e:
-            got = "refused %s" % errno.errorcode.get(e.errno, e.errno)
+    got = add_conn(s.fileno(), 1, c.tsih, bytes([0x80, 0, 0, 0, 0x20, 19]), b"iqn.2026-12.org.scst:hostile-other")
     print("%s first-alive %s" % (got, c.ping()))
 elif case == "healthy":
     c = conn(7)

@@ -392,7 +392,7 @@ fn show(p: &Portal, r: &Request) -> Result<String, String> {
 /// configured targets if the module is not there.
 fn listing(p: &Portal, c: &Config) -> String {
     if p.kernel.is_some() {
-        if let Ok(t) = std::fs::read_to_string("/proc/scsi_tgt/iscsi/session") {
+        if let Ok(t) = crate::kernel::session_listing() {
             return t;
         }
     }

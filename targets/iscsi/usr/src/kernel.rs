@@ -12,6 +12,15 @@ extern "C" {
     fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
 }
 
+/// The module's listing of targets, sessions and connections (IET's
+/// format; `portal::live_sessions` reads it).
+pub const SESSION_LISTING: &str = "/proc/scsi_tgt/iscsi/session";
+
+/// The text of [`SESSION_LISTING`]; errors name the file.
+pub fn session_listing() -> Result<String, String> {
+    std::fs::read_to_string(SESSION_LISTING).map_err(|e| format!("{}: {}", SESSION_LISTING, e))
+}
+
 /// The path of the control device.
 pub fn device_path() -> String {
     format!("/dev/{}", ctl::DEVICE_NAME)

@@ -135,7 +135,7 @@ impl Portal {
     /// answered.
     pub fn new_tsih(&self, tid: Option<u32>) -> u16 {
         let listing = match (&self.kernel, tid) {
-            (Some(_), Some(_)) => std::fs::read_to_string("/proc/scsi_tgt/iscsi/session").unwrap_or_default(),
+            (Some(_), Some(_)) => crate::kernel::session_listing().unwrap_or_default(),
             _ => String::new(),
         };
         let used: Vec<u16> = live_sessions(&listing).iter().filter(|s| Some(s.tid) == tid).map(|s| s.sid as u16).collect();
@@ -192,7 +192,7 @@ impl Portal {
         let a = Arc::new(Access::load(&self.paths)?);
         // Read before the rules change, so that an error changes nothing.
         let listing = match &self.kernel {
-            Some(_) => std::fs::read_to_string("/proc/scsi_tgt/iscsi/session").map_err(|e| format!("/proc/scsi_tgt/iscsi/session: {}", e))?,
+            Some(_) => crate::kernel::session_listing()?,
             None => String::new(),
         };
         *self.access.lock().unwrap_or_else(|e| e.into_inner()) = a.clone();

@@ -4,8 +4,10 @@
 # accounts added and deleted, a connection dropped in the middle of
 # verified writes (the initiator recovers, no acknowledged write is lost),
 # a session asked to log out, a target deleted under its session (Async
-# Message logout), bad requests, non-root refused; then SIGTERM stops the
-# daemon cleanly (its targets leave the kernel, sessions logged out).
+# Message logout), bad requests, non-root refused; the tool's socket is
+# root's (a second daemon, a squatter, a stale socket file); then SIGTERM
+# stops the daemon cleanly (its targets leave the kernel, sessions logged
+# out, the socket file goes).
 . ./lib.sh
 . ./iscsi-lib.sh
 A=$SCST_TOP/target/release/iscsi-scst-adm
@@ -22,6 +24,8 @@ echo "Target $T1" >$W/adm.conf
 "$D" -f -d 1 -p 3260 -c $W/adm.conf --allow $W/none --deny $W/none --pid-file $W/adm.pid >$W/adm.log 2>&1 &
 daemon=$!
 for _ in $(seq 50); do grep -q "listening on" $W/adm.log && break; sleep 0.1; done
+S=/run/iscsi-scstd.sock
+expect_eq "the tool's socket" "$(stat -c '%F %a %U' $S)" "socket 600 root"
 trap 'iscsiadm -m node --logout >/dev/null 2>&1; pkill fio; pkill iscsid; pkill -f iscsi-scstd' EXIT
 iscsid || fail "iscsid does not start"
 
@@ -136,14 +140,27 @@ adm_fails "no target with tid 9" --op delete --tid=9
 adm_fails "--op new needs --tid=ID (not 0)" --op new --params Name=iqn.2026-12.org.scst:x
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $A --op show 2>&1) && fail "nobody used iscsi-scst-adm: $out"
 echo "$out" | grep -q "permission denied: root only" || fail "nobody: $out"
-adm_fails "cannot reach iscsi-scstd at @elsewhere" --socket elsewhere --op show
-# A user squatting on the tool's socket name gets nothing from it (a
-# request may carry CHAP secrets): the tool talks only to root.
-rm -f /tmp/squat.got
+adm_fails "cannot reach iscsi-scstd at /run/elsewhere.sock" --socket /run/elsewhere.sock --op show
+# A second daemon on the same socket refuses to start, and adds nothing
+# to the kernel first.
+T3=iqn.2026-12.org.scst:adm3
+echo "Target $T3" >$W/adm3.conf
+out=$(timeout 20 "$D" -f -p 3262 -c $W/adm3.conf --allow $W/none --deny $W/none 2>&1) && fail "a second daemon started on $S: $out"
+echo "$out" | grep -qF "iscsi-scst-adm socket $S: another iscsi-scstd serves it" || fail "second daemon: $out"
+grep -q "$T3" $P/iscsi/session && fail "the refused daemon added $T3: $(cat $P/iscsi/session)"
+[ -S $S ] || fail "the refused daemon removed $S"
+adm --op show | grep -q "^tid:1 name:$T1" || fail "the first daemon no longer answers"
+# Something else at the path: refused too.
+touch $W/plain
+out=$(timeout 20 "$D" -f -p 3262 -c $W/adm3.conf --allow $W/none --deny $W/none --socket $W/plain 2>&1) && fail "started on a plain file: $out"
+echo "$out" | grep -qF "iscsi-scst-adm socket $W/plain: exists and is not a socket" || fail "plain file: $out"
+# A user's socket elsewhere gets nothing from the tool (a request may
+# carry CHAP secrets): the tool talks only to root.
+rm -f /tmp/squat.got /tmp/squat.sock
 setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c '
 import socket, sys
 l = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-l.bind("\0squat")
+l.bind("/tmp/squat.sock")
 l.listen(1)
 print("ready", flush=True)
 l.settimeout(20)
@@ -162,9 +179,10 @@ sys.stderr.write("got %d bytes\n" % len(got))
 ' >/tmp/squat.out 2>/tmp/squat.got &
 squatter=$!
 for _ in $(seq 50); do grep -q ready /tmp/squat.out && break; sleep 0.1; done
-adm_fails "@squat belongs to uid 65534, not to root's iscsi-scstd: nothing sent" --socket squat --op new --tid=2 --user --params IncomingUser=joe,Password=secretsecret1
+adm_fails "/tmp/squat.sock belongs to uid 65534, not to root's iscsi-scstd: nothing sent" --socket /tmp/squat.sock --op new --tid=2 --user --params IncomingUser=joe,Password=secretsecret1
 wait $squatter
 expect_eq "what the squatter got" "$(cat /tmp/squat.got)" "got 0 bytes"
+rm -f /tmp/squat.sock
 
 # SIGTERM: T1's session is asked to log out, T1 leaves the kernel, the
 # pid file goes, the daemon exits 0.
@@ -173,9 +191,22 @@ kill -TERM $daemon
 wait $daemon || fail "iscsi-scstd exited with $? on SIGTERM: $(tail $W/adm.log)"
 expect_eq "kernel targets after SIGTERM" "$(cat $P/iscsi/session)" ""
 [ -e $W/adm.pid ] && fail "pid file left behind"
+[ -e $S ] && fail "$S left behind"
 dmesg | grep -q "session .* to tid 1 ends: logged out at the target's request" || fail "T1's session was not logged out"
 expect_ok quiet iscsiadm -m node -T $T1 -p 127.0.0.1 --logout
 pkill iscsid
+
+# A socket file nobody listens on (a daemon killed with SIGKILL) is
+# replaced by the next daemon, which the tool then reaches.
+python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind("'$S'")'
+[ -S $S ] || fail "no stale socket to test with"
+"$D" -f -p 3260 -c $W/adm.conf --allow $W/none --deny $W/none >$W/adm2.log 2>&1 &
+daemon=$!
+for _ in $(seq 50); do grep -q "listening on" $W/adm2.log && break; sleep 0.1; done
+grep -qF "iscsi-scst-adm socket $S: left by a daemon that is gone; replaced" $W/adm2.log || fail "stale socket: $(cat $W/adm2.log)"
+expect_eq "listing through the replaced socket" "$(adm --op show | grep '^tid:')" "tid:1 name:$T1"
+kill -TERM $daemon
+wait $daemon || fail "iscsi-scstd exited with $? on SIGTERM: $(tail $W/adm2.log)"
 unexport_disk adm1 $T1
 unexport_disk adm2 $T2
 unload iscsi_scst scst_vdisk scst

@@ -7,10 +7,11 @@ mkdir -p $W
 : >$W/none
 
 # start_daemon PORT CONF [DENY]: iscsi-scstd in the foreground (-d 1),
-# logging to $W/PORT.log, with no access rules but DENY; waits until it
-# listens.
+# logging to $W/PORT.log, with no access rules but DENY and
+# iscsi-scst-adm's socket at $W/PORT.sock (two daemons may run at once);
+# waits until it listens.
 start_daemon() {
-    "$D" -f -d 1 -p "$1" -c "$2" --allow $W/none --deny "${3:-$W/none}" >$W/$1.log 2>&1 &
+    "$D" -f -d 1 -p "$1" -c "$2" --allow $W/none --deny "${3:-$W/none}" --socket $W/$1.sock >$W/$1.log 2>&1 &
     for _ in $(seq 50); do
         grep -q "listening on" $W/$1.log && return 0
         sleep 0.1

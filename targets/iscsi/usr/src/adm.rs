@@ -1,8 +1,8 @@
 //! iscsi-scst-adm (IET's ietadm): its command line, the request it sends
 //! to iscsi-scstd, and the daemon's side that carries the request out.
 //!
-//! The two talk over a Unix socket in the abstract namespace
-//! (`@iscsi-scstd`, or the name given with `--socket`), one request per
+//! The two talk over a Unix socket (/run/iscsi-scstd.sock, or the path
+//! given with `--socket`; root's only, `control.rs`), one request per
 //! connection: the client writes the request's lines and shuts its side
 //! down; the daemon answers `ok` or `error MESSAGE` on the first line,
 //! then the output.  The daemon serves root only (`control.rs`).
@@ -13,13 +13,13 @@ use iscsi_proto::ctl;
 use iscsi_proto::params::{Negotiated, Settings, DEFAULT_SETTINGS};
 use iscsi_proto::text::Writer;
 
-/// The socket's default name (in the abstract namespace).
-pub const DEFAULT_SOCKET: &str = "iscsi-scstd";
+/// The socket's default path.
+pub const DEFAULT_SOCKET: &str = "/run/iscsi-scstd.sock";
 /// Seconds a session gets to log out when iscsi-scst-adm deletes it.
 pub const LOGOUT_TIMEOUT: u32 = 5;
 
 pub const USAGE: &str = "\
-usage: iscsi-scst-adm [--socket NAME] --op OP [--tid=ID] [--sid=SID] [--cid=CID] [--user] [--params=KEY=VALUE,...]
+usage: iscsi-scst-adm [--socket PATH] --op OP [--tid=ID] [--sid=SID] [--cid=CID] [--user] [--params=KEY=VALUE,...]
   --op new --tid=ID --params Name=NAME
         add target NAME as ID (not 0); its LUNs come from SCST group Default_NAME
   --op delete --tid=ID

@@ -6,9 +6,8 @@ use crate::portal::Portal;
 use crate::{err, notice};
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
-use std::os::linux::net::SocketAddrExt;
 use std::os::raw::{c_int, c_void};
-use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::Arc;
 
 /// Longest request accepted: a few lines.
@@ -18,6 +17,7 @@ const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 extern "C" {
     fn getsockopt(fd: c_int, level: c_int, name: c_int, value: *mut c_void, len: *mut u32) -> c_int;
+    fn umask(mask: u32) -> u32;
 }
 
 /// `struct ucred` (SO_PEERCRED).
@@ -43,33 +43,64 @@ fn peer_uid(s: &UnixStream) -> io::Result<u32> {
     Ok(cred.uid)
 }
 
-fn address(name: &str) -> io::Result<SocketAddr> {
-    SocketAddr::from_abstract_name(name.as_bytes())
+/// The daemon's end of the socket: a filesystem socket that only root
+/// can connect to, removed again when the daemon stops.
+pub struct AdmSocket {
+    listener: UnixListener,
+    path: String,
 }
 
-/// Listens on `@name` and serves requests in a thread.  A socket in use
-/// (another daemon runs) is logged, not fatal: this daemon then has no
-/// iscsi-scst-adm.
-pub fn listen(portal: Arc<Portal>, name: &str) {
-    let l = match address(name).and_then(|a| UnixListener::bind_addr(&a)) {
-        Ok(l) => l,
-        Err(e) => {
-            err!("cannot listen on the iscsi-scst-adm socket @{}: {} (another iscsi-scstd runs?)", name, e);
-            return;
-        }
-    };
-    // A thread per request: a client that does not finish its request
-    // holds up no other (changes are serialized by `Portal::update`).
-    std::thread::spawn(move || {
-        for s in l.incoming().flatten() {
-            let p = portal.clone();
-            std::thread::spawn(move || {
-                if let Err(e) = serve(&p, s) {
-                    err!("iscsi-scst-adm request: {}", e);
-                }
-            });
-        }
-    });
+/// Binds `path` for iscsi-scstd: mode 0600 from the start (the umask is
+/// set around the bind).  A socket file nobody listens on (a daemon that
+/// was killed) is replaced; one that answers means another iscsi-scstd
+/// runs, and so does anything that is not a socket: both are errors, so
+/// that two daemons never share one tool.  Call it before any thread
+/// starts (the umask is the process's).
+pub fn bind(path: &str) -> Result<AdmSocket, String> {
+    use std::os::unix::fs::FileTypeExt;
+    let what = |e: io::Error| format!("iscsi-scst-adm socket {}: {}", path, e);
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_socket() => return Err(format!("iscsi-scst-adm socket {}: exists and is not a socket", path)),
+        Ok(_) => match UnixStream::connect(path) {
+            Ok(_) => return Err(format!("iscsi-scst-adm socket {}: another iscsi-scstd serves it", path)),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                notice!("iscsi-scst-adm socket {}: left by a daemon that is gone; replaced", path);
+                std::fs::remove_file(path).map_err(what)?;
+            }
+            Err(e) => return Err(what(e)),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(what(e)),
+    }
+    // SAFETY: plain system calls; no other thread exists (see above).
+    let old = unsafe { umask(0o177) };
+    let bound = UnixListener::bind(path);
+    // SAFETY: as above.
+    unsafe { umask(old) };
+    Ok(AdmSocket { listener: bound.map_err(what)?, path: path.to_string() })
+}
+
+impl AdmSocket {
+    /// Where the socket is (to remove it when the daemon stops).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Serves requests in a thread, each request in a thread of its own:
+    /// a client that does not finish its request holds up no other
+    /// (changes are serialized by `Portal::update`).
+    pub fn serve(self, portal: Arc<Portal>) {
+        std::thread::spawn(move || {
+            for s in self.listener.incoming().flatten() {
+                let p = portal.clone();
+                std::thread::spawn(move || {
+                    if let Err(e) = serve(&p, s) {
+                        err!("iscsi-scst-adm request: {}", e);
+                    }
+                });
+            }
+        });
+    }
 }
 
 /// One request: root only, bounded, answered `ok` or `error MESSAGE`.
@@ -98,17 +129,18 @@ fn serve(p: &Portal, mut s: UnixStream) -> io::Result<()> {
     s.write_all(out.as_bytes())
 }
 
-/// The tool's side: sends `r` to the daemon at `@name`; Ok(output) or
-/// Err(message).  Any user can bind an abstract name first, so the tool
-/// talks only to a root process: a request may carry CHAP secrets.
-pub fn call(name: &str, r: &Request) -> Result<String, String> {
-    let mut s = address(name)
-        .and_then(|a| UnixStream::connect_addr(&a))
-        .map_err(|e| format!("cannot reach iscsi-scstd at @{}: {} (is it running?)", name, e))?;
+/// The tool's side: sends `r` to the daemon at `path`; Ok(output) or
+/// Err(message).  The tool talks only to a root process, wherever the
+/// socket is: a request may carry CHAP secrets.
+pub fn call(path: &str, r: &Request) -> Result<String, String> {
+    let mut s = UnixStream::connect(path).map_err(|e| match e.kind() {
+        io::ErrorKind::PermissionDenied => format!("cannot reach iscsi-scstd at {}: permission denied: root only", path),
+        _ => format!("cannot reach iscsi-scstd at {}: {} (is it running?)", path, e),
+    })?;
     let io = |e: io::Error| format!("talking to iscsi-scstd: {}", e);
     match peer_uid(&s).map_err(io)? {
         0 => {}
-        uid => return Err(format!("@{} belongs to uid {}, not to root's iscsi-scstd: nothing sent", name, uid)),
+        uid => return Err(format!("{} belongs to uid {}, not to root's iscsi-scstd: nothing sent", path, uid)),
     }
     s.write_all(r.encode().as_bytes()).map_err(io)?;
     s.shutdown(std::net::Shutdown::Write).map_err(io)?;

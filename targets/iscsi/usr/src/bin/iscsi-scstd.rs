@@ -4,11 +4,11 @@
 //!
 //! Usage: iscsi-scstd [-f] [-d LEVEL] [-c CONFIG] [-a ADDRESS] [-p PORT]
 //!                    [--allow FILE] [--deny FILE] [--pid-file FILE]
-//!                    [--socket NAME]
+//!                    [--socket PATH]
 //!
 //! SIGTERM or SIGINT stop it cleanly: logins are refused, the targets it
 //! added are deleted from the kernel (their sessions asked to log out),
-//! the pid file is removed.  SIGHUP reads the access files again and
+//! the pid file and iscsi-scst-adm's socket are removed.  SIGHUP reads the access files again and
 //! ends the live sessions they no longer allow.
 
 use iscsi_scst_usr::limit::{self, Limits};
@@ -46,7 +46,7 @@ struct Options {
     socket: String,
 }
 
-const USAGE: &str = "usage: iscsi-scstd [-f|--foreground] [-d|--debug LEVEL] [-c|--config FILE] [-a|--address ADDRESS] [-p|--port PORT] [--allow FILE] [--deny FILE] [--pid-file FILE] [--socket NAME]";
+const USAGE: &str = "usage: iscsi-scstd [-f|--foreground] [-d|--debug LEVEL] [-c|--config FILE] [-a|--address ADDRESS] [-p|--port PORT] [--allow FILE] [--deny FILE] [--pid-file FILE] [--socket PATH]";
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
@@ -143,7 +143,7 @@ fn block_stop_signals() {
 /// Waits for SIGTERM or SIGINT, then stops: no more logins, the targets
 /// this daemon added are deleted (the kernel asks their sessions to log
 /// out), the pid file goes.
-fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>) {
+fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: String) {
     let set = stop_signals();
     let mut sig: c_int = 0;
     loop {
@@ -166,6 +166,7 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>) {
     if let Some(p) = pid_file {
         let _ = std::fs::remove_file(p);
     }
+    let _ = std::fs::remove_file(socket);
     notice!("stopped");
     std::process::exit(0);
 }
@@ -190,15 +191,26 @@ fn main() {
     for n in &config.notices {
         notice!("{}", n);
     }
+    // Before anything reaches the kernel, so that a daemon that cannot
+    // have its socket leaves nothing behind.
+    let adm_socket = match control::bind(&o.socket) {
+        Ok(s) => s,
+        Err(e) => {
+            err!("{}", e);
+            std::process::exit(1);
+        }
+    };
     // The kernel module gets the targets (it may be loaded later: then
     // normal sessions are refused until the daemon is restarted).
     let kernel = match iscsi_scst_usr::kernel::Kernel::open() {
         Ok(k) => k,
         Err(e) => {
             err!("{}: {}", iscsi_scst_usr::kernel::device_path(), e);
+            let _ = std::fs::remove_file(adm_socket.path());
             std::process::exit(1);
         }
     };
+    let mut refused = false;
     match &kernel {
         None => notice!("{} not found: the iscsi-scst module is not loaded; only discovery is served", iscsi_scst_usr::kernel::device_path()),
         Some(k) => {
@@ -208,16 +220,25 @@ fn main() {
                     Ok(false) => notice!("target {} was registered already", t.name),
                     Err(e) => {
                         err!("the kernel refused target {}: {} (see the kernel log)", t.name, e);
-                        std::process::exit(1);
+                        refused = true;
+                        break;
                     }
                 }
             }
         }
     }
+    if refused {
+        // Nothing half-applied: the targets added so far go again.
+        let _ = std::fs::remove_file(adm_socket.path());
+        portal.kernel = kernel;
+        adm::delete_owned_targets(&portal);
+        std::process::exit(1);
+    }
     let listener = match listen(&o) {
         Ok(l) => l,
         Err(e) => {
             err!("cannot listen on port {}: {}", o.port, e);
+            let _ = std::fs::remove_file(adm_socket.path());
             portal.kernel = kernel;
             adm::delete_owned_targets(&portal);
             std::process::exit(1);
@@ -249,9 +270,10 @@ fn main() {
         let p = portal.clone();
         std::thread::spawn(move || i.run(|| p.config()));
     }
-    control::listen(portal.clone(), &o.socket);
+    let socket_path = adm_socket.path().to_string();
+    adm_socket.serve(portal.clone());
     let p = portal.clone();
-    std::thread::spawn(move || wait_for_stop(p, pid_file));
+    std::thread::spawn(move || wait_for_stop(p, pid_file, socket_path));
     let limits = Arc::new(Limits::default());
     for s in listener.incoming() {
         match s {

@@ -45,7 +45,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules tools install clean check check-debug host-test vm-test bench bench-vdisk bench-iscsi fuzz setup FORCE
+.PHONY: all modules tools install clean check check-debug crash-test soak host-test vm-test bench bench-vdisk bench-iscsi fuzz setup FORCE
 
 all: modules tools
 
@@ -106,6 +106,11 @@ check:
 # the suite runs about three times slower (docs/reliability.md).
 check-debug:
 	SCST_KERNEL_FLAVOR=debug SCST_VM_MEM=3G SCST_TEST_TIMEOUT=1800 SCST_VM_TIMEOUT=10800 scripts/check
+
+# Part of check too; alone: two boots, acknowledged durable writes
+# survive a dead stop of the guest (tests/crash/run).
+crash-test:
+	tests/crash/run
 
 # Not part of check: fio through SCST, LIO and the limit (docs/vdisk.md,
 # docs/iscsi.md).

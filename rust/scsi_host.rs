@@ -159,11 +159,15 @@ impl ScsiCmd {
         unsafe { bindings::scst_rh_scsi_set_resid(self.ptr, resid) };
     }
 
-    /// Completes as aborted: no data, host byte DID_ABORT (the midlayer
-    /// retries the command, or ignores this if it timed out already).
+    /// Completes as aborted by task management: no data, host byte
+    /// DID_RESET, which the midlayer retries (scsi_io_completion) as it
+    /// does for any LLD's reset; DID_ABORT would fail the I/O when a reset,
+    /// this host's (sg_reset) or another initiator's, aborted a command the
+    /// midlayer still waits for.  A command the midlayer itself aborted
+    /// (it timed out) is complete already, and this answer is ignored.
     pub(crate) fn set_aborted(&mut self) {
         // SAFETY: the command is live (invariant).
-        unsafe { (*self.ptr).result = bindings::SCST_RH_DID_ABORT << 16 };
+        unsafe { (*self.ptr).result = bindings::SCST_RH_DID_RESET << 16 };
     }
 
     /// Sets the SCSI status (host byte: DID_OK) and the sense data, cut to

@@ -23,8 +23,8 @@
 //! management: abort → ABORT TASK, device reset → LUN RESET, target and
 //! host reset → TARGET RESET.  SCST returns from those only when the
 //! affected commands are finished, and an aborted command is completed
-//! with DID_ABORT and no data (ignored by the midlayer if it timed out,
-//! retried if another initiator's reset cleared it).
+//! with DID_RESET and no data (ignored by the midlayer if it timed out;
+//! retried if a reset, this host's or another initiator's, aborted it).
 
 use kernel::{
     c_str,

@@ -3,7 +3,8 @@
 # returns only once the command has finished; a device reset (LUN RESET)
 # releases a reservation and gives every initiator of the device a reset
 # unit attention; a MODE SELECT gives the other initiator a MODE
-# PARAMETERS CHANGED unit attention.  The device keeps working afterwards.
+# PARAMETERS CHANGED unit attention; a READ aborted by a reset is retried
+# by the midlayer, not failed.  The device keeps working afterwards.
 . ./lib.sh
 P=/proc/scsi_tgt
 D=/sys/module/scst_test_disk/parameters/delay_ms
@@ -62,11 +63,29 @@ echo "$out" | grep -qi 'mode parameters changed' || fail "B: wrong unit attentio
 expect_ok sg_turs $SB
 expect_ok sg_turs $SA
 
+A=$(scst_local_host 0)
+blk=$(ls /sys/class/scsi_device/$A:0:0:0/device/block/) || fail "no block device"
+
+# A reset aborts the commands in flight, and the midlayer retries them:
+# the reader sees no error.  A READ held 2 s, then a TARGET RESET from
+# A's own host (sg_reset -t), then a LUN RESET from the other host.
+echo 2000 >$D
+for how in "-t $SA" "-d $SB"; do
+    dd if=/dev/$blk of=/dev/null bs=4k count=1 iflag=direct status=none 2>/tmp/dd.err &
+    reader=$!
+    sleep 1
+    before=$(dmesg | wc -l)
+    expect_ok quiet sg_reset $how
+    wait $reader || fail "a READ aborted by sg_reset $how failed instead of being retried: $(cat /tmp/dd.err)"
+    dmesg | tail -n +$((before + 1)) | grep -qE 'task management function [45] from scst_local_host1?: 1 commands aborted' ||
+        fail "sg_reset $how aborted no READ: $(dmesg | tail -n +$((before + 1)) | tr '\n' '|')"
+done
+echo 1 >$D
+for s in $SA $SB; do sg_turs $s >/dev/null 2>&1; done
+
 # A device leaving waits for its commands: a READ held 3 s, the LUN
 # removed, the handler unloaded: rmmod returns only after the READ, which
 # completes normally.
-A=$(scst_local_host 0)
-blk=$(ls /sys/class/scsi_device/$A:0:0:0/device/block/) || fail "no block device"
 echo 3000 >$D
 start=$(date +%s)
 dd if=/dev/$blk of=/dev/null bs=4k count=1 iflag=direct status=none &

@@ -112,6 +112,12 @@ check-debug:
 crash-test:
 	tests/crash/run
 
+# Not part of check: 20 minutes of fio verify through scst_local and
+# iSCSI under resets, aborts, initiator, daemon and LUN churn
+# (tests/soak/soak.sh; docs/reliability.md).
+soak:
+	tests/soak/run 1200
+
 # Not part of check: fio through SCST, LIO and the limit (docs/vdisk.md,
 # docs/iscsi.md).
 bench: bench-vdisk bench-iscsi

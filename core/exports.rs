@@ -286,7 +286,7 @@ pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(sess: *mut ScstSession, p
     let s = unsafe { crate::sessions::trusted_session(sess) };
     match crate::sessions::set_tgt_priv(&s, priv_ as usize) {
         true => 0,
-        false => -(kernel::bindings::ESHUTDOWN as c_int),
+        false => -crate::scst_rs::sys::ESHUTDOWN,
     }
 }
 

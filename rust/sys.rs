@@ -16,6 +16,10 @@ pub(crate) unsafe fn module_name<'a>(m: ModulePtr) -> &'a CStr {
     unsafe { CStr::from_char_ptr(bindings::scst_rh_module_name(m.cast())) }
 }
 
+/// ESHUTDOWN, which the kernel crate's error codes do not name:
+/// `scst_sess_set_tgt_priv`'s answer (negated) for a revoked session.
+pub(crate) const ESHUTDOWN: kernel::ffi::c_int = kernel::bindings::ESHUTDOWN as kernel::ffi::c_int;
+
 /// The number of online CPUs.
 pub(crate) fn online_cpus() -> u32 {
     // SAFETY: reads a counter; no preconditions.

@@ -88,9 +88,9 @@ set_auth password secretsecret2
 try_login && fail "login with an account bound to another initiator accepted"
 grep -q "CHAP account bound is bound to initiator iqn.2026-12.org.scst:someone-else, not to $IN" $W/3260.log ||
     fail "no log line for the bound account: $(tail -5 $W/3260.log | tr '\n' '|')"
-expect_ok quiet "$SCST_TOP/target/release/iscsi-scst-adm" --op new --tid=1 --user \
+expect_ok quiet "$SCST_TOP/target/release/iscsi-scst-adm" --socket $W/3260.sock --op new --tid=1 --user \
     --params=IncomingUser=bound,Password=secretsecret2,InitiatorName=$IN
-expect_eq "the bound account" "$("$SCST_TOP/target/release/iscsi-scst-adm" --op show --tid=1 --user | grep bound)" \
+expect_eq "the bound account" "$("$SCST_TOP/target/release/iscsi-scst-adm" --socket $W/3260.sock --op show --tid=1 --user | grep bound)" \
     "IncomingUser bound (initiator $IN)"
 try_login || fail "login with the account bound to this initiator: $(cat /tmp/login.out)"
 

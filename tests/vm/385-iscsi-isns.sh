@@ -55,7 +55,7 @@ expect_ok quiet dd if=/dev/$d of=/dev/null bs=64k count=16 iflag=direct
 expect_ok quiet iscsiadm -m node -T $T1 -p 127.0.0.1:3260 --logout
 
 # A deleted target leaves iSNS; SIGTERM deregisters the rest.
-$A --op delete --tid=2 >/dev/null || fail "iscsi-scst-adm delete"
+$A --socket $W/3260.sock --op delete --tid=2 >/dev/null || fail "iscsi-scst-adm delete"
 wait_nodes "$T1 "
 pkill -TERM -f iscsi-scstd
 wait_nodes ""

@@ -1,15 +1,13 @@
-# Fault injection (issue 25): failslab fails one slab allocation in PCT
-# of those made by our kernel threads (scsi_tgt*, scst_tmd, scst_mgmtd,
-# iscsi_rx*, iscsi_tx*), through the per-task filter
-# (/proc/PID/make-it-fail), for a while of I/O through iSCSI (open-iscsi)
-# and scst_local, LUN resets, and an iSCSI logout and login.  (Not
-# fail_page_alloc: every page allocation it fails is reported by the page
-# allocator with a stack dump, which the runner takes for a kernel
-# problem; and not iscsi-scstd's own context: a user-space program whose
-# kernel allocations fail aborts when its malloc does.)
-# Errors may reach the initiators (that is what they are for), and an
-# allocation that fails through vmalloc is reported with a stack dump
-# (expected: this test names the header for the runner); the kernel
+# Fault injection (issue 25): failslab and fail_page_alloc each fail one
+# slab allocation, and one page allocation, in PCT of those made by our
+# kernel threads (scsi_tgt*, scst_tmd, scst_mgmtd, iscsi_rx*, iscsi_tx*),
+# through the per-task filter (/proc/PID/make-it-fail), for a while of
+# I/O through iSCSI (open-iscsi) and scst_local, LUN resets, and an
+# iSCSI logout and login.  (Not iscsi-scstd's own context: a user-space
+# program whose kernel allocations fail aborts when its malloc does.)
+# Errors may reach the initiators (that is what they are for), and the
+# page allocator and vmalloc report a failed allocation with a stack dump
+# (expected: this test names the headers for the runner); the kernel
 # must otherwise stay clean (the runner checks its log: no WARNING, BUG, oops,
 # lockdep report; on the debug kernel no KASAN report and no kmemleak
 # suspect), nothing may hang, and once the injection stops everything
@@ -23,7 +21,9 @@ PCT=${FAULT_PCT:-10}
 SECS=${FAULT_SECS:-40}
 F=/sys/kernel/debug
 mountpoint -q $F || mount -t debugfs none $F
-[ -d $F/failslab ] || fail "no failslab in debugfs"
+for f in failslab fail_page_alloc; do
+    [ -d $F/$f ] || fail "no $f in debugfs"
+done
 
 expect_ok modprobe scst
 expect_ok modprobe scst_vdisk
@@ -52,19 +52,27 @@ mark() {
 }
 TIMES=1000000
 arm() {
-    echo 0 >$F/failslab/verbose              # a report per fault would be a stack dump
-    echo 1 >$F/failslab/task-filter
-    echo 1 >$F/failslab/interval
-    echo $TIMES >$F/failslab/times
-    echo N >$F/failslab/ignore-gfp-wait       # GFP_KERNEL allocations fail too
-    echo "$PCT" >$F/failslab/probability
+    local f
+    for f in failslab fail_page_alloc; do
+        echo 0 >$F/$f/verbose              # a report per fault would be a stack dump
+        echo 1 >$F/$f/task-filter
+        echo 1 >$F/$f/interval
+        echo $TIMES >$F/$f/times
+        echo N >$F/$f/ignore-gfp-wait       # GFP_KERNEL allocations fail too
+        echo "$PCT" >$F/$f/probability
+    done
+    echo N >$F/fail_page_alloc/ignore-gfp-highmem
+    echo 0 >$F/fail_page_alloc/min-order   # single pages too
 }
 disarm() {
     echo 0 >$F/failslab/probability 2>/dev/null
+    echo 0 >$F/fail_page_alloc/probability 2>/dev/null
     mark 0
 }
+# injected FAULT: how many allocations FAULT (failslab, fail_page_alloc)
+# has failed.
 injected() {
-    echo $(( TIMES - $(cat $F/failslab/times) ))
+    echo $(( TIMES - $(cat $F/$1/times) ))
 }
 
 # Data the initiators write while allocations fail; errors are counted,
@@ -110,11 +118,13 @@ while [ $SECONDS -lt $end ]; do
         timeout 60 iscsiadm -m node -T $T -p 127.0.0.1 --login >/dev/null 2>&1
     fi
 done
-n=$(injected)
+slabs=$(injected failslab)
+pages=$(injected fail_page_alloc)
 disarm
 wait $io1 $io2
-echo "allocation failures injected: $n; $(cat $W/io-iscsi.log); $(cat $W/io-local.log)"
-[ "$n" -gt 0 ] || fail "no allocation failed: the injection did not reach our tasks"
+echo "allocation failures injected: $slabs slab, $pages page; $(cat $W/io-iscsi.log); $(cat $W/io-local.log)"
+[ "$slabs" -gt 0 ] || fail "no slab allocation failed: the injection did not reach our tasks"
+[ "$pages" -gt 0 ] || fail "no page allocation failed: the injection did not reach our tasks"
 
 # Healthy again: a session that works (logged in anew if the last login
 # failed under the injection), data written and read back through both.

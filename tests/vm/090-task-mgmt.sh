@@ -65,15 +65,25 @@ expect_ok sg_turs $SA
 
 A=$(scst_local_host 0)
 blk=$(ls /sys/class/scsi_device/$A:0:0:0/device/block/) || fail "no block device"
+# wait_in_flight WHAT: until A's session shows its one command in flight
+# (on the sanitizer kernel dd takes a while to get there).
+wait_in_flight() {
+    for _ in $(seq 100); do
+        [ "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" = 1 ] && return
+        sleep 0.1
+    done
+    fail "no command of A in flight before $1: $(cat $P/sessions)"
+}
 
 # A reset aborts the commands in flight, and the midlayer retries them:
-# the reader sees no error.  A READ held 2 s, then a TARGET RESET from
-# A's own host (sg_reset -t), then a LUN RESET from the other host.
-echo 2000 >$D
+# the reader sees no error.  A READ held 3 s, then a TARGET RESET from
+# A's own host (sg_reset -t), then a LUN RESET from the other host, each
+# once the READ is in flight.
+echo 3000 >$D
 for how in "-t $SA" "-d $SB"; do
     dd if=/dev/$blk of=/dev/null bs=4k count=1 iflag=direct status=none 2>/tmp/dd.err &
     reader=$!
-    sleep 1
+    wait_in_flight "sg_reset $how"
     before=$(dmesg | wc -l)
     expect_ok quiet sg_reset $how
     wait $reader || fail "a READ aborted by sg_reset $how failed instead of being retried: $(cat /tmp/dd.err)"
@@ -90,7 +100,7 @@ echo 3000 >$D
 start=$(date +%s)
 dd if=/dev/$blk of=/dev/null bs=4k count=1 iflag=direct status=none &
 reader=$!
-sleep 1
+wait_in_flight "the LUN is removed"
 write_ok $P/groups/Default/devices "clear"
 before=$(dmesg | wc -l)
 expect_ok rmmod scst_test_disk

@@ -81,15 +81,17 @@ pub fn bind(path: &str) -> Result<AdmSocket, String> {
 }
 
 impl AdmSocket {
-    /// Where the socket is (to remove it when the daemon stops).
-    pub fn path(&self) -> &str {
-        &self.path
+    /// Removes the socket: the daemon gives up before serving.
+    pub fn remove(self) {
+        SocketFile(self.path).remove();
     }
 
     /// Serves requests in a thread, each request in a thread of its own:
     /// a client that does not finish its request holds up no other
-    /// (changes are serialized by `Portal::update`).
-    pub fn serve(self, portal: Arc<Portal>) {
+    /// (changes are serialized by `Portal::update`).  Returns the socket
+    /// file, to remove when the daemon stops.
+    pub fn serve(self, portal: Arc<Portal>) -> SocketFile {
+        let file = SocketFile(self.path);
         std::thread::spawn(move || {
             for s in self.listener.incoming().flatten() {
                 let p = portal.clone();
@@ -100,6 +102,17 @@ impl AdmSocket {
                 });
             }
         });
+        file
+    }
+}
+
+/// The path of a socket being served.
+pub struct SocketFile(String);
+
+impl SocketFile {
+    /// Removes it (clients then get "no such file", not a dead socket).
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(self.0);
     }
 }
 

@@ -143,7 +143,7 @@ fn block_stop_signals() {
 /// Waits for SIGTERM or SIGINT, then stops: no more logins, the targets
 /// this daemon added are deleted (the kernel asks their sessions to log
 /// out), the pid file goes.
-fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: String) {
+fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: control::SocketFile) {
     let set = stop_signals();
     let mut sig: c_int = 0;
     loop {
@@ -166,9 +166,18 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: String) 
     if let Some(p) = pid_file {
         let _ = std::fs::remove_file(p);
     }
-    let _ = std::fs::remove_file(socket);
+    socket.remove();
     notice!("stopped");
     std::process::exit(0);
+}
+
+/// Stops a daemon that cannot serve: nothing half-applied, the targets it
+/// added to the kernel go again, and so does its socket.
+fn give_up(mut portal: Portal, kernel: Option<iscsi_scst_usr::kernel::Kernel>, adm_socket: control::AdmSocket) -> ! {
+    adm_socket.remove();
+    portal.kernel = kernel;
+    adm::delete_owned_targets(&portal);
+    std::process::exit(1);
 }
 
 fn main() {
@@ -206,7 +215,7 @@ fn main() {
         Ok(k) => k,
         Err(e) => {
             err!("{}: {}", iscsi_scst_usr::kernel::device_path(), e);
-            let _ = std::fs::remove_file(adm_socket.path());
+            adm_socket.remove();
             std::process::exit(1);
         }
     };
@@ -228,20 +237,13 @@ fn main() {
         }
     }
     if refused {
-        // Nothing half-applied: the targets added so far go again.
-        let _ = std::fs::remove_file(adm_socket.path());
-        portal.kernel = kernel;
-        adm::delete_owned_targets(&portal);
-        std::process::exit(1);
+        give_up(portal, kernel, adm_socket);
     }
     let listener = match listen(&o) {
         Ok(l) => l,
         Err(e) => {
             err!("cannot listen on port {}: {}", o.port, e);
-            let _ = std::fs::remove_file(adm_socket.path());
-            portal.kernel = kernel;
-            adm::delete_owned_targets(&portal);
-            std::process::exit(1);
+            give_up(portal, kernel, adm_socket);
         }
     };
     if !o.foreground {
@@ -270,10 +272,9 @@ fn main() {
         let p = portal.clone();
         std::thread::spawn(move || i.run(|| p.config()));
     }
-    let socket_path = adm_socket.path().to_string();
-    adm_socket.serve(portal.clone());
+    let socket = adm_socket.serve(portal.clone());
     let p = portal.clone();
-    std::thread::spawn(move || wait_for_stop(p, pid_file, socket_path));
+    std::thread::spawn(move || wait_for_stop(p, pid_file, socket));
     let limits = Arc::new(Limits::default());
     for s in listener.incoming() {
         match s {

@@ -19,6 +19,8 @@ udevadm control --stop-exec-queue 2>/dev/null
 trap 'udevadm control --start-exec-queue 2>/dev/null' EXIT
 clear_ua $SA
 clear_ua $SB
+# a_in_flight: how many commands of A's session are in flight.
+a_in_flight() { awk '$2 == "scst_local_host" {print $4}' $P/sessions; }
 
 # ABORT TASK: a READ held 6 s by the handler, with a 2 s timeout.
 echo 6000 >$D
@@ -28,11 +30,11 @@ sg_raw -r 512 --timeout=2 $SA 28 00 00 00 00 00 00 00 01 00 >/tmp/out 2>&1 &
 raw=$!
 # While it is held, the session shows one command in flight.
 sleep 1
-expect_eq "commands in flight" "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" "1"
+expect_eq "commands in flight" "$(a_in_flight)" "1"
 if wait $raw; then
     fail "a command held 6 s completed within a 2 s timeout"
 fi
-expect_eq "commands after abort" "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" "0"
+expect_eq "commands after abort" "$(a_in_flight)" "0"
 echo 1 >$D
 new=$(dmesg | tail -n +$((before + 1)))
 echo "$new" | grep -q 'scst: task management function 0 from scst_local_host: 1 commands aborted' ||
@@ -69,22 +71,23 @@ blk=$(ls /sys/class/scsi_device/$A:0:0:0/device/block/) || fail "no block device
 # (on the sanitizer kernel dd takes a while to get there).
 wait_in_flight() {
     for _ in $(seq 100); do
-        [ "$(awk '$2 == "scst_local_host" {print $4}' $P/sessions)" = 1 ] && return
+        [ "$(a_in_flight)" = 1 ] && return
         sleep 0.1
     done
     fail "no command of A in flight before $1: $(cat $P/sessions)"
 }
 
 # A reset aborts the commands in flight, and the midlayer retries them:
-# the reader sees no error.  A READ held 3 s, then a TARGET RESET from
+# the reader sees no error.  A READ held 5 s, then a TARGET RESET from
 # A's own host (sg_reset -t), then a LUN RESET from the other host, each
-# once the READ is in flight.
-echo 3000 >$D
+# once the READ is in flight (nothing but sg_reset's start between the
+# two, so that a slow sanitizer kernel still resets within the 5 s).
+echo 5000 >$D
 for how in "-t $SA" "-d $SB"; do
+    before=$(dmesg | wc -l)
     dd if=/dev/$blk of=/dev/null bs=4k count=1 iflag=direct status=none 2>/tmp/dd.err &
     reader=$!
     wait_in_flight "sg_reset $how"
-    before=$(dmesg | wc -l)
     expect_ok quiet sg_reset $how
     wait $reader || fail "a READ aborted by sg_reset $how failed instead of being retried: $(cat /tmp/dd.err)"
     dmesg | tail -n +$((before + 1)) | grep -qE 'task management function [45] from scst_local_host1?: 1 commands aborted' ||

@@ -7,7 +7,7 @@ use crate::commands::{self, Kind};
 use crate::scsi;
 use crate::scst_rs::blockio::BlockDev;
 use crate::scst_rs::file::{File, OpenFlags};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{fmt, new_mutex, new_spinlock, prelude::*, str::CStr, str::CString, sync::{Arc, Mutex, SpinLock}};
 
 /// NULLIO devices' size, as SCST's: 1.5 TiB.
@@ -53,6 +53,9 @@ pub(crate) struct VDev {
     medium: SpinLock<Arc<Medium>>,
     /// Write cache enabled (MODE SELECT may change it).
     pub(crate) wce: AtomicBool,
+    /// Writes in flight that saw `wce` on and go to the cache (see
+    /// `start_write`).
+    cached_writes: AtomicUsize,
     /// Serializes COMPARE AND WRITE.
     #[pin]
     pub(crate) caw: Mutex<()>,
@@ -85,6 +88,7 @@ impl VDev {
                 block_size,
                 medium <- new_spinlock!(medium),
                 wce: AtomicBool::new(wce),
+                cached_writes: AtomicUsize::new(0),
                 caw <- new_mutex!(()),
                 preventers <- new_mutex!(KVec::new()),
                 new_medium: AtomicBool::new(loaded),
@@ -158,9 +162,46 @@ impl VDev {
         }
     }
 
-    /// Writes are made durable before they are acknowledged.
+    /// Writes are made durable before they are acknowledged.  (`SeqCst`:
+    /// see `start_write`.)
     pub(crate) fn sync_writes(&self) -> bool {
-        !self.has(commands::NV_CACHE) && (self.has(commands::WRITE_THROUGH) || !self.wce.load(Ordering::Relaxed))
+        !self.has(commands::NV_CACHE) && (self.has(commands::WRITE_THROUGH) || !self.wce.load(Ordering::SeqCst))
+    }
+
+    /// Starts a write (`fua`: the CDB's FUA bit): whether it must be
+    /// durable before it is acknowledged, and if it goes to the write
+    /// cache, counted until it is in the cache.  A MODE SELECT that turns
+    /// the cache off waits for the counted ones before its flush
+    /// (`wait_cached_writes`), so that no write acknowledged after it
+    /// returned is left in a cache it did not flush.
+    pub(crate) fn start_write(&self, fua: bool) -> Write<'_> {
+        let durable = |d: &Self| d.sync_writes() || (fua && !d.has(commands::NV_CACHE));
+        if durable(self) {
+            return Write { cached: None };
+        }
+        self.cached_writes.fetch_add(1, Ordering::SeqCst);
+        // Looked at again after counting, both `SeqCst`, as MODE SELECT
+        // stores `wce` before it reads the count: either this sees the
+        // cache off, or MODE SELECT sees this write and waits for it.
+        if durable(self) {
+            self.cached_write_done();
+            return Write { cached: None };
+        }
+        Write { cached: Some(self) }
+    }
+
+    /// A write counted by `start_write` is in the cache (or failed).
+    pub(crate) fn cached_write_done(&self) {
+        self.cached_writes.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Waits until no write that saw the write cache on is in flight.
+    /// Writes starting now see it off and are not counted, so this ends
+    /// once those in flight have reached the cache.
+    pub(crate) fn wait_cached_writes(&self) {
+        while self.cached_writes.load(Ordering::SeqCst) != 0 {
+            crate::scst_rs::sys::sleep_ms(1);
+        }
     }
 
     /// What the no-I/O replies say about the device.
@@ -259,4 +300,34 @@ fn open_block(name: &str, path: &CStr, write: bool, block_size: u32) -> Result<(
     let direct = open_file(name, path, OpenFlags { write, direct: true, dsync: false })?;
     let size = dev.size();
     Ok((Backing::Block { dev, direct }, size))
+}
+
+/// A write in progress (`VDev::start_write`).
+///
+/// # Invariants
+///
+/// `cached` is the device whose `cached_writes` counts this write, once.
+pub(crate) struct Write<'a> {
+    cached: Option<&'a VDev>,
+}
+
+impl Write<'_> {
+    /// The write must be on stable storage before it is acknowledged.
+    pub(crate) fn durable(&self) -> bool {
+        self.cached.is_none()
+    }
+
+    /// Bios carry the write on: their completion ends its count
+    /// (`VDev::cached_write_done`), not this.
+    pub(crate) fn hand_to_bios(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for Write<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.cached {
+            d.cached_write_done();
+        }
+    }
 }

@@ -10,7 +10,7 @@
 //! and else returns NEED_THREAD to be called again from a thread.
 
 use crate::commands::{self, Kind};
-use crate::dev::{Backing, Medium, VDev};
+use crate::dev::{Backing, Medium, VDev, Write};
 use crate::mmc;
 use crate::scsi::{self, byte, Sense};
 use crate::scst_rs::api::{
@@ -205,9 +205,12 @@ fn ptype(dev: &VDev) -> u8 {
 fn mode_select(c: &mut Cmd, dev: &VDev, d: &scsi::Disk<'_>, cdb: &[u8]) -> Result<Done, Sense> {
     let ten = byte(cdb, 0) == 0x55;
     let wce = scsi::mode_select(cdb, d, ten, c.buffer())?;
-    if dev.wce.swap(wce, Ordering::Relaxed) != wce {
-        // Going write-through: what the cache holds goes to the medium now.
+    if dev.wce.swap(wce, Ordering::SeqCst) != wce {
+        // Going write-through: what the cache holds goes to the medium
+        // now, including the writes that saw the cache on and are still
+        // on their way to it.
         if !wce {
+            dev.wait_cached_writes();
             crate::io::flush(dev, &dev.medium())?;
         }
         c.mode_params_changed();
@@ -287,7 +290,7 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
         }
         Backing::Block { dev: b, .. } => {
             c.set_resp_len(full);
-            return submit(c, b, len, pos, false, false);
+            return submit::<BioDone>(c, b, len, pos, false, false);
         }
         Backing::NoMedium => return Err(scsi::MEDIUM_NOT_PRESENT),
     }
@@ -327,15 +330,24 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
 }
 
 /// WRITE from the driver's scatterlist (exactly the CDB's bytes).
-fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, durable: bool) -> Result<Done, Sense> {
+fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Result<Done, Sense> {
     let private = c.as_raw().cast();
     let submitter = in_submitter(c);
+    let durable = w.durable();
     let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
     let len = sg.len() as u64;
     match &m.backing {
         // SAFETY: as in `read_sg`.
-        Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, durable, private) } {
+        Backing::Block { dev: b, .. } if durable => match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, true, private) } {
             Ok(()) => Ok(Done::Later),
+            Err(_) => Err(scsi::INTERNAL_FAILURE),
+        },
+        // SAFETY: as in `read_sg`.
+        Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<CachedWriteDone>(&sg, pos, true, false, private) } {
+            Ok(()) => {
+                w.hand_to_bios();
+                Ok(Done::Later)
+            }
             Err(_) => Err(scsi::INTERNAL_FAILURE),
         },
         // As a read in `read_sg`; a durable write waits for its I/O.  A
@@ -367,18 +379,18 @@ fn data_len(c: &mut Cmd, dev: &VDev, len: u64) -> usize {
 
 fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let (pos, len, fua) = range(dev, m, cdb)?;
-    let durable = dev.sync_writes() || (fua && !dev.has(commands::NV_CACHE));
     if c.uses_tgt_sg() {
-        return write_sg(c, dev, m, pos, durable);
+        return write_sg(c, dev, m, pos, dev.start_write(fua));
     }
     if in_submitter(c) && matches!(m.backing, Backing::File(_)) {
         return Ok(Done::Thread);
     }
     let len = data_len(c, dev, len);
+    let w = dev.start_write(fua);
     match &m.backing {
-        Backing::Block { dev: b, .. } => submit(c, b, len, pos, true, durable),
+        Backing::Block { dev: b, .. } => submit_write(c, b, len, pos, w),
         _ => {
-            crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, durable)?;
+            crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, w.durable())?;
             Ok(Done::Now)
         }
     }
@@ -409,8 +421,9 @@ fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense
     Ok(Done::Now)
 }
 
-/// BLOCKIO READ/WRITE: the bios carry the command's own buffer.
-fn submit(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, write: bool, fua: bool) -> Result<Done, Sense> {
+/// BLOCKIO READ/WRITE: the bios carry the command's own buffer, and
+/// completion `C` finishes the command.
+fn submit<C: Completion>(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, write: bool, fua: bool) -> Result<Done, Sense> {
     if len == 0 {
         return Ok(Done::Now);
     }
@@ -418,10 +431,23 @@ fn submit(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u
     // SAFETY: the buffer is the core's kmalloc/vmalloc memory, the
     // command's until `done`; `pos` and `len` are whole blocks of at
     // least the device's logical block size (checked at open).
-    match unsafe { b.submit::<BioDone>(buf, len, pos, write, fua, c.as_raw().cast()) } {
+    match unsafe { b.submit::<C>(buf, len, pos, write, fua, c.as_raw().cast()) } {
         Ok(()) => Ok(Done::Later),
         Err(_) => Err(scsi::INTERNAL_FAILURE),
     }
+}
+
+/// BLOCKIO WRITE: FUA if it must be durable, else counted as a cached
+/// write until its bios complete.
+fn submit_write(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, w: Write<'_>) -> Result<Done, Sense> {
+    if w.durable() {
+        return submit::<BioDone>(c, b, len, pos, true, true);
+    }
+    let r = submit::<CachedWriteDone>(c, b, len, pos, true, false);
+    if matches!(r, Ok(Done::Later)) {
+        w.hand_to_bios();
+    }
+    r
 }
 
 /// A BLOCKIO transfer is over.
@@ -439,5 +465,19 @@ impl Completion for BioDone {
             c.set_error(s.0, s.1, s.2);
         }
         c.done(Context::Atomic);
+    }
+}
+
+/// A BLOCKIO write to the device's cache is over: it no longer holds up a
+/// MODE SELECT turning the cache off (`VDev::wait_cached_writes`).
+struct CachedWriteDone;
+
+impl Completion for CachedWriteDone {
+    fn done(private: *mut c_void, errno: i32) {
+        // SAFETY: as in `BioDone`; only read here, `BioDone` finishes it.
+        if let Some(dev) = unsafe { Cmd::from_raw(private.cast()) }.as_ref().and_then(vdev) {
+            dev.cached_write_done();
+        }
+        BioDone::done(private, errno);
     }
 }

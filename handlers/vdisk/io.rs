@@ -4,7 +4,6 @@
 //! UNMAP and COMPARE AND WRITE.  BLOCKIO devices do these through their
 //! O_DIRECT file, which stays consistent with their bios.
 
-use crate::commands;
 use crate::dev::{Backing, Medium, VDev};
 use crate::exec::range;
 use crate::scsi::{self, byte, Sense};
@@ -158,14 +157,14 @@ pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Res
             }
         }
     }
-    let durable = dev.sync_writes();
+    let w = dev.start_write(false);
     let mut done = 0u64;
     while done < len {
         let n = ((len - done) as usize).min(per * bs);
         write_at(dev, m, buf.get(..n).unwrap_or(&[]), pos + done, false)?;
         done += n as u64;
     }
-    if durable {
+    if w.durable() {
         sync_range(dev, m, pos, pos + len - 1)?;
     }
     Ok(crate::exec::Done::Now)
@@ -195,7 +194,6 @@ pub(crate) fn compare_and_write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8])
     let (verify, write) = (data.get(..n).ok_or(scsi::INTERNAL_FAILURE)?, data.get(n..2 * n).ok_or(scsi::INTERNAL_FAILURE)?);
     let _guard = dev.caw.lock();
     compare(dev, m, pos, len, Some(verify))?;
-    let durable = dev.sync_writes() || (fua && !dev.has(commands::NV_CACHE));
-    write_at(dev, m, write, pos, durable)?;
+    write_at(dev, m, write, pos, dev.start_write(fua).durable())?;
     Ok(crate::exec::Done::Now)
 }

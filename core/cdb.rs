@@ -147,26 +147,12 @@ const HAS_FUA: u32 = 1 << 30;
 const IF_NOT_PREVENT: u32 = 1 << 31;
 const MARKERS: u32 = HAS_FUA | IF_NOT_PREVENT;
 
-/// Peripheral device type: direct access block device (disk).
-pub const TYPE_DISK: u8 = 0x00;
-/// Peripheral device type: sequential access device (tape).
-pub const TYPE_TAPE: u8 = 0x01;
-/// Peripheral device type: processor.
-pub const TYPE_PROCESSOR: u8 = 0x03;
-/// Peripheral device type: write-once device.
-pub const TYPE_WORM: u8 = 0x04;
-/// Peripheral device type: CD/DVD device.
-pub const TYPE_CDROM: u8 = 0x05;
-/// Peripheral device type: optical memory device.
-pub const TYPE_OPTICAL: u8 = 0x07;
-/// Peripheral device type: medium changer.
-pub const TYPE_CHANGER: u8 = 0x08;
-/// Peripheral device type: storage array controller (RAID).
-pub const TYPE_RAID: u8 = 0x0c;
-/// Peripheral device type: enclosure services device.
-pub const TYPE_ENCLOSURE: u8 = 0x0d;
-/// Peripheral device type: simplified direct access device (RBC).
-pub const TYPE_RBC: u8 = 0x0e;
+/// Peripheral device types (`scst_rs::scsi::device_type`), as the table
+/// names them.
+pub use crate::scst_rs::scsi::device_type::{
+    CDROM as TYPE_CDROM, CHANGER as TYPE_CHANGER, DISK as TYPE_DISK, OPTICAL as TYPE_OPTICAL,
+    PROCESSOR as TYPE_PROCESSOR, RBC as TYPE_RBC, TAPE as TYPE_TAPE, WORM as TYPE_WORM,
+};
 
 const fn bit(t: u8) -> u32 {
     1 << t
@@ -685,6 +671,7 @@ fn too_short(cdb: &[u8], need: usize) -> DecodeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scst_rs::scsi::device_type::{ENCLOSURE as TYPE_ENCLOSURE, RAID as TYPE_RAID};
 
     const BS: u32 = 512;
 

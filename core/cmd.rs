@@ -36,7 +36,8 @@ use crate::scst_rs::api::abi::{
     SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD,
     SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
-use crate::sense::{Sense, SenseKey, Status};
+use crate::scst_rs::scsi::{bytes, op};
+use crate::scst_rs::scsi::sense::{Sense, SenseKey, Status};
 use crate::sessions::{Session, TaskRef};
 use crate::sgv::{Buf, NoBuf};
 use crate::taskset::Attr;
@@ -484,8 +485,8 @@ fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[
     let op = cdb.first().copied().unwrap_or(0);
     let sp: *const Session = &**s;
     match op {
-        cdb_op::INQUIRY | cdb_op::REPORT_LUNS => {}
-        cdb_op::REQUEST_SENSE => {
+        op::INQUIRY | op::REPORT_LUNS => {}
+        op::REQUEST_SENSE => {
             if let Some(ua) = nexus::take_ua(reg, sp, lun) {
                 return Some(Early::SenseData(ua));
             }
@@ -696,7 +697,7 @@ fn init(p: *mut ScstCmd) -> Flow {
             reservation(c.shared, c, r);
             return Flow::Go(Stage::Xmit);
         }
-        match c.route.filter(|_| c.opcode() != cdb_op::REPORT_LUNS) {
+        match c.route.filter(|_| c.opcode() != op::REPORT_LUNS) {
             Some(r) => r,
             None => {
                 local(c.shared, c);
@@ -981,7 +982,7 @@ fn trace_result(c: &Command) {
     if !c.shared.traced(trace::SCSI) {
         return;
     }
-    let s = crate::sense::parse(c.sense.get(..c.sense_len).unwrap_or(&[]));
+    let s = crate::scst_rs::scsi::sense::parse(c.sense.get(..c.sense_len).unwrap_or(&[]));
     let (key, asc, ascq) = s.map_or((0, 0, 0), |s| (s.key.code(), s.asc, s.ascq));
     trace!(
         c.shared,
@@ -1054,9 +1055,6 @@ pub(crate) unsafe fn tgt_done(p: *mut ScstCmd, ctx: c_int) {
     proceed(p, Stage::Free, ctx)
 }
 
-/// Opcodes 0xC0..=0xFF are vendor specific (SPC-4 table 31).
-const VENDOR_OPCODES: u8 = 0xc0;
-
 /// Decodes the CDB for the command's device with `block_size` (a
 /// handler's parse helper).  On error, sets CHECK CONDITION.  A
 /// vendor-specific opcode for a pass-through device takes the initiator's
@@ -1090,7 +1088,7 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
         }
         // A vendor-specific opcode for a real device: no table knows it,
         // the device does; go by what the initiator expects.
-        Err(DecodeError::UnknownOpcode(op)) if op >= VENDOR_OPCODES && route.handler.flags & SCST_DEV_VIRTUAL == 0 && c.expected.is_some() => {
+        Err(DecodeError::UnknownOpcode(code)) if code >= op::FIRST_VENDOR_SPECIFIC && route.handler.flags & SCST_DEV_VIRTUAL == 0 && c.expected.is_some() => {
             let (dir, len) = c.expected.unwrap_or((SCST_DATA_NONE, 0));
             c.decoded = Some((dir, len, cdb::CHANGES_STATE));
             Ok(())
@@ -1115,7 +1113,7 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
 }
 
 fn is_reservation(op: u8) -> bool {
-    matches!(op, cdb_op::RESERVE_6 | cdb_op::RESERVE_10 | cdb_op::RELEASE_6 | cdb_op::RELEASE_10)
+    matches!(op, op::RESERVE_6 | op::RESERVE_10 | op::RELEASE_6 | op::RELEASE_10)
 }
 
 /// SPC-2 RESERVE and RELEASE of the whole logical unit.  Third-party
@@ -1124,7 +1122,7 @@ fn reservation(shared: &Shared, c: &mut Command, r: Route) {
     let op = c.opcode();
     let b1 = c.cdb[1];
     // 3RDPTY (both sizes) and LONGID (10-byte): third-party reservations.
-    let third = b1 & 0x10 != 0 || (matches!(op, cdb_op::RESERVE_10 | cdb_op::RELEASE_10) && b1 & 0x02 != 0);
+    let third = b1 & 0x10 != 0 || (matches!(op, op::RESERVE_10 | op::RELEASE_10) && b1 & 0x02 != 0);
     if third {
         return c.set_sense(Sense::invalid_field_in_cdb(1, Some(4)));
     }
@@ -1135,8 +1133,8 @@ fn reservation(shared: &Shared, c: &mut Command, r: Route) {
     let mine = d.reserved_by.as_ref().map(|h| Arc::ptr_eq(h, &c.sess));
     match (op, mine) {
         // Reserved by someone else: RESERVE was stopped at arrival.
-        (cdb_op::RESERVE_6 | cdb_op::RESERVE_10, Some(false)) => c.set_status(Status::RESERVATION_CONFLICT),
-        (cdb_op::RESERVE_6 | cdb_op::RESERVE_10, _) => d.reserved_by = Some(c.sess.clone()),
+        (op::RESERVE_6 | op::RESERVE_10, Some(false)) => c.set_status(Status::RESERVATION_CONFLICT),
+        (op::RESERVE_6 | op::RESERVE_10, _) => d.reserved_by = Some(c.sess.clone()),
         // RELEASE by a non-holder succeeds and changes nothing.
         (_, Some(true)) => d.reserved_by = None,
         _ => {}
@@ -1146,29 +1144,19 @@ fn reservation(shared: &Shared, c: &mut Command, r: Route) {
 /// REQUEST SENSE answered with sense `s` as its data.
 fn sense_data(c: &mut Command, s: Sense) -> core::result::Result<(), Stop> {
     let alloc = u32::from(c.cdb.get(4).copied().unwrap_or(0));
-    let mut data = [0u8; crate::sense::FIXED_LEN];
+    let mut data = [0u8; crate::scst_rs::scsi::sense::FIXED_LEN];
     let n = s.encode_fixed(&mut data);
     send(c, data.get(..n).unwrap_or(&[]), alloc)
-}
-
-mod cdb_op {
-    pub(super) const RESERVE_6: u8 = 0x16;
-    pub(super) const RELEASE_6: u8 = 0x17;
-    pub(super) const RESERVE_10: u8 = 0x56;
-    pub(super) const RELEASE_10: u8 = 0x57;
-    pub(super) const INQUIRY: u8 = 0x12;
-    pub(super) const REQUEST_SENSE: u8 = 0x03;
-    pub(super) const REPORT_LUNS: u8 = 0xa0;
 }
 
 /// Commands the core answers itself: REPORT LUNS, and everything for a
 /// LUN the session's group does not have.
 fn local(shared: &Shared, c: &mut Command) {
     let r = match c.opcode() {
-        cdb_op::REPORT_LUNS => report_luns(shared, c),
-        cdb_op::INQUIRY if c.route.is_none() => inquiry_no_lun(c),
+        op::REPORT_LUNS => report_luns(shared, c),
+        op::INQUIRY if c.route.is_none() => inquiry_no_lun(c),
         // REQUEST SENSE for a LUN the session does not have.
-        cdb_op::REQUEST_SENSE if c.route.is_none() => sense_data(c, Sense::LUN_NOT_SUPPORTED),
+        op::REQUEST_SENSE if c.route.is_none() => sense_data(c, Sense::LUN_NOT_SUPPORTED),
         _ => {
             c.set_sense(Sense::LUN_NOT_SUPPORTED);
             return;
@@ -1179,14 +1167,6 @@ fn local(shared: &Shared, c: &mut Command) {
     }
 }
 
-fn be32(b: &[u8], at: usize) -> u32 {
-    let mut v = 0u32;
-    for i in 0..4 {
-        v = (v << 8) | u32::from(b.get(at + i).copied().unwrap_or(0));
-    }
-    v
-}
-
 fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Stop> {
     if c.cdb_len < 12 {
         return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
@@ -1195,7 +1175,7 @@ fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Sto
     if c.cdb[2] > 2 {
         return Err(Stop::Sense(Sense::invalid_field_in_cdb(2, None)));
     }
-    let alloc = be32(&c.cdb, 6);
+    let alloc = bytes::be(&c.cdb, 6, 4) as u32;
     if alloc < 16 {
         return Err(Stop::Sense(Sense::invalid_field_in_cdb(6, None)));
     }

@@ -194,7 +194,7 @@ pub(crate) extern "C" fn scst_unregister_virtual_device_unused(id: c_int) -> c_i
 #[no_mangle]
 pub(crate) extern "C" fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8) {
     let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else { return };
-    let sense = crate::sense::Sense::new(crate::sense::SenseKey::UNIT_ATTENTION, asc, ascq);
+    let sense = crate::scst_rs::scsi::sense::Sense::new(crate::scst_rs::scsi::sense::SenseKey::UNIT_ATTENTION, asc, ascq);
     crate::nexus::devices_reset(&mut core.registry.lock(), &[id], sense);
 }
 

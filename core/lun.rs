@@ -10,6 +10,7 @@
 //! larger ones in flat space addressing (method 01b, 14 bits).  Initiators
 //! may use either form for any LUN, so both are accepted coming in.
 
+use crate::scst_rs::scsi::bytes::put;
 use core::fmt;
 
 /// Highest LUN SCST handles: the 14 bits of flat space addressing.
@@ -119,14 +120,6 @@ pub fn report_luns(luns: impl Iterator<Item = u64>, out: &mut [u8]) -> usize {
     report_luns_len(count)
 }
 
-/// Copies `src` into `dst` from offset `at`, as much as fits.
-fn put(dst: &mut [u8], at: usize, src: &[u8]) {
-    let Some(dst) = dst.get_mut(at..) else { return };
-    let n = dst.len().min(src.len());
-    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
-        d.copy_from_slice(s);
-    }
-}
 
 #[cfg(test)]
 mod tests {

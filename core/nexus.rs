@@ -18,7 +18,7 @@
 //! returns it as its data instead.  Each is reported once.
 
 use crate::registry::Registry;
-use crate::sense::Sense;
+use crate::scst_rs::scsi::sense::Sense;
 use crate::sessions::{is, Session};
 use crate::scst_rs::vec;
 use kernel::{prelude::*, sync::Arc};

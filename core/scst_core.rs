@@ -67,7 +67,7 @@ mod tm_dbg;
 mod work;
 
 // `no_std` files shared with the host crate, where their items are public.
-// `cdb`, `lun` and `sense` are vocabularies (tables and codecs) tested
+// `cdb` and `lun` are vocabularies (tables and codecs) tested
 // whole on the host, of which the core uses a part: unused items are fine.
 #[allow(unreachable_pub)]
 mod acl;
@@ -81,8 +81,6 @@ mod lun;
 mod names;
 #[allow(unreachable_pub)]
 mod proc_cmd;
-#[allow(unreachable_pub, dead_code)]
-mod sense;
 #[allow(unreachable_pub, dead_code)]
 mod taskset;
 #[allow(unreachable_pub)]

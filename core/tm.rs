@@ -19,7 +19,7 @@ use crate::nexus;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::*;
 use crate::scst_rs::sys;
-use crate::sense::Sense;
+use crate::scst_rs::scsi::sense::Sense;
 use crate::sessions::{Session, TaskRef};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};

@@ -16,6 +16,9 @@ mod bindings;
 pub(crate) mod irqlock;
 pub(crate) mod kthread;
 pub(crate) mod procfs;
+// `no_std` and shared with the host crate, where its items are public.
+#[allow(unreachable_pub)]
+pub(crate) mod scsi;
 pub(crate) mod scsi_devices;
 pub(crate) mod scsi_exec;
 pub(crate) mod scsi_host;

@@ -27,7 +27,7 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_CDROM}, false>(c"dev_cdrom", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::CDROM}, false>(c"dev_cdrom", &TRACE);
 
 struct ScstCdrom {
     _handlers: pt::Handlers,

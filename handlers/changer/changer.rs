@@ -27,7 +27,7 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_CHANGER}, false>(c"dev_changer", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::CHANGER}, false>(c"dev_changer", &TRACE);
 
 struct ScstChanger {
     _handlers: pt::Handlers,

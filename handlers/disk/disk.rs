@@ -30,9 +30,9 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_DISK}, false>(c"dev_disk", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::DISK}, false>(c"dev_disk", &TRACE);
 static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType = pt::dev_type::<{fixups::TYPE_DISK}, true>(c"dev_disk_perf", &PERF_TRACE);
+static PERF: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::DISK}, true>(c"dev_disk_perf", &PERF_TRACE);
 
 struct ScstDisk {
     _handlers: pt::Handlers,

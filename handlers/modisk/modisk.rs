@@ -30,9 +30,9 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_MOD}, false>(c"dev_modisk", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::OPTICAL}, false>(c"dev_modisk", &TRACE);
 static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType = pt::dev_type::<{fixups::TYPE_MOD}, true>(c"dev_modisk_perf", &PERF_TRACE);
+static PERF: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::OPTICAL}, true>(c"dev_modisk_perf", &PERF_TRACE);
 
 struct ScstModisk {
     _handlers: pt::Handlers,

@@ -6,48 +6,16 @@
 //! moved, which commands the `*_perf` handlers skip, and timeouts.
 //! `no_std`, no allocation, host-tested.
 
-/// Peripheral device types served by pass-through handlers.
-pub const TYPE_DISK: u8 = 0x00;
-/// Sequential access (tape).
-pub const TYPE_TAPE: u8 = 0x01;
-/// Processor.
-pub const TYPE_PROCESSOR: u8 = 0x03;
-/// CD/DVD.
-pub const TYPE_CDROM: u8 = 0x05;
-/// Optical memory (MO disk).
-pub const TYPE_MOD: u8 = 0x07;
-/// Medium changer.
-pub const TYPE_CHANGER: u8 = 0x08;
-/// Storage array controller (RAID).
-pub const TYPE_RAID: u8 = 0x0c;
-
-const READ_6: u8 = 0x08;
-const WRITE_6: u8 = 0x0a;
-const READ_10: u8 = 0x28;
-const WRITE_10: u8 = 0x2a;
-const READ_12: u8 = 0xa8;
-const WRITE_12: u8 = 0xaa;
-const READ_16: u8 = 0x88;
-const WRITE_16: u8 = 0x8a;
-/// READ CAPACITY(10).
-pub const READ_CAPACITY_10: u8 = 0x25;
-/// SERVICE ACTION IN(16); service action 0x10 is READ CAPACITY(16).
-pub const SERVICE_ACTION_IN_16: u8 = 0x9e;
-/// MODE SENSE(6).
-pub const MODE_SENSE_6: u8 = 0x1a;
-/// MODE SENSE(10).
-pub const MODE_SENSE_10: u8 = 0x5a;
-/// MODE SELECT(6).
-pub const MODE_SELECT_6: u8 = 0x15;
-/// MODE SELECT(10).
-pub const MODE_SELECT_10: u8 = 0x55;
+use crate::scst_rs::scsi::bytes;
+use crate::scst_rs::scsi::device_type::{CDROM, CHANGER, DISK, OPTICAL, TAPE};
+use crate::scst_rs::scsi::op::*;
 
 /// Whether a `*_perf` handler pretends `opcode` succeeded without sending
 /// it: the READ and WRITE commands of its device type.
 pub fn perf_skips(dev_type: u8, opcode: u8) -> bool {
     match dev_type {
-        TYPE_TAPE => matches!(opcode, READ_6 | WRITE_6 | READ_16 | WRITE_16),
-        TYPE_DISK | TYPE_MOD => {
+        TAPE => matches!(opcode, READ_6 | WRITE_6 | READ_16 | WRITE_16),
+        DISK | OPTICAL => {
             matches!(opcode, READ_6 | WRITE_6 | READ_10 | WRITE_10 | READ_12 | WRITE_12 | READ_16 | WRITE_16)
         }
         _ => false,
@@ -61,20 +29,24 @@ pub fn timeout_ms(dev_type: u8, opcode: u8) -> u32 {
     match (dev_type, opcode) {
         // REWIND, FORMAT MEDIUM, WRITE FILEMARKS, SPACE, ERASE,
         // LOAD UNLOAD, LOCATE and their 16-byte forms.
-        (TYPE_TAPE, 0x01 | 0x04 | 0x10 | 0x11 | 0x19 | 0x1b | 0x2b | 0x80 | 0x91 | 0x92 | 0x93) => 240 * MIN,
-        (TYPE_TAPE, _) => 15 * MIN,
+        (
+            TAPE,
+            REWIND | FORMAT_UNIT | WRITE_FILEMARKS_6 | SPACE_6 | ERASE_6 | LOAD_UNLOAD | LOCATE_10 | WRITE_FILEMARKS_16 | SPACE_16 | LOCATE_16
+            | ERASE_16,
+        ) => 240 * MIN,
+        (TAPE, _) => 15 * MIN,
         // INITIALIZE ELEMENT STATUS (both), MOVE MEDIUM, EXCHANGE MEDIUM,
         // POSITION TO ELEMENT, READ ELEMENT STATUS (a full inventory).
-        (TYPE_CHANGER, 0x07 | 0x37 | 0xa5 | 0xa6 | 0x2b | 0xb8) => 60 * MIN,
+        (CHANGER, INITIALIZE_ELEMENT_STATUS | INITIALIZE_ELEMENT_STATUS_WITH_RANGE | MOVE_MEDIUM | EXCHANGE_MEDIUM | POSITION_TO_ELEMENT | READ_ELEMENT_STATUS) => 60 * MIN,
         // FORMAT UNIT, and BLANK / CLOSE TRACK on optical media.
-        (_, 0x04) | (TYPE_CDROM, 0xa1 | 0x5b) => 240 * MIN,
+        (_, FORMAT_UNIT) | (CDROM, BLANK | CLOSE_TRACK) => 240 * MIN,
         _ => MIN,
     }
 }
 
+/// The `n`-byte (at most 4) big-endian field at `at`, if all there.
 fn be(b: &[u8], at: usize, n: usize) -> Option<u32> {
-    let s = b.get(at..at + n)?;
-    Some(s.iter().fold(0u32, |v, &x| (v << 8) | u32::from(x)))
+    bytes::be_exact(b, at, n.min(4)).and_then(|v| u32::try_from(v).ok())
 }
 
 /// The logical block length a READ CAPACITY (10 or 16) reply reports, if
@@ -164,21 +136,21 @@ mod tests {
 
     #[test]
     fn perf_skips_only_reads_and_writes() {
-        assert!(perf_skips(TYPE_DISK, READ_10));
-        assert!(perf_skips(TYPE_MOD, WRITE_16));
-        assert!(perf_skips(TYPE_TAPE, READ_6));
-        assert!(!perf_skips(TYPE_TAPE, READ_10), "0x28 is not a tape command");
-        assert!(!perf_skips(TYPE_DISK, 0x12), "INQUIRY goes to the device");
-        assert!(!perf_skips(TYPE_CDROM, READ_10), "no dev_cdrom_perf");
+        assert!(perf_skips(DISK, READ_10));
+        assert!(perf_skips(OPTICAL, WRITE_16));
+        assert!(perf_skips(TAPE, READ_6));
+        assert!(!perf_skips(TAPE, READ_10), "0x28 is not a tape command");
+        assert!(!perf_skips(DISK, 0x12), "INQUIRY goes to the device");
+        assert!(!perf_skips(CDROM, READ_10), "no dev_cdrom_perf");
     }
 
     #[test]
     fn timeouts() {
-        assert_eq!(timeout_ms(TYPE_DISK, READ_10), 60_000);
-        assert_eq!(timeout_ms(TYPE_TAPE, 0x01), 4 * 3600 * 1000);
-        assert_eq!(timeout_ms(TYPE_TAPE, READ_6), 15 * 60_000);
-        assert_eq!(timeout_ms(TYPE_CHANGER, 0xa5), 3600 * 1000);
-        assert_eq!(timeout_ms(TYPE_DISK, 0x04), 4 * 3600 * 1000);
+        assert_eq!(timeout_ms(DISK, READ_10), 60_000);
+        assert_eq!(timeout_ms(TAPE, 0x01), 4 * 3600 * 1000);
+        assert_eq!(timeout_ms(TAPE, READ_6), 15 * 60_000);
+        assert_eq!(timeout_ms(CHANGER, 0xa5), 3600 * 1000);
+        assert_eq!(timeout_ms(DISK, 0x04), 4 * 3600 * 1000);
     }
 
     #[test]

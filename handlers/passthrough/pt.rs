@@ -22,20 +22,11 @@ use crate::scst_rs::{
         cmd::{Cmd, Context},
         dev::DevRef,
     },
+    scsi::{device_type, op, Sense, Status},
     scsi_exec::{self, ExecDone, Outcome, ScsiDev},
 };
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{ffi::{c_int, c_void}, prelude::*};
-
-/// Status bytes (SAM-5).
-const GOOD: u8 = 0x00;
-const CHECK_CONDITION: u8 = 0x02;
-const BUSY: u8 = 0x08;
-
-/// Sense keys and codes the handlers report themselves.
-const ILLEGAL_REQUEST: u8 = 0x05;
-const HARDWARE_ERROR: u8 = 0x04;
-const ABORTED_COMMAND: u8 = 0x0b;
 
 /// A real device attached to one of this module's handlers.
 pub(crate) struct PtDev {
@@ -113,7 +104,7 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
     // SAFETY: the core passes a live command.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
     let Some(pd) = pt_dev(&c) else {
-        c.set_error(ILLEGAL_REQUEST, 0x25, 0x00);
+        c.fail(Sense::LUN_NOT_SUPPORTED);
         return SCST_EXEC_COMPLETED;
     };
     let dev = pd.sdev;
@@ -132,7 +123,7 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
     }
     if dir == SCST_DATA_BIDI {
         pr_err!("opcode 0x{:02x}: bidirectional commands are not passed through\n", op);
-        c.set_error(ILLEGAL_REQUEST, 0x20, 0x00);
+        c.fail(Sense::INVALID_OPCODE);
         return SCST_EXEC_COMPLETED;
     }
     if !dev.fits(buf, len) {
@@ -152,9 +143,9 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
         Ok(()) => return SCST_EXEC_NOT_COMPLETED,
         Err(e) if e == EINVAL => limit_refused(&c, pd, op, buf, len),
         // The device is being removed: the LUN is going.
-        Err(e) if e == ENODEV => c.set_error(ILLEGAL_REQUEST, 0x25, 0x00),
+        Err(e) if e == ENODEV => c.fail(Sense::LUN_NOT_SUPPORTED),
         // No request free: the initiator retries.
-        Err(_) => c.set_status(BUSY, &[]),
+        Err(_) => c.set_status(Status::BUSY, &[]),
     }
     SCST_EXEC_COMPLETED
 }
@@ -174,7 +165,7 @@ fn limit_refused(c: &Cmd, pd: &PtDev, op: u8, buf: *const u8, len: u32) {
             n
         );
     }
-    c.set_error(ILLEGAL_REQUEST, 0x24, 0x00);
+    c.fail(Sense::INVALID_FIELD_IN_CDB);
 }
 
 /// The device answered: its status, sense and residual become the
@@ -193,17 +184,17 @@ impl<const T: u8> ExecDone for Done<T> {
                     let fixed = fixed_block::<T>(&c);
                     c.set_resp_len(bytes_read::<T>(o, len, fixed));
                 }
-                c.set_status(o.status(), o.sense);
+                c.set_status(Status(o.status()), o.sense);
             }
             // DID_NO_CONNECT, DID_BAD_TARGET: the device is gone.
-            0x01 | 0x04 => c.set_error(ILLEGAL_REQUEST, 0x25, 0x00),
+            0x01 | 0x04 => c.fail(Sense::LUN_NOT_SUPPORTED),
             // DID_TIME_OUT: LOGICAL UNIT COMMUNICATION TIME-OUT.
-            0x03 => c.set_error(ABORTED_COMMAND, 0x08, 0x01),
+            0x03 => c.fail(Sense::LUN_COMMUNICATION_TIMEOUT),
             // DID_BUS_BUSY, DID_RESET, DID_SOFT_ERROR, DID_IMM_RETRY,
             // DID_REQUEUE, DID_TRANSPORT_DISRUPTED: try again later.
-            0x02 | 0x08 | 0x0b | 0x0c | 0x0d | 0x0e => c.set_status(BUSY, &[]),
+            0x02 | 0x08 | 0x0b | 0x0c | 0x0d | 0x0e => c.set_status(Status::BUSY, &[]),
             // Anything else: INTERNAL TARGET FAILURE.
-            _ => c.set_error(HARDWARE_ERROR, 0x44, 0x00),
+            _ => c.fail(Sense::INTERNAL_TARGET_FAILURE),
         }
         c.done(Context::Atomic);
     }
@@ -212,7 +203,7 @@ impl<const T: u8> ExecDone for Done<T> {
 /// A tape READ's block length if its FIXED bit is set (the residue in
 /// its sense data counts blocks then).
 fn fixed_block<const T: u8>(c: &Cmd) -> Option<u32> {
-    let fixed = T == fixups::TYPE_TAPE && c.cdb().get(1).is_some_and(|b| b & 0x01 != 0);
+    let fixed = T == device_type::TAPE && c.cdb().get(1).is_some_and(|b| b & 0x01 != 0);
     fixed.then(|| pt_dev(c).map_or(0, |d| d.block_size.load(Ordering::Relaxed)))
 }
 
@@ -222,7 +213,7 @@ fn fixed_block<const T: u8>(c: &Cmd) -> Option<u32> {
 /// many transports).
 fn bytes_read<const T: u8>(o: &Outcome<'_>, len: u32, fixed: Option<u32>) -> u32 {
     let moved = len.saturating_sub(o.resid);
-    if T != fixups::TYPE_TAPE || o.status() != CHECK_CONDITION || o.resid != 0 {
+    if T != device_type::TAPE || o.status() != Status::CHECK_CONDITION.0 || o.resid != 0 {
         return moved;
     }
     fixups::tape_bytes_read(o.sense, len, fixed).unwrap_or(moved)
@@ -234,7 +225,7 @@ fn bytes_read<const T: u8>(o: &Outcome<'_>, len: u32, fixed: Option<u32>) -> u32
 unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
-    if c.status() != GOOD {
+    if c.status() != Status::GOOD {
         return 0;
     }
     let mut head = [0u8; 2];
@@ -248,25 +239,25 @@ unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
     let block_size = unsafe { &*dev };
     let data = c.buffer();
     let data_in = data.get(..n.min(data.len())).unwrap_or(&[]);
-    let ten = head[0] == fixups::MODE_SENSE_10 || head[0] == fixups::MODE_SELECT_10;
+    let ten = head[0] == op::MODE_SENSE_10 || head[0] == op::MODE_SELECT_10;
     match (T, head[0]) {
-        (fixups::TYPE_DISK | fixups::TYPE_MOD | fixups::TYPE_CDROM, fixups::READ_CAPACITY_10 | fixups::SERVICE_ACTION_IN_16) => {
+        (device_type::DISK | device_type::OPTICAL | device_type::CDROM, op::READ_CAPACITY_10 | op::SERVICE_ACTION_IN_16) => {
             if let Some(bs) = fixups::capacity_block_len(&head, data_in) {
                 block_size.store(bs, Ordering::Relaxed);
             }
         }
-        (fixups::TYPE_TAPE, fixups::MODE_SENSE_6 | fixups::MODE_SENSE_10) => {
+        (device_type::TAPE, op::MODE_SENSE_6 | op::MODE_SENSE_10) => {
             if let Some(bs) = fixups::mode_block_len(data_in, ten) {
                 block_size.store(bs, Ordering::Relaxed);
             }
         }
         // A MODE SELECT's parameter list is the whole (data-out) buffer.
-        (fixups::TYPE_TAPE, fixups::MODE_SELECT_6 | fixups::MODE_SELECT_10) => {
+        (device_type::TAPE, op::MODE_SELECT_6 | op::MODE_SELECT_10) => {
             if let Some(bs) = fixups::mode_block_len(data, ten) {
                 block_size.store(bs, Ordering::Relaxed);
             }
         }
-        (fixups::TYPE_DISK | fixups::TYPE_MOD, fixups::MODE_SENSE_6 | fixups::MODE_SENSE_10) if read_only => {
+        (device_type::DISK | device_type::OPTICAL, op::MODE_SENSE_6 | op::MODE_SENSE_10) if read_only => {
             let end = n.min(data.len());
             if let Some(d) = data.get_mut(..end) {
                 fixups::set_write_protect(d, ten);
@@ -321,7 +312,7 @@ unsafe extern "C" fn detach(d: *mut ScstDevice) {
 /// which every tape initiator sends before its first READ or WRITE.
 fn initial_block_size(t: u8, sdev: &ScsiDev) -> u32 {
     match t {
-        fixups::TYPE_DISK | fixups::TYPE_MOD | fixups::TYPE_CDROM => sdev.sector_size(),
+        device_type::DISK | device_type::OPTICAL | device_type::CDROM => sdev.sector_size(),
         _ => 0,
     }
 }
@@ -332,11 +323,11 @@ fn initial_block_size(t: u8, sdev: &ScsiDev) -> u32 {
 /// corrects it before its first READ or WRITE anyway.
 fn block_size(t: u8, d: &PtDev) -> u32 {
     let bs = d.block_size.load(Ordering::Relaxed);
-    if bs != 0 || !matches!(t, fixups::TYPE_DISK | fixups::TYPE_MOD | fixups::TYPE_CDROM) {
+    if bs != 0 || !matches!(t, device_type::DISK | device_type::OPTICAL | device_type::CDROM) {
         return bs;
     }
     match d.sdev.sector_size() {
-        0 if t == fixups::TYPE_CDROM => 2048,
+        0 if t == device_type::CDROM => 2048,
         0 => 512,
         n => {
             d.block_size.store(n, Ordering::Relaxed);

@@ -27,7 +27,7 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_PROCESSOR}, false>(c"dev_processor", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::PROCESSOR}, false>(c"dev_processor", &TRACE);
 
 struct ScstProcessor {
     _handlers: pt::Handlers,

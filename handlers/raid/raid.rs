@@ -27,7 +27,7 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_RAID}, false>(c"dev_raid", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::RAID}, false>(c"dev_raid", &TRACE);
 
 struct ScstRaid {
     _handlers: pt::Handlers,

@@ -30,9 +30,9 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{fixups::TYPE_TAPE}, false>(c"dev_tape", &TRACE);
+static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::TAPE}, false>(c"dev_tape", &TRACE);
 static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType = pt::dev_type::<{fixups::TYPE_TAPE}, true>(c"dev_tape_perf", &PERF_TRACE);
+static PERF: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::TAPE}, true>(c"dev_tape_perf", &PERF_TRACE);
 
 struct ScstTape {
     _handlers: pt::Handlers,

@@ -149,8 +149,8 @@ impl VDev {
     /// for a thread.
     pub(crate) fn exec_nowait(&self, op: u8) -> bool {
         self.async_io()
-            || (crate::exec::is_read(op) && self.medium().reads_nowait)
-            || (crate::exec::is_write(op) && !self.sync_writes() && self.medium().writes_nowait)
+            || (crate::scst_rs::scsi::op::is_read(op) && self.medium().reads_nowait)
+            || (crate::scst_rs::scsi::op::is_write(op) && !self.sync_writes() && self.medium().writes_nowait)
     }
 
     /// Vendor id of INQUIRY: the mode, as SCST reports it.

@@ -13,6 +13,7 @@ use crate::commands::{self, Kind};
 use crate::dev::{Backing, Medium, VDev, Write};
 use crate::mmc;
 use crate::scsi::{self, byte, Sense};
+use crate::scst_rs::scsi::op;
 use crate::scst_rs::api::{
     abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED},
     cmd::{Cmd, Context},
@@ -36,7 +37,7 @@ pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
     let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
     let Some(dev) = vdev(&c) else {
-        c.set_error(0x04, 0x44, 0x00);
+        c.fail(Sense::INTERNAL_TARGET_FAILURE);
         return SCST_EXEC_COMPLETED;
     };
     let m = dev.medium();
@@ -53,7 +54,7 @@ pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
         Ok(Done::Later) => SCST_EXEC_NOT_COMPLETED,
         Ok(Done::Thread) => SCST_EXEC_NEED_THREAD,
         Err(s) => {
-            c.set_error(s.0, s.1, s.2);
+            c.fail(s);
             SCST_EXEC_COMPLETED
         }
     }
@@ -80,59 +81,60 @@ fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize,
 }
 
 /// The commands that change the medium (refused on a read-only device).
-fn writes_medium(op: u8) -> bool {
-    matches!(op, 0x0a | 0x2a | 0xaa | 0x8a | 0x2e | 0xae | 0x8e | 0x41 | 0x93 | 0x42 | 0x89)
+fn writes_medium(opcode: u8) -> bool {
+    use op::*;
+    is_write(opcode) || matches!(opcode, WRITE_AND_VERIFY_10 | WRITE_AND_VERIFY_12 | WRITE_AND_VERIFY_16 | WRITE_SAME_10 | WRITE_SAME_16 | UNMAP | COMPARE_AND_WRITE)
 }
 
 fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
-    let op = byte(cdb, 0);
+    let opcode = byte(cdb, 0);
     let no_medium = matches!(m.backing, Backing::NoMedium);
     // Commands that work without a medium.
-    match op {
-        0x12 => return reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), ptype(dev), b)),
-        0x03 => return reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
-        0xa3 => return reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, scsi::DISK_OPCODES, b)),
-        0x1e => return prevent_allow(c, dev, cdb),
+    match opcode {
+        op::INQUIRY => return reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), ptype(dev), b)),
+        op::REQUEST_SENSE => return reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
+        op::MAINTENANCE_IN => return reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, scsi::DISK_OPCODES, b)),
+        op::PREVENT_ALLOW_MEDIUM_REMOVAL => return prevent_allow(c, dev, cdb),
         _ => {}
     }
     if no_medium {
-        return Err(scsi::MEDIUM_NOT_PRESENT);
+        return Err(Sense::MEDIUM_NOT_PRESENT);
     }
-    if writes_medium(op) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
-        return Err(scsi::WRITE_PROTECTED);
+    if writes_medium(opcode) && (dev.has(commands::READ_ONLY) || dev.kind == Kind::Cdrom) {
+        return Err(Sense::WRITE_PROTECTED);
     }
     if scsi::protection_requested(cdb) {
         // No protection information: RDPROTECT/WRPROTECT/VRPROTECT must
         // be zero (SBC-3 5.x).
-        return Err(scsi::INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     // The data path first: it needs no description of the device.
-    match op {
-        0x08 | 0x28 | 0xa8 | 0x88 => return read(c, dev, m, cdb),
-        0x0a | 0x2a | 0xaa | 0x8a => return write(c, dev, m, cdb),
-        0x2e | 0xae | 0x8e => return write_and_verify(c, dev, m, cdb),
-        0x2f | 0xaf | 0x8f => return verify(c, dev, m, cdb),
-        0x41 | 0x93 => return crate::io::write_same(c, dev, m, cdb),
-        0x42 => return crate::io::unmap(c, dev, m, cdb),
-        0x89 => return crate::io::compare_and_write(c, dev, m, cdb),
-        0x35 | 0x91 => return sync_cache(dev, m, cdb),
+    match opcode {
+        op::READ_6 | op::READ_10 | op::READ_12 | op::READ_16 => return read(c, dev, m, cdb),
+        op::WRITE_6 | op::WRITE_10 | op::WRITE_12 | op::WRITE_16 => return write(c, dev, m, cdb),
+        op::WRITE_AND_VERIFY_10 | op::WRITE_AND_VERIFY_12 | op::WRITE_AND_VERIFY_16 => return write_and_verify(c, dev, m, cdb),
+        op::VERIFY_10 | op::VERIFY_12 | op::VERIFY_16 => return verify(c, dev, m, cdb),
+        op::WRITE_SAME_10 | op::WRITE_SAME_16 => return crate::io::write_same(c, dev, m, cdb),
+        op::UNMAP => return crate::io::unmap(c, dev, m, cdb),
+        op::COMPARE_AND_WRITE => return crate::io::compare_and_write(c, dev, m, cdb),
+        op::SYNCHRONIZE_CACHE_10 | op::SYNCHRONIZE_CACHE_16 => return sync_cache(dev, m, cdb),
         _ => {}
     }
     let mut d = dev.describe(m);
     // A READ_ONLY LUN shows as write-protected (the core refuses writes).
     d.read_only |= c.lun_read_only();
-    match op {
-        0x00 | 0x1b | 0x2b => Ok(Done::Now),
-        0x34 | 0x90 => {
-            let e = scsi::extent(cdb).ok_or(scsi::INVALID_OPCODE)?;
+    match opcode {
+        op::TEST_UNIT_READY | op::START_STOP_UNIT | op::SEEK_10 => Ok(Done::Now),
+        op::PRE_FETCH_10 | op::PRE_FETCH_16 => {
+            let e = scsi::extent(cdb).ok_or(Sense::INVALID_OPCODE)?;
             scsi::check_prefetch(e, m.blocks).map(|()| Done::Now)
         }
-        0x25 => reply(c, 8, |b| scsi::read_capacity(cdb, &d, false, b)),
-        0x9e if byte(cdb, 1) & 0x1f == 0x10 => reply(c, scsi::be(cdb, 10, 4), |b| scsi::read_capacity(cdb, &d, true, b)),
-        0x1a => reply(c, scsi::be(cdb, 4, 1), |b| scsi::mode_sense(cdb, &d, false, b)),
-        0x5a => reply(c, scsi::be(cdb, 7, 2), |b| scsi::mode_sense(cdb, &d, true, b)),
-        0x15 | 0x55 => mode_select(c, dev, &d, cdb),
-        _ => Err(scsi::INVALID_OPCODE),
+        op::READ_CAPACITY_10 => reply(c, 8, |b| scsi::read_capacity(cdb, &d, false, b)),
+        op::SERVICE_ACTION_IN_16 if byte(cdb, 1) & 0x1f == op::SA_READ_CAPACITY_16 => reply(c, scsi::be(cdb, 10, 4), |b| scsi::read_capacity(cdb, &d, true, b)),
+        op::MODE_SENSE_6 => reply(c, scsi::be(cdb, 4, 1), |b| scsi::mode_sense(cdb, &d, false, b)),
+        op::MODE_SENSE_10 => reply(c, scsi::be(cdb, 7, 2), |b| scsi::mode_sense(cdb, &d, true, b)),
+        op::MODE_SELECT_6 | op::MODE_SELECT_10 => mode_select(c, dev, &d, cdb),
+        _ => Err(Sense::INVALID_OPCODE),
     }
 }
 
@@ -141,11 +143,11 @@ fn prevent_allow(c: &Cmd, dev: &VDev, cdb: &[u8]) -> Result<Done, Sense> {
     let nexus = c.tgt_dev_priv() as usize;
     if nexus == 0 {
         // The LUN left the session's group meanwhile.
-        return Err(scsi::LUN_NOT_SUPPORTED);
+        return Err(Sense::LUN_NOT_SUPPORTED);
     }
     match dev.set_prevent(nexus, byte(cdb, 4) & 0x01 != 0) {
         Ok(()) => Ok(Done::Now),
-        Err(_) => Err(scsi::INSUFFICIENT_RESOURCES),
+        Err(_) => Err(Sense::INSUFFICIENT_RESOURCES),
     }
 }
 
@@ -158,12 +160,12 @@ fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Se
         prevented: dev.prevented(),
     };
     match byte(cdb, 0) {
-        0x12 => reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), 5, b)),
-        0x03 => reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
-        0xa3 => reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, mmc::CDROM_OPCODES, b)),
-        0x1e => prevent_allow(c, dev, cdb),
-        0x46 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::get_configuration(cdb, &disc, b)),
-        0x4a => {
+        op::INQUIRY => reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), 5, b)),
+        op::REQUEST_SENSE => reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
+        op::MAINTENANCE_IN => reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, mmc::CDROM_OPCODES, b)),
+        op::PREVENT_ALLOW_MEDIUM_REMOVAL => prevent_allow(c, dev, cdb),
+        op::GET_CONFIGURATION => reply(c, scsi::be(cdb, 7, 2), |b| mmc::get_configuration(cdb, &disc, b)),
+        op::GET_EVENT_STATUS_NOTIFICATION => {
             let mut reported = false;
             let r = reply(c, scsi::be(cdb, 7, 2), |b| {
                 let (n, rep) = mmc::event_status(cdb, &disc, b)?;
@@ -175,23 +177,23 @@ fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Se
             }
             r
         }
-        0x1a => reply(c, scsi::be(cdb, 4, 1), |b| mmc::mode_sense(cdb, &disc, false, b)),
-        0x5a => reply(c, scsi::be(cdb, 7, 2), |b| mmc::mode_sense(cdb, &disc, true, b)),
-        0x1b => match mmc::start_stop(cdb, &disc)? {
+        op::MODE_SENSE_6 => reply(c, scsi::be(cdb, 4, 1), |b| mmc::mode_sense(cdb, &disc, false, b)),
+        op::MODE_SENSE_10 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::mode_sense(cdb, &disc, true, b)),
+        op::START_STOP_UNIT => match mmc::start_stop(cdb, &disc)? {
             mmc::Tray::Eject => {
-                dev.change(None).map_err(|_| scsi::INTERNAL_FAILURE)?;
+                dev.change(None).map_err(|_| Sense::INTERNAL_TARGET_FAILURE)?;
                 Ok(Done::Now)
             }
-            mmc::Tray::Load if !present => Err(scsi::MEDIUM_NOT_PRESENT),
+            mmc::Tray::Load if !present => Err(Sense::MEDIUM_NOT_PRESENT),
             _ => Ok(Done::Now),
         },
-        _ if !present => Err(scsi::MEDIUM_NOT_PRESENT),
-        0x00 | 0xbb => Ok(Done::Now),
-        0x25 => reply(c, 8, |b| scsi::read_capacity(cdb, &dev.describe(m), false, b)),
-        0x43 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::read_toc(cdb, m.blocks, b)),
-        0x51 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::disc_information(cdb, b)),
-        0x28 | 0xa8 => read(c, dev, m, cdb),
-        _ => Err(scsi::INVALID_OPCODE),
+        _ if !present => Err(Sense::MEDIUM_NOT_PRESENT),
+        op::TEST_UNIT_READY | op::SET_CD_SPEED => Ok(Done::Now),
+        op::READ_CAPACITY_10 => reply(c, 8, |b| scsi::read_capacity(cdb, &dev.describe(m), false, b)),
+        op::READ_TOC => reply(c, scsi::be(cdb, 7, 2), |b| mmc::read_toc(cdb, m.blocks, b)),
+        op::READ_DISC_INFORMATION => reply(c, scsi::be(cdb, 7, 2), |b| mmc::disc_information(cdb, b)),
+        op::READ_10 | op::READ_12 => read(c, dev, m, cdb),
+        _ => Err(Sense::INVALID_OPCODE),
     }
 }
 
@@ -203,7 +205,7 @@ fn ptype(dev: &VDev) -> u8 {
 }
 
 fn mode_select(c: &mut Cmd, dev: &VDev, d: &scsi::Disk<'_>, cdb: &[u8]) -> Result<Done, Sense> {
-    let ten = byte(cdb, 0) == 0x55;
+    let ten = byte(cdb, 0) == op::MODE_SELECT_10;
     let wce = scsi::mode_select(cdb, d, ten, c.buffer())?;
     if dev.wce.swap(wce, Ordering::SeqCst) != wce {
         // Going write-through: what the cache holds goes to the medium
@@ -220,7 +222,7 @@ fn mode_select(c: &mut Cmd, dev: &VDev, d: &scsi::Disk<'_>, cdb: &[u8]) -> Resul
 
 /// The checked byte range of a block command.
 pub(crate) fn range(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<(u64, u64, bool), Sense> {
-    let e = scsi::extent(cdb).ok_or(scsi::INVALID_OPCODE)?;
+    let e = scsi::extent(cdb).ok_or(Sense::INVALID_OPCODE)?;
     scsi::check_range(e, m.blocks)?;
     let bs = u64::from(dev.block_size);
     Ok((e.lba * bs, e.blocks * bs, e.fua))
@@ -231,9 +233,9 @@ fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
         crate::io::writeback_errors(dev, m)?;
         return Ok(Done::Now);
     }
-    let (lba, n) = if byte(cdb, 0) == 0x35 { (scsi::be(cdb, 2, 4), scsi::be(cdb, 7, 2)) } else { (scsi::be(cdb, 2, 8), scsi::be(cdb, 10, 4)) };
+    let (lba, n) = if byte(cdb, 0) == op::SYNCHRONIZE_CACHE_10 { (scsi::be(cdb, 2, 4), scsi::be(cdb, 7, 2)) } else { (scsi::be(cdb, 2, 8), scsi::be(cdb, 10, 4)) };
     if lba > m.blocks || (n > 0 && scsi::check_range(scsi::Extent { lba, blocks: n, fua: false }, m.blocks).is_err()) {
-        return Err(scsi::LBA_OUT_OF_RANGE);
+        return Err(Sense::LBA_OUT_OF_RANGE);
     }
     let bs = u64::from(dev.block_size);
     let end = if n == 0 { u64::MAX } else { (lba + n) * bs - 1 };
@@ -247,15 +249,7 @@ pub(crate) fn takes_tgt_sg(op: u8) -> bool {
     is_read(op) || is_write(op)
 }
 
-/// READ(6/10/12/16).
-pub(crate) fn is_read(op: u8) -> bool {
-    matches!(op, 0x08 | 0x28 | 0xa8 | 0x88)
-}
-
-/// WRITE(6/10/12/16).
-pub(crate) fn is_write(op: u8) -> bool {
-    matches!(op, 0x0a | 0x2a | 0xaa | 0x8a)
-}
+use op::{is_read, is_write};
 
 /// Whether `exec` runs where it must not wait for I/O (a submitter).
 fn in_submitter(c: &Cmd) -> bool {
@@ -292,7 +286,7 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
             c.set_resp_len(full);
             return submit::<BioDone>(c, b, len, pos, false, false);
         }
-        Backing::NoMedium => return Err(scsi::MEDIUM_NOT_PRESENT),
+        Backing::NoMedium => return Err(Sense::MEDIUM_NOT_PRESENT),
     }
     c.set_resp_len(full);
     Ok(Done::Now)
@@ -304,7 +298,7 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
     c.set_resp_len(u32::try_from(len).unwrap_or(u32::MAX));
     let private = c.as_raw().cast();
     let submitter = in_submitter(c);
-    let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
+    let Some(sg) = c.tgt_sg() else { return Err(Sense::INTERNAL_TARGET_FAILURE) };
     match &m.backing {
         Backing::Null => Ok(Done::Now),
         // From a submitter only if that waits for no I/O; a failure is
@@ -323,9 +317,9 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
         // checked against the backing device's at open.
         Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<BioDone>(&sg, pos, false, false, private) } {
             Ok(()) => Ok(Done::Later),
-            Err(_) => Err(scsi::INTERNAL_FAILURE),
+            Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
         },
-        Backing::NoMedium => Err(scsi::MEDIUM_NOT_PRESENT),
+        Backing::NoMedium => Err(Sense::MEDIUM_NOT_PRESENT),
     }
 }
 
@@ -334,13 +328,13 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
     let private = c.as_raw().cast();
     let submitter = in_submitter(c);
     let durable = w.durable();
-    let Some(sg) = c.tgt_sg() else { return Err(scsi::INTERNAL_FAILURE) };
+    let Some(sg) = c.tgt_sg() else { return Err(Sense::INTERNAL_TARGET_FAILURE) };
     let len = sg.len() as u64;
     match &m.backing {
         // SAFETY: as in `read_sg`.
         Backing::Block { dev: b, .. } if durable => match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, true, private) } {
             Ok(()) => Ok(Done::Later),
-            Err(_) => Err(scsi::INTERNAL_FAILURE),
+            Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
         },
         // SAFETY: as in `read_sg`.
         Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<CachedWriteDone>(&sg, pos, true, false, private) } {
@@ -348,7 +342,7 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
                 w.hand_to_bios();
                 Ok(Done::Later)
             }
-            Err(_) => Err(scsi::INTERNAL_FAILURE),
+            Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
         },
         // As a read in `read_sg`; a durable write waits for its I/O.  A
         // thread writes all of it again after a partial write: the same
@@ -365,7 +359,7 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
             Ok(Done::Now)
         }
         Backing::Null => Ok(Done::Now),
-        Backing::NoMedium => Err(scsi::MEDIUM_NOT_PRESENT),
+        Backing::NoMedium => Err(Sense::MEDIUM_NOT_PRESENT),
     }
 }
 
@@ -416,7 +410,7 @@ fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense
             let n = data_len(c, dev, len);
             crate::io::compare(dev, m, pos, n as u64, c.buffer().get(..n))
         }
-        _ => Err(scsi::INVALID_FIELD_IN_CDB),
+        _ => Err(Sense::INVALID_FIELD_IN_CDB),
     }?;
     Ok(Done::Now)
 }
@@ -433,7 +427,7 @@ fn submit<C: Completion>(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len
     // least the device's logical block size (checked at open).
     match unsafe { b.submit::<C>(buf, len, pos, write, fua, c.as_raw().cast()) } {
         Ok(()) => Ok(Done::Later),
-        Err(_) => Err(scsi::INTERNAL_FAILURE),
+        Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
     }
 }
 
@@ -461,8 +455,8 @@ impl Completion for BioDone {
         if errno != 0 {
             let write = c.data_direction() == crate::scst_rs::api::abi::SCST_DATA_WRITE;
             pr_err!("BLOCKIO {} failed: error {}\n", if write { "write" } else { "read" }, errno);
-            let s = if write { scsi::WRITE_ERROR } else { scsi::UNRECOVERED_READ_ERROR };
-            c.set_error(s.0, s.1, s.2);
+            let s = if write { Sense::WRITE_ERROR } else { Sense::UNRECOVERED_READ_ERROR };
+            c.fail(s);
         }
         c.done(Context::Atomic);
     }

@@ -23,17 +23,16 @@ pub(crate) fn failed(dev: &VDev, what: &str, pos: u64, e: Error, write: bool) ->
 /// The sense data for a failed backing I/O.
 fn sense_of(e: Error, write: bool) -> Sense {
     if e == ENOSPC {
-        // SPACE ALLOCATION FAILED WRITE PROTECT: a thin file's file
-        // system is full.
-        return (0x07, 0x27, 0x07);
+        // A thin file's file system is full.
+        return Sense::SPACE_ALLOCATION_FAILED;
     }
     if e == ENOMEM {
-        return scsi::INTERNAL_FAILURE;
+        return Sense::INTERNAL_TARGET_FAILURE;
     }
     if write {
-        scsi::WRITE_ERROR
+        Sense::WRITE_ERROR
     } else {
-        scsi::UNRECOVERED_READ_ERROR
+        Sense::UNRECOVERED_READ_ERROR
     }
 }
 
@@ -89,11 +88,11 @@ pub(crate) fn flush(dev: &VDev, m: &Medium) -> Result<(), Sense> {
 /// O_DIRECT.
 fn scratch(len: usize) -> Result<KVVec<u8>, Sense> {
     let n = len.clamp(4096, CHUNK).next_power_of_two();
-    KVVec::from_elem(0u8, n, GFP_KERNEL).map_err(|_| scsi::INTERNAL_FAILURE)
+    KVVec::from_elem(0u8, n, GFP_KERNEL).map_err(|_| Sense::INTERNAL_TARGET_FAILURE)
 }
 
 /// Reads `len` bytes at `pos` and, with `expect`, compares them to it:
-/// MISCOMPARE if they differ.
+/// Sense::MISCOMPARE if they differ.
 pub(crate) fn compare(dev: &VDev, m: &Medium, pos: u64, len: u64, expect: Option<&[u8]>) -> Result<(), Sense> {
     let Some(f) = file(m) else { return Ok(()) };
     if len == 0 {
@@ -103,12 +102,12 @@ pub(crate) fn compare(dev: &VDev, m: &Medium, pos: u64, len: u64, expect: Option
     let mut done = 0u64;
     while done < len {
         let n = ((len - done) as usize).min(buf.len());
-        let chunk = buf.get_mut(..n).ok_or(scsi::INTERNAL_FAILURE)?;
+        let chunk = buf.get_mut(..n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?;
         f.read_at(chunk, pos + done).map_err(|e| failed(dev, "read", pos + done, e, false))?;
         if let Some(exp) = expect {
-            let want = exp.get(done as usize..done as usize + n).ok_or(scsi::INTERNAL_FAILURE)?;
+            let want = exp.get(done as usize..done as usize + n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?;
             if want != &chunk[..] {
-                return Err(scsi::MISCOMPARE);
+                return Err(Sense::MISCOMPARE);
             }
         }
         done += n as u64;
@@ -133,7 +132,7 @@ pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Res
     // PBDATA/LBDATA and ANCHOR (no anchored state: ANC_SUP is 0) are not
     // supported; zero blocks is refused (WSNZ).
     if byte(cdb, 1) & 0x16 != 0 || blocks == 0 || blocks > scsi::MAX_WRITE_SAME_BLOCKS {
-        return Err(scsi::INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     let unmap = byte(cdb, 1) & 0x08 != 0;
     let ndob = byte(cdb, 0) == 0x93 && byte(cdb, 1) & 0x01 != 0;
@@ -141,7 +140,7 @@ pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Res
     let mut block = [0u8; 0].as_slice();
     let data = c.buffer();
     if !ndob {
-        block = data.get(..bs).ok_or(scsi::PARAMETER_LIST_LENGTH)?;
+        block = data.get(..bs).ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
     }
     let zeros = block.iter().all(|&b| b == 0);
     if unmap && zeros && dev.describe(m).thin {
@@ -173,7 +172,7 @@ pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Res
 /// UNMAP: the parameter list's ranges deallocated, all checked first.
 pub(crate) fn unmap(c: &mut Cmd, dev: &VDev, m: &Medium, _cdb: &[u8]) -> Result<crate::exec::Done, Sense> {
     if !dev.describe(m).thin {
-        return Err(scsi::INVALID_OPCODE);
+        return Err(Sense::INVALID_OPCODE);
     }
     let bs = u64::from(dev.block_size);
     let list = c.buffer();
@@ -191,7 +190,7 @@ pub(crate) fn compare_and_write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8])
     }
     let data = c.buffer();
     let n = len as usize;
-    let (verify, write) = (data.get(..n).ok_or(scsi::INTERNAL_FAILURE)?, data.get(n..2 * n).ok_or(scsi::INTERNAL_FAILURE)?);
+    let (verify, write) = (data.get(..n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?, data.get(n..2 * n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?);
     let _guard = dev.caw.lock();
     compare(dev, m, pos, len, Some(verify))?;
     write_at(dev, m, write, pos, dev.start_write(fua).durable())?;

@@ -4,7 +4,7 @@
 //! 2048-byte blocks, or no medium.  What an OS installer and Linux's sr
 //! driver ask.  `no_std`, host-tested.
 
-use super::scsi::{self, be, byte, put, Sense, INVALID_FIELD_IN_CDB};
+use super::scsi::{be, byte, put, Sense};
 
 /// The state the replies depend on.
 #[derive(Clone, Copy)]
@@ -43,7 +43,7 @@ pub fn read_toc(cdb: &[u8], blocks: u64, out: &mut [u8]) -> Result<usize, Sense>
     let len = match format {
         0 => {
             if track > 1 && track != 0xaa {
-                return Err(INVALID_FIELD_IN_CDB);
+                return Err(Sense::INVALID_FIELD_IN_CDB);
             }
             let mut at = 4;
             if track <= 1 {
@@ -60,7 +60,7 @@ pub fn read_toc(cdb: &[u8], blocks: u64, out: &mut [u8]) -> Result<usize, Sense>
             put(out, 8, &address(0, use_msf));
             12
         }
-        _ => return Err(INVALID_FIELD_IN_CDB),
+        _ => return Err(Sense::INVALID_FIELD_IN_CDB),
     };
     put(out, 0, &((len - 2) as u16).to_be_bytes());
     put(out, 2, &[1, 1]);
@@ -97,7 +97,7 @@ pub fn get_configuration(cdb: &[u8], d: &Disc, out: &mut [u8]) -> Result<usize, 
             0 => code >= start,
             1 => code >= start && current,
             2 => code == start,
-            _ => return Err(INVALID_FIELD_IN_CDB),
+            _ => return Err(Sense::INVALID_FIELD_IN_CDB),
         };
         if !wanted {
             continue;
@@ -124,7 +124,7 @@ pub fn event_status(cdb: &[u8], d: &Disc, out: &mut [u8]) -> Result<(usize, bool
     out.fill(0);
     if byte(cdb, 1) & 0x01 == 0 {
         // Asynchronous notification is not supported.
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     const MEDIA: u8 = 0x10;
     if byte(cdb, 4) & MEDIA == 0 {
@@ -145,7 +145,7 @@ pub fn event_status(cdb: &[u8], d: &Disc, out: &mut [u8]) -> Result<(usize, bool
 pub fn disc_information(cdb: &[u8], out: &mut [u8]) -> Result<usize, Sense> {
     out.fill(0);
     if byte(cdb, 1) & 0x07 != 0 {
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     // Complete disc, complete last session, not erasable; one session,
     // one track; unrestricted use; CD-ROM disc type; lead-in/out unknown.
@@ -160,7 +160,7 @@ pub fn mode_sense(cdb: &[u8], d: &Disc, ten: bool, out: &mut [u8]) -> Result<usi
     out.fill(0);
     let pc = byte(cdb, 2) >> 6;
     if pc == 3 {
-        return Err(scsi::SAVING_NOT_SUPPORTED);
+        return Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED);
     }
     let code = byte(cdb, 2) & 0x3f;
     let changeable = pc == 1;
@@ -190,7 +190,7 @@ pub fn mode_sense(cdb: &[u8], d: &Disc, ten: bool, out: &mut [u8]) -> Result<usi
         }
     }
     if !found {
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     // Medium type: 120 mm CD-ROM data only, or door closed, no disc.
     let medium_type = if d.blocks.is_some() { 0x01 } else { 0x70 };
@@ -217,18 +217,17 @@ pub fn start_stop(cdb: &[u8], d: &Disc) -> Result<Tray, Sense> {
     let b4 = byte(cdb, 4);
     if b4 & 0xf0 != 0 {
         // Power conditions are not supported.
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     match (b4 & 0x02 != 0, b4 & 0x01 != 0) {
         (false, _) => Ok(Tray::Nothing),
-        (true, false) if d.prevented => Err(MEDIUM_REMOVAL_PREVENTED),
+        (true, false) if d.prevented => Err(Sense::MEDIUM_REMOVAL_PREVENTED),
         (true, false) => Ok(Tray::Eject),
         (true, true) => Ok(Tray::Load),
     }
 }
 
 /// ILLEGAL REQUEST / MEDIUM REMOVAL PREVENTED.
-pub const MEDIUM_REMOVAL_PREVENTED: Sense = (0x05, 0x53, 0x02);
 
 /// Opcodes of a vcdrom, for REPORT SUPPORTED OPERATION CODES.
 pub const CDROM_OPCODES: &[(u8, Option<u16>, &[u8])] = &[
@@ -270,8 +269,8 @@ mod tests {
         assert_eq!(&b[8..12], &[0, 0, 2, 0]);
         let n = read_toc(&[0x43, 0, 1, 0, 0, 0, 0, 0, 64, 0], 1000, &mut b).unwrap();
         assert_eq!((n, b[1]), (12, 10));
-        assert_eq!(read_toc(&[0x43, 0, 2, 0, 0, 0, 0, 0, 64, 0], 1000, &mut b), Err(INVALID_FIELD_IN_CDB));
-        assert_eq!(read_toc(&[0x43, 0, 0, 0, 0, 0, 5, 0, 64, 0], 1000, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(read_toc(&[0x43, 0, 2, 0, 0, 0, 0, 0, 64, 0], 1000, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(read_toc(&[0x43, 0, 0, 0, 0, 0, 5, 0, 64, 0], 1000, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
         let n = read_toc(&[0x43, 0, 0, 0, 0, 0, 0xaa, 0, 64, 0], 1000, &mut b).unwrap();
         assert_eq!((n, b[6]), (12, 0xaa));
     }
@@ -289,13 +288,13 @@ mod tests {
         let n = get_configuration(&[0x46, 2, 0, 0x10, 0, 0, 0, 0, 128, 0], &DISC, &mut b).unwrap();
         assert_eq!(n, 8 + 12);
         assert_eq!(be(&b, 8, 2), 0x10);
-        assert_eq!(get_configuration(&[0x46, 3, 0, 0, 0, 0, 0, 0, 128, 0], &DISC, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(get_configuration(&[0x46, 3, 0, 0, 0, 0, 0, 0, 128, 0], &DISC, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
     }
 
     #[test]
     fn events() {
         let mut b = [0u8; 16];
-        assert_eq!(event_status(&[0x4a, 0, 0, 0, 0x10, 0, 0, 0, 16, 0], &DISC, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(event_status(&[0x4a, 0, 0, 0, 0x10, 0, 0, 0, 16, 0], &DISC, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
         assert_eq!(event_status(&[0x4a, 1, 0, 0, 0x02, 0, 0, 0, 16, 0], &DISC, &mut b), Ok((4, false)));
         assert_eq!(b[2], 0x80);
         let new = Disc { new_medium: true, ..DISC };
@@ -310,7 +309,7 @@ mod tests {
         let mut b = [0u8; 64];
         assert_eq!(disc_information(&[0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0], &mut b), Ok(34));
         assert_eq!(b[2], 0x0e);
-        assert_eq!(disc_information(&[0x51, 1, 0, 0, 0, 0, 0, 0, 34, 0], &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(disc_information(&[0x51, 1, 0, 0, 0, 0, 0, 0, 34, 0], &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
         let n = mode_sense(&[0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 64, 0], &DISC, true, &mut b).unwrap();
         assert_eq!(n, 8 + 22);
         assert_eq!(be(&b, 0, 2) as usize, n - 2);
@@ -319,7 +318,7 @@ mod tests {
         let locked = Disc { prevented: true, ..DISC };
         mode_sense(&[0x1a, 0, 0x3f, 0, 64, 0], &locked, false, &mut b).unwrap();
         assert_eq!(b[4 + 12 + 6], 0x2b);
-        assert_eq!(mode_sense(&[0x1a, 0, 0x08, 0, 64, 0], &DISC, false, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(mode_sense(&[0x1a, 0, 0x08, 0, 64, 0], &DISC, false, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
     }
 
     #[test]
@@ -328,7 +327,7 @@ mod tests {
         assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x03, 0], &DISC), Ok(Tray::Load));
         assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x01, 0], &DISC), Ok(Tray::Nothing));
         let locked = Disc { prevented: true, ..DISC };
-        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x02, 0], &locked), Err(MEDIUM_REMOVAL_PREVENTED));
-        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x10, 0], &DISC), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x02, 0], &locked), Err(Sense::MEDIUM_REMOVAL_PREVENTED));
+        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x10, 0], &DISC), Err(Sense::INVALID_FIELD_IN_CDB));
     }
 }

@@ -8,26 +8,9 @@
 //! Replies are built whole into `out` and the length returned; the caller
 //! cuts them to the allocation length and to the command's buffer.
 
-/// A sense triple: key, ASC, ASCQ.
-pub type Sense = (u8, u8, u8);
-
-pub const INVALID_OPCODE: Sense = (0x05, 0x20, 0x00);
-pub const INVALID_FIELD_IN_CDB: Sense = (0x05, 0x24, 0x00);
-pub const INVALID_FIELD_IN_PARAMETERS: Sense = (0x05, 0x26, 0x00);
-pub const PARAMETER_LIST_LENGTH: Sense = (0x05, 0x1a, 0x00);
-pub const LBA_OUT_OF_RANGE: Sense = (0x05, 0x21, 0x00);
-pub const SAVING_NOT_SUPPORTED: Sense = (0x05, 0x39, 0x00);
-pub const WRITE_PROTECTED: Sense = (0x07, 0x27, 0x00);
-pub const MEDIUM_NOT_PRESENT: Sense = (0x02, 0x3a, 0x00);
-pub const MISCOMPARE: Sense = (0x0e, 0x1d, 0x00);
-pub const UNRECOVERED_READ_ERROR: Sense = (0x03, 0x11, 0x00);
-pub const WRITE_ERROR: Sense = (0x03, 0x0c, 0x00);
-/// A backing failure that is no medium error (out of memory, ...).
-pub const INTERNAL_FAILURE: Sense = (0x04, 0x44, 0x00);
-/// LOGICAL UNIT NOT SUPPORTED.
-pub const LUN_NOT_SUPPORTED: Sense = (0x05, 0x25, 0x00);
-/// INSUFFICIENT RESOURCES.
-pub const INSUFFICIENT_RESOURCES: Sense = (0x0b, 0x55, 0x03);
+pub use crate::scst_rs::scsi::bytes::{be, byte, put};
+pub use crate::scst_rs::scsi::Sense;
+use crate::scst_rs::scsi::sense::{self, SenseKey};
 
 /// Most blocks one WRITE SAME may cover.
 pub const MAX_WRITE_SAME_BLOCKS: u64 = 1 << 22;
@@ -67,31 +50,12 @@ pub struct Disk<'a> {
     pub non_rotational: bool,
 }
 
-/// Writes `bytes` at `at`, as far as `out` reaches.  Builders zero `out`
-/// first: a pooled buffer holds an earlier command's data.
-pub fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
-    let dst = out.get_mut(at..).unwrap_or(&mut []);
-    for (d, s) in dst.iter_mut().zip(bytes) {
-        *d = *s;
-    }
-}
-
 fn put_padded(out: &mut [u8], at: usize, len: usize, s: &[u8]) {
     for i in 0..len {
         if let Some(b) = out.get_mut(at + i) {
             *b = s.get(i).copied().unwrap_or(b' ');
         }
     }
-}
-
-/// Big-endian field of `n` bytes at `at` (missing bytes read as 0).
-pub fn be(b: &[u8], at: usize, n: usize) -> u64 {
-    (0..n).fold(0, |v, i| (v << 8) | u64::from(b.get(at + i).copied().unwrap_or(0)))
-}
-
-/// Byte `i` of `b` (0 if missing).
-pub fn byte(b: &[u8], i: usize) -> u8 {
-    b.get(i).copied().unwrap_or(0)
 }
 
 /// Logical blocks per 4 KiB page (at least 1).
@@ -126,7 +90,7 @@ pub fn inquiry(cdb: &[u8], d: &Disk<'_>, ptype: u8, out: &mut [u8]) -> Result<us
     let page = be(cdb, 2, 1) as u8;
     if !evpd {
         if page != 0 {
-            return Err(INVALID_FIELD_IN_CDB);
+            return Err(Sense::INVALID_FIELD_IN_CDB);
         }
         return Ok(standard_inquiry(d, ptype, out));
     }
@@ -157,7 +121,7 @@ pub fn inquiry(cdb: &[u8], d: &Disk<'_>, ptype: u8, out: &mut [u8]) -> Result<us
             }
             8
         }
-        _ => return Err(INVALID_FIELD_IN_CDB),
+        _ => return Err(Sense::INVALID_FIELD_IN_CDB),
     };
     put(out, 0, &[ptype, page]);
     put(out, 2, &((len - 4) as u16).to_be_bytes());
@@ -226,7 +190,7 @@ pub fn read_capacity(cdb: &[u8], d: &Disk<'_>, sixteen: bool, out: &mut [u8]) ->
     if !sixteen {
         // PMI without an LBA only; with LBA 0 it is the last block.
         if be(cdb, 8, 1) & 1 == 0 && be(cdb, 2, 4) != 0 {
-            return Err(INVALID_FIELD_IN_CDB);
+            return Err(Sense::INVALID_FIELD_IN_CDB);
         }
         put(out, 0, &(last.min(u64::from(u32::MAX)) as u32).to_be_bytes());
         put(out, 4, &d.block_size.to_be_bytes());
@@ -318,15 +282,15 @@ pub fn mode_sense(cdb: &[u8], d: &Disk<'_>, ten: bool, out: &mut [u8]) -> Result
         0 => Pc::Current,
         1 => Pc::Changeable,
         2 => Pc::Default,
-        _ => return Err(SAVING_NOT_SUPPORTED),
+        _ => return Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED),
     };
     let code = (be(cdb, 2, 1) & 0x3f) as u8;
     let subpage = be(cdb, 3, 1) as u8;
     if subpage != 0 && subpage != 0xff {
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     if code != 0x3f && !PAGES.contains(&code) {
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     let hdr = if ten { 8 } else { 4 };
     let mut at = hdr;
@@ -358,37 +322,37 @@ pub fn mode_select(cdb: &[u8], d: &Disk<'_>, ten: bool, data: &[u8]) -> Result<b
     // PF must be set; SP (save) is not supported.
     let b1 = be(cdb, 1, 1);
     if b1 & 0x10 == 0 {
-        return Err(INVALID_FIELD_IN_CDB);
+        return Err(Sense::INVALID_FIELD_IN_CDB);
     }
     if b1 & 0x01 != 0 {
-        return Err(SAVING_NOT_SUPPORTED);
+        return Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED);
     }
     let (hdr, bd_len) = if ten { (8, be(data, 6, 2) as usize) } else { (4, be(data, 3, 1) as usize) };
     if data.len() < hdr {
-        return if data.is_empty() { Ok(d.wce) } else { Err(PARAMETER_LIST_LENGTH) };
+        return if data.is_empty() { Ok(d.wce) } else { Err(Sense::PARAMETER_LIST_LENGTH_ERROR) };
     }
-    let mut at = hdr.checked_add(bd_len).ok_or(PARAMETER_LIST_LENGTH)?;
+    let mut at = hdr.checked_add(bd_len).ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
     if at > data.len() {
-        return Err(PARAMETER_LIST_LENGTH);
+        return Err(Sense::PARAMETER_LIST_LENGTH_ERROR);
     }
     let mut wce = d.wce;
     while at < data.len() {
         let code = byte(data, at) & 0x3f;
         if byte(data, at) & 0x40 != 0 {
-            return Err(INVALID_FIELD_IN_PARAMETERS); // sub-page format
+            return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST); // sub-page format
         }
         let len = 2 + be(data, at + 1, 1) as usize;
-        let page = data.get(at..at + len).ok_or(PARAMETER_LIST_LENGTH)?;
+        let page = data.get(at..at + len).ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
         if code != 0x08 || len != 20 {
-            return Err(INVALID_FIELD_IN_PARAMETERS);
+            return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
         }
         let new = byte(page, 2) & 0x04 != 0;
         if new != d.wce && !d.wce_changeable {
-            return Err(INVALID_FIELD_IN_PARAMETERS);
+            return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
         }
         // Every other bit must stay as it is (all zero).
         if byte(page, 2) & !0x04 != 0 || page.get(3..).unwrap_or(&[]).iter().any(|&b| b != 0) {
-            return Err(INVALID_FIELD_IN_PARAMETERS);
+            return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
         }
         wce = new;
         at += len;
@@ -464,17 +428,17 @@ pub fn report_opcodes(cdb: &[u8], table: &[(u8, Option<u16>, &[u8])], out: &mut 
         // Opcode without a service action.
         1 => {
             if table.iter().any(|(c, s, _)| *c == op && s.is_some()) {
-                return Err(INVALID_FIELD_IN_CDB);
+                return Err(Sense::INVALID_FIELD_IN_CDB);
             }
             table.iter().find(|(c, _, _)| *c == op)
         }
         2 => {
             if table.iter().any(|(c, s, _)| *c == op && s.is_none()) {
-                return Err(INVALID_FIELD_IN_CDB);
+                return Err(Sense::INVALID_FIELD_IN_CDB);
             }
             table.iter().find(|(c, s, _)| *c == op && *s == Some(sa))
         }
-        _ => return Err(INVALID_FIELD_IN_CDB),
+        _ => return Err(Sense::INVALID_FIELD_IN_CDB),
     };
     match found {
         None => {
@@ -553,7 +517,7 @@ pub fn check_transfer(cdb: &[u8], block_size: u32, max_bytes: u32) -> Result<(),
 fn check_bytes(blocks: u64, block_size: u32, max_bytes: u32) -> Result<(), Sense> {
     match blocks.checked_mul(u64::from(block_size)) {
         Some(n) if n <= u64::from(max_bytes) => Ok(()),
-        _ => Err(INVALID_FIELD_IN_CDB),
+        _ => Err(Sense::INVALID_FIELD_IN_CDB),
     }
 }
 
@@ -561,7 +525,7 @@ fn check_bytes(blocks: u64, block_size: u32, max_bytes: u32) -> Result<(), Sense
 pub fn check_range(e: Extent, blocks: u64) -> Result<(), Sense> {
     match e.lba.checked_add(e.blocks) {
         Some(end) if end <= blocks => Ok(()),
-        _ => Err(LBA_OUT_OF_RANGE),
+        _ => Err(Sense::LBA_OUT_OF_RANGE),
     }
 }
 
@@ -569,7 +533,7 @@ pub fn check_range(e: Extent, blocks: u64) -> Result<(), Sense> {
 /// so only the LBA must be on the disk.
 pub fn check_prefetch(e: Extent, blocks: u64) -> Result<(), Sense> {
     if e.blocks == 0 {
-        return if e.lba < blocks { Ok(()) } else { Err(LBA_OUT_OF_RANGE) };
+        return if e.lba < blocks { Ok(()) } else { Err(Sense::LBA_OUT_OF_RANGE) };
     }
     check_range(e, blocks)
 }
@@ -581,14 +545,14 @@ pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -
         return Ok(());
     }
     if data.len() < 8 {
-        return Err(PARAMETER_LIST_LENGTH);
+        return Err(Sense::PARAMETER_LIST_LENGTH_ERROR);
     }
     let bd_len = be(data, 2, 2) as usize;
     if bd_len % 16 != 0 || 8 + bd_len > data.len() {
-        return Err(PARAMETER_LIST_LENGTH);
+        return Err(Sense::PARAMETER_LIST_LENGTH_ERROR);
     }
     if bd_len / 16 > MAX_UNMAP_DESCRIPTORS as usize {
-        return Err(INVALID_FIELD_IN_PARAMETERS);
+        return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
     }
     // Check all before doing any: nothing half-applied.
     let mut total = 0u64;
@@ -599,7 +563,7 @@ pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -
                 check_range(Extent { lba, blocks: n, fua: false }, blocks)?;
                 total += n;
                 if total > MAX_UNMAP_BLOCKS {
-                    return Err(INVALID_FIELD_IN_PARAMETERS);
+                    return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
                 }
             } else if n > 0 {
                 f(lba, n)?;
@@ -612,8 +576,8 @@ pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -
 /// REQUEST SENSE: no sense, fixed format.
 pub fn request_sense(out: &mut [u8]) -> usize {
     out.fill(0);
-    put(out, 0, &[0x70, 0, 0, 0, 0, 0, 0, 10]);
-    18
+    Sense::new(SenseKey::NO_SENSE, 0, 0).encode_fixed(out);
+    sense::FIXED_LEN
 }
 
 /// Whether a command with a protection field (RDPROTECT, WRPROTECT,
@@ -666,7 +630,7 @@ mod tests {
         rd.removable = true;
         inquiry(&[0x12, 0, 0, 0, 96, 0], &rd, 0, &mut b).unwrap();
         assert_eq!(b[1], 0x80);
-        assert_eq!(inquiry(&[0x12, 0, 0x80, 0, 96, 0], &disk(), 0, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(inquiry(&[0x12, 0, 0x80, 0, 96, 0], &disk(), 0, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
     }
 
     #[test]
@@ -694,8 +658,8 @@ mod tests {
         assert_eq!(be(&b, 24, 4), 256);
         let n = inquiry(&[0x12, 1, 0xb2, 0, 255, 0], &disk(), 0, &mut b).unwrap();
         assert_eq!(&b[..n], &[0, 0xb2, 0, 4, 0, 0xe4, 0x02, 0]);
-        assert_eq!(inquiry(&[0x12, 1, 0x99, 0, 255, 0], &disk(), 0, &mut b), Err(INVALID_FIELD_IN_CDB));
-        assert_eq!(inquiry(&[0x12, 1, 0xb0, 0, 255, 0], &disk(), 5, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(inquiry(&[0x12, 1, 0x99, 0, 255, 0], &disk(), 0, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(inquiry(&[0x12, 1, 0xb0, 0, 255, 0], &disk(), 5, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
         // A short buffer never panics.
         let mut tiny = [0u8; 3];
         assert_eq!(inquiry(&[0x12, 1, 0x83, 0, 255, 0], &disk(), 0, &mut tiny).map(|_| ()), Ok(()));
@@ -704,7 +668,7 @@ mod tests {
     #[test]
     fn capacity() {
         let mut b = [0u8; 32];
-        assert_eq!(read_capacity(&[0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0], &disk(), false, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(read_capacity(&[0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0], &disk(), false, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
         assert_eq!(read_capacity(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], &disk(), false, &mut b), Ok(8));
         assert_eq!(be(&b, 0, 4), 2047);
         assert_eq!(be(&b, 4, 4), 512);
@@ -742,8 +706,8 @@ mod tests {
         // Changeable values: only WCE.
         mode_sense(&[0x1a, 0x08, 0x48, 0, 255, 0], &disk(), false, &mut b).unwrap();
         assert_eq!(b[6], 0x04);
-        assert_eq!(mode_sense(&[0x1a, 0, 0xc8, 0, 255, 0], &disk(), false, &mut b), Err(SAVING_NOT_SUPPORTED));
-        assert_eq!(mode_sense(&[0x1a, 0, 0x05, 0, 255, 0], &disk(), false, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(mode_sense(&[0x1a, 0, 0xc8, 0, 255, 0], &disk(), false, &mut b), Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED));
+        assert_eq!(mode_sense(&[0x1a, 0, 0x05, 0, 255, 0], &disk(), false, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
     }
 
     #[test]
@@ -755,17 +719,17 @@ mod tests {
         assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Ok(false));
         page[6] = 0x04;
         assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Ok(true));
-        assert_eq!(mode_select(&[0x15, 0x11, 0, 0, 24, 0], &d, false, &page), Err(SAVING_NOT_SUPPORTED));
-        assert_eq!(mode_select(&[0x15, 0x00, 0, 0, 24, 0], &d, false, &page), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(mode_select(&[0x15, 0x11, 0, 0, 24, 0], &d, false, &page), Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED));
+        assert_eq!(mode_select(&[0x15, 0x00, 0, 0, 24, 0], &d, false, &page), Err(Sense::INVALID_FIELD_IN_CDB));
         page[6] = 0x05;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Err(INVALID_FIELD_IN_PARAMETERS));
+        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
         let mut fixed = disk();
         fixed.wce_changeable = false;
         page[6] = 0;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &fixed, false, &page), Err(INVALID_FIELD_IN_PARAMETERS));
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 10, 0], &d, false, &page[..10]), Err(PARAMETER_LIST_LENGTH));
+        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &fixed, false, &page), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
+        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 10, 0], &d, false, &page[..10]), Err(Sense::PARAMETER_LIST_LENGTH_ERROR));
         page[4] = 0x0a;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Err(INVALID_FIELD_IN_PARAMETERS));
+        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
     }
 
     #[test]
@@ -780,7 +744,7 @@ mod tests {
         assert_eq!(b[4], 0x28);
         let n = report_opcodes(&[0xa3, 0x0c, 1, 0xee, 0, 0, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
         assert_eq!((n, b[1]), (4, 1));
-        assert_eq!(report_opcodes(&[0xa3, 0x0c, 1, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(report_opcodes(&[0xa3, 0x0c, 1, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
         let n = report_opcodes(&[0xa3, 0x0c, 2, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
         assert_eq!(n, 20);
         // RCTD: every descriptor with CTDP and a 12-byte timeouts descriptor.
@@ -817,12 +781,12 @@ mod tests {
             c
         };
         assert_eq!(check_transfer(&w16(8192), 512, max), Ok(()));
-        assert_eq!(check_transfer(&w16(8193), 512, max), Err(INVALID_FIELD_IN_CDB));
-        assert_eq!(check_transfer(&w16(0x7f_ffff), 512, max), Err(INVALID_FIELD_IN_CDB));
-        assert_eq!(check_transfer(&w16(u32::MAX), 4096, max), Err(INVALID_FIELD_IN_CDB));
-        assert_eq!(check_transfer(&w16(1025), 4096, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(8193), 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(0x7f_ffff), 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(u32::MAX), 4096, max), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&w16(1025), 4096, max), Err(Sense::INVALID_FIELD_IN_CDB));
         // READ(10) of 0xffff blocks; READ(6) of 256 blocks.
-        assert_eq!(check_transfer(&[0x28, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&[0x28, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
         assert_eq!(check_transfer(&[0x08, 0, 0, 0, 0, 0], 512, max), Ok(()));
         // WRITE SAME(16), PRE-FETCH(10) and VERIFY(10) without data are not limited.
         let mut ws = w16(u32::MAX);
@@ -830,7 +794,7 @@ mod tests {
         assert_eq!(check_transfer(&ws, 512, max), Ok(()));
         assert_eq!(check_transfer(&[0x34, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Ok(()));
         assert_eq!(check_transfer(&[0x2f, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Ok(()));
-        assert_eq!(check_transfer(&[0x2f, 2, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(INVALID_FIELD_IN_CDB));
+        assert_eq!(check_transfer(&[0x2f, 2, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
         // Not a block command: an allocation length is never refused.
         assert_eq!(check_transfer(&[0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0], 512, max), Ok(()));
     }
@@ -850,8 +814,8 @@ mod tests {
         assert_eq!(extent(&[0x12]), None);
         assert_eq!(extent(&[]), None);
         assert_eq!(check_range(Extent { lba: 2046, blocks: 2, fua: false }, 2048), Ok(()));
-        assert_eq!(check_range(Extent { lba: 2047, blocks: 2, fua: false }, 2048), Err(LBA_OUT_OF_RANGE));
-        assert_eq!(check_range(Extent { lba: u64::MAX, blocks: 2, fua: false }, 2048), Err(LBA_OUT_OF_RANGE));
+        assert_eq!(check_range(Extent { lba: 2047, blocks: 2, fua: false }, 2048), Err(Sense::LBA_OUT_OF_RANGE));
+        assert_eq!(check_range(Extent { lba: u64::MAX, blocks: 2, fua: false }, 2048), Err(Sense::LBA_OUT_OF_RANGE));
     }
 
     #[test]
@@ -868,11 +832,11 @@ mod tests {
         assert_eq!(got, [(8, 4), (100, 1)]);
         got.clear();
         list[24 + 6] = 0x10; // LBA 4196: beyond the end
-        assert_eq!(unmap_descriptors(&list, 2048, |l, n| { got.push((l, n)); Ok(()) }), Err(LBA_OUT_OF_RANGE));
+        assert_eq!(unmap_descriptors(&list, 2048, |l, n| { got.push((l, n)); Ok(()) }), Err(Sense::LBA_OUT_OF_RANGE));
         assert!(got.is_empty(), "nothing applied before the whole list checked");
         list[3] = 33;
-        assert_eq!(unmap_descriptors(&list, 2048, |_, _| Ok(())), Err(PARAMETER_LIST_LENGTH));
-        assert_eq!(unmap_descriptors(&list[..5], 2048, |_, _| Ok(())), Err(PARAMETER_LIST_LENGTH));
+        assert_eq!(unmap_descriptors(&list, 2048, |_, _| Ok(())), Err(Sense::PARAMETER_LIST_LENGTH_ERROR));
+        assert_eq!(unmap_descriptors(&list[..5], 2048, |_, _| Ok(())), Err(Sense::PARAMETER_LIST_LENGTH_ERROR));
         assert_eq!(unmap_descriptors(&[], 2048, |_, _| Ok(())), Ok(()));
         // At most MAX_UNMAP_BLOCKS in all: two of 600 Ki blocks are too many.
         let mut two = [0u8; 8 + 32];
@@ -882,7 +846,7 @@ mod tests {
         two[24 + 6] = 0x10;
         two[24 + 9] = 0x09;
         two[24 + 10] = 0x60;
-        assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Err(INVALID_FIELD_IN_PARAMETERS));
+        assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
         two[24 + 9] = 0x02;
         assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Ok(()));
     }
@@ -908,10 +872,10 @@ mod tests {
         };
         assert_eq!(pf16(0, 1000), Ok(()));
         assert_eq!(pf16(999, 0), Ok(()));
-        assert_eq!(pf16(1000, 0), Err(LBA_OUT_OF_RANGE));
-        assert_eq!(pf16(999, 2), Err(LBA_OUT_OF_RANGE));
-        assert_eq!(pf16(u64::MAX, 1), Err(LBA_OUT_OF_RANGE));
+        assert_eq!(pf16(1000, 0), Err(Sense::LBA_OUT_OF_RANGE));
+        assert_eq!(pf16(999, 2), Err(Sense::LBA_OUT_OF_RANGE));
+        assert_eq!(pf16(u64::MAX, 1), Err(Sense::LBA_OUT_OF_RANGE));
         let c = [0x34, 0, 0, 0, 0x03, 0xe8, 0, 0, 1, 0];
-        assert_eq!(check_prefetch(extent(&c).unwrap(), 1000), Err(LBA_OUT_OF_RANGE));
+        assert_eq!(check_prefetch(extent(&c).unwrap(), 1000), Err(Sense::LBA_OUT_OF_RANGE));
     }
 }

@@ -129,14 +129,14 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
         return e.to_errno();
     }
     // Before the core allocates the buffer (or asks for the data).
-    if let Err((key, asc, ascq)) = crate::scsi::check_transfer(c.cdb(), block_size, MAX_TRANSFER) {
+    if let Err(s) = crate::scsi::check_transfer(c.cdb(), block_size, MAX_TRANSFER) {
         // Logged the 1st, 2nd, 4th, ... time: an initiator cannot flood the log.
         let n = TOO_LONG.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
         if n.is_power_of_two() {
             let op = c.cdb().first().copied().unwrap_or(0);
             pr_err!("opcode 0x{:02x} moves more than {} bytes (MAXIMUM TRANSFER LENGTH), refused ({} times)\n", op, MAX_TRANSFER, n);
         }
-        c.set_error(key, asc, ascq);
+        c.fail(s);
         return 0;
     }
     // READ and WRITE work on a driver's scatterlist as well (exec.rs):
@@ -151,7 +151,7 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
         }
         // FILEIO and BLOCKIO read every byte or fail; NULLIO reads leave
         // the buffer as the core gives it (cleared).
-        if crate::exec::is_read(op) && dev.is_some_and(|d| !d.has(crate::commands::NULLIO)) {
+        if crate::scst_rs::scsi::op::is_read(op) && dev.is_some_and(|d| !d.has(crate::commands::NULLIO)) {
             c.set_fills_data();
         }
     }

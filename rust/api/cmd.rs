@@ -13,6 +13,7 @@
 //! status, then calls [`Cmd::tgt_done`], after which the command is gone.
 
 use super::abi::{ScstCmd, ScstSession, ScstSg};
+use crate::scst_rs::scsi::sense::{self, Sense, Status};
 use crate::scst_rs::sg::SgList;
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -50,7 +51,6 @@ extern "C" {
     fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32;
     fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8;
     fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut u32) -> *const u8;
-    fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, asc: u8, ascq: u8);
     fn scst_cmd_set_status(cmd: *mut ScstCmd, status: u8, sense: *const u8, len: u32);
     fn scst_rx_data(cmd: *mut ScstCmd, status: c_int, pref_context: c_int);
     fn scst_cmd_done(cmd: *mut ScstCmd, pref_context: c_int);
@@ -371,9 +371,9 @@ impl Cmd {
     }
 
     /// The SCSI status.
-    pub(crate) fn status(&self) -> u8 {
+    pub(crate) fn status(&self) -> Status {
         // SAFETY: the command is live (invariant).
-        unsafe { scst_cmd_get_status(self.p()) }
+        Status(unsafe { scst_cmd_get_status(self.p()) })
     }
 
     /// The sense data (empty unless CHECK CONDITION).
@@ -389,17 +389,21 @@ impl Cmd {
         }
     }
 
-    /// Finishes with CHECK CONDITION and the given sense.
-    pub(crate) fn set_error(&self, key: u8, asc: u8, ascq: u8) {
-        // SAFETY: the command is live (invariant).
-        unsafe { scst_set_cmd_error(self.p(), key, asc, ascq) }
+    /// Finishes with CHECK CONDITION and sense data `s` (fixed format,
+    /// with its INFORMATION and field pointer if it has them).
+    pub(crate) fn fail(&self, s: Sense) {
+        let mut b = [0u8; sense::FIXED_LEN];
+        let n = s.encode_fixed(&mut b);
+        self.set_status(Status::CHECK_CONDITION, b.get(..n).unwrap_or(&[]));
     }
 
-    /// Finishes with a real device's status and sense data, unchanged.
-    pub(crate) fn set_status(&self, status: u8, sense: &[u8]) {
+    /// Finishes with a status and, with CHECK CONDITION, sense data as it
+    /// is (a real device's, for pass-through).
+    pub(crate) fn set_status(&self, status: Status, sense: &[u8]) {
+        let len = u32::try_from(sense.len()).unwrap_or(u32::MAX);
         // SAFETY: the command is live (invariant); `sense` is readable for
-        // its length.
-        unsafe { scst_cmd_set_status(self.p(), status, sense.as_ptr(), sense.len() as u32) }
+        // `len` bytes (the core copies at most that many).
+        unsafe { scst_cmd_set_status(self.p(), status.0, sense.as_ptr(), len) }
     }
 
     /// The write data is in the buffer (or could not be received).

@@ -54,6 +54,7 @@ use scst_rs::api::{
     mgmt::{task_mgmt_async, MgmtRef},
 };
 use kernel::{new_condvar, new_mutex, sync::{CondVar, Mutex}};
+use scst_rs::scsi::sense::{self, Sense, Status};
 use scst_rs::{sys, vec::copy_prefix};
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
 
@@ -74,12 +75,6 @@ extern "C" {
     fn scst_local_max_luns() -> kernel::ffi::c_uint;
     fn scst_local_num_hosts() -> kernel::ffi::c_uint;
 }
-
-/// SAM status BUSY, and CHECK CONDITION / ILLEGAL REQUEST / LOGICAL UNIT
-/// NOT SUPPORTED (fixed format) for LUNs beyond what SCST can address.
-const BUSY: u8 = 0x08;
-const CHECK_CONDITION: u8 = 0x02;
-const LUN_NOT_SUPPORTED: [u8; 18] = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x25, 0, 0, 0, 0, 0];
 
 unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
     0
@@ -146,7 +141,7 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     }
     let resid = scmd.bufflen().saturating_sub(sent as u32);
     scmd.set_resid(resid);
-    scmd.set_status(c.status(), c.sense());
+    scmd.set_status(c.status().0, c.sense());
     c.tgt_done(ctx);
     complete(scmd, inline);
     0
@@ -237,10 +232,13 @@ unsafe impl Send for Host {}
 // SAFETY: as above.
 unsafe impl Sync for Host {}
 
-fn finish(mut scmd: ScsiCmd, status: u8, sense: &[u8]) {
+/// Completes a command the core never saw, with `status` and `sense`.
+fn finish(mut scmd: ScsiCmd, status: Status, sense: Option<Sense>) {
+    let mut fixed = [0u8; sense::FIXED_LEN];
+    let n = sense.map_or(0, |s| s.encode_fixed(&mut fixed));
     let len = scmd.bufflen();
     scmd.set_resid(len);
-    scmd.set_status(status, sense);
+    scmd.set_status(status.0, fixed.get(..n).unwrap_or(&[]));
     scmd.done();
 }
 
@@ -269,7 +267,8 @@ impl HostOps for Host {
 impl Host {
     fn submit(&self, scmd: ScsiCmd) {
         let Some(lun) = lun::encode(scmd.lun()) else {
-            return finish(scmd, CHECK_CONDITION, &LUN_NOT_SUPPORTED);
+            // A LUN beyond what SCST can address.
+            return finish(scmd, Status::CHECK_CONDITION, Some(Sense::LUN_NOT_SUPPORTED));
         };
         let mut cdb = [0u8; 16];
         let n = copy_prefix(&mut cdb, scmd.cdb());
@@ -300,7 +299,7 @@ impl Host {
             }
             // The core refused the command (and logged why).
             // SAFETY: `priv_` came from `into_raw` just above, unused since.
-            None => finish(unsafe { ScsiCmd::from_raw(priv_) }, BUSY, &[]),
+            None => finish(unsafe { ScsiCmd::from_raw(priv_) }, Status::BUSY, None),
         }
     }
 }

@@ -30,6 +30,7 @@ use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, M
 mod scst_rs;
 
 use scst_rs::kthread::{self, KThread};
+use scst_rs::scsi::Sense;
 use scst_rs::sys;
 use scst_rs::vec::copy_prefix;
 use scst_rs::api::{
@@ -163,7 +164,7 @@ fn inquiry(c: &mut Cmd, cdb: &[u8], name: &[u8; 16]) {
                 copy_prefix(&mut d[4..], name);
                 reply(c, &d, alloc)
             }
-            _ => c.set_error(0x05, 0x24, 0x00),
+            _ => c.fail(Sense::INVALID_FIELD_IN_CDB),
         }
         return;
     }
@@ -225,10 +226,10 @@ fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
     let mut disk = ram.lock();
     let start = lba.saturating_mul(BLOCK);
     let Some(end) = start.checked_add(len).filter(|&e| e <= disk.len() as u64) else {
-        return c.set_error(0x05, 0x21, 0x00); // LBA OUT OF RANGE
+        return c.fail(Sense::LBA_OUT_OF_RANGE);
     };
     let (s, e) = (start as usize, end as usize);
-    let Some(area) = disk.get_mut(s..e) else { return c.set_error(0x05, 0x21, 0x00) };
+    let Some(area) = disk.get_mut(s..e) else { return c.fail(Sense::LBA_OUT_OF_RANGE) };
     if write {
         copy_prefix(area, c.buffer());
     } else {
@@ -262,7 +263,7 @@ unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
 /// Emulates the command on its device.
 fn run(c: &mut Cmd) {
     let Some(disk) = disk(c.dev_id()) else {
-        return c.set_error(0x02, 0x04, 0x00); // NOT READY
+        return c.fail(Sense::LUN_NOT_READY);
     };
     let ram = &disk.ram;
     let blocks = ram.lock().len() as u64 / BLOCK;
@@ -280,7 +281,7 @@ fn run(c: &mut Cmd) {
         0x25 => capacity(c, &cdb, blocks),
         0x9e if cdb[1] & 0x1f == 0x10 => capacity(c, &cdb, blocks),
         0x08 | 0x0a | 0x28 | 0x2a | 0x88 | 0x8a => rw(c, &cdb, ram),
-        _ => c.set_error(0x05, 0x20, 0x00),
+        _ => c.fail(Sense::INVALID_OPCODE),
     }
 }
 

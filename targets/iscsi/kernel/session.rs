@@ -36,6 +36,7 @@ use crate::scst_rs::api::{
     mgmt::{task_mgmt_async, MgmtRef},
 };
 use crate::scst_rs::crc;
+use crate::scst_rs::scsi::sense::{self, Sense, Status};
 use crate::scst_rs::socket::Socket;
 use crate::scst_rs::kthread::{ticks, ticks_of_ms};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -52,11 +53,6 @@ const MAX_TEXT: usize = 8192;
 /// the initiator is not waiting for a missing command but flooding.
 const MAX_HELD: usize = 1024;
 const MAX_HELD_BYTES: usize = 16 << 20;
-
-/// SAM status values.
-const GOOD: u8 = 0x00;
-const CHECK_CONDITION: u8 = 0x02;
-const BUSY: u8 = 0x08;
 
 /// A session and its connection.
 #[pin_data]
@@ -581,7 +577,7 @@ impl Session {
             Request::ScsiCmd(c) if ext_cdb => {
                 // CDBs longer than 16 bytes: SCST takes 16 at most.
                 self.discard(len)?;
-                self.answer_now(&c, CHECK_CONDITION, &INVALID_FIELD_IN_CDB)?;
+                self.answer_now(&c, Status::CHECK_CONDITION, Some(Sense::INVALID_FIELD_IN_CDB))?;
             }
             Request::ScsiCmd(c) => self.scsi_command(&c, bhs, len)?,
             Request::NopOut(n) => self.nop_out(&n, len)?,
@@ -971,7 +967,7 @@ impl Session {
         }
         if c.read && c.write {
             self.discard(len)?;
-            return self.answer_now(c, CHECK_CONDITION, &INVALID_FIELD_IN_CDB);
+            return self.answer_now(c, Status::CHECK_CONDITION, Some(Sense::INVALID_FIELD_IN_CDB));
         }
         // Immediate commands are outside the CmdSN window: without a bound
         // of their own an initiator could queue answers without end.
@@ -1017,7 +1013,7 @@ impl Session {
             drop(unsafe { Arc::from_raw(raw) });
             self.forget_cmd(&ic);
             self.discard(len)?;
-            return self.answer_now(c, BUSY, &[]);
+            return self.answer_now(c, Status::BUSY, None);
         };
         if c.immediate {
             self.immediate_in_flight.fetch_add(1, Ordering::AcqRel);
@@ -1203,7 +1199,11 @@ impl Session {
     }
 
     /// Answers a command the core never saw.
-    fn answer_now(&self, c: &pdu::ScsiCmd, status: u8, sense: &[u8]) -> Result<(), &'static str> {
+    fn answer_now(&self, c: &pdu::ScsiCmd, status: Status, sense: Option<Sense>) -> Result<(), &'static str> {
+        let mut fixed = [0u8; sense::FIXED_LEN];
+        let n = sense.map_or(0, |s| s.encode_fixed(&mut fixed));
+        let sense = fixed.get(..n).unwrap_or(&[]);
+        let status = status.0;
         let mut buf = [0u8; SENSE_SEGMENT];
         let (flag, residual) = if c.expected_len > 0 { (pdu::UNDERFLOW, c.expected_len) } else { (0, 0) };
         let rsp = ScsiRsp { itt: c.itt, status, residual_flag: flag, residual, ..Default::default() };
@@ -1307,9 +1307,6 @@ impl Timeouts {
 
 /// Longest NOP-In interval taken, in seconds (an hour).
 const MAX_NOP_IN_INTERVAL: u32 = 3600;
-
-/// CHECK CONDITION / ILLEGAL REQUEST / INVALID FIELD IN CDB, fixed format.
-const INVALID_FIELD_IN_CDB: [u8; 18] = [0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0];
 
 fn c_int_of(attr: u8) -> kernel::ffi::c_int {
     kernel::ffi::c_int::from(attr.min(4))

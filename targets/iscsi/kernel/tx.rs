@@ -22,7 +22,8 @@
 //! A batch goes out with MSG_MORE on every PDU but the last, so the
 //! answers to many small commands share TCP segments.
 
-use super::{IscsiCmd, Session, GOOD};
+use super::{IscsiCmd, Session};
+use crate::scst_rs::scsi::Status;
 use crate::pdu::{self, Bhs, DataIn, ScsiRsp};
 use crate::scst_rs::api::{
     abi::SCST_DATA_READ,
@@ -318,7 +319,7 @@ impl Session {
     /// it is GOOD, else a SCSI Response with the sense); `more_after`: other
     /// PDUs follow it in the batch.
     fn respond(&self, tx: &mut Tx, ic: &IscsiCmd, c: &mut Cmd, more_after: bool) -> Result {
-        let status = c.status();
+        let status = c.status().0;
         let (flag, residual) = match c.resid() {
             r if r > 0 => (pdu::UNDERFLOW, u32::try_from(r).unwrap_or(u32::MAX)),
             r if r < 0 => (pdu::OVERFLOW, u32::try_from(-r).unwrap_or(u32::MAX)),
@@ -326,7 +327,7 @@ impl Session {
         };
         let len = if c.data_direction() == SCST_DATA_READ { c.resp_len() as usize } else { 0 };
         let max = (self.params.max_xmit_data_segment_length as usize).max(512);
-        let status_in_data = status == GOOD && c.sense().is_empty() && len > 0;
+        let status_in_data = status == Status::GOOD.0 && c.sense().is_empty() && len > 0;
         // SAFETY: a plain read of this module's parameter.
         let zero_copy = len > 0 && unsafe { super::iscsi_scst_zero_copy() };
         // Sent without a copy, the core keeps the buffer until the network

@@ -1,5 +1,5 @@
 //! Replies from real devices that the pass-through handlers read: sense
-//! data (core/sense.rs `parse`, re-encoded and parsed again), READ
+//! data (rust/scsi/sense.rs `parse`, re-encoded and parsed again), READ
 //! CAPACITY and MODE SENSE data, and a tape READ's sense residue
 //! (handlers/passthrough/fixups.rs).  Input: an options byte, then the
 //! reply.
@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use scst_fuzz::Input;
 use scst_host::passthrough as fx;
-use scst_host::sense::{self, Format};
+use scst_host::scst_rs::scsi::sense::{self, Format};
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input(data);

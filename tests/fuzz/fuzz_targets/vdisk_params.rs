@@ -8,6 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 use scst_fuzz::{Input, BLOCK_SIZES};
 use scst_host::cdb;
+use scst_host::scst_rs::scsi::{Sense, SenseKey};
 use scst_host::vdisk::scsi::{self, Disk, Extent};
 
 fuzz_target!(|data: &[u8]| {
@@ -46,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(wce == d.wce || d.wce_changeable);
             assert!(c[1] & 0x10 != 0 && c[1] & 1 == 0);
         }
-        Err(s) => assert!(s.0 == 0x05, "{:?}", s),
+        Err(s) => assert!(s.key == SenseKey::ILLEGAL_REQUEST, "{:?}", s),
     }
 
     // UNMAP: every range checked before any is deallocated.
@@ -55,13 +56,13 @@ fuzz_target!(|data: &[u8]| {
     let r = scsi::unmap_descriptors(list, blocks, |lba, n| {
         calls.push((lba, n));
         if calls.len() == fail_at + 1 && opts & 0x80 != 0 {
-            return Err(scsi::WRITE_ERROR);
+            return Err(Sense::WRITE_ERROR);
         }
         Ok(())
     });
     match r {
         Ok(()) => assert!(calls.len() <= scsi::MAX_UNMAP_DESCRIPTORS as usize),
-        Err(scsi::WRITE_ERROR) => assert_eq!(calls.len(), fail_at + 1),
+        Err(Sense::WRITE_ERROR) => assert_eq!(calls.len(), fail_at + 1),
         Err(_) => assert!(calls.is_empty(), "checks failed after deallocating {:?}", calls),
     }
     let total: u64 = calls.iter().map(|&(_, n)| n).sum();

@@ -24,8 +24,14 @@ pub mod proc_cmd;
 #[path = "../../../core/acl.rs"]
 pub mod acl;
 
-#[path = "../../../core/sense.rs"]
-pub mod sense;
+#[doc(hidden)]
+#[path = "../../../rust/scsi/mod.rs"]
+pub mod scsi;
+
+/// The binding layer's `no_std` part, under the path the modules use.
+pub mod scst_rs {
+    pub use super::scsi;
+}
 
 #[path = "../../../core/lun.rs"]
 pub mod lun;

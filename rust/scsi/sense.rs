@@ -2,13 +2,16 @@
 
 //! SCSI status codes and sense data (SAM-5, SPC-4): the status byte a
 //! command ends with, and the sense data that explains a CHECK CONDITION.
-//! `no_std`, no allocation, host-tested.
+//! `no_std`, no allocation, host-tested; every module of the suite uses
+//! these types (through `scst_rs::scsi`).
 //!
 //! A [`Sense`] is the value the core and the device handlers pass around;
 //! it is encoded only when the status goes out, in fixed format (response
 //! code 70h/71h) or descriptor format (72h/73h) as the initiator's D_SENSE
 //! bit asks.  [`parse`] reads either format back, for pass-through devices
 //! whose sense data has to be looked at or converted.
+
+use super::bytes::put;
 
 /// A SCSI status byte (SAM-5 5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -221,6 +224,27 @@ impl Sense {
     /// ABORTED COMMAND, DATA PHASE ERROR (4Bh/00h): the transport lost or
     /// garbled data of the command.
     pub const DATA_PHASE_ERROR: Sense = Sense::new(SenseKey::ABORTED_COMMAND, 0x4b, 0x00);
+    /// ABORTED COMMAND, LOGICAL UNIT COMMUNICATION TIME-OUT (08h/01h): the
+    /// device behind a pass-through LUN did not answer.
+    pub const LUN_COMMUNICATION_TIMEOUT: Sense = Sense::new(SenseKey::ABORTED_COMMAND, 0x08, 0x01);
+    /// ABORTED COMMAND, INSUFFICIENT RESOURCES (55h/03h).
+    pub const INSUFFICIENT_RESOURCES: Sense = Sense::new(SenseKey::ABORTED_COMMAND, 0x55, 0x03);
+    /// ILLEGAL REQUEST, INVALID FIELD IN CDB (24h/00h), without a field
+    /// pointer.
+    pub const INVALID_FIELD_IN_CDB: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0x00);
+    /// ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (26h/00h), without
+    /// a field pointer.
+    pub const INVALID_FIELD_IN_PARAMETER_LIST: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x26, 0x00);
+    /// ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED (39h/00h).
+    pub const SAVING_PARAMETERS_NOT_SUPPORTED: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x39, 0x00);
+    /// ILLEGAL REQUEST, MEDIUM REMOVAL PREVENTED (53h/02h).
+    pub const MEDIUM_REMOVAL_PREVENTED: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x53, 0x02);
+    /// MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION (1Dh/00h), without
+    /// the offset (see [`Sense::miscompare`]).
+    pub const MISCOMPARE: Sense = Sense::new(SenseKey::MISCOMPARE, 0x1d, 0x00);
+    /// DATA PROTECT, SPACE ALLOCATION FAILED WRITE PROTECT (27h/07h): a
+    /// thinly provisioned medium ran out of space.
+    pub const SPACE_ALLOCATION_FAILED: Sense = Sense::new(SenseKey::DATA_PROTECT, 0x27, 0x07);
 
     /// ILLEGAL REQUEST, INVALID FIELD IN CDB (24h/00h), pointing at CDB
     /// byte `byte` and, if given, bit `bit` (the field's top bit).
@@ -409,17 +433,6 @@ fn be32(b: &[u8]) -> Option<u32> {
 
 fn be64(b: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(b.try_into().ok()?))
-}
-
-/// Copies `src` into `dst` from offset `at`, as much as fits, and returns
-/// the number of bytes copied.
-fn put(dst: &mut [u8], at: usize, src: &[u8]) -> usize {
-    let Some(dst) = dst.get_mut(at..) else { return 0 };
-    let n = dst.len().min(src.len());
-    if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
-        d.copy_from_slice(s);
-    }
-    n
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 #   make vm-test      VM tests only (T=tests/vm/NAME.sh to pick some)
 #   make bench        the vdisk and iSCSI benchmarks against LIO and the limit
 #   make fuzz         every fuzz target for 10 minutes (scripts/fuzz, docs/fuzzing.md)
+#   make fmt          format every Rust file (rustfmt, the kernel's .rustfmt.toml;
+#                     make check fails on unformatted files)
 #
 # KDIR defaults to the project's cached test kernel (scripts/setup builds
 # it); point it at any Rust-enabled 6.12+ build tree to build for that
@@ -45,7 +47,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules tools install clean check check-debug crash-test soak host-test vm-test bench bench-vdisk bench-iscsi fuzz setup FORCE
+.PHONY: all modules tools install clean check check-debug crash-test soak host-test vm-test fmt bench bench-vdisk bench-iscsi fuzz setup FORCE
 
 all: modules tools
 
@@ -96,6 +98,9 @@ host-test:
 
 vm-test:
 	scripts/check --vm-only $(T)
+
+fmt:
+	bash -c '. scripts/lib.sh && rust_sources | xargs -0 rustfmt --edition 2021 --config-path "$$(kernel_dir)/.rustfmt.toml"'
 
 check:
 	scripts/check

@@ -31,8 +31,16 @@ pub fn select_group<G: GroupView>(groups: &[G], initiator: &[u8], target: &[u8])
     groups
         .iter()
         .position(|g| g.lists(initiator))
-        .or_else(|| groups.iter().position(|g| is_target_default(g.name(), target)))
-        .or_else(|| groups.iter().position(|g| g.name() == DEFAULT_GROUP.as_bytes()))
+        .or_else(|| {
+            groups
+                .iter()
+                .position(|g| is_target_default(g.name(), target))
+        })
+        .or_else(|| {
+            groups
+                .iter()
+                .position(|g| g.name() == DEFAULT_GROUP.as_bytes())
+        })
 }
 
 #[cfg(test)]
@@ -66,9 +74,16 @@ mod tests {
 
     #[test]
     fn target_default_before_default() {
-        let groups = [G("Default", &[]), G("Default_iqn.2026-11.test:tgt", &[]), G("g1", &["x"])];
+        let groups = [
+            G("Default", &[]),
+            G("Default_iqn.2026-11.test:tgt", &[]),
+            G("g1", &["x"]),
+        ];
         assert_eq!(select_group(&groups, IQN, TGT), Some(1));
-        assert_eq!(select_group(&groups, IQN, b"iqn.2026-11.test:other"), Some(0));
+        assert_eq!(
+            select_group(&groups, IQN, b"iqn.2026-11.test:other"),
+            Some(0)
+        );
     }
 
     #[test]

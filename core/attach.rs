@@ -38,7 +38,9 @@ impl DevView {
         Self {
             id: d.id,
             name: d.name.as_ptr(),
-            sdev: d.real.map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void),
+            sdev: d
+                .real
+                .map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void),
             priv_: d.priv_ as *mut c_void,
             nowait: Nowait::NEVER,
         }
@@ -68,7 +70,12 @@ pub(crate) fn attach(d: &mut DeviceEntry, att: Attached) -> Result {
         // call.
         let r = unsafe { f(v.as_raw()) };
         if r != 0 {
-            pr_err!("handler {} refused device {} ({})\n", dev_type_name(att.dev_type), &*d.name, r);
+            pr_err!(
+                "handler {} refused device {} ({})\n",
+                dev_type_name(att.dev_type),
+                &*d.name,
+                r
+            );
             return Err(EINVAL);
         }
         d.priv_ = v.priv_ as usize;
@@ -95,15 +102,31 @@ pub(crate) fn detach(d: &mut DeviceEntry) -> Option<Detached> {
     d.nowait = Nowait::NEVER;
     att.dev_type.detach?;
     let name = CString::try_from(&*d.name).ok()?;
-    let sdev = d.real.map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void);
-    Some(Detached { dev_type: att.dev_type, id: d.id, name, sdev, priv_ })
+    let sdev = d
+        .real
+        .map_or(core::ptr::null_mut(), |(_, k)| k as *mut c_void);
+    Some(Detached {
+        dev_type: att.dev_type,
+        id: d.id,
+        name,
+        sdev,
+        priv_,
+    })
 }
 
 impl Detached {
     /// Calls the handler's `detach` (the device has no command in flight).
     pub(crate) fn run(self) {
-        let Some(f) = self.dev_type.detach else { return };
-        let mut v = DevView { id: self.id, name: self.name.as_ptr(), sdev: self.sdev, priv_: self.priv_, nowait: Nowait::NEVER };
+        let Some(f) = self.dev_type.detach else {
+            return;
+        };
+        let mut v = DevView {
+            id: self.id,
+            name: self.name.as_ptr(),
+            sdev: self.sdev,
+            priv_: self.priv_,
+            nowait: Nowait::NEVER,
+        };
         // SAFETY: the handler is still registered (its unregistration
         // waits for this); the handle is valid for the call.
         unsafe { f(v.as_raw()) };

@@ -89,15 +89,26 @@ impl fmt::Display for DecodeError {
             Self::Empty => write!(f, "empty CDB"),
             Self::UnknownOpcode(op) => write!(f, "unknown opcode 0x{op:02x}"),
             Self::WrongDeviceType { opcode, dev_type } => {
-                write!(f, "opcode 0x{opcode:02x} not valid for device type 0x{dev_type:02x}")
+                write!(
+                    f,
+                    "opcode 0x{opcode:02x} not valid for device type 0x{dev_type:02x}"
+                )
             }
             Self::TooShort { opcode, need, got } => {
-                write!(f, "CDB of opcode 0x{opcode:02x} has {got} bytes, needs {need}")
+                write!(
+                    f,
+                    "CDB of opcode 0x{opcode:02x} has {got} bytes, needs {need}"
+                )
             }
-            Self::InvalidField { byte, bit: Some(bit) } => {
+            Self::InvalidField {
+                byte,
+                bit: Some(bit),
+            } => {
                 write!(f, "invalid field in CDB at byte {byte} bit {bit}")
             }
-            Self::InvalidField { byte, bit: None } => write!(f, "invalid field in CDB at byte {byte}"),
+            Self::InvalidField { byte, bit: None } => {
+                write!(f, "invalid field in CDB at byte {byte}")
+            }
         }
     }
 }
@@ -221,8 +232,23 @@ impl Entry {
     }
 }
 
-const fn op(opcode: u8, types: u32, name: &'static str, dir: Direction, len: Len, flags: u32) -> Entry {
-    Entry { opcode, sa: None, types, name, dir, len, flags }
+const fn op(
+    opcode: u8,
+    types: u32,
+    name: &'static str,
+    dir: Direction,
+    len: Len,
+    flags: u32,
+) -> Entry {
+    Entry {
+        opcode,
+        sa: None,
+        types,
+        name,
+        dir,
+        len,
+        flags,
+    }
 }
 
 const fn sa(
@@ -234,7 +260,15 @@ const fn sa(
     len: Len,
     flags: u32,
 ) -> Entry {
-    Entry { opcode, sa: Some(sa), types, name, dir, len, flags }
+    Entry {
+        opcode,
+        sa: Some(sa),
+        types,
+        name,
+        dir,
+        len,
+        flags,
+    }
 }
 
 const NONE: Direction = Direction::None;
@@ -486,7 +520,11 @@ fn lookup(cdb: &[u8], dev_type: u8) -> Result<&'static Entry, DecodeError> {
     // Every table opcode has a group length (checked by a test).
     let need = cdb_len(opcode).ok_or(DecodeError::UnknownOpcode(opcode))?;
     if cdb.len() < need {
-        return Err(DecodeError::TooShort { opcode, need, got: cdb.len() });
+        return Err(DecodeError::TooShort {
+            opcode,
+            need,
+            got: cdb.len(),
+        });
     }
     if first.sa.is_none() {
         // Entries without a service action never share a device type
@@ -495,7 +533,10 @@ fn lookup(cdb: &[u8], dev_type: u8) -> Result<&'static Entry, DecodeError> {
     }
     let action = byte(cdb, 1)? & 0x1f;
     mine.find(|e| e.sa == Some(action))
-        .ok_or(DecodeError::InvalidField { byte: 1, bit: Some(4) })
+        .ok_or(DecodeError::InvalidField {
+            byte: 1,
+            bit: Some(4),
+        })
 }
 
 /// Bytes to transfer, or `None` if the CDB does not say.
@@ -527,7 +568,10 @@ fn transfer_len(len: Len, cdb: &[u8], block_size: u32) -> Result<Option<u64>, De
 /// `n` blocks in bytes; the block count sits at CDB byte `at`.
 fn blocks(n: u64, block_size: u32, at: u8) -> Result<u64, DecodeError> {
     n.checked_mul(u64::from(block_size))
-        .ok_or(DecodeError::InvalidField { byte: usize::from(at), bit: None })
+        .ok_or(DecodeError::InvalidField {
+            byte: usize::from(at),
+            bit: None,
+        })
 }
 
 /// SSC READ/WRITE/VERIFY/RECOVER BUFFERED DATA transfer length.
@@ -539,10 +583,16 @@ fn tape_len(cdb: &[u8], at: u8, sili: bool, block_size: u32) -> Result<u64, Deco
     // SSC-3: FIXED with SILI, or FIXED in variable block mode, is an
     // invalid field.
     if sili && flag(cdb, 1, 1)? {
-        return Err(DecodeError::InvalidField { byte: 1, bit: Some(1) });
+        return Err(DecodeError::InvalidField {
+            byte: 1,
+            bit: Some(1),
+        });
     }
     if block_size == 0 {
-        return Err(DecodeError::InvalidField { byte: 1, bit: Some(0) });
+        return Err(DecodeError::InvalidField {
+            byte: 1,
+            bit: Some(0),
+        });
     }
     blocks(n, block_size, at)
 }
@@ -556,7 +606,10 @@ fn verify_len(cdb: &[u8], at: u8, width: u8, block_size: u32) -> Result<u64, Dec
         1 => blocks(n, block_size, at),
         3 if n == 0 => Ok(0),
         3 => Ok(u64::from(block_size)),
-        _ => Err(DecodeError::InvalidField { byte: 1, bit: Some(2) }),
+        _ => Err(DecodeError::InvalidField {
+            byte: 1,
+            bit: Some(2),
+        }),
     }
 }
 
@@ -567,7 +620,11 @@ fn one_block(_cdb: &[u8], block_size: u32) -> Result<Option<u64>, DecodeError> {
 
 /// WRITE SAME(16): no data-out with NDOB (byte 1 bit 0).
 fn write_same_16(cdb: &[u8], block_size: u32) -> Result<Option<u64>, DecodeError> {
-    let n = if flag(cdb, 1, 0)? { 0 } else { u64::from(block_size) };
+    let n = if flag(cdb, 1, 0)? {
+        0
+    } else {
+        u64::from(block_size)
+    };
     Ok(Some(n))
 }
 
@@ -575,7 +632,10 @@ fn write_same_16(cdb: &[u8], block_size: u32) -> Result<Option<u64>, DecodeError
 /// OF LOGICAL BLOCKS (byte 13) long.
 fn compare_and_write(cdb: &[u8], block_size: u32) -> Result<Option<u64>, DecodeError> {
     let n = field(cdb, 13, 1)?;
-    let both = n.checked_mul(2).ok_or(DecodeError::InvalidField { byte: 13, bit: None })?;
+    let both = n.checked_mul(2).ok_or(DecodeError::InvalidField {
+        byte: 13,
+        bit: None,
+    })?;
     blocks(both, block_size, 13).map(Some)
 }
 
@@ -604,7 +664,12 @@ fn read_position(cdb: &[u8], _: u32) -> Result<Option<u64>, DecodeError> {
         0x00 | 0x01 => 20, // short form, block ID or vendor specific
         0x06 => 32,        // long form
         0x08 => return Ok(Some(alloc)),
-        _ => return Err(DecodeError::InvalidField { byte: 1, bit: Some(4) }),
+        _ => {
+            return Err(DecodeError::InvalidField {
+                byte: 1,
+                bit: Some(4),
+            })
+        }
     };
     if alloc != 0 {
         return Err(DecodeError::InvalidField { byte: 7, bit: None });
@@ -615,7 +680,11 @@ fn read_position(cdb: &[u8], _: u32) -> Result<Option<u64>, DecodeError> {
 /// WRITE LONG(10): WR_UNCOR (byte 1 bit 6) marks the block uncorrectable
 /// without sending data.
 fn write_long(cdb: &[u8], _: u32) -> Result<Option<u64>, DecodeError> {
-    Ok(Some(if flag(cdb, 1, 6)? { 0 } else { field(cdb, 7, 2)? }))
+    Ok(Some(if flag(cdb, 1, 6)? {
+        0
+    } else {
+        field(cdb, 7, 2)?
+    }))
 }
 
 /// SECURITY PROTOCOL IN/OUT: INC_512 (byte 4 bit 7) counts the length
@@ -665,7 +734,11 @@ fn flag(cdb: &[u8], at: usize, bit: u8) -> Result<bool, DecodeError> {
 // `lookup` checks the group length first, so this only guards the fields.
 fn too_short(cdb: &[u8], need: usize) -> DecodeError {
     let opcode = cdb.first().copied().unwrap_or(0);
-    DecodeError::TooShort { opcode, need, got: cdb.len() }
+    DecodeError::TooShort {
+        opcode,
+        need,
+        got: cdb.len(),
+    }
 }
 
 #[cfg(test)]
@@ -705,7 +778,11 @@ mod tests {
         for op in 0..=255u8 {
             let name = name(&cdb(op, &[]), TYPE_DISK);
             assert_eq!(is_read(op), name.starts_with("READ("), "opcode 0x{op:02x}");
-            assert_eq!(is_write(op), name.starts_with("WRITE("), "opcode 0x{op:02x}");
+            assert_eq!(
+                is_write(op),
+                name.starts_with("WRITE("),
+                "opcode 0x{op:02x}"
+            );
         }
     }
 
@@ -725,29 +802,80 @@ mod tests {
     #[test]
     fn spc_allocation_and_parameter_lengths() {
         assert_eq!(dl(&cdb(0x00, &[]), TYPE_DISK, BS), Ok((Direction::None, 0)));
-        assert_eq!(dl(&cdb(0x12, &[(3, 0x01), (4, 0x00)]), TYPE_TAPE, BS), Ok((Direction::Read, 256)));
-        assert_eq!(dl(&cdb(0x03, &[(4, 18)]), TYPE_CDROM, BS), Ok((Direction::Read, 18)));
-        assert_eq!(dl(&cdb(0x1a, &[(4, 0xfc)]), TYPE_DISK, BS), Ok((Direction::Read, 252)));
-        assert_eq!(dl(&cdb(0x15, &[(4, 24)]), TYPE_DISK, BS), Ok((Direction::Write, 24)));
-        assert_eq!(dl(&cdb(0x55, &[(7, 1), (8, 0)]), TYPE_CHANGER, BS), Ok((Direction::Write, 256)));
-        assert_eq!(dl(&cdb(0x5a, &[(7, 0x10)]), TYPE_RAID, BS), Ok((Direction::Read, 4096)));
+        assert_eq!(
+            dl(&cdb(0x12, &[(3, 0x01), (4, 0x00)]), TYPE_TAPE, BS),
+            Ok((Direction::Read, 256))
+        );
+        assert_eq!(
+            dl(&cdb(0x03, &[(4, 18)]), TYPE_CDROM, BS),
+            Ok((Direction::Read, 18))
+        );
+        assert_eq!(
+            dl(&cdb(0x1a, &[(4, 0xfc)]), TYPE_DISK, BS),
+            Ok((Direction::Read, 252))
+        );
+        assert_eq!(
+            dl(&cdb(0x15, &[(4, 24)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 24))
+        );
+        assert_eq!(
+            dl(&cdb(0x55, &[(7, 1), (8, 0)]), TYPE_CHANGER, BS),
+            Ok((Direction::Write, 256))
+        );
+        assert_eq!(
+            dl(&cdb(0x5a, &[(7, 0x10)]), TYPE_RAID, BS),
+            Ok((Direction::Read, 4096))
+        );
         let luns = cdb(0xa0, &[(6, 0x01), (7, 0x02), (8, 0x03), (9, 0x04)]);
         assert_eq!(dl(&luns, 0x1f, BS), Ok((Direction::Read, 0x0102_0304)));
-        assert_eq!(dl(&cdb(0x5f, &[(8, 24)]), TYPE_DISK, BS), Ok((Direction::Write, 24)));
-        assert_eq!(dl(&cdb(0x5e, &[(7, 0x20)]), TYPE_DISK, BS), Ok((Direction::Read, 0x2000)));
-        assert_eq!(dl(&cdb(0x4d, &[(8, 0x40)]), TYPE_ENCLOSURE, BS), Ok((Direction::Read, 0x40)));
-        assert_eq!(dl(&cdb(0x4c, &[(8, 0x40)]), TYPE_DISK, BS), Ok((Direction::Write, 0x40)));
-        assert_eq!(dl(&cdb(0x1c, &[(3, 0x01)]), TYPE_ENCLOSURE, BS), Ok((Direction::Read, 256)));
-        assert_eq!(dl(&cdb(0x1d, &[(4, 8)]), TYPE_PROCESSOR, BS), Ok((Direction::Write, 8)));
-        assert_eq!(dl(&cdb(0x3b, &[(6, 1), (8, 2)]), TYPE_DISK, BS), Ok((Direction::Write, 0x1_0002)));
-        assert_eq!(dl(&cdb(0x3c, &[(8, 4)]), TYPE_DISK, BS), Ok((Direction::Read, 4)));
-        assert_eq!(dl(&cdb(0x83, &[(13, 0x40)]), TYPE_DISK, BS), Ok((Direction::Write, 0x40)));
-        assert_eq!(dl(&cdb(0x84, &[(1, 0x03), (12, 0x01)]), TYPE_TAPE, BS), Ok((Direction::Read, 256)));
+        assert_eq!(
+            dl(&cdb(0x5f, &[(8, 24)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 24))
+        );
+        assert_eq!(
+            dl(&cdb(0x5e, &[(7, 0x20)]), TYPE_DISK, BS),
+            Ok((Direction::Read, 0x2000))
+        );
+        assert_eq!(
+            dl(&cdb(0x4d, &[(8, 0x40)]), TYPE_ENCLOSURE, BS),
+            Ok((Direction::Read, 0x40))
+        );
+        assert_eq!(
+            dl(&cdb(0x4c, &[(8, 0x40)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 0x40))
+        );
+        assert_eq!(
+            dl(&cdb(0x1c, &[(3, 0x01)]), TYPE_ENCLOSURE, BS),
+            Ok((Direction::Read, 256))
+        );
+        assert_eq!(
+            dl(&cdb(0x1d, &[(4, 8)]), TYPE_PROCESSOR, BS),
+            Ok((Direction::Write, 8))
+        );
+        assert_eq!(
+            dl(&cdb(0x3b, &[(6, 1), (8, 2)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 0x1_0002))
+        );
+        assert_eq!(
+            dl(&cdb(0x3c, &[(8, 4)]), TYPE_DISK, BS),
+            Ok((Direction::Read, 4))
+        );
+        assert_eq!(
+            dl(&cdb(0x83, &[(13, 0x40)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 0x40))
+        );
+        assert_eq!(
+            dl(&cdb(0x84, &[(1, 0x03), (12, 0x01)]), TYPE_TAPE, BS),
+            Ok((Direction::Read, 256))
+        );
         // A zero allocation length moves nothing.
         assert_eq!(dl(&cdb(0x12, &[]), TYPE_DISK, BS), Ok((Direction::None, 0)));
         assert_eq!(dl(&cdb(0x56, &[]), TYPE_DISK, BS), Ok((Direction::None, 0)));
         // INC_512 counts 512-byte units.
-        assert_eq!(dl(&cdb(0xa2, &[(4, 0x80), (9, 2)]), TYPE_DISK, BS), Ok((Direction::Read, 1024)));
+        assert_eq!(
+            dl(&cdb(0xa2, &[(4, 0x80), (9, 2)]), TYPE_DISK, BS),
+            Ok((Direction::Read, 1024))
+        );
     }
 
     #[test]
@@ -765,65 +893,143 @@ mod tests {
         let key = cdb(0xa3, &[(1, 0x0a), (9, 20)]);
         assert_eq!(name(&key, TYPE_CDROM), "SEND KEY");
         assert_eq!(dl(&key, TYPE_CDROM, 2048), Ok((Direction::Write, 20)));
-        assert_eq!(dl(&cdb(0xa4, &[(9, 8)]), TYPE_CDROM, 2048), Ok((Direction::Read, 8)));
+        assert_eq!(
+            dl(&cdb(0xa4, &[(9, 8)]), TYPE_CDROM, 2048),
+            Ok((Direction::Read, 8))
+        );
         assert_eq!(
             decode(&cdb(0x9e, &[(1, 0x1f)]), TYPE_DISK, BS),
-            Err(DecodeError::InvalidField { byte: 1, bit: Some(4) })
+            Err(DecodeError::InvalidField {
+                byte: 1,
+                bit: Some(4)
+            })
         );
     }
 
     #[test]
     fn sbc_reads_and_writes() {
         // READ(6): 0 blocks means 256.
-        assert_eq!(dl(&cdb(0x08, &[]), TYPE_DISK, BS), Ok((Direction::Read, 256 * 512)));
-        assert_eq!(dl(&cdb(0x08, &[(4, 1)]), TYPE_DISK, 4096), Ok((Direction::Read, 4096)));
-        assert_eq!(dl(&cdb(0x0a, &[(4, 0)]), TYPE_RBC, BS), Ok((Direction::Write, 256 * 512)));
+        assert_eq!(
+            dl(&cdb(0x08, &[]), TYPE_DISK, BS),
+            Ok((Direction::Read, 256 * 512))
+        );
+        assert_eq!(
+            dl(&cdb(0x08, &[(4, 1)]), TYPE_DISK, 4096),
+            Ok((Direction::Read, 4096))
+        );
+        assert_eq!(
+            dl(&cdb(0x0a, &[(4, 0)]), TYPE_RBC, BS),
+            Ok((Direction::Write, 256 * 512))
+        );
         let r10 = cdb(0x28, &[(1, 0x08), (7, 0x01), (8, 0x00)]);
         assert_eq!(dl(&r10, TYPE_DISK, BS), Ok((Direction::Read, 256 * 512)));
         assert_ne!(flags(&r10, TYPE_DISK) & FUA, 0);
         // READ(10) of zero blocks is no error and moves nothing.
         assert_eq!(dl(&cdb(0x28, &[]), TYPE_DISK, BS), Ok((Direction::None, 0)));
         let w12 = cdb(0xaa, &[(9, 8)]);
-        assert_eq!(dl(&w12, TYPE_OPTICAL, 2048), Ok((Direction::Write, 8 * 2048)));
-        assert_eq!(flags(&w12, TYPE_OPTICAL) & (FUA | WRITE_MEDIUM), WRITE_MEDIUM);
+        assert_eq!(
+            dl(&w12, TYPE_OPTICAL, 2048),
+            Ok((Direction::Write, 8 * 2048))
+        );
+        assert_eq!(
+            flags(&w12, TYPE_OPTICAL) & (FUA | WRITE_MEDIUM),
+            WRITE_MEDIUM
+        );
         // 16-byte CDBs: the largest count times a large block, no overflow.
-        let r16 = cdb(0x88, &[(2, 0xff), (10, 0xff), (11, 0xff), (12, 0xff), (13, 0xff)]);
-        assert_eq!(dl(&r16, TYPE_DISK, 4096), Ok((Direction::Read, 0xffff_ffff * 4096)));
+        let r16 = cdb(
+            0x88,
+            &[(2, 0xff), (10, 0xff), (11, 0xff), (12, 0xff), (13, 0xff)],
+        );
+        assert_eq!(
+            dl(&r16, TYPE_DISK, 4096),
+            Ok((Direction::Read, 0xffff_ffff * 4096))
+        );
         let w16 = cdb(0x8a, &[(10, 0x01), (13, 0x00)]);
-        assert_eq!(dl(&w16, TYPE_DISK, u32::MAX), Ok((Direction::Write, 0x0100_0000 * 0xffff_ffff)));
-        assert_eq!(dl(&cdb(0x2e, &[(8, 2)]), TYPE_DISK, BS), Ok((Direction::Write, 1024)));
-        assert_eq!(dl(&cdb(0xae, &[(9, 2)]), TYPE_DISK, BS), Ok((Direction::Write, 1024)));
-        assert_eq!(dl(&cdb(0x8e, &[(13, 2)]), TYPE_DISK, BS), Ok((Direction::Write, 1024)));
-        assert_eq!(dl(&cdb(0x53, &[(8, 2)]), TYPE_DISK, BS), Ok((Direction::Bidi, 1024)));
+        assert_eq!(
+            dl(&w16, TYPE_DISK, u32::MAX),
+            Ok((Direction::Write, 0x0100_0000 * 0xffff_ffff))
+        );
+        assert_eq!(
+            dl(&cdb(0x2e, &[(8, 2)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 1024))
+        );
+        assert_eq!(
+            dl(&cdb(0xae, &[(9, 2)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 1024))
+        );
+        assert_eq!(
+            dl(&cdb(0x8e, &[(13, 2)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 1024))
+        );
+        assert_eq!(
+            dl(&cdb(0x53, &[(8, 2)]), TYPE_DISK, BS),
+            Ok((Direction::Bidi, 1024))
+        );
     }
 
     #[test]
     fn overflow_is_an_invalid_field() {
-        assert_eq!(blocks(u64::MAX, 2, 10), Err(DecodeError::InvalidField { byte: 10, bit: None }));
+        assert_eq!(
+            blocks(u64::MAX, 2, 10),
+            Err(DecodeError::InvalidField {
+                byte: 10,
+                bit: None
+            })
+        );
         assert_eq!(blocks(u64::MAX, 1, 10), Ok(u64::MAX));
     }
 
     #[test]
     fn verify_bytchk() {
         let n = (8, 4);
-        assert_eq!(dl(&cdb(0x2f, &[n]), TYPE_DISK, BS), Ok((Direction::None, 0)));
-        assert_eq!(dl(&cdb(0x2f, &[n, (1, 0x02)]), TYPE_DISK, BS), Ok((Direction::Write, 2048)));
-        assert_eq!(dl(&cdb(0xaf, &[(9, 4), (1, 0x06)]), TYPE_DISK, BS), Ok((Direction::Write, 512)));
-        assert_eq!(dl(&cdb(0x8f, &[(13, 4), (1, 0x02)]), TYPE_DISK, BS), Ok((Direction::Write, 2048)));
+        assert_eq!(
+            dl(&cdb(0x2f, &[n]), TYPE_DISK, BS),
+            Ok((Direction::None, 0))
+        );
+        assert_eq!(
+            dl(&cdb(0x2f, &[n, (1, 0x02)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 2048))
+        );
+        assert_eq!(
+            dl(&cdb(0xaf, &[(9, 4), (1, 0x06)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 512))
+        );
+        assert_eq!(
+            dl(&cdb(0x8f, &[(13, 4), (1, 0x02)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 2048))
+        );
         assert_eq!(
             decode(&cdb(0x2f, &[n, (1, 0x04)]), TYPE_DISK, BS),
-            Err(DecodeError::InvalidField { byte: 1, bit: Some(2) })
+            Err(DecodeError::InvalidField {
+                byte: 1,
+                bit: Some(2)
+            })
         );
     }
 
     #[test]
     fn write_same_unmap_compare_and_write() {
-        assert_eq!(dl(&cdb(0x41, &[(8, 100)]), TYPE_DISK, 4096), Ok((Direction::Write, 4096)));
-        assert_eq!(dl(&cdb(0x93, &[(13, 100)]), TYPE_DISK, BS), Ok((Direction::Write, 512)));
+        assert_eq!(
+            dl(&cdb(0x41, &[(8, 100)]), TYPE_DISK, 4096),
+            Ok((Direction::Write, 4096))
+        );
+        assert_eq!(
+            dl(&cdb(0x93, &[(13, 100)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 512))
+        );
         // NDOB, with or without UNMAP: no data-out.
-        assert_eq!(dl(&cdb(0x93, &[(1, 0x01), (13, 100)]), TYPE_DISK, BS), Ok((Direction::None, 0)));
-        assert_eq!(dl(&cdb(0x93, &[(1, 0x09), (13, 100)]), TYPE_DISK, BS), Ok((Direction::None, 0)));
-        assert_eq!(dl(&cdb(0x42, &[(8, 24)]), TYPE_DISK, BS), Ok((Direction::Write, 24)));
+        assert_eq!(
+            dl(&cdb(0x93, &[(1, 0x01), (13, 100)]), TYPE_DISK, BS),
+            Ok((Direction::None, 0))
+        );
+        assert_eq!(
+            dl(&cdb(0x93, &[(1, 0x09), (13, 100)]), TYPE_DISK, BS),
+            Ok((Direction::None, 0))
+        );
+        assert_eq!(
+            dl(&cdb(0x42, &[(8, 24)]), TYPE_DISK, BS),
+            Ok((Direction::Write, 24))
+        );
         assert_ne!(flags(&cdb(0x42, &[(8, 24)]), TYPE_DISK) & WRITE_MEDIUM, 0);
         let caw = cdb(0x89, &[(1, 0x08), (13, 3)]);
         assert_eq!(dl(&caw, TYPE_DISK, BS), Ok((Direction::Write, 2 * 3 * 512)));
@@ -834,38 +1040,77 @@ mod tests {
     #[test]
     fn capacity_sync_and_format() {
         assert_eq!(dl(&cdb(0x25, &[]), TYPE_DISK, BS), Ok((Direction::Read, 8)));
-        assert_eq!(dl(&cdb(0x25, &[]), TYPE_CDROM, 2048), Ok((Direction::Read, 8)));
-        assert_eq!(dl(&cdb(0x35, &[(8, 9)]), TYPE_DISK, BS), Ok((Direction::None, 0)));
-        assert_eq!(dl(&cdb(0x91, &[(13, 9)]), TYPE_DISK, BS), Ok((Direction::None, 0)));
+        assert_eq!(
+            dl(&cdb(0x25, &[]), TYPE_CDROM, 2048),
+            Ok((Direction::Read, 8))
+        );
+        assert_eq!(
+            dl(&cdb(0x35, &[(8, 9)]), TYPE_DISK, BS),
+            Ok((Direction::None, 0))
+        );
+        assert_eq!(
+            dl(&cdb(0x91, &[(13, 9)]), TYPE_DISK, BS),
+            Ok((Direction::None, 0))
+        );
         assert_eq!(dl(&cdb(0x04, &[]), TYPE_DISK, BS), Ok((Direction::None, 0)));
         let fmt = decode(&cdb(0x04, &[(1, 0x10)]), TYPE_DISK, BS);
-        assert_eq!(fmt.map(|d| (d.direction, d.flags & UNKNOWN_LENGTH)), Ok((Direction::Write, UNKNOWN_LENGTH)));
-        assert_eq!(dl(&cdb(0x04, &[(1, 0x11)]), TYPE_CDROM, 2048), Ok((Direction::Write, 12)));
+        assert_eq!(
+            fmt.map(|d| (d.direction, d.flags & UNKNOWN_LENGTH)),
+            Ok((Direction::Write, UNKNOWN_LENGTH))
+        );
+        assert_eq!(
+            dl(&cdb(0x04, &[(1, 0x11)]), TYPE_CDROM, 2048),
+            Ok((Direction::Write, 12))
+        );
     }
 
     #[test]
     fn tape_fixed_and_variable() {
         // FIXED=1: blocks of the current block size.
         let fixed = cdb(0x08, &[(1, 0x01), (3, 0x01), (4, 0x00)]);
-        assert_eq!(dl(&fixed, TYPE_TAPE, 1024), Ok((Direction::Read, 256 * 1024)));
+        assert_eq!(
+            dl(&fixed, TYPE_TAPE, 1024),
+            Ok((Direction::Read, 256 * 1024))
+        );
         // FIXED=0: bytes; no 256 rule on tape.
         let var = cdb(0x0a, &[(2, 0x01), (3, 0x00), (4, 0x00)]);
         assert_eq!(dl(&var, TYPE_TAPE, 1024), Ok((Direction::Write, 65536)));
-        assert_eq!(dl(&cdb(0x08, &[]), TYPE_TAPE, 1024), Ok((Direction::None, 0)));
+        assert_eq!(
+            dl(&cdb(0x08, &[]), TYPE_TAPE, 1024),
+            Ok((Direction::None, 0))
+        );
         // FIXED with SILI, and FIXED in variable block mode, are refused.
         assert_eq!(
             decode(&cdb(0x08, &[(1, 0x03), (4, 1)]), TYPE_TAPE, 1024),
-            Err(DecodeError::InvalidField { byte: 1, bit: Some(1) })
+            Err(DecodeError::InvalidField {
+                byte: 1,
+                bit: Some(1)
+            })
         );
         assert_eq!(
             decode(&cdb(0x0a, &[(1, 0x01), (4, 1)]), TYPE_TAPE, 0),
-            Err(DecodeError::InvalidField { byte: 1, bit: Some(0) })
+            Err(DecodeError::InvalidField {
+                byte: 1,
+                bit: Some(0)
+            })
         );
         // READ(16) and WRITE(16) keep their length in bytes 12..14.
-        assert_eq!(dl(&cdb(0x88, &[(14, 10)]), TYPE_TAPE, BS), Ok((Direction::Read, 10)));
-        assert_eq!(dl(&cdb(0x8a, &[(1, 1), (14, 10)]), TYPE_TAPE, BS), Ok((Direction::Write, 5120)));
-        assert_eq!(dl(&cdb(0x13, &[(1, 0x03), (4, 2)]), TYPE_TAPE, BS), Ok((Direction::Write, 1024)));
-        assert_eq!(dl(&cdb(0x13, &[(1, 0x01), (4, 2)]), TYPE_TAPE, BS), Ok((Direction::None, 0)));
+        assert_eq!(
+            dl(&cdb(0x88, &[(14, 10)]), TYPE_TAPE, BS),
+            Ok((Direction::Read, 10))
+        );
+        assert_eq!(
+            dl(&cdb(0x8a, &[(1, 1), (14, 10)]), TYPE_TAPE, BS),
+            Ok((Direction::Write, 5120))
+        );
+        assert_eq!(
+            dl(&cdb(0x13, &[(1, 0x03), (4, 2)]), TYPE_TAPE, BS),
+            Ok((Direction::Write, 1024))
+        );
+        assert_eq!(
+            dl(&cdb(0x13, &[(1, 0x01), (4, 2)]), TYPE_TAPE, BS),
+            Ok((Direction::None, 0))
+        );
     }
 
     #[test]
@@ -881,13 +1126,25 @@ mod tests {
         assert_eq!(name(&cdb(0x92, &[]), TYPE_TAPE), "LOCATE(16)");
         assert_eq!(name(&cdb(0x93, &[]), TYPE_TAPE), "ERASE(16)");
         for op in [0x01, 0x10, 0x11, 0x19, 0x1b, 0x2b, 0x80, 0x91, 0x92, 0x93] {
-            assert_eq!(dl(&cdb(op, &[(4, 5), (14, 5)]), TYPE_TAPE, BS), Ok((Direction::None, 0)));
+            assert_eq!(
+                dl(&cdb(op, &[(4, 5), (14, 5)]), TYPE_TAPE, BS),
+                Ok((Direction::None, 0))
+            );
         }
         assert_ne!(flags(&cdb(0x10, &[(4, 1)]), TYPE_TAPE) & WRITE_MEDIUM, 0);
         assert_eq!(dl(&cdb(0x05, &[]), TYPE_TAPE, BS), Ok((Direction::Read, 6)));
-        assert_eq!(dl(&cdb(0x34, &[]), TYPE_TAPE, BS), Ok((Direction::Read, 20)));
-        assert_eq!(dl(&cdb(0x34, &[(1, 0x06)]), TYPE_TAPE, BS), Ok((Direction::Read, 32)));
-        assert_eq!(dl(&cdb(0x34, &[(1, 0x08), (8, 28)]), TYPE_TAPE, BS), Ok((Direction::Read, 28)));
+        assert_eq!(
+            dl(&cdb(0x34, &[]), TYPE_TAPE, BS),
+            Ok((Direction::Read, 20))
+        );
+        assert_eq!(
+            dl(&cdb(0x34, &[(1, 0x06)]), TYPE_TAPE, BS),
+            Ok((Direction::Read, 32))
+        );
+        assert_eq!(
+            dl(&cdb(0x34, &[(1, 0x08), (8, 28)]), TYPE_TAPE, BS),
+            Ok((Direction::Read, 28))
+        );
         assert_eq!(
             decode(&cdb(0x34, &[(8, 28)]), TYPE_TAPE, BS),
             Err(DecodeError::InvalidField { byte: 7, bit: None })
@@ -897,28 +1154,61 @@ mod tests {
     #[test]
     fn mmc() {
         let t = TYPE_CDROM;
-        assert_eq!(dl(&cdb(0x43, &[(7, 0x03), (8, 0x24)]), t, 2048), Ok((Direction::Read, 0x324)));
+        assert_eq!(
+            dl(&cdb(0x43, &[(7, 0x03), (8, 0x24)]), t, 2048),
+            Ok((Direction::Read, 0x324))
+        );
         assert_eq!(dl(&cdb(0x46, &[(8, 8)]), t, 2048), Ok((Direction::Read, 8)));
-        assert_eq!(dl(&cdb(0x4a, &[(1, 1), (8, 8)]), t, 2048), Ok((Direction::Read, 8)));
-        assert_eq!(dl(&cdb(0x51, &[(8, 34)]), t, 2048), Ok((Direction::Read, 34)));
-        assert_eq!(dl(&cdb(0x52, &[(8, 36)]), t, 2048), Ok((Direction::Read, 36)));
-        assert_eq!(dl(&cdb(0x42, &[(8, 16)]), t, 2048), Ok((Direction::Read, 16)));
+        assert_eq!(
+            dl(&cdb(0x4a, &[(1, 1), (8, 8)]), t, 2048),
+            Ok((Direction::Read, 8))
+        );
+        assert_eq!(
+            dl(&cdb(0x51, &[(8, 34)]), t, 2048),
+            Ok((Direction::Read, 34))
+        );
+        assert_eq!(
+            dl(&cdb(0x52, &[(8, 36)]), t, 2048),
+            Ok((Direction::Read, 36))
+        );
+        assert_eq!(
+            dl(&cdb(0x42, &[(8, 16)]), t, 2048),
+            Ok((Direction::Read, 16))
+        );
         assert_eq!(dl(&cdb(0xbd, &[(9, 8)]), t, 2048), Ok((Direction::Read, 8)));
-        assert_eq!(dl(&cdb(0xad, &[(8, 0x08), (9, 0x04)]), t, 2048), Ok((Direction::Read, 0x804)));
+        assert_eq!(
+            dl(&cdb(0xad, &[(8, 0x08), (9, 0x04)]), t, 2048),
+            Ok((Direction::Read, 0x804))
+        );
         assert_eq!(dl(&cdb(0xbb, &[]), t, 2048), Ok((Direction::None, 0)));
-        assert_eq!(dl(&cdb(0xbe, &[(8, 2), (9, 0x10)]), t, 2048), Ok((Direction::Read, 4096)));
-        assert_eq!(dl(&cdb(0xbe, &[(1, 0x04), (8, 2), (9, 0x10)]), t, 2048), Ok((Direction::Read, 4704)));
+        assert_eq!(
+            dl(&cdb(0xbe, &[(8, 2), (9, 0x10)]), t, 2048),
+            Ok((Direction::Read, 4096))
+        );
+        assert_eq!(
+            dl(&cdb(0xbe, &[(1, 0x04), (8, 2), (9, 0x10)]), t, 2048),
+            Ok((Direction::Read, 4704))
+        );
         let raw = decode(&cdb(0xbe, &[(8, 2), (9, 0xf8)]), t, 2048);
         assert_eq!(raw.map(|d| d.flags & UNKNOWN_LENGTH), Ok(UNKNOWN_LENGTH));
         let perf = decode(&cdb(0xac, &[(9, 1)]), t, 2048);
-        assert_eq!(perf.map(|d| (d.direction, d.flags & UNKNOWN_LENGTH)), Ok((Direction::Read, UNKNOWN_LENGTH)));
-        assert_eq!(dl(&cdb(0x28, &[(8, 1)]), t, 2048), Ok((Direction::Read, 2048)));
+        assert_eq!(
+            perf.map(|d| (d.direction, d.flags & UNKNOWN_LENGTH)),
+            Ok((Direction::Read, UNKNOWN_LENGTH))
+        );
+        assert_eq!(
+            dl(&cdb(0x28, &[(8, 1)]), t, 2048),
+            Ok((Direction::Read, 2048))
+        );
     }
 
     #[test]
     fn smc() {
         let t = TYPE_CHANGER;
-        assert_eq!(dl(&cdb(0xa5, &[(3, 1), (5, 2)]), t, 0), Ok((Direction::None, 0)));
+        assert_eq!(
+            dl(&cdb(0xa5, &[(3, 1), (5, 2)]), t, 0),
+            Ok((Direction::None, 0))
+        );
         assert_eq!(dl(&cdb(0xa6, &[(3, 1)]), t, 0), Ok((Direction::None, 0)));
         assert_eq!(dl(&cdb(0x07, &[]), t, 0), Ok((Direction::None, 0)));
         let res = cdb(0xb8, &[(7, 0x01), (8, 0x00), (9, 0x10)]);
@@ -930,17 +1220,31 @@ mod tests {
 
     #[test]
     fn processor_send_receive() {
-        assert_eq!(dl(&cdb(0x08, &[(3, 1)]), TYPE_PROCESSOR, 0), Ok((Direction::Read, 256)));
-        assert_eq!(dl(&cdb(0x0a, &[(4, 9)]), TYPE_PROCESSOR, 0), Ok((Direction::Write, 9)));
+        assert_eq!(
+            dl(&cdb(0x08, &[(3, 1)]), TYPE_PROCESSOR, 0),
+            Ok((Direction::Read, 256))
+        );
+        assert_eq!(
+            dl(&cdb(0x0a, &[(4, 9)]), TYPE_PROCESSOR, 0),
+            Ok((Direction::Write, 9))
+        );
     }
 
     #[test]
     fn reservation_and_local_flags() {
         for op in [0x12, 0x03, 0xa0, 0x17, 0x57] {
-            assert_ne!(flags(&cdb(op, &[]), TYPE_DISK) & RESERVE_ALLOWED, 0, "opcode {op:#x}");
+            assert_ne!(
+                flags(&cdb(op, &[]), TYPE_DISK) & RESERVE_ALLOWED,
+                0,
+                "opcode {op:#x}"
+            );
         }
         for op in [0x00, 0x16, 0x28, 0x2a, 0x5e, 0x5f] {
-            assert_eq!(flags(&cdb(op, &[]), TYPE_DISK) & RESERVE_ALLOWED, 0, "opcode {op:#x}");
+            assert_eq!(
+                flags(&cdb(op, &[]), TYPE_DISK) & RESERVE_ALLOWED,
+                0,
+                "opcode {op:#x}"
+            );
         }
         // PREVENT ALLOW MEDIUM REMOVAL only when it allows.
         assert_ne!(flags(&cdb(0x1e, &[]), TYPE_TAPE) & RESERVE_ALLOWED, 0);
@@ -957,43 +1261,85 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(decode(&[], TYPE_DISK, BS), Err(DecodeError::Empty));
-        assert_eq!(decode(&cdb(0x02, &[]), TYPE_DISK, BS), Err(DecodeError::UnknownOpcode(0x02)));
-        assert_eq!(decode(&cdb(0xff, &[]), TYPE_DISK, BS), Err(DecodeError::UnknownOpcode(0xff)));
+        assert_eq!(
+            decode(&cdb(0x02, &[]), TYPE_DISK, BS),
+            Err(DecodeError::UnknownOpcode(0x02))
+        );
+        assert_eq!(
+            decode(&cdb(0xff, &[]), TYPE_DISK, BS),
+            Err(DecodeError::UnknownOpcode(0xff))
+        );
         assert_eq!(
             decode(&cdb(0x05, &[]), TYPE_DISK, BS),
-            Err(DecodeError::WrongDeviceType { opcode: 0x05, dev_type: TYPE_DISK })
+            Err(DecodeError::WrongDeviceType {
+                opcode: 0x05,
+                dev_type: TYPE_DISK
+            })
         );
         assert_eq!(
             decode(&cdb(0xa5, &[]), TYPE_DISK, BS),
-            Err(DecodeError::WrongDeviceType { opcode: 0xa5, dev_type: TYPE_DISK })
+            Err(DecodeError::WrongDeviceType {
+                opcode: 0xa5,
+                dev_type: TYPE_DISK
+            })
         );
         assert_eq!(
             decode(&cdb(0x28, &[]), 40, BS),
-            Err(DecodeError::WrongDeviceType { opcode: 0x28, dev_type: 40 })
+            Err(DecodeError::WrongDeviceType {
+                opcode: 0x28,
+                dev_type: 40
+            })
         );
         assert_eq!(
             decode(&[0x28, 0, 0, 0, 0, 0, 0, 0, 1], TYPE_DISK, BS),
-            Err(DecodeError::TooShort { opcode: 0x28, need: 10, got: 9 })
+            Err(DecodeError::TooShort {
+                opcode: 0x28,
+                need: 10,
+                got: 9
+            })
         );
         assert_eq!(
             decode(&cdb(0x88, &[])[..12], TYPE_DISK, BS),
-            Err(DecodeError::TooShort { opcode: 0x88, need: 16, got: 12 })
+            Err(DecodeError::TooShort {
+                opcode: 0x88,
+                need: 16,
+                got: 12
+            })
         );
         // Exactly the group length is enough; longer (padded) is fine too.
-        assert_eq!(dl(&[0x12, 0, 0, 0, 36, 0], TYPE_DISK, BS), Ok((Direction::Read, 36)));
-        assert_eq!(dl(&cdb(0x12, &[(4, 36)]), TYPE_DISK, BS), Ok((Direction::Read, 36)));
+        assert_eq!(
+            dl(&[0x12, 0, 0, 0, 36, 0], TYPE_DISK, BS),
+            Ok((Direction::Read, 36))
+        );
+        assert_eq!(
+            dl(&cdb(0x12, &[(4, 36)]), TYPE_DISK, BS),
+            Ok((Direction::Read, 36))
+        );
     }
 
     /// Every entry: sane name, types and fields, and no two entries of an
     /// opcode claim the same device type unless service actions part them.
     #[test]
     fn table_invariants() {
-        let public = WRITE_MEDIUM | RESERVE_ALLOWED | LOCAL | FUA | UNKNOWN_LENGTH | SKIP_UA | LONG_TIMEOUT | EXACT_LENGTH | CHANGES_STATE;
+        let public = WRITE_MEDIUM
+            | RESERVE_ALLOWED
+            | LOCAL
+            | FUA
+            | UNKNOWN_LENGTH
+            | SKIP_UA
+            | LONG_TIMEOUT
+            | EXACT_LENGTH
+            | CHANGES_STATE;
         assert_eq!(public & MARKERS, 0);
         for (i, e) in TABLE.iter().enumerate() {
             assert!(!e.name.is_empty(), "entry {i}");
             assert_ne!(e.types, 0, "{}", e.name);
-            assert_eq!(e.flags & (FUA | UNKNOWN_LENGTH), 0, "{}: set by decode", e.name);
+            assert_eq!(
+                e.flags & (FUA | UNKNOWN_LENGTH),
+                0,
+                "{}: set by decode",
+                e.name
+            );
             let Some(len) = cdb_len(e.opcode) else {
                 panic!("{}: opcode without a group length", e.name);
             };
@@ -1008,7 +1354,12 @@ mod tests {
                 }
                 _ => {}
             }
-            assert_eq!(matches!(e.len, NoData), e.dir == Direction::None, "{}", e.name);
+            assert_eq!(
+                matches!(e.len, NoData),
+                e.dir == Direction::None,
+                "{}",
+                e.name
+            );
             if let Some(action) = e.sa {
                 assert!(action <= 0x1f, "{}", e.name);
             }
@@ -1061,9 +1412,15 @@ mod tests {
             let c = cdb(op, &[(1, action), (4, 1), (8, 1), (13, 1)]);
             assert!(refused(&c, TYPE_DISK), "opcode 0x{op:02x}/{action:02x}");
         }
-        let disk_allowed = [0x00, 0x03, 0x12, 0x16, 0x17, 0x1a, 0x1b, 0x1e, 0x25, 0x28, 0x2f, 0x35, 0x3c, 0x4d, 0x5a, 0x88, 0xa0];
+        let disk_allowed = [
+            0x00, 0x03, 0x12, 0x16, 0x17, 0x1a, 0x1b, 0x1e, 0x25, 0x28, 0x2f, 0x35, 0x3c, 0x4d,
+            0x5a, 0x88, 0xa0,
+        ];
         for op in disk_allowed {
-            assert!(!refused(&cdb(op, &[(4, 1)]), TYPE_DISK), "opcode 0x{op:02x}");
+            assert!(
+                !refused(&cdb(op, &[(4, 1)]), TYPE_DISK),
+                "opcode 0x{op:02x}"
+            );
         }
         // Other device types: tape writes and erases, a processor's SEND,
         // a CD's structures; not a tape's READ or a changer's MOVE MEDIUM.

@@ -74,7 +74,10 @@ pub(crate) struct Tag {
 impl Tag {
     /// A new command's: live, waiting for `scst_cmd_init_done`.
     pub(crate) fn new() -> Self {
-        Self { magic: LIVE, waiting: AtomicU8::new(Waiting::InitDone as u8) }
+        Self {
+            magic: LIVE,
+            waiting: AtomicU8::new(Waiting::InitDone as u8),
+        }
     }
 
     /// The core hands the command out and waits for `w`.  Called before
@@ -97,11 +100,20 @@ impl Tag {
             return Some(ctx);
         }
         if self.magic != LIVE {
-            pr_err!("EXTRACHECKS: {}: the handle is not a live command (magic {:#x}); call ignored\n", w.call(), self.magic);
+            pr_err!(
+                "EXTRACHECKS: {}: the handle is not a live command (magic {:#x}); call ignored\n",
+                w.call(),
+                self.magic
+            );
             return None;
         }
         let want = w as u8;
-        if let Err(was) = self.waiting.compare_exchange(want, Waiting::Core as u8, Ordering::AcqRel, Ordering::Acquire) {
+        if let Err(was) = self.waiting.compare_exchange(
+            want,
+            Waiting::Core as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             pr_err!(
                 "EXTRACHECKS: {} called for a command that waits for {}; call ignored\n",
                 w.call(),
@@ -110,11 +122,17 @@ impl Tag {
             return None;
         }
         if ctx == SCST_CONTEXT_DIRECT && sys::atomic_context() {
-            pr_err!("EXTRACHECKS: {}: SCST_CONTEXT_DIRECT from atomic context; using a thread\n", w.call());
+            pr_err!(
+                "EXTRACHECKS: {}: SCST_CONTEXT_DIRECT from atomic context; using a thread\n",
+                w.call()
+            );
             return Some(SCST_CONTEXT_THREAD);
         }
         if ctx == SCST_CONTEXT_SUBMIT && sys::atomic_context() {
-            pr_err!("EXTRACHECKS: {}: SCST_CONTEXT_SUBMIT from atomic context; using a thread\n", w.call());
+            pr_err!(
+                "EXTRACHECKS: {}: SCST_CONTEXT_SUBMIT from atomic context; using a thread\n",
+                w.call()
+            );
             return Some(SCST_CONTEXT_THREAD);
         }
         Some(ctx)

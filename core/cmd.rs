@@ -26,31 +26,27 @@ use crate::cdb::{self, DecodeError, Direction};
 use crate::checks::{self, Waiting};
 use crate::lun;
 use crate::nexus;
-use crate::trace;
 use crate::registry::{Registry, Shared};
 use crate::routes::{self, Route};
 use crate::scst_rs::api::abi::{
-    ScstCmd, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA, SCST_CMD_QUEUE_HEAD_OF_QUEUE,
-    SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT,
-    SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL,
-    SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD,
-    SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
+    ScstCmd, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA,
+    SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT,
+    SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT, SCST_DATA_BIDI,
+    SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC,
+    SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED,
+    SCST_EXEC_NEED_THREAD, SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
-use crate::scst_rs::scsi::{bytes, op};
 use crate::scst_rs::scsi::sense::{Sense, SenseKey, Status};
+use crate::scst_rs::scsi::{bytes, op};
+use crate::scst_rs::vec::copy_prefix;
 use crate::sessions::{Session, TaskRef};
 use crate::sgv::{Buf, NoBuf};
 use crate::taskset::Attr;
 use crate::tm::CmdState;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use crate::scst_rs::vec::copy_prefix;
+use crate::trace;
 use core::ffi::c_void;
-use kernel::{
-    alloc::Flags,
-    ffi::c_int,
-    prelude::*,
-    sync::Arc,
-};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use kernel::{alloc::Flags, ffi::c_int, prelude::*, sync::Arc};
 
 /// Longest CDB accepted.
 pub(crate) const MAX_CDB: usize = 16;
@@ -263,7 +259,10 @@ impl Drop for Command {
             self.shared.sgv.free(b);
         }
         if self.entered {
-            self.sess.tasks.lock().leave(|k| self.is(k), |k| resume(self.shared, k.cmd));
+            self.sess
+                .tasks
+                .lock()
+                .leave(|k| self.is(k), |k| resume(self.shared, k.cmd));
         }
     }
 }
@@ -328,7 +327,10 @@ pub(crate) unsafe fn next(p: *mut Command) -> *mut Command {
 /// checked against the registry when the caller may sleep.
 fn session_of(shared: &Shared, sess: *mut ScstSession, atomic: bool) -> Result<Arc<Session>> {
     let s = if cfg!(CONFIG_SCST_DEBUG) && !atomic {
-        let Some(s) = shared.registry.read(|reg| crate::sessions::find_session(reg, sess)) else {
+        let Some(s) = shared
+            .registry
+            .read(|reg| crate::sessions::find_session(reg, sess))
+        else {
             pr_err!("command refused: session not registered\n");
             return Err(EINVAL);
         };
@@ -340,7 +342,10 @@ fn session_of(shared: &Shared, sess: *mut ScstSession, atomic: bool) -> Result<A
         unsafe { crate::sessions::trusted_session(sess) }
     };
     if s.is_closing() {
-        pr_err!("command refused: session {} is being unregistered\n", &*s.initiator);
+        pr_err!(
+            "command refused: session {} is being unregistered\n",
+            &*s.initiator
+        );
         return Err(EINVAL);
     }
     Ok(s)
@@ -357,7 +362,11 @@ pub(crate) fn rx(
     atomic: bool,
 ) -> Result<*mut ScstCmd> {
     if cdb.is_empty() || cdb.len() > MAX_CDB {
-        pr_err!("command refused: CDB of {} bytes (1..={})\n", cdb.len(), MAX_CDB);
+        pr_err!(
+            "command refused: CDB of {} bytes (1..={})\n",
+            cdb.len(),
+            MAX_CDB
+        );
         return Err(EINVAL);
     }
     let sess = session_of(shared, sess, atomic)?;
@@ -434,7 +443,10 @@ fn now_ns() -> i64 {
 fn account_latency(c: &Command) {
     if cfg!(CONFIG_SCST_MEASURE_LATENCY) {
         let total = now_ns().saturating_sub(c.t_rx);
-        c.sess.latency.add(u64::try_from(total).unwrap_or(0), u64::try_from(c.exec_ns).unwrap_or(0));
+        c.sess.latency.add(
+            u64::try_from(total).unwrap_or(0),
+            u64::try_from(c.exec_ns).unwrap_or(0),
+        );
     }
 }
 
@@ -448,9 +460,19 @@ fn route(c: &mut Command) {
         route_locked(c, lun);
     }
     if c.shared.traced(trace::SCSI) {
-        let dev_type = c.route.map_or(0x1f, |r| u8::try_from(r.handler.type_).unwrap_or(0x1f));
+        let dev_type = c
+            .route
+            .map_or(0x1f, |r| u8::try_from(r.handler.type_).unwrap_or(0x1f));
         let name = cdb::decode(c.cdb(), dev_type, 512).map_or("?", |d| d.name);
-        trace!(c.shared, trace::SCSI, "{}: LUN {} {} {:02x?}\n", &*c.sess.initiator, c.state.lun, name, c.cdb());
+        trace!(
+            c.shared,
+            trace::SCSI,
+            "{}: LUN {} {} {:02x?}\n",
+            &*c.sess.initiator,
+            c.state.lun,
+            name,
+            c.cdb()
+        );
     }
 }
 
@@ -458,7 +480,9 @@ fn route(c: &mut Command) {
 /// is stale or the LUN not quiet, and the registry must be asked.
 fn route_cached(c: &mut Command, lun: u64) -> bool {
     let gen = c.shared.registry.gen();
-    let Some(r) = c.sess.routes.quiet(gen, lun) else { return false };
+    let Some(r) = c.sess.routes.quiet(gen, lun) else {
+        return false;
+    };
     c.state.dev_id.store(r.dev_id, Ordering::SeqCst);
     if c.shared.registry.gen() != gen {
         // The registry was taken meanwhile: the device may be leaving.
@@ -477,11 +501,19 @@ fn route_locked(c: &mut Command, lun: Option<u64>) {
         c.state.dev_id.store(r.dev_id, Ordering::Release);
         c.early = early_check(&mut reg, &c.sess, l, r, c.cdb());
     }
-    c.sess.routes.refresh(&reg, c.shared.registry.gen(), &c.sess);
+    c.sess
+        .routes
+        .refresh(&reg, c.shared.registry.gen(), &c.sess);
 }
 
 /// Unit attentions and reservations, checked when a command is routed.
-fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[u8]) -> Option<Early> {
+fn early_check(
+    reg: &mut Registry,
+    s: &Arc<Session>,
+    lun: u64,
+    r: Route,
+    cdb: &[u8],
+) -> Option<Early> {
     let op = cdb.first().copied().unwrap_or(0);
     let sp: *const Session = &**s;
     match op {
@@ -504,7 +536,8 @@ fn early_check(reg: &mut Registry, s: &Arc<Session>, lun: u64, r: Route, cdb: &[
     // Only on this rare path is the CDB decoded here (block size does not
     // matter for the flag).
     let dev_type = u8::try_from(r.handler.type_).unwrap_or(0x1f);
-    let allowed = cdb::decode(cdb, dev_type, 512).is_ok_and(|d| d.flags & cdb::RESERVE_ALLOWED != 0);
+    let allowed =
+        cdb::decode(cdb, dev_type, 512).is_ok_and(|d| d.flags & cdb::RESERVE_ALLOWED != 0);
     (!allowed).then_some(Early::Status(Status::RESERVATION_CONFLICT))
 }
 
@@ -547,7 +580,8 @@ fn atomic_ok(c: &Command, stage: Stage) -> bool {
         Stage::Gate => true,
         Stage::Execute => dev_flags & SCST_DEV_EXEC_ATOMIC != 0,
         Stage::DevDone => {
-            c.route.is_none_or(|r| r.handler.dev_done.is_none()) || dev_flags & SCST_DEV_DEV_DONE_ATOMIC != 0
+            c.route.is_none_or(|r| r.handler.dev_done.is_none())
+                || dev_flags & SCST_DEV_DEV_DONE_ATOMIC != 0
         }
         Stage::Xmit => c.tmpl.flags & SCST_TGT_XMIT_RESPONSE_ATOMIC != 0,
         // Freeing returns a buffer to the pool under a mutex; without one
@@ -610,7 +644,15 @@ fn advance(p: *mut ScstCmd, ctx: Ctx) {
         let c = unsafe { get(p) };
         let stage = c.stage;
         c.ctx = ctx;
-        trace_dbg!(c.shared, "command {:p} (LUN {}, opcode 0x{:02x}): stage {:?} ({:?})\n", p, c.state.lun, c.opcode(), stage, ctx);
+        trace_dbg!(
+            c.shared,
+            "command {:p} (LUN {}, opcode 0x{:02x}): stage {:?} ({:?})\n",
+            p,
+            c.state.lun,
+            c.opcode(),
+            stage,
+            ctx
+        );
         if !may_run(c, stage, ctx) {
             return queue(p);
         }
@@ -638,7 +680,9 @@ fn advance(p: *mut ScstCmd, ctx: Ctx) {
 /// `p` is a live command handle from `rx`; the caller gives up its use.
 pub(crate) unsafe fn init_done(p: *mut ScstCmd, ctx: c_int) {
     // SAFETY: function contract.
-    let Some(ctx) = (unsafe { take_back(p, Waiting::InitDone, ctx) }) else { return };
+    let Some(ctx) = (unsafe { take_back(p, Waiting::InitDone, ctx) }) else {
+        return;
+    };
     // SAFETY: function contract; the reference ends before `proceed`.
     let c = unsafe { get(p) };
     let attr = match c.queue_type {
@@ -652,12 +696,26 @@ pub(crate) unsafe fn init_done(p: *mut ScstCmd, ctx: c_int) {
         }
         _ => Attr::Simple,
     };
-    let key = TaskRef { state: c.state.clone(), cmd: p.cast() };
+    let key = TaskRef {
+        state: c.state.clone(),
+        cmd: p.cast(),
+    };
     if c.sess.tasks.lock().enter(key, c.state.lun, attr).is_err() {
         // One line for the 1st, 2nd, 4th, 8th, ... time: bounded noise.
-        let n = c.sess.task_set_full.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let n = c
+            .sess
+            .task_set_full
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1);
         if n.is_power_of_two() {
-            trace!(c.shared, trace::MINOR, "{}: TASK SET FULL for LUN {} ({} times)\n", &*c.sess.initiator, c.state.lun, n);
+            trace!(
+                c.shared,
+                trace::MINOR,
+                "{}: TASK SET FULL for LUN {} ({} times)\n",
+                &*c.sess.initiator,
+                c.state.lun,
+                n
+            );
         }
         c.set_status(Status::TASK_SET_FULL);
         return proceed(p, Stage::Xmit, ctx);
@@ -705,7 +763,9 @@ fn init(p: *mut ScstCmd) -> Flow {
             }
         }
     };
-    let Some(parse) = route.handler.parse else { return Flow::Go(Stage::Xmit) };
+    let Some(parse) = route.handler.parse else {
+        return Flow::Go(Stage::Xmit);
+    };
     // SAFETY: `parse` is the registered handler's, called with a live
     // command; it may call back into the core (decode, set_error).
     let r = unsafe { parse(p) };
@@ -713,7 +773,11 @@ fn init(p: *mut ScstCmd) -> Flow {
     let c = unsafe { get(p) };
     if c.status == Status::GOOD.0 {
         if r != 0 || c.decoded.is_none() {
-            pr_err!("handler parse() failed ({}) for opcode 0x{:02x}\n", r, c.opcode());
+            pr_err!(
+                "handler parse() failed ({}) for opcode 0x{:02x}\n",
+                r,
+                c.opcode()
+            );
             c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
         } else if let Err(s) = check_and_alloc(c, route) {
             c.set_status_or_sense(s);
@@ -757,7 +821,13 @@ impl Command {
 fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), Stop> {
     let (dir, len, flags) = c.decoded.unwrap_or((SCST_DATA_NONE, 0, 0));
     if route.read_only && cdb::refused_read_only(flags) {
-        trace!(c.shared, trace::SCSI, "{}: opcode 0x{:02x} refused: read-only LUN\n", &*c.sess.initiator, c.opcode());
+        trace!(
+            c.shared,
+            trace::SCSI,
+            "{}: opcode 0x{:02x} refused: read-only LUN\n",
+            &*c.sess.initiator,
+            c.opcode()
+        );
         return Err(Stop::Sense(Sense::WRITE_PROTECTED));
     }
     if let Some((exp_dir, exp_len)) = c.expected {
@@ -769,7 +839,12 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
         // Checked first: a length of 0 in such a CDB means no data, not a
         // direction the initiator got wrong.
         if flags & cdb::EXACT_LENGTH != 0 && exp_len != len {
-            pr_err!("opcode 0x{:02x}: initiator sends {} bytes, the command takes exactly {}\n", c.opcode(), exp_len, len);
+            pr_err!(
+                "opcode 0x{:02x}: initiator sends {} bytes, the command takes exactly {}\n",
+                c.opcode(),
+                exp_len,
+                len
+            );
             return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
         }
         // The CDB decides the direction.  The initiator's matters only if
@@ -798,7 +873,12 @@ fn check_and_alloc(c: &mut Command, route: Route) -> core::result::Result<(), St
             // writes the whole blocks that came and the residual reports
             // the overflow; a real device would wait for the rest.
             if route.handler.flags & SCST_DEV_VIRTUAL == 0 || dir == SCST_DATA_BIDI {
-                pr_err!("opcode 0x{:02x}: initiator sends {} bytes, CDB says {}\n", c.opcode(), exp_len, len);
+                pr_err!(
+                    "opcode 0x{:02x}: initiator sends {} bytes, CDB says {}\n",
+                    c.opcode(),
+                    exp_len,
+                    len
+                );
                 return Err(Stop::Sense(Sense::invalid_field_in_cdb(0, None)));
             }
             return c.alloc(exp_len);
@@ -864,7 +944,9 @@ fn execute(p: *mut ScstCmd) -> Flow {
         return Flow::Go(Stage::DevDone);
     };
     c.t_exec = now_ns();
-    let sync = c.route.is_some_and(|r| r.handler.flags & SCST_DEV_EXEC_SYNC != 0);
+    let sync = c
+        .route
+        .is_some_and(|r| r.handler.flags & SCST_DEV_EXEC_SYNC != 0);
     c.check.hand_out(Waiting::Exec);
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
@@ -891,7 +973,10 @@ fn execute(p: *mut ScstCmd) -> Flow {
 fn need_thread(c: &mut Command) -> Flow {
     c.check.hand_out(Waiting::Core);
     if c.ctx == Ctx::Process {
-        pr_err!("a handler asked for a thread (SCST_EXEC_NEED_THREAD) from a thread, opcode 0x{:02x}\n", c.opcode());
+        pr_err!(
+            "a handler asked for a thread (SCST_EXEC_NEED_THREAD) from a thread, opcode 0x{:02x}\n",
+            c.opcode()
+        );
         c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
         return Flow::Go(Stage::DevDone);
     }
@@ -964,7 +1049,10 @@ fn xmit(p: *mut ScstCmd) -> Flow {
         }
         if c.entered {
             let shared = c.shared;
-            c.sess.tasks.lock().complete(|k| c.is(k), |k| resume(shared, k.cmd));
+            c.sess
+                .tasks
+                .lock()
+                .complete(|k| c.is(k), |k| resume(shared, k.cmd));
         }
         trace_result(c);
         account_latency(c);
@@ -1021,7 +1109,9 @@ fn free(p: *mut ScstCmd) {
 /// `p` is a live command that was passed to `rdy_to_xfer`.
 pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int, ctx: c_int) {
     // SAFETY: function contract.
-    let Some(ctx) = (unsafe { take_back(p, Waiting::Data, ctx) }) else { return };
+    let Some(ctx) = (unsafe { take_back(p, Waiting::Data, ctx) }) else {
+        return;
+    };
     // SAFETY: function contract; the reference ends before `proceed`.
     let c = unsafe { get(p) };
     if status == SCST_RX_STATUS_SUCCESS {
@@ -1040,7 +1130,9 @@ pub(crate) unsafe fn rx_data(p: *mut ScstCmd, status: c_int, ctx: c_int) {
 /// `p` is a live command being executed.
 pub(crate) unsafe fn done(p: *mut ScstCmd, ctx: c_int) {
     // SAFETY: function contract.
-    let Some(ctx) = (unsafe { take_back(p, Waiting::Exec, ctx) }) else { return };
+    let Some(ctx) = (unsafe { take_back(p, Waiting::Exec, ctx) }) else {
+        return;
+    };
     proceed(p, Stage::DevDone, ctx)
 }
 
@@ -1051,7 +1143,9 @@ pub(crate) unsafe fn done(p: *mut ScstCmd, ctx: c_int) {
 /// `p` is a live command; nothing uses it afterwards.
 pub(crate) unsafe fn tgt_done(p: *mut ScstCmd, ctx: c_int) {
     // SAFETY: function contract.
-    let Some(ctx) = (unsafe { take_back(p, Waiting::Response, ctx) }) else { return };
+    let Some(ctx) = (unsafe { take_back(p, Waiting::Response, ctx) }) else {
+        return;
+    };
     proceed(p, Stage::Free, ctx)
 }
 
@@ -1067,7 +1161,9 @@ pub(crate) unsafe fn tgt_done(p: *mut ScstCmd, ctx: c_int) {
 pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
     // SAFETY: function contract.
     let c = unsafe { get(p) };
-    let Some(route) = c.route else { return Err(EINVAL) };
+    let Some(route) = c.route else {
+        return Err(EINVAL);
+    };
     let dev_type = u8::try_from(route.handler.type_).unwrap_or(0x1f);
     match cdb::decode(c.cdb(), dev_type, block_size) {
         Ok(d) => {
@@ -1082,22 +1178,33 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
                 return Err(EINVAL);
             };
             // Length not in the CDB: trust the initiator's expectation.
-            let len = if d.flags & cdb::UNKNOWN_LENGTH != 0 { c.expected.map_or(0, |e| e.1) } else { len };
+            let len = if d.flags & cdb::UNKNOWN_LENGTH != 0 {
+                c.expected.map_or(0, |e| e.1)
+            } else {
+                len
+            };
             c.decoded = Some((dir, len, d.flags));
             Ok(())
         }
         // A vendor-specific opcode for a real device: no table knows it,
         // the device does; go by what the initiator expects.
-        Err(DecodeError::UnknownOpcode(code)) if code >= op::FIRST_VENDOR_SPECIFIC && route.handler.flags & SCST_DEV_VIRTUAL == 0 && c.expected.is_some() => {
+        Err(DecodeError::UnknownOpcode(code))
+            if code >= op::FIRST_VENDOR_SPECIFIC
+                && route.handler.flags & SCST_DEV_VIRTUAL == 0
+                && c.expected.is_some() =>
+        {
             let (dir, len) = c.expected.unwrap_or((SCST_DATA_NONE, 0));
             c.decoded = Some((dir, len, cdb::CHANGES_STATE));
             Ok(())
         }
         Err(e) => {
             let s = match e {
-                DecodeError::Empty | DecodeError::UnknownOpcode(_) | DecodeError::WrongDeviceType { .. } => {
+                DecodeError::Empty
+                | DecodeError::UnknownOpcode(_)
+                | DecodeError::WrongDeviceType { .. } => {
                     // SAFETY: the handler's name was checked at registration.
-                    let name = unsafe { kernel::str::CStr::from_char_ptr(route.handler.name.cast()) };
+                    let name =
+                        unsafe { kernel::str::CStr::from_char_ptr(route.handler.name.cast()) };
                     pr_err!("Unknown opcode 0x{:02x} for {}\n", c.opcode(), name);
                     Sense::INVALID_OPCODE
                 }
@@ -1113,7 +1220,10 @@ pub(crate) unsafe fn decode(p: *mut ScstCmd, block_size: u32) -> Result {
 }
 
 fn is_reservation(op: u8) -> bool {
-    matches!(op, op::RESERVE_6 | op::RESERVE_10 | op::RELEASE_6 | op::RELEASE_10)
+    matches!(
+        op,
+        op::RESERVE_6 | op::RESERVE_10 | op::RELEASE_6 | op::RELEASE_10
+    )
 }
 
 /// SPC-2 RESERVE and RELEASE of the whole logical unit.  Third-party
@@ -1183,9 +1293,11 @@ fn report_luns(shared: &Shared, c: &mut Command) -> core::result::Result<(), Sto
     {
         let reg = shared.registry.lock();
         if let Some(g) = reg.group(c.sess.bound_group()) {
-            luns.reserve(g.luns.len(), GFP_KERNEL).map_err(|_| Stop::Status(Status::BUSY))?;
+            luns.reserve(g.luns.len(), GFP_KERNEL)
+                .map_err(|_| Stop::Status(Status::BUSY))?;
             for l in g.luns.iter() {
-                luns.push(l.lun, GFP_KERNEL).map_err(|_| Stop::Status(Status::BUSY))?;
+                luns.push(l.lun, GFP_KERNEL)
+                    .map_err(|_| Stop::Status(Status::BUSY))?;
             }
         }
     }
@@ -1249,7 +1361,12 @@ pub(crate) unsafe fn mode_params_changed(p: *mut ScstCmd) {
     let c = unsafe { get(p) };
     let Some(r) = c.route else { return };
     let mut reg = c.shared.registry.lock();
-    nexus::devices_ua(&mut reg, &[r.dev_id], Sense::MODE_PARAMETERS_CHANGED, &*c.sess);
+    nexus::devices_ua(
+        &mut reg,
+        &[r.dev_id],
+        Sense::MODE_PARAMETERS_CHANGED,
+        &*c.sess,
+    );
 }
 
 /// Whether a command held by CONFIG_SCST_DEBUG_TM was aborted.
@@ -1316,7 +1433,9 @@ pub(crate) unsafe fn dev_id(p: *mut ScstCmd) -> c_int {
 /// `p` is a live command handle.
 pub(crate) unsafe fn dev_priv(p: *mut ScstCmd) -> *mut c_void {
     // SAFETY: function contract.
-    unsafe { get(p) }.route.map_or(core::ptr::null_mut(), |r| r.dev_priv as *mut c_void)
+    unsafe { get(p) }
+        .route
+        .map_or(core::ptr::null_mut(), |r| r.dev_priv as *mut c_void)
 }
 
 /// The handler's `tgt_dev` private value for the command's session and
@@ -1327,9 +1446,14 @@ pub(crate) unsafe fn dev_priv(p: *mut ScstCmd) -> *mut c_void {
 pub(crate) unsafe fn tgt_dev_priv(p: *mut ScstCmd) -> *mut c_void {
     // SAFETY: function contract.
     let c = unsafe { get(p) };
-    let Ok(lun) = lun::decode(&c.lun_raw) else { return core::ptr::null_mut() };
+    let Ok(lun) = lun::decode(&c.lun_raw) else {
+        return core::ptr::null_mut();
+    };
     let reg = c.shared.registry.lock();
-    let t = reg.tgt_devs.iter().find(|t| Arc::ptr_eq(&t.sess, &c.sess) && t.lun == lun);
+    let t = reg
+        .tgt_devs
+        .iter()
+        .find(|t| Arc::ptr_eq(&t.sess, &c.sess) && t.lun == lun);
     t.map_or(core::ptr::null_mut(), |t| t.priv_ as *mut c_void)
 }
 

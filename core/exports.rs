@@ -10,8 +10,8 @@
 use crate::registry::Shared;
 use crate::scst_rs::{
     api::abi::{
-        check_version, version_parts, ModulePtr, ScstCmd, ScstDevType, ScstSg, ScstSession, ScstTgt, ScstTgtTemplate,
-        SCST_INTERFACE_VERSION,
+        check_version, version_parts, ModulePtr, ScstCmd, ScstDevType, ScstSession, ScstSg,
+        ScstTgt, ScstTgtTemplate, SCST_INTERFACE_VERSION,
     },
     sys,
 };
@@ -98,7 +98,12 @@ pub(crate) unsafe extern "C" fn scst_register_target_template(
     let tmpl = unsafe { &*tmpl };
     let r = core.add_template(tmpl, who);
     if r.is_ok() {
-        trace!(core, crate::trace::MGMT, "target driver {} registered\n", tmpl_name(tmpl));
+        trace!(
+            core,
+            crate::trace::MGMT,
+            "target driver {} registered\n",
+            tmpl_name(tmpl)
+        );
     }
     to_errno(r)
 }
@@ -146,7 +151,13 @@ pub(crate) unsafe extern "C" fn scst_register_dev_driver(
     if r.is_ok() {
         // SAFETY: registration checked the name is a valid C string.
         let name = unsafe { CStr::from_char_ptr(dev_type.name.cast()) };
-        trace!(core, crate::trace::MGMT, "device handler {} for type {} registered\n", name, dev_type.type_);
+        trace!(
+            core,
+            crate::trace::MGMT,
+            "device handler {} for type {} registered\n",
+            name,
+            dev_type.type_
+        );
     }
     to_errno(r)
 }
@@ -163,7 +174,9 @@ pub(crate) unsafe extern "C" fn scst_register_virtual_device(
     dev_type: *const ScstDevType,
     name: *const core::ffi::c_char,
 ) -> c_int {
-    let Some(core) = shared() else { return EINVAL.to_errno() };
+    let Some(core) = shared() else {
+        return EINVAL.to_errno();
+    };
     let who = kernel::c_str!("scst_register_virtual_device");
     // SAFETY: function contract.
     match unsafe { crate::devices::add_virtual(core, dev_type, name, who) } {
@@ -185,7 +198,9 @@ pub(crate) extern "C" fn scst_unregister_virtual_device(id: c_int) {
 /// -EBUSY (and logs which group), and the device stays.
 #[no_mangle]
 pub(crate) extern "C" fn scst_unregister_virtual_device_unused(id: c_int) -> c_int {
-    let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else { return EINVAL.to_errno() };
+    let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else {
+        return EINVAL.to_errno();
+    };
     to_errno(crate::devices::remove_unused(core, id))
 }
 
@@ -193,8 +208,14 @@ pub(crate) extern "C" fn scst_unregister_virtual_device_unused(id: c_int) -> c_i
 /// `asc`/`ascq` on that LUN (e.g. MEDIUM MAY HAVE CHANGED).
 #[no_mangle]
 pub(crate) extern "C" fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8) {
-    let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else { return };
-    let sense = crate::scst_rs::scsi::sense::Sense::new(crate::scst_rs::scsi::sense::SenseKey::UNIT_ATTENTION, asc, ascq);
+    let (Some(core), Ok(id)) = (shared(), u32::try_from(id)) else {
+        return;
+    };
+    let sense = crate::scst_rs::scsi::sense::Sense::new(
+        crate::scst_rs::scsi::sense::SenseKey::UNIT_ATTENTION,
+        asc,
+        ascq,
+    );
     crate::nexus::devices_reset(&mut core.registry.lock(), &[id], sense);
 }
 
@@ -203,8 +224,12 @@ pub(crate) extern "C" fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8) {
 /// Valid until the handler unregisters, which must come after its files
 /// are removed.
 #[no_mangle]
-pub(crate) extern "C" fn scst_proc_get_dev_type_root(dev_type: *const ScstDevType) -> *mut core::ffi::c_void {
-    let Some(core) = shared() else { return core::ptr::null_mut() };
+pub(crate) extern "C" fn scst_proc_get_dev_type_root(
+    dev_type: *const ScstDevType,
+) -> *mut core::ffi::c_void {
+    let Some(core) = shared() else {
+        return core::ptr::null_mut();
+    };
     let reg = core.registry.lock();
     reg.handlers
         .iter()
@@ -216,8 +241,12 @@ pub(crate) extern "C" fn scst_proc_get_dev_type_root(dev_type: *const ScstDevTyp
 /// driver's own files; null if it is not registered or has none
 /// (SCST_TGT_NO_PROC_ENTRY).
 #[no_mangle]
-pub(crate) extern "C" fn scst_proc_get_tgt_root(tmpl: *const ScstTgtTemplate) -> *mut core::ffi::c_void {
-    let Some(core) = shared() else { return core::ptr::null_mut() };
+pub(crate) extern "C" fn scst_proc_get_tgt_root(
+    tmpl: *const ScstTgtTemplate,
+) -> *mut core::ffi::c_void {
+    let Some(core) = shared() else {
+        return core::ptr::null_mut();
+    };
     let reg = core.registry.lock();
     reg.templates
         .iter()
@@ -237,7 +266,9 @@ pub(crate) unsafe extern "C" fn scst_register_target(
     tmpl: *const ScstTgtTemplate,
     name: *const core::ffi::c_char,
 ) -> *mut ScstTgt {
-    let Some(core) = shared() else { return core::ptr::null_mut() };
+    let Some(core) = shared() else {
+        return core::ptr::null_mut();
+    };
     // SAFETY: function contract.
     unsafe { crate::sessions::add_target(core, tmpl, name) }.unwrap_or(core::ptr::null_mut())
 }
@@ -260,7 +291,9 @@ pub(crate) unsafe extern "C" fn scst_register_session(
     tgt: *mut ScstTgt,
     initiator: *const core::ffi::c_char,
 ) -> *mut ScstSession {
-    let Some(core) = shared() else { return core::ptr::null_mut() };
+    let Some(core) = shared() else {
+        return core::ptr::null_mut();
+    };
     // SAFETY: function contract.
     unsafe { crate::sessions::add_session(core, tgt, initiator) }.unwrap_or(core::ptr::null_mut())
 }
@@ -281,7 +314,10 @@ pub(crate) extern "C" fn scst_unregister_session(sess: *mut ScstSession) {
 ///
 /// `sess` is a registered session of the caller.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void) -> c_int {
+pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(
+    sess: *mut ScstSession,
+    priv_: *mut core::ffi::c_void,
+) -> c_int {
     // SAFETY: function contract.
     let s = unsafe { crate::sessions::trusted_session(sess) };
     match crate::sessions::set_tgt_priv(&s, priv_ as usize) {
@@ -297,7 +333,9 @@ pub(crate) unsafe extern "C" fn scst_sess_set_tgt_priv(sess: *mut ScstSession, p
 /// `sess` is a registered session of the caller (or one the core passes
 /// to `close_session`).
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_sess_get_tgt_priv(sess: *mut ScstSession) -> *mut core::ffi::c_void {
+pub(crate) unsafe extern "C" fn scst_sess_get_tgt_priv(
+    sess: *mut ScstSession,
+) -> *mut core::ffi::c_void {
     // SAFETY: function contract.
     let s = unsafe { crate::sessions::trusted_session(sess) };
     s.tgt_priv.load(Ordering::Acquire) as *mut core::ffi::c_void
@@ -337,13 +375,18 @@ pub(crate) unsafe extern "C" fn scst_rx_cmd(
     tgt_priv: *mut core::ffi::c_void,
     atomic: bool,
 ) -> *mut ScstCmd {
-    let Some(core) = shared() else { return core::ptr::null_mut() };
+    let Some(core) = shared() else {
+        return core::ptr::null_mut();
+    };
     if lun.is_null() || cdb.is_null() {
         return core::ptr::null_mut();
     }
     // SAFETY: function contract.
     let (lun, cdb) = unsafe {
-        (core::slice::from_raw_parts(lun, lun_len as usize), core::slice::from_raw_parts(cdb, cdb_len as usize))
+        (
+            core::slice::from_raw_parts(lun, lun_len as usize),
+            core::slice::from_raw_parts(cdb, cdb_len as usize),
+        )
     };
     crate::cmd::rx(core, sess, lun, cdb, tgt_priv, atomic).unwrap_or(core::ptr::null_mut())
 }
@@ -490,7 +533,12 @@ pub(crate) unsafe extern "C" fn scst_cmd_context(cmd: *mut ScstCmd) -> c_int {
 /// `sg` is null or a scatterlist of `nents` entries holding at least `len`
 /// bytes, valid until the driver calls `scst_tgt_cmd_done`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_tgt_sg(cmd: *mut ScstCmd, sg: *mut ScstSg, nents: u32, len: u32) {
+pub(crate) unsafe extern "C" fn scst_cmd_set_tgt_sg(
+    cmd: *mut ScstCmd,
+    sg: *mut ScstSg,
+    nents: u32,
+    len: u32,
+) {
     // SAFETY: function contract.
     unsafe { crate::cmd::set_tgt_sg(cmd, sg, nents, len) }
 }
@@ -529,7 +577,11 @@ pub(crate) unsafe extern "C" fn scst_cmd_set_exec_nowait(cmd: *mut ScstCmd) {
 ///
 /// `cmd` is a live command handle; `nents` and `len` are writable.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_sg(cmd: *mut ScstCmd, nents: *mut u32, len: *mut u32) -> *mut ScstSg {
+pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_sg(
+    cmd: *mut ScstCmd,
+    nents: *mut u32,
+    len: *mut u32,
+) -> *mut ScstSg {
     // SAFETY: function contract.
     let (sg, n, l) = unsafe { crate::cmd::tgt_sg(cmd) };
     // SAFETY: function contract.
@@ -599,7 +651,12 @@ pub(crate) unsafe extern "C" fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, a
 /// `cmd` is a live command handle; `sense` is null or readable for `len`
 /// bytes.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_status(cmd: *mut ScstCmd, status: u8, sense: *const u8, len: u32) {
+pub(crate) unsafe extern "C" fn scst_cmd_set_status(
+    cmd: *mut ScstCmd,
+    status: u8,
+    sense: *const u8,
+    len: u32,
+) {
     let s: &[u8] = if sense.is_null() {
         &[]
     } else {
@@ -616,7 +673,11 @@ pub(crate) unsafe extern "C" fn scst_cmd_set_status(cmd: *mut ScstCmd, status: u
 ///
 /// `cmd` is a live command passed to `rdy_to_xfer`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_rx_data(cmd: *mut ScstCmd, status: c_int, pref_context: c_int) {
+pub(crate) unsafe extern "C" fn scst_rx_data(
+    cmd: *mut ScstCmd,
+    status: c_int,
+    pref_context: c_int,
+) {
     // SAFETY: function contract.
     unsafe { crate::cmd::rx_data(cmd, status, pref_context) }
 }
@@ -677,7 +738,9 @@ pub(crate) unsafe extern "C" fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> boo
 ///
 /// `cmd` is a live command handle.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_dev_priv(cmd: *mut ScstCmd) -> *mut core::ffi::c_void {
+pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_dev_priv(
+    cmd: *mut ScstCmd,
+) -> *mut core::ffi::c_void {
     // SAFETY: function contract.
     unsafe { crate::cmd::tgt_dev_priv(cmd) }
 }
@@ -690,7 +753,9 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_dev_priv(cmd: *mut ScstCmd) -> 
 ///
 /// `dev` is the handle passed to the running `attach` or `detach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_get_id(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> c_int {
+pub(crate) unsafe extern "C" fn scst_dev_get_id(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) -> c_int {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.id as c_int
 }
@@ -701,7 +766,9 @@ pub(crate) unsafe extern "C" fn scst_dev_get_id(dev: *mut crate::scst_rs::api::a
 ///
 /// `dev` is the handle passed to the running `attach` or `detach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_get_name(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> *const core::ffi::c_char {
+pub(crate) unsafe extern "C" fn scst_dev_get_name(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) -> *const core::ffi::c_char {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.name.cast()
 }
@@ -713,7 +780,9 @@ pub(crate) unsafe extern "C" fn scst_dev_get_name(dev: *mut crate::scst_rs::api:
 ///
 /// `dev` is the handle passed to the running `attach` or `detach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_get_scsi_device(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> *mut core::ffi::c_void {
+pub(crate) unsafe extern "C" fn scst_dev_get_scsi_device(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) -> *mut core::ffi::c_void {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.sdev
 }
@@ -724,7 +793,10 @@ pub(crate) unsafe extern "C" fn scst_dev_get_scsi_device(dev: *mut crate::scst_r
 ///
 /// `dev` is the handle passed to the running `attach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_set_priv(dev: *mut crate::scst_rs::api::abi::ScstDevice, p: *mut core::ffi::c_void) {
+pub(crate) unsafe extern "C" fn scst_dev_set_priv(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+    p: *mut core::ffi::c_void,
+) {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.priv_ = p;
 }
@@ -736,7 +808,9 @@ pub(crate) unsafe extern "C" fn scst_dev_set_priv(dev: *mut crate::scst_rs::api:
 ///
 /// `dev` is the handle passed to the running `attach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_set_nowait(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
+pub(crate) unsafe extern "C" fn scst_dev_set_nowait(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.nowait.all = true;
 }
@@ -749,7 +823,9 @@ pub(crate) unsafe extern "C" fn scst_dev_set_nowait(dev: *mut crate::scst_rs::ap
 ///
 /// `dev` is the handle passed to the running `attach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_set_nowait_reads(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
+pub(crate) unsafe extern "C" fn scst_dev_set_nowait_reads(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.nowait.reads = true;
 }
@@ -760,7 +836,9 @@ pub(crate) unsafe extern "C" fn scst_dev_set_nowait_reads(dev: *mut crate::scst_
 ///
 /// `dev` is the handle passed to the running `attach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_set_nowait_writes(dev: *mut crate::scst_rs::api::abi::ScstDevice) {
+pub(crate) unsafe extern "C" fn scst_dev_set_nowait_writes(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.nowait.writes = true;
 }
@@ -771,7 +849,9 @@ pub(crate) unsafe extern "C" fn scst_dev_set_nowait_writes(dev: *mut crate::scst
 ///
 /// `dev` is the handle passed to the running `attach` or `detach`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn scst_dev_get_priv(dev: *mut crate::scst_rs::api::abi::ScstDevice) -> *mut core::ffi::c_void {
+pub(crate) unsafe extern "C" fn scst_dev_get_priv(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) -> *mut core::ffi::c_void {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.priv_
 }

@@ -6,7 +6,9 @@
 
 use crate::exports::shared;
 use crate::mgmt::{MgmtCmd, SessionGoneFn, SessionResultFn};
-use crate::scst_rs::api::abi::{ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtDev, SCST_MGMT_STATUS_REJECTED};
+use crate::scst_rs::api::abi::{
+    ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtDev, SCST_MGMT_STATUS_REJECTED,
+};
 use crate::tgt_dev::TgtDev;
 use core::ffi::{c_char, c_void};
 use kernel::{ffi::c_int, prelude::*};
@@ -42,7 +44,9 @@ pub(crate) unsafe extern "C" fn scst_rx_mgmt_fn_sync(
     lun: *const u8,
     tag: *mut c_void,
 ) -> c_int {
-    let Some(core) = shared() else { return SCST_MGMT_STATUS_REJECTED };
+    let Some(core) = shared() else {
+        return SCST_MGMT_STATUS_REJECTED;
+    };
     let s = crate::sessions::find_session(&core.registry.lock(), sess);
     let Some(s) = s else {
         pr_err!("task management refused: session not registered\n");
@@ -50,7 +54,14 @@ pub(crate) unsafe extern "C" fn scst_rx_mgmt_fn_sync(
     };
     // SAFETY: function contract.
     let lun = unsafe { tm_lun(lun) };
-    let m = MgmtCmd { sess: s, func, lun, tag: tag as usize, tgt_priv: core::ptr::null_mut(), status: 0 };
+    let m = MgmtCmd {
+        sess: s,
+        func,
+        lun,
+        tag: tag as usize,
+        tgt_priv: core::ptr::null_mut(),
+        status: 0,
+    };
     crate::tm::run(core, &m)
 }
 
@@ -72,7 +83,9 @@ pub(crate) unsafe extern "C" fn scst_rx_mgmt_fn(
     tag: *mut c_void,
     tgt_priv: *mut c_void,
 ) -> c_int {
-    let Some(core) = shared() else { return EINVAL.to_errno() };
+    let Some(core) = shared() else {
+        return EINVAL.to_errno();
+    };
     // SAFETY: function contract.
     let lun = unsafe { tm_lun(lun) };
     // SAFETY: function contract.
@@ -133,7 +146,9 @@ pub(crate) unsafe extern "C" fn scst_register_session_async(
     data: *mut c_void,
     result: Option<SessionResultFn>,
 ) -> c_int {
-    let Some(core) = shared() else { return EINVAL.to_errno() };
+    let Some(core) = shared() else {
+        return EINVAL.to_errno();
+    };
     let Some(result) = result else {
         pr_err!("scst_register_session_async: no result function\n");
         return EINVAL.to_errno();
@@ -163,7 +178,9 @@ pub(crate) unsafe extern "C" fn scst_unregister_session_async(
     data: *mut c_void,
     gone: Option<SessionGoneFn>,
 ) -> c_int {
-    let Some(core) = shared() else { return EINVAL.to_errno() };
+    let Some(core) = shared() else {
+        return EINVAL.to_errno();
+    };
     let Some(gone) = gone else {
         pr_err!("scst_unregister_session_async: no callback\n");
         return EINVAL.to_errno();
@@ -208,7 +225,11 @@ pub(crate) unsafe extern "C" fn scst_tgt_dev_get_dev_id(t: *mut ScstTgtDev) -> c
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_tgt_dev_get_initiator(t: *mut ScstTgtDev) -> *const c_char {
     // SAFETY: function contract.
-    unsafe { TgtDev::from_raw(t) }.sess.initiator.as_char_ptr().cast()
+    unsafe { TgtDev::from_raw(t) }
+        .sess
+        .initiator
+        .as_char_ptr()
+        .cast()
 }
 
 /// Sets the handler's private pointer for this session and LUN.

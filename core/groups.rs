@@ -36,7 +36,12 @@ pub(crate) fn add(shared: &SharedRef, name: &str) -> Result {
     // reach procfs (a duplicate entry is a kernel warning there).
     let files = proc::group_files(shared, &cname)?;
     reg.groups.push(
-        Group { name: cname, luns: KVec::new(), names: KVec::new(), _files: Some(files) },
+        Group {
+            name: cname,
+            luns: KVec::new(),
+            names: KVec::new(),
+            _files: Some(files),
+        },
         GFP_KERNEL,
     )?;
     trace!(shared, crate::trace::MGMT, "group {} added\n", name);
@@ -52,7 +57,11 @@ pub(crate) fn del(shared: &SharedRef, name: &str) -> Result {
     let removed = {
         let mut reg = shared.registry.lock();
         // A revoked session reaches no group any more.
-        let bound = reg.sessions.iter().filter(|s| s.bound_group() == name.as_bytes()).count();
+        let bound = reg
+            .sessions
+            .iter()
+            .filter(|s| s.bound_group() == name.as_bytes())
+            .count();
         if bound > 0 {
             pr_err!("group {} has {} sessions bound to it\n", name, bound);
             return Err(EBUSY);
@@ -89,12 +98,20 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
         DevicesCmd::Add { dev, .. } | DevicesCmd::Del(dev) => Some(resolve(&reg, dev)?),
         DevicesCmd::Clear => None,
     };
-    let owner = dev_id.and_then(|id| reg.device(id)).and_then(|d| d.handler).map(|h| h.owner);
+    let owner = dev_id
+        .and_then(|id| reg.device(id))
+        .and_then(|d| d.handler)
+        .map(|h| h.owner);
     let g = lookup(&mut reg, group)?;
     match (cmd, dev_id) {
         (DevicesCmd::Add { lun, read_only, .. }, Some(dev_id)) => {
             if let Some(used) = g.luns.iter().find(|l| l.lun == lun) {
-                pr_err!("group {}: LUN {} is already used by device {}\n", &*g.name, lun, used.dev_id);
+                pr_err!(
+                    "group {}: LUN {} is already used by device {}\n",
+                    &*g.name,
+                    lun,
+                    used.dev_id
+                );
                 return Err(EEXIST);
             }
             if let Some(other) = g.luns.iter().find(|l| l.dev_id == dev_id) {
@@ -102,17 +119,31 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
                 return Err(EEXIST);
             }
             let Some(owner) = owner else {
-                pr_err!("group {}: the device has no handler; assign one first\n", &*g.name);
+                pr_err!(
+                    "group {}: the device has no handler; assign one first\n",
+                    &*g.name
+                );
                 return Err(ENODEV);
             };
             // SAFETY: the handler's module is loaded: it is registered (a
             // device's handler is detached or its device removed before it
             // unregisters).
             let pin = unsafe { ModuleRef::get(owner.0) }.ok_or_else(|| {
-                pr_err!("group {}: the device's handler is being unloaded\n", &*g.name);
+                pr_err!(
+                    "group {}: the device's handler is being unloaded\n",
+                    &*g.name
+                );
                 ENODEV
             })?;
-            g.luns.push(LunEntry { lun, dev_id, read_only, _pin: pin }, GFP_KERNEL)?;
+            g.luns.push(
+                LunEntry {
+                    lun,
+                    dev_id,
+                    read_only,
+                    _pin: pin,
+                },
+                GFP_KERNEL,
+            )?;
             if let Err(e) = crate::tgt_dev::attach_lun(&mut reg, group, lun) {
                 // Undone: the handler refused one of the group's sessions.
                 if let Ok(g) = lookup(&mut reg, group) {
@@ -145,21 +176,32 @@ pub(crate) fn apply_devices(shared: &SharedRef, group: &[u8], cmd: DevicesCmd<'_
 /// (LUN 0 may be added last) but says so.
 fn warn_no_lun0(g: &Group) {
     if !g.luns.is_empty() && !g.luns.iter().any(|l| l.lun == 0) {
-        pr_warn!("group {} has no LUN 0: initiators may not see its other LUNs\n", &*g.name);
+        pr_warn!(
+            "group {} has no LUN 0: initiators may not see its other LUNs\n",
+            &*g.name
+        );
     }
 }
 
 /// The id of the device `dev` names.
 fn resolve(reg: &Registry, dev: DevRef<'_>) -> Result<u32> {
     match dev {
-        DevRef::Virtual(name) => match reg.devices.iter().find(|d| d.name.as_bytes() == name.as_bytes()) {
+        DevRef::Virtual(name) => match reg
+            .devices
+            .iter()
+            .find(|d| d.name.as_bytes() == name.as_bytes())
+        {
             Some(d) => Ok(d.id),
             None => {
                 pr_err!("no device {}\n", name);
                 Err(ENODEV)
             }
         },
-        DevRef::Real(hctl) => match reg.devices.iter().find(|d| d.real.is_some_and(|(a, _)| a == hctl)) {
+        DevRef::Real(hctl) => match reg
+            .devices
+            .iter()
+            .find(|d| d.real.is_some_and(|(a, _)| a == hctl))
+        {
             Some(d) => Ok(d.id),
             None => {
                 pr_err!("no SCSI device {} is known to SCST\n", hctl);
@@ -174,7 +216,11 @@ pub(crate) fn apply_names(shared: &SharedRef, group: &[u8], cmd: NamesCmd<'_>) -
     let mut reg = shared.registry.lock();
     if let NamesCmd::Add(name) = cmd {
         // A name listed in two groups would make the binding ambiguous.
-        if let Some(other) = reg.groups.iter().find(|g| g.names.iter().any(|n| n.as_bytes() == name.as_bytes())) {
+        if let Some(other) = reg
+            .groups
+            .iter()
+            .find(|g| g.names.iter().any(|n| n.as_bytes() == name.as_bytes()))
+        {
             pr_err!("initiator {} is already in group {}\n", name, &*other.name);
             return Err(EEXIST);
         }

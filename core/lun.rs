@@ -120,7 +120,6 @@ pub fn report_luns(luns: impl Iterator<Item = u64>, out: &mut [u8]) -> usize {
     report_luns_len(count)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,10 +154,22 @@ mod tests {
         assert_eq!(decode(&[0]), Err(LunError::TooShort(1)));
         assert_eq!(decode(&[0, 1, 0, 0, 0, 0, 0]), Err(LunError::TooShort(7)));
         assert_eq!(decode(&[0x01, 0, 0, 0, 0, 0, 0, 0]), Err(LunError::Bus(1)));
-        assert_eq!(decode(&[0x3f, 5, 0, 0, 0, 0, 0, 0]), Err(LunError::Bus(0x3f)));
-        assert_eq!(decode(&[0x80, 1, 0, 0, 0, 0, 0, 0]), Err(LunError::Method(2)));
-        assert_eq!(decode(&[0xc0, 1, 0, 0, 0, 0, 0, 0]), Err(LunError::Method(3)));
-        assert_eq!(decode(&[0xd2, 0, 0, 0, 0, 0, 0, 0]), Err(LunError::Method(3)));
+        assert_eq!(
+            decode(&[0x3f, 5, 0, 0, 0, 0, 0, 0]),
+            Err(LunError::Bus(0x3f))
+        );
+        assert_eq!(
+            decode(&[0x80, 1, 0, 0, 0, 0, 0, 0]),
+            Err(LunError::Method(2))
+        );
+        assert_eq!(
+            decode(&[0xc0, 1, 0, 0, 0, 0, 0, 0]),
+            Err(LunError::Method(3))
+        );
+        assert_eq!(
+            decode(&[0xd2, 0, 0, 0, 0, 0, 0, 0]),
+            Err(LunError::Method(3))
+        );
         for i in 2..8 {
             let mut raw = [0u8, 1, 0, 0, 0, 0, 0, 0];
             raw[i] = 1;
@@ -175,7 +186,10 @@ mod tests {
         impl Write for Buf {
             fn write_str(&mut self, s: &str) -> fmt::Result {
                 let end = self.1 + s.len();
-                self.0.get_mut(self.1..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+                self.0
+                    .get_mut(self.1..end)
+                    .ok_or(fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
                 self.1 = end;
                 Ok(())
             }

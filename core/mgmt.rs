@@ -43,7 +43,8 @@ use kernel::{
 
 /// A session registration's result callback: the session handle (null on
 /// failure), the driver's data, 0 or a negative errno.
-pub(crate) type SessionResultFn = unsafe extern "C" fn(sess: *mut ScstSession, data: *mut c_void, result: c_int);
+pub(crate) type SessionResultFn =
+    unsafe extern "C" fn(sess: *mut ScstSession, data: *mut c_void, result: c_int);
 /// A session unregistration's callback, called once it is complete.
 pub(crate) type SessionGoneFn = unsafe extern "C" fn(data: *mut c_void);
 
@@ -84,8 +85,18 @@ impl MgmtCmd {
 /// Something for a management thread to do.
 enum Job {
     Tm(KBox<MgmtCmd>),
-    AddSession { target: Arc<Target>, initiator: CString, data: *mut c_void, result: SessionResultFn },
-    RemoveSession { target: Arc<Target>, sess: *mut ScstSession, data: *mut c_void, gone: SessionGoneFn },
+    AddSession {
+        target: Arc<Target>,
+        initiator: CString,
+        data: *mut c_void,
+        result: SessionResultFn,
+    },
+    RemoveSession {
+        target: Arc<Target>,
+        sess: *mut ScstSession,
+        data: *mut c_void,
+        gone: SessionGoneFn,
+    },
 }
 
 // SAFETY: the raw pointers are the driver's, handed back to it; the core
@@ -139,7 +150,11 @@ impl JobQueue {
         // Task-management requests under way, oldest first.
         let mut under_way = KVec::new();
         loop {
-            let job = if under_way.is_empty() { self.pop() } else { self.try_pop() };
+            let job = if under_way.is_empty() {
+                self.pop()
+            } else {
+                self.try_pop()
+            };
             if job.is_none() && under_way.is_empty() {
                 return;
             }
@@ -172,9 +187,16 @@ pub(crate) struct MgmtThreads {
 
 impl MgmtThreads {
     pub(crate) fn start(tm: Arc<JobQueue>, sessions: Arc<JobQueue>) -> Result<Self> {
-        let mut t = Self { queues: [tm.clone(), sessions.clone()], _threads: KVec::new() };
-        for (name, q) in [(kernel::c_str!("scst_tmd"), tm), (kernel::c_str!("scst_mgmtd"), sessions)] {
-            t._threads.push(KThread::run(name, move || q.serve())?, GFP_KERNEL)?;
+        let mut t = Self {
+            queues: [tm.clone(), sessions.clone()],
+            _threads: KVec::new(),
+        };
+        for (name, q) in [
+            (kernel::c_str!("scst_tmd"), tm),
+            (kernel::c_str!("scst_mgmtd"), sessions),
+        ] {
+            t._threads
+                .push(KThread::run(name, move || q.serve())?, GFP_KERNEL)?;
         }
         Ok(t)
     }
@@ -246,7 +268,12 @@ fn run(shared: &Shared, j: Job, under_way: &mut UnderWay) {
                 }
             }
         },
-        Job::AddSession { target, initiator, data, result } => {
+        Job::AddSession {
+            target,
+            initiator,
+            data,
+            result,
+        } => {
             let tgt = (&*target as *const Target).cast_mut().cast::<ScstTgt>();
             let r = crate::sessions::add_session_named(shared, tgt, initiator);
             let (sess, code) = match r {
@@ -257,7 +284,12 @@ fn run(shared: &Shared, j: Job, under_way: &mut UnderWay) {
             unsafe { result(sess, data, code) };
             release(&target.pending);
         }
-        Job::RemoveSession { target, sess, data, gone } => {
+        Job::RemoveSession {
+            target,
+            sess,
+            data,
+            gone,
+        } => {
             crate::sessions::remove_session(shared, sess);
             // SAFETY: the driver's callback with its own data.
             unsafe { gone(data) };
@@ -282,7 +314,10 @@ pub(crate) unsafe fn submit_tm(
     // SAFETY: function contract.
     let s = unsafe { crate::sessions::trusted_session(sess) };
     if s.target.tmpl.task_mgmt_fn_done.is_none() {
-        pr_err!("task management from {} refused: its driver has no task_mgmt_fn_done\n", &*s.initiator);
+        pr_err!(
+            "task management from {} refused: its driver has no task_mgmt_fn_done\n",
+            &*s.initiator
+        );
         return Err(EINVAL);
     }
     hold(&s.pending);
@@ -293,14 +328,30 @@ pub(crate) unsafe fn submit_tm(
     };
     if s.is_closing() {
         give_back(&s);
-        pr_err!("task management refused: session {} is being unregistered\n", &*s.initiator);
+        pr_err!(
+            "task management refused: session {} is being unregistered\n",
+            &*s.initiator
+        );
         return Err(EBUSY);
     }
-    let m = MgmtCmd { sess: s.clone(), func, lun, tag, tgt_priv, status: SCST_MGMT_STATUS_REJECTED };
-    let r = KBox::new(m, GFP_ATOMIC).map_err(Error::from).and_then(|m| shared.tm_jobs.push(Job::Tm(m)));
+    let m = MgmtCmd {
+        sess: s.clone(),
+        func,
+        lun,
+        tag,
+        tgt_priv,
+        status: SCST_MGMT_STATUS_REJECTED,
+    };
+    let r = KBox::new(m, GFP_ATOMIC)
+        .map_err(Error::from)
+        .and_then(|m| shared.tm_jobs.push(Job::Tm(m)));
     if r.is_err() {
         give_back(&s);
-        pr_err!("task management function {} of {} refused: out of memory\n", func, &*s.initiator);
+        pr_err!(
+            "task management function {} of {} refused: out of memory\n",
+            func,
+            &*s.initiator
+        );
     }
     r
 }
@@ -319,7 +370,16 @@ pub(crate) unsafe fn submit_add_session(
 ) -> Result {
     // SAFETY: function contract.
     let target = unsafe { crate::sessions::trusted_target(tgt) };
-    queue_session_job(shared, target.clone(), Job::AddSession { target, initiator, data, result })
+    queue_session_job(
+        shared,
+        target.clone(),
+        Job::AddSession {
+            target,
+            initiator,
+            data,
+            result,
+        },
+    )
 }
 
 /// Queues a session job about `target`, counted as pending on it.
@@ -328,7 +388,10 @@ fn queue_session_job(shared: &Shared, target: Arc<Target>, j: Job) -> Result {
     let r = shared.session_jobs.push(j);
     if r.is_err() {
         release(&target.pending);
-        pr_err!("session (un)registration on {} refused: out of memory\n", &*target.name);
+        pr_err!(
+            "session (un)registration on {} refused: out of memory\n",
+            &*target.name
+        );
     }
     r
 }
@@ -345,6 +408,17 @@ pub(crate) unsafe fn submit_remove_session(
     gone: SessionGoneFn,
 ) -> Result {
     // SAFETY: function contract.
-    let target = unsafe { crate::sessions::trusted_session(sess) }.target.clone();
-    queue_session_job(shared, target.clone(), Job::RemoveSession { target, sess, data, gone })
+    let target = unsafe { crate::sessions::trusted_session(sess) }
+        .target
+        .clone();
+    queue_session_job(
+        shared,
+        target.clone(),
+        Job::RemoveSession {
+            target,
+            sess,
+            data,
+            gone,
+        },
+    )
 }

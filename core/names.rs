@@ -154,11 +154,17 @@ mod tests {
     #[test]
     fn bad_names() {
         assert_eq!(check_name(b""), Err(NameError::Empty));
-        assert_eq!(check_name(&[b'a'; NAME_MAX + 1]), Err(NameError::TooLong(NAME_MAX + 1)));
+        assert_eq!(
+            check_name(&[b'a'; NAME_MAX + 1]),
+            Err(NameError::TooLong(NAME_MAX + 1))
+        );
         assert_eq!(check_name(b"a/b"), Err(NameError::BadByte(b'/')));
         assert_eq!(check_name(b"a b"), Err(NameError::BadByte(b' ')));
         assert_eq!(check_name(b"a\nb"), Err(NameError::BadByte(b'\n')));
-        assert_eq!(check_name("d\u{e9}v".as_bytes()), Err(NameError::BadByte(0xc3)));
+        assert_eq!(
+            check_name("d\u{e9}v".as_bytes()),
+            Err(NameError::BadByte(0xc3))
+        );
         assert_eq!(check_name(b".."), Err(NameError::Reserved));
         assert_eq!(check_name(b"version"), Err(NameError::Reserved));
         assert_eq!(check_name(b"groups"), Err(NameError::Reserved));
@@ -167,7 +173,10 @@ mod tests {
     #[test]
     fn object_and_port_names() {
         assert!(check_object_name(&[b'a'; OBJECT_NAME_MAX]).is_ok());
-        assert_eq!(check_object_name(&[b'a'; OBJECT_NAME_MAX + 1]), Err(NameError::TooLong(256)));
+        assert_eq!(
+            check_object_name(&[b'a'; OBJECT_NAME_MAX + 1]),
+            Err(NameError::TooLong(256))
+        );
         assert_eq!(check_object_name(b"version"), Ok("version"));
         assert_eq!(check_object_name(b"."), Err(NameError::Reserved));
         assert_eq!(check_object_name(b"disk/1"), Err(NameError::BadByte(b'/')));
@@ -175,7 +184,10 @@ mod tests {
             check_port_name(b"iqn.1994-05.com.redhat:abc"),
             Ok("iqn.1994-05.com.redhat:abc")
         );
-        assert_eq!(check_port_name(b"21:00:00:e0:8b:05:05:04"), Ok("21:00:00:e0:8b:05:05:04"));
+        assert_eq!(
+            check_port_name(b"21:00:00:e0:8b:05:05:04"),
+            Ok("21:00:00:e0:8b:05:05:04")
+        );
         assert_eq!(check_port_name(b"a/b"), Ok("a/b"));
         assert_eq!(check_port_name(b"a b"), Err(NameError::BadByte(b' ')));
         assert_eq!(check_port_name(&[b'x'; 256]), Err(NameError::TooLong(256)));
@@ -184,10 +196,22 @@ mod tests {
 
     #[test]
     fn peripheral_types() {
-        assert_eq!(peripheral_type_name(0), Some("direct-access device (e.g., magnetic disk)"));
-        assert_eq!(peripheral_type_name(8), Some("medium changer device (e.g., jukeboxes)"));
-        assert_eq!(peripheral_type_name(0x0c), Some("storage array controller device (e.g., RAID)"));
-        assert_eq!(peripheral_type_name(0x1f), Some("unknown or no device type"));
+        assert_eq!(
+            peripheral_type_name(0),
+            Some("direct-access device (e.g., magnetic disk)")
+        );
+        assert_eq!(
+            peripheral_type_name(8),
+            Some("medium changer device (e.g., jukeboxes)")
+        );
+        assert_eq!(
+            peripheral_type_name(0x0c),
+            Some("storage array controller device (e.g., RAID)")
+        );
+        assert_eq!(
+            peripheral_type_name(0x1f),
+            Some("unknown or no device type")
+        );
         assert_eq!(peripheral_type_name(0x20), None);
         assert_eq!(peripheral_type_name(-1), None);
     }

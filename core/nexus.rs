@@ -19,8 +19,8 @@
 
 use crate::registry::Registry;
 use crate::scst_rs::scsi::sense::Sense;
-use crate::sessions::{is, Session};
 use crate::scst_rs::vec;
+use crate::sessions::{is, Session};
 use kernel::{prelude::*, sync::Arc};
 
 /// A unit attention waiting for the next command of a session to a LUN.
@@ -38,7 +38,18 @@ fn push(reg: &mut Registry, sess: &Arc<Session>, lun: u64, sense: Sense) {
     }
     // Without memory the attention is lost; the initiator still sees the
     // new state, it is only not told so.
-    if reg.uas.push(PendingUa { sess: sess.clone(), lun, sense }, GFP_KERNEL).is_err() {
+    if reg
+        .uas
+        .push(
+            PendingUa {
+                sess: sess.clone(),
+                lun,
+                sense,
+            },
+            GFP_KERNEL,
+        )
+        .is_err()
+    {
         pr_warn!("unit attention dropped: out of memory\n");
     }
 }
@@ -74,7 +85,11 @@ pub(crate) fn luns_changed(reg: &mut Registry, group: &[u8], added: Option<u64>)
     }
     for s in bound.iter() {
         for lun in luns.iter() {
-            let sense = if Some(*lun) == added { Sense::POWER_ON_RESET } else { Sense::REPORTED_LUNS_CHANGED };
+            let sense = if Some(*lun) == added {
+                Sense::POWER_ON_RESET
+            } else {
+                Sense::REPORTED_LUNS_CHANGED
+            };
             push(reg, s, *lun, sense);
         }
     }
@@ -120,7 +135,9 @@ pub(crate) fn devices_reset(reg: &mut Registry, devs: &[u32], sense: Sense) {
 pub(crate) fn devices_ua(reg: &mut Registry, devs: &[u32], sense: Sense, except: *const Session) {
     let mut todo = KVec::new();
     for s in reg.sessions.iter().filter(|s| !is(s, except)) {
-        let Some(g) = reg.group(s.group.as_bytes()) else { continue };
+        let Some(g) = reg.group(s.group.as_bytes()) else {
+            continue;
+        };
         for l in g.luns.iter().filter(|l| devs.contains(&l.dev_id)) {
             if todo.push((s.clone(), l.lun), GFP_KERNEL).is_err() {
                 pr_warn!("unit attention dropped: out of memory\n");

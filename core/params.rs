@@ -26,8 +26,15 @@ pub(crate) fn read() -> Result<Params> {
     // SAFETY: plain reads of this module's parameters, set before init.
     let (threads, mem) = unsafe { (scst_glue_threads(), scst_glue_max_cmd_mem()) };
     let Some(threads) = resolve_threads(threads, sys::online_cpus()) else {
-        pr_err!("scst_threads={} out of range 0..={} (0: one per CPU)\n", threads, MAX_THREADS);
+        pr_err!(
+            "scst_threads={} out of range 0..={} (0: one per CPU)\n",
+            threads,
+            MAX_THREADS
+        );
         return Err(EINVAL);
     };
-    Ok(Params { threads, max_cmd_mem_mb: resolve_max_cmd_mem(mem, sys::total_ram_mb()) })
+    Ok(Params {
+        threads,
+        max_cmd_mem_mb: resolve_max_cmd_mem(mem, sys::total_ram_mb()),
+    })
 }

@@ -25,7 +25,10 @@ const OPTIONS: &[(bool, &str)] = &[
     (cfg!(CONFIG_SCST_DEBUG_TM), "DEBUG_TM"),
     (cfg!(CONFIG_SCST_TM_DBG_GO_OFFLINE), "TM_DBG_GO_OFFLINE"),
     (cfg!(CONFIG_SCST_USE_EXPECTED_VALUES), "USE_EXPECTED_VALUES"),
-    (cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ), "ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ"),
+    (
+        cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ),
+        "ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ",
+    ),
     (cfg!(CONFIG_SCST_STRICT_SECURITY), "STRICT_SECURITY"),
     (
         cfg!(CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING),
@@ -101,7 +104,12 @@ impl ProcFile for ScsiTgtFile {
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
         let reg = shared.registry.lock();
-        writeln!(out, "{:<60}{}", "Device (host:ch:id:lun or name)", "Device handler").map_err(fmt_err)?;
+        writeln!(
+            out,
+            "{:<60}{}",
+            "Device (host:ch:id:lun or name)", "Device handler"
+        )
+        .map_err(fmt_err)?;
         for d in reg.devices.iter() {
             let handler = d.handler.map_or("", |h| text(dev_type_name(h.dev_type)));
             writeln!(out, "{:<60}{}", text(&d.name), handler).map_err(fmt_err)?;
@@ -125,12 +133,23 @@ impl ProcFile for SessionsFile {
 
     fn show(shared: &SharedRef, out: &mut SeqOut<'_>) -> Result {
         let sessions = sessions_of(shared)?;
-        writeln!(out, "{:<20} {:<45} {:<35} {:<15}", "Target name", "Initiator name", "Group name", "Command Count")
-            .map_err(fmt_err)?;
+        writeln!(
+            out,
+            "{:<20} {:<45} {:<35} {:<15}",
+            "Target name", "Initiator name", "Group name", "Command Count"
+        )
+        .map_err(fmt_err)?;
         for s in sessions.iter() {
             let n = crate::tm::commands_of(s);
-            writeln!(out, "{:<20} {:<45} {:<35} {:<15}", text(&s.target.name), text(&s.initiator), text(&s.group), n)
-                .map_err(fmt_err)?;
+            writeln!(
+                out,
+                "{:<20} {:<45} {:<35} {:<15}",
+                text(&s.target.name),
+                text(&s.initiator),
+                text(&s.group),
+                n
+            )
+            .map_err(fmt_err)?;
         }
         Ok(())
     }
@@ -209,7 +228,10 @@ fn write_trace(level: &AtomicU32, line: &str) -> Result {
     let cmd = proc_cmd::trace_level(line).map_err(|e| refuse("trace_level", e))?;
     // A read-modify-write that may race only with another write.
     let default = trace::build_default(cfg!(CONFIG_SCST_DEBUG));
-    level.store(cmd.apply(level.load(Ordering::Relaxed), default), Ordering::Relaxed);
+    level.store(
+        cmd.apply(level.load(Ordering::Relaxed), default),
+        Ordering::Relaxed,
+    );
     Ok(())
 }
 
@@ -317,7 +339,12 @@ pub(crate) struct ModuleDir {
 
 /// Creates /proc/scsi_tgt/`name`/ for a target driver or (with `type_`) a
 /// device handler, with a trace_level file if it has a trace level.
-pub(crate) fn module_dir(root: &ProcDir, name: &CStr, type_: Option<i32>, trace: *const AtomicU32) -> Result<ModuleDir> {
+pub(crate) fn module_dir(
+    root: &ProcDir,
+    name: &CStr,
+    type_: Option<i32>,
+    trace: *const AtomicU32,
+) -> Result<ModuleDir> {
     let dir = ProcDir::new(name, Some(root))?;
     let type_file = match type_ {
         Some(t) => Some(dir.file::<TypeFile>(c_str!("type"), 0o444, Arc::new(t, GFP_KERNEL)?)?),
@@ -326,9 +353,17 @@ pub(crate) fn module_dir(root: &ProcDir, name: &CStr, type_: Option<i32>, trace:
     let trace_file = if trace.is_null() {
         None
     } else {
-        Some(dir.file::<ModuleTraceFile>(c_str!("trace_level"), 0o644, Arc::new(ModuleTrace(trace), GFP_KERNEL)?)?)
+        Some(dir.file::<ModuleTraceFile>(
+            c_str!("trace_level"),
+            0o644,
+            Arc::new(ModuleTrace(trace), GFP_KERNEL)?,
+        )?)
     };
-    Ok(ModuleDir { dir, _type: type_file, _trace: trace_file })
+    Ok(ModuleDir {
+        dir,
+        _type: type_file,
+        _trace: trace_file,
+    })
 }
 
 /// Which group a group file belongs to.
@@ -345,9 +380,16 @@ impl ProcFile for DevicesFile {
     fn show(k: &GroupKey, out: &mut SeqOut<'_>) -> Result {
         let reg = k.shared.registry.lock();
         let g = reg.group(k.group.as_bytes()).ok_or(ENOENT)?;
-        writeln!(out, "{:<60}{:<13}{}", "Device (host:ch:id:lun or name)", "LUN", "Options").map_err(fmt_err)?;
+        writeln!(
+            out,
+            "{:<60}{:<13}{}",
+            "Device (host:ch:id:lun or name)", "LUN", "Options"
+        )
+        .map_err(fmt_err)?;
         for l in g.luns.iter() {
-            let Some(d) = reg.device(l.dev_id) else { continue };
+            let Some(d) = reg.device(l.dev_id) else {
+                continue;
+            };
             let opts = if l.read_only { "RO" } else { "" };
             writeln!(out, "{:<60}{:<13}{}", text(&d.name), l.lun, opts).map_err(fmt_err)?;
         }
@@ -391,7 +433,13 @@ pub(crate) fn group_files(shared: &SharedRef, name: &CStr) -> Result<GroupFiles>
     let dir = ProcDir::new(name, Some(&shared.groups_dir))?;
     let key = || -> Result<Arc<GroupKey>> {
         let group = CString::try_from(name)?;
-        Ok(Arc::new(GroupKey { shared: shared.clone(), group }, GFP_KERNEL)?)
+        Ok(Arc::new(
+            GroupKey {
+                shared: shared.clone(),
+                group,
+            },
+            GFP_KERNEL,
+        )?)
     };
     Ok(GroupFiles {
         _devices: dir.file::<DevicesFile>(c_str!("devices"), 0o644, key()?)?,

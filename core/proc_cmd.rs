@@ -7,7 +7,7 @@
 //! wrong so that the write can fail with -EINVAL and one log line.
 
 use crate::lun::MAX_LUN;
-use crate::names::{check_port_name, check_name, check_object_name, NameError};
+use crate::names::{check_name, check_object_name, check_port_name, NameError};
 use crate::trace;
 use core::fmt;
 
@@ -210,7 +210,12 @@ pub fn parse_hctl(w: &str) -> Res<'_, Hctl> {
         return Err(bad());
     }
     // The three fit in u32: checked against `max32` above.
-    Ok(Hctl { host: host as u32, channel: channel as u32, id: id as u32, lun })
+    Ok(Hctl {
+        host: host as u32,
+        channel: channel as u32,
+        id: id as u32,
+        lun,
+    })
 }
 
 fn name<'a>(
@@ -218,7 +223,9 @@ fn name<'a>(
     what: &'static str,
     check: fn(&[u8]) -> Result<&str, NameError>,
 ) -> Res<'a, &'a str> {
-    check(w.as_bytes()).map(|_| w).map_err(|why| ParseError::BadName { what, got: w, why })
+    check(w.as_bytes())
+        .map(|_| w)
+        .map_err(|why| ParseError::BadName { what, got: w, why })
 }
 
 /// A device: anything with a ':' is an address, the rest are names.
@@ -236,10 +243,21 @@ pub fn scsi_tgt(line: &str) -> Res<'_, ScsiTgtCmd<'_>> {
     let cmd = match w.command()? {
         "assign" => {
             let hctl = parse_hctl(w.next("H:C:I:L")?)?;
-            ScsiTgtCmd::Assign(hctl, name(w.next("handler name")?, "handler name", check_name)?)
+            ScsiTgtCmd::Assign(
+                hctl,
+                name(w.next("handler name")?, "handler name", check_name)?,
+            )
         }
-        "add_group" => ScsiTgtCmd::AddGroup(name(w.next("group name")?, "group name", check_object_name)?),
-        "del_group" => ScsiTgtCmd::DelGroup(name(w.next("group name")?, "group name", check_object_name)?),
+        "add_group" => ScsiTgtCmd::AddGroup(name(
+            w.next("group name")?,
+            "group name",
+            check_object_name,
+        )?),
+        "del_group" => ScsiTgtCmd::DelGroup(name(
+            w.next("group name")?,
+            "group name",
+            check_object_name,
+        )?),
         other => return Err(ParseError::UnknownCommand(other)),
     };
     w.end()?;
@@ -258,7 +276,11 @@ pub fn devices(line: &str) -> Res<'_, DevicesCmd<'_>> {
                 Some("READ_ONLY") => true,
                 Some(other) => return Err(ParseError::Extra(other)),
             };
-            DevicesCmd::Add { dev, lun, read_only }
+            DevicesCmd::Add {
+                dev,
+                lun,
+                read_only,
+            }
         }
         "del" => DevicesCmd::Del(dev_ref(w.next("device")?)?),
         "clear" => DevicesCmd::Clear,
@@ -272,8 +294,16 @@ pub fn devices(line: &str) -> Res<'_, DevicesCmd<'_>> {
 pub fn names(line: &str) -> Res<'_, NamesCmd<'_>> {
     let mut w = Words::new(line);
     let cmd = match w.command()? {
-        "add" => NamesCmd::Add(name(w.next("initiator name")?, "initiator name", check_port_name)?),
-        "del" => NamesCmd::Del(name(w.next("initiator name")?, "initiator name", check_port_name)?),
+        "add" => NamesCmd::Add(name(
+            w.next("initiator name")?,
+            "initiator name",
+            check_port_name,
+        )?),
+        "del" => NamesCmd::Del(name(
+            w.next("initiator name")?,
+            "initiator name",
+            check_port_name,
+        )?),
         "clear" => NamesCmd::Clear,
         other => return Err(ParseError::UnknownCommand(other)),
     };
@@ -296,7 +326,9 @@ pub fn trace_level(line: &str) -> Res<'_, TraceCmd> {
         "none" => TraceCmd::Set(0),
         "default" => TraceCmd::Default,
         // The mask fits: checked against `ALL`.
-        "value" => TraceCmd::Set(number(w.next("value")?, "trace value", u64::from(trace::ALL))? as u32),
+        "value" => {
+            TraceCmd::Set(number(w.next("value")?, "trace value", u64::from(trace::ALL))? as u32)
+        }
         "add" => TraceCmd::Add(level(w.next("trace level")?)?),
         "del" => TraceCmd::Del(level(w.next("trace level")?)?),
         other => return Err(ParseError::UnknownCommand(other)),
@@ -311,7 +343,10 @@ pub fn threads(line: &str, max: u32) -> Res<'_, u32> {
     let n = number(w.command()?, "thread count", u64::from(max))?;
     w.end()?;
     if n == 0 {
-        return Err(ParseError::BadNumber { what: "thread count", got: "0" });
+        return Err(ParseError::BadNumber {
+            what: "thread count",
+            got: "0",
+        });
     }
     // Fits: checked against `max`.
     Ok(n as u32)
@@ -333,28 +368,66 @@ mod tests {
     #[test]
     fn latency_reset() {
         assert_eq!(latency("0\n"), Ok(()));
-        assert_eq!(latency("1"), Err(ParseError::BadNumber { what: "latency reset value (0)", got: "1" }));
+        assert_eq!(
+            latency("1"),
+            Err(ParseError::BadNumber {
+                what: "latency reset value (0)",
+                got: "1"
+            })
+        );
         assert_eq!(latency("0 0"), Err(ParseError::Extra("0")));
         assert_eq!(latency(""), Err(ParseError::Empty));
     }
 
-    const H: Hctl = Hctl { host: 1, channel: 0, id: 1, lun: 0 };
+    const H: Hctl = Hctl {
+        host: 1,
+        channel: 0,
+        id: 1,
+        lun: 0,
+    };
 
     #[test]
     fn scsi_tgt_commands() {
-        assert_eq!(scsi_tgt("assign 1:0:1:0 dev_disk\n"), Ok(ScsiTgtCmd::Assign(H, "dev_disk")));
-        assert_eq!(scsi_tgt("  add_group   g1 "), Ok(ScsiTgtCmd::AddGroup("g1")));
+        assert_eq!(
+            scsi_tgt("assign 1:0:1:0 dev_disk\n"),
+            Ok(ScsiTgtCmd::Assign(H, "dev_disk"))
+        );
+        assert_eq!(
+            scsi_tgt("  add_group   g1 "),
+            Ok(ScsiTgtCmd::AddGroup("g1"))
+        );
         assert_eq!(scsi_tgt("del_group g1"), Ok(ScsiTgtCmd::DelGroup("g1")));
         assert_eq!(scsi_tgt(""), Err(ParseError::Empty));
         assert_eq!(scsi_tgt(" \t"), Err(ParseError::Empty));
-        assert_eq!(scsi_tgt("add_grup g"), Err(ParseError::UnknownCommand("add_grup")));
-        assert_eq!(scsi_tgt("add_group"), Err(ParseError::Missing("group name")));
+        assert_eq!(
+            scsi_tgt("add_grup g"),
+            Err(ParseError::UnknownCommand("add_grup"))
+        );
+        assert_eq!(
+            scsi_tgt("add_group"),
+            Err(ParseError::Missing("group name"))
+        );
         assert_eq!(scsi_tgt("add_group a b"), Err(ParseError::Extra("b")));
-        assert!(matches!(scsi_tgt("add_group a/b"), Err(ParseError::BadName { .. })));
-        assert!(matches!(scsi_tgt("add_group .."), Err(ParseError::BadName { .. })));
-        assert_eq!(scsi_tgt("assign 1:0:1 dev_disk"), Err(ParseError::BadHctl("1:0:1")));
-        assert_eq!(scsi_tgt("assign 1:0:1:0"), Err(ParseError::Missing("handler name")));
-        assert!(matches!(scsi_tgt("assign 1:0:1:0 version"), Err(ParseError::BadName { .. })));
+        assert!(matches!(
+            scsi_tgt("add_group a/b"),
+            Err(ParseError::BadName { .. })
+        ));
+        assert!(matches!(
+            scsi_tgt("add_group .."),
+            Err(ParseError::BadName { .. })
+        ));
+        assert_eq!(
+            scsi_tgt("assign 1:0:1 dev_disk"),
+            Err(ParseError::BadHctl("1:0:1"))
+        );
+        assert_eq!(
+            scsi_tgt("assign 1:0:1:0"),
+            Err(ParseError::Missing("handler name"))
+        );
+        assert!(matches!(
+            scsi_tgt("assign 1:0:1:0 version"),
+            Err(ParseError::BadName { .. })
+        ));
     }
 
     #[test]
@@ -362,43 +435,101 @@ mod tests {
         assert_eq!(parse_hctl("1:0:1:0"), Ok(H));
         assert_eq!(
             parse_hctl("4294967295:0:0:18446744073709551615"),
-            Ok(Hctl { host: u32::MAX, channel: 0, id: 0, lun: u64::MAX })
+            Ok(Hctl {
+                host: u32::MAX,
+                channel: 0,
+                id: 0,
+                lun: u64::MAX
+            })
         );
-        for bad in ["4294967296:0:0:0", "1:0:1:0:5", "1::1:0", "1:0:1:-1", "a:0:1:0", "+1:0:1:0", ":::"] {
+        for bad in [
+            "4294967296:0:0:0",
+            "1:0:1:0:5",
+            "1::1:0",
+            "1:0:1:-1",
+            "a:0:1:0",
+            "+1:0:1:0",
+            ":::",
+        ] {
             assert_eq!(parse_hctl(bad), Err(ParseError::BadHctl(bad)), "{bad}");
         }
     }
 
     #[test]
     fn devices_commands() {
-        let add = |dev, lun, read_only| Ok(DevicesCmd::Add { dev, lun, read_only });
+        let add = |dev, lun, read_only| {
+            Ok(DevicesCmd::Add {
+                dev,
+                lun,
+                read_only,
+            })
+        };
         assert_eq!(devices("add 1:0:1:0 0"), add(DevRef::Real(H), 0, false));
-        assert_eq!(devices("add disk1 1"), add(DevRef::Virtual("disk1"), 1, false));
-        assert_eq!(devices("add disk1 16383 READ_ONLY\n"), add(DevRef::Virtual("disk1"), 16383, true));
-        assert_eq!(devices("add disk1 0x10"), add(DevRef::Virtual("disk1"), 16, false));
+        assert_eq!(
+            devices("add disk1 1"),
+            add(DevRef::Virtual("disk1"), 1, false)
+        );
+        assert_eq!(
+            devices("add disk1 16383 READ_ONLY\n"),
+            add(DevRef::Virtual("disk1"), 16383, true)
+        );
+        assert_eq!(
+            devices("add disk1 0x10"),
+            add(DevRef::Virtual("disk1"), 16, false)
+        );
         assert_eq!(devices("del 1:0:1:0"), Ok(DevicesCmd::Del(DevRef::Real(H))));
-        assert_eq!(devices("del disk1"), Ok(DevicesCmd::Del(DevRef::Virtual("disk1"))));
+        assert_eq!(
+            devices("del disk1"),
+            Ok(DevicesCmd::Del(DevRef::Virtual("disk1")))
+        );
         assert_eq!(devices("clear"), Ok(DevicesCmd::Clear));
         assert_eq!(devices("clear now"), Err(ParseError::Extra("now")));
-        assert_eq!(devices("add disk1 16384"), Err(ParseError::BadNumber { what: "LUN", got: "16384" }));
-        assert_eq!(devices("add disk1 -1"), Err(ParseError::BadNumber { what: "LUN", got: "-1" }));
-        assert_eq!(devices("add disk1 1 READONLY"), Err(ParseError::Extra("READONLY")));
-        assert_eq!(devices("add disk1 1 READ_ONLY x"), Err(ParseError::Extra("x")));
+        assert_eq!(
+            devices("add disk1 16384"),
+            Err(ParseError::BadNumber {
+                what: "LUN",
+                got: "16384"
+            })
+        );
+        assert_eq!(
+            devices("add disk1 -1"),
+            Err(ParseError::BadNumber {
+                what: "LUN",
+                got: "-1"
+            })
+        );
+        assert_eq!(
+            devices("add disk1 1 READONLY"),
+            Err(ParseError::Extra("READONLY"))
+        );
+        assert_eq!(
+            devices("add disk1 1 READ_ONLY x"),
+            Err(ParseError::Extra("x"))
+        );
         assert_eq!(devices("add disk1"), Err(ParseError::Missing("LUN")));
         assert_eq!(devices("add"), Err(ParseError::Missing("device")));
         assert_eq!(devices("add 1:0 1"), Err(ParseError::BadHctl("1:0")));
-        assert_eq!(devices("remove disk1"), Err(ParseError::UnknownCommand("remove")));
+        assert_eq!(
+            devices("remove disk1"),
+            Err(ParseError::UnknownCommand("remove"))
+        );
     }
 
     #[test]
     fn names_commands() {
         let iqn = "iqn.1994-05.com.redhat:client";
         assert_eq!(names(&["add ", iqn].concat()), Ok(NamesCmd::Add(iqn)));
-        assert_eq!(names("del 21:00:00:e0:8b:05:05:04"), Ok(NamesCmd::Del("21:00:00:e0:8b:05:05:04")));
+        assert_eq!(
+            names("del 21:00:00:e0:8b:05:05:04"),
+            Ok(NamesCmd::Del("21:00:00:e0:8b:05:05:04"))
+        );
         assert_eq!(names("clear"), Ok(NamesCmd::Clear));
         assert_eq!(names("add"), Err(ParseError::Missing("initiator name")));
         assert_eq!(names("add a b"), Err(ParseError::Extra("b")));
-        assert!(matches!(names("add \u{e9}"), Err(ParseError::BadName { .. })));
+        assert!(matches!(
+            names("add \u{e9}"),
+            Err(ParseError::BadName { .. })
+        ));
     }
 
     #[test]
@@ -411,8 +542,17 @@ mod tests {
         assert_eq!(trace_level("value 4096"), Ok(TraceCmd::Set(mgmt)));
         assert_eq!(trace_level("add mgmt"), Ok(TraceCmd::Add(mgmt)));
         assert_eq!(trace_level("del mgmt"), Ok(TraceCmd::Del(mgmt)));
-        assert_eq!(trace_level("add mgmtx"), Err(ParseError::UnknownLevel("mgmtx")));
-        assert_eq!(trace_level("value 0x200000"), Err(ParseError::BadNumber { what: "trace value", got: "0x200000" }));
+        assert_eq!(
+            trace_level("add mgmtx"),
+            Err(ParseError::UnknownLevel("mgmtx"))
+        );
+        assert_eq!(
+            trace_level("value 0x200000"),
+            Err(ParseError::BadNumber {
+                what: "trace value",
+                got: "0x200000"
+            })
+        );
         assert_eq!(trace_level("value"), Err(ParseError::Missing("value")));
         assert_eq!(TraceCmd::Add(mgmt).apply(1, 0), 1 | mgmt);
         assert_eq!(TraceCmd::Del(mgmt).apply(mgmt | 1, 0), 1);
@@ -424,9 +564,27 @@ mod tests {
     fn thread_counts() {
         assert_eq!(threads("4\n", 1024), Ok(4));
         assert_eq!(threads("1024", 1024), Ok(1024));
-        assert_eq!(threads("1025", 1024), Err(ParseError::BadNumber { what: "thread count", got: "1025" }));
-        assert_eq!(threads("0", 1024), Err(ParseError::BadNumber { what: "thread count", got: "0" }));
-        assert_eq!(threads("four", 1024), Err(ParseError::BadNumber { what: "thread count", got: "four" }));
+        assert_eq!(
+            threads("1025", 1024),
+            Err(ParseError::BadNumber {
+                what: "thread count",
+                got: "1025"
+            })
+        );
+        assert_eq!(
+            threads("0", 1024),
+            Err(ParseError::BadNumber {
+                what: "thread count",
+                got: "0"
+            })
+        );
+        assert_eq!(
+            threads("four", 1024),
+            Err(ParseError::BadNumber {
+                what: "thread count",
+                got: "four"
+            })
+        );
         assert_eq!(threads("4 5", 1024), Err(ParseError::Extra("5")));
         assert_eq!(threads("", 1024), Err(ParseError::Empty));
     }

@@ -11,15 +11,21 @@
 
 use crate::names::{check_name, peripheral_type_name};
 use crate::proc::{self, GroupFiles, ModuleDir};
-use crate::scst_rs::api::abi::{
-    ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL, SCST_TGT_NO_PROC_ENTRY,
-};
-use crate::scst_rs::{irqlock::{new_irq_spinlock, IrqSpinLock}, procfs::ProcDir, sys::ModuleRef, vec};
 use crate::proc_cmd::Hctl;
+use crate::scst_rs::api::abi::{
+    ModulePtr, ScstDevType, ScstTgtTemplate, SCST_DEV_FLAGS_ALL, SCST_TGT_FLAGS_ALL,
+    SCST_TGT_NO_PROC_ENTRY,
+};
+use crate::scst_rs::{
+    irqlock::{new_irq_spinlock, IrqSpinLock},
+    procfs::ProcDir,
+    sys::ModuleRef,
+    vec,
+};
 use crate::sessions::{Session, Target};
 use crate::threads::ThreadPool;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use core::ffi::c_int;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -99,11 +105,17 @@ pub(crate) struct Nowait {
 
 impl Nowait {
     /// None: every command goes to a thread.
-    pub(crate) const NEVER: Self = Self { all: false, reads: false, writes: false };
+    pub(crate) const NEVER: Self = Self {
+        all: false,
+        reads: false,
+        writes: false,
+    };
 
     /// Whether a submitter may process a command with this opcode.
     pub(crate) fn covers(self, opcode: u8) -> bool {
-        self.all || (self.reads && crate::cdb::is_read(opcode)) || (self.writes && crate::cdb::is_write(opcode))
+        self.all
+            || (self.reads && crate::cdb::is_read(opcode))
+            || (self.writes && crate::cdb::is_write(opcode))
     }
 }
 
@@ -326,11 +338,17 @@ impl Shared {
             return Err(EEXIST);
         }
         let dir = if tmpl.flags & SCST_TGT_NO_PROC_ENTRY == 0 {
-            Some(proc::module_dir(&self.proc_root, &name, None, tmpl.trace_flags)?)
+            Some(proc::module_dir(
+                &self.proc_root,
+                &name,
+                None,
+                tmpl.trace_flags,
+            )?)
         } else {
             None
         };
-        reg.templates.push(TemplateEntry { tmpl, name, dir }, GFP_KERNEL)?;
+        reg.templates
+            .push(TemplateEntry { tmpl, name, dir }, GFP_KERNEL)?;
         Ok(())
     }
 
@@ -340,14 +358,25 @@ impl Shared {
     }
 
     /// Registers a device handler, with the threads it asks for.
-    pub(crate) fn add_handler(&self, dev_type: &'static ScstDevType, owner: ModulePtr, who: &CStr) -> Result {
-        self.with_threads(dev_type.threads_num, || self.add_handler_entry(dev_type, owner, who))
+    pub(crate) fn add_handler(
+        &self,
+        dev_type: &'static ScstDevType,
+        owner: ModulePtr,
+        who: &CStr,
+    ) -> Result {
+        self.with_threads(dev_type.threads_num, || {
+            self.add_handler_entry(dev_type, owner, who)
+        })
     }
 
     /// Starts `n` more threads, then runs `register`; undone if it fails.
     /// (An out-of-range `n` is refused by `register`, so adds none.)
     fn with_threads(&self, n: c_int, register: impl FnOnce() -> Result) -> Result {
-        let n = if (0..=MAX_OWN_THREADS).contains(&n) { n } else { 0 };
+        let n = if (0..=MAX_OWN_THREADS).contains(&n) {
+            n
+        } else {
+            0
+        };
         self.own_threads(n, true)?;
         let r = register();
         if r.is_err() {
@@ -376,24 +405,40 @@ impl Shared {
     pub(crate) fn remove_template(&self, tmpl: *const ScstTgtTemplate) {
         let left = crate::sessions::remove_targets_of(self, tmpl);
         if left > 0 {
-            pr_err!("target driver unregistered with {} targets still registered; removed them\n", left);
+            pr_err!(
+                "target driver unregistered with {} targets still registered; removed them\n",
+                left
+            );
         }
         let removed = {
             let mut reg = self.registry.lock();
-            let pos = reg.templates.iter().position(|t| core::ptr::eq(t.tmpl, tmpl));
+            let pos = reg
+                .templates
+                .iter()
+                .position(|t| core::ptr::eq(t.tmpl, tmpl));
             pos.and_then(|i| vec::remove(&mut reg.templates, i))
         };
         match removed {
             Some(e) => {
                 let _ = self.own_threads(e.tmpl.threads_num, false);
-                trace!(self, crate::trace::MGMT, "target driver {} unregistered\n", &*e.name)
+                trace!(
+                    self,
+                    crate::trace::MGMT,
+                    "target driver {} unregistered\n",
+                    &*e.name
+                )
             }
             None => pr_err!("unregistering a target driver that is not registered\n"),
         }
     }
 
     /// Registers a device handler; `who` names the registering module.
-    fn add_handler_entry(&self, dev_type: &'static ScstDevType, owner: ModulePtr, who: &CStr) -> Result {
+    fn add_handler_entry(
+        &self,
+        dev_type: &'static ScstDevType,
+        owner: ModulePtr,
+        who: &CStr,
+    ) -> Result {
         // SAFETY: the handler's contract makes `name` a valid C string.
         let name = unsafe { checked_name(dev_type.name, who, "device handler", check_name) }?;
         let refuse = |why: &str| {
@@ -417,13 +462,44 @@ impl Shared {
             pr_err!("{}: name {} is already registered\n", who, &*name);
             return Err(EEXIST);
         }
-        let dir = proc::module_dir(&self.proc_root, &name, Some(dev_type.type_), dev_type.trace_flags)?;
-        reg.handlers.push(HandlerEntry { dev_type, owner: Owner(owner), name, dir }, GFP_KERNEL)?;
+        let dir = proc::module_dir(
+            &self.proc_root,
+            &name,
+            Some(dev_type.type_),
+            dev_type.trace_flags,
+        )?;
+        reg.handlers.push(
+            HandlerEntry {
+                dev_type,
+                owner: Owner(owner),
+                name,
+                dir,
+            },
+            GFP_KERNEL,
+        )?;
         // A pass-through handler takes the unassigned real devices of its type.
         if dev_type.flags & crate::scst_rs::api::abi::SCST_DEV_VIRTUAL == 0 {
-            for d in reg.devices.iter_mut().filter(|d| d.real.is_some() && d.handler.is_none() && d.type_ == dev_type.type_) {
-                if crate::attach::attach(d, Attached { dev_type, owner: Owner(owner) }).is_ok() {
-                    trace!(self, crate::trace::MGMT, "device {} attached to handler {}\n", &*d.name, dev_type_name(dev_type));
+            for d in reg
+                .devices
+                .iter_mut()
+                .filter(|d| d.real.is_some() && d.handler.is_none() && d.type_ == dev_type.type_)
+            {
+                if crate::attach::attach(
+                    d,
+                    Attached {
+                        dev_type,
+                        owner: Owner(owner),
+                    },
+                )
+                .is_ok()
+                {
+                    trace!(
+                        self,
+                        crate::trace::MGMT,
+                        "device {} attached to handler {}\n",
+                        &*d.name,
+                        dev_type_name(dev_type)
+                    );
                 }
             }
         }
@@ -436,17 +512,28 @@ impl Shared {
     pub(crate) fn remove_handler(&self, dev_type: *const ScstDevType) {
         let left = crate::devices::remove_all_of(self, dev_type);
         if left > 0 {
-            pr_err!("device handler unregistered with {} devices still registered; removed them\n", left);
+            pr_err!(
+                "device handler unregistered with {} devices still registered; removed them\n",
+                left
+            );
         }
         let removed = {
             let mut reg = self.registry.lock();
-            let pos = reg.handlers.iter().position(|h| core::ptr::eq(h.dev_type, dev_type));
+            let pos = reg
+                .handlers
+                .iter()
+                .position(|h| core::ptr::eq(h.dev_type, dev_type));
             pos.and_then(|i| vec::remove(&mut reg.handlers, i))
         };
         match removed {
             Some(e) => {
                 let _ = self.own_threads(e.dev_type.threads_num, false);
-                trace!(self, crate::trace::MGMT, "device handler {} unregistered\n", &*e.name)
+                trace!(
+                    self,
+                    crate::trace::MGMT,
+                    "device handler {} unregistered\n",
+                    &*e.name
+                )
             }
             None => pr_err!("unregistering a device handler that is not registered\n"),
         }

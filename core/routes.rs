@@ -47,7 +47,13 @@ pub(crate) fn lun_route(reg: &Registry, group: &[u8], lun: u64) -> Option<Route>
 
 fn route_of(reg: &Registry, e: &LunEntry) -> Option<Route> {
     let d = reg.device(e.dev_id)?;
-    Some(Route { dev_id: d.id, handler: d.handler?.dev_type, read_only: e.read_only, dev_priv: d.priv_, nowait: d.nowait })
+    Some(Route {
+        dev_id: d.id,
+        handler: d.handler?.dev_type,
+        read_only: e.read_only,
+        dev_priv: d.priv_,
+        nowait: d.nowait,
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -77,7 +83,16 @@ pub(crate) struct Routes {
 
 impl Routes {
     pub(crate) fn new() -> Result<Self> {
-        let table = KBox::pin_init(new_spinlock!(Table { gen: 0, luns: KVec::new() }, "scst_routes"), GFP_KERNEL)?;
+        let table = KBox::pin_init(
+            new_spinlock!(
+                Table {
+                    gen: 0,
+                    luns: KVec::new()
+                },
+                "scst_routes"
+            ),
+            GFP_KERNEL,
+        )?;
         Ok(Self { table })
     }
 
@@ -88,7 +103,10 @@ impl Routes {
         if t.gen != gen {
             return None;
         }
-        t.luns.iter().find(|e| e.lun == lun && e.quiet).map(|e| e.route)
+        t.luns
+            .iter()
+            .find(|e| e.lun == lun && e.quiet)
+            .map(|e| e.route)
     }
 
     /// Rebuilds the table of `sess` from `reg`, of generation `gen`, if it
@@ -98,13 +116,27 @@ impl Routes {
         if self.table.lock().gen == gen {
             return;
         }
-        let Some(g) = reg.group(sess.bound_group()) else { return };
-        let Ok(mut luns) = KVec::with_capacity(g.luns.len(), GFP_KERNEL) else { return };
+        let Some(g) = reg.group(sess.bound_group()) else {
+            return;
+        };
+        let Ok(mut luns) = KVec::with_capacity(g.luns.len(), GFP_KERNEL) else {
+            return;
+        };
         for l in g.luns.iter() {
-            let Some(route) = route_of(reg, l) else { continue };
-            let quiet = !crate::nexus::has_ua(reg, sess, l.lun) && !reserved_by_other(reg, sess, l.dev_id);
+            let Some(route) = route_of(reg, l) else {
+                continue;
+            };
+            let quiet =
+                !crate::nexus::has_ua(reg, sess, l.lun) && !reserved_by_other(reg, sess, l.dev_id);
             // Cannot fail: the capacity is the group's LUN count.
-            let _ = luns.push(Entry { lun: l.lun, route, quiet }, GFP_KERNEL);
+            let _ = luns.push(
+                Entry {
+                    lun: l.lun,
+                    route,
+                    quiet,
+                },
+                GFP_KERNEL,
+            );
         }
         // The old table is freed after the lock is released.
         let old = core::mem::replace(&mut *self.table.lock(), Table { gen, luns });
@@ -113,5 +145,7 @@ impl Routes {
 }
 
 fn reserved_by_other(reg: &Registry, sess: &Session, dev_id: u32) -> bool {
-    reg.device(dev_id).and_then(|d| d.reserved_by.as_ref()).is_some_and(|h| !is(h, sess))
+    reg.device(dev_id)
+        .and_then(|d| d.reserved_by.as_ref())
+        .is_some_and(|h| !is(h, sess))
 }

@@ -54,13 +54,13 @@ mod mgmt;
 mod nexus;
 mod params;
 mod proc;
-mod serial;
 mod registry;
 mod routes;
+mod serial;
 mod sessions;
 mod sgv;
-mod threads;
 mod tgt_dev;
+mod threads;
 mod tm;
 // Compiled always (its state is part of `Shared`); used with the option.
 mod tm_dbg;
@@ -110,7 +110,8 @@ struct Scst {
 
 /// The "Default" group and the core's files; on failure nothing remains.
 fn populate(root: &ProcDir, shared: &SharedRef) -> Result<proc::CoreFiles> {
-    let r = groups::add(shared, acl::DEFAULT_GROUP).and_then(|()| proc::CoreFiles::new(root, shared));
+    let r =
+        groups::add(shared, acl::DEFAULT_GROUP).and_then(|()| proc::CoreFiles::new(root, shared));
     if r.is_err() {
         groups::teardown(shared);
     }
@@ -130,7 +131,14 @@ impl kernel::Module for Scst {
         let mgmt = mgmt::MgmtThreads::start(tm_jobs.clone(), session_jobs.clone())?;
         let mem = params.max_cmd_mem_mb.saturating_mul(1024 * 1024);
         let shared = Arc::pin_init(
-            Shared::new(root.clone(), groups_dir, pool, work, (tm_jobs, session_jobs), mem),
+            Shared::new(
+                root.clone(),
+                groups_dir,
+                pool,
+                work,
+                (tm_jobs, session_jobs),
+                mem,
+            ),
             GFP_KERNEL,
         )?;
         let files = populate(&root, &shared)?;
@@ -142,9 +150,14 @@ impl kernel::Module for Scst {
         );
         let published = exports::Published::new(shared.clone());
         // Last: the midlayer's devices arrive from here on.
-        let watcher = Arc::new(devices::Watcher { shared: shared.clone() }, GFP_KERNEL)
-            .map_err(Error::from)
-            .and_then(ScsiDevInterface::register);
+        let watcher = Arc::new(
+            devices::Watcher {
+                shared: shared.clone(),
+            },
+            GFP_KERNEL,
+        )
+        .map_err(Error::from)
+        .and_then(ScsiDevInterface::register);
         let watcher = match watcher {
             Ok(w) => w,
             Err(e) => {
@@ -165,7 +178,12 @@ impl kernel::Module for Scst {
         };
         Ok(Scst {
             tm_dbg,
-            mgmt: Some(mgmt), watcher: Some(watcher), published: Some(published), files: Some(files), shared })
+            mgmt: Some(mgmt),
+            watcher: Some(watcher),
+            published: Some(published),
+            files: Some(files),
+            shared,
+        })
     }
 }
 

@@ -35,14 +35,30 @@ impl Serial {
     pub(crate) fn enter(&mut self, dev_id: u32, p: *mut Command) -> bool {
         match self.lines.iter_mut().find(|l| l.dev_id == dev_id) {
             None => {
-                if self.lines.push(Line { dev_id, waiting: KVec::new() }, GFP_ATOMIC).is_err() {
-                    pr_warn!("STRICT_SERIALIZING: out of memory: device {} executes concurrently\n", dev_id);
+                if self
+                    .lines
+                    .push(
+                        Line {
+                            dev_id,
+                            waiting: KVec::new(),
+                        },
+                        GFP_ATOMIC,
+                    )
+                    .is_err()
+                {
+                    pr_warn!(
+                        "STRICT_SERIALIZING: out of memory: device {} executes concurrently\n",
+                        dev_id
+                    );
                 }
                 true
             }
             Some(l) => {
                 if l.waiting.push(p as usize, GFP_ATOMIC).is_err() {
-                    pr_warn!("STRICT_SERIALIZING: out of memory: device {} executes concurrently\n", dev_id);
+                    pr_warn!(
+                        "STRICT_SERIALIZING: out of memory: device {} executes concurrently\n",
+                        dev_id
+                    );
                     return true;
                 }
                 false
@@ -54,7 +70,10 @@ impl Serial {
     /// if any, which the caller resumes.
     pub(crate) fn leave(&mut self, dev_id: u32) -> Option<*mut Command> {
         let i = self.lines.iter().position(|l| l.dev_id == dev_id)?;
-        let next = self.lines.get_mut(i).and_then(|l| vec::remove(&mut l.waiting, 0));
+        let next = self
+            .lines
+            .get_mut(i)
+            .and_then(|l| vec::remove(&mut l.waiting, 0));
         if next.is_none() {
             vec::remove(&mut self.lines, i);
         }

@@ -13,9 +13,9 @@
 //! command would serialize every CPU's submitter.
 
 use crate::acl::{select_group, GroupView};
+use crate::cmd::Command;
 use crate::names::check_port_name;
 use crate::registry::{checked_name, Group, Registry, RegistryGuard, Shared};
-use crate::cmd::Command;
 use crate::scst_rs::api::abi::{ScstSession, ScstTgt, ScstTgtTemplate};
 use crate::scst_rs::irqlock::{new_irq_spinlock, IrqSpinLock};
 use crate::scst_rs::vec;
@@ -180,7 +180,11 @@ impl Session {
 /// login.
 pub(crate) fn revoke(reg: &mut Registry, group: &[u8], removed: impl Fn(&[u8]) -> bool) {
     let mut n = 0;
-    for s in reg.sessions.iter().filter(|s| !s.is_closing() && s.bound_group() == group && removed(s.initiator.as_bytes())) {
+    for s in reg
+        .sessions
+        .iter()
+        .filter(|s| !s.is_closing() && s.bound_group() == group && removed(s.initiator.as_bytes()))
+    {
         // Before the private pointer is read: see `set_tgt_priv`.
         s.revoked.store(true, Ordering::SeqCst);
         n += 1;
@@ -251,13 +255,29 @@ pub(crate) unsafe fn add_target(
         return Err(EINVAL);
     };
     let tmpl = t.tmpl;
-    if reg.targets.iter().any(|t| t.name.as_bytes() == name.as_bytes()) {
+    if reg
+        .targets
+        .iter()
+        .any(|t| t.name.as_bytes() == name.as_bytes())
+    {
         pr_err!("target {} already exists\n", &*name);
         return Err(EEXIST);
     }
-    let target = Arc::new(Target { name, tmpl, pending: AtomicU32::new(0) }, GFP_KERNEL)?;
+    let target = Arc::new(
+        Target {
+            name,
+            tmpl,
+            pending: AtomicU32::new(0),
+        },
+        GFP_KERNEL,
+    )?;
     reg.targets.push(target.clone(), GFP_KERNEL)?;
-    trace!(shared, crate::trace::MGMT, "target {} registered\n", &*target.name);
+    trace!(
+        shared,
+        crate::trace::MGMT,
+        "target {} registered\n",
+        &*target.name
+    );
     Ok(Arc::into_raw(target).cast_mut().cast())
 }
 
@@ -265,22 +285,44 @@ pub(crate) unsafe fn add_target(
 /// commands have finished.
 pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
     let p: *const Target = tgt.cast_const().cast();
-    let Some(target) = shared.registry.lock().targets.iter().find(|t| is(t, p)).cloned() else {
+    let Some(target) = shared
+        .registry
+        .lock()
+        .targets
+        .iter()
+        .find(|t| is(t, p))
+        .cloned()
+    else {
         pr_err!("unregistering a target that is not registered\n");
         return;
     };
     // Its asynchronous requests first: they may add or remove sessions.
-    crate::tm::wait_while("target removal", || target.pending.load(Ordering::SeqCst) > 0);
+    crate::tm::wait_while("target removal", || {
+        target.pending.load(Ordering::SeqCst) > 0
+    });
     drop(target);
     let (mut reg, left) = close_sessions(shared, |s| is(&s.target, p));
     vec::retain(&mut reg.sessions, |s| !is(&s.target, p));
     crate::tgt_dev::detach_stale(&mut reg);
-    let Some(i) = reg.targets.iter().position(|t| is(t, p)) else { return };
+    let Some(i) = reg.targets.iter().position(|t| is(t, p)) else {
+        return;
+    };
     if let Some(t) = vec::remove(&mut reg.targets, i) {
         if left > 0 {
-            trace!(shared, crate::trace::MGMT, "target {}: {} sessions closed with it\n", &*t.name, left);
+            trace!(
+                shared,
+                crate::trace::MGMT,
+                "target {}: {} sessions closed with it\n",
+                &*t.name,
+                left
+            );
         }
-        trace!(shared, crate::trace::MGMT, "target {} unregistered\n", &*t.name);
+        trace!(
+            shared,
+            crate::trace::MGMT,
+            "target {} unregistered\n",
+            &*t.name
+        );
     }
     // SAFETY: `p` was found in the registry, so it is a handle from
     // `add_target` whose reference has not been released yet.
@@ -292,7 +334,10 @@ pub(crate) fn remove_target(shared: &Shared, tgt: *mut ScstTgt) {
 /// once their commands have finished, whatever was queued for them
 /// meanwhile goes too.  Returns how many it closed (0: it did nothing)
 /// and the registry, still locked, for the caller to take them off.
-fn close_sessions(shared: &Shared, which: impl Fn(&Arc<Session>) -> bool) -> (RegistryGuard<'_>, usize) {
+fn close_sessions(
+    shared: &Shared,
+    which: impl Fn(&Arc<Session>) -> bool,
+) -> (RegistryGuard<'_>, usize) {
     let mut reg = shared.registry.lock();
     let mut n = 0;
     for s in reg.sessions.iter().filter(|s| which(s) && !s.is_closing()) {
@@ -306,8 +351,11 @@ fn close_sessions(shared: &Shared, which: impl Fn(&Arc<Session>) -> bool) -> (Re
     drop(reg);
     crate::tm::wait_while("session removal", || {
         let reg = shared.registry.lock();
-        let busy = |s: &Arc<Session>| !s.tasks.lock().is_empty() || s.pending.load(Ordering::SeqCst) > 0;
-        reg.sessions.iter().any(|s| s.is_closing() && which(s) && busy(s))
+        let busy =
+            |s: &Arc<Session>| !s.tasks.lock().is_empty() || s.pending.load(Ordering::SeqCst) > 0;
+        reg.sessions
+            .iter()
+            .any(|s| s.is_closing() && which(s) && busy(s))
     });
     let mut reg = shared.registry.lock();
     crate::nexus::sessions_removed(&mut reg, &which);
@@ -320,7 +368,10 @@ pub(crate) fn remove_targets_of(shared: &Shared, tmpl: *const ScstTgtTemplate) -
     loop {
         let t = {
             let reg = shared.registry.lock();
-            reg.targets.iter().find(|t| core::ptr::eq(t.tmpl, tmpl)).map(|t| &**t as *const Target)
+            reg.targets
+                .iter()
+                .find(|t| core::ptr::eq(t.tmpl, tmpl))
+                .map(|t| &**t as *const Target)
         };
         match t {
             Some(t) => remove_target(shared, t.cast_mut().cast()),
@@ -355,7 +406,10 @@ pub(crate) unsafe fn trusted_target(tgt: *mut ScstTgt) -> Arc<Target> {
 /// The session behind a handle, if it is registered.
 pub(crate) fn find_session(reg: &Registry, sess: *mut ScstSession) -> Option<Arc<Session>> {
     let p: *const Session = sess.cast_const().cast();
-    reg.sessions.iter().find(|s| is(s, p) && !s.is_closing()).cloned()
+    reg.sessions
+        .iter()
+        .find(|s| is(s, p) && !s.is_closing())
+        .cloned()
 }
 
 fn find_target(reg: &Registry, tgt: *mut ScstTgt) -> Option<Arc<Target>> {
@@ -390,16 +444,26 @@ pub(crate) unsafe fn add_session(
 }
 
 /// Registers a session of the checked name `initiator` on `tgt`.
-pub(crate) fn add_session_named(shared: &Shared, tgt: *mut ScstTgt, initiator: CString) -> Result<*mut ScstSession> {
+pub(crate) fn add_session_named(
+    shared: &Shared,
+    tgt: *mut ScstTgt,
+    initiator: CString,
+) -> Result<*mut ScstSession> {
     let mut reg = shared.registry.lock();
     let Some(target) = find_target(&reg, tgt) else {
-        pr_err!("session of {} refused: target not registered\n", &*initiator);
+        pr_err!(
+            "session of {} refused: target not registered\n",
+            &*initiator
+        );
         return Err(EINVAL);
     };
     let Some(g) = select_group(&reg.groups, initiator.as_bytes(), target.name.as_bytes())
         .and_then(|i| reg.groups.get(i))
     else {
-        pr_err!("session of {} refused: no group to bind it to\n", &*initiator);
+        pr_err!(
+            "session of {} refused: no group to bind it to\n",
+            &*initiator
+        );
         return Err(ENOENT);
     };
     let group = CString::try_from(&*g.name)?;
@@ -407,11 +471,22 @@ pub(crate) fn add_session_named(shared: &Shared, tgt: *mut ScstTgt, initiator: C
     reg.sessions.push(s.clone(), GFP_KERNEL)?;
     if let Err(e) = crate::tgt_dev::attach_session(&mut reg, &s) {
         vec::retain(&mut reg.sessions, |x| !Arc::ptr_eq(x, &s));
-        pr_err!("session {} on target {} refused\n", &*s.initiator, &*s.target.name);
+        pr_err!(
+            "session {} on target {} refused\n",
+            &*s.initiator,
+            &*s.target.name
+        );
         return Err(e);
     }
     crate::nexus::session_added(&mut reg, &s);
-    trace!(shared, crate::trace::MGMT, "session {} on target {} bound to group {}\n", &*s.initiator, &*s.target.name, &*s.group);
+    trace!(
+        shared,
+        crate::trace::MGMT,
+        "session {} on target {} bound to group {}\n",
+        &*s.initiator,
+        &*s.target.name,
+        &*s.group
+    );
     Ok(Arc::into_raw(s).cast_mut().cast())
 }
 
@@ -423,9 +498,17 @@ pub(crate) fn remove_session(shared: &Shared, sess: *mut ScstSession) {
         pr_err!("unregistering a session that is not registered\n");
         return;
     }
-    let Some(i) = reg.sessions.iter().position(|s| is(s, p)) else { return };
+    let Some(i) = reg.sessions.iter().position(|s| is(s, p)) else {
+        return;
+    };
     if let Some(s) = vec::remove(&mut reg.sessions, i) {
-        trace!(shared, crate::trace::MGMT, "session {} on target {} unregistered\n", &*s.initiator, &*s.target.name);
+        trace!(
+            shared,
+            crate::trace::MGMT,
+            "session {} on target {} unregistered\n",
+            &*s.initiator,
+            &*s.target.name
+        );
     }
     crate::tgt_dev::detach_stale(&mut reg);
     // SAFETY: `p` was found in the registry, so it is a handle from

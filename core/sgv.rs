@@ -28,15 +28,17 @@
 //! bytes they wrote, but one that claims more (NULLIO reads) returns stale
 //! data.  Fresh allocations are always zeroed.
 
+use crate::scst_rs::vec::pages_shared;
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
-use crate::scst_rs::vec::pages_shared;
 use kernel::{alloc::VVec, new_mutex, prelude::*, sync::Mutex};
 
 const MIN_SHIFT: u32 = 12;
 const CLASSES: usize = 11;
 /// Class names in /proc/scsi_tgt/sgv.
-const LABELS: [&str; CLASSES] = ["4K", "8K", "16K", "32K", "64K", "128K", "256K", "512K", "1M", "2M", "4M"];
+const LABELS: [&str; CLASSES] = [
+    "4K", "8K", "16K", "32K", "64K", "128K", "256K", "512K", "1M", "2M", "4M",
+];
 /// Free buffers kept per class.
 const KEEP: usize = 32;
 
@@ -79,7 +81,11 @@ pub(crate) enum NoBuf {
 
 /// The class serving `len` bytes, if any.
 fn class_of(len: usize) -> Option<usize> {
-    let shift = len.max(1).next_power_of_two().trailing_zeros().max(MIN_SHIFT);
+    let shift = len
+        .max(1)
+        .next_power_of_two()
+        .trailing_zeros()
+        .max(MIN_SHIFT);
     let c = (shift - MIN_SHIFT) as usize;
     (c < CLASSES).then_some(c)
 }
@@ -151,7 +157,12 @@ impl Sgv {
                 self.busy.fetch_add(1, Ordering::Relaxed);
                 return Err(NoBuf::Limit);
             }
-            match self.in_flight.compare_exchange_weak(cur, cur + bytes, Ordering::Relaxed, Ordering::Relaxed) {
+            match self.in_flight.compare_exchange_weak(
+                cur,
+                cur + bytes,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
                 Ok(_) => return Ok(()),
                 Err(now) => cur = now,
             }
@@ -194,7 +205,11 @@ impl Sgv {
                 NoBuf::NoMemory
             })?,
         };
-        Ok(Buf { data, len, lent: false })
+        Ok(Buf {
+            data,
+            len,
+            lent: false,
+        })
     }
 
     /// Returns a command's buffer.
@@ -208,9 +223,15 @@ impl Sgv {
         if busy {
             self.held.fetch_add(1, Ordering::Relaxed);
         }
-        let Some(c) = class_of(cap).filter(|&c| class_size(c) == cap) else { return };
+        let Some(c) = class_of(cap).filter(|&c| class_size(c) == cap) else {
+            return;
+        };
         let mut lists = self.lists.lock();
-        let list = if busy { lists.lent.get_mut(c) } else { lists.free.get_mut(c) };
+        let list = if busy {
+            lists.lent.get_mut(c)
+        } else {
+            lists.free.get_mut(c)
+        };
         if let Some(list) = list {
             if list.len() < KEEP {
                 // Without memory for the list slot the buffer is simply
@@ -248,6 +269,10 @@ impl fmt::Display for Sgv {
             self.lent.load(Ordering::Relaxed),
             self.held.load(Ordering::Relaxed)
         )?;
-        writeln!(f, "Target driver buffers used in place: {}", self.in_place.load(Ordering::Relaxed))
+        writeln!(
+            f,
+            "Target driver buffers used in place: {}",
+            self.in_place.load(Ordering::Relaxed)
+        )
     }
 }

@@ -82,7 +82,12 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
     /// An empty set in `slots` (all `None`) allowing `per_lun` commands
     /// per LUN.
     pub fn new(slots: S, per_lun: usize) -> Self {
-        Self { tasks: slots, len: 0, per_lun, _key: core::marker::PhantomData }
+        Self {
+            tasks: slots,
+            len: 0,
+            per_lun,
+            _key: core::marker::PhantomData,
+        }
     }
 
     fn live(&self) -> impl Iterator<Item = &Task<K>> {
@@ -90,7 +95,11 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
     }
 
     fn index(&self, is: impl Fn(&K) -> bool) -> Option<usize> {
-        self.tasks.slots().iter().take(self.len).position(|t| t.as_ref().is_some_and(|t| is(&t.key)))
+        self.tasks
+            .slots()
+            .iter()
+            .take(self.len)
+            .position(|t| t.as_ref().is_some_and(|t| is(&t.key)))
     }
 
     fn slot(&self, i: usize) -> Option<&Task<K>> {
@@ -113,7 +122,8 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
     /// Every command in the set, oldest first: key, LUN, and whether it
     /// has completed (its status is on its way to the initiator).
     pub fn keys(&self) -> impl Iterator<Item = (&K, u64, bool)> {
-        self.live().map(|t| (&t.key, t.lun, t.state == State::Completed))
+        self.live()
+            .map(|t| (&t.key, t.lun, t.state == State::Completed))
     }
 
     /// Adds a newly received command.
@@ -122,7 +132,12 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
             return Err(Full);
         }
         let slot = self.tasks.slots_mut().get_mut(self.len).ok_or(Full)?;
-        *slot = Some(Task { key, lun, attr, state: State::Queued });
+        *slot = Some(Task {
+            key,
+            lun,
+            attr,
+            state: State::Queued,
+        });
         self.len += 1;
         Ok(())
     }
@@ -130,7 +145,13 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
     /// Whether the command at `i` may start now.
     fn may_start(&self, i: usize) -> bool {
         let Some(me) = self.slot(i) else { return false };
-        let older = self.tasks.slots().iter().take(i).flatten().filter(|t| t.lun == me.lun && t.state != State::Completed);
+        let older = self
+            .tasks
+            .slots()
+            .iter()
+            .take(i)
+            .flatten()
+            .filter(|t| t.lun == me.lun && t.state != State::Completed);
         match me.attr {
             Attr::HeadOfQueue => true,
             Attr::Ordered => older.count() == 0,
@@ -161,9 +182,16 @@ impl<K, S: Slots<K>> TaskSet<K, S> {
 
     /// Starts every parked command that `pick` selects and that may start
     /// (or all that `pick` selects if `force`), passing each to `ready`.
-    fn start_parked_inner(&mut self, pick: impl Fn(&K) -> bool, force: bool, mut ready: impl FnMut(&K)) {
+    fn start_parked_inner(
+        &mut self,
+        pick: impl Fn(&K) -> bool,
+        force: bool,
+        mut ready: impl FnMut(&K),
+    ) {
         for i in 0..self.len {
-            let parked = self.slot(i).is_some_and(|t| t.state == State::Parked && pick(&t.key));
+            let parked = self
+                .slot(i)
+                .is_some_and(|t| t.state == State::Parked && pick(&t.key));
             if parked && (force || self.may_start(i)) {
                 if let Some(t) = self.slot_mut(i) {
                     t.state = State::Started;
@@ -256,7 +284,11 @@ mod tests {
         assert!(started(&mut s, 1));
         assert!(started(&mut s, 2), "HEAD OF QUEUE overtakes");
         assert!(!started(&mut s, 3));
-        assert_eq!(complete(&mut s, 2), Vec::<u32>::new(), "the ORDERED still runs");
+        assert_eq!(
+            complete(&mut s, 2),
+            Vec::<u32>::new(),
+            "the ORDERED still runs"
+        );
         assert_eq!(complete(&mut s, 1), [3]);
     }
 

@@ -13,8 +13,8 @@
 
 use crate::registry::{dev_type_name, Registry};
 use crate::scst_rs::api::abi::{ScstDevType, ScstTgtDev};
-use crate::sessions::Session;
 use crate::scst_rs::vec;
+use crate::sessions::Session;
 use kernel::{prelude::*, sync::Arc};
 
 /// A device as one session sees it through one LUN.
@@ -46,12 +46,20 @@ impl TgtDev {
 
 /// The (session, LUN, device) nexuses of `reg` that `which` selects and
 /// that have no entry yet.
-fn missing(reg: &Registry, which: impl Fn(&Session, u64) -> bool) -> Result<KVec<(Arc<Session>, u64, u32)>> {
+fn missing(
+    reg: &Registry,
+    which: impl Fn(&Session, u64) -> bool,
+) -> Result<KVec<(Arc<Session>, u64, u32)>> {
     let mut v = KVec::new();
     for s in reg.sessions.iter().filter(|s| !s.is_closing()) {
-        let Some(g) = reg.group(s.bound_group()) else { continue };
+        let Some(g) = reg.group(s.bound_group()) else {
+            continue;
+        };
         for l in g.luns.iter().filter(|l| which(s, l.lun)) {
-            let have = reg.tgt_devs.iter().any(|t| Arc::ptr_eq(&t.sess, s) && t.lun == l.lun);
+            let have = reg
+                .tgt_devs
+                .iter()
+                .any(|t| Arc::ptr_eq(&t.sess, s) && t.lun == l.lun);
             if !have {
                 v.push((s.clone(), l.lun, l.dev_id), GFP_KERNEL)?;
             }
@@ -69,8 +77,23 @@ fn attach(reg: &mut Registry, which: impl Fn(&Session, u64) -> bool) -> Result {
     reg.tgt_devs.reserve(todo.len(), GFP_KERNEL)?;
     let mut r = Ok(());
     for (sess, lun, dev_id) in todo {
-        let Some(dev_type) = reg.device(dev_id).and_then(|d| d.handler).map(|h| h.dev_type) else { continue };
-        let mut t = KBox::new(TgtDev { sess, lun, dev_id, dev_type, priv_: 0 }, GFP_KERNEL)?;
+        let Some(dev_type) = reg
+            .device(dev_id)
+            .and_then(|d| d.handler)
+            .map(|h| h.dev_type)
+        else {
+            continue;
+        };
+        let mut t = KBox::new(
+            TgtDev {
+                sess,
+                lun,
+                dev_id,
+                dev_type,
+                priv_: 0,
+            },
+            GFP_KERNEL,
+        )?;
         if let Some(f) = dev_type.attach_tgt {
             // SAFETY: the handler is registered (it serves the device);
             // the handle is valid for the call.
@@ -125,9 +148,11 @@ pub(crate) fn detach_stale(reg: &mut Registry) {
     loop {
         let stale = reg.tgt_devs.iter().position(|t| {
             let registered = reg.sessions.iter().any(|s| Arc::ptr_eq(s, &t.sess));
-            let in_group = reg
-                .group(t.sess.bound_group())
-                .is_some_and(|g| g.luns.iter().any(|l| l.lun == t.lun && l.dev_id == t.dev_id));
+            let in_group = reg.group(t.sess.bound_group()).is_some_and(|g| {
+                g.luns
+                    .iter()
+                    .any(|l| l.lun == t.lun && l.dev_id == t.dev_id)
+            });
             !(registered && in_group)
         });
         let Some(i) = stale else { return };
@@ -139,10 +164,16 @@ pub(crate) fn detach_stale(reg: &mut Registry) {
 
 /// Calls the handlers' `task_mgmt_fn` for the entries `which` selects;
 /// returns the first non-success status one of them gave.
-pub(crate) fn task_mgmt(reg: &mut Registry, m: &crate::mgmt::MgmtCmd, which: impl Fn(&TgtDev) -> bool) -> Option<i32> {
+pub(crate) fn task_mgmt(
+    reg: &mut Registry,
+    m: &crate::mgmt::MgmtCmd,
+    which: impl Fn(&TgtDev) -> bool,
+) -> Option<i32> {
     let mut status = None;
     for t in reg.tgt_devs.iter_mut().filter(|t| which(t)) {
-        let Some(f) = t.dev_type.task_mgmt_fn else { continue };
+        let Some(f) = t.dev_type.task_mgmt_fn else {
+            continue;
+        };
         // SAFETY: the handler is registered; both handles are valid for
         // the call.
         let rc = unsafe { f(m.as_raw(), t.as_raw()) };

@@ -31,7 +31,12 @@ pub(crate) struct ThreadPool {
 
 impl ThreadPool {
     pub(crate) fn start(count: u32, queue: Arc<WorkQueue>) -> Result<Self> {
-        let mut pool = Self { queue, threads: KVec::new(), base: count, extra: 0 };
+        let mut pool = Self {
+            queue,
+            threads: KVec::new(),
+            base: count,
+            extra: 0,
+        };
         // On error the threads started so far stop as `pool` drops.
         pool.resize(count)?;
         Ok(pool)
@@ -46,7 +51,11 @@ impl ThreadPool {
     /// A driver or handler asking for `n` threads registers (`add`) or
     /// goes.  On failure to start them the count stays as it was.
     pub(crate) fn change_extra(&mut self, n: u32, add: bool) -> Result {
-        let extra = if add { self.extra.saturating_add(n) } else { self.extra.saturating_sub(n) };
+        let extra = if add {
+            self.extra.saturating_add(n)
+        } else {
+            self.extra.saturating_sub(n)
+        };
         if let Err(e) = self.resize(self.base.saturating_add(extra)) {
             let _ = self.resize(self.base.saturating_add(self.extra));
             return Err(e);
@@ -72,7 +81,8 @@ impl ThreadPool {
                 drop(w.thread);
             }
         }
-        self.threads.reserve(count.saturating_sub(self.threads.len()), GFP_KERNEL)?;
+        self.threads
+            .reserve(count.saturating_sub(self.threads.len()), GFP_KERNEL)?;
         while self.threads.len() < count {
             let name = CString::try_from_fmt(fmt!("scsi_tgt{}", self.threads.len()))?;
             let stop = Arc::new(AtomicBool::new(false), GFP_KERNEL)?;

@@ -18,8 +18,8 @@ use crate::mgmt::MgmtCmd;
 use crate::nexus;
 use crate::registry::{Registry, Shared};
 use crate::scst_rs::api::abi::*;
-use crate::scst_rs::sys;
 use crate::scst_rs::scsi::sense::Sense;
+use crate::scst_rs::sys;
 use crate::sessions::{Session, TaskRef};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
@@ -60,7 +60,9 @@ struct Scope {
 impl Scope {
     fn matches(&self, st: &CmdState) -> bool {
         let lun_ok = self.luns.as_ref().is_none_or(|l| l.contains(&st.lun))
-            || self.dev.is_some_and(|d| st.dev_id.load(Ordering::Relaxed) == d);
+            || self
+                .dev
+                .is_some_and(|d| st.dev_id.load(Ordering::Relaxed) == d);
         lun_ok && self.tag.is_none_or(|t| t == st.tag)
     }
 }
@@ -83,9 +85,21 @@ fn luns_of(reg: &Registry, s: &Session, dev: u32) -> Result<KVec<u64>> {
 }
 
 /// The commands function `func` affects, session by session.
-fn scopes(reg: &Registry, sess: &Arc<Session>, func: i32, lun: Option<u64>, dev: Option<u32>, tag: usize) -> Result<KVec<Scope>> {
+fn scopes(
+    reg: &Registry,
+    sess: &Arc<Session>,
+    func: i32,
+    lun: Option<u64>,
+    dev: Option<u32>,
+    tag: usize,
+) -> Result<KVec<Scope>> {
     let mut v = KVec::new();
-    let mine = |luns, tag| Scope { sess: sess.clone(), luns, tag, dev: None };
+    let mine = |luns, tag| Scope {
+        sess: sess.clone(),
+        luns,
+        tag,
+        dev: None,
+    };
     match func {
         SCST_ABORT_TASK => v.push(mine(None, Some(tag)), GFP_KERNEL)?,
         SCST_ABORT_TASK_SET => {
@@ -96,12 +110,32 @@ fn scopes(reg: &Registry, sess: &Arc<Session>, func: i32, lun: Option<u64>, dev:
         SCST_CLEAR_TASK_SET | SCST_LUN_RESET => {
             let dev = dev.ok_or(ENOENT)?;
             for s in reg.sessions.iter() {
-                v.push(Scope { sess: s.clone(), luns: Some(luns_of(reg, s, dev)?), tag: None, dev: Some(dev) }, GFP_KERNEL)?;
+                v.push(
+                    Scope {
+                        sess: s.clone(),
+                        luns: Some(luns_of(reg, s, dev)?),
+                        tag: None,
+                        dev: Some(dev),
+                    },
+                    GFP_KERNEL,
+                )?;
             }
         }
         SCST_TARGET_RESET => {
-            for s in reg.sessions.iter().filter(|s| Arc::ptr_eq(&s.target, &sess.target)) {
-                v.push(Scope { sess: s.clone(), luns: None, tag: None, dev: None }, GFP_KERNEL)?;
+            for s in reg
+                .sessions
+                .iter()
+                .filter(|s| Arc::ptr_eq(&s.target, &sess.target))
+            {
+                v.push(
+                    Scope {
+                        sess: s.clone(),
+                        luns: None,
+                        tag: None,
+                        dev: None,
+                    },
+                    GFP_KERNEL,
+                )?;
             }
         }
         _ => return Err(EINVAL),
@@ -126,16 +160,30 @@ fn abort(shared: &Shared, sc: &Scope, func: i32) -> Found {
         if sc.matches(&k.state) && !k.state.aborted.swap(true, Ordering::AcqRel) {
             f.aborted += 1;
             f.finished += usize::from(done);
-            trace!(shared, crate::trace::MGMT_MINOR, "function {}: aborting a command of {} to LUN {}\n", func, &*sc.sess.initiator, lun);
+            trace!(
+                shared,
+                crate::trace::MGMT_MINOR,
+                "function {}: aborting a command of {} to LUN {}\n",
+                func,
+                &*sc.sess.initiator,
+                lun
+            );
         }
     }
-    tasks.release_parked(|k: &TaskRef| k.state.aborted(), |k| crate::cmd::resume(shared, k.cmd));
+    tasks.release_parked(
+        |k: &TaskRef| k.state.aborted(),
+        |k| crate::cmd::resume(shared, k.cmd),
+    );
     f
 }
 
 /// Whether an aborted command of the scope is still in flight.
 fn aborted_left(sc: &Scope) -> bool {
-    sc.sess.tasks.lock().keys().any(|(k, _, _)| sc.matches(&k.state) && k.state.aborted())
+    sc.sess
+        .tasks
+        .lock()
+        .keys()
+        .any(|(k, _, _)| sc.matches(&k.state) && k.state.aborted())
 }
 
 /// A task-management function under way: its commands are marked
@@ -187,7 +235,12 @@ pub(crate) fn poll(shared: &Shared, m: &MgmtCmd, s: &mut Started) -> Option<i32>
     if s.scopes.iter().any(aborted_left) {
         s.waited_ms = s.waited_ms.saturating_add(POLL_MS);
         if s.waited_ms % 10_000 == 0 {
-            pr_warn!("task management function {} of {} waits for commands to finish ({} s)\n", m.func, &*m.sess.initiator, s.waited_ms / 1000);
+            pr_warn!(
+                "task management function {} of {} waits for commands to finish ({} s)\n",
+                m.func,
+                &*m.sess.initiator,
+                s.waited_ms / 1000
+            );
         }
         return None;
     }
@@ -196,7 +249,14 @@ pub(crate) fn poll(shared: &Shared, m: &MgmtCmd, s: &mut Started) -> Option<i32>
 
 fn status(shared: &Shared, m: &MgmtCmd, s: &Started) -> i32 {
     let func = m.func;
-    trace!(shared, crate::trace::MGMT, "task management function {} from {}: {} commands aborted\n", func, &*m.sess.initiator, s.marked);
+    trace!(
+        shared,
+        crate::trace::MGMT,
+        "task management function {} from {}: {} commands aborted\n",
+        func,
+        &*m.sess.initiator,
+        s.marked
+    );
     if let Some(st) = s.handler_status {
         return st;
     }
@@ -205,7 +265,10 @@ fn status(shared: &Shared, m: &MgmtCmd, s: &Started) -> i32 {
     }
     // The seed: a command that had finished when ABORT TASK came is
     // "aborted" (SUCCESS) unless this option says it did not exist.
-    if func == SCST_ABORT_TASK && s.finished == s.marked && cfg!(CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING) {
+    if func == SCST_ABORT_TASK
+        && s.finished == s.marked
+        && cfg!(CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING)
+    {
         return SCST_MGMT_STATUS_TASK_NOT_EXIST;
     }
     SCST_MGMT_STATUS_SUCCESS
@@ -245,7 +308,17 @@ pub(crate) fn start(shared: &Shared, m: &MgmtCmd) -> Progress {
             return Progress::Done(SCST_MGMT_STATUS_REJECTED);
         }
     };
-    trace!(shared, crate::trace::MGMT_DBG, "function {} from {}: LUN {:?}, tag {:#x}, device {:?}, {} sessions in scope\n", func, &*sess.initiator, lun, tag, dev, scopes.len());
+    trace!(
+        shared,
+        crate::trace::MGMT_DBG,
+        "function {} from {}: LUN {:?}, tag {:#x}, device {:?}, {} sessions in scope\n",
+        func,
+        &*sess.initiator,
+        lun,
+        tag,
+        dev,
+        scopes.len()
+    );
     let (mut marked, mut finished) = (0, 0);
     for sc in scopes.iter() {
         let f = abort(shared, sc, func);
@@ -266,7 +339,13 @@ pub(crate) fn start(shared: &Shared, m: &MgmtCmd) -> Progress {
             _ => false,
         })
     };
-    let mut s = Started { scopes, marked, finished, handler_status, waited_ms: 0 };
+    let mut s = Started {
+        scopes,
+        marked,
+        finished,
+        handler_status,
+        waited_ms: 0,
+    };
     match poll(shared, m, &mut s) {
         Some(status) => Progress::Done(status),
         None => Progress::Waiting(s),
@@ -281,7 +360,11 @@ pub(crate) fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
         sys::sleep_ms(10);
         waited_ms = waited_ms.saturating_add(10);
         if waited_ms % 10_000 == 0 {
-            pr_warn!("{} waits for commands to finish ({} s)\n", what, waited_ms / 1000);
+            pr_warn!(
+                "{} waits for commands to finish ({} s)\n",
+                what,
+                waited_ms / 1000
+            );
         }
     }
 }
@@ -296,21 +379,40 @@ pub(crate) fn wait_while(what: &str, mut busy: impl FnMut() -> bool) {
 pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
     let busy = || {
         let reg = shared.registry.lock();
-        let on_dev = |s: &Arc<Session>| s.tasks.lock().keys().any(|(k, _, _)| k.state.dev_id.load(Ordering::SeqCst) == dev_id);
+        let on_dev = |s: &Arc<Session>| {
+            s.tasks
+                .lock()
+                .keys()
+                .any(|(k, _, _)| k.state.dev_id.load(Ordering::SeqCst) == dev_id)
+        };
         reg.sessions.iter().any(on_dev)
     };
     if busy() {
-        trace!(shared, crate::trace::MGMT_MINOR, "device {} left: waiting for its commands in flight\n", dev_id);
+        trace!(
+            shared,
+            crate::trace::MGMT_MINOR,
+            "device {} left: waiting for its commands in flight\n",
+            dev_id
+        );
         wait_while("device removal", busy);
     }
 }
 
 /// The devices a LUN-wide function affects: the LUN's, or for TARGET
 /// RESET every device the target's sessions reach.
-fn affected_devices(shared: &Shared, sess: &Arc<Session>, func: i32, dev: Option<u32>) -> KVec<u32> {
+fn affected_devices(
+    shared: &Shared,
+    sess: &Arc<Session>,
+    func: i32,
+    dev: Option<u32>,
+) -> KVec<u32> {
     let reg = shared.registry.lock();
     let mut devs = KVec::new();
-    for s in reg.sessions.iter().filter(|s| func == SCST_TARGET_RESET && Arc::ptr_eq(&s.target, &sess.target)) {
+    for s in reg
+        .sessions
+        .iter()
+        .filter(|s| func == SCST_TARGET_RESET && Arc::ptr_eq(&s.target, &sess.target))
+    {
         if let Some(g) = reg.group(s.bound_group()) {
             for l in g.luns.iter() {
                 if !devs.contains(&l.dev_id) {

@@ -37,7 +37,12 @@ pub(crate) struct TmDbg {
 
 impl TmDbg {
     pub(crate) const fn new() -> Self {
-        Self { held: KVec::new(), seen: 0, aborted: 0, offline: false }
+        Self {
+            held: KVec::new(),
+            seen: 0,
+            aborted: 0,
+            offline: false,
+        }
     }
 }
 
@@ -52,10 +57,20 @@ pub(crate) fn hold(shared: &Shared, p: *mut Command, lun: u64, group: &[u8]) -> 
     if !d.offline && d.seen % EVERY != 0 {
         return false;
     }
-    if d.held.push((p as usize, kernel::time::Ktime::ktime_get().to_ns()), GFP_ATOMIC).is_err() {
+    if d.held
+        .push(
+            (p as usize, kernel::time::Ktime::ktime_get().to_ns()),
+            GFP_ATOMIC,
+        )
+        .is_err()
+    {
         return false;
     }
-    pr_info!("DEBUG_TM: holding command {} to LUN 0 of {}\n", d.seen, DEFAULT_GROUP);
+    pr_info!(
+        "DEBUG_TM: holding command {} to LUN 0 of {}\n",
+        d.seen,
+        DEFAULT_GROUP
+    );
     true
 }
 
@@ -87,9 +102,14 @@ fn take_due(shared: &Shared) -> Option<(*mut Command, bool)> {
 pub(crate) fn serve() {
     while !kthread::should_stop() {
         sys::sleep_ms(100);
-        let Some(shared) = crate::exports::shared() else { continue };
+        let Some(shared) = crate::exports::shared() else {
+            continue;
+        };
         while let Some((p, aborted)) = take_due(shared) {
-            pr_info!("DEBUG_TM: releasing a held command ({})\n", if aborted { "aborted" } else { "timed out" });
+            pr_info!(
+                "DEBUG_TM: releasing a held command ({})\n",
+                if aborted { "aborted" } else { "timed out" }
+            );
             crate::cmd::resume(shared, p);
         }
     }

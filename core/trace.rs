@@ -37,12 +37,14 @@ pub const ALL: u32 = (1 << 21) - 1;
 
 /// What a module starts with: failures and management events, no
 /// per-command chatter.
-pub const DEFAULT: u32 = bit("out_of_mem") | bit("minor") | bit("special") | bit("mgmt") | bit("mgmt_minor");
+pub const DEFAULT: u32 =
+    bit("out_of_mem") | bit("minor") | bit("special") | bit("mgmt") | bit("mgmt_minor");
 
 /// What CONFIG_SCST_DEBUG adds to the default, as SCST's debug builds do:
 /// the pid, function and line of every message, task management details
 /// and retries.
-pub const DEBUG_EXTRA: u32 = bit("pid") | bit("line") | bit("function") | bit("mgmt_dbg") | bit("retry");
+pub const DEBUG_EXTRA: u32 =
+    bit("pid") | bit("line") | bit("function") | bit("mgmt_dbg") | bit("retry");
 
 /// The default of a build: `DEFAULT`, plus `DEBUG_EXTRA` if `debug`.
 pub const fn build_default(debug: bool) -> u32 {
@@ -144,7 +146,10 @@ impl fmt::Display for Prefix<'_> {
         if self.mask & bit("pid") != 0 {
             write!(f, "[{}] ", self.pid)?;
         }
-        match (self.mask & bit("function") != 0, self.mask & bit("line") != 0) {
+        match (
+            self.mask & bit("function") != 0,
+            self.mask & bit("line") != 0,
+        ) {
             (true, true) => write!(f, "{}:{}: ", self.function(), self.line),
             (true, false) => write!(f, "{}: ", self.function()),
             (false, true) => write!(f, "{}:{}: ", self.file, self.line),
@@ -197,14 +202,30 @@ mod tests {
         extern crate std;
         use std::string::ToString;
         let p = |mask| {
-            Prefix { mask, pid: 42, file: "core/cmd.rs", line: 7, item: "scst::cmd::route::here" }.to_string()
+            Prefix {
+                mask,
+                pid: 42,
+                file: "core/cmd.rs",
+                line: 7,
+                item: "scst::cmd::route::here",
+            }
+            .to_string()
         };
         assert_eq!(p(0), "");
         assert_eq!(p(bit("pid")), "[42] ");
         assert_eq!(p(bit("line")), "core/cmd.rs:7: ");
         assert_eq!(p(bit("function")), "cmd::route: ");
-        assert_eq!(p(bit("pid") | bit("line") | bit("function")), "[42] cmd::route:7: ");
-        let odd = Prefix { mask: bit("function"), pid: 0, file: "", line: 0, item: "here" };
+        assert_eq!(
+            p(bit("pid") | bit("line") | bit("function")),
+            "[42] cmd::route:7: "
+        );
+        let odd = Prefix {
+            mask: bit("function"),
+            pid: 0,
+            file: "",
+            line: 0,
+            item: "here",
+        };
         assert_eq!(odd.to_string(), "here: ");
     }
 
@@ -213,7 +234,13 @@ mod tests {
         extern crate std;
         use std::string::ToString;
         assert_eq!(Names(0).to_string(), "none");
-        assert_eq!(Names(bit("mgmt") | bit("out_of_mem")).to_string(), "out_of_mem | mgmt");
-        assert_eq!(Names(DEFAULT).to_string(), "out_of_mem | minor | special | mgmt | mgmt_minor");
+        assert_eq!(
+            Names(bit("mgmt") | bit("out_of_mem")).to_string(),
+            "out_of_mem | mgmt"
+        );
+        assert_eq!(
+            Names(DEFAULT).to_string(),
+            "out_of_mem | minor | special | mgmt | mgmt_minor"
+        );
     }
 }

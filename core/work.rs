@@ -57,12 +57,17 @@ impl Fifo {
     /// nothing since before tick `since`.
     fn idle_neighbour(&self, not: usize, since: u64) -> Option<usize> {
         let quiet = |l: usize| self.pushed.get(l).is_some_and(|&t| t < since);
-        (0..self.asleep.len()).find(|&l| l != not && quiet(l) && self.asleep.get(l).is_some_and(|&n| n > 0))
+        (0..self.asleep.len())
+            .find(|&l| l != not && quiet(l) && self.asleep.get(l).is_some_and(|&n| n > 0))
     }
 
     fn count_asleep(&mut self, lane: usize, add: bool) {
         if let Some(n) = self.asleep.get_mut(lane) {
-            *n = if add { n.saturating_add(1) } else { n.saturating_sub(1) };
+            *n = if add {
+                n.saturating_add(1)
+            } else {
+                n.saturating_sub(1)
+            };
         }
     }
 }
@@ -84,11 +89,20 @@ impl WorkQueue {
         let mut asleep = KVec::with_capacity(n, GFP_KERNEL)?;
         let mut pushed = KVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
-            lanes.push(KBox::pin_init(new_condvar!("scst_work"), GFP_KERNEL)?, GFP_KERNEL)?;
+            lanes.push(
+                KBox::pin_init(new_condvar!("scst_work"), GFP_KERNEL)?,
+                GFP_KERNEL,
+            )?;
             asleep.push(0, GFP_KERNEL)?;
             pushed.push(0, GFP_KERNEL)?;
         }
-        let fifo = Fifo { head: core::ptr::null_mut(), tail: core::ptr::null_mut(), queued: 0, asleep, pushed };
+        let fifo = Fifo {
+            head: core::ptr::null_mut(),
+            tail: core::ptr::null_mut(),
+            queued: 0,
+            asleep,
+            pushed,
+        };
         Ok(try_pin_init!(Self { list <- new_irq_spinlock!(fifo), lanes }))
     }
 

@@ -91,7 +91,16 @@ impl BlockDev {
     ) -> Result {
         let pages = (buf as usize % PAGE + len).div_ceil(PAGE);
         // SAFETY: the caller's contract covers the pages `BufPages` yields.
-        unsafe { self.submit_segments::<C>(BufPages { buf, len, off: 0 }, pages, pos, write, fua, private) }
+        unsafe {
+            self.submit_segments::<C>(
+                BufPages { buf, len, off: 0 },
+                pages,
+                pos,
+                write,
+                fua,
+                private,
+            )
+        }
     }
 
     /// As [`Self::submit`], with the pages of `sg` as the buffer.
@@ -223,6 +232,10 @@ impl Iterator for BufPages {
         // SAFETY: `addr` lies in the buffer, kmalloc or vmalloc memory
         // (the contract of `BlockDev::submit`).
         let page = unsafe { bindings::scst_rh_addr_page(addr.cast()) };
-        Some(Segment { page, offset: offset as u32, len: n as u32 })
+        Some(Segment {
+            page,
+            offset: offset as u32,
+            len: n as u32,
+        })
     }
 }

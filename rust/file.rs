@@ -39,7 +39,9 @@ impl File {
     /// Opens `path`.
     pub(crate) fn open(path: &CStr, how: OpenFlags) -> Result<Self> {
         // SAFETY: `path` is NUL-terminated; returns a file or an ERR_PTR.
-        let f = from_err_ptr(unsafe { bindings::scst_rh_filp_open(path.as_char_ptr(), how.write, how.direct, how.dsync) })?;
+        let f = from_err_ptr(unsafe {
+            bindings::scst_rh_filp_open(path.as_char_ptr(), how.write, how.direct, how.dsync)
+        })?;
         Ok(Self { f })
     }
 
@@ -76,7 +78,14 @@ impl File {
             let rest = &mut buf[done..];
             let mut p = (pos + done as u64) as bindings::loff_t;
             // SAFETY: open file; `rest` is valid for writes of its length.
-            let n = unsafe { bindings::kernel_read(self.f, rest.as_mut_ptr().cast::<c_void>(), rest.len(), &mut p) };
+            let n = unsafe {
+                bindings::kernel_read(
+                    self.f,
+                    rest.as_mut_ptr().cast::<c_void>(),
+                    rest.len(),
+                    &mut p,
+                )
+            };
             match n {
                 n if n < 0 => return Err(Error::from_errno(n as i32)),
                 0 => return Err(EIO),
@@ -93,7 +102,9 @@ impl File {
             let rest = &buf[done..];
             let mut p = (pos + done as u64) as bindings::loff_t;
             // SAFETY: open file; `rest` is valid for reads of its length.
-            let n = unsafe { bindings::kernel_write(self.f, rest.as_ptr().cast::<c_void>(), rest.len(), &mut p) };
+            let n = unsafe {
+                bindings::kernel_write(self.f, rest.as_ptr().cast::<c_void>(), rest.len(), &mut p)
+            };
             match n {
                 n if n < 0 => return Err(Error::from_errno(n as i32)),
                 0 => return Err(EIO),
@@ -108,7 +119,10 @@ impl File {
     /// read is an error, as for `read_at`.
     pub(crate) fn rw_sg(&self, sg: &SgList<'_>, pos: u64, write: bool) -> Result {
         let mut pos = pos;
-        batches(sg, |batch, bytes| self.rw_bvec(batch, bytes, &mut pos, write).map(|()| true)).map(|_| ())
+        batches(sg, |batch, bytes| {
+            self.rw_bvec(batch, bytes, &mut pos, write).map(|()| true)
+        })
+        .map(|_| ())
     }
 
     /// Reads the file at `pos` into the pages of `sg` (with `write`,
@@ -121,7 +135,14 @@ impl File {
             // SAFETY: open file; `batch` describes `bytes` bytes of pages
             // the caller owns (the `SgList` invariant).
             let r = unsafe {
-                bindings::scst_rh_file_rw_bvec_nowait(self.f, batch.as_mut_ptr(), batch.len() as u32, bytes, &mut p, write)
+                bindings::scst_rh_file_rw_bvec_nowait(
+                    self.f,
+                    batch.as_mut_ptr(),
+                    batch.len() as u32,
+                    bytes,
+                    &mut p,
+                    write,
+                )
             };
             match r {
                 r if r == EAGAIN.to_errno() as _ => Ok(false),
@@ -135,7 +156,13 @@ impl File {
 
     /// Moves all `bytes` of `bv` at `*pos`, which advances; after a short
     /// transfer the file is asked for the rest.
-    fn rw_bvec(&self, bv: &mut [bindings::bio_vec], bytes: usize, pos: &mut u64, write: bool) -> Result {
+    fn rw_bvec(
+        &self,
+        bv: &mut [bindings::bio_vec],
+        bytes: usize,
+        pos: &mut u64,
+        write: bool,
+    ) -> Result {
         let (mut start, mut left) = (0, bytes);
         while left > 0 {
             let rest = bv.get_mut(start..).unwrap_or(&mut []);
@@ -143,7 +170,14 @@ impl File {
             // SAFETY: open file; `rest` describes `left` bytes of pages the
             // caller owns (the `SgList` invariant).
             let r = unsafe {
-                bindings::scst_rh_file_rw_bvec(self.f, rest.as_mut_ptr(), rest.len() as u32, left, &mut p, write)
+                bindings::scst_rh_file_rw_bvec(
+                    self.f,
+                    rest.as_mut_ptr(),
+                    rest.len() as u32,
+                    left,
+                    &mut p,
+                    write,
+                )
             };
             let mut moved = match r {
                 r if r < 0 => return Err(Error::from_errno(r as i32)),
@@ -168,7 +202,9 @@ impl File {
 
     /// Makes bytes `start..=end` (all with `None`) durable.
     pub(crate) fn sync(&self, range: Option<(u64, u64)>) -> Result {
-        let (s, e) = range.map_or((0, i64::MAX), |(s, e)| (s as i64, e.min(i64::MAX as u64) as i64));
+        let (s, e) = range.map_or((0, i64::MAX), |(s, e)| {
+            (s as i64, e.min(i64::MAX as u64) as i64)
+        });
         // SAFETY: open file (invariant).
         let r = unsafe { bindings::vfs_fsync_range(self.f, s, e, 1) };
         if r < 0 {
@@ -204,19 +240,32 @@ impl File {
 /// Calls `f` with the segments of `sg` in batches of at most `BATCH` and
 /// their byte count, until it returns `Ok(false)` (then `Ok(false)`) or
 /// fails.
-fn batches(sg: &SgList<'_>, mut f: impl FnMut(&mut [bindings::bio_vec], usize) -> Result<bool>) -> Result<bool> {
-    let empty = bindings::bio_vec { bv_page: core::ptr::null_mut(), bv_len: 0, bv_offset: 0 };
+fn batches(
+    sg: &SgList<'_>,
+    mut f: impl FnMut(&mut [bindings::bio_vec], usize) -> Result<bool>,
+) -> Result<bool> {
+    let empty = bindings::bio_vec {
+        bv_page: core::ptr::null_mut(),
+        bv_len: 0,
+        bv_offset: 0,
+    };
     let mut bv = [empty; BATCH];
     let mut segs = sg.segments();
     loop {
         let (mut n, mut bytes) = (0, 0usize);
         // Stops at `BATCH` without taking another segment.
         for (slot, s) in bv.iter_mut().zip(segs.by_ref()) {
-            *slot = bindings::bio_vec { bv_page: s.page, bv_len: s.len, bv_offset: s.offset };
+            *slot = bindings::bio_vec {
+                bv_page: s.page,
+                bv_len: s.len,
+                bv_offset: s.offset,
+            };
             n += 1;
             bytes += s.len as usize;
         }
-        let Some(batch) = bv.get_mut(..n).filter(|b| !b.is_empty()) else { return Ok(true) };
+        let Some(batch) = bv.get_mut(..n).filter(|b| !b.is_empty()) else {
+            return Ok(true);
+        };
         if !f(batch, bytes)? {
             return Ok(false);
         }

@@ -36,7 +36,11 @@ unsafe impl Backend for IrqSpinLockBackend {
     type State = kernel::bindings::spinlock_t;
     type GuardState = kernel::ffi::c_ulong;
 
-    unsafe fn init(ptr: *mut Self::State, name: *const kernel::ffi::c_char, key: *mut kernel::bindings::lock_class_key) {
+    unsafe fn init(
+        ptr: *mut Self::State,
+        name: *const kernel::ffi::c_char,
+        key: *mut kernel::bindings::lock_class_key,
+    ) {
         // SAFETY: the caller guarantees `ptr` is valid for writes and
         // `name`/`key` live forever (trait contract).
         unsafe { kernel::bindings::__spin_lock_init(ptr, name, key) }

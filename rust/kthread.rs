@@ -55,7 +55,11 @@ impl KThread {
 
     /// Starts a thread named `name` running `f`, bound to `cpu` if that
     /// CPU is online (else free to run anywhere).
-    pub(crate) fn run_on<F: FnOnce() + Send + 'static>(name: &CStr, cpu: Option<u32>, f: F) -> Result<Self> {
+    pub(crate) fn run_on<F: FnOnce() + Send + 'static>(
+        name: &CStr,
+        cpu: Option<u32>,
+        f: F,
+    ) -> Result<Self> {
         let data = KBox::into_raw(KBox::new(Some(f), GFP_KERNEL)?);
         // SAFETY: `trampoline` matches the thread-function ABI; `data` is a
         // leaked box that `Drop` (or the error path below) frees once the
@@ -88,7 +92,11 @@ impl KThread {
             }
             bindings::wake_up_process(task);
         }
-        Ok(Self { task, start: data.cast(), free_start: free_start::<F> })
+        Ok(Self {
+            task,
+            start: data.cast(),
+            free_start: free_start::<F>,
+        })
     }
 }
 

@@ -9,10 +9,10 @@
 #![allow(dead_code)]
 
 pub(crate) mod api;
+mod bindings;
 pub(crate) mod blockio;
 pub(crate) mod crc;
 pub(crate) mod file;
-mod bindings;
 pub(crate) mod irqlock;
 pub(crate) mod kthread;
 pub(crate) mod procfs;

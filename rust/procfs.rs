@@ -103,7 +103,11 @@ impl ProcDir {
             pr_err!("cannot create /proc directory {}\n", name);
             return Err(ENOMEM);
         }
-        let inner = DirInner { entry, parent: parent.cloned(), owned: true };
+        let inner = DirInner {
+            entry,
+            parent: parent.cloned(),
+            owned: true,
+        };
         Ok(Self(Arc::new(inner, GFP_KERNEL)?))
     }
 
@@ -118,7 +122,11 @@ impl ProcDir {
         if entry.is_null() {
             return Err(ENOENT);
         }
-        let inner = DirInner { entry: entry.cast(), parent: None, owned: false };
+        let inner = DirInner {
+            entry: entry.cast(),
+            parent: None,
+            owned: false,
+        };
         Ok(Self(Arc::new(inner, GFP_KERNEL)?))
     }
 
@@ -152,7 +160,11 @@ impl ProcDir {
             pr_err!("cannot create /proc file {}\n", name);
             return Err(ENOMEM);
         }
-        Ok(ProcEntry { entry, _dir: self.clone(), _data: Some(ArcAny::new(data)) })
+        Ok(ProcEntry {
+            entry,
+            _dir: self.clone(),
+            _data: Some(ArcAny::new(data)),
+        })
     }
 }
 
@@ -229,7 +241,10 @@ impl<F: ProcFile> Ops<F> {
     unsafe extern "C" fn show(seq: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
         // SAFETY: `private` is the data pointer `open` passed to single_open.
         let data = unsafe { &*((*seq).private as *const F::Data) };
-        let mut out = SeqOut { seq, _p: PhantomData };
+        let mut out = SeqOut {
+            seq,
+            _p: PhantomData,
+        };
         match F::show(data, &mut out) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
@@ -260,7 +275,11 @@ impl<F: ProcFile> Ops<F> {
 
 fn write_command<F: ProcFile>(data: &F::Data, buf: usize, count: usize) -> Result {
     if count == 0 || count > MAX_COMMAND_LEN {
-        pr_err!("/proc command of {} bytes refused (1..={} allowed)\n", count, MAX_COMMAND_LEN);
+        pr_err!(
+            "/proc command of {} bytes refused (1..={} allowed)\n",
+            count,
+            MAX_COMMAND_LEN
+        );
         return Err(EINVAL);
     }
     let mut bytes = KVec::with_capacity(count, GFP_KERNEL)?;

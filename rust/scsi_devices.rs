@@ -74,7 +74,15 @@ impl<T: ScsiDevWatcher> ScsiDevInterface<T> {
     /// Registers `ops`; `added` is called for every existing device first.
     pub(crate) fn register(ops: Arc<T>) -> Result<Self> {
         let p = Arc::into_raw(ops).cast_mut().cast::<c_void>();
-        if OPS.compare_exchange(core::ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire).is_err() {
+        if OPS
+            .compare_exchange(
+                core::ptr::null_mut(),
+                p,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err()
+        {
             // SAFETY: `p` came from `into_raw` just above.
             drop(unsafe { Arc::<T>::from_raw(p.cast()) });
             return Err(EBUSY);
@@ -92,7 +100,9 @@ impl<T: ScsiDevWatcher> ScsiDevInterface<T> {
             drop(unsafe { Arc::<T>::from_raw(p.cast()) });
             return Err(e);
         }
-        Ok(Self { _t: core::marker::PhantomData })
+        Ok(Self {
+            _t: core::marker::PhantomData,
+        })
     }
 }
 
@@ -115,7 +125,14 @@ impl<T: ScsiDevWatcher> Drop for ScsiDevInterface<T> {
 unsafe fn ctx<'a, T: ScsiDevWatcher>(dev: *mut bindings::device) -> (&'a T, ScsiDevice) {
     // SAFETY: OPS holds an `Arc<T>` while the interface is registered; the
     // class device's parent is a live scsi_device.
-    unsafe { (&*OPS.load(Ordering::Acquire).cast::<T>(), ScsiDevice { ptr: bindings::scst_rh_class_dev_to_sdev(dev) }) }
+    unsafe {
+        (
+            &*OPS.load(Ordering::Acquire).cast::<T>(),
+            ScsiDevice {
+                ptr: bindings::scst_rh_class_dev_to_sdev(dev),
+            },
+        )
+    }
 }
 
 unsafe extern "C" fn add_cb<T: ScsiDevWatcher>(dev: *mut bindings::device) -> kernel::ffi::c_int {

@@ -169,7 +169,10 @@ impl ScsiDev {
 }
 
 /// The request finished: report it, then let the block layer free it.
-unsafe extern "C" fn end_io<D: ExecDone>(rq: *mut bindings::request, status: bindings::blk_status_t) -> bindings::rq_end_io_ret {
+unsafe extern "C" fn end_io<D: ExecDone>(
+    rq: *mut bindings::request,
+    status: bindings::blk_status_t,
+) -> bindings::rq_end_io_ret {
     // SAFETY: the block layer passes our completed request; its scsi_cmnd
     // and sense buffer stay valid until the request is freed on return.
     // The midlayer sets `sense_len` of a passthrough command that returned
@@ -185,7 +188,18 @@ unsafe extern "C" fn end_io<D: ExecDone>(rq: *mut bindings::request, status: bin
         ((*rq).end_io_data, (*scmd).result, (*scmd).resid_len, sense)
     };
     // A request the block layer failed without a result: DID_ERROR.
-    let result = if result == 0 && status != 0 { 0x07 << 16 } else { result };
-    D::done(private, &Outcome { result, sense, resid });
+    let result = if result == 0 && status != 0 {
+        0x07 << 16
+    } else {
+        result
+    };
+    D::done(
+        private,
+        &Outcome {
+            result,
+            sense,
+            resid,
+        },
+    );
     bindings::rq_end_io_ret_RQ_END_IO_FREE
 }

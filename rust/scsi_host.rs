@@ -130,7 +130,12 @@ impl ScsiCmd {
     /// the command is completed.
     pub(crate) fn sg(&self) -> (*mut super::api::abi::ScstSg, u32) {
         // SAFETY: the command is live (invariant).
-        let (sg, n) = unsafe { (bindings::scst_rh_scsi_sglist(self.ptr), bindings::scst_rh_scsi_sg_count(self.ptr)) };
+        let (sg, n) = unsafe {
+            (
+                bindings::scst_rh_scsi_sglist(self.ptr),
+                bindings::scst_rh_scsi_sg_count(self.ptr),
+            )
+        };
         (sg.cast(), n)
     }
 
@@ -140,7 +145,9 @@ impl ScsiCmd {
         let len = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
         // SAFETY: the command is live; `data` is valid for `len` bytes; the
         // copy stops at the end of the command's buffer.
-        let n = unsafe { bindings::scst_rh_scsi_sg_copy_from_buffer(self.ptr, data.as_ptr().cast(), len) };
+        let n = unsafe {
+            bindings::scst_rh_scsi_sg_copy_from_buffer(self.ptr, data.as_ptr().cast(), len)
+        };
         usize::try_from(n).unwrap_or(0)
     }
 
@@ -149,7 +156,9 @@ impl ScsiCmd {
     pub(crate) fn copy_to(&mut self, data: &mut [u8]) -> usize {
         let len = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
         // SAFETY: as `copy_from`, with `data` writable.
-        let n = unsafe { bindings::scst_rh_scsi_sg_copy_to_buffer(self.ptr, data.as_mut_ptr().cast(), len) };
+        let n = unsafe {
+            bindings::scst_rh_scsi_sg_copy_to_buffer(self.ptr, data.as_mut_ptr().cast(), len)
+        };
         usize::try_from(n).unwrap_or(0)
     }
 
@@ -259,7 +268,11 @@ unsafe impl<T: HostOps> Sync for ScsiHost<T> {}
 impl<T: HostOps> ScsiHost<T> {
     /// Registers a host and scans it.  All hosts of a module must use the
     /// same `T` and `params.name`: they share the module's template.
-    pub(crate) fn register(module: &'static ThisModule, params: &HostParams, ops: Arc<T>) -> Result<Self> {
+    pub(crate) fn register(
+        module: &'static ThisModule,
+        params: &HostParams,
+        ops: Arc<T>,
+    ) -> Result<Self> {
         let t = TEMPLATE.0.get().cast::<bindings::scsi_host_template>();
         // SAFETY: hosts are registered from module init (serialized), and
         // every registration writes the same values, so no host sees a
@@ -296,7 +309,9 @@ impl<T: HostOps> ScsiHost<T> {
         // SAFETY: `shost` is a new host whose private area has room for a
         // pointer; max_* are plain fields read when scanning.
         unsafe {
-            bindings::scst_rh_shost_priv(shost).cast::<*const T>().write(Arc::into_raw(ops));
+            bindings::scst_rh_shost_priv(shost)
+                .cast::<*const T>()
+                .write(Arc::into_raw(ops));
             (*shost).max_id = 1;
             (*shost).max_channel = 0;
             (*shost).max_lun = params.max_lun;
@@ -307,18 +322,25 @@ impl<T: HostOps> ScsiHost<T> {
         }
         // SAFETY: `shost` is allocated and not added yet; no parent device
         // means the platform bus, and no DMA device means the parent.
-        let r = unsafe { bindings::scsi_add_host_with_dma(shost, core::ptr::null_mut(), core::ptr::null_mut()) };
+        let r = unsafe {
+            bindings::scsi_add_host_with_dma(shost, core::ptr::null_mut(), core::ptr::null_mut())
+        };
         if r != 0 {
             // SAFETY: not added: release the ops reference and the host.
             unsafe {
-                drop(Arc::from_raw(*bindings::scst_rh_shost_priv(shost).cast::<*const T>()));
+                drop(Arc::from_raw(
+                    *bindings::scst_rh_shost_priv(shost).cast::<*const T>(),
+                ));
                 bindings::scsi_host_put(shost);
             }
             return Err(Error::from_errno(r));
         }
         // SAFETY: the host is added.
         unsafe { bindings::scsi_scan_host(shost) };
-        Ok(Self { shost, _t: core::marker::PhantomData })
+        Ok(Self {
+            shost,
+            _t: core::marker::PhantomData,
+        })
     }
 
     /// The host number (`hostN`).
@@ -334,13 +356,18 @@ impl<T: HostOps> Drop for ScsiHost<T> {
         // reaches `queue_cb`, so the ops reference can be released.
         unsafe {
             bindings::scsi_remove_host(self.shost);
-            drop(Arc::from_raw(*bindings::scst_rh_shost_priv(self.shost).cast::<*const T>()));
+            drop(Arc::from_raw(
+                *bindings::scst_rh_shost_priv(self.shost).cast::<*const T>(),
+            ));
             bindings::scsi_host_put(self.shost);
         }
     }
 }
 
-unsafe extern "C" fn queue_cb<T: HostOps>(shost: *mut bindings::Scsi_Host, cmd: *mut bindings::scsi_cmnd) -> c_int {
+unsafe extern "C" fn queue_cb<T: HostOps>(
+    shost: *mut bindings::Scsi_Host,
+    cmd: *mut bindings::scsi_cmnd,
+) -> c_int {
     // SAFETY: the private area holds the `Arc<T>` pointer while the host
     // is added (invariant of `ScsiHost`), and commands arrive only then.
     let ops = unsafe { &**bindings::scst_rh_shost_priv(shost).cast::<*const T>() };
@@ -359,7 +386,10 @@ unsafe fn eh<T: HostOps>(cmd: *mut bindings::scsi_cmnd, req: EhRequest) -> c_int
     let (ops, lun) = unsafe {
         let dev = (*cmd).device;
         let shost = (*dev).host;
-        (&**bindings::scst_rh_shost_priv(shost).cast::<*const T>(), (*dev).lun)
+        (
+            &**bindings::scst_rh_shost_priv(shost).cast::<*const T>(),
+            (*dev).lun,
+        )
     };
     if ops.eh(req, cmd.cast(), lun) {
         bindings::SCST_RH_SCSI_SUCCESS

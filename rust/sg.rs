@@ -37,7 +37,12 @@ impl SgList<'_> {
     /// lifetime.
     pub(crate) unsafe fn from_raw(sg: *mut ScstSg, nents: u32, len: u32) -> Option<Self> {
         let first = NonNull::new(sg.cast::<bindings::scatterlist>())?;
-        Some(Self { first, nents, len, _data: PhantomData })
+        Some(Self {
+            first,
+            nents,
+            len,
+            _data: PhantomData,
+        })
     }
 
     /// The bytes of data the list holds.
@@ -52,7 +57,12 @@ impl SgList<'_> {
 
     /// Its pieces, in order, up to `len()` bytes.
     pub(crate) fn segments(&self) -> Segments<'_> {
-        Segments { sg: self.first.as_ptr(), entries: self.nents, bytes: self.len, _list: PhantomData }
+        Segments {
+            sg: self.first.as_ptr(),
+            entries: self.nents,
+            bytes: self.len,
+            _list: PhantomData,
+        }
     }
 }
 
@@ -87,7 +97,8 @@ impl Iterator for Segments<'_> {
             let sg = self.sg;
             // SAFETY: `sg` is one of the list's `nents` entries (invariant
             // of `SgList`, counted by `entries`).
-            let (page, offset, len) = unsafe { (bindings::scst_rh_sg_page(sg), (*sg).offset, (*sg).length) };
+            let (page, offset, len) =
+                unsafe { (bindings::scst_rh_sg_page(sg), (*sg).offset, (*sg).length) };
             let len = len.min(self.bytes);
             self.bytes -= len;
             self.entries -= 1;

@@ -34,7 +34,11 @@ impl Socket {
         // holds the errno.
         let sock = unsafe { bindings::scst_rh_sock_lookup(fd, &mut err) };
         if sock.is_null() {
-            return Err(if err < 0 { Error::from_errno(err) } else { EBADF });
+            return Err(if err < 0 {
+                Error::from_errno(err)
+            } else {
+                EBADF
+            });
         }
         // SAFETY: a live socket we hold a reference on.
         unsafe { bindings::scst_rh_sock_nodelay(sock) };
@@ -49,7 +53,8 @@ impl Socket {
         }
         // SAFETY: live socket (invariant); `buf` is valid for writes of its
         // length.
-        let rc = unsafe { bindings::scst_rh_sock_recv(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
+        let rc =
+            unsafe { bindings::scst_rh_sock_recv(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
         match rc {
             0 => Ok(false),
             n if n < 0 => Err(Error::from_errno(n)),
@@ -79,7 +84,8 @@ impl Socket {
         }
         // SAFETY: live socket (invariant); `buf` is valid for reads of its
         // length.
-        let rc = unsafe { bindings::scst_rh_sock_send(self.sock, buf.as_ptr().cast(), buf.len(), more) };
+        let rc =
+            unsafe { bindings::scst_rh_sock_send(self.sock, buf.as_ptr().cast(), buf.len(), more) };
         if rc < 0 {
             return Err(Error::from_errno(rc));
         }
@@ -102,7 +108,9 @@ impl Socket {
         // SAFETY: live socket (invariant); `buf` is valid for reads of its
         // length now, and its pages stay unchanged while referenced
         // (function contract).
-        let rc = unsafe { bindings::scst_rh_sock_send_pages(self.sock, buf.as_ptr().cast(), buf.len(), more) };
+        let rc = unsafe {
+            bindings::scst_rh_sock_send_pages(self.sock, buf.as_ptr().cast(), buf.len(), more)
+        };
         if rc < 0 {
             return Err(Error::from_errno(rc));
         }
@@ -133,7 +141,8 @@ impl Socket {
     /// `buf`.
     pub(crate) fn peer<'a>(&self, buf: &'a mut [u8; 64]) -> &'a str {
         // SAFETY: live socket (invariant); `buf` is valid for its length.
-        let n = unsafe { bindings::scst_rh_sock_peer(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
+        let n =
+            unsafe { bindings::scst_rh_sock_peer(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
         let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
         core::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("?")
     }
@@ -142,7 +151,8 @@ impl Socket {
     /// (`10.0.0.1:3260`, `[fd00::1]:3260`), in `buf`.
     pub(crate) fn local<'a>(&self, buf: &'a mut [u8; 64]) -> &'a str {
         // SAFETY: live socket (invariant); `buf` is valid for its length.
-        let n = unsafe { bindings::scst_rh_sock_local(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
+        let n =
+            unsafe { bindings::scst_rh_sock_local(self.sock, buf.as_mut_ptr().cast(), buf.len()) };
         let n = usize::try_from(n).unwrap_or(0).min(buf.len() - 1);
         core::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or("?")
     }

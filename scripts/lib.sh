@@ -87,3 +87,10 @@ bench_vm() {
     grep '^PROFILE' "$out/console.log" | tr -d '\r' >"$out/profile" || true
     grep '^NET' "$out/console.log" | tr -d '\r' >"$out/net" || true
 }
+
+# rust_sources: every Rust file of the project, NUL-separated (build
+# output under target/ left out).
+rust_sources() {
+    find "$SCST_TOP/core" "$SCST_TOP/handlers" "$SCST_TOP/rust" "$SCST_TOP/targets" "$SCST_TOP/tests" \
+        -name target -prune -o -name '*.rs' -print0
+}

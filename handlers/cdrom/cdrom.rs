@@ -27,7 +27,8 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::CDROM}, false>(c"dev_cdrom", &TRACE);
+static HANDLER: ScstDevType =
+    pt::dev_type::<{ scst_rs::scsi::device_type::CDROM }, false>(c"dev_cdrom", &TRACE);
 
 struct ScstCdrom {
     _handlers: pt::Handlers,
@@ -35,6 +36,8 @@ struct ScstCdrom {
 
 impl kernel::Module for ScstCdrom {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self { _handlers: pt::Handlers::register(&[&HANDLER], module)? })
+        Ok(Self {
+            _handlers: pt::Handlers::register(&[&HANDLER], module)?,
+        })
     }
 }

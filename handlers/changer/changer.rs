@@ -27,7 +27,8 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::CHANGER}, false>(c"dev_changer", &TRACE);
+static HANDLER: ScstDevType =
+    pt::dev_type::<{ scst_rs::scsi::device_type::CHANGER }, false>(c"dev_changer", &TRACE);
 
 struct ScstChanger {
     _handlers: pt::Handlers,
@@ -35,6 +36,8 @@ struct ScstChanger {
 
 impl kernel::Module for ScstChanger {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self { _handlers: pt::Handlers::register(&[&HANDLER], module)? })
+        Ok(Self {
+            _handlers: pt::Handlers::register(&[&HANDLER], module)?,
+        })
     }
 }

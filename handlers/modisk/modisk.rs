@@ -30,9 +30,11 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::OPTICAL}, false>(c"dev_modisk", &TRACE);
+static HANDLER: ScstDevType =
+    pt::dev_type::<{ scst_rs::scsi::device_type::OPTICAL }, false>(c"dev_modisk", &TRACE);
 static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::OPTICAL}, true>(c"dev_modisk_perf", &PERF_TRACE);
+static PERF: ScstDevType =
+    pt::dev_type::<{ scst_rs::scsi::device_type::OPTICAL }, true>(c"dev_modisk_perf", &PERF_TRACE);
 
 struct ScstModisk {
     _handlers: pt::Handlers,
@@ -40,6 +42,8 @@ struct ScstModisk {
 
 impl kernel::Module for ScstModisk {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self { _handlers: pt::Handlers::register(&[&HANDLER, &PERF], module)? })
+        Ok(Self {
+            _handlers: pt::Handlers::register(&[&HANDLER, &PERF], module)?,
+        })
     }
 }

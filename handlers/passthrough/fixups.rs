@@ -16,7 +16,10 @@ pub fn perf_skips(dev_type: u8, opcode: u8) -> bool {
     match dev_type {
         TAPE => matches!(opcode, READ_6 | WRITE_6 | READ_16 | WRITE_16),
         DISK | OPTICAL => {
-            matches!(opcode, READ_6 | WRITE_6 | READ_10 | WRITE_10 | READ_12 | WRITE_12 | READ_16 | WRITE_16)
+            matches!(
+                opcode,
+                READ_6 | WRITE_6 | READ_10 | WRITE_10 | READ_12 | WRITE_12 | READ_16 | WRITE_16
+            )
         }
         _ => false,
     }
@@ -31,13 +34,21 @@ pub fn timeout_ms(dev_type: u8, opcode: u8) -> u32 {
         // LOAD UNLOAD, LOCATE and their 16-byte forms.
         (
             TAPE,
-            REWIND | FORMAT_UNIT | WRITE_FILEMARKS_6 | SPACE_6 | ERASE_6 | LOAD_UNLOAD | LOCATE_10 | WRITE_FILEMARKS_16 | SPACE_16 | LOCATE_16
-            | ERASE_16,
+            REWIND | FORMAT_UNIT | WRITE_FILEMARKS_6 | SPACE_6 | ERASE_6 | LOAD_UNLOAD | LOCATE_10
+            | WRITE_FILEMARKS_16 | SPACE_16 | LOCATE_16 | ERASE_16,
         ) => 240 * MIN,
         (TAPE, _) => 15 * MIN,
         // INITIALIZE ELEMENT STATUS (both), MOVE MEDIUM, EXCHANGE MEDIUM,
         // POSITION TO ELEMENT, READ ELEMENT STATUS (a full inventory).
-        (CHANGER, INITIALIZE_ELEMENT_STATUS | INITIALIZE_ELEMENT_STATUS_WITH_RANGE | MOVE_MEDIUM | EXCHANGE_MEDIUM | POSITION_TO_ELEMENT | READ_ELEMENT_STATUS) => 60 * MIN,
+        (
+            CHANGER,
+            INITIALIZE_ELEMENT_STATUS
+            | INITIALIZE_ELEMENT_STATUS_WITH_RANGE
+            | MOVE_MEDIUM
+            | EXCHANGE_MEDIUM
+            | POSITION_TO_ELEMENT
+            | READ_ELEMENT_STATUS,
+        ) => 60 * MIN,
         // FORMAT UNIT, and BLANK / CLOSE TRACK on optical media.
         (_, FORMAT_UNIT) | (CDROM, BLANK | CLOSE_TRACK) => 240 * MIN,
         _ => MIN,
@@ -64,7 +75,11 @@ pub fn capacity_block_len(cdb: &[u8], data: &[u8]) -> Option<u32> {
 /// MODE SELECT parameter list (`ten`: the 10-byte commands' layout), if
 /// there is one.  0 means variable-length blocks on tape.
 pub fn mode_block_len(data: &[u8], ten: bool) -> Option<u32> {
-    let (header, desc_len) = if ten { (8, be(data, 6, 2)?) } else { (4, be(data, 3, 1)?) };
+    let (header, desc_len) = if ten {
+        (8, be(data, 6, 2)?)
+    } else {
+        (4, be(data, 3, 1)?)
+    };
     // LONGLBA descriptors (16 bytes) put the length at offset 12.
     let long = ten && data.get(4).is_some_and(|b| b & 0x01 != 0);
     match (long, desc_len) {
@@ -159,10 +174,25 @@ mod tests {
         assert_eq!(capacity_block_len(&[READ_CAPACITY_10], &rc10), Some(4096));
         let mut rc16 = [0u8; 32];
         rc16[8..12].copy_from_slice(&512u32.to_be_bytes());
-        assert_eq!(capacity_block_len(&[SERVICE_ACTION_IN_16, 0x10], &rc16), Some(512));
-        assert_eq!(capacity_block_len(&[SERVICE_ACTION_IN_16, 0x11], &rc16), None, "other service action");
-        assert_eq!(capacity_block_len(&[READ_CAPACITY_10], &rc10[..6]), None, "short reply");
-        assert_eq!(capacity_block_len(&[READ_CAPACITY_10], &[0; 8]), None, "zero");
+        assert_eq!(
+            capacity_block_len(&[SERVICE_ACTION_IN_16, 0x10], &rc16),
+            Some(512)
+        );
+        assert_eq!(
+            capacity_block_len(&[SERVICE_ACTION_IN_16, 0x11], &rc16),
+            None,
+            "other service action"
+        );
+        assert_eq!(
+            capacity_block_len(&[READ_CAPACITY_10], &rc10[..6]),
+            None,
+            "short reply"
+        );
+        assert_eq!(
+            capacity_block_len(&[READ_CAPACITY_10], &[0; 8]),
+            None,
+            "zero"
+        );
         assert_eq!(capacity_block_len(&[], &rc10), None);
     }
 
@@ -213,11 +243,20 @@ mod tests {
     #[test]
     fn short_tape_reads() {
         // Variable mode: asked 65536, the block had 1000 bytes (ILI).
-        assert_eq!(tape_bytes_read(&fixed(true, 0x20, 64536), 65536, None), Some(1000));
+        assert_eq!(
+            tape_bytes_read(&fixed(true, 0x20, 64536), 65536, None),
+            Some(1000)
+        );
         // Fixed 512-byte blocks: 10 asked, filemark after 4.
-        assert_eq!(tape_bytes_read(&fixed(true, 0x80, 6), 5120, Some(512)), Some(2048));
+        assert_eq!(
+            tape_bytes_read(&fixed(true, 0x80, 6), 5120, Some(512)),
+            Some(2048)
+        );
         // Block longer than asked: all requested bytes arrived.
-        assert_eq!(tape_bytes_read(&fixed(true, 0x20, -100), 512, None), Some(512));
+        assert_eq!(
+            tape_bytes_read(&fixed(true, 0x20, -100), 512, None),
+            Some(512)
+        );
         // No VALID, or no FM/EOM/ILI: nothing to say.
         assert_eq!(tape_bytes_read(&fixed(false, 0x20, 5), 512, None), None);
         assert_eq!(tape_bytes_read(&fixed(true, 0x03, 5), 512, None), None);

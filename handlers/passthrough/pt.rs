@@ -15,8 +15,9 @@ use crate::fixups;
 use crate::scst_rs::{
     api::{
         abi::{
-            ScstCmd, ScstDevType, ScstDevice, SCST_DATA_BIDI, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC,
-            SCST_DEV_EXEC_ATOMIC, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED,
+            ScstCmd, ScstDevType, ScstDevice, SCST_DATA_BIDI, SCST_DATA_READ, SCST_DATA_WRITE,
+            SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_EXEC_COMPLETED,
+            SCST_EXEC_NOT_COMPLETED,
         },
         client::DevDriverRegistration,
         cmd::{Cmd, Context},
@@ -26,7 +27,10 @@ use crate::scst_rs::{
     scsi_exec::{self, ExecDone, Outcome, ScsiDev},
 };
 use core::sync::atomic::{AtomicU32, Ordering};
-use kernel::{ffi::{c_int, c_void}, prelude::*};
+use kernel::{
+    ffi::{c_int, c_void},
+    prelude::*,
+};
 
 /// A real device attached to one of this module's handlers.
 pub(crate) struct PtDev {
@@ -47,7 +51,11 @@ pub(crate) const fn dev_type<const T: u8, const PERF: bool>(
 ) -> ScstDevType {
     // With CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ the core may
     // call `exec` in atomic context, which then allocates without sleeping.
-    let exec_atomic = if cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) { SCST_DEV_EXEC_ATOMIC } else { 0 };
+    let exec_atomic = if cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) {
+        SCST_DEV_EXEC_ATOMIC
+    } else {
+        0
+    };
     ScstDevType {
         name: name.as_ptr(),
         type_: T as c_int,
@@ -74,7 +82,10 @@ pub(crate) struct Handlers {
 }
 
 impl Handlers {
-    pub(crate) fn register(types: &[&'static ScstDevType], module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn register(
+        types: &[&'static ScstDevType],
+        module: &'static ThisModule,
+    ) -> Result<Self> {
         let mut regs = KVec::with_capacity(types.len(), GFP_KERNEL)?;
         for t in types {
             regs.push(DevDriverRegistration::new(t, module)?, GFP_KERNEL)?;
@@ -95,14 +106,18 @@ fn pt_dev<'a>(c: &Cmd) -> Option<&'a PtDev> {
 
 unsafe extern "C" fn parse<const T: u8>(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return EINVAL.to_errno() };
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return EINVAL.to_errno();
+    };
     let bs = pt_dev(&c).map_or(512, |d| block_size(T, d));
     c.decode(bs).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
 unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return SCST_EXEC_COMPLETED;
+    };
     let Some(pd) = pt_dev(&c) else {
         c.fail(Sense::LUN_NOT_SUPPORTED);
         return SCST_EXEC_COMPLETED;
@@ -122,7 +137,10 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
         return SCST_EXEC_COMPLETED;
     }
     if dir == SCST_DATA_BIDI {
-        pr_err!("opcode 0x{:02x}: bidirectional commands are not passed through\n", op);
+        pr_err!(
+            "opcode 0x{:02x}: bidirectional commands are not passed through\n",
+            op
+        );
         c.fail(Sense::INVALID_OPCODE);
         return SCST_EXEC_COMPLETED;
     }
@@ -133,12 +151,23 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
     // Not in process context (the core says which: a guess from the CPU's
     // state would miss an RCU read-side section), the request is taken
     // without waiting for a free one.
-    let atomic = cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) && c.context() != Context::Direct;
+    let atomic =
+        cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) && c.context() != Context::Direct;
     let timeout = fixups::timeout_ms(T, op);
     // SAFETY: the buffer is the command's, kept by the core until the
     // command is freed, which is after `done`.  From here on the command
     // may complete at any time: `c` is not used after a successful submit.
-    let r = unsafe { dev.submit::<Done<T>>(c.cdb(), buf, len, dir == SCST_DATA_WRITE, timeout, atomic, cmd.cast()) };
+    let r = unsafe {
+        dev.submit::<Done<T>>(
+            c.cdb(),
+            buf,
+            len,
+            dir == SCST_DATA_WRITE,
+            timeout,
+            atomic,
+            cmd.cast(),
+        )
+    };
     match r {
         Ok(()) => return SCST_EXEC_NOT_COMPLETED,
         Err(e) if e == EINVAL => limit_refused(&c, pd, op, buf, len),
@@ -176,7 +205,9 @@ impl<const T: u8> ExecDone for Done<T> {
     fn done(private: *mut c_void, o: &Outcome<'_>) {
         // SAFETY: `private` is the command `exec` submitted, live until we
         // hand it back with `done` below.
-        let Some(mut c) = (unsafe { Cmd::from_raw(private.cast()) }) else { return };
+        let Some(mut c) = (unsafe { Cmd::from_raw(private.cast()) }) else {
+            return;
+        };
         let len = c.buffer().len() as u32;
         match o.host_byte() {
             0 => {
@@ -224,7 +255,9 @@ fn bytes_read<const T: u8>(o: &Outcome<'_>, len: u32, fixed: Option<u32>) -> u32
 /// command's buffer and the device's atomics.
 unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return 0;
+    };
     if c.status() != Status::GOOD {
         return 0;
     }
@@ -234,14 +267,19 @@ unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
     }
     let read_only = c.lun_read_only();
     let n = c.resp_len() as usize;
-    let Some(dev) = pt_dev(&c).map(|d| &d.block_size as *const AtomicU32) else { return 0 };
+    let Some(dev) = pt_dev(&c).map(|d| &d.block_size as *const AtomicU32) else {
+        return 0;
+    };
     // SAFETY: the device outlives its commands (see `pt_dev`).
     let block_size = unsafe { &*dev };
     let data = c.buffer();
     let data_in = data.get(..n.min(data.len())).unwrap_or(&[]);
     let ten = head[0] == op::MODE_SENSE_10 || head[0] == op::MODE_SELECT_10;
     match (T, head[0]) {
-        (device_type::DISK | device_type::OPTICAL | device_type::CDROM, op::READ_CAPACITY_10 | op::SERVICE_ACTION_IN_16) => {
+        (
+            device_type::DISK | device_type::OPTICAL | device_type::CDROM,
+            op::READ_CAPACITY_10 | op::SERVICE_ACTION_IN_16,
+        ) => {
             if let Some(bs) = fixups::capacity_block_len(&head, data_in) {
                 block_size.store(bs, Ordering::Relaxed);
             }
@@ -257,7 +295,9 @@ unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
                 block_size.store(bs, Ordering::Relaxed);
             }
         }
-        (device_type::DISK | device_type::OPTICAL, op::MODE_SENSE_6 | op::MODE_SENSE_10) if read_only => {
+        (device_type::DISK | device_type::OPTICAL, op::MODE_SENSE_6 | op::MODE_SENSE_10)
+            if read_only =>
+        {
             let end = n.min(data.len());
             if let Some(d) = data.get_mut(..end) {
                 fixups::set_write_protect(d, ten);
@@ -279,7 +319,14 @@ unsafe extern "C" fn attach<const T: u8>(d: *mut ScstDevice) -> c_int {
         return EINVAL.to_errno();
     };
     let bs = initial_block_size(T, &sdev);
-    let Ok(dev) = KBox::new(PtDev { sdev, block_size: AtomicU32::new(bs), refused: AtomicU32::new(0) }, GFP_KERNEL) else {
+    let Ok(dev) = KBox::new(
+        PtDev {
+            sdev,
+            block_size: AtomicU32::new(bs),
+            refused: AtomicU32::new(0),
+        },
+        GFP_KERNEL,
+    ) else {
         return ENOMEM.to_errno();
     };
     pr_info!(
@@ -323,7 +370,12 @@ fn initial_block_size(t: u8, sdev: &ScsiDev) -> u32 {
 /// corrects it before its first READ or WRITE anyway.
 fn block_size(t: u8, d: &PtDev) -> u32 {
     let bs = d.block_size.load(Ordering::Relaxed);
-    if bs != 0 || !matches!(t, device_type::DISK | device_type::OPTICAL | device_type::CDROM) {
+    if bs != 0
+        || !matches!(
+            t,
+            device_type::DISK | device_type::OPTICAL | device_type::CDROM
+        )
+    {
         return bs;
     }
     match d.sdev.sector_size() {

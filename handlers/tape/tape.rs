@@ -30,9 +30,11 @@ module! {
 }
 
 static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::TAPE}, false>(c"dev_tape", &TRACE);
+static HANDLER: ScstDevType =
+    pt::dev_type::<{ scst_rs::scsi::device_type::TAPE }, false>(c"dev_tape", &TRACE);
 static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType = pt::dev_type::<{scst_rs::scsi::device_type::TAPE}, true>(c"dev_tape_perf", &PERF_TRACE);
+static PERF: ScstDevType =
+    pt::dev_type::<{ scst_rs::scsi::device_type::TAPE }, true>(c"dev_tape_perf", &PERF_TRACE);
 
 struct ScstTape {
     _handlers: pt::Handlers,
@@ -40,6 +42,8 @@ struct ScstTape {
 
 impl kernel::Module for ScstTape {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self { _handlers: pt::Handlers::register(&[&HANDLER, &PERF], module)? })
+        Ok(Self {
+            _handlers: pt::Handlers::register(&[&HANDLER, &PERF], module)?,
+        })
     }
 }

@@ -49,9 +49,19 @@ pub enum Kind {
 /// A parsed command.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command<'a> {
-    Open { name: &'a str, path: Option<&'a str>, block_size: u32, flags: u32 },
-    Close { name: &'a str },
-    Change { name: &'a str, path: Option<&'a str> },
+    Open {
+        name: &'a str,
+        path: Option<&'a str>,
+        block_size: u32,
+        flags: u32,
+    },
+    Close {
+        name: &'a str,
+    },
+    Change {
+        name: &'a str,
+        path: Option<&'a str>,
+    },
 }
 
 /// Why a command was refused.
@@ -81,7 +91,10 @@ impl fmt::Display for Error<'_> {
             Self::Extra(w) => write!(f, "unexpected \"{w}\""),
             Self::NotAbsolute(p) => write!(f, "file path \"{p}\" is not absolute"),
             Self::BadBlockSize(w) => {
-                write!(f, "bad block size \"{w}\": a power of 2 from 512 to {MAX_BLOCK_SIZE}")
+                write!(
+                    f,
+                    "bad block size \"{w}\": a power of 2 from 512 to {MAX_BLOCK_SIZE}"
+                )
             }
             Self::UnknownFlag(w) => write!(f, "unknown flag \"{w}\""),
             Self::Conflict(a, b) => write!(f, "flags {a} and {b} exclude each other"),
@@ -112,12 +125,21 @@ pub fn parse(line: &str, kind: Kind) -> Result<Command<'_>, Error<'_>> {
                 _ => None,
             };
             if path.is_none() && kind == Kind::Disk {
-                return Err(w.next().map_or(Error::Missing("file path"), Error::NotAbsolute));
+                return Err(w
+                    .next()
+                    .map_or(Error::Missing("file path"), Error::NotAbsolute));
             }
             let (block_size, flags) = options(&mut w, kind)?;
-            Command::Open { name, path, block_size, flags }
+            Command::Open {
+                name,
+                path,
+                block_size,
+                flags,
+            }
         }
-        "close" => Command::Close { name: name(&mut w)? },
+        "close" => Command::Close {
+            name: name(&mut w)?,
+        },
         "change" if kind == Kind::Disk => return Err(Error::ChangeOnDisk),
         "change" => {
             let name = name(&mut w)?;
@@ -146,7 +168,10 @@ fn absolute(p: &str) -> Result<&str, Error<'_>> {
 }
 
 /// `[BLOCK_SIZE] [FLAGS]`, checked.
-fn options<'a>(w: &mut core::str::SplitAsciiWhitespace<'a>, kind: Kind) -> Result<(u32, u32), Error<'a>> {
+fn options<'a>(
+    w: &mut core::str::SplitAsciiWhitespace<'a>,
+    kind: Kind,
+) -> Result<(u32, u32), Error<'a>> {
     let mut block_size = DEFAULT_BLOCK_SIZE;
     let mut flags = 0;
     let mut first = true;
@@ -155,9 +180,17 @@ fn options<'a>(w: &mut core::str::SplitAsciiWhitespace<'a>, kind: Kind) -> Resul
             return Err(Error::CdromArgument(word));
         }
         if first && word.bytes().all(|b| b.is_ascii_digit()) {
-            block_size = word.parse().ok().filter(|&b: &u32| valid_block_size(b)).ok_or(Error::BadBlockSize(word))?;
+            block_size = word
+                .parse()
+                .ok()
+                .filter(|&b: &u32| valid_block_size(b))
+                .ok_or(Error::BadBlockSize(word))?;
         } else {
-            let bit = FLAGS.iter().find(|(n, _)| *n == word).map(|(_, b)| *b).ok_or(Error::UnknownFlag(word))?;
+            let bit = FLAGS
+                .iter()
+                .find(|(n, _)| *n == word)
+                .map(|(_, b)| *b)
+                .ok_or(Error::UnknownFlag(word))?;
             flags |= bit;
         }
         first = false;
@@ -253,15 +286,30 @@ mod tests {
     fn open_disk() {
         assert_eq!(
             disk("open disk1 /vdisks/disk1"),
-            Ok(Command::Open { name: "disk1", path: Some("/vdisks/disk1"), block_size: 512, flags: 0 })
+            Ok(Command::Open {
+                name: "disk1",
+                path: Some("/vdisks/disk1"),
+                block_size: 512,
+                flags: 0
+            })
         );
         assert_eq!(
             disk("open d /dev/loop0 4096 BLOCKIO READ_ONLY"),
-            Ok(Command::Open { name: "d", path: Some("/dev/loop0"), block_size: 4096, flags: BLOCKIO | READ_ONLY })
+            Ok(Command::Open {
+                name: "d",
+                path: Some("/dev/loop0"),
+                block_size: 4096,
+                flags: BLOCKIO | READ_ONLY
+            })
         );
         assert_eq!(
             disk("  open d /f NV_CACHE WRITE_THROUGH  "),
-            Ok(Command::Open { name: "d", path: Some("/f"), block_size: 512, flags: NV_CACHE | WRITE_THROUGH })
+            Ok(Command::Open {
+                name: "d",
+                path: Some("/f"),
+                block_size: 512,
+                flags: NV_CACHE | WRITE_THROUGH
+            })
         );
     }
 
@@ -277,11 +325,23 @@ mod tests {
         assert_eq!(disk("open d /f 1000"), Err(Error::BadBlockSize("1000")));
         assert_eq!(disk("open d /f 256"), Err(Error::BadBlockSize("256")));
         assert_eq!(disk("open d /f 131072"), Err(Error::BadBlockSize("131072")));
-        assert_eq!(disk("open d /f 99999999999999"), Err(Error::BadBlockSize("99999999999999")));
+        assert_eq!(
+            disk("open d /f 99999999999999"),
+            Err(Error::BadBlockSize("99999999999999"))
+        );
         assert_eq!(disk("open d /f FAST"), Err(Error::UnknownFlag("FAST")));
-        assert_eq!(disk("open d /f NULLIO 4096"), Err(Error::UnknownFlag("4096")));
-        assert_eq!(disk("open d /f BLOCKIO NULLIO"), Err(Error::Conflict("NULLIO", "BLOCKIO")));
-        assert_eq!(disk("open d /f O_DIRECT BLOCKIO"), Err(Error::Conflict("BLOCKIO", "O_DIRECT")));
+        assert_eq!(
+            disk("open d /f NULLIO 4096"),
+            Err(Error::UnknownFlag("4096"))
+        );
+        assert_eq!(
+            disk("open d /f BLOCKIO NULLIO"),
+            Err(Error::Conflict("NULLIO", "BLOCKIO"))
+        );
+        assert_eq!(
+            disk("open d /f O_DIRECT BLOCKIO"),
+            Err(Error::Conflict("BLOCKIO", "O_DIRECT"))
+        );
         assert_eq!(disk("close"), Err(Error::Missing("device name")));
         assert_eq!(disk("close d e"), Err(Error::Extra("e")));
         assert_eq!(disk("change d /f"), Err(Error::ChangeOnDisk));
@@ -289,15 +349,43 @@ mod tests {
 
     #[test]
     fn cdrom() {
-        assert_eq!(cd("open cd"), Ok(Command::Open { name: "cd", path: None, block_size: 512, flags: 0 }));
+        assert_eq!(
+            cd("open cd"),
+            Ok(Command::Open {
+                name: "cd",
+                path: None,
+                block_size: 512,
+                flags: 0
+            })
+        );
         assert_eq!(
             cd("open cd /iso/x.iso"),
-            Ok(Command::Open { name: "cd", path: Some("/iso/x.iso"), block_size: 512, flags: 0 })
+            Ok(Command::Open {
+                name: "cd",
+                path: Some("/iso/x.iso"),
+                block_size: 512,
+                flags: 0
+            })
         );
         assert_eq!(cd("open cd /x.iso 2048"), Err(Error::CdromArgument("2048")));
-        assert_eq!(cd("open cd READ_ONLY"), Err(Error::CdromArgument("READ_ONLY")));
-        assert_eq!(cd("change cd"), Ok(Command::Change { name: "cd", path: None }));
-        assert_eq!(cd("change cd /y.iso"), Ok(Command::Change { name: "cd", path: Some("/y.iso") }));
+        assert_eq!(
+            cd("open cd READ_ONLY"),
+            Err(Error::CdromArgument("READ_ONLY"))
+        );
+        assert_eq!(
+            cd("change cd"),
+            Ok(Command::Change {
+                name: "cd",
+                path: None
+            })
+        );
+        assert_eq!(
+            cd("change cd /y.iso"),
+            Ok(Command::Change {
+                name: "cd",
+                path: Some("/y.iso")
+            })
+        );
         assert_eq!(cd("change cd y.iso"), Err(Error::NotAbsolute("y.iso")));
         assert_eq!(cd("change cd /a /b"), Err(Error::Extra("/b")));
         assert_eq!(cd("close cd"), Ok(Command::Close { name: "cd" }));
@@ -308,7 +396,10 @@ mod tests {
         extern crate std;
         use std::string::ToString;
         assert_eq!(FlagNames(0).to_string(), "-");
-        assert_eq!(FlagNames(READ_ONLY | BLOCKIO).to_string(), "READ_ONLY BLOCKIO");
+        assert_eq!(
+            FlagNames(READ_ONLY | BLOCKIO).to_string(),
+            "READ_ONLY BLOCKIO"
+        );
         assert_eq!(mode_name(NULLIO), "NULLIO");
         assert_eq!(mode_name(BLOCKIO | READ_ONLY), "BLOCKIO");
         assert_eq!(mode_name(O_DIRECT), "FILEIO");

@@ -8,7 +8,13 @@ use crate::scsi;
 use crate::scst_rs::blockio::BlockDev;
 use crate::scst_rs::file::{File, OpenFlags};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use kernel::{fmt, new_mutex, new_spinlock, prelude::*, str::CStr, str::CString, sync::{Arc, Mutex, SpinLock}};
+use kernel::{
+    fmt, new_mutex, new_spinlock,
+    prelude::*,
+    str::CStr,
+    str::CString,
+    sync::{Arc, Mutex, SpinLock},
+};
 
 /// NULLIO devices' size, as SCST's: 1.5 TiB.
 pub(crate) const NULLIO_SIZE: u64 = 3 << 39;
@@ -72,10 +78,25 @@ pub(crate) struct VDev {
 
 impl VDev {
     /// Opens device `name` as a `cmd` asked.  Logs why it cannot.
-    pub(crate) fn open(kind: Kind, name: &str, path: Option<&str>, block_size: u32, flags: u32) -> Result<Pin<KBox<Self>>> {
-        let block_size = if kind == Kind::Cdrom { 2048 } else { block_size };
-        let path = path.map(|p| CString::try_from_fmt(fmt!("{}", p))).transpose()?;
-        let medium = Arc::new(open_medium(kind, name, path, block_size, flags)?, GFP_KERNEL)?;
+    pub(crate) fn open(
+        kind: Kind,
+        name: &str,
+        path: Option<&str>,
+        block_size: u32,
+        flags: u32,
+    ) -> Result<Pin<KBox<Self>>> {
+        let block_size = if kind == Kind::Cdrom {
+            2048
+        } else {
+            block_size
+        };
+        let path = path
+            .map(|p| CString::try_from_fmt(fmt!("{}", p)))
+            .transpose()?;
+        let medium = Arc::new(
+            open_medium(kind, name, path, block_size, flags)?,
+            GFP_KERNEL,
+        )?;
         let loaded = !matches!(medium.backing, Backing::NoMedium);
         let name = CString::try_from_fmt(fmt!("{}", name))?;
         // NV_CACHE and WRITE_THROUGH report write-through caching.
@@ -133,7 +154,9 @@ impl VDev {
     /// tells: data already cached, or on tmpfs).  A vcdrom's next medium
     /// may allow it.
     pub(crate) fn tries_reads(&self) -> bool {
-        !self.async_io() && !self.has(commands::O_DIRECT) && (self.kind == Kind::Cdrom || self.medium().reads_nowait)
+        !self.async_io()
+            && !self.has(commands::O_DIRECT)
+            && (self.kind == Kind::Cdrom || self.medium().reads_nowait)
     }
 
     /// WRITEs likewise: FILEIO through the page cache of tmpfs or of a file
@@ -150,7 +173,9 @@ impl VDev {
     pub(crate) fn exec_nowait(&self, op: u8) -> bool {
         self.async_io()
             || (crate::scst_rs::scsi::op::is_read(op) && self.medium().reads_nowait)
-            || (crate::scst_rs::scsi::op::is_write(op) && !self.sync_writes() && self.medium().writes_nowait)
+            || (crate::scst_rs::scsi::op::is_write(op)
+                && !self.sync_writes()
+                && self.medium().writes_nowait)
     }
 
     /// Vendor id of INQUIRY: the mode, as SCST reports it.
@@ -165,7 +190,8 @@ impl VDev {
     /// Writes are made durable before they are acknowledged.  (`SeqCst`:
     /// see `start_write`.)
     pub(crate) fn sync_writes(&self) -> bool {
-        !self.has(commands::NV_CACHE) && (self.has(commands::WRITE_THROUGH) || !self.wce.load(Ordering::SeqCst))
+        !self.has(commands::NV_CACHE)
+            && (self.has(commands::WRITE_THROUGH) || !self.wce.load(Ordering::SeqCst))
     }
 
     /// Starts a write (`fua`: the CDB's FUA bit): whether it must be
@@ -210,12 +236,23 @@ impl VDev {
         // files).
         let (thin, zeroes, max) = match &m.backing {
             Backing::File(_) => (true, true, u32::MAX),
-            Backing::Block { dev, .. } => (dev.can_discard(), false, dev.max_transfer().checked_div(self.block_size).unwrap_or(1).max(1)),
+            Backing::Block { dev, .. } => (
+                dev.can_discard(),
+                false,
+                dev.max_transfer()
+                    .checked_div(self.block_size)
+                    .unwrap_or(1)
+                    .max(1),
+            ),
             Backing::Null => (true, false, u32::MAX),
             Backing::NoMedium => (false, false, u32::MAX),
         };
-        let max_bytes = crate::MAX_TRANSFER.checked_div(self.block_size).unwrap_or(1);
-        let opt_bytes = crate::OPT_TRANSFER.checked_div(self.block_size).unwrap_or(1);
+        let max_bytes = crate::MAX_TRANSFER
+            .checked_div(self.block_size)
+            .unwrap_or(1);
+        let opt_bytes = crate::OPT_TRANSFER
+            .checked_div(self.block_size)
+            .unwrap_or(1);
         scsi::Disk {
             name: self.name.as_bytes(),
             vendor: self.vendor(m),
@@ -235,8 +272,19 @@ impl VDev {
 
     /// Replaces a vcdrom's medium (`None`: eject).
     pub(crate) fn change(&self, path: Option<&str>) -> Result {
-        let path = path.map(|p| CString::try_from_fmt(fmt!("{}", p))).transpose()?;
-        let new = Arc::new(open_medium(self.kind, self.name.to_str().unwrap_or("?"), path, self.block_size, self.flags)?, GFP_KERNEL)?;
+        let path = path
+            .map(|p| CString::try_from_fmt(fmt!("{}", p)))
+            .transpose()?;
+        let new = Arc::new(
+            open_medium(
+                self.kind,
+                self.name.to_str().unwrap_or("?"),
+                path,
+                self.block_size,
+                self.flags,
+            )?,
+            GFP_KERNEL,
+        )?;
         // The old medium is dropped outside the lock (closing may sleep).
         let loaded = !matches!(new.backing, Backing::NoMedium);
         let old = core::mem::replace(&mut *self.medium.lock(), new);
@@ -246,9 +294,21 @@ impl VDev {
     }
 }
 
-fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, flags: u32) -> Result<Medium> {
+fn open_medium(
+    kind: Kind,
+    name: &str,
+    path: Option<CString>,
+    block_size: u32,
+    flags: u32,
+) -> Result<Medium> {
     let Some(path) = path else {
-        return Ok(Medium { backing: Backing::NoMedium, path: None, blocks: 0, reads_nowait: false, writes_nowait: false });
+        return Ok(Medium {
+            backing: Backing::NoMedium,
+            path: None,
+            blocks: 0,
+            reads_nowait: false,
+            writes_nowait: false,
+        });
     };
     let write = kind == Kind::Disk && flags & commands::READ_ONLY == 0;
     let (backing, bytes) = if flags & commands::NULLIO != 0 {
@@ -256,19 +316,34 @@ fn open_medium(kind: Kind, name: &str, path: Option<CString>, block_size: u32, f
     } else if flags & commands::BLOCKIO != 0 {
         open_block(name, &path, write, block_size)?
     } else {
-        let how = OpenFlags { write, direct: flags & commands::O_DIRECT != 0, dsync: flags & commands::WRITE_THROUGH != 0 };
+        let how = OpenFlags {
+            write,
+            direct: flags & commands::O_DIRECT != 0,
+            dsync: flags & commands::WRITE_THROUGH != 0,
+        };
         let f = open_file(name, &path, how)?;
         let size = f.size();
         (Backing::File(f), size)
     };
     let blocks = bytes.checked_div(u64::from(block_size)).unwrap_or(0);
     if blocks == 0 {
-        pr_err!("{}: {} is smaller than one block of {} bytes\n", name, &*path, block_size);
+        pr_err!(
+            "{}: {} is smaller than one block of {} bytes\n",
+            name,
+            &*path,
+            block_size
+        );
         return Err(EINVAL);
     }
     let reads_nowait = matches!(&backing, Backing::File(f) if f.nowait(false));
     let writes_nowait = matches!(&backing, Backing::File(f) if f.nowait(true));
-    Ok(Medium { backing, path: Some(path), blocks, reads_nowait, writes_nowait })
+    Ok(Medium {
+        backing,
+        path: Some(path),
+        blocks,
+        reads_nowait,
+        writes_nowait,
+    })
 }
 
 fn open_file(name: &str, path: &CStr, how: OpenFlags) -> Result<File> {
@@ -289,15 +364,38 @@ fn open_file(name: &str, path: &CStr, how: OpenFlags) -> Result<File> {
 
 fn open_block(name: &str, path: &CStr, write: bool, block_size: u32) -> Result<(Backing, u64)> {
     let dev = BlockDev::open(path, write).map_err(|e| {
-        pr_err!("{}: cannot open block device {}: error {}\n", name, path, e.to_errno());
-        if e == ENOTBLK { EINVAL } else { e }
+        pr_err!(
+            "{}: cannot open block device {}: error {}\n",
+            name,
+            path,
+            e.to_errno()
+        );
+        if e == ENOTBLK {
+            EINVAL
+        } else {
+            e
+        }
     })?;
     let lbs = dev.logical_block_size();
     if block_size < lbs {
-        pr_err!("{}: block size {} is smaller than {}'s logical block size {}\n", name, block_size, path, lbs);
+        pr_err!(
+            "{}: block size {} is smaller than {}'s logical block size {}\n",
+            name,
+            block_size,
+            path,
+            lbs
+        );
         return Err(EINVAL);
     }
-    let direct = open_file(name, path, OpenFlags { write, direct: true, dsync: false })?;
+    let direct = open_file(
+        name,
+        path,
+        OpenFlags {
+            write,
+            direct: true,
+            dsync: false,
+        },
+    )?;
     let size = dev.size();
     Ok((Backing::Block { dev, direct }, size))
 }

@@ -13,12 +13,12 @@ use crate::commands::{self, Kind};
 use crate::dev::{Backing, Medium, VDev, Write};
 use crate::mmc;
 use crate::scsi::{self, byte, Sense};
-use crate::scst_rs::scsi::op;
 use crate::scst_rs::api::{
     abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED},
     cmd::{Cmd, Context},
 };
 use crate::scst_rs::blockio::Completion;
+use crate::scst_rs::scsi::op;
 use core::ffi::c_void;
 use core::sync::atomic::Ordering;
 use kernel::{ffi::c_int, prelude::*};
@@ -35,7 +35,9 @@ fn vdev<'a>(c: &Cmd) -> Option<&'a VDev> {
 
 pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return SCST_EXEC_COMPLETED;
+    };
     let Some(dev) = vdev(&c) else {
         c.fail(Sense::INTERNAL_TARGET_FAILURE);
         return SCST_EXEC_COMPLETED;
@@ -70,7 +72,11 @@ pub(crate) enum Done {
     Thread,
 }
 
-fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize, Sense>) -> Result<Done, Sense> {
+fn reply(
+    c: &mut Cmd,
+    alloc: u64,
+    build: impl FnOnce(&mut [u8]) -> Result<usize, Sense>,
+) -> Result<Done, Sense> {
     let buf = c.buffer();
     // The response cut to the allocation length; the core cuts it to the
     // buffer, which may hold less (the initiator takes less), and keeps
@@ -83,7 +89,17 @@ fn reply(c: &mut Cmd, alloc: u64, build: impl FnOnce(&mut [u8]) -> Result<usize,
 /// The commands that change the medium (refused on a read-only device).
 fn writes_medium(opcode: u8) -> bool {
     use op::*;
-    is_write(opcode) || matches!(opcode, WRITE_AND_VERIFY_10 | WRITE_AND_VERIFY_12 | WRITE_AND_VERIFY_16 | WRITE_SAME_10 | WRITE_SAME_16 | UNMAP | COMPARE_AND_WRITE)
+    is_write(opcode)
+        || matches!(
+            opcode,
+            WRITE_AND_VERIFY_10
+                | WRITE_AND_VERIFY_12
+                | WRITE_AND_VERIFY_16
+                | WRITE_SAME_10
+                | WRITE_SAME_16
+                | UNMAP
+                | COMPARE_AND_WRITE
+        )
 }
 
 fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
@@ -91,9 +107,17 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     let no_medium = matches!(m.backing, Backing::NoMedium);
     // Commands that work without a medium.
     match opcode {
-        op::INQUIRY => return reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), ptype(dev), b)),
+        op::INQUIRY => {
+            return reply(c, scsi::be(cdb, 3, 2), |b| {
+                scsi::inquiry(cdb, &dev.describe(m), ptype(dev), b)
+            })
+        }
         op::REQUEST_SENSE => return reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
-        op::MAINTENANCE_IN => return reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, scsi::DISK_OPCODES, b)),
+        op::MAINTENANCE_IN => {
+            return reply(c, scsi::be(cdb, 6, 4), |b| {
+                scsi::report_opcodes(cdb, scsi::DISK_OPCODES, b)
+            })
+        }
         op::PREVENT_ALLOW_MEDIUM_REMOVAL => return prevent_allow(c, dev, cdb),
         _ => {}
     }
@@ -112,7 +136,9 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
     match opcode {
         op::READ_6 | op::READ_10 | op::READ_12 | op::READ_16 => return read(c, dev, m, cdb),
         op::WRITE_6 | op::WRITE_10 | op::WRITE_12 | op::WRITE_16 => return write(c, dev, m, cdb),
-        op::WRITE_AND_VERIFY_10 | op::WRITE_AND_VERIFY_12 | op::WRITE_AND_VERIFY_16 => return write_and_verify(c, dev, m, cdb),
+        op::WRITE_AND_VERIFY_10 | op::WRITE_AND_VERIFY_12 | op::WRITE_AND_VERIFY_16 => {
+            return write_and_verify(c, dev, m, cdb)
+        }
         op::VERIFY_10 | op::VERIFY_12 | op::VERIFY_16 => return verify(c, dev, m, cdb),
         op::WRITE_SAME_10 | op::WRITE_SAME_16 => return crate::io::write_same(c, dev, m, cdb),
         op::UNMAP => return crate::io::unmap(c, dev, m, cdb),
@@ -130,9 +156,17 @@ fn run(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
             scsi::check_prefetch(e, m.blocks).map(|()| Done::Now)
         }
         op::READ_CAPACITY_10 => reply(c, 8, |b| scsi::read_capacity(cdb, &d, false, b)),
-        op::SERVICE_ACTION_IN_16 if byte(cdb, 1) & 0x1f == op::SA_READ_CAPACITY_16 => reply(c, scsi::be(cdb, 10, 4), |b| scsi::read_capacity(cdb, &d, true, b)),
-        op::MODE_SENSE_6 => reply(c, scsi::be(cdb, 4, 1), |b| scsi::mode_sense(cdb, &d, false, b)),
-        op::MODE_SENSE_10 => reply(c, scsi::be(cdb, 7, 2), |b| scsi::mode_sense(cdb, &d, true, b)),
+        op::SERVICE_ACTION_IN_16 if byte(cdb, 1) & 0x1f == op::SA_READ_CAPACITY_16 => {
+            reply(c, scsi::be(cdb, 10, 4), |b| {
+                scsi::read_capacity(cdb, &d, true, b)
+            })
+        }
+        op::MODE_SENSE_6 => reply(c, scsi::be(cdb, 4, 1), |b| {
+            scsi::mode_sense(cdb, &d, false, b)
+        }),
+        op::MODE_SENSE_10 => reply(c, scsi::be(cdb, 7, 2), |b| {
+            scsi::mode_sense(cdb, &d, true, b)
+        }),
         op::MODE_SELECT_6 | op::MODE_SELECT_10 => mode_select(c, dev, &d, cdb),
         _ => Err(Sense::INVALID_OPCODE),
     }
@@ -160,11 +194,17 @@ fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Se
         prevented: dev.prevented(),
     };
     match byte(cdb, 0) {
-        op::INQUIRY => reply(c, scsi::be(cdb, 3, 2), |b| scsi::inquiry(cdb, &dev.describe(m), 5, b)),
+        op::INQUIRY => reply(c, scsi::be(cdb, 3, 2), |b| {
+            scsi::inquiry(cdb, &dev.describe(m), 5, b)
+        }),
         op::REQUEST_SENSE => reply(c, scsi::be(cdb, 4, 1), |b| Ok(scsi::request_sense(b))),
-        op::MAINTENANCE_IN => reply(c, scsi::be(cdb, 6, 4), |b| scsi::report_opcodes(cdb, mmc::CDROM_OPCODES, b)),
+        op::MAINTENANCE_IN => reply(c, scsi::be(cdb, 6, 4), |b| {
+            scsi::report_opcodes(cdb, mmc::CDROM_OPCODES, b)
+        }),
         op::PREVENT_ALLOW_MEDIUM_REMOVAL => prevent_allow(c, dev, cdb),
-        op::GET_CONFIGURATION => reply(c, scsi::be(cdb, 7, 2), |b| mmc::get_configuration(cdb, &disc, b)),
+        op::GET_CONFIGURATION => reply(c, scsi::be(cdb, 7, 2), |b| {
+            mmc::get_configuration(cdb, &disc, b)
+        }),
         op::GET_EVENT_STATUS_NOTIFICATION => {
             let mut reported = false;
             let r = reply(c, scsi::be(cdb, 7, 2), |b| {
@@ -177,11 +217,16 @@ fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Se
             }
             r
         }
-        op::MODE_SENSE_6 => reply(c, scsi::be(cdb, 4, 1), |b| mmc::mode_sense(cdb, &disc, false, b)),
-        op::MODE_SENSE_10 => reply(c, scsi::be(cdb, 7, 2), |b| mmc::mode_sense(cdb, &disc, true, b)),
+        op::MODE_SENSE_6 => reply(c, scsi::be(cdb, 4, 1), |b| {
+            mmc::mode_sense(cdb, &disc, false, b)
+        }),
+        op::MODE_SENSE_10 => reply(c, scsi::be(cdb, 7, 2), |b| {
+            mmc::mode_sense(cdb, &disc, true, b)
+        }),
         op::START_STOP_UNIT => match mmc::start_stop(cdb, &disc)? {
             mmc::Tray::Eject => {
-                dev.change(None).map_err(|_| Sense::INTERNAL_TARGET_FAILURE)?;
+                dev.change(None)
+                    .map_err(|_| Sense::INTERNAL_TARGET_FAILURE)?;
                 Ok(Done::Now)
             }
             mmc::Tray::Load if !present => Err(Sense::MEDIUM_NOT_PRESENT),
@@ -189,9 +234,13 @@ fn run_cdrom(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Se
         },
         _ if !present => Err(Sense::MEDIUM_NOT_PRESENT),
         op::TEST_UNIT_READY | op::SET_CD_SPEED => Ok(Done::Now),
-        op::READ_CAPACITY_10 => reply(c, 8, |b| scsi::read_capacity(cdb, &dev.describe(m), false, b)),
+        op::READ_CAPACITY_10 => reply(c, 8, |b| {
+            scsi::read_capacity(cdb, &dev.describe(m), false, b)
+        }),
         op::READ_TOC => reply(c, scsi::be(cdb, 7, 2), |b| mmc::read_toc(cdb, m.blocks, b)),
-        op::READ_DISC_INFORMATION => reply(c, scsi::be(cdb, 7, 2), |b| mmc::disc_information(cdb, b)),
+        op::READ_DISC_INFORMATION => {
+            reply(c, scsi::be(cdb, 7, 2), |b| mmc::disc_information(cdb, b))
+        }
         op::READ_10 | op::READ_12 => read(c, dev, m, cdb),
         _ => Err(Sense::INVALID_OPCODE),
     }
@@ -233,8 +282,23 @@ fn sync_cache(dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> {
         crate::io::writeback_errors(dev, m)?;
         return Ok(Done::Now);
     }
-    let (lba, n) = if byte(cdb, 0) == op::SYNCHRONIZE_CACHE_10 { (scsi::be(cdb, 2, 4), scsi::be(cdb, 7, 2)) } else { (scsi::be(cdb, 2, 8), scsi::be(cdb, 10, 4)) };
-    if lba > m.blocks || (n > 0 && scsi::check_range(scsi::Extent { lba, blocks: n, fua: false }, m.blocks).is_err()) {
+    let (lba, n) = if byte(cdb, 0) == op::SYNCHRONIZE_CACHE_10 {
+        (scsi::be(cdb, 2, 4), scsi::be(cdb, 7, 2))
+    } else {
+        (scsi::be(cdb, 2, 8), scsi::be(cdb, 10, 4))
+    };
+    if lba > m.blocks
+        || (n > 0
+            && scsi::check_range(
+                scsi::Extent {
+                    lba,
+                    blocks: n,
+                    fua: false,
+                },
+                m.blocks,
+            )
+            .is_err())
+    {
         return Err(Sense::LBA_OUT_OF_RANGE);
     }
     let bs = u64::from(dev.block_size);
@@ -280,7 +344,8 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
         Backing::Null => {}
         Backing::File(f) => {
             let dst = buf.get_mut(..len).unwrap_or(&mut []);
-            f.read_at(dst, pos).map_err(|e| crate::io::failed(dev, "read", pos, e, false))?
+            f.read_at(dst, pos)
+                .map_err(|e| crate::io::failed(dev, "read", pos, e, false))?
         }
         Backing::Block { dev: b, .. } => {
             c.set_resp_len(full);
@@ -298,7 +363,9 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
     c.set_resp_len(u32::try_from(len).unwrap_or(u32::MAX));
     let private = c.as_raw().cast();
     let submitter = in_submitter(c);
-    let Some(sg) = c.tgt_sg() else { return Err(Sense::INTERNAL_TARGET_FAILURE) };
+    let Some(sg) = c.tgt_sg() else {
+        return Err(Sense::INTERNAL_TARGET_FAILURE);
+    };
     match &m.backing {
         Backing::Null => Ok(Done::Now),
         // From a submitter only if that waits for no I/O; a failure is
@@ -309,16 +376,19 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
             Ok(false) | Err(_) => Ok(Done::Thread),
         },
         Backing::File(f) => {
-            f.rw_sg(&sg, pos, false).map_err(|e| crate::io::failed(dev, "read", pos, e, false))?;
+            f.rw_sg(&sg, pos, false)
+                .map_err(|e| crate::io::failed(dev, "read", pos, e, false))?;
             Ok(Done::Now)
         }
         // SAFETY: the list's pages are the command's until `done`; the
         // midlayer's lists are in whole blocks of the device, which were
         // checked against the backing device's at open.
-        Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<BioDone>(&sg, pos, false, false, private) } {
-            Ok(()) => Ok(Done::Later),
-            Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-        },
+        Backing::Block { dev: b, .. } => {
+            match unsafe { b.submit_sg::<BioDone>(&sg, pos, false, false, private) } {
+                Ok(()) => Ok(Done::Later),
+                Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
+            }
+        }
         Backing::NoMedium => Err(Sense::MEDIUM_NOT_PRESENT),
     }
 }
@@ -328,22 +398,28 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
     let private = c.as_raw().cast();
     let submitter = in_submitter(c);
     let durable = w.durable();
-    let Some(sg) = c.tgt_sg() else { return Err(Sense::INTERNAL_TARGET_FAILURE) };
+    let Some(sg) = c.tgt_sg() else {
+        return Err(Sense::INTERNAL_TARGET_FAILURE);
+    };
     let len = sg.len() as u64;
     match &m.backing {
         // SAFETY: as in `read_sg`.
-        Backing::Block { dev: b, .. } if durable => match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, true, private) } {
-            Ok(()) => Ok(Done::Later),
-            Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-        },
-        // SAFETY: as in `read_sg`.
-        Backing::Block { dev: b, .. } => match unsafe { b.submit_sg::<CachedWriteDone>(&sg, pos, true, false, private) } {
-            Ok(()) => {
-                w.hand_to_bios();
-                Ok(Done::Later)
+        Backing::Block { dev: b, .. } if durable => {
+            match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, true, private) } {
+                Ok(()) => Ok(Done::Later),
+                Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
             }
-            Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-        },
+        }
+        // SAFETY: as in `read_sg`.
+        Backing::Block { dev: b, .. } => {
+            match unsafe { b.submit_sg::<CachedWriteDone>(&sg, pos, true, false, private) } {
+                Ok(()) => {
+                    w.hand_to_bios();
+                    Ok(Done::Later)
+                }
+                Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
+            }
+        }
         // As a read in `read_sg`; a durable write waits for its I/O.  A
         // thread writes all of it again after a partial write: the same
         // data, and nothing was acknowledged.
@@ -352,7 +428,8 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
             Ok(if done { Done::Now } else { Done::Thread })
         }
         Backing::File(f) => {
-            f.rw_sg(&sg, pos, true).map_err(|e| crate::io::failed(dev, "write", pos, e, true))?;
+            f.rw_sg(&sg, pos, true)
+                .map_err(|e| crate::io::failed(dev, "write", pos, e, true))?;
             if durable && len > 0 {
                 crate::io::sync_range(dev, m, pos, pos + len - 1)?;
             }
@@ -367,7 +444,9 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
 /// initiator may send less than the CDB says, and the core then gives a
 /// shorter buffer (only what came is written; the residual tells).
 fn data_len(c: &mut Cmd, dev: &VDev, len: u64) -> usize {
-    let n = usize::try_from(len).unwrap_or(usize::MAX).min(c.buffer().len());
+    let n = usize::try_from(len)
+        .unwrap_or(usize::MAX)
+        .min(c.buffer().len());
     n - n.checked_rem(dev.block_size as usize).unwrap_or(0)
 }
 
@@ -384,7 +463,13 @@ fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense>
     match &m.backing {
         Backing::Block { dev: b, .. } => submit_write(c, b, len, pos, w),
         _ => {
-            crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, w.durable())?;
+            crate::io::write_at(
+                dev,
+                m,
+                c.buffer().get(..len).unwrap_or(&[]),
+                pos,
+                w.durable(),
+            )?;
             Ok(Done::Now)
         }
     }
@@ -395,7 +480,13 @@ fn write_and_verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<D
     let len = data_len(c, dev, len);
     // Verified means on the medium: written through whatever the cache
     // mode.
-    crate::io::write_at(dev, m, c.buffer().get(..len).unwrap_or(&[]), pos, !dev.has(commands::NV_CACHE))?;
+    crate::io::write_at(
+        dev,
+        m,
+        c.buffer().get(..len).unwrap_or(&[]),
+        pos,
+        !dev.has(commands::NV_CACHE),
+    )?;
     Ok(Done::Now)
 }
 
@@ -417,7 +508,14 @@ fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense
 
 /// BLOCKIO READ/WRITE: the bios carry the command's own buffer, and
 /// completion `C` finishes the command.
-fn submit<C: Completion>(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, write: bool, fua: bool) -> Result<Done, Sense> {
+fn submit<C: Completion>(
+    c: &mut Cmd,
+    b: &crate::scst_rs::blockio::BlockDev,
+    len: usize,
+    pos: u64,
+    write: bool,
+    fua: bool,
+) -> Result<Done, Sense> {
     if len == 0 {
         return Ok(Done::Now);
     }
@@ -433,7 +531,13 @@ fn submit<C: Completion>(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len
 
 /// BLOCKIO WRITE: FUA if it must be durable, else counted as a cached
 /// write until its bios complete.
-fn submit_write(c: &mut Cmd, b: &crate::scst_rs::blockio::BlockDev, len: usize, pos: u64, w: Write<'_>) -> Result<Done, Sense> {
+fn submit_write(
+    c: &mut Cmd,
+    b: &crate::scst_rs::blockio::BlockDev,
+    len: usize,
+    pos: u64,
+    w: Write<'_>,
+) -> Result<Done, Sense> {
     if w.durable() {
         return submit::<BioDone>(c, b, len, pos, true, true);
     }
@@ -451,11 +555,21 @@ impl Completion for BioDone {
     fn done(private: *mut c_void, errno: i32) {
         // SAFETY: `private` is the command `submit` passed, which waits
         // for this call.
-        let Some(c) = (unsafe { Cmd::from_raw(private.cast()) }) else { return };
+        let Some(c) = (unsafe { Cmd::from_raw(private.cast()) }) else {
+            return;
+        };
         if errno != 0 {
             let write = c.data_direction() == crate::scst_rs::api::abi::SCST_DATA_WRITE;
-            pr_err!("BLOCKIO {} failed: error {}\n", if write { "write" } else { "read" }, errno);
-            let s = if write { Sense::WRITE_ERROR } else { Sense::UNRECOVERED_READ_ERROR };
+            pr_err!(
+                "BLOCKIO {} failed: error {}\n",
+                if write { "write" } else { "read" },
+                errno
+            );
+            let s = if write {
+                Sense::WRITE_ERROR
+            } else {
+                Sense::UNRECOVERED_READ_ERROR
+            };
             c.fail(s);
         }
         c.done(Context::Atomic);
@@ -469,7 +583,10 @@ struct CachedWriteDone;
 impl Completion for CachedWriteDone {
     fn done(private: *mut c_void, errno: i32) {
         // SAFETY: as in `BioDone`; only read here, `BioDone` finishes it.
-        if let Some(dev) = unsafe { Cmd::from_raw(private.cast()) }.as_ref().and_then(vdev) {
+        if let Some(dev) = unsafe { Cmd::from_raw(private.cast()) }
+            .as_ref()
+            .and_then(vdev)
+        {
             dev.cached_write_done();
         }
         BioDone::done(private, errno);

@@ -16,7 +16,13 @@ const CHUNK: usize = 1 << 20;
 
 /// Logs a backing-store failure and gives the sense for it.
 pub(crate) fn failed(dev: &VDev, what: &str, pos: u64, e: Error, write: bool) -> Sense {
-    pr_err!("{}: {} at byte {} failed: error {}\n", &*dev.name, what, pos, e.to_errno());
+    pr_err!(
+        "{}: {} at byte {} failed: error {}\n",
+        &*dev.name,
+        what,
+        pos,
+        e.to_errno()
+    );
     sense_of(e, write)
 }
 
@@ -46,9 +52,16 @@ fn file(m: &Medium) -> Option<&File> {
 }
 
 /// Writes `data` at `pos`; `durable`: on stable storage before returning.
-pub(crate) fn write_at(dev: &VDev, m: &Medium, data: &[u8], pos: u64, durable: bool) -> Result<(), Sense> {
+pub(crate) fn write_at(
+    dev: &VDev,
+    m: &Medium,
+    data: &[u8],
+    pos: u64,
+    durable: bool,
+) -> Result<(), Sense> {
     let Some(f) = file(m) else { return Ok(()) };
-    f.write_at(data, pos).map_err(|e| failed(dev, "write", pos, e, true))?;
+    f.write_at(data, pos)
+        .map_err(|e| failed(dev, "write", pos, e, true))?;
     if durable && !data.is_empty() {
         sync_range(dev, m, pos, pos + data.len() as u64 - 1)?;
     }
@@ -72,7 +85,11 @@ pub(crate) fn sync_range(dev: &VDev, m: &Medium, start: u64, end: u64) -> Result
 pub(crate) fn writeback_errors(dev: &VDev, m: &Medium) -> Result<(), Sense> {
     match &m.backing {
         Backing::File(f) => f.writeback_error().map_err(|e| {
-            pr_err!("{}: writing back cached data failed since the last SYNCHRONIZE CACHE: error {}\n", &*dev.name, e.to_errno());
+            pr_err!(
+                "{}: writing back cached data failed since the last SYNCHRONIZE CACHE: error {}\n",
+                &*dev.name,
+                e.to_errno()
+            );
             sense_of(e, true)
         }),
         Backing::Block { .. } | Backing::Null | Backing::NoMedium => Ok(()),
@@ -93,7 +110,13 @@ fn scratch(len: usize) -> Result<KVVec<u8>, Sense> {
 
 /// Reads `len` bytes at `pos` and, with `expect`, compares them to it:
 /// Sense::MISCOMPARE if they differ.
-pub(crate) fn compare(dev: &VDev, m: &Medium, pos: u64, len: u64, expect: Option<&[u8]>) -> Result<(), Sense> {
+pub(crate) fn compare(
+    dev: &VDev,
+    m: &Medium,
+    pos: u64,
+    len: u64,
+    expect: Option<&[u8]>,
+) -> Result<(), Sense> {
     let Some(f) = file(m) else { return Ok(()) };
     if len == 0 {
         return Ok(());
@@ -103,9 +126,12 @@ pub(crate) fn compare(dev: &VDev, m: &Medium, pos: u64, len: u64, expect: Option
     while done < len {
         let n = ((len - done) as usize).min(buf.len());
         let chunk = buf.get_mut(..n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?;
-        f.read_at(chunk, pos + done).map_err(|e| failed(dev, "read", pos + done, e, false))?;
+        f.read_at(chunk, pos + done)
+            .map_err(|e| failed(dev, "read", pos + done, e, false))?;
         if let Some(exp) = expect {
-            let want = exp.get(done as usize..done as usize + n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?;
+            let want = exp
+                .get(done as usize..done as usize + n)
+                .ok_or(Sense::INTERNAL_TARGET_FAILURE)?;
             if want != &chunk[..] {
                 return Err(Sense::MISCOMPARE);
             }
@@ -126,7 +152,12 @@ fn deallocate(dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<(), Sense> {
 }
 
 /// WRITE SAME(10/16): one block repeated, or the range unmapped.
-pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<crate::exec::Done, Sense> {
+pub(crate) fn write_same(
+    c: &mut Cmd,
+    dev: &VDev,
+    m: &Medium,
+    cdb: &[u8],
+) -> Result<crate::exec::Done, Sense> {
     let (pos, len, _) = range(dev, m, cdb)?;
     let blocks = len.checked_div(u64::from(dev.block_size)).unwrap_or(0);
     // PBDATA/LBDATA and ANCHOR (no anchored state: ANC_SUP is 0) are not
@@ -170,27 +201,42 @@ pub(crate) fn write_same(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Res
 }
 
 /// UNMAP: the parameter list's ranges deallocated, all checked first.
-pub(crate) fn unmap(c: &mut Cmd, dev: &VDev, m: &Medium, _cdb: &[u8]) -> Result<crate::exec::Done, Sense> {
+pub(crate) fn unmap(
+    c: &mut Cmd,
+    dev: &VDev,
+    m: &Medium,
+    _cdb: &[u8],
+) -> Result<crate::exec::Done, Sense> {
     if !dev.describe(m).thin {
         return Err(Sense::INVALID_OPCODE);
     }
     let bs = u64::from(dev.block_size);
     let list = c.buffer();
-    scsi::unmap_descriptors(list, m.blocks, |lba, n| deallocate(dev, m, lba * bs, n * bs))?;
+    scsi::unmap_descriptors(list, m.blocks, |lba, n| {
+        deallocate(dev, m, lba * bs, n * bs)
+    })?;
     Ok(crate::exec::Done::Now)
 }
 
 /// COMPARE AND WRITE: the first half of the data is compared with the
 /// medium and, if equal, the second half written; atomically with
 /// respect to other COMPARE AND WRITEs of the device.
-pub(crate) fn compare_and_write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<crate::exec::Done, Sense> {
+pub(crate) fn compare_and_write(
+    c: &mut Cmd,
+    dev: &VDev,
+    m: &Medium,
+    cdb: &[u8],
+) -> Result<crate::exec::Done, Sense> {
     let (pos, len, fua) = range(dev, m, cdb)?;
     if len == 0 {
         return Ok(crate::exec::Done::Now);
     }
     let data = c.buffer();
     let n = len as usize;
-    let (verify, write) = (data.get(..n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?, data.get(n..2 * n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?);
+    let (verify, write) = (
+        data.get(..n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?,
+        data.get(n..2 * n).ok_or(Sense::INTERNAL_TARGET_FAILURE)?,
+    );
     let _guard = dev.caw.lock();
     compare(dev, m, pos, len, Some(verify))?;
     write_at(dev, m, write, pos, dev.start_write(fua).durable())?;

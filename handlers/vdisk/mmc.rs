@@ -21,7 +21,12 @@ pub struct Disc {
 /// MSF address of `lba` (with the 2-second lead-in offset).
 fn msf(lba: u64) -> [u8; 4] {
     let a = lba + 150;
-    [0, ((a / (75 * 60)).min(255)) as u8, ((a / 75) % 60) as u8, (a % 75) as u8]
+    [
+        0,
+        ((a / (75 * 60)).min(255)) as u8,
+        ((a / 75) % 60) as u8,
+        (a % 75) as u8,
+    ]
 }
 
 fn address(lba: u64, use_msf: bool) -> [u8; 4] {
@@ -164,7 +169,20 @@ pub fn mode_sense(cdb: &[u8], d: &Disc, ten: bool, out: &mut [u8]) -> Result<usi
     }
     let code = byte(cdb, 2) & 0x3f;
     let changeable = pc == 1;
-    let recovery: [u8; 12] = [0x01, 0x0a, 0, if changeable { 0 } else { 5 }, 0, 0, 0, 0, 0, 0, 0, 0];
+    let recovery: [u8; 12] = [
+        0x01,
+        0x0a,
+        0,
+        if changeable { 0 } else { 5 },
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ];
     let mut caps = [0u8; 22];
     caps[0] = 0x2a;
     caps[1] = 20;
@@ -172,7 +190,7 @@ pub fn mode_sense(cdb: &[u8], d: &Disc, ten: bool, out: &mut [u8]) -> Result<usi
         caps[2] = 0x03; // reads CD-R, CD-RW
         caps[4] = 0x71; // multi-session, mode 2 forms, audio play
         caps[5] = 0x03; // CD-DA commands, accurate
-        // Tray loader, eject, lock, and the current lock state.
+                        // Tray loader, eject, lock, and the current lock state.
         caps[6] = 0x29 | if d.prevented { 0x02 } else { 0 };
         caps[8..10].copy_from_slice(&(176u16 * 8).to_be_bytes()); // max read speed
         caps[12..14].copy_from_slice(&2048u16.to_be_bytes()); // buffer (KB)
@@ -227,8 +245,6 @@ pub fn start_stop(cdb: &[u8], d: &Disc) -> Result<Tray, Sense> {
     }
 }
 
-/// ILLEGAL REQUEST / MEDIUM REMOVAL PREVENTED.
-
 /// Opcodes of a vcdrom, for REPORT SUPPORTED OPERATION CODES.
 pub const CDROM_OPCODES: &[(u8, Option<u16>, &[u8])] = &[
     (0x00, None, &[0x00, 0, 0, 0, 0, 0x07]),
@@ -237,23 +253,65 @@ pub const CDROM_OPCODES: &[(u8, Option<u16>, &[u8])] = &[
     (0x1a, None, &[0x1a, 0x08, 0xff, 0xff, 0xff, 0x07]),
     (0x1b, None, &[0x1b, 0x01, 0, 0, 0x03, 0x07]),
     (0x1e, None, &[0x1e, 0, 0, 0, 0x03, 0x07]),
-    (0x25, None, &[0x25, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x01, 0x07]),
-    (0x28, None, &[0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x43, None, &[0x43, 0x02, 0x0f, 0, 0, 0, 0xff, 0xff, 0xff, 0x07]),
-    (0x46, None, &[0x46, 0x03, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07]),
-    (0x4a, None, &[0x4a, 0x01, 0, 0, 0xff, 0, 0, 0xff, 0xff, 0x07]),
+    (
+        0x25,
+        None,
+        &[0x25, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x01, 0x07],
+    ),
+    (
+        0x28,
+        None,
+        &[0x28, 0x18, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x43,
+        None,
+        &[0x43, 0x02, 0x0f, 0, 0, 0, 0xff, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x46,
+        None,
+        &[0x46, 0x03, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x4a,
+        None,
+        &[0x4a, 0x01, 0, 0, 0xff, 0, 0, 0xff, 0xff, 0x07],
+    ),
     (0x51, None, &[0x51, 0x07, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07]),
-    (0x5a, None, &[0x5a, 0x08, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07]),
-    (0xa0, None, &[0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07]),
-    (0xa8, None, &[0xa8, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07]),
+    (
+        0x5a,
+        None,
+        &[0x5a, 0x08, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07],
+    ),
+    (
+        0xa0,
+        None,
+        &[0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07],
+    ),
+    (
+        0xa8,
+        None,
+        &[
+            0xa8, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07,
+        ],
+    ),
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const DISC: Disc = Disc { blocks: Some(1000), new_medium: false, prevented: false };
-    const EMPTY: Disc = Disc { blocks: None, new_medium: false, prevented: false };
+    const DISC: Disc = Disc {
+        blocks: Some(1000),
+        new_medium: false,
+        prevented: false,
+    };
+    const EMPTY: Disc = Disc {
+        blocks: None,
+        new_medium: false,
+        prevented: false,
+    };
 
     #[test]
     fn toc() {
@@ -269,8 +327,14 @@ mod tests {
         assert_eq!(&b[8..12], &[0, 0, 2, 0]);
         let n = read_toc(&[0x43, 0, 1, 0, 0, 0, 0, 0, 64, 0], 1000, &mut b).unwrap();
         assert_eq!((n, b[1]), (12, 10));
-        assert_eq!(read_toc(&[0x43, 0, 2, 0, 0, 0, 0, 0, 64, 0], 1000, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(read_toc(&[0x43, 0, 0, 0, 0, 0, 5, 0, 64, 0], 1000, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            read_toc(&[0x43, 0, 2, 0, 0, 0, 0, 0, 64, 0], 1000, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            read_toc(&[0x43, 0, 0, 0, 0, 0, 5, 0, 64, 0], 1000, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         let n = read_toc(&[0x43, 0, 0, 0, 0, 0, 0xaa, 0, 64, 0], 1000, &mut b).unwrap();
         assert_eq!((n, b[6]), (12, 0xaa));
     }
@@ -282,52 +346,98 @@ mod tests {
         assert_eq!(be(&b, 0, 4) as usize, n - 4);
         assert_eq!(be(&b, 6, 2), 0x0008);
         assert_eq!(&b[8..16], &[0, 0, 0x03, 4, 0, 0x08, 0x01, 0]);
-        let n_empty = get_configuration(&[0x46, 1, 0, 0, 0, 0, 0, 0, 128, 0], &EMPTY, &mut b).unwrap();
+        let n_empty =
+            get_configuration(&[0x46, 1, 0, 0, 0, 0, 0, 0, 128, 0], &EMPTY, &mut b).unwrap();
         assert_eq!(be(&b, 6, 2), 0);
         assert!(n_empty < n);
         let n = get_configuration(&[0x46, 2, 0, 0x10, 0, 0, 0, 0, 128, 0], &DISC, &mut b).unwrap();
         assert_eq!(n, 8 + 12);
         assert_eq!(be(&b, 8, 2), 0x10);
-        assert_eq!(get_configuration(&[0x46, 3, 0, 0, 0, 0, 0, 0, 128, 0], &DISC, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            get_configuration(&[0x46, 3, 0, 0, 0, 0, 0, 0, 128, 0], &DISC, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
     }
 
     #[test]
     fn events() {
         let mut b = [0u8; 16];
-        assert_eq!(event_status(&[0x4a, 0, 0, 0, 0x10, 0, 0, 0, 16, 0], &DISC, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(event_status(&[0x4a, 1, 0, 0, 0x02, 0, 0, 0, 16, 0], &DISC, &mut b), Ok((4, false)));
+        assert_eq!(
+            event_status(&[0x4a, 0, 0, 0, 0x10, 0, 0, 0, 16, 0], &DISC, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            event_status(&[0x4a, 1, 0, 0, 0x02, 0, 0, 0, 16, 0], &DISC, &mut b),
+            Ok((4, false))
+        );
         assert_eq!(b[2], 0x80);
-        let new = Disc { new_medium: true, ..DISC };
-        assert_eq!(event_status(&[0x4a, 1, 0, 0, 0x10, 0, 0, 0, 16, 0], &new, &mut b), Ok((8, true)));
+        let new = Disc {
+            new_medium: true,
+            ..DISC
+        };
+        assert_eq!(
+            event_status(&[0x4a, 1, 0, 0, 0x10, 0, 0, 0, 16, 0], &new, &mut b),
+            Ok((8, true))
+        );
         assert_eq!(&b[..8], &[0, 6, 4, 0x10, 2, 2, 0, 0]);
-        assert_eq!(event_status(&[0x4a, 1, 0, 0, 0x10, 0, 0, 0, 16, 0], &EMPTY, &mut b), Ok((8, false)));
+        assert_eq!(
+            event_status(&[0x4a, 1, 0, 0, 0x10, 0, 0, 0, 16, 0], &EMPTY, &mut b),
+            Ok((8, false))
+        );
         assert_eq!(b[5], 0);
     }
 
     #[test]
     fn disc_info_and_modes() {
         let mut b = [0u8; 64];
-        assert_eq!(disc_information(&[0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0], &mut b), Ok(34));
+        assert_eq!(
+            disc_information(&[0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0], &mut b),
+            Ok(34)
+        );
         assert_eq!(b[2], 0x0e);
-        assert_eq!(disc_information(&[0x51, 1, 0, 0, 0, 0, 0, 0, 34, 0], &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            disc_information(&[0x51, 1, 0, 0, 0, 0, 0, 0, 34, 0], &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         let n = mode_sense(&[0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 64, 0], &DISC, true, &mut b).unwrap();
         assert_eq!(n, 8 + 22);
         assert_eq!(be(&b, 0, 2) as usize, n - 2);
         assert_eq!(b[8], 0x2a);
         assert_eq!(b[14], 0x29);
-        let locked = Disc { prevented: true, ..DISC };
+        let locked = Disc {
+            prevented: true,
+            ..DISC
+        };
         mode_sense(&[0x1a, 0, 0x3f, 0, 64, 0], &locked, false, &mut b).unwrap();
         assert_eq!(b[4 + 12 + 6], 0x2b);
-        assert_eq!(mode_sense(&[0x1a, 0, 0x08, 0, 64, 0], &DISC, false, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            mode_sense(&[0x1a, 0, 0x08, 0, 64, 0], &DISC, false, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
     }
 
     #[test]
     fn tray() {
-        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x02, 0], &DISC), Ok(Tray::Eject));
+        assert_eq!(
+            start_stop(&[0x1b, 0, 0, 0, 0x02, 0], &DISC),
+            Ok(Tray::Eject)
+        );
         assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x03, 0], &DISC), Ok(Tray::Load));
-        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x01, 0], &DISC), Ok(Tray::Nothing));
-        let locked = Disc { prevented: true, ..DISC };
-        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x02, 0], &locked), Err(Sense::MEDIUM_REMOVAL_PREVENTED));
-        assert_eq!(start_stop(&[0x1b, 0, 0, 0, 0x10, 0], &DISC), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            start_stop(&[0x1b, 0, 0, 0, 0x01, 0], &DISC),
+            Ok(Tray::Nothing)
+        );
+        let locked = Disc {
+            prevented: true,
+            ..DISC
+        };
+        assert_eq!(
+            start_stop(&[0x1b, 0, 0, 0, 0x02, 0], &locked),
+            Err(Sense::MEDIUM_REMOVAL_PREVENTED)
+        );
+        assert_eq!(
+            start_stop(&[0x1b, 0, 0, 0, 0x10, 0], &DISC),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
     }
 }

@@ -9,8 +9,8 @@
 //! cuts them to the allocation length and to the command's buffer.
 
 pub use crate::scst_rs::scsi::bytes::{be, byte, put};
-pub use crate::scst_rs::scsi::Sense;
 use crate::scst_rs::scsi::sense::{self, SenseKey};
+pub use crate::scst_rs::scsi::Sense;
 
 /// Most blocks one WRITE SAME may cover.
 pub const MAX_WRITE_SAME_BLOCKS: u64 = 1 << 22;
@@ -66,7 +66,9 @@ pub fn per_page(block_size: u32) -> u32 {
 /// A stable 64-bit identifier of a device name (FNV-1a): the same name
 /// gives the same serial number and NAA on every load.
 pub fn name_id(name: &[u8]) -> u64 {
-    name.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    name.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn hex_digit(v: u64) -> u8 {
@@ -96,7 +98,11 @@ pub fn inquiry(cdb: &[u8], d: &Disk<'_>, ptype: u8, out: &mut [u8]) -> Result<us
     }
     let len = match page {
         0x00 => {
-            let pages: &[u8] = if ptype == 0 { &[0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2] } else { &[0x00, 0x80, 0x83] };
+            let pages: &[u8] = if ptype == 0 {
+                &[0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2]
+            } else {
+                &[0x00, 0x80, 0x83]
+            };
             put(out, 4, pages);
             4 + pages.len()
         }
@@ -140,11 +146,28 @@ const SBC3: u16 = 0x04c0;
 fn standard_inquiry(d: &Disk<'_>, ptype: u8, out: &mut [u8]) -> usize {
     let rmb = if d.removable { 0x80 } else { 0 };
     // SPC-3; response data format 2 with HiSup; CMDQUE.
-    put(out, 0, &[ptype, rmb, 0x05, 0x12, (STANDARD_INQUIRY_LEN - 5) as u8, 0, 0, 0x02]);
+    put(
+        out,
+        0,
+        &[
+            ptype,
+            rmb,
+            0x05,
+            0x12,
+            (STANDARD_INQUIRY_LEN - 5) as u8,
+            0,
+            0,
+            0x02,
+        ],
+    );
     put(out, 8, d.vendor);
     put_padded(out, 16, 16, d.name);
     put(out, 32, b" 101");
-    let versions: &[u16] = if ptype == 0 { &[SAM5, SPC4, SBC3] } else { &[SAM5, SPC4] };
+    let versions: &[u16] = if ptype == 0 {
+        &[SAM5, SPC4, SBC3]
+    } else {
+        &[SAM5, SPC4]
+    };
     for (i, v) in versions.iter().enumerate() {
         put(out, 58 + 2 * i, &v.to_be_bytes());
     }
@@ -184,7 +207,12 @@ fn block_limits(d: &Disk<'_>, out: &mut [u8]) -> usize {
 }
 
 /// READ CAPACITY(10) (`sixteen` false) or (16).
-pub fn read_capacity(cdb: &[u8], d: &Disk<'_>, sixteen: bool, out: &mut [u8]) -> Result<usize, Sense> {
+pub fn read_capacity(
+    cdb: &[u8],
+    d: &Disk<'_>,
+    sixteen: bool,
+    out: &mut [u8],
+) -> Result<usize, Sense> {
     out.fill(0);
     let last = d.blocks.saturating_sub(1);
     if !sixteen {
@@ -192,7 +220,11 @@ pub fn read_capacity(cdb: &[u8], d: &Disk<'_>, sixteen: bool, out: &mut [u8]) ->
         if be(cdb, 8, 1) & 1 == 0 && be(cdb, 2, 4) != 0 {
             return Err(Sense::INVALID_FIELD_IN_CDB);
         }
-        put(out, 0, &(last.min(u64::from(u32::MAX)) as u32).to_be_bytes());
+        put(
+            out,
+            0,
+            &(last.min(u64::from(u32::MAX)) as u32).to_be_bytes(),
+        );
         put(out, 4, &d.block_size.to_be_bytes());
         return Ok(8);
     }
@@ -224,7 +256,20 @@ fn mode_page(d: &Disk<'_>, code: u8, pc: Pc, out: &mut [u8]) -> usize {
     let changeable = pc == Pc::Changeable;
     let page: &[u8] = match code {
         // Read-write error recovery: AWRE, ARRE (not changeable).
-        0x01 => &[0x01, 0x0a, if changeable { 0 } else { 0xc0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        0x01 => &[
+            0x01,
+            0x0a,
+            if changeable { 0 } else { 0xc0 },
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ],
         0x02 => &[0x02, 0x0e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         0x03 => {
             let mut p = [0u8; 24];
@@ -266,9 +311,35 @@ fn mode_page(d: &Disk<'_>, code: u8, pc: Pc, out: &mut [u8]) -> usize {
             return p.len();
         }
         // Control: QERR 0, D_SENSE 0; TST 0.
-        0x0a => &[0x0a, 0x0a, if changeable { 0 } else { 0x02 }, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0],
+        0x0a => &[
+            0x0a,
+            0x0a,
+            if changeable { 0 } else { 0x02 },
+            0,
+            0,
+            0,
+            0,
+            0,
+            0xff,
+            0xff,
+            0,
+            0,
+        ],
         // Informational exceptions: no reporting.
-        _ => &[0x1c, 0x0a, if changeable { 0 } else { 0x08 }, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        _ => &[
+            0x1c,
+            0x0a,
+            if changeable { 0 } else { 0x08 },
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ],
     };
     put(out, 0, page);
     page.len()
@@ -295,7 +366,11 @@ pub fn mode_sense(cdb: &[u8], d: &Disk<'_>, ten: bool, out: &mut [u8]) -> Result
     let hdr = if ten { 8 } else { 4 };
     let mut at = hdr;
     if !dbd {
-        let n = if d.blocks > 0xffff_ffff { 0xffff_ffff } else { d.blocks as u32 };
+        let n = if d.blocks > 0xffff_ffff {
+            0xffff_ffff
+        } else {
+            d.blocks as u32
+        };
         put(out, at, &n.to_be_bytes());
         put(out, at + 4, &d.block_size.to_be_bytes());
         at += 8;
@@ -327,11 +402,21 @@ pub fn mode_select(cdb: &[u8], d: &Disk<'_>, ten: bool, data: &[u8]) -> Result<b
     if b1 & 0x01 != 0 {
         return Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED);
     }
-    let (hdr, bd_len) = if ten { (8, be(data, 6, 2) as usize) } else { (4, be(data, 3, 1) as usize) };
+    let (hdr, bd_len) = if ten {
+        (8, be(data, 6, 2) as usize)
+    } else {
+        (4, be(data, 3, 1) as usize)
+    };
     if data.len() < hdr {
-        return if data.is_empty() { Ok(d.wce) } else { Err(Sense::PARAMETER_LIST_LENGTH_ERROR) };
+        return if data.is_empty() {
+            Ok(d.wce)
+        } else {
+            Err(Sense::PARAMETER_LIST_LENGTH_ERROR)
+        };
     }
-    let mut at = hdr.checked_add(bd_len).ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
+    let mut at = hdr
+        .checked_add(bd_len)
+        .ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
     if at > data.len() {
         return Err(Sense::PARAMETER_LIST_LENGTH_ERROR);
     }
@@ -342,7 +427,9 @@ pub fn mode_select(cdb: &[u8], d: &Disk<'_>, ten: bool, data: &[u8]) -> Result<b
             return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST); // sub-page format
         }
         let len = 2 + be(data, at + 1, 1) as usize;
-        let page = data.get(at..at + len).ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
+        let page = data
+            .get(at..at + len)
+            .ok_or(Sense::PARAMETER_LIST_LENGTH_ERROR)?;
         if code != 0x08 || len != 20 {
             return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
         }
@@ -372,36 +459,176 @@ pub const DISK_OPCODES: &[(u8, Option<u16>, &[u8])] = &[
     (0x1a, None, &[0x1a, 0x08, 0xff, 0xff, 0xff, 0x07]),
     (0x1b, None, &[0x1b, 0x01, 0, 0x0f, 0xf7, 0x07]),
     (0x1e, None, &[0x1e, 0, 0, 0, 0x03, 0x07]),
-    (0x25, None, &[0x25, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x01, 0x07]),
-    (0x28, None, &[0x28, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x2a, None, &[0x2a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x2e, None, &[0x2e, 0xf2, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x2f, None, &[0x2f, 0xf2, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x34, None, &[0x34, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x35, None, &[0x35, 0x06, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x41, None, &[0x41, 0xea, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07]),
-    (0x42, None, &[0x42, 0x01, 0, 0, 0, 0, 0x1f, 0xff, 0xff, 0x07]),
+    (
+        0x25,
+        None,
+        &[0x25, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x01, 0x07],
+    ),
+    (
+        0x28,
+        None,
+        &[0x28, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x2a,
+        None,
+        &[0x2a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x2e,
+        None,
+        &[0x2e, 0xf2, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x2f,
+        None,
+        &[0x2f, 0xf2, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x34,
+        None,
+        &[0x34, 0x02, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x35,
+        None,
+        &[0x35, 0x06, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x41,
+        None,
+        &[0x41, 0xea, 0xff, 0xff, 0xff, 0xff, 0x1f, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x42,
+        None,
+        &[0x42, 0x01, 0, 0, 0, 0, 0x1f, 0xff, 0xff, 0x07],
+    ),
     (0x55, None, &[0x55, 0x11, 0, 0, 0, 0, 0, 0xff, 0xff, 0x07]),
-    (0x5a, None, &[0x5a, 0x08, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07]),
-    (0x88, None, &[0x88, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x89, None, &[0x89, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff, 0x1f, 0x07]),
-    (0x8a, None, &[0x8a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x8e, None, &[0x8e, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x8f, None, &[0x8f, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x90, None, &[0x90, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x91, None, &[0x91, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x93, None, &[0x93, 0xe8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0x9e, Some(0x10), &[0x9e, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x07]),
-    (0xa0, None, &[0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07]),
-    (0xa3, Some(0x0c), &[0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07]),
-    (0xa8, None, &[0xa8, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0xaa, None, &[0xaa, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0xae, None, &[0xae, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
-    (0xaf, None, &[0xaf, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07]),
+    (
+        0x5a,
+        None,
+        &[0x5a, 0x08, 0xff, 0xff, 0, 0, 0, 0xff, 0xff, 0x07],
+    ),
+    (
+        0x88,
+        None,
+        &[
+            0x88, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x89,
+        None,
+        &[
+            0x89, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0xff, 0x1f, 0x07,
+        ],
+    ),
+    (
+        0x8a,
+        None,
+        &[
+            0x8a, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x8e,
+        None,
+        &[
+            0x8e, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x8f,
+        None,
+        &[
+            0x8f, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x90,
+        None,
+        &[
+            0x90, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x91,
+        None,
+        &[
+            0x91, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x93,
+        None,
+        &[
+            0x93, 0xe8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x1f, 0x07,
+        ],
+    ),
+    (
+        0x9e,
+        Some(0x10),
+        &[
+            0x9e, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0x01, 0x07,
+        ],
+    ),
+    (
+        0xa0,
+        None,
+        &[0xa0, 0, 0xff, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0x07],
+    ),
+    (
+        0xa3,
+        Some(0x0c),
+        &[
+            0xa3, 0x0c, 0x87, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0x07,
+        ],
+    ),
+    (
+        0xa8,
+        None,
+        &[
+            0xa8, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07,
+        ],
+    ),
+    (
+        0xaa,
+        None,
+        &[
+            0xaa, 0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07,
+        ],
+    ),
+    (
+        0xae,
+        None,
+        &[
+            0xae, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07,
+        ],
+    ),
+    (
+        0xaf,
+        None,
+        &[
+            0xaf, 0xf2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x07,
+        ],
+    ),
 ];
 
 /// REPORT SUPPORTED OPERATION CODES over `table`.
-pub fn report_opcodes(cdb: &[u8], table: &[(u8, Option<u16>, &[u8])], out: &mut [u8]) -> Result<usize, Sense> {
+pub fn report_opcodes(
+    cdb: &[u8],
+    table: &[(u8, Option<u16>, &[u8])],
+    out: &mut [u8],
+) -> Result<usize, Sense> {
     out.fill(0);
     let options = be(cdb, 2, 1) & 0x07;
     let rctd = be(cdb, 2, 1) & 0x80 != 0;
@@ -533,14 +760,22 @@ pub fn check_range(e: Extent, blocks: u64) -> Result<(), Sense> {
 /// so only the LBA must be on the disk.
 pub fn check_prefetch(e: Extent, blocks: u64) -> Result<(), Sense> {
     if e.blocks == 0 {
-        return if e.lba < blocks { Ok(()) } else { Err(Sense::LBA_OUT_OF_RANGE) };
+        return if e.lba < blocks {
+            Ok(())
+        } else {
+            Err(Sense::LBA_OUT_OF_RANGE)
+        };
     }
     check_range(e, blocks)
 }
 
 /// The (LBA, blocks) descriptors of an UNMAP parameter list, each checked
 /// against a disk of `blocks` blocks; `f` is called for each.
-pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -> Result<(), Sense>) -> Result<(), Sense> {
+pub fn unmap_descriptors(
+    data: &[u8],
+    blocks: u64,
+    mut f: impl FnMut(u64, u64) -> Result<(), Sense>,
+) -> Result<(), Sense> {
     if data.is_empty() {
         return Ok(());
     }
@@ -548,7 +783,7 @@ pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -
         return Err(Sense::PARAMETER_LIST_LENGTH_ERROR);
     }
     let bd_len = be(data, 2, 2) as usize;
-    if bd_len % 16 != 0 || 8 + bd_len > data.len() {
+    if !bd_len.is_multiple_of(16) || 8 + bd_len > data.len() {
         return Err(Sense::PARAMETER_LIST_LENGTH_ERROR);
     }
     if bd_len / 16 > MAX_UNMAP_DESCRIPTORS as usize {
@@ -560,7 +795,14 @@ pub fn unmap_descriptors(data: &[u8], blocks: u64, mut f: impl FnMut(u64, u64) -
         for d in data.get(8..8 + bd_len).unwrap_or(&[]).chunks_exact(16) {
             let (lba, n) = (be(d, 0, 8), be(d, 8, 4));
             if pass == 0 {
-                check_range(Extent { lba, blocks: n, fua: false }, blocks)?;
+                check_range(
+                    Extent {
+                        lba,
+                        blocks: n,
+                        fua: false,
+                    },
+                    blocks,
+                )?;
                 total += n;
                 if total > MAX_UNMAP_BLOCKS {
                     return Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST);
@@ -586,7 +828,20 @@ pub fn request_sense(out: &mut [u8]) -> usize {
 pub fn protection_requested(cdb: &[u8]) -> bool {
     let has_field = matches!(
         byte(cdb, 0),
-        0x28 | 0xa8 | 0x88 | 0x2a | 0xaa | 0x8a | 0x2e | 0xae | 0x8e | 0x2f | 0xaf | 0x8f | 0x41 | 0x93 | 0x89
+        0x28 | 0xa8
+            | 0x88
+            | 0x2a
+            | 0xaa
+            | 0x8a
+            | 0x2e
+            | 0xae
+            | 0x8e
+            | 0x2f
+            | 0xaf
+            | 0x8f
+            | 0x41
+            | 0x93
+            | 0x89
     );
     has_field && byte(cdb, 1) >> 5 != 0
 }
@@ -630,7 +885,10 @@ mod tests {
         rd.removable = true;
         inquiry(&[0x12, 0, 0, 0, 96, 0], &rd, 0, &mut b).unwrap();
         assert_eq!(b[1], 0x80);
-        assert_eq!(inquiry(&[0x12, 0, 0x80, 0, 96, 0], &disk(), 0, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            inquiry(&[0x12, 0, 0x80, 0, 96, 0], &disk(), 0, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
     }
 
     #[test]
@@ -658,25 +916,48 @@ mod tests {
         assert_eq!(be(&b, 24, 4), 256);
         let n = inquiry(&[0x12, 1, 0xb2, 0, 255, 0], &disk(), 0, &mut b).unwrap();
         assert_eq!(&b[..n], &[0, 0xb2, 0, 4, 0, 0xe4, 0x02, 0]);
-        assert_eq!(inquiry(&[0x12, 1, 0x99, 0, 255, 0], &disk(), 0, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(inquiry(&[0x12, 1, 0xb0, 0, 255, 0], &disk(), 5, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            inquiry(&[0x12, 1, 0x99, 0, 255, 0], &disk(), 0, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            inquiry(&[0x12, 1, 0xb0, 0, 255, 0], &disk(), 5, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         // A short buffer never panics.
         let mut tiny = [0u8; 3];
-        assert_eq!(inquiry(&[0x12, 1, 0x83, 0, 255, 0], &disk(), 0, &mut tiny).map(|_| ()), Ok(()));
+        assert_eq!(
+            inquiry(&[0x12, 1, 0x83, 0, 255, 0], &disk(), 0, &mut tiny).map(|_| ()),
+            Ok(())
+        );
     }
 
     #[test]
     fn capacity() {
         let mut b = [0u8; 32];
-        assert_eq!(read_capacity(&[0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0], &disk(), false, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(read_capacity(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], &disk(), false, &mut b), Ok(8));
+        assert_eq!(
+            read_capacity(&[0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0], &disk(), false, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            read_capacity(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], &disk(), false, &mut b),
+            Ok(8)
+        );
         assert_eq!(be(&b, 0, 4), 2047);
         assert_eq!(be(&b, 4, 4), 512);
         let mut big = disk();
         big.blocks = 5u64 << 32;
         read_capacity(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], &big, false, &mut b).unwrap();
         assert_eq!(be(&b, 0, 4), 0xffff_ffff);
-        assert_eq!(read_capacity(&[0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0], &big, true, &mut b), Ok(32));
+        assert_eq!(
+            read_capacity(
+                &[0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0],
+                &big,
+                true,
+                &mut b
+            ),
+            Ok(32)
+        );
         assert_eq!(be(&b, 0, 8), (5u64 << 32) - 1);
         assert_eq!(b[13], 3);
         assert_eq!(b[14], 0xc0);
@@ -693,7 +974,13 @@ mod tests {
         assert_eq!(be(&b, 4, 4), 2048);
         assert_eq!(b[12], 0x08);
         assert_eq!(b[14] & 0x04, 0x04);
-        let n = mode_sense(&[0x5a, 0x08, 0x3f, 0, 0, 0, 0, 2, 0, 0], &disk(), true, &mut b).unwrap();
+        let n = mode_sense(
+            &[0x5a, 0x08, 0x3f, 0, 0, 0, 0, 2, 0, 0],
+            &disk(),
+            true,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(be(&b, 0, 2) as usize, n - 2);
         assert_eq!(n, 8 + 12 + 16 + 24 + 24 + 20 + 12 + 12);
         let mut ro = disk();
@@ -706,8 +993,14 @@ mod tests {
         // Changeable values: only WCE.
         mode_sense(&[0x1a, 0x08, 0x48, 0, 255, 0], &disk(), false, &mut b).unwrap();
         assert_eq!(b[6], 0x04);
-        assert_eq!(mode_sense(&[0x1a, 0, 0xc8, 0, 255, 0], &disk(), false, &mut b), Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED));
-        assert_eq!(mode_sense(&[0x1a, 0, 0x05, 0, 255, 0], &disk(), false, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            mode_sense(&[0x1a, 0, 0xc8, 0, 255, 0], &disk(), false, &mut b),
+            Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED)
+        );
+        assert_eq!(
+            mode_sense(&[0x1a, 0, 0x05, 0, 255, 0], &disk(), false, &mut b),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
     }
 
     #[test]
@@ -716,46 +1009,107 @@ mod tests {
         page[4] = 0x08;
         page[5] = 0x12;
         let d = disk();
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Ok(false));
+        assert_eq!(
+            mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page),
+            Ok(false)
+        );
         page[6] = 0x04;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Ok(true));
-        assert_eq!(mode_select(&[0x15, 0x11, 0, 0, 24, 0], &d, false, &page), Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED));
-        assert_eq!(mode_select(&[0x15, 0x00, 0, 0, 24, 0], &d, false, &page), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page),
+            Ok(true)
+        );
+        assert_eq!(
+            mode_select(&[0x15, 0x11, 0, 0, 24, 0], &d, false, &page),
+            Err(Sense::SAVING_PARAMETERS_NOT_SUPPORTED)
+        );
+        assert_eq!(
+            mode_select(&[0x15, 0x00, 0, 0, 24, 0], &d, false, &page),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         page[6] = 0x05;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
+        assert_eq!(
+            mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page),
+            Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST)
+        );
         let mut fixed = disk();
         fixed.wce_changeable = false;
         page[6] = 0;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &fixed, false, &page), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 10, 0], &d, false, &page[..10]), Err(Sense::PARAMETER_LIST_LENGTH_ERROR));
+        assert_eq!(
+            mode_select(&[0x15, 0x10, 0, 0, 24, 0], &fixed, false, &page),
+            Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST)
+        );
+        assert_eq!(
+            mode_select(&[0x15, 0x10, 0, 0, 10, 0], &d, false, &page[..10]),
+            Err(Sense::PARAMETER_LIST_LENGTH_ERROR)
+        );
         page[4] = 0x0a;
-        assert_eq!(mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
+        assert_eq!(
+            mode_select(&[0x15, 0x10, 0, 0, 24, 0], &d, false, &page),
+            Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST)
+        );
     }
 
     #[test]
     fn opcodes() {
         let mut b = [0u8; 1024];
-        let n = report_opcodes(&[0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        let n = report_opcodes(
+            &[0xa3, 0x0c, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0],
+            DISK_OPCODES,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(n, 4 + 8 * DISK_OPCODES.len());
         assert_eq!(be(&b, 0, 4) as usize, n - 4);
-        let n = report_opcodes(&[0xa3, 0x0c, 1, 0x28, 0, 0, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        let n = report_opcodes(
+            &[0xa3, 0x0c, 1, 0x28, 0, 0, 0, 0, 1, 0, 0, 0],
+            DISK_OPCODES,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(n, 14);
         assert_eq!(b[1], 3);
         assert_eq!(b[4], 0x28);
-        let n = report_opcodes(&[0xa3, 0x0c, 1, 0xee, 0, 0, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        let n = report_opcodes(
+            &[0xa3, 0x0c, 1, 0xee, 0, 0, 0, 0, 1, 0, 0, 0],
+            DISK_OPCODES,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!((n, b[1]), (4, 1));
-        assert_eq!(report_opcodes(&[0xa3, 0x0c, 1, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b), Err(Sense::INVALID_FIELD_IN_CDB));
-        let n = report_opcodes(&[0xa3, 0x0c, 2, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        assert_eq!(
+            report_opcodes(
+                &[0xa3, 0x0c, 1, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0],
+                DISK_OPCODES,
+                &mut b
+            ),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        let n = report_opcodes(
+            &[0xa3, 0x0c, 2, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0],
+            DISK_OPCODES,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(n, 20);
         // RCTD: every descriptor with CTDP and a 12-byte timeouts descriptor.
-        let n = report_opcodes(&[0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 4, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        let n = report_opcodes(
+            &[0xa3, 0x0c, 0x80, 0, 0, 0, 0, 0, 4, 0, 0, 0],
+            DISK_OPCODES,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(n, 4 + 20 * DISK_OPCODES.len());
         assert_eq!(be(&b, 0, 4) as usize, n - 4);
         for d in b[4..n].chunks_exact(20) {
             assert_eq!(d[5] & 0x02, 0x02);
             assert_eq!(&d[8..10], &[0x00, 0x0a]);
         }
-        let n = report_opcodes(&[0xa3, 0x0c, 0x81, 0x28, 0, 0, 0, 0, 1, 0, 0, 0], DISK_OPCODES, &mut b).unwrap();
+        let n = report_opcodes(
+            &[0xa3, 0x0c, 0x81, 0x28, 0, 0, 0, 0, 1, 0, 0, 0],
+            DISK_OPCODES,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!((n, b[1]), (4 + 10 + 12, 0x83));
         assert_eq!(&b[14..16], &[0x00, 0x0a]);
         for (op, _, usage) in DISK_OPCODES {
@@ -781,41 +1135,137 @@ mod tests {
             c
         };
         assert_eq!(check_transfer(&w16(8192), 512, max), Ok(()));
-        assert_eq!(check_transfer(&w16(8193), 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(check_transfer(&w16(0x7f_ffff), 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(check_transfer(&w16(u32::MAX), 4096, max), Err(Sense::INVALID_FIELD_IN_CDB));
-        assert_eq!(check_transfer(&w16(1025), 4096, max), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            check_transfer(&w16(8193), 512, max),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            check_transfer(&w16(0x7f_ffff), 512, max),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            check_transfer(&w16(u32::MAX), 4096, max),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
+        assert_eq!(
+            check_transfer(&w16(1025), 4096, max),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         // READ(10) of 0xffff blocks; READ(6) of 256 blocks.
-        assert_eq!(check_transfer(&[0x28, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            check_transfer(&[0x28, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         assert_eq!(check_transfer(&[0x08, 0, 0, 0, 0, 0], 512, max), Ok(()));
         // WRITE SAME(16), PRE-FETCH(10) and VERIFY(10) without data are not limited.
         let mut ws = w16(u32::MAX);
         ws[0] = 0x93;
         assert_eq!(check_transfer(&ws, 512, max), Ok(()));
-        assert_eq!(check_transfer(&[0x34, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Ok(()));
-        assert_eq!(check_transfer(&[0x2f, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Ok(()));
-        assert_eq!(check_transfer(&[0x2f, 2, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max), Err(Sense::INVALID_FIELD_IN_CDB));
+        assert_eq!(
+            check_transfer(&[0x34, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max),
+            Ok(())
+        );
+        assert_eq!(
+            check_transfer(&[0x2f, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max),
+            Ok(())
+        );
+        assert_eq!(
+            check_transfer(&[0x2f, 2, 0, 0, 0, 0, 0, 0xff, 0xff, 0], 512, max),
+            Err(Sense::INVALID_FIELD_IN_CDB)
+        );
         // Not a block command: an allocation length is never refused.
-        assert_eq!(check_transfer(&[0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0], 512, max), Ok(()));
+        assert_eq!(
+            check_transfer(
+                &[0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0],
+                512,
+                max
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn extents() {
-        assert_eq!(extent(&[0x08, 0x01, 0x02, 0x03, 0, 0]), Some(Extent { lba: 0x10203, blocks: 256, fua: false }));
-        assert_eq!(extent(&[0x2a, 0x08, 0, 0, 0, 9, 0, 0, 2, 0]), Some(Extent { lba: 9, blocks: 2, fua: true }));
-        assert_eq!(extent(&[0xa8, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0]), Some(Extent { lba: 1, blocks: 3, fua: false }));
+        assert_eq!(
+            extent(&[0x08, 0x01, 0x02, 0x03, 0, 0]),
+            Some(Extent {
+                lba: 0x10203,
+                blocks: 256,
+                fua: false
+            })
+        );
+        assert_eq!(
+            extent(&[0x2a, 0x08, 0, 0, 0, 9, 0, 0, 2, 0]),
+            Some(Extent {
+                lba: 9,
+                blocks: 2,
+                fua: true
+            })
+        );
+        assert_eq!(
+            extent(&[0xa8, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0]),
+            Some(Extent {
+                lba: 1,
+                blocks: 3,
+                fua: false
+            })
+        );
         let mut c16 = [0u8; 16];
         c16[0] = 0x88;
         c16[2] = 1;
         c16[13] = 4;
-        assert_eq!(extent(&c16), Some(Extent { lba: 1 << 56, blocks: 4, fua: false }));
+        assert_eq!(
+            extent(&c16),
+            Some(Extent {
+                lba: 1 << 56,
+                blocks: 4,
+                fua: false
+            })
+        );
         c16[0] = 0x89;
-        assert_eq!(extent(&c16), Some(Extent { lba: 1 << 56, blocks: 4, fua: false }));
+        assert_eq!(
+            extent(&c16),
+            Some(Extent {
+                lba: 1 << 56,
+                blocks: 4,
+                fua: false
+            })
+        );
         assert_eq!(extent(&[0x12]), None);
         assert_eq!(extent(&[]), None);
-        assert_eq!(check_range(Extent { lba: 2046, blocks: 2, fua: false }, 2048), Ok(()));
-        assert_eq!(check_range(Extent { lba: 2047, blocks: 2, fua: false }, 2048), Err(Sense::LBA_OUT_OF_RANGE));
-        assert_eq!(check_range(Extent { lba: u64::MAX, blocks: 2, fua: false }, 2048), Err(Sense::LBA_OUT_OF_RANGE));
+        assert_eq!(
+            check_range(
+                Extent {
+                    lba: 2046,
+                    blocks: 2,
+                    fua: false
+                },
+                2048
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_range(
+                Extent {
+                    lba: 2047,
+                    blocks: 2,
+                    fua: false
+                },
+                2048
+            ),
+            Err(Sense::LBA_OUT_OF_RANGE)
+        );
+        assert_eq!(
+            check_range(
+                Extent {
+                    lba: u64::MAX,
+                    blocks: 2,
+                    fua: false
+                },
+                2048
+            ),
+            Err(Sense::LBA_OUT_OF_RANGE)
+        );
     }
 
     #[test]
@@ -828,15 +1278,36 @@ mod tests {
         list[8 + 11] = 4;
         list[24 + 7] = 100;
         list[24 + 11] = 1;
-        assert_eq!(unmap_descriptors(&list, 2048, |l, n| { got.push((l, n)); Ok(()) }), Ok(()));
+        assert_eq!(
+            unmap_descriptors(&list, 2048, |l, n| {
+                got.push((l, n));
+                Ok(())
+            }),
+            Ok(())
+        );
         assert_eq!(got, [(8, 4), (100, 1)]);
         got.clear();
         list[24 + 6] = 0x10; // LBA 4196: beyond the end
-        assert_eq!(unmap_descriptors(&list, 2048, |l, n| { got.push((l, n)); Ok(()) }), Err(Sense::LBA_OUT_OF_RANGE));
-        assert!(got.is_empty(), "nothing applied before the whole list checked");
+        assert_eq!(
+            unmap_descriptors(&list, 2048, |l, n| {
+                got.push((l, n));
+                Ok(())
+            }),
+            Err(Sense::LBA_OUT_OF_RANGE)
+        );
+        assert!(
+            got.is_empty(),
+            "nothing applied before the whole list checked"
+        );
         list[3] = 33;
-        assert_eq!(unmap_descriptors(&list, 2048, |_, _| Ok(())), Err(Sense::PARAMETER_LIST_LENGTH_ERROR));
-        assert_eq!(unmap_descriptors(&list[..5], 2048, |_, _| Ok(())), Err(Sense::PARAMETER_LIST_LENGTH_ERROR));
+        assert_eq!(
+            unmap_descriptors(&list, 2048, |_, _| Ok(())),
+            Err(Sense::PARAMETER_LIST_LENGTH_ERROR)
+        );
+        assert_eq!(
+            unmap_descriptors(&list[..5], 2048, |_, _| Ok(())),
+            Err(Sense::PARAMETER_LIST_LENGTH_ERROR)
+        );
         assert_eq!(unmap_descriptors(&[], 2048, |_, _| Ok(())), Ok(()));
         // At most MAX_UNMAP_BLOCKS in all: two of 600 Ki blocks are too many.
         let mut two = [0u8; 8 + 32];
@@ -846,7 +1317,10 @@ mod tests {
         two[24 + 6] = 0x10;
         two[24 + 9] = 0x09;
         two[24 + 10] = 0x60;
-        assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST));
+        assert_eq!(
+            unmap_descriptors(&two, 1 << 24, |_, _| Ok(())),
+            Err(Sense::INVALID_FIELD_IN_PARAMETER_LIST)
+        );
         two[24 + 9] = 0x02;
         assert_eq!(unmap_descriptors(&two, 1 << 24, |_, _| Ok(())), Ok(()));
     }
@@ -876,6 +1350,9 @@ mod tests {
         assert_eq!(pf16(999, 2), Err(Sense::LBA_OUT_OF_RANGE));
         assert_eq!(pf16(u64::MAX, 1), Err(Sense::LBA_OUT_OF_RANGE));
         let c = [0x34, 0, 0, 0, 0x03, 0xe8, 0, 0, 1, 0];
-        assert_eq!(check_prefetch(extent(&c).unwrap(), 1000), Err(Sense::LBA_OUT_OF_RANGE));
+        assert_eq!(
+            check_prefetch(extent(&c).unwrap(), 1000),
+            Err(Sense::LBA_OUT_OF_RANGE)
+        );
     }
 }

@@ -14,7 +14,14 @@
 //! `Devices::list` briefly); `list` is innermost.
 
 use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
-use kernel::{c_str, ffi::{c_int, c_void}, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
+use kernel::{
+    c_str,
+    ffi::{c_int, c_void},
+    fmt, new_mutex,
+    prelude::*,
+    str::CString,
+    sync::{Arc, Mutex},
+};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
@@ -34,8 +41,8 @@ use commands::{Command, Kind};
 use dev::VDev;
 use scst_rs::api::{
     abi::{
-        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL, SCST_LUN_RESET, SCST_TARGET_RESET,
-        SCST_TRACE_DEFAULT,
+        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL,
+        SCST_LUN_RESET, SCST_TARGET_RESET, SCST_TRACE_DEFAULT,
     },
     client::{DevDriverRegistration, VirtualDeviceRegistration},
     cmd::Cmd,
@@ -68,7 +75,11 @@ module! {
 static DISK_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
 static CDROM_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
 
-const fn dev_type(name: &'static core::ffi::CStr, type_: c_int, trace: &'static AtomicU32) -> ScstDevType {
+const fn dev_type(
+    name: &'static core::ffi::CStr,
+    type_: c_int,
+    trace: &'static AtomicU32,
+) -> ScstDevType {
     ScstDevType {
         name: name.as_ptr(),
         type_,
@@ -120,7 +131,9 @@ fn devices() -> Option<&'static Devices> {
 
 unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return EINVAL.to_errno() };
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return EINVAL.to_errno();
+    };
     let p = c.dev_priv() as *const Pin<KBox<VDev>>;
     // SAFETY: see `exec::vdev`.
     let dev = (!p.is_null()).then(|| unsafe { &**p });
@@ -151,7 +164,9 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
         }
         // FILEIO and BLOCKIO read every byte or fail; NULLIO reads leave
         // the buffer as the core gives it (cleared).
-        if crate::scst_rs::scsi::op::is_read(op) && dev.is_some_and(|d| !d.has(crate::commands::NULLIO)) {
+        if crate::scst_rs::scsi::op::is_read(op)
+            && dev.is_some_and(|d| !d.has(crate::commands::NULLIO))
+        {
             c.set_fills_data();
         }
     }
@@ -163,9 +178,14 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
 unsafe extern "C" fn attach(d: *mut ScstDevice) -> c_int {
     // SAFETY: the handle of this call.
     let d = unsafe { DevRef::from_raw(d) };
-    let Some(devs) = devices() else { return ENODEV.to_errno() };
+    let Some(devs) = devices() else {
+        return ENODEV.to_errno();
+    };
     let list = devs.list.lock();
-    let Some(e) = list.iter().find(|e| e.dev.name.as_bytes() == d.name().as_bytes()) else {
+    let Some(e) = list
+        .iter()
+        .find(|e| e.dev.name.as_bytes() == d.name().as_bytes())
+    else {
         return ENODEV.to_errno();
     };
     // A submitter (scst_local's queue) may run the commands of such a
@@ -227,7 +247,9 @@ unsafe extern "C" fn task_mgmt_fn(m: *mut ScstMgmtCmd, t: *mut ScstTgtDev) -> c_
 fn release_nexus(t: &TgtDevRef) {
     let Some(devs) = devices() else { return };
     let list = devs.list.lock();
-    let dev = list.iter().find(|e| e.reg.as_ref().is_some_and(|r| r.id() == t.dev_id()));
+    let dev = list
+        .iter()
+        .find(|e| e.reg.as_ref().is_some_and(|r| r.id() == t.dev_id()));
     if let Some(e) = dev {
         // Removing never allocates: this cannot fail.
         let _ = e.dev.set_prevent(t.priv_() as usize, false);
@@ -238,32 +260,61 @@ impl Devices {
     fn apply(&self, kind: Kind, cmd: Command<'_>) -> Result {
         let _config = self.config.lock();
         match cmd {
-            Command::Open { name, path, block_size, flags } => self.open(kind, name, path, block_size, flags),
+            Command::Open {
+                name,
+                path,
+                block_size,
+                flags,
+            } => self.open(kind, name, path, block_size, flags),
             Command::Close { name } => self.close(kind, name),
             Command::Change { name, path } => self.change(name, path),
         }
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.list.lock().iter().position(|e| e.dev.name.as_bytes() == name.as_bytes())
+        self.list
+            .lock()
+            .iter()
+            .position(|e| e.dev.name.as_bytes() == name.as_bytes())
     }
 
-    fn open(&self, kind: Kind, name: &str, path: Option<&str>, block_size: u32, flags: u32) -> Result {
+    fn open(
+        &self,
+        kind: Kind,
+        name: &str,
+        path: Option<&str>,
+        block_size: u32,
+        flags: u32,
+    ) -> Result {
         if self.position(name).is_some() {
             pr_err!("device {} is already open\n", name);
             return Err(EEXIST);
         }
         let dev = Arc::new(VDev::open(kind, name, path, block_size, flags)?, GFP_KERNEL)?;
         let cname = CString::try_from_fmt(fmt!("{}", name))?;
-        self.list.lock().push(Entry { dev, reg: None }, GFP_KERNEL)?;
-        let dev_type = if kind == Kind::Disk { &DISK_TYPE } else { &CDROM_TYPE };
+        self.list
+            .lock()
+            .push(Entry { dev, reg: None }, GFP_KERNEL)?;
+        let dev_type = if kind == Kind::Disk {
+            &DISK_TYPE
+        } else {
+            &CDROM_TYPE
+        };
         match VirtualDeviceRegistration::new(dev_type, &cname) {
             Ok(reg) => {
                 let mut list = self.list.lock();
-                if let Some(e) = list.iter_mut().find(|e| e.dev.name.as_bytes() == name.as_bytes()) {
+                if let Some(e) = list
+                    .iter_mut()
+                    .find(|e| e.dev.name.as_bytes() == name.as_bytes())
+                {
                     e.reg = Some(reg);
                 }
-                pr_info!("opened {} {} ({})\n", if kind == Kind::Disk { "disk" } else { "cdrom" }, name, path.unwrap_or("no medium"));
+                pr_info!(
+                    "opened {} {} ({})\n",
+                    if kind == Kind::Disk { "disk" } else { "cdrom" },
+                    name,
+                    path.unwrap_or("no medium")
+                );
                 Ok(())
             }
             Err(e) => {
@@ -278,8 +329,19 @@ impl Devices {
     }
 
     fn close(&self, kind: Kind, name: &str) -> Result {
-        let Some(pos) = self.position(name).filter(|&p| self.list.lock().get(p).is_some_and(|e| e.dev.kind == kind)) else {
-            pr_err!("close: no {} device {}\n", if kind == Kind::Disk { "vdisk" } else { "vcdrom" }, name);
+        let Some(pos) = self
+            .position(name)
+            .filter(|&p| self.list.lock().get(p).is_some_and(|e| e.dev.kind == kind))
+        else {
+            pr_err!(
+                "close: no {} device {}\n",
+                if kind == Kind::Disk {
+                    "vdisk"
+                } else {
+                    "vcdrom"
+                },
+                name
+            );
             return Err(ENOENT);
         };
         let reg = self.list.lock().get_mut(pos).and_then(|e| e.reg.take());
@@ -300,7 +362,9 @@ impl Devices {
     fn change(&self, name: &str, path: Option<&str>) -> Result {
         let found = {
             let list = self.list.lock();
-            let e = list.iter().find(|e| e.dev.name.as_bytes() == name.as_bytes() && e.dev.kind == Kind::Cdrom);
+            let e = list
+                .iter()
+                .find(|e| e.dev.name.as_bytes() == name.as_bytes() && e.dev.kind == Kind::Cdrom);
             e.map(|e| (e.dev.clone(), e.reg.as_ref().map(|r| r.id())))
         };
         let Some((dev, id)) = found else {
@@ -326,8 +390,15 @@ impl Devices {
         let e = |_| ENOMEM;
         let list = self.list.lock();
         match kind {
-            Kind::Disk => writeln!(out, "{:<16} {:>16} {:>10} {:<8} {:<32} {}", "Name", "Size(MB)", "Block size", "Mode", "Options", "File name").map_err(e)?,
-            Kind::Cdrom => writeln!(out, "{:<16} {:>16} {}", "Name", "Size(MB)", "File name").map_err(e)?,
+            Kind::Disk => writeln!(
+                out,
+                "{:<16} {:>16} {:>10} {:<8} {:<32} {}",
+                "Name", "Size(MB)", "Block size", "Mode", "Options", "File name"
+            )
+            .map_err(e)?,
+            Kind::Cdrom => {
+                writeln!(out, "{:<16} {:>16} {}", "Name", "Size(MB)", "File name").map_err(e)?
+            }
         }
         for entry in list.iter().filter(|x| x.dev.kind == kind) {
             let d = &entry.dev;
@@ -338,7 +409,17 @@ impl Devices {
             match kind {
                 Kind::Disk => {
                     let mode = commands::mode_name(d.flags);
-                    writeln!(out, "{:<16} {:>16} {:>10} {:<8} {:<32} {}", name, mb, d.block_size, mode, commands::FlagNames(d.flags), path).map_err(e)?
+                    writeln!(
+                        out,
+                        "{:<16} {:>16} {:>10} {:<8} {:<32} {}",
+                        name,
+                        mb,
+                        d.block_size,
+                        mode,
+                        commands::FlagNames(d.flags),
+                        path
+                    )
+                    .map_err(e)?
                 }
                 Kind::Cdrom => writeln!(out, "{:<16} {:>16} {}", name, mb, path).map_err(e)?,
             }
@@ -363,7 +444,11 @@ impl ProcFile for CommandFile {
     }
 
     fn write(d: &FileData, line: &str) -> Result {
-        let file = if d.kind == Kind::Disk { "vdisk" } else { "vcdrom" };
+        let file = if d.kind == Kind::Disk {
+            "vdisk"
+        } else {
+            "vcdrom"
+        };
         let cmd = commands::parse(line, d.kind).map_err(|e| {
             pr_err!("{}: \"{}\" refused: {}\n", file, line, e);
             EINVAL
@@ -402,13 +487,30 @@ impl kernel::Module for Vdisk {
         )?;
         DEVICES.store(&*devs as *const Devices as *mut Devices, Ordering::Release);
         let mut files = KVec::new();
-        for (reg, kind, name) in [(&disk, Kind::Disk, c_str!("vdisk")), (&cdrom, Kind::Cdrom, c_str!("vcdrom"))] {
+        for (reg, kind, name) in [
+            (&disk, Kind::Disk, c_str!("vdisk")),
+            (&cdrom, Kind::Cdrom, c_str!("vcdrom")),
+        ] {
             let dir = reg.proc_dir()?;
-            let data = Arc::new(FileData { devs: devs.clone(), kind }, GFP_KERNEL)?;
+            let data = Arc::new(
+                FileData {
+                    devs: devs.clone(),
+                    kind,
+                },
+                GFP_KERNEL,
+            )?;
             files.push(dir.file::<CommandFile>(name, 0o644, data)?, GFP_KERNEL)?;
-            files.push(dir.file::<HelpFile>(c_str!("help"), 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
+            files.push(
+                dir.file::<HelpFile>(c_str!("help"), 0o444, Arc::new((), GFP_KERNEL)?)?,
+                GFP_KERNEL,
+            )?;
         }
-        Ok(Vdisk { files, devs, _cdrom: cdrom, _disk: disk })
+        Ok(Vdisk {
+            files,
+            devs,
+            _cdrom: cdrom,
+            _disk: disk,
+        })
     }
 }
 
@@ -421,7 +523,9 @@ impl Drop for Vdisk {
         loop {
             let reg = {
                 let mut list = self.devs.list.lock();
-                let Some(last) = list.len().checked_sub(1) else { break };
+                let Some(last) = list.len().checked_sub(1) else {
+                    break;
+                };
                 scst_rs::vec::remove(&mut list, last).and_then(|e| e.reg)
             };
             drop(reg);

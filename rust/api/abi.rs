@@ -306,7 +306,10 @@ mod tests {
     fn other_revision_or_layout_is_refused() {
         let (rev, fp) = version_parts(SCST_INTERFACE_VERSION);
         assert_eq!(rev, SCST_INTERFACE_REVISION);
-        assert_eq!(check_version(SCST_INTERFACE_VERSION + 1), Err((rev, fp.wrapping_add(1))));
+        assert_eq!(
+            check_version(SCST_INTERFACE_VERSION + 1),
+            Err((rev, fp.wrapping_add(1)))
+        );
         let other_rev = ((rev as u64 + 1) << 32) | fp as u64;
         assert_eq!(check_version(other_rev), Err((rev + 1, fp)));
         assert!(check_version(0).is_err());

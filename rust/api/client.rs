@@ -8,7 +8,9 @@
 //! A registration lasts as long as the returned handle: dropping it
 //! unregisters, so a module's exit cannot forget to.
 
-use super::abi::{ModulePtr, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate, SCST_INTERFACE_VERSION};
+use super::abi::{
+    ModulePtr, ScstDevType, ScstSession, ScstTgt, ScstTgtTemplate, SCST_INTERFACE_VERSION,
+};
 use kernel::{error::to_result, ffi::c_int, prelude::*, str::CStr, ThisModule};
 
 extern "C" {
@@ -18,8 +20,11 @@ extern "C" {
         version: u64,
     ) -> c_int;
     fn scst_unregister_target_template(tmpl: *const ScstTgtTemplate);
-    fn scst_register_dev_driver(dev_type: *const ScstDevType, owner: ModulePtr, version: u64)
-        -> c_int;
+    fn scst_register_dev_driver(
+        dev_type: *const ScstDevType,
+        owner: ModulePtr,
+        version: u64,
+    ) -> c_int;
     fn scst_unregister_dev_driver(dev_type: *const ScstDevType);
 }
 
@@ -110,15 +115,24 @@ impl Drop for DevDriverRegistration {
 }
 
 extern "C" {
-    fn scst_register_virtual_device(dev_type: *const ScstDevType, name: *const core::ffi::c_char) -> c_int;
+    fn scst_register_virtual_device(
+        dev_type: *const ScstDevType,
+        name: *const core::ffi::c_char,
+    ) -> c_int;
     fn scst_unregister_virtual_device(id: c_int);
     fn scst_unregister_virtual_device_unused(id: c_int) -> c_int;
     fn scst_dev_unit_attention(id: c_int, asc: u8, ascq: u8);
     fn scst_proc_get_dev_type_root(dev_type: *const ScstDevType) -> *mut core::ffi::c_void;
     fn scst_proc_get_tgt_root(tmpl: *const ScstTgtTemplate) -> *mut core::ffi::c_void;
-    fn scst_register_target(tmpl: *const ScstTgtTemplate, name: *const core::ffi::c_char) -> *mut ScstTgt;
+    fn scst_register_target(
+        tmpl: *const ScstTgtTemplate,
+        name: *const core::ffi::c_char,
+    ) -> *mut ScstTgt;
     fn scst_unregister_target(tgt: *mut ScstTgt);
-    fn scst_register_session(tgt: *mut ScstTgt, initiator: *const core::ffi::c_char) -> *mut ScstSession;
+    fn scst_register_session(
+        tgt: *mut ScstTgt,
+        initiator: *const core::ffi::c_char,
+    ) -> *mut ScstSession;
     fn scst_unregister_session(sess: *mut ScstSession);
     fn scst_sess_set_tgt_priv(sess: *mut ScstSession, priv_: *mut core::ffi::c_void) -> c_int;
 }
@@ -160,7 +174,6 @@ impl VirtualDeviceRegistration {
             Err(e) => Err((self, e)),
         }
     }
-
 }
 
 /// Gives every session that sees device `id` the unit attention

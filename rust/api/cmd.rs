@@ -60,7 +60,12 @@ extern "C" {
     fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> bool;
     fn scst_cmd_get_tgt_dev_priv(cmd: *mut ScstCmd) -> *mut c_void;
     fn scst_cmd_mode_params_changed(cmd: *mut ScstCmd);
-    fn scst_rx_mgmt_fn_sync(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void) -> c_int;
+    fn scst_rx_mgmt_fn_sync(
+        sess: *mut ScstSession,
+        func: c_int,
+        lun: *const u8,
+        tag: *mut c_void,
+    ) -> c_int;
 }
 
 /// Performs task management function `func` (`SCST_ABORT_TASK`, ...) for
@@ -71,7 +76,12 @@ extern "C" {
 /// # Safety
 ///
 /// `sess` is a registered session handle.
-pub(crate) unsafe fn task_mgmt(sess: *mut ScstSession, func: i32, lun: Option<&[u8; 8]>, tag: *mut c_void) -> i32 {
+pub(crate) unsafe fn task_mgmt(
+    sess: *mut ScstSession,
+    func: i32,
+    lun: Option<&[u8; 8]>,
+    tag: *mut c_void,
+) -> i32 {
     let lun = lun.map_or(core::ptr::null(), |l| l.as_ptr());
     // SAFETY: `sess` is registered (contract); `lun` is null or 8 bytes.
     unsafe { scst_rx_mgmt_fn_sync(sess, func, lun, tag) }
@@ -139,7 +149,17 @@ impl Cmd {
         let cdb_len = u32::try_from(cdb.len()).ok()?;
         // SAFETY: `sess` is registered (contract); the slices are valid for
         // their lengths, which the core copies.
-        let p = unsafe { scst_rx_cmd(sess, lun.as_ptr(), 8, cdb.as_ptr(), cdb_len, tgt_priv, atomic) };
+        let p = unsafe {
+            scst_rx_cmd(
+                sess,
+                lun.as_ptr(),
+                8,
+                cdb.as_ptr(),
+                cdb_len,
+                tgt_priv,
+                atomic,
+            )
+        };
         NonNull::new(p).map(|ptr| Self { ptr })
     }
 
@@ -408,7 +428,11 @@ impl Cmd {
 
     /// The write data is in the buffer (or could not be received).
     pub(crate) fn rx_data(self, ok: bool, ctx: Context) {
-        let st = if ok { super::abi::SCST_RX_STATUS_SUCCESS } else { super::abi::SCST_RX_STATUS_ERROR };
+        let st = if ok {
+            super::abi::SCST_RX_STATUS_SUCCESS
+        } else {
+            super::abi::SCST_RX_STATUS_ERROR
+        };
         // SAFETY: the command is live and waiting for its data.
         unsafe { scst_rx_data(self.p(), st, ctx.raw()) }
     }

@@ -7,10 +7,21 @@
 
 use super::abi::{ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtDev};
 use core::ffi::c_void;
-use kernel::{error::to_result, ffi::{c_char, c_int}, prelude::*, str::CStr};
+use kernel::{
+    error::to_result,
+    ffi::{c_char, c_int},
+    prelude::*,
+    str::CStr,
+};
 
 extern "C" {
-    fn scst_rx_mgmt_fn(sess: *mut ScstSession, func: c_int, lun: *const u8, tag: *mut c_void, tgt_priv: *mut c_void) -> c_int;
+    fn scst_rx_mgmt_fn(
+        sess: *mut ScstSession,
+        func: c_int,
+        lun: *const u8,
+        tag: *mut c_void,
+        tgt_priv: *mut c_void,
+    ) -> c_int;
     fn scst_mgmt_cmd_get_fn(m: *mut ScstMgmtCmd) -> c_int;
     fn scst_mgmt_cmd_get_status(m: *mut ScstMgmtCmd) -> c_int;
     fn scst_mgmt_cmd_get_tgt_priv(m: *mut ScstMgmtCmd) -> *mut c_void;
@@ -20,7 +31,11 @@ extern "C" {
         data: *mut c_void,
         result: Option<SessionResultFn>,
     ) -> c_int;
-    fn scst_unregister_session_async(sess: *mut ScstSession, data: *mut c_void, gone: Option<SessionGoneFn>) -> c_int;
+    fn scst_unregister_session_async(
+        sess: *mut ScstSession,
+        data: *mut c_void,
+        gone: Option<SessionGoneFn>,
+    ) -> c_int;
     fn scst_tgt_dev_get_lun(t: *mut ScstTgtDev) -> u64;
     fn scst_tgt_dev_get_dev_id(t: *mut ScstTgtDev) -> c_int;
     fn scst_tgt_dev_get_initiator(t: *mut ScstTgtDev) -> *const c_char;
@@ -30,7 +45,8 @@ extern "C" {
 
 /// `scst_register_session_async`'s callback: session (null on failure),
 /// data, 0 or -errno.
-pub(crate) type SessionResultFn = unsafe extern "C" fn(sess: *mut ScstSession, data: *mut c_void, result: c_int);
+pub(crate) type SessionResultFn =
+    unsafe extern "C" fn(sess: *mut ScstSession, data: *mut c_void, result: c_int);
 /// `scst_unregister_session_async`'s callback.
 pub(crate) type SessionGoneFn = unsafe extern "C" fn(data: *mut c_void);
 
@@ -67,7 +83,9 @@ pub(crate) unsafe fn register_session_async(
     result: SessionResultFn,
 ) -> Result {
     // SAFETY: function contract; the name is NUL-terminated.
-    to_result(unsafe { scst_register_session_async(tgt, initiator.as_char_ptr(), data, Some(result)) })
+    to_result(unsafe {
+        scst_register_session_async(tgt, initiator.as_char_ptr(), data, Some(result))
+    })
 }
 
 /// Unregisters a session without waiting: `gone` is called from a core
@@ -77,7 +95,11 @@ pub(crate) unsafe fn register_session_async(
 ///
 /// `sess` is a registered session of the caller, which sends no more
 /// commands for it; `data` is what `gone` expects.
-pub(crate) unsafe fn unregister_session_async(sess: *mut ScstSession, data: *mut c_void, gone: SessionGoneFn) -> Result {
+pub(crate) unsafe fn unregister_session_async(
+    sess: *mut ScstSession,
+    data: *mut c_void,
+    gone: SessionGoneFn,
+) -> Result {
     // SAFETY: function contract.
     to_result(unsafe { scst_unregister_session_async(sess, data, Some(gone)) })
 }

@@ -9,7 +9,9 @@
 /// The `n`-byte big-endian field at `at` (`n` at most 8); missing bytes
 /// read as 0.
 pub fn be(b: &[u8], at: usize, n: usize) -> u64 {
-    (0..n).fold(0, |v, i| (v << 8) | u64::from(byte(b, at.saturating_add(i))))
+    (0..n).fold(0, |v, i| {
+        (v << 8) | u64::from(byte(b, at.saturating_add(i)))
+    })
 }
 
 /// The `n`-byte big-endian field at `at` (`n` at most 8), if `b` holds
@@ -26,7 +28,9 @@ pub fn byte(b: &[u8], i: usize) -> u8 {
 
 /// Writes `bytes` at `at`, as far as `out` reaches; how many it wrote.
 pub fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
-    let Some(dst) = out.get_mut(at..) else { return 0 };
+    let Some(dst) = out.get_mut(at..) else {
+        return 0;
+    };
     let n = dst.len().min(bytes.len());
     if let (Some(d), Some(s)) = (dst.get_mut(..n), bytes.get(..n)) {
         d.copy_from_slice(s);
@@ -38,7 +42,11 @@ pub fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
 /// as far as `out` reaches.
 pub fn put_be(out: &mut [u8], at: usize, n: usize, v: u64) {
     let bytes = v.to_be_bytes();
-    put(out, at, bytes.get(8usize.saturating_sub(n)..).unwrap_or(&[]));
+    put(
+        out,
+        at,
+        bytes.get(8usize.saturating_sub(n)..).unwrap_or(&[]),
+    );
 }
 
 #[cfg(test)]

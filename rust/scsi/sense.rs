@@ -121,7 +121,11 @@ impl FieldPointer {
         Some(FieldPointer {
             in_cdb: b0 & 0x40 != 0,
             byte: u16::from_be_bytes([hi, lo]),
-            bit: if b0 & 0x08 != 0 { Some(b0 & 0x07) } else { None },
+            bit: if b0 & 0x08 != 0 {
+                Some(b0 & 0x07)
+            } else {
+                None
+            },
         })
     }
 }
@@ -171,12 +175,22 @@ pub struct Sense {
 impl Sense {
     /// A current error with this key, ASC and ASCQ, and nothing else.
     pub const fn new(key: SenseKey, asc: u8, ascq: u8) -> Sense {
-        Sense { key, asc, ascq, info: None, field: None, deferred: false }
+        Sense {
+            key,
+            asc,
+            ascq,
+            info: None,
+            field: None,
+            deferred: false,
+        }
     }
 
     /// The same sense with the INFORMATION field set to `info`.
     pub const fn with_info(self, info: u64) -> Sense {
-        Sense { info: Some(info), ..self }
+        Sense {
+            info: Some(info),
+            ..self
+        }
     }
 
     /// ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE (20h/00h).
@@ -234,9 +248,11 @@ impl Sense {
     pub const INVALID_FIELD_IN_CDB: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0x00);
     /// ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (26h/00h), without
     /// a field pointer.
-    pub const INVALID_FIELD_IN_PARAMETER_LIST: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x26, 0x00);
+    pub const INVALID_FIELD_IN_PARAMETER_LIST: Sense =
+        Sense::new(SenseKey::ILLEGAL_REQUEST, 0x26, 0x00);
     /// ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED (39h/00h).
-    pub const SAVING_PARAMETERS_NOT_SUPPORTED: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x39, 0x00);
+    pub const SAVING_PARAMETERS_NOT_SUPPORTED: Sense =
+        Sense::new(SenseKey::ILLEGAL_REQUEST, 0x39, 0x00);
     /// ILLEGAL REQUEST, MEDIUM REMOVAL PREVENTED (53h/02h).
     pub const MEDIUM_REMOVAL_PREVENTED: Sense = Sense::new(SenseKey::ILLEGAL_REQUEST, 0x53, 0x02);
     /// MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION (1Dh/00h), without
@@ -250,7 +266,11 @@ impl Sense {
     /// byte `byte` and, if given, bit `bit` (the field's top bit).
     pub const fn invalid_field_in_cdb(byte: u16, bit: Option<u8>) -> Sense {
         Sense {
-            field: Some(FieldPointer { in_cdb: true, byte, bit }),
+            field: Some(FieldPointer {
+                in_cdb: true,
+                byte,
+                bit,
+            }),
             ..Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0x00)
         }
     }
@@ -259,7 +279,11 @@ impl Sense {
     /// pointing at parameter data byte `byte` and, if given, bit `bit`.
     pub const fn invalid_field_in_parameter_list(byte: u16, bit: Option<u8>) -> Sense {
         Sense {
-            field: Some(FieldPointer { in_cdb: false, byte, bit }),
+            field: Some(FieldPointer {
+                in_cdb: false,
+                byte,
+                bit,
+            }),
             ..Sense::new(SenseKey::ILLEGAL_REQUEST, 0x26, 0x00)
         }
     }
@@ -412,7 +436,9 @@ fn parse_descriptor(buf: &[u8]) -> Option<Sense> {
     let mut sense = Sense::new(key, *buf.get(2)?, *buf.get(3)?);
     let mut rest = buf.get(DESC_HEADER_LEN..).unwrap_or(&[]);
     while let (Some(&kind), Some(&len)) = (rest.first(), rest.get(1)) {
-        let Some(d) = rest.get(..2 + usize::from(len)) else { break };
+        let Some(d) = rest.get(..2 + usize::from(len)) else {
+            break;
+        };
         match (kind, d.len()) {
             (0x00, INFO_DESC_LEN) if d.get(2).is_some_and(|b| b & 0x80 != 0) => {
                 sense.info = d.get(4..12).and_then(be64);
@@ -479,12 +505,18 @@ mod tests {
         );
         assert_eq!(b[18], 0xee, "nothing written past 18 bytes");
         let (b, _) = fixed(&Sense::REPORTED_LUNS_CHANGED);
-        assert_eq!(&b[..18], &[0x70, 0, 6, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x3f, 0x0e, 0, 0, 0, 0]);
+        assert_eq!(
+            &b[..18],
+            &[0x70, 0, 6, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x3f, 0x0e, 0, 0, 0, 0]
+        );
     }
 
     #[test]
     fn fixed_info_and_deferred() {
-        let s = Sense { deferred: true, ..Sense::miscompare(0x0102_0304) };
+        let s = Sense {
+            deferred: true,
+            ..Sense::miscompare(0x0102_0304)
+        };
         let (b, n) = fixed(&s);
         assert_eq!(
             &b[..n],
@@ -519,7 +551,10 @@ mod tests {
         assert_eq!(n, 8);
         assert_eq!(&b[..n], &[0x72, 0x06, 0x29, 0x00, 0, 0, 0, 0]);
         assert_eq!(b[8], 0xee);
-        let s = Sense { deferred: true, ..Sense::WRITE_ERROR };
+        let s = Sense {
+            deferred: true,
+            ..Sense::WRITE_ERROR
+        };
         let (b, n) = desc(&s);
         assert_eq!(&b[..n], &[0x73, 0x03, 0x0c, 0x00, 0, 0, 0, 0]);
     }
@@ -549,7 +584,10 @@ mod tests {
             ]
         );
         let (b, n) = desc(&Sense::invalid_field_in_parameter_list(0x0203, None));
-        assert_eq!(&b[..n], &[0x72, 5, 0x26, 0, 0, 0, 0, 8, 2, 6, 0, 0, 0x80, 2, 3, 0]);
+        assert_eq!(
+            &b[..n],
+            &[0x72, 5, 0x26, 0, 0, 0, 0, 8, 2, 6, 0, 0, 0x80, 2, 3, 0]
+        );
     }
 
     #[test]
@@ -606,8 +644,14 @@ mod tests {
             Sense::invalid_field_in_cdb(0xffff, None),
             Sense::invalid_field_in_parameter_list(12, Some(3)).with_info(1),
             Sense::miscompare(0),
-            Sense { deferred: true, ..Sense::miscompare(u64::from(u32::MAX)) },
-            Sense { deferred: true, ..Sense::UNRECOVERED_READ_ERROR },
+            Sense {
+                deferred: true,
+                ..Sense::miscompare(u64::from(u32::MAX))
+            },
+            Sense {
+                deferred: true,
+                ..Sense::UNRECOVERED_READ_ERROR
+            },
         ];
         for s in &all {
             for format in [Format::Fixed, Format::Descriptor] {
@@ -633,20 +677,39 @@ mod tests {
         let s = Sense::invalid_field_in_cdb(2, None);
         let mut b = [0u8; 18];
         s.encode_fixed(&mut b);
-        assert_eq!(parse(&b[..13]), Some(Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0)));
+        assert_eq!(
+            parse(&b[..13]),
+            Some(Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0))
+        );
         // ADDITIONAL SENSE LENGTH also cuts.
         b[7] = 6;
-        assert_eq!(parse(&b), Some(Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0)));
+        assert_eq!(
+            parse(&b),
+            Some(Sense::new(SenseKey::ILLEGAL_REQUEST, 0x24, 0))
+        );
         // A descriptor running past the end is dropped.
         let mut d = [0u8; MAX_ENCODED_LEN];
         let n = s.with_info(5).encode_descriptor(&mut d);
-        assert_eq!(parse(&d[..n - 1]), Some(Sense { field: None, ..s.with_info(5) }));
+        assert_eq!(
+            parse(&d[..n - 1]),
+            Some(Sense {
+                field: None,
+                ..s.with_info(5)
+            })
+        );
         // Unknown descriptor types are skipped.
         let odd = [0x72, 0x0b, 0x47, 0x05, 0, 0, 0, 12, 0x80, 2, 9, 9, 0, 0x0a];
-        assert_eq!(parse(&odd), Some(Sense::new(SenseKey::ABORTED_COMMAND, 0x47, 0x05)));
+        assert_eq!(
+            parse(&odd),
+            Some(Sense::new(SenseKey::ABORTED_COMMAND, 0x47, 0x05))
+        );
         // A field pointer is only read for ILLEGAL REQUEST.
         let mut u = [0u8; 18];
-        Sense { field: s.field, ..Sense::POWER_ON_RESET }.encode_fixed(&mut u);
+        Sense {
+            field: s.field,
+            ..Sense::POWER_ON_RESET
+        }
+        .encode_fixed(&mut u);
         assert_eq!(parse(&u), Some(Sense::POWER_ON_RESET));
     }
 
@@ -666,7 +729,9 @@ mod tests {
                 let mut b = [v; MAX_ENCODED_LEN];
                 b[0] = 0x70 | (v & 0x83);
                 let _ = parse(&b[..len]);
-                b.iter_mut().enumerate().for_each(|(i, x)| *x = x.wrapping_add(i as u8));
+                b.iter_mut()
+                    .enumerate()
+                    .for_each(|(i, x)| *x = x.wrapping_add(i as u8));
                 b[0] = 0x72 | (v & 0x81);
                 let _ = parse(&b[..len]);
             }

@@ -43,20 +43,24 @@ mod scst_rs;
 #[path = "../../core/lun.rs"]
 mod lun;
 
+use kernel::{
+    new_condvar, new_mutex,
+    sync::{CondVar, Mutex},
+};
 use scst_rs::api::{
     abi::{
-        ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DATA_BIDI, SCST_DATA_NONE,
-        SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_SUCCESS,
-        SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET, SCST_TGT_XMIT_RESPONSE_ATOMIC,
+        ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK,
+        SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET,
+        SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_SUCCESS, SCST_MGMT_STATUS_TASK_NOT_EXIST,
+        SCST_TARGET_RESET, SCST_TGT_XMIT_RESPONSE_ATOMIC,
     },
     client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
     cmd::{Cmd, Context},
     mgmt::{task_mgmt_async, MgmtRef},
 };
-use kernel::{new_condvar, new_mutex, sync::{CondVar, Mutex}};
 use scst_rs::scsi::sense::{self, Sense, Status};
-use scst_rs::{sys, vec::copy_prefix};
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
+use scst_rs::{sys, vec::copy_prefix};
 
 /// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
 static TRACE: core::sync::atomic::AtomicU32 =
@@ -87,7 +91,9 @@ unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
 /// Copies a write's data from the midlayer's buffer into the command's.
 unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return -(EINVAL.to_errno()) };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return -(EINVAL.to_errno());
+    };
     // SAFETY: our private pointer is the midlayer command, owned by this
     // SCST command until `xmit_response` completes it; we only borrow it.
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
@@ -106,7 +112,9 @@ unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
 /// Returns a command's data, status and sense to the midlayer.
 unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return -(EINVAL.to_errno()) };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return -(EINVAL.to_errno());
+    };
     // SAFETY: our private pointer is the midlayer command; this is where
     // it is completed, once.
     let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
@@ -133,11 +141,19 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     let mut sent = 0;
     if dir == SCST_DATA_READ || dir == SCST_DATA_BIDI {
         let n = c.resp_len() as usize;
-        sent = if in_sg { n } else { c.buffer().get(..n).map_or(0, |d| scmd.copy_from(d)) };
+        sent = if in_sg {
+            n
+        } else {
+            c.buffer().get(..n).map_or(0, |d| scmd.copy_from(d))
+        };
     } else if dir == SCST_DATA_WRITE {
         // The core took all of the data from the list, or the bytes of
         // its buffer.
-        sent = if in_sg { scmd.bufflen() as usize } else { c.buffer().len() };
+        sent = if in_sg {
+            scmd.bufflen() as usize
+        } else {
+            c.buffer().len()
+        };
     }
     let resid = scmd.bufflen().saturating_sub(sent as u32);
     scmd.set_resid(resid);
@@ -186,7 +202,12 @@ struct TmWait {
 impl TmWait {
     /// Submits `func` and sleeps until it is done; its status, or `None`
     /// if the core refused it (and logged why).
-    fn run(sess: *mut ScstSession, func: i32, lun: Option<&[u8; 8]>, tag: *mut c_void) -> Option<i32> {
+    fn run(
+        sess: *mut ScstSession,
+        func: i32,
+        lun: Option<&[u8; 8]>,
+        tag: *mut c_void,
+    ) -> Option<i32> {
         let w = Arc::pin_init(
             pin_init!(TmWait { status <- new_mutex!(None), done <- new_condvar!("scst_local_tm") }),
             GFP_KERNEL,
@@ -250,7 +271,9 @@ impl HostOps for Host {
             EhRequest::TargetReset | EhRequest::HostReset => SCST_TARGET_RESET,
         };
         let l = lun::encode(lun);
-        let Some(st) = TmWait::run(self.sess, func, l.as_ref(), tag) else { return false };
+        let Some(st) = TmWait::run(self.sess, func, l.as_ref(), tag) else {
+            return false;
+        };
         pr_info!("{:?} of LUN {}: task management status {}\n", req, lun, st);
         st == SCST_MGMT_STATUS_SUCCESS || st == SCST_MGMT_STATUS_TASK_NOT_EXIST
     }
@@ -268,7 +291,11 @@ impl Host {
     fn submit(&self, scmd: ScsiCmd) {
         let Some(lun) = lun::encode(scmd.lun()) else {
             // A LUN beyond what SCST can address.
-            return finish(scmd, Status::CHECK_CONDITION, Some(Sense::LUN_NOT_SUPPORTED));
+            return finish(
+                scmd,
+                Status::CHECK_CONDITION,
+                Some(Sense::LUN_NOT_SUPPORTED),
+            );
         };
         let mut cdb = [0u8; 16];
         let n = copy_prefix(&mut cdb, scmd.cdb());
@@ -324,7 +351,12 @@ fn initiator(i: u32) -> Result<CString> {
     }
 }
 
-fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, max_luns: u32) -> Result<HostAndSession> {
+fn add_host(
+    module: &'static ThisModule,
+    target: &TargetRegistration,
+    i: u32,
+    max_luns: u32,
+) -> Result<HostAndSession> {
     let sess = SessionRegistration::new(target, &initiator(i)?)?;
     let params = HostParams {
         name: c_str!("scst_local"),
@@ -348,8 +380,22 @@ fn add_host(module: &'static ThisModule, target: &TargetRegistration, i: u32, ma
         // bios): whole 512-byte sectors, as block devices take them.
         dma_alignment: 511,
     };
-    let host = ScsiHost::register(module, &params, Arc::new(Host { sess: sess.as_ptr() }, GFP_KERNEL)?)?;
-    pr_info!("host{} added for initiator {}, scanning {} LUNs\n", host.host_no(), &*initiator(i)?, max_luns);
+    let host = ScsiHost::register(
+        module,
+        &params,
+        Arc::new(
+            Host {
+                sess: sess.as_ptr(),
+            },
+            GFP_KERNEL,
+        )?,
+    )?;
+    pr_info!(
+        "host{} added for initiator {}, scanning {} LUNs\n",
+        host.host_no(),
+        &*initiator(i)?,
+        max_luns
+    );
     Ok((host, sess))
 }
 
@@ -374,6 +420,10 @@ impl kernel::Module for ScstLocal {
             // On error, the hosts added so far are removed as `hosts` drops.
             hosts.push(add_host(module, &target, i, max_luns)?, GFP_KERNEL)?;
         }
-        Ok(ScstLocal { _hosts: hosts, _target: target, _tmpl: tmpl })
+        Ok(ScstLocal {
+            _hosts: hosts,
+            _target: target,
+            _tmpl: tmpl,
+        })
     }
 }

@@ -52,16 +52,17 @@ mod scst_rs;
 
 use scst_rs::api::{
     abi::{
-        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK, SCST_DEV_VIRTUAL,
-        SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED, SCST_CMD_QUEUE_SIMPLE, SCST_INTERFACE_VERSION,
+        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate,
+        SCST_ABORT_TASK, SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED,
+        SCST_CMD_QUEUE_SIMPLE, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION,
     },
-    cmd::{task_mgmt, Cmd, Context},
-    mgmt::{register_session_async, task_mgmt_async, unregister_session_async, MgmtRef},
-    dev::DevRef,
     client::{
         DevDriverRegistration, SessionRegistration, TargetRegistration, TargetTemplateRegistration,
         VirtualDeviceRegistration,
     },
+    cmd::{task_mgmt, Cmd, Context},
+    dev::DevRef,
+    mgmt::{register_session_async, task_mgmt_async, unregister_session_async, MgmtRef},
 };
 
 /// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
@@ -97,7 +98,9 @@ static ANSWERS: AtomicU32 = AtomicU32::new(0);
 
 unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return 0;
+    };
     if c.tgt_priv() as usize == HOLD_TAG && ARMED.swap(false, Ordering::AcqRel) {
         HELD.store(cmd, Ordering::Release);
         // `abort_done_test`: answered later.
@@ -112,7 +115,9 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
         }
     }
     let tag = c.tgt_priv() as u64 & 0xff;
-    let _ = ANSWERED.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some((v << 8) | tag));
+    let _ = ANSWERED.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+        Some((v << 8) | tag)
+    });
     ANSWERS.fetch_add(1, Ordering::AcqRel);
     c.tgt_done(Context::Direct);
     0
@@ -140,7 +145,8 @@ fn abort_done_test(sess: &SessionRegistration) {
     }
     ARMED.store(true, Ordering::Release);
     // SAFETY: as above.
-    let Some(c) = (unsafe { Cmd::rx(sess.as_ptr(), &lun0, &TUR, HOLD_TAG as *mut c_void, false) }) else {
+    let Some(c) = (unsafe { Cmd::rx(sess.as_ptr(), &lun0, &TUR, HOLD_TAG as *mut c_void, false) })
+    else {
         ARMED.store(false, Ordering::Release);
         pr_info!("abort_done_test: command refused\n");
         return;
@@ -151,12 +157,24 @@ fn abort_done_test(sess: &SessionRegistration) {
         // Held (not still armed): abort it while its response waits.
         OUTSTANDING.fetch_add(1, Ordering::AcqRel);
         // SAFETY: the session is registered; the tag names the held command.
-        if unsafe { task_mgmt_async(sess.as_ptr(), SCST_ABORT_TASK, Some(&lun0), HOLD_TAG as *mut c_void, core::ptr::null_mut()) }.is_err() {
+        if unsafe {
+            task_mgmt_async(
+                sess.as_ptr(),
+                SCST_ABORT_TASK,
+                Some(&lun0),
+                HOLD_TAG as *mut c_void,
+                core::ptr::null_mut(),
+            )
+        }
+        .is_err()
+        {
             OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
             pr_info!("abort_done_test: ABORT TASK refused\n");
         }
         // SAFETY: the held command is live until `tgt_done` below.
-        wait_for(|| unsafe { Cmd::from_raw(HELD.load(Ordering::Acquire)) }.is_some_and(|c| c.aborted()));
+        wait_for(|| {
+            unsafe { Cmd::from_raw(HELD.load(Ordering::Acquire)) }.is_some_and(|c| c.aborted())
+        });
     } else {
         pr_info!("abort_done_test: the response never came\n");
     }
@@ -205,7 +223,9 @@ fn order_test(sess: &SessionRegistration) {
     let mut sent = 0;
     for (i, (cdb, attr)) in cmds.iter().enumerate() {
         // SAFETY: the session is registered; the tag is just a number.
-        let Some(c) = (unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], cdb, (i + 1) as *mut c_void, false) }) else {
+        let Some(c) =
+            (unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], cdb, (i + 1) as *mut c_void, false) })
+        else {
             pr_info!("task attributes: command {} refused\n", i + 1);
             continue;
         };
@@ -220,7 +240,14 @@ fn order_test(sess: &SessionRegistration) {
     let v = ANSWERED.load(Ordering::Acquire);
     let tag = |i: u32| (v >> (8 * (sent - 1 - i))) & 0xff;
     match sent {
-        4 => pr_info!("task attributes: responses in order {} {} {} {} after {} ms\n", tag(0), tag(1), tag(2), tag(3), ms),
+        4 => pr_info!(
+            "task attributes: responses in order {} {} {} {} after {} ms\n",
+            tag(0),
+            tag(1),
+            tag(2),
+            tag(3),
+            ms
+        ),
         _ => pr_info!("task attributes: only {} commands sent\n", sent),
     }
 }
@@ -256,7 +283,10 @@ fn misuse_test(sess: &SessionRegistration) {
         waited += 10;
     }
     MISUSE.store(false, Ordering::Release);
-    pr_info!("misuse test: {} of 2 commands answered\n", ANSWERS.load(Ordering::Acquire));
+    pr_info!(
+        "misuse test: {} of 2 commands answered\n",
+        ANSWERS.load(Ordering::Acquire)
+    );
 }
 
 /// Asynchronous requests not answered yet; init and exit wait for them.
@@ -293,13 +323,19 @@ unsafe extern "C" fn session_gone(_data: *mut c_void) {
 
 /// Registers a session per name asynchronously and waits for the results.
 fn sessions_async(target: &TargetRegistration, names: &str) -> Result<KVec<SessionRegistration>> {
-    let state = KBox::pin_init(pin_init!(AsyncSessions { list <- new_mutex!(KVec::new()) }), GFP_KERNEL)?;
-    let data = (&*state as *const AsyncSessions).cast_mut().cast::<c_void>();
+    let state = KBox::pin_init(
+        pin_init!(AsyncSessions { list <- new_mutex!(KVec::new()) }),
+        GFP_KERNEL,
+    )?;
+    let data = (&*state as *const AsyncSessions)
+        .cast_mut()
+        .cast::<c_void>();
     for name in names.split(',').filter(|n| !n.is_empty()) {
         let name = CString::try_from_fmt(fmt!("{}", name))?;
         OUTSTANDING.fetch_add(1, Ordering::AcqRel);
         // SAFETY: the target is registered; `state` outlives the wait below.
-        if unsafe { register_session_async(target.as_ptr(), &name, data, session_result) }.is_err() {
+        if unsafe { register_session_async(target.as_ptr(), &name, data, session_result) }.is_err()
+        {
             OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
             pr_info!("session {} refused at once\n", &*name);
         }
@@ -308,7 +344,10 @@ fn sessions_async(target: &TargetRegistration, names: &str) -> Result<KVec<Sessi
     let mut v = KVec::new();
     for &p in state.list.lock().iter() {
         // SAFETY: registered by the core for us; only we unregister it.
-        v.push(unsafe { SessionRegistration::from_raw(p as *mut ScstSession) }, GFP_KERNEL)?;
+        v.push(
+            unsafe { SessionRegistration::from_raw(p as *mut ScstSession) },
+            GFP_KERNEL,
+        )?;
     }
     Ok(v)
 }
@@ -316,7 +355,11 @@ fn sessions_async(target: &TargetRegistration, names: &str) -> Result<KVec<Sessi
 unsafe extern "C" fn tm_done(m: *mut ScstMgmtCmd) {
     // SAFETY: the core passes the handle of this call.
     let m = unsafe { MgmtRef::from_raw(m) };
-    pr_info!("task management {} async: status {}\n", m.func(), m.status());
+    pr_info!(
+        "task management {} async: status {}\n",
+        m.func(),
+        m.status()
+    );
     OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
 }
 
@@ -330,8 +373,16 @@ fn task_management(sessions: &[SessionRegistration], func: i32) {
         pr_info!("task management {} sync: status {}\n", func, st);
         OUTSTANDING.fetch_add(1, Ordering::AcqRel);
         // SAFETY: as above.
-        if unsafe { task_mgmt_async(s.as_ptr(), func, Some(&lun0), core::ptr::null_mut(), core::ptr::null_mut()) }
-            .is_err()
+        if unsafe {
+            task_mgmt_async(
+                s.as_ptr(),
+                func,
+                Some(&lun0),
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+            )
+        }
+        .is_err()
         {
             OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
             pr_info!("task management {} async: refused\n", func);
@@ -358,7 +409,11 @@ fn mark() -> *mut core::ffi::c_void {
 unsafe extern "C" fn attach(dev: *mut ScstDevice) -> c_int {
     // SAFETY: the core passes the handle of the running `attach`.
     let d = unsafe { DevRef::from_raw(dev) };
-    let kind = if d.scsi_device().is_null() { "virtual" } else { "real" };
+    let kind = if d.scsi_device().is_null() {
+        "virtual"
+    } else {
+        "real"
+    };
     pr_info!("attach {}: id {}, {}\n", d.name(), d.id(), kind);
     d.set_priv(mark());
     0
@@ -368,7 +423,12 @@ unsafe extern "C" fn detach(dev: *mut ScstDevice) {
     // SAFETY: the core passes the handle of the running `detach`.
     let d = unsafe { DevRef::from_raw(dev) };
     let kept = if d.priv_() == mark() { "kept" } else { "lost" };
-    pr_info!("detach {}: id {}, private data {}\n", d.name(), d.id(), kept);
+    pr_info!(
+        "detach {}: id {}, private data {}\n",
+        d.name(),
+        d.id(),
+        kept
+    );
 }
 
 unsafe extern "C" fn cmd_noop(_c: *mut ScstCmd) -> c_int {
@@ -468,13 +528,18 @@ impl kernel::Module for ApiTest {
         let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, c_str!("apitest0"))?;
         let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_api_test_tgt0"))?;
         // SAFETY: reads this module's parameters, set before init.
-        let (async_sessions, tm_func) = unsafe { (scst_api_test_async_sessions(), scst_api_test_tm_func()) };
+        let (async_sessions, tm_func) =
+            unsafe { (scst_api_test_async_sessions(), scst_api_test_tm_func()) };
         let sessions = if async_sessions {
             sessions_async(&target, initiators.to_str().map_err(|_| EINVAL)?)?
         } else {
             sessions(&target, initiators)?
         };
-        pr_info!("registered device id {} and {} sessions\n", vdev.id(), sessions.len());
+        pr_info!(
+            "registered device id {} and {} sessions\n",
+            vdev.id(),
+            sessions.len()
+        );
         if tm_func >= 0 {
             task_management(&sessions, tm_func);
         }
@@ -496,7 +561,15 @@ impl kernel::Module for ApiTest {
                 misuse_test(s);
             }
         }
-        Ok(ApiTest { sessions, async_sessions, _target: target, _vdev: vdev, _pt: pt, _dev: dev, _tgt: tgt })
+        Ok(ApiTest {
+            sessions,
+            async_sessions,
+            _target: target,
+            _vdev: vdev,
+            _pt: pt,
+            _dev: dev,
+            _tgt: tgt,
+        })
     }
 }
 
@@ -509,7 +582,8 @@ impl Drop for ApiTest {
             let p = s.into_raw();
             OUTSTANDING.fetch_add(1, Ordering::AcqRel);
             // SAFETY: `p` is registered and given up by its wrapper.
-            if unsafe { unregister_session_async(p, core::ptr::null_mut(), session_gone) }.is_err() {
+            if unsafe { unregister_session_async(p, core::ptr::null_mut(), session_gone) }.is_err()
+            {
                 OUTSTANDING.fetch_sub(1, Ordering::AcqRel);
                 // SAFETY: still registered: unregister it the usual way.
                 drop(unsafe { SessionRegistration::from_raw(p) });

@@ -24,21 +24,30 @@
 //! zeros with CONFIG_SCST_STRICT_SECURITY, else an earlier command's data.
 
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use kernel::{ffi::c_int, fmt, new_mutex, prelude::*, str::CString, sync::{Arc, Mutex}};
+use kernel::{
+    ffi::c_int,
+    fmt, new_mutex,
+    prelude::*,
+    str::CString,
+    sync::{Arc, Mutex},
+};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
-use scst_rs::kthread::{self, KThread};
-use scst_rs::scsi::Sense;
-use scst_rs::sys;
-use scst_rs::vec::copy_prefix;
 use scst_rs::api::{
-    abi::{ScstCmd, ScstDevType, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED, SCST_EXEC_NOT_COMPLETED},
+    abi::{
+        ScstCmd, ScstDevType, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED,
+        SCST_EXEC_NOT_COMPLETED,
+    },
     client::{DevDriverRegistration, VirtualDeviceRegistration},
     cmd::{Cmd, Context},
     mgmt::{MgmtRef, TgtDevRef},
 };
+use scst_rs::kthread::{self, KThread};
+use scst_rs::scsi::Sense;
+use scst_rs::sys;
+use scst_rs::vec::copy_prefix;
 
 /// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
 static TRACE: core::sync::atomic::AtomicU32 =
@@ -141,7 +150,9 @@ fn broken_reads() -> bool {
 }
 
 fn be(b: &[u8], at: usize, n: usize) -> u64 {
-    (0..n).fold(0, |v, i| (v << 8) | u64::from(b.get(at + i).copied().unwrap_or(0)))
+    (0..n).fold(0, |v, i| {
+        (v << 8) | u64::from(b.get(at + i).copied().unwrap_or(0))
+    })
 }
 
 /// Puts `data` (cut to the allocation length and the buffer) in the
@@ -183,8 +194,14 @@ fn mode_sense(c: &mut Cmd, cdb: &[u8], ten: bool) {
     let page = cdb.get(2).map_or(0, |b| b & 0x3f);
     let alloc = if ten { be(cdb, 7, 2) } else { be(cdb, 4, 1) };
     // Caching page: WCE=0 (write through), RCD=0.
-    let caching = [0x08u8, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let body: &[u8] = if page == 0x08 || page == 0x3f { &caching } else { &[] };
+    let caching = [
+        0x08u8, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let body: &[u8] = if page == 0x08 || page == 0x3f {
+        &caching
+    } else {
+        &[]
+    };
     let mut d = [0u8; 8 + 20];
     let hdr = if ten { 8 } else { 4 };
     let total = hdr + body.len();
@@ -201,7 +218,10 @@ fn capacity(c: &mut Cmd, cdb: &[u8], blocks: u64) {
     let last = blocks.saturating_sub(1);
     if cdb.first() == Some(&0x25) {
         let mut d = [0u8; 8];
-        copy_prefix(&mut d, &(last.min(u64::from(u32::MAX)) as u32).to_be_bytes());
+        copy_prefix(
+            &mut d,
+            &(last.min(u64::from(u32::MAX)) as u32).to_be_bytes(),
+        );
         copy_prefix(&mut d[4..], &(BLOCK as u32).to_be_bytes());
         reply(c, &d, 8);
     } else {
@@ -229,7 +249,9 @@ fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
         return c.fail(Sense::LBA_OUT_OF_RANGE);
     };
     let (s, e) = (start as usize, end as usize);
-    let Some(area) = disk.get_mut(s..e) else { return c.fail(Sense::LBA_OUT_OF_RANGE) };
+    let Some(area) = disk.get_mut(s..e) else {
+        return c.fail(Sense::LBA_OUT_OF_RANGE);
+    };
     if write {
         copy_prefix(area, c.buffer());
     } else {
@@ -242,7 +264,9 @@ fn rw(c: &mut Cmd, cdb: &[u8], ram: &Mutex<VVec<u8>>) {
 
 unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
     // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return SCST_EXEC_COMPLETED };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return SCST_EXEC_COMPLETED;
+    };
     let q = ASYNC.load(Ordering::Acquire);
     if !q.is_null() {
         // SAFETY: published while the queue and its thread live; the
@@ -271,7 +295,11 @@ fn run(c: &mut Cmd) {
     copy_prefix(&mut cdb, c.cdb());
     match cdb[0] {
         0x00 | 0x35 | 0x91 | 0x1b | 0x2f | 0x1e => {}
-        0x03 => reply(c, &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], be(&cdb, 4, 1)),
+        0x03 => reply(
+            c,
+            &[0x70, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            be(&cdb, 4, 1),
+        ),
         0x12 => inquiry(c, &cdb, &disk.name),
         // MODE SELECT: parameters are accepted and ignored, but the other
         // initiators are told they changed.
@@ -321,21 +349,41 @@ unsafe extern "C" fn attach_tgt(t: *mut ScstTgtDev) -> c_int {
         return EACCES.to_errno();
     }
     t.set_priv(tgt_mark());
-    pr_info!("attach_tgt: {} LUN {} device {}\n", t.initiator(), t.lun(), t.dev_id());
+    pr_info!(
+        "attach_tgt: {} LUN {} device {}\n",
+        t.initiator(),
+        t.lun(),
+        t.dev_id()
+    );
     0
 }
 
 unsafe extern "C" fn detach_tgt(t: *mut ScstTgtDev) {
     // SAFETY: the core passes the handle of this call.
     let t = unsafe { TgtDevRef::from_raw(t) };
-    let kept = if t.priv_() == tgt_mark() { "kept" } else { "lost" };
-    pr_info!("detach_tgt: {} LUN {} device {}, private data {}\n", t.initiator(), t.lun(), t.dev_id(), kept);
+    let kept = if t.priv_() == tgt_mark() {
+        "kept"
+    } else {
+        "lost"
+    };
+    pr_info!(
+        "detach_tgt: {} LUN {} device {}, private data {}\n",
+        t.initiator(),
+        t.lun(),
+        t.dev_id(),
+        kept
+    );
 }
 
 unsafe extern "C" fn task_mgmt_fn(m: *mut ScstMgmtCmd, t: *mut ScstTgtDev) -> c_int {
     // SAFETY: the core passes the handles of this call.
     let (m, t) = unsafe { (MgmtRef::from_raw(m), TgtDevRef::from_raw(t)) };
-    pr_info!("task_mgmt_fn: function {} for {} LUN {}\n", m.func(), t.initiator(), t.lun());
+    pr_info!(
+        "task_mgmt_fn: function {} for {} LUN {}\n",
+        m.func(),
+        t.initiator(),
+        t.lun()
+    );
     0
 }
 
@@ -362,7 +410,12 @@ impl kernel::Module for TestDisk {
         // SAFETY: reads this module's parameters, set before init.
         let (mb, n) = unsafe { (scst_test_disk_size_mb(), scst_test_disk_devices()) };
         if !(1..=1024).contains(&mb) || !(1..=MAX_DEVICES as u32).contains(&n) {
-            pr_err!("size_mb={} (1..=1024) or devices={} (1..={}) out of range\n", mb, n, MAX_DEVICES);
+            pr_err!(
+                "size_mb={} (1..=1024) or devices={} (1..={}) out of range\n",
+                mb,
+                n,
+                MAX_DEVICES
+            );
             return Err(EINVAL);
         }
         let dev = DevDriverRegistration::new(&DEV_TYPE, module)?;
@@ -375,7 +428,14 @@ impl kernel::Module for TestDisk {
             let mut padded = [b' '; 16];
             copy_prefix(&mut padded, name.as_bytes());
             let vdev = VirtualDeviceRegistration::new(&DEV_TYPE, &name)?;
-            disks.push(Disk { id: vdev.id(), name: padded, ram }, GFP_KERNEL)?;
+            disks.push(
+                Disk {
+                    id: vdev.id(),
+                    name: padded,
+                    ram,
+                },
+                GFP_KERNEL,
+            )?;
             vdevs.push(vdev, GFP_KERNEL)?;
         }
         let disks = KBox::pin(disks, GFP_KERNEL)?;
@@ -388,14 +448,24 @@ impl kernel::Module for TestDisk {
                 GFP_KERNEL,
             )?;
             let q2 = q.clone();
-            let t = KBox::pin(KThread::run(kernel::c_str!("test_disk_done"), move || completion_thread(q2))?, GFP_KERNEL)?;
+            let t = KBox::pin(
+                KThread::run(kernel::c_str!("test_disk_done"), move || {
+                    completion_thread(q2)
+                })?,
+                GFP_KERNEL,
+            )?;
             THREAD.store(&*t as *const _ as *mut _, Ordering::Release);
             ASYNC.store(&*q as *const _ as *mut _, Ordering::Release);
             Some((q, t))
         } else {
             None
         };
-        Ok(TestDisk { vdevs, async_, _dev: dev, disks })
+        Ok(TestDisk {
+            vdevs,
+            async_,
+            _dev: dev,
+            disks,
+        })
     }
 }
 

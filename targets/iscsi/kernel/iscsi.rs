@@ -78,7 +78,6 @@ unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
     0
 }
 
-
 static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     name: c"iscsi".as_ptr(),
     sg_tablesize: 0,
@@ -127,7 +126,11 @@ impl Target {
     /// Asks every session to log out and waits up to `secs` seconds for
     /// them to; dropping the target ends the rest.
     fn log_out_sessions(&self, secs: u16) {
-        let live = || self.sessions.iter().filter(|s| !s.sess.ended.load(Ordering::Acquire));
+        let live = || {
+            self.sessions
+                .iter()
+                .filter(|s| !s.sess.ended.load(Ordering::Acquire))
+        };
         live().for_each(|s| s.sess.request_logout(secs));
         scst_rs::sys::wait_up_to(u32::from(secs) * 1000, || live().next().is_none());
     }
@@ -159,12 +162,26 @@ impl Targets {
         let mut list = self.list.lock();
         let same = |t: &Target| t.tid == r.tid || t.name.as_bytes().eq_ignore_ascii_case(name);
         if let Some(t) = list.iter().find(|t| same(t)) {
-            pr_err!("control: add target {} (tid {}): target {} has tid {}\n", BStr(name), r.tid, &*t.name, t.tid);
+            pr_err!(
+                "control: add target {} (tid {}): target {} has tid {}\n",
+                BStr(name),
+                r.tid,
+                &*t.name,
+                t.tid
+            );
             return Err(EEXIST);
         }
         let cname = CString::try_from_fmt(fmt!("{}", BStr(name)))?;
         let reg = TargetRegistration::new(&TEMPLATE, &cname)?;
-        list.push(Target { tid: r.tid, name: cname, sessions: KVec::new(), reg }, GFP_KERNEL)?;
+        list.push(
+            Target {
+                tid: r.tid,
+                name: cname,
+                sessions: KVec::new(),
+                reg,
+            },
+            GFP_KERNEL,
+        )?;
         Ok(())
     }
 
@@ -178,12 +195,17 @@ impl Targets {
             pr_err!("control: add connection: digests other than None (0) and CRC32C (1)\n");
             return Err(EINVAL);
         }
-        if r.params.max_recv_data_segment_length < 512 || r.params.max_xmit_data_segment_length < 512 {
+        if r.params.max_recv_data_segment_length < 512
+            || r.params.max_xmit_data_segment_length < 512
+        {
             pr_err!("control: add connection: data segment lengths below 512\n");
             return Err(EINVAL);
         }
         let sock = scst_rs::socket::Socket::from_fd(r.fd).inspect_err(|_| {
-            pr_err!("control: add connection: fd {} is no TCP socket of the caller\n", r.fd);
+            pr_err!(
+                "control: add connection: fd {} is no TCP socket of the caller\n",
+                r.fd
+            );
         })?;
         let mut list = self.list.lock();
         let Some(t) = list.iter_mut().find(|t| t.tid == r.tid) else {
@@ -193,12 +215,18 @@ impl Targets {
         // Finished sessions go; a session of the same initiator and ISID
         // is replaced (session reinstatement, RFC 7143 6.3.5).
         scst_rs::vec::retain(&mut t.sessions, |s| !s.sess.ended.load(Ordering::Acquire));
-        let same = |s: &session::Session| s.isid == r.isid && s.initiator.as_bytes().eq_ignore_ascii_case(initiator);
+        let same = |s: &session::Session| {
+            s.isid == r.isid && s.initiator.as_bytes().eq_ignore_ascii_case(initiator)
+        };
         // A TSIH names one live session of the target (RFC 7143 11.12.6):
         // a connection that brings another's (a daemon restarted with its
         // counter from the start, or a forged login) is refused, never
         // mixed with that session.
-        if let Some(s) = t.sessions.iter().find(|s| s.sess.tsih == r.tsih && !same(&s.sess)) {
+        if let Some(s) = t
+            .sessions
+            .iter()
+            .find(|s| s.sess.tsih == r.tsih && !same(&s.sess))
+        {
             pr_err!(
                 "control: add connection: TSIH {} of {} is in use by session {} of {}\n",
                 r.tsih,
@@ -210,7 +238,11 @@ impl Targets {
         }
         for s in t.sessions.iter_mut() {
             if same(&s.sess) {
-                pr_info!("session {} of {} reinstated\n", s.sess.tsih, &*s.sess.initiator);
+                pr_info!(
+                    "session {} of {} reinstated\n",
+                    s.sess.tsih,
+                    &*s.sess.initiator
+                );
                 s.stop();
             }
         }
@@ -219,7 +251,13 @@ impl Targets {
         let name = CString::try_from_fmt(fmt!("iscsi_rx{}_{}", r.tid, r.tsih))?;
         let s2 = sess.clone();
         let thread = KThread::run(&name, move || s2.run())?;
-        t.sessions.push(SessionEntry { sess, thread: Some(thread) }, GFP_KERNEL)?;
+        t.sessions.push(
+            SessionEntry {
+                sess,
+                thread: Some(thread),
+            },
+            GFP_KERNEL,
+        )?;
         Ok(())
     }
 
@@ -244,7 +282,11 @@ impl Targets {
     fn session(&self, tid: u32, sid: u64) -> Result<Arc<session::Session>> {
         let list = self.list.lock();
         let t = list.iter().find(|t| t.tid == tid).ok_or(ENOENT)?;
-        let s = t.sessions.iter().map(|s| &s.sess).find(|s| !s.ended.load(Ordering::Acquire) && ctl::sid(&s.isid, s.tsih) == sid);
+        let s = t
+            .sessions
+            .iter()
+            .map(|s| &s.sess)
+            .find(|s| !s.ended.load(Ordering::Acquire) && ctl::sid(&s.isid, s.tsih) == sid);
         s.cloned().ok_or(ENOENT)
     }
 
@@ -266,10 +308,19 @@ impl Targets {
             }
             ctl::DEL_SESSION => {
                 if r.timeout > MAX_LOGOUT_WAIT_S {
-                    pr_err!("control: delete session: a logout timeout of {} s, more than {}\n", r.timeout, MAX_LOGOUT_WAIT_S);
+                    pr_err!(
+                        "control: delete session: a logout timeout of {} s, more than {}\n",
+                        r.timeout,
+                        MAX_LOGOUT_WAIT_S
+                    );
                     return Err(EINVAL);
                 }
-                pr_info!("session {} ({}): the target asks for a logout within {} s\n", &*s.initiator, &*s.peer, r.timeout);
+                pr_info!(
+                    "session {} ({}): the target asks for a logout within {} s\n",
+                    &*s.initiator,
+                    &*s.peer,
+                    r.timeout
+                );
                 s.request_logout(r.timeout as u16);
                 if !s.wait_ended(r.timeout * 1000) {
                     s.stop();
@@ -277,10 +328,19 @@ impl Targets {
             }
             _ => {
                 if u32::from(s.cid) != r.cid {
-                    pr_err!("control: delete connection: session {} has no connection {}\n", r.sid, r.cid);
+                    pr_err!(
+                        "control: delete connection: session {} has no connection {}\n",
+                        r.sid,
+                        r.cid
+                    );
                     return Err(ENOENT);
                 }
-                pr_info!("session {} ({}): connection {} dropped by the administrator\n", &*s.initiator, &*s.peer, r.cid);
+                pr_info!(
+                    "session {} ({}): connection {} dropped by the administrator\n",
+                    &*s.initiator,
+                    &*s.peer,
+                    r.cid
+                );
                 s.stop();
             }
         }
@@ -371,9 +431,20 @@ impl ProcFile for SessionFile {
         let e = |_| ENOMEM;
         for t in t.list.lock().iter() {
             writeln!(out, "tid:{} name:{}", t.tid, &*t.name).map_err(e)?;
-            for s in t.sessions.iter().map(|s| &s.sess).filter(|s| !s.ended.load(Ordering::Acquire)) {
+            for s in t
+                .sessions
+                .iter()
+                .map(|s| &s.sess)
+                .filter(|s| !s.ended.load(Ordering::Acquire))
+            {
                 let digest = |d: u32| if d != 0 { "crc32c" } else { "none" };
-                writeln!(out, "\tsid:{} initiator:{}", ctl::sid(&s.isid, s.tsih), &*s.initiator).map_err(e)?;
+                writeln!(
+                    out,
+                    "\tsid:{} initiator:{}",
+                    ctl::sid(&s.isid, s.tsih),
+                    &*s.initiator
+                )
+                .map_err(e)?;
                 writeln!(
                     out,
                     "\t\tcid:{} ip:{} state:active hd:{} dd:{}",
@@ -402,7 +473,10 @@ impl ProcFile for VersionFile {
             (cfg!(CONFIG_SCST_DEBUG), "DEBUG"),
             (cfg!(CONFIG_SCST_TRACING), "TRACING"),
             (cfg!(CONFIG_SCST_EXTRACHECKS), "EXTRACHECKS"),
-            (cfg!(CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES), "DEBUG_DIGEST_FAILURES"),
+            (
+                cfg!(CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES),
+                "DEBUG_DIGEST_FAILURES",
+            ),
         ];
         for (on, name) in options {
             if on {
@@ -424,12 +498,28 @@ struct IscsiScst {
 impl kernel::Module for IscsiScst {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let tmpl = TargetTemplateRegistration::new(&TEMPLATE, module)?;
-        let targets = Arc::pin_init(pin_init!(Targets { list <- new_mutex!(KVec::new()) }), GFP_KERNEL)?;
+        let targets = Arc::pin_init(
+            pin_init!(Targets { list <- new_mutex!(KVec::new()) }),
+            GFP_KERNEL,
+        )?;
         let dir = tmpl.proc_dir()?;
         let mut files = KVec::new();
-        files.push(dir.file::<VersionFile>(c_str!("version"), 0o444, Arc::new((), GFP_KERNEL)?)?, GFP_KERNEL)?;
-        files.push(dir.file::<SessionFile>(c_str!("session"), 0o444, Arc::new(targets.clone(), GFP_KERNEL)?)?, GFP_KERNEL)?;
-        TARGETS.store(&*targets as *const Targets as *mut Targets, Ordering::Release);
+        files.push(
+            dir.file::<VersionFile>(c_str!("version"), 0o444, Arc::new((), GFP_KERNEL)?)?,
+            GFP_KERNEL,
+        )?;
+        files.push(
+            dir.file::<SessionFile>(
+                c_str!("session"),
+                0o444,
+                Arc::new(targets.clone(), GFP_KERNEL)?,
+            )?,
+            GFP_KERNEL,
+        )?;
+        TARGETS.store(
+            &*targets as *const Targets as *mut Targets,
+            Ordering::Release,
+        );
         // SAFETY: registers the static device of iscsi_glue.c once.
         let rc = unsafe { iscsi_scst_ctl_register() };
         if rc != 0 {
@@ -437,7 +527,11 @@ impl kernel::Module for IscsiScst {
             pr_err!("cannot register /dev/{} ({})\n", ctl::DEVICE_NAME, rc);
             return Err(Error::from_errno(rc));
         }
-        Ok(IscsiScst { files, targets, _tmpl: tmpl })
+        Ok(IscsiScst {
+            files,
+            targets,
+            _tmpl: tmpl,
+        })
     }
 }
 

@@ -27,8 +27,9 @@ use crate::params::Negotiated;
 use crate::pdu::{self, reject, Bhs, CmdSnOrder, NopIn, Request, ScsiRsp, RESERVED_TAG};
 use crate::scst_rs::api::{
     abi::{
-        ScstCmd, ScstMgmtCmd, SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA, SCST_CLEAR_TASK_SET, SCST_DATA_NONE,
-        SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET, SCST_MGMT_STATUS_FN_NOT_SUPPORTED, SCST_MGMT_STATUS_LUN_NOT_EXIST,
+        ScstCmd, ScstMgmtCmd, SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA,
+        SCST_CLEAR_TASK_SET, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET,
+        SCST_MGMT_STATUS_FN_NOT_SUPPORTED, SCST_MGMT_STATUS_LUN_NOT_EXIST,
         SCST_MGMT_STATUS_SUCCESS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
     },
     client::{SessionRegistration, TargetRegistration},
@@ -36,11 +37,16 @@ use crate::scst_rs::api::{
     mgmt::{task_mgmt_async, MgmtRef},
 };
 use crate::scst_rs::crc;
+use crate::scst_rs::kthread::{ticks, ticks_of_ms};
 use crate::scst_rs::scsi::sense::{self, Sense, Status};
 use crate::scst_rs::socket::Socket;
-use crate::scst_rs::kthread::{ticks, ticks_of_ms};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use kernel::{fmt, new_mutex, prelude::*, str::CString, sync::{Arc, ArcBorrow, Mutex}};
+use kernel::{
+    fmt, new_mutex,
+    prelude::*,
+    str::CString,
+    sync::{Arc, ArcBorrow, Mutex},
+};
 
 #[path = "tx.rs"]
 mod tx;
@@ -185,13 +191,26 @@ impl IscsiCmd {
             return;
         }
         if d.data_sn == w.data_sn {
-            w.data_sn = if d.final_ { 0 } else { w.data_sn.wrapping_add(1) };
+            w.data_sn = if d.final_ {
+                0
+            } else {
+                w.data_sn.wrapping_add(1)
+            };
             return;
         }
-        pr_err!("ITT 0x{:x}: Data-Out DataSN {} where {} was due: the command fails\n", self.itt, d.data_sn, w.data_sn);
+        pr_err!(
+            "ITT 0x{:x}: Data-Out DataSN {} where {} was due: the command fails\n",
+            self.itt,
+            d.data_sn,
+            w.data_sn
+        );
         w.done = true;
         // Without a buffer yet, `rdy_to_xfer` fails it when it comes.
-        let cmd = if w.buf.is_null() { core::ptr::null_mut() } else { w.cmd };
+        let cmd = if w.buf.is_null() {
+            core::ptr::null_mut()
+        } else {
+            w.cmd
+        };
         drop(w);
         // SAFETY: the command waited for its data (`done` was false and
         // `rdy_to_xfer` had set the buffer).
@@ -217,7 +236,11 @@ impl IscsiCmd {
             };
         }
         // An empty PDU at the end of a burst belongs to that burst.
-        let at = if len == 0 && start > unsolicited { start - 1 } else { start };
+        let at = if len == 0 && start > unsolicited {
+            start - 1
+        } else {
+            start
+        };
         let k = (at - unsolicited) / u64::from(burst);
         let burst_end = unsolicited + (k + 1) * u64::from(burst);
         // Unsolicited data past what may come unsolicited, or data past
@@ -312,7 +335,13 @@ unsafe impl Send for WriteState {}
 
 impl Session {
     /// Registers the SCST session of a connection iscsi-scstd handed over.
-    pub(crate) fn new(tgt: &TargetRegistration, target: &CStr, r: &ConnReq, initiator: &[u8], sock: Socket) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        tgt: &TargetRegistration,
+        target: &CStr,
+        r: &ConnReq,
+        initiator: &[u8],
+        sock: Socket,
+    ) -> Result<Arc<Self>> {
         let name = CString::try_from_fmt(fmt!("{}", crate::BStr(initiator)))?;
         let mut buf = [0u8; 64];
         let peer = CString::try_from_fmt(fmt!("{}", sock.peer(&mut buf)))?;
@@ -367,7 +396,10 @@ impl Session {
     /// MaxCmdSN: the window is QueuedCommands minus the commands in flight.
     fn max_cmd_sn(&self) -> u32 {
         let exp = self.exp_cmd_sn.load(Ordering::Relaxed);
-        let room = self.params.queued_commands.saturating_sub(self.in_flight.load(Ordering::Relaxed));
+        let room = self
+            .params
+            .queued_commands
+            .saturating_sub(self.in_flight.load(Ordering::Relaxed));
         exp.wrapping_add(room).wrapping_sub(1)
     }
 
@@ -418,12 +450,21 @@ impl Session {
             Err(_) => "cannot start the transmit thread",
         };
         let logged_out = why == "logout";
-        let why = match (self.stopping.load(Ordering::Acquire), self.logout_asked.load(Ordering::Acquire)) {
+        let why = match (
+            self.stopping.load(Ordering::Acquire),
+            self.logout_asked.load(Ordering::Acquire),
+        ) {
             (true, _) => "ended by the target",
             (false, true) if why == "logout" => "logged out at the target's request",
             _ => why,
         };
-        pr_info!("session {} ({}) to tid {} ends: {}\n", &*self.initiator, &*self.peer, self.tid, why);
+        pr_info!(
+            "session {} ({}) to tid {} ends: {}\n",
+            &*self.initiator,
+            &*self.peer,
+            self.tid,
+            why
+        );
         if logged_out {
             // The Logout Response goes out before the socket is shut.
             self.flush();
@@ -516,7 +557,8 @@ impl Session {
         // Additional header segments (they count for the header digest).
         let ahs = bhs.ahs_len();
         let ext_cdb = if self.params.header_digest != 0 {
-            self.rx_crc.store(crc::update(!0, &bhs.0), Ordering::Relaxed);
+            self.rx_crc
+                .store(crc::update(!0, &bhs.0), Ordering::Relaxed);
             self.rx_crc_on.store(true, Ordering::Relaxed);
             let ext_cdb = self.read_ahs(ahs)?;
             // A header that fails its digest cannot be trusted, not even
@@ -572,12 +614,22 @@ impl Session {
 
     /// Acts on a PDU whose turn it is; its `len` bytes of data are next
     /// in the socket (or in the replay buffer).
-    fn dispatch(self: &Arc<Self>, req: Request, bhs: &Bhs, ext_cdb: bool, len: usize) -> Result<Next, &'static str> {
+    fn dispatch(
+        self: &Arc<Self>,
+        req: Request,
+        bhs: &Bhs,
+        ext_cdb: bool,
+        len: usize,
+    ) -> Result<Next, &'static str> {
         match req {
             Request::ScsiCmd(c) if ext_cdb => {
                 // CDBs longer than 16 bytes: SCST takes 16 at most.
                 self.discard(len)?;
-                self.answer_now(&c, Status::CHECK_CONDITION, Some(Sense::INVALID_FIELD_IN_CDB))?;
+                self.answer_now(
+                    &c,
+                    Status::CHECK_CONDITION,
+                    Some(Sense::INVALID_FIELD_IN_CDB),
+                )?;
             }
             Request::ScsiCmd(c) => self.scsi_command(&c, bhs, len)?,
             Request::NopOut(n) => self.nop_out(&n, len)?,
@@ -646,9 +698,16 @@ impl Session {
             if now.wrapping_sub(self.ping_at.load(Ordering::Relaxed)) < interval {
                 return Ok(Next::Go);
             }
-            return Ok(Next::End("no answer to a NOP-In ping: the initiator is gone"));
+            return Ok(Next::End(
+                "no answer to a NOP-In ping: the initiator is gone",
+            ));
         }
-        let ping = NopIn { lun: [0; 8], itt: RESERVED_TAG, ttt: self.next_ttt(), data_len: 0 };
+        let ping = NopIn {
+            lun: [0; 8],
+            itt: RESERVED_TAG,
+            ttt: self.next_ttt(),
+            data_len: 0,
+        };
         // StatSN is not advanced by a ping.
         self.send(ping.encode(), &[], false)?;
         self.ping_out.store(true, Ordering::Relaxed);
@@ -705,7 +764,12 @@ impl Session {
         // SAFETY: a plain call; false unless built with
         // CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES.
         if got == want && unsafe { iscsi_scst_simulate_digest_failure() } {
-            pr_info!("session {} ({}): simulating a {} digest failure\n", &*self.initiator, &*self.peer, what);
+            pr_info!(
+                "session {} ({}): simulating a {} digest failure\n",
+                &*self.initiator,
+                &*self.peer,
+                what
+            );
             return Err("digest error");
         }
         if got != want {
@@ -725,7 +789,10 @@ impl Session {
     /// Where a non-immediate PDU's CmdSN stands; ExpCmdSN advances past
     /// one whose turn it is.
     fn order(&self, sn: u32) -> CmdSnOrder {
-        let (exp, max) = (self.exp_cmd_sn.load(Ordering::Relaxed), self.max_sent.load(Ordering::Relaxed));
+        let (exp, max) = (
+            self.exp_cmd_sn.load(Ordering::Relaxed),
+            self.max_sent.load(Ordering::Relaxed),
+        );
         let order = pdu::cmd_sn_order(sn, exp, max);
         match order {
             CmdSnOrder::Now => self.exp_cmd_sn.store(sn.wrapping_add(1), Ordering::Relaxed),
@@ -752,12 +819,24 @@ impl Session {
 
     /// Whether a command with ITT `itt` is held (its Data-Outs wait too).
     fn is_held(&self, itt: u32) -> bool {
-        self.held_len.load(Ordering::Relaxed) > 0 && self.held.lock().iter().any(|h| h.sn.is_some() && h.itt == itt)
+        self.held_len.load(Ordering::Relaxed) > 0
+            && self
+                .held
+                .lock()
+                .iter()
+                .any(|h| h.sn.is_some() && h.itt == itt)
     }
 
     /// Reads a PDU's data segment (`len` bytes, padding, digest) and holds
     /// the PDU until its turn.  A second PDU with a held CmdSN is ignored.
-    fn hold(&self, bhs: &Bhs, ext_cdb: bool, sn: Option<u32>, itt: u32, len: usize) -> Result<(), &'static str> {
+    fn hold(
+        &self,
+        bhs: &Bhs,
+        ext_cdb: bool,
+        sn: Option<u32>,
+        itt: u32,
+        len: usize,
+    ) -> Result<(), &'static str> {
         let padded = pdu::pad4(len);
         {
             let held = self.held.lock();
@@ -773,7 +852,14 @@ impl Session {
         let mut data = KVVec::from_elem(0u8, padded, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.recv_into(&mut data)?;
         self.end_segment()?;
-        let h = Held { bhs: Bhs(bhs.0), ext_cdb, sn, itt, data, aborted: false };
+        let h = Held {
+            bhs: Bhs(bhs.0),
+            ext_cdb,
+            sn,
+            itt,
+            data,
+            aborted: false,
+        };
         let mut held = self.held.lock();
         held.push(h, GFP_KERNEL).map_err(|_| "out of memory")?;
         self.held_len.store(held.len(), Ordering::Relaxed);
@@ -788,9 +874,12 @@ impl Session {
             let mut due = KVec::new();
             {
                 let mut held = self.held.lock();
-                let Some(itt) = held.iter().find(|h| h.sn == Some(exp)).map(|h| h.itt) else { return Ok(Next::Go) };
+                let Some(itt) = held.iter().find(|h| h.sn == Some(exp)).map(|h| h.itt) else {
+                    return Ok(Next::Go);
+                };
                 let mine = |h: &Held| h.sn == Some(exp) || (h.sn.is_none() && h.itt == itt);
-                let mut rest = KVec::with_capacity(held.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+                let mut rest =
+                    KVec::with_capacity(held.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
                 for h in core::mem::take(&mut *held) {
                     let to = if mine(&h) { &mut due } else { &mut rest };
                     to.push(h, GFP_KERNEL).map_err(|_| "out of memory")?;
@@ -798,7 +887,8 @@ impl Session {
                 *held = rest;
                 self.held_len.store(held.len(), Ordering::Relaxed);
             }
-            self.exp_cmd_sn.store(exp.wrapping_add(1), Ordering::Relaxed);
+            self.exp_cmd_sn
+                .store(exp.wrapping_add(1), Ordering::Relaxed);
             for h in due {
                 if let Next::End(why) = self.replay(h)? {
                     return Ok(Next::End(why));
@@ -815,11 +905,17 @@ impl Session {
             _ => return Ok(Next::Go),
         };
         let len = h.bhs.data_len() as usize;
-        *self.replay.lock() = Replay { data: h.data, at: 0 };
+        *self.replay.lock() = Replay {
+            data: h.data,
+            at: 0,
+        };
         self.replaying.store(true, Ordering::Relaxed);
         let next = self.dispatch(req, &h.bhs, h.ext_cdb, len);
         self.replaying.store(false, Ordering::Relaxed);
-        drop(core::mem::replace(&mut self.replay.lock().data, KVVec::new()));
+        drop(core::mem::replace(
+            &mut self.replay.lock().data,
+            KVVec::new(),
+        ));
         next
     }
 
@@ -846,22 +942,47 @@ impl Session {
             drop(core::mem::take(&mut *text_in));
             drop(text_in);
             self.discard(len)?;
-            return self.reject(if t.ttt != RESERVED_TAG { reject::INVALID_FIELD } else { reject::OUT_OF_RESOURCES }, bhs);
+            return self.reject(
+                if t.ttt != RESERVED_TAG {
+                    reject::INVALID_FIELD
+                } else {
+                    reject::OUT_OF_RESOURCES
+                },
+                bhs,
+            );
         }
-        text_in.extend_with(len, 0, GFP_KERNEL).map_err(|_| "out of memory")?;
+        text_in
+            .extend_with(len, 0, GFP_KERNEL)
+            .map_err(|_| "out of memory")?;
         self.recv_into(text_in.get_mut(at..).ok_or("text")?)?;
         self.skip(0, pdu::pad4(len) - len)?;
         self.end_segment()?;
-        let mut rsp = pdu::TextRsp { lun: t.lun, itt: t.itt, ttt: RESERVED_TAG, ..Default::default() };
+        let mut rsp = pdu::TextRsp {
+            lun: t.lun,
+            itt: t.itt,
+            ttt: RESERVED_TAG,
+            ..Default::default()
+        };
         if t.continue_ {
             return self.send(rsp.encode(), &[], true);
         }
         let req = core::mem::take(&mut *text_in);
         drop(text_in);
-        let mut buf = KVec::from_elem(0u8, MAX_TEXT.min(self.params.max_xmit_data_segment_length as usize), GFP_KERNEL)
-            .map_err(|_| "out of memory")?;
+        let mut buf = KVec::from_elem(
+            0u8,
+            MAX_TEXT.min(self.params.max_xmit_data_segment_length as usize),
+            GFP_KERNEL,
+        )
+        .map_err(|_| "out of memory")?;
         let mut w = crate::text::Writer::new(&mut buf);
-        if crate::text::full_feature_answer(&req, self.target.as_bytes(), self.portal.as_bytes(), &mut w).is_err() {
+        if crate::text::full_feature_answer(
+            &req,
+            self.target.as_bytes(),
+            self.portal.as_bytes(),
+            &mut w,
+        )
+        .is_err()
+        {
             return self.reject(reject::OUT_OF_RESOURCES, bhs);
         }
         rsp.final_ = true;
@@ -884,7 +1005,12 @@ impl Session {
         self.recv_into(&mut data)?;
         self.skip(len - back, pdu::pad4(len) - len)?;
         self.end_segment()?;
-        let rsp = NopIn { lun: n.lun, itt: n.itt, ttt: RESERVED_TAG, data_len: 0 };
+        let rsp = NopIn {
+            lun: n.lun,
+            itt: n.itt,
+            ttt: RESERVED_TAG,
+            data_len: 0,
+        };
         self.send(rsp.encode(), &data, true)
     }
 
@@ -892,7 +1018,12 @@ impl Session {
     fn logout(&self, l: &pdu::LogoutReq) -> Result<(), &'static str> {
         crate::scst_rs::sys::wait_up_to(30_000, || self.in_flight.load(Ordering::Acquire) == 0);
         let p = &self.params;
-        let rsp = pdu::logout_rsp(l.itt, 0, p.default_time2wait as u16, p.default_time2retain as u16);
+        let rsp = pdu::logout_rsp(
+            l.itt,
+            0,
+            p.default_time2wait as u16,
+            p.default_time2retain as u16,
+        );
         self.send(rsp, &[], true)
     }
 
@@ -929,11 +1060,21 @@ impl Session {
             }
         }
         let reg = self.reg.lock();
-        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
+        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else {
+            return Err("session gone");
+        };
         drop(reg);
         let aborted_write = target.clone().filter(|ic| ic.write);
-        let ctx = KBox::new(TmCtx { sess: self.clone(), itt: t.itt, cold: t.function == tmf::TARGET_COLD_RESET, _target: target }, GFP_KERNEL)
-            .map_err(|_| "out of memory")?;
+        let ctx = KBox::new(
+            TmCtx {
+                sess: self.clone(),
+                itt: t.itt,
+                cold: t.function == tmf::TARGET_COLD_RESET,
+                _target: target,
+            },
+            GFP_KERNEL,
+        )
+        .map_err(|_| "out of memory")?;
         let raw = KBox::into_raw(ctx);
         // SAFETY: the session is registered (this thread unregisters it);
         // `raw` comes back in `task_mgmt_fn_done`.
@@ -949,7 +1090,12 @@ impl Session {
     }
 
     /// A SCSI Command PDU whose `len` bytes of immediate data follow.
-    fn scsi_command(self: &Arc<Self>, c: &pdu::ScsiCmd, bhs: &Bhs, len: usize) -> Result<(), &'static str> {
+    fn scsi_command(
+        self: &Arc<Self>,
+        c: &pdu::ScsiCmd,
+        bhs: &Bhs,
+        len: usize,
+    ) -> Result<(), &'static str> {
         if self.find_cmd(c.itt).is_some() {
             // An ITT names one task of the session (RFC 7143: unique within it):
             // the live command keeps it, the newcomer is rejected whole
@@ -967,19 +1113,34 @@ impl Session {
         }
         if c.read && c.write {
             self.discard(len)?;
-            return self.answer_now(c, Status::CHECK_CONDITION, Some(Sense::INVALID_FIELD_IN_CDB));
+            return self.answer_now(
+                c,
+                Status::CHECK_CONDITION,
+                Some(Sense::INVALID_FIELD_IN_CDB),
+            );
         }
         // Immediate commands are outside the CmdSN window: without a bound
         // of their own an initiator could queue answers without end.
-        if c.immediate && self.immediate_in_flight.load(Ordering::Acquire) >= self.params.queued_commands.max(1) {
+        if c.immediate
+            && self.immediate_in_flight.load(Ordering::Acquire)
+                >= self.params.queued_commands.max(1)
+        {
             self.discard(len)?;
             return self.reject(reject::IMMEDIATE_COMMAND, bhs);
         }
         let p = &self.params;
-        if len as u64 > u64::from(c.expected_len) || (len > 0 && (p.immediate_data == 0 || len as u32 > p.first_burst_length)) {
-            return Err("immediate data beyond the expected length, FirstBurstLength or ImmediateData=No");
+        if len as u64 > u64::from(c.expected_len)
+            || (len > 0 && (p.immediate_data == 0 || len as u32 > p.first_burst_length))
+        {
+            return Err(
+                "immediate data beyond the expected length, FirstBurstLength or ImmediateData=No",
+            );
         }
-        let unsolicited_end = if p.initial_r2t == 0 { c.expected_len.min(p.first_burst_length) } else { len as u32 };
+        let unsolicited_end = if p.initial_r2t == 0 {
+            c.expected_len.min(p.first_burst_length)
+        } else {
+            len as u32
+        };
         let state = WriteState {
             cmd: core::ptr::null_mut(),
             buf: core::ptr::null_mut(),
@@ -1001,14 +1162,20 @@ impl Session {
         )
         .map_err(|_| "out of memory")?;
         let reg = self.reg.lock();
-        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else { return Err("session gone") };
+        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else {
+            return Err("session gone");
+        };
         drop(reg);
         // Data-Out and ABORT TASK find the command here from now on.
-        self.cmds.lock().push((c.itt, ic.clone()), GFP_KERNEL).map_err(|_| "out of memory")?;
+        self.cmds
+            .lock()
+            .push((c.itt, ic.clone()), GFP_KERNEL)
+            .map_err(|_| "out of memory")?;
         let raw = Arc::into_raw(ic.clone());
         // SAFETY: the session is registered until this thread (the only
         // submitter) unregisters it.
-        let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, raw.cast_mut().cast(), false) }) else {
+        let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, raw.cast_mut().cast(), false) })
+        else {
             // SAFETY: the core did not take the reference.
             drop(unsafe { Arc::from_raw(raw) });
             self.forget_cmd(&ic);
@@ -1063,7 +1230,11 @@ impl Session {
 
     /// The command with ITT `itt`, if the core has it.
     fn find_cmd(&self, itt: u32) -> Option<Arc<IscsiCmd>> {
-        self.cmds.lock().iter().find(|(i, _)| *i == itt).map(|(_, c)| c.clone())
+        self.cmds
+            .lock()
+            .iter()
+            .find(|(i, _)| *i == itt)
+            .map(|(_, c)| c.clone())
     }
 
     /// A Data-Out PDU with `len` bytes.
@@ -1082,7 +1253,12 @@ impl Session {
     /// Reads `len` bytes of `ic`'s data at `offset` from the socket into
     /// its buffer (or stash); hands the command back to the core when all
     /// is there, asks for more with R2T otherwise.
-    fn receive_data(&self, ic: &Arc<IscsiCmd>, offset: u32, len: usize) -> Result<(), &'static str> {
+    fn receive_data(
+        &self,
+        ic: &Arc<IscsiCmd>,
+        offset: u32,
+        len: usize,
+    ) -> Result<(), &'static str> {
         let mut w = ic.w.lock();
         if w.done {
             drop(w);
@@ -1105,7 +1281,9 @@ impl Session {
         let keep = (u64::from(w.want).saturating_sub(u64::from(offset))).min(len as u64) as usize;
         if w.buf.is_null() {
             let at = w.stash.len();
-            w.stash.extend_with(keep, 0, GFP_KERNEL).map_err(|_| "out of memory")?;
+            w.stash
+                .extend_with(keep, 0, GFP_KERNEL)
+                .map_err(|_| "out of memory")?;
             let dst = w.stash.get_mut(at..at + keep).ok_or("stash")?;
             self.recv_into(dst)?;
         } else {
@@ -1130,7 +1308,11 @@ impl Session {
         if self.replaying.load(Ordering::Relaxed) {
             let mut r = self.replay.lock();
             let at = r.at;
-            dst.copy_from_slice(r.data.get(at..at + dst.len()).ok_or("held PDU shorter than its header")?);
+            dst.copy_from_slice(
+                r.data
+                    .get(at..at + dst.len())
+                    .ok_or("held PDU shorter than its header")?,
+            );
             r.at += dst.len();
             return Ok(());
         }
@@ -1138,7 +1320,10 @@ impl Session {
             return Err("connection closed inside a PDU");
         }
         if self.rx_crc_on.load(Ordering::Relaxed) {
-            self.rx_crc.store(crc::update(self.rx_crc.load(Ordering::Relaxed), dst), Ordering::Relaxed);
+            self.rx_crc.store(
+                crc::update(self.rx_crc.load(Ordering::Relaxed), dst),
+                Ordering::Relaxed,
+            );
         }
         Ok(())
     }
@@ -1190,7 +1375,14 @@ impl Session {
         while w.r2t_upto < w.want && u64::from(w.r2t_upto - start.min(w.r2t_upto)) < window {
             let n = burst.min(w.want - w.r2t_upto);
             let ttt = w.ttt_base.wrapping_add(w.r2t_sn);
-            let r2t = pdu::R2t { lun: ic.lun, itt: ic.itt, ttt, r2t_sn: w.r2t_sn, offset: w.r2t_upto, length: n };
+            let r2t = pdu::R2t {
+                lun: ic.lun,
+                itt: ic.itt,
+                ttt,
+                r2t_sn: w.r2t_sn,
+                offset: w.r2t_upto,
+                length: n,
+            };
             self.send(r2t.encode(), &[], false)?;
             w.r2t_sn = w.r2t_sn.wrapping_add(1);
             w.r2t_upto += n;
@@ -1199,14 +1391,29 @@ impl Session {
     }
 
     /// Answers a command the core never saw.
-    fn answer_now(&self, c: &pdu::ScsiCmd, status: Status, sense: Option<Sense>) -> Result<(), &'static str> {
+    fn answer_now(
+        &self,
+        c: &pdu::ScsiCmd,
+        status: Status,
+        sense: Option<Sense>,
+    ) -> Result<(), &'static str> {
         let mut fixed = [0u8; sense::FIXED_LEN];
         let n = sense.map_or(0, |s| s.encode_fixed(&mut fixed));
         let sense = fixed.get(..n).unwrap_or(&[]);
         let status = status.0;
         let mut buf = [0u8; SENSE_SEGMENT];
-        let (flag, residual) = if c.expected_len > 0 { (pdu::UNDERFLOW, c.expected_len) } else { (0, 0) };
-        let rsp = ScsiRsp { itt: c.itt, status, residual_flag: flag, residual, ..Default::default() };
+        let (flag, residual) = if c.expected_len > 0 {
+            (pdu::UNDERFLOW, c.expected_len)
+        } else {
+            (0, 0)
+        };
+        let rsp = ScsiRsp {
+            itt: c.itt,
+            status,
+            residual_flag: flag,
+            residual,
+            ..Default::default()
+        };
         self.send(rsp.encode(), sense_segment(sense, &mut buf), true)
     }
 }
@@ -1229,7 +1436,10 @@ struct TmCtx {
 ///
 /// `tgt_priv` is what `Session::run` set for a registered session of ours
 /// (the core's `close_session` contract).
-pub(crate) unsafe extern "C" fn close_session(_sess: *mut crate::scst_rs::api::abi::ScstSession, tgt_priv: *mut core::ffi::c_void) {
+pub(crate) unsafe extern "C" fn close_session(
+    _sess: *mut crate::scst_rs::api::abi::ScstSession,
+    tgt_priv: *mut core::ffi::c_void,
+) {
     // SAFETY: `Session::run` set the pointer to its `Session`, which
     // outlives the registration (the pointer is cleared before the
     // session is unregistered, and the core calls this only for a
@@ -1241,7 +1451,11 @@ pub(crate) unsafe extern "C" fn close_session(_sess: *mut crate::scst_rs::api::a
 
 /// Ends a session whose access the core revoked.
 fn close_revoked(s: &Session) {
-    pr_info!("session {} ({}): access revoked by the target's configuration: connection closed\n", &*s.initiator, &*s.peer);
+    pr_info!(
+        "session {} ({}): access revoked by the target's configuration: connection closed\n",
+        &*s.initiator,
+        &*s.peer
+    );
     s.stop();
 }
 
@@ -1263,7 +1477,12 @@ pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
         SCST_MGMT_STATUS_FN_NOT_SUPPORTED => tmf_rsp::NOT_SUPPORTED,
         _ => tmf_rsp::REJECTED,
     };
-    if ctx.sess.send(pdu::task_mgmt_rsp(ctx.itt, r), &[], true).is_err() || ctx.cold {
+    if ctx
+        .sess
+        .send(pdu::task_mgmt_rsp(ctx.itt, r), &[], true)
+        .is_err()
+        || ctx.cold
+    {
         ctx.sess.stop_after_sending();
     }
 }
@@ -1300,8 +1519,12 @@ impl Timeouts {
     /// starts).
     fn now() -> Self {
         // SAFETY: plain reads of this module's parameters.
-        let (nop, data_out) = unsafe { (iscsi_scst_nop_in_interval(), iscsi_scst_data_out_timeout()) };
-        Timeouts { nop_ms: nop.min(MAX_NOP_IN_INTERVAL) * 1000, data_out_ms: data_out.min(MAX_NOP_IN_INTERVAL) * 1000 }
+        let (nop, data_out) =
+            unsafe { (iscsi_scst_nop_in_interval(), iscsi_scst_data_out_timeout()) };
+        Timeouts {
+            nop_ms: nop.min(MAX_NOP_IN_INTERVAL) * 1000,
+            data_out_ms: data_out.min(MAX_NOP_IN_INTERVAL) * 1000,
+        }
     }
 }
 
@@ -1317,7 +1540,9 @@ fn c_int_of(attr: u8) -> kernel::ffi::c_int {
 /// is sent; an aborted command is finished here, unanswered.
 pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
     // SAFETY: the core passes a live command of ours.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return 0;
+    };
     let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
     if p.is_null() {
         c.tgt_done(Context::Direct);
@@ -1343,7 +1568,9 @@ pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi:
 /// ask for the rest.
 pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
     // SAFETY: the core passes a live command of ours.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else { return 0 };
+    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return 0;
+    };
     let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
     if p.is_null() {
         c.rx_data(false, Context::Direct);

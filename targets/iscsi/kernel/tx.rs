@@ -23,15 +23,20 @@
 //! answers to many small commands share TCP segments.
 
 use super::{IscsiCmd, Session};
-use crate::scst_rs::scsi::Status;
 use crate::pdu::{self, Bhs, DataIn, ScsiRsp};
 use crate::scst_rs::api::{
     abi::SCST_DATA_READ,
     cmd::{Cmd, Context},
 };
+use crate::scst_rs::scsi::Status;
 use crate::scst_rs::{crc, kthread::KThread, vec};
 use core::sync::atomic::Ordering;
-use kernel::{fmt, new_condvar, new_spinlock, prelude::*, str::CString, sync::{Arc, CondVar, SpinLock}};
+use kernel::{
+    fmt, new_condvar, new_spinlock,
+    prelude::*,
+    str::CString,
+    sync::{Arc, CondVar, SpinLock},
+};
 
 /// How long a session that ends by Logout waits for its last PDUs (the
 /// Logout Response) to go out before the socket is shut.
@@ -55,7 +60,11 @@ pub(super) enum TxItem {
     /// A command's Data-Ins and status, from `xmit_response`.
     Response(Arc<IscsiCmd>, Cmd),
     /// One PDU and its data segment; `status`: it takes a StatSN.
-    Pdu { bhs: Bhs, data: KVVec<u8>, status: bool },
+    Pdu {
+        bhs: Bhs,
+        data: KVVec<u8>,
+        status: bool,
+    },
     /// The connection ends once what was queued before is sent.
     Stop,
 }
@@ -110,7 +119,9 @@ impl Transmit {
             queued_bytes: 0,
             in_hand_bytes: 0,
         };
-        Ok(pin_init!(Self { queue <- new_spinlock!(q, "iscsi_txq"), wake <- new_condvar!("iscsi_tx"), stat_sn0 }))
+        Ok(
+            pin_init!(Self { queue <- new_spinlock!(q, "iscsi_txq"), wake <- new_condvar!("iscsi_tx"), stat_sn0 }),
+        )
     }
 }
 
@@ -138,8 +149,15 @@ impl Session {
     /// Queues a PDU with a copy of `data`; `status`: it takes a StatSN.
     pub(super) fn send(&self, bhs: Bhs, data: &[u8], status: bool) -> Result<(), &'static str> {
         let mut owned = KVVec::new();
-        owned.extend_from_slice(data, GFP_KERNEL).map_err(|_| "out of memory")?;
-        self.push(TxItem::Pdu { bhs, data: owned, status }).map_err(|_| "out of memory")
+        owned
+            .extend_from_slice(data, GFP_KERNEL)
+            .map_err(|_| "out of memory")?;
+        self.push(TxItem::Pdu {
+            bhs,
+            data: owned,
+            status,
+        })
+        .map_err(|_| "out of memory")
     }
 
     /// Whether the transmit thread keeps up, so that the receive thread
@@ -154,7 +172,10 @@ impl Session {
             let q = self.tx.queue.lock();
             q.queued_bytes + q.in_hand_bytes <= max
         };
-        room() || crate::scst_rs::sys::wait_up_to(SEND_TIMEOUT_MS + 1000, || room() || self.stopping.load(Ordering::Acquire))
+        room()
+            || crate::scst_rs::sys::wait_up_to(SEND_TIMEOUT_MS + 1000, || {
+                room() || self.stopping.load(Ordering::Acquire)
+            })
     }
 
     /// Queues the end of the connection, after what is queued now.
@@ -169,7 +190,11 @@ impl Session {
     /// would wait for the answer forever).
     pub(super) fn respond_later(&self, ic: Arc<IscsiCmd>, c: Cmd) {
         if let Err(TxItem::Response(ic, c)) = self.push(TxItem::Response(ic, c)) {
-            pr_err!("session {} ({}): no memory to queue a response: the connection ends\n", &*self.initiator, &*self.peer);
+            pr_err!(
+                "session {} ({}): no memory to queue a response: the connection ends\n",
+                &*self.initiator,
+                &*self.peer
+            );
             self.stop();
             self.command_answered(&ic);
             c.tgt_done(Context::Direct);
@@ -207,7 +232,11 @@ impl Session {
 
     /// The transmit thread: sends batches until the queue stops.
     fn transmit(&self) {
-        let mut tx = Tx { stat_sn: self.tx.stat_sn0, broken: false, corked: false };
+        let mut tx = Tx {
+            stat_sn: self.tx.stat_sn0,
+            broken: false,
+            corked: false,
+        };
         let mut batch = KVec::new();
         loop {
             let mut q = self.tx.queue.lock();
@@ -255,7 +284,11 @@ impl Session {
                 c.tgt_done(Context::Direct);
             }
             TxItem::Pdu { bhs, data, status } => {
-                if !tx.broken && self.write(tx, bhs, &data, status, more, |d, m| self.sock.send(d, m)).is_err() {
+                if !tx.broken
+                    && self
+                        .write(tx, bhs, &data, status, more, |d, m| self.sock.send(d, m))
+                        .is_err()
+                {
                     self.broke(tx);
                 }
             }
@@ -293,12 +326,16 @@ impl Session {
             tx.stat_sn = tx.stat_sn.wrapping_add(1);
         }
         let pad = &[0u8; 3][..pdu::pad4(data.len()) - data.len()];
-        let (hd, dd) = (self.params.header_digest != 0, self.params.data_digest != 0 && !data.is_empty());
+        let (hd, dd) = (
+            self.params.header_digest != 0,
+            self.params.data_digest != 0 && !data.is_empty(),
+        );
         // Each piece but the PDU's last goes with MSG_MORE; the last too
         // if `more`.  (An empty send pushes nothing, so none is made.)
         self.sock.send(&bhs.0, hd || !data.is_empty() || more)?;
         if hd {
-            self.sock.send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty() || more)?;
+            self.sock
+                .send(&crc::iscsi_digest(&[&bhs.0]), !data.is_empty() || more)?;
         }
         if data.is_empty() {
             tx.corked = more;
@@ -325,14 +362,22 @@ impl Session {
             r if r < 0 => (pdu::OVERFLOW, u32::try_from(-r).unwrap_or(u32::MAX)),
             _ => (0, 0),
         };
-        let len = if c.data_direction() == SCST_DATA_READ { c.resp_len() as usize } else { 0 };
+        let len = if c.data_direction() == SCST_DATA_READ {
+            c.resp_len() as usize
+        } else {
+            0
+        };
         let max = (self.params.max_xmit_data_segment_length as usize).max(512);
         let status_in_data = status == Status::GOOD.0 && c.sense().is_empty() && len > 0;
         // SAFETY: a plain read of this module's parameter.
         let zero_copy = len > 0 && unsafe { super::iscsi_scst_zero_copy() };
         // Sent without a copy, the core keeps the buffer until the network
         // lets go of its pages.
-        let data: &[u8] = if zero_copy { c.lend_buffer() } else { c.buffer() };
+        let data: &[u8] = if zero_copy {
+            c.lend_buffer()
+        } else {
+            c.buffer()
+        };
         let data = data.get(..len.min(data.len())).unwrap_or(&[]);
         let mut off = 0;
         let mut data_sn = 0u32;
@@ -350,12 +395,18 @@ impl Session {
                 offset: off as u32,
                 data_len: 0,
             };
-            let (bhs, piece, status) = (din.encode(), data.get(off..end).unwrap_or(&[]), last && status_in_data);
+            let (bhs, piece, status) = (
+                din.encode(),
+                data.get(off..end).unwrap_or(&[]),
+                last && status_in_data,
+            );
             let more = !(last && status_in_data) || more_after;
             if zero_copy {
                 // SAFETY: `data` is in the command's lent buffer, which is
                 // not reused while the network holds its pages.
-                self.write(tx, bhs, piece, status, more, |d, m| unsafe { self.sock.send_pages(d, m) })?;
+                self.write(tx, bhs, piece, status, more, |d, m| unsafe {
+                    self.sock.send_pages(d, m)
+                })?;
             } else {
                 self.write(tx, bhs, piece, status, more, |d, m| self.sock.send(d, m))?;
             }
@@ -366,8 +417,22 @@ impl Session {
             return Ok(());
         }
         let mut buf = [0u8; SENSE_SEGMENT];
-        let rsp = ScsiRsp { itt: ic.itt, status, residual_flag: flag, residual, exp_data_sn: data_sn, ..Default::default() };
-        self.write(tx, rsp.encode(), sense_segment(c.sense(), &mut buf), true, more_after, |d, m| self.sock.send(d, m))
+        let rsp = ScsiRsp {
+            itt: ic.itt,
+            status,
+            residual_flag: flag,
+            residual,
+            exp_data_sn: data_sn,
+            ..Default::default()
+        };
+        self.write(
+            tx,
+            rsp.encode(),
+            sense_segment(c.sense(), &mut buf),
+            true,
+            more_after,
+            |d, m| self.sock.send(d, m),
+        )
     }
 }
 
@@ -378,7 +443,9 @@ pub(super) const SENSE_SEGMENT: usize = 2 + 252;
 /// A SCSI Response's data segment for `sense` (RFC 7143 11.4.7): empty
 /// without sense, else its 2-byte length and the sense, in `buf`.
 pub(super) fn sense_segment<'a>(sense: &[u8], buf: &'a mut [u8; SENSE_SEGMENT]) -> &'a [u8] {
-    let sense = sense.get(..sense.len().min(SENSE_SEGMENT - 2)).unwrap_or(&[]);
+    let sense = sense
+        .get(..sense.len().min(SENSE_SEGMENT - 2))
+        .unwrap_or(&[]);
     if sense.is_empty() {
         return &[];
     }

@@ -24,7 +24,12 @@ fuzz_target!(|data: &[u8]| {
             // Padding after the command changes nothing.
             assert_eq!(cdb::decode(&c[..need], dev_type, bs), r);
             if d.flags & cdb::UNKNOWN_LENGTH == 0 {
-                assert_eq!(d.transfer_len == 0, d.direction == Direction::None, "{:?}", d);
+                assert_eq!(
+                    d.transfer_len == 0,
+                    d.direction == Direction::None,
+                    "{:?}",
+                    d
+                );
             } else {
                 assert_eq!(d.transfer_len, 0);
             }
@@ -34,15 +39,27 @@ fuzz_target!(|data: &[u8]| {
             // vdisk's READ and WRITE extents say the same.
             if dev_type == 0 && (cdb::is_read(d.opcode) || cdb::is_write(d.opcode)) {
                 let e = scsi::extent(c).expect("READ/WRITE has an extent");
-                assert_eq!(Some(d.transfer_len), e.blocks.checked_mul(u64::from(bs)), "{:?} {:?}", d, e);
-                let dir = if cdb::is_read(d.opcode) { Direction::Read } else { Direction::Write };
+                assert_eq!(
+                    Some(d.transfer_len),
+                    e.blocks.checked_mul(u64::from(bs)),
+                    "{:?} {:?}",
+                    d,
+                    e
+                );
+                let dir = if cdb::is_read(d.opcode) {
+                    Direction::Read
+                } else {
+                    Direction::Write
+                };
                 assert!(d.direction == dir || d.transfer_len == 0);
             }
         }
         Err(DecodeError::Empty) => assert!(c.is_empty()),
         Err(DecodeError::TooShort { need, got, .. }) => assert!(got == c.len() && need > got),
         Err(DecodeError::InvalidField { byte, .. }) => assert!(byte < c.len()),
-        Err(DecodeError::UnknownOpcode(op) | DecodeError::WrongDeviceType { opcode: op, .. }) => assert_eq!(op, c[0]),
+        Err(DecodeError::UnknownOpcode(op) | DecodeError::WrongDeviceType { opcode: op, .. }) => {
+            assert_eq!(op, c[0])
+        }
     }
     if let Err(e) = r {
         let _ = e.to_string();

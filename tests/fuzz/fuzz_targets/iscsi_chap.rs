@@ -44,7 +44,9 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // CHAP_A: MD5 (5) offered in a comma-separated list.
-    let offered = value.split(|&c| c == b',').any(|a| text::parse_number(a) == Some(5));
+    let offered = value
+        .split(|&c| c == b',')
+        .any(|a| text::parse_number(a) == Some(5));
     assert_eq!(chap::offers_md5(value), offered);
 
     // Our MD5 (in two pieces split where the input says) is RFC 1321's.

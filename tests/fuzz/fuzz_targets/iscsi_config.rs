@@ -11,7 +11,12 @@ use std::fmt::Write as _;
 
 /// An IncomingUser line's words.
 fn incoming(u: &config::User) -> String {
-    format!("{} {} {}", u.name, u.secret, u.initiator.as_deref().unwrap_or(""))
+    format!(
+        "{} {} {}",
+        u.name,
+        u.secret,
+        u.initiator.as_deref().unwrap_or("")
+    )
 }
 
 /// `c` as a config file.
@@ -26,7 +31,12 @@ fn render(c: &config::Config) -> String {
     if let Some(a) = &c.isns_server {
         writeln!(s, "iSNSServer {}", a).unwrap();
     }
-    writeln!(s, "iSNSAccessControl {}", if c.isns_access_control { "Yes" } else { "No" }).unwrap();
+    writeln!(
+        s,
+        "iSNSAccessControl {}",
+        if c.isns_access_control { "Yes" } else { "No" }
+    )
+    .unwrap();
     for t in &c.targets {
         writeln!(s, "Target {}", t.name).unwrap();
         for u in &t.incoming {
@@ -42,7 +52,13 @@ fn render(c: &config::Config) -> String {
         let mut w = Writer::new(&mut buf);
         t.settings.write(&mut w).unwrap();
         for (k, v) in text::items(w.as_bytes()).map(Result::unwrap) {
-            writeln!(s, "  {} {}", std::str::from_utf8(k).unwrap(), std::str::from_utf8(v).unwrap()).unwrap();
+            writeln!(
+                s,
+                "  {} {}",
+                std::str::from_utf8(k).unwrap(),
+                std::str::from_utf8(v).unwrap()
+            )
+            .unwrap();
         }
     }
     s
@@ -53,17 +69,35 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(c) = config::parse(&text) {
         for (i, t) in c.targets.iter().enumerate() {
-            assert!(t.settings.check().is_ok() && config::valid_name(&t.name) && ctl::valid_name(t.name.as_bytes()));
+            assert!(
+                t.settings.check().is_ok()
+                    && config::valid_name(&t.name)
+                    && ctl::valid_name(t.name.as_bytes())
+            );
             assert_eq!(t.tid as usize, i + 1);
             assert_eq!(c.by_tid(t.tid).map(|x| &x.name), Some(&t.name));
-            assert_eq!(c.target(t.name.to_ascii_uppercase().as_bytes()).map(|x| x.tid), Some(t.tid));
-            assert!(t.alias.as_ref().is_none_or(|a| !a.is_empty() && a.len() <= 255));
+            assert_eq!(
+                c.target(t.name.to_ascii_uppercase().as_bytes())
+                    .map(|x| x.tid),
+                Some(t.tid)
+            );
+            assert!(t
+                .alias
+                .as_ref()
+                .is_none_or(|a| !a.is_empty() && a.len() <= 255));
         }
         // A word ending in a backslash would join lines when written out.
         if !render(&c).split_whitespace().any(|w| w.ends_with('\\')) {
-            let again = config::parse(&render(&c)).unwrap_or_else(|e| panic!("{}: {:?}", e, render(&c)));
-            assert_eq!((&again.incoming, &again.outgoing, &again.isns_server), (&c.incoming, &c.outgoing, &c.isns_server));
-            assert_eq!((again.isns_access_control, &again.targets), (c.isns_access_control, &c.targets));
+            let again =
+                config::parse(&render(&c)).unwrap_or_else(|e| panic!("{}: {:?}", e, render(&c)));
+            assert_eq!(
+                (&again.incoming, &again.outgoing, &again.isns_server),
+                (&c.incoming, &c.outgoing, &c.isns_server)
+            );
+            assert_eq!(
+                (again.isns_access_control, &again.targets),
+                (c.isns_access_control, &c.targets)
+            );
         }
     }
 
@@ -82,7 +116,10 @@ fuzz_target!(|data: &[u8]| {
                 // An allow file alone lets everyone in; a deny file
                 // alone keeps out exactly whom it matches.
                 assert!(acl::allowed(&rules, &none, t, i, a));
-                assert_eq!(acl::allowed(&none, &rules, t, i, a), !rules.matches(t, i, a));
+                assert_eq!(
+                    acl::allowed(&none, &rules, t, i, a),
+                    !rules.matches(t, i, a)
+                );
             }
         }
     }

@@ -27,7 +27,8 @@ struct Env(u8);
 
 impl login::Env for Env {
     fn target(&self, name: &[u8]) -> Option<(Settings, u16)> {
-        name.eq_ignore_ascii_case(TARGET).then_some((params::DEFAULT_SETTINGS, 7))
+        name.eq_ignore_ascii_case(TARGET)
+            .then_some((params::DEFAULT_SETTINGS, 7))
     }
     fn allowed(&self, _: &[u8], _: &[u8]) -> bool {
         self.0 & 2 == 0
@@ -36,7 +37,10 @@ impl login::Env for Env {
         self.0 & 1 != 0
     }
     fn incoming_secret(&self, _: Option<&[u8]>, initiator: &[u8], user: &[u8]) -> Option<&[u8]> {
-        let joe = config::User { initiator: (self.0 & 16 != 0).then(|| "iqn.1993-08.org.debian:01:abc".into()), ..config::User::new("joe", "secretsecret") };
+        let joe = config::User {
+            initiator: (self.0 & 16 != 0).then(|| "iqn.1993-08.org.debian:01:abc".into()),
+            ..config::User::new("joe", "secretsecret")
+        };
         (user == joe.name.as_bytes() && joe.admits(initiator)).then_some(b"secretsecret".as_slice())
     }
     fn outgoing(&self, _: Option<&[u8]>) -> Option<(&[u8], &[u8])> {
@@ -68,13 +72,19 @@ fuzz_target!(|data: &[u8]| {
         b.set_itt(step);
         b.set_be32(24, 1);
         b.set_data_len(t.len() as u32);
-        let Ok(Request::Login(req)) = Request::decode(&b) else { panic!("a Login Request that does not decode") };
+        let Ok(Request::Login(req)) = Request::decode(&b) else {
+            panic!("a Login Request that does not decode")
+        };
 
         let mut buf = vec![0u8; [48, 256, 1024, 8192][usize::from(ctl >> 6)]];
         let mut w = text::Writer::new(&mut buf);
         let s = l.step(&req, t, &mut env, &mut w);
         let out = w.as_bytes();
-        assert!(text::check(out).is_ok(), "we wrote malformed text: {:?}", out);
+        assert!(
+            text::check(out).is_ok(),
+            "we wrote malformed text: {:?}",
+            out
+        );
         let rsp = match s {
             Step::Fail(r) => {
                 assert_ne!(r.status, 0);
@@ -86,7 +96,11 @@ fuzz_target!(|data: &[u8]| {
                 assert!(step < login::MAX_STEPS && req.version_min == 0);
                 let n = l.negotiated().expect("negotiated parameters after login");
                 assert!(n.first_burst_length <= n.max_burst_length, "{:?}", n);
-                assert!(n.max_xmit_data_segment_length >= 512 && n.max_burst_length >= 512, "{:?}", n);
+                assert!(
+                    n.max_xmit_data_segment_length >= 512 && n.max_burst_length >= 512,
+                    "{:?}",
+                    n
+                );
                 r
             }
             Step::Continue(r) => {
@@ -96,9 +110,15 @@ fuzz_target!(|data: &[u8]| {
             }
         };
         // The response echoes the request's identity.
-        assert_eq!((rsp.itt, rsp.isid, rsp.tsih, rsp.csg), (req.itt, req.isid, req.tsih, req.csg));
+        assert_eq!(
+            (rsp.itt, rsp.isid, rsp.tsih, rsp.csg),
+            (req.itt, req.isid, req.tsih, req.csg)
+        );
         let e = rsp.encode();
-        assert_eq!((e.opcode(), e.itt(), e.be16(36)), (op::LOGIN_RSP, req.itt, rsp.status));
+        assert_eq!(
+            (e.opcode(), e.itt(), e.be16(36)),
+            (op::LOGIN_RSP, req.itt, rsp.status)
+        );
         // Mutual CHAP: our answer is 16 bytes of MD5.
         if let Some(r) = text::find(out, "CHAP_R") {
             assert_eq!(chap::decode(r, &mut [0u8; 16]), Some(16));

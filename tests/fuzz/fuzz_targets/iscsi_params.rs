@@ -27,7 +27,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut listing = [0u8; 1024];
     let mut w = Writer::new(&mut listing);
-    settings.write(&mut w).expect("the settings listing fits 1 KiB");
+    settings
+        .write(&mut w)
+        .expect("the settings listing fits 1 KiB");
     assert!(text::check(w.as_bytes()).is_ok());
 
     let mut n = Negotiation::new(settings, opts & 1 != 0);
@@ -43,7 +45,19 @@ fuzz_target!(|data: &[u8]| {
     }
     let r = n.result;
     assert!(r.first_burst_length <= r.max_burst_length, "{:?}", r);
-    assert!(r.max_burst_length >= 512 && r.max_xmit_data_segment_length >= 512, "{:?}", r);
-    assert!(r.max_xmit_data_segment_length <= settings.max_xmit_data_segment_length.max(512), "{:?}", r);
-    assert!(text::check(w.as_bytes()).is_ok(), "we wrote malformed text: {:?}", w.as_bytes());
+    assert!(
+        r.max_burst_length >= 512 && r.max_xmit_data_segment_length >= 512,
+        "{:?}",
+        r
+    );
+    assert!(
+        r.max_xmit_data_segment_length <= settings.max_xmit_data_segment_length.max(512),
+        "{:?}",
+        r
+    );
+    assert!(
+        text::check(w.as_bytes()).is_ok(),
+        "we wrote malformed text: {:?}",
+        w.as_bytes()
+    );
 });

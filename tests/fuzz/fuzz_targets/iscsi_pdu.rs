@@ -8,7 +8,9 @@ use iscsi_proto::text;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((head, rest)) = data.split_first_chunk::<BHS_LEN>() else { return };
+    let Some((head, rest)) = data.split_first_chunk::<BHS_LEN>() else {
+        return;
+    };
     let b = Bhs(*head);
 
     // Lengths: AHS in words, data up to 2^24 - 1, padded to 4.
@@ -28,9 +30,16 @@ fuzz_target!(|data: &[u8]| {
 
     match Request::decode(&b) {
         Ok(req) => {
-            assert!(b.opcode() <= op::SNACK, "decoded target opcode {:#x}", b.opcode());
+            assert!(
+                b.opcode() <= op::SNACK,
+                "decoded target opcode {:#x}",
+                b.opcode()
+            );
             assert_eq!(Request::decode(&b), Ok(req));
-            assert_eq!(req.cmd_sn().is_none(), matches!(req, Request::DataOut(_) | Request::Snack(_)));
+            assert_eq!(
+                req.cmd_sn().is_none(),
+                matches!(req, Request::DataOut(_) | Request::Snack(_))
+            );
             match req {
                 Request::ScsiCmd(c) => {
                     assert_eq!((&c.cdb[..], c.lun, c.itt), (&b.0[32..48], b.lun(), b.itt()));
@@ -78,12 +87,28 @@ fuzz_target!(|data: &[u8]| {
         data_len: b.be32(20),
     };
     let e = rsp.encode();
-    assert_eq!((e.opcode(), e.itt(), e.be16(36), e.be16(14)), (op::LOGIN_RSP, rsp.itt, rsp.status, rsp.tsih));
-    assert_eq!((e.data_len(), &e.0[8..14]), (rsp.data_len.min(pdu::MAX_DATA_LEN), &isid[..]));
+    assert_eq!(
+        (e.opcode(), e.itt(), e.be16(36), e.be16(14)),
+        (op::LOGIN_RSP, rsp.itt, rsp.status, rsp.tsih)
+    );
+    assert_eq!(
+        (e.data_len(), &e.0[8..14]),
+        (rsp.data_len.min(pdu::MAX_DATA_LEN), &isid[..])
+    );
     assert_eq!(e.flags() & 3, if rsp.transit { rsp.nsg } else { 0 });
-    let t = pdu::TextRsp { final_: f & 1 != 0, continue_: f & 2 != 0, lun: b.lun(), itt: b.itt(), ttt: b.be32(20), data_len: dl };
+    let t = pdu::TextRsp {
+        final_: f & 1 != 0,
+        continue_: f & 2 != 0,
+        lun: b.lun(),
+        itt: b.itt(),
+        ttt: b.be32(20),
+        data_len: dl,
+    };
     let e = t.encode();
-    assert_eq!((e.opcode(), e.lun(), e.itt(), e.be32(20), e.data_len()), (op::TEXT_RSP, t.lun, t.itt, t.ttt, dl));
+    assert_eq!(
+        (e.opcode(), e.lun(), e.itt(), e.be32(20), e.data_len()),
+        (op::TEXT_RSP, t.lun, t.itt, t.ttt, dl)
+    );
 
     // Serial number arithmetic (RFC 1982): never both ways.
     let (sn, exp, max) = (b.be32(24), b.be32(28), b.be32(32));
@@ -92,5 +117,8 @@ fuzz_target!(|data: &[u8]| {
         assert!(pdu::sn_lt(sn, exp) ^ pdu::sn_lt(exp, sn));
     }
     let order = pdu::cmd_sn_order(sn, exp, max);
-    assert_eq!(order == pdu::CmdSnOrder::Now, sn == exp && !pdu::sn_lt(max, sn));
+    assert_eq!(
+        order == pdu::CmdSnOrder::Now,
+        sn == exp && !pdu::sn_lt(max, sn)
+    );
 });

@@ -28,7 +28,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let out = w.as_bytes();
     assert_eq!(text::check(out), Ok(good.len()));
-    assert!(text::items(out).map(Result::unwrap).eq(good.iter().copied()));
+    assert!(text::items(out)
+        .map(Result::unwrap)
+        .eq(good.iter().copied()));
 
     // Numbers: what parses prints back to the same value in decimal
     // (both forms take every 64-bit value).
@@ -43,8 +45,17 @@ fuzz_target!(|data: &[u8]| {
     for size in [0, 40, 4096] {
         let mut buf = vec![0u8; size];
         let mut w = Writer::new(&mut buf);
-        let _ = text::full_feature_answer(data, b"iqn.2026-11.org.scst:disk", b"10.0.0.1:3260,1", &mut w);
+        let _ = text::full_feature_answer(
+            data,
+            b"iqn.2026-11.org.scst:disk",
+            b"10.0.0.1:3260,1",
+            &mut w,
+        );
         assert!(w.len() <= size);
-        assert!(text::check(w.as_bytes()).is_ok(), "we wrote malformed text: {:?}", w.as_bytes());
+        assert!(
+            text::check(w.as_bytes()).is_ok(),
+            "we wrote malformed text: {:?}",
+            w.as_bytes()
+        );
     }
 });

@@ -20,7 +20,12 @@ fn dev(d: &DevRef<'_>) -> String {
 
 fn vdisk_line(c: &Command<'_>) -> String {
     match c {
-        Command::Open { name, path, block_size, flags } => {
+        Command::Open {
+            name,
+            path,
+            block_size,
+            flags,
+        } => {
             let mut s = format!("open {} {}", name, path.unwrap_or(""));
             if path.is_some() && (*block_size != v::DEFAULT_BLOCK_SIZE || *flags != 0) {
                 s += &format!(" {}", block_size);
@@ -46,9 +51,18 @@ fn line(l: &str) {
     }
     if let Ok(c) = p::devices(l) {
         let s = match &c {
-            DevicesCmd::Add { dev: d, lun, read_only } => {
+            DevicesCmd::Add {
+                dev: d,
+                lun,
+                read_only,
+            } => {
                 assert!(*lun <= scst_host::lun::MAX_LUN);
-                format!("add {} {}{}", dev(d), lun, if *read_only { " READ_ONLY" } else { "" })
+                format!(
+                    "add {} {}{}",
+                    dev(d),
+                    lun,
+                    if *read_only { " READ_ONLY" } else { "" }
+                )
             }
             DevicesCmd::Del(d) => format!("del {}", dev(d)),
             DevicesCmd::Clear => "clear".into(),
@@ -66,7 +80,10 @@ fn line(l: &str) {
     if let Ok(c) = p::trace_level(l) {
         let m = c.apply(0x5555, trace::DEFAULT);
         match c {
-            TraceCmd::Set(x) => assert!(x <= trace::ALL && p::trace_level(&format!("value {:#x}", x)) == Ok(TraceCmd::Set(x))),
+            TraceCmd::Set(x) => assert!(
+                x <= trace::ALL
+                    && p::trace_level(&format!("value {:#x}", x)) == Ok(TraceCmd::Set(x))
+            ),
             TraceCmd::Add(b) => assert!(b != 0 && b & trace::ALL == b && m == 0x5555 | b),
             TraceCmd::Del(b) => assert!(b != 0 && b & trace::ALL == b && m == 0x5555 & !b),
             TraceCmd::Default => assert_eq!(m, trace::DEFAULT),
@@ -83,12 +100,18 @@ fn line(l: &str) {
             assert_eq!(p::parse_hctl(&h.to_string()), Ok(h));
         }
         if let Ok(n) = names::check_name(w.as_bytes()) {
-            assert!(names::check_object_name(n.as_bytes()).is_ok() && names::check_port_name(n.as_bytes()).is_ok());
+            assert!(
+                names::check_object_name(n.as_bytes()).is_ok()
+                    && names::check_port_name(n.as_bytes()).is_ok()
+            );
         }
     }
     for kind in [Kind::Disk, Kind::Cdrom] {
         if let Ok(c) = v::parse(l, kind) {
-            if let Command::Open { block_size, flags, .. } = c {
+            if let Command::Open {
+                block_size, flags, ..
+            } = c
+            {
                 assert!(v::valid_block_size(block_size) && flags & !0x7f == 0);
                 let _ = v::mode_name(flags);
             }

@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
         opt_transfer_blocks: 8192,
         non_rotational: false,
     };
-    let disc = Disc { blocks: (opts & 64 == 0).then_some(d.blocks), new_medium: opts & 128 != 0, prevented: opts & 1 != 0 };
+    let disc = Disc {
+        blocks: (opts & 64 == 0).then_some(d.blocks),
+        new_medium: opts & 128 != 0,
+        prevented: opts & 1 != 0,
+    };
     for size in [0usize, 7, 4096] {
         let mut out = vec![0xa5u8; size];
         let _ = scsi::inquiry(c, &d, 0, &mut out);
@@ -49,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
         // Replies are built whole: a bigger buffer holds the same start.
         if size == 4096 {
             let mut small = [0u8; 7];
-            if let (Ok(n), Ok(m)) = (scsi::inquiry(c, &d, 0, &mut small), scsi::inquiry(c, &d, 0, &mut out)) {
+            if let (Ok(n), Ok(m)) = (
+                scsi::inquiry(c, &d, 0, &mut small),
+                scsi::inquiry(c, &d, 0, &mut out),
+            ) {
                 assert_eq!(n, m);
                 assert_eq!(small[..n.min(7)], out[..n.min(7)]);
             }
@@ -59,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = scsi::check_transfer(c, d.block_size, 65536 * d.block_size);
     if let Some(e) = scsi::extent(c) {
         if scsi::check_range(e, d.blocks).is_ok() {
-            assert!(e.lba.checked_add(e.blocks).is_some_and(|end| end <= d.blocks));
+            assert!(e
+                .lba
+                .checked_add(e.blocks)
+                .is_some_and(|end| end <= d.blocks));
         }
         let _ = scsi::check_prefetch(e, d.blocks);
     }

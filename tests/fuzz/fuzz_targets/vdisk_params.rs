@@ -63,12 +63,27 @@ fuzz_target!(|data: &[u8]| {
     match r {
         Ok(()) => assert!(calls.len() <= scsi::MAX_UNMAP_DESCRIPTORS as usize),
         Err(Sense::WRITE_ERROR) => assert_eq!(calls.len(), fail_at + 1),
-        Err(_) => assert!(calls.is_empty(), "checks failed after deallocating {:?}", calls),
+        Err(_) => assert!(
+            calls.is_empty(),
+            "checks failed after deallocating {:?}",
+            calls
+        ),
     }
     let total: u64 = calls.iter().map(|&(_, n)| n).sum();
     assert!(total <= scsi::MAX_UNMAP_BLOCKS);
     for &(lba, n) in &calls {
-        assert!(n > 0 && scsi::check_range(Extent { lba, blocks: n, fua: false }, blocks).is_ok());
+        assert!(
+            n > 0
+                && scsi::check_range(
+                    Extent {
+                        lba,
+                        blocks: n,
+                        fua: false
+                    },
+                    blocks
+                )
+                .is_ok()
+        );
     }
 
     // COMPARE AND WRITE (0x89) and WRITE SAME(10/16) (0x41, 0x93): the
@@ -84,7 +99,10 @@ fuzz_target!(|data: &[u8]| {
         match op {
             0x89 => {
                 assert_eq!(e.blocks, u64::from(c[13]));
-                assert_eq!(Some(dec.transfer_len), (2 * e.blocks).checked_mul(u64::from(bs)));
+                assert_eq!(
+                    Some(dec.transfer_len),
+                    (2 * e.blocks).checked_mul(u64::from(bs))
+                );
                 assert_eq!(transfer.is_ok(), dec.transfer_len <= u64::from(max));
                 assert!(dec.flags & cdb::EXACT_LENGTH != 0);
             }

@@ -42,17 +42,27 @@ fn pattern(s: &str) -> Result<Pattern, String> {
         Some((a, p)) => (a, Some(p)),
         None => (s, None),
     };
-    let addr = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(addr);
+    let addr = addr
+        .strip_prefix('[')
+        .and_then(|a| a.strip_suffix(']'))
+        .unwrap_or(addr);
     let Ok(ip) = addr.parse::<IpAddr>() else {
         if prefix.is_none() && crate::config::valid_name(s) {
             return Ok(Pattern::Name(s.to_string()));
         }
-        return Err(format!("\"{}\" is no initiator name, address or network", s));
+        return Err(format!(
+            "\"{}\" is no initiator name, address or network",
+            s
+        ));
     };
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let bits = match prefix {
         None => max,
-        Some(p) => p.parse::<u8>().ok().filter(|&b| b <= max).ok_or_else(|| format!("bad prefix length in \"{}\"", s))?,
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|&b| b <= max)
+            .ok_or_else(|| format!("bad prefix length in \"{}\"", s))?,
     };
     Ok(Pattern::Net(ip, bits))
 }
@@ -65,7 +75,9 @@ pub fn parse(text: &str) -> Result<Rules, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (target, list) = line.split_once(char::is_whitespace).ok_or_else(|| format!("line {}: no initiator list", i + 1))?;
+        let (target, list) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| format!("line {}: no initiator list", i + 1))?;
         let patterns = list
             .split(',')
             .map(str::trim)
@@ -102,7 +114,11 @@ impl Rules {
     pub fn matches(&self, target: &str, initiator: &str, addr: IpAddr) -> bool {
         self.rules
             .iter()
-            .filter(|r| r.target.as_deref().is_none_or(|t| t.eq_ignore_ascii_case(target)))
+            .filter(|r| {
+                r.target
+                    .as_deref()
+                    .is_none_or(|t| t.eq_ignore_ascii_case(target))
+            })
             .flat_map(|r| r.patterns.iter())
             .any(|p| match p {
                 Pattern::All => true,
@@ -140,22 +156,60 @@ mod tests {
         // An IPv4 client on an IPv6 socket.
         assert!(ok("iqn.x", "::ffff:10.1.9.9"));
         // Other targets: only the ALL line.
-        assert!(!allowed(&allow, &deny, "iqn.other", "iqn.x", ip("10.1.2.3")));
+        assert!(!allowed(
+            &allow,
+            &deny,
+            "iqn.other",
+            "iqn.x",
+            ip("10.1.2.3")
+        ));
         // No files: everyone.
-        assert!(allowed(&Rules::default(), &Rules::default(), T, "iqn.x", ip("1.2.3.4")));
+        assert!(allowed(
+            &Rules::default(),
+            &Rules::default(),
+            T,
+            "iqn.x",
+            ip("1.2.3.4")
+        ));
         // Deny one network only.
         let deny = parse("iqn.2026-11.org.scst:disk 127.0.0.1\n").unwrap();
-        assert!(!allowed(&Rules::default(), &deny, T, "iqn.x", ip("127.0.0.1")));
-        assert!(allowed(&Rules::default(), &deny, T, "iqn.x", ip("127.0.0.2")));
-        assert!(allowed(&Rules::default(), &deny, "iqn.b", "iqn.x", ip("127.0.0.1")));
+        assert!(!allowed(
+            &Rules::default(),
+            &deny,
+            T,
+            "iqn.x",
+            ip("127.0.0.1")
+        ));
+        assert!(allowed(
+            &Rules::default(),
+            &deny,
+            T,
+            "iqn.x",
+            ip("127.0.0.2")
+        ));
+        assert!(allowed(
+            &Rules::default(),
+            &deny,
+            "iqn.b",
+            "iqn.x",
+            ip("127.0.0.1")
+        ));
     }
 
     #[test]
     fn refuses_bad_lines() {
         assert_eq!(parse("ALL\n").unwrap_err(), "line 1: no initiator list");
-        assert_eq!(parse("ALL 10.0.0.0/33\n").unwrap_err(), "line 1: bad prefix length in \"10.0.0.0/33\"");
-        assert_eq!(parse("\nALL host.example.com\n").unwrap_err(), "line 2: \"host.example.com\" is no initiator name, address or network");
+        assert_eq!(
+            parse("ALL 10.0.0.0/33\n").unwrap_err(),
+            "line 1: bad prefix length in \"10.0.0.0/33\""
+        );
+        assert_eq!(
+            parse("\nALL host.example.com\n").unwrap_err(),
+            "line 2: \"host.example.com\" is no initiator name, address or network"
+        );
         assert_eq!(parse("ALL ,\n").unwrap_err(), "line 1: no initiator list");
-        assert!(parse("ALL 0.0.0.0/0\n").unwrap().matches("t", "i", ip("8.8.8.8")));
+        assert!(parse("ALL 0.0.0.0/0\n")
+            .unwrap()
+            .matches("t", "i", ip("8.8.8.8")));
     }
 }

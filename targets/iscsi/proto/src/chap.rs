@@ -32,7 +32,11 @@ fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<usize> {
         return None;
     }
     // An odd count: the first digit stands alone.
-    let (first, rest) = if hex.len() % 2 == 1 { hex.split_at(1) } else { hex.split_at(0) };
+    let (first, rest) = if hex.len() % 2 == 1 {
+        hex.split_at(1)
+    } else {
+        hex.split_at(0)
+    };
     let mut o = out.iter_mut();
     if let Some(&c) = first.first() {
         *o.next()? = hex_digit(c)?;
@@ -55,7 +59,10 @@ fn b64_value(c: u8) -> Option<u32> {
 }
 
 fn decode_base64(b64: &[u8], out: &mut [u8]) -> Option<usize> {
-    let data = b64.strip_suffix(b"==").or_else(|| b64.strip_suffix(b"=")).unwrap_or(b64);
+    let data = b64
+        .strip_suffix(b"==")
+        .or_else(|| b64.strip_suffix(b"="))
+        .unwrap_or(b64);
     if data.is_empty() {
         return None;
     }
@@ -101,7 +108,8 @@ pub fn verify(id: u8, secret: &[u8], challenge: &[u8], got: &[u8]) -> bool {
 
 /// Whether a CHAP_A list offers MD5.
 pub fn offers_md5(v: &[u8]) -> bool {
-    v.split(|&c| c == b',').any(|a| crate::text::parse_number(a) == Some(MD5))
+    v.split(|&c| c == b',')
+        .any(|a| crate::text::parse_number(a) == Some(MD5))
 }
 
 #[cfg(test)]
@@ -119,7 +127,16 @@ mod tests {
         assert_eq!(&out[..3], &[1, 2, 0xff]);
         assert_eq!(decode(b"0bAQI=", &mut out), Some(2));
         assert_eq!(&out[..2], &[1, 2]);
-        for bad in [&b"0102"[..], b"0x", b"0xzz", b"0b", b"0bA", b"0bA=", b"0b*A", b"0x001122334455667788"] {
+        for bad in [
+            &b"0102"[..],
+            b"0x",
+            b"0xzz",
+            b"0b",
+            b"0bA",
+            b"0bA=",
+            b"0b*A",
+            b"0x001122334455667788",
+        ] {
             assert_eq!(decode(bad, &mut out), None, "{:?}", bad);
         }
     }

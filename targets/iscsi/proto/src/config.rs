@@ -9,7 +9,7 @@
 //! notice: LUNs come from SCST's groups (iSCSI-SCST README).
 //! `no_std` with `alloc`.
 
-use crate::params::{Settings, SettingError, DEFAULT_SETTINGS};
+use crate::params::{SettingError, Settings, DEFAULT_SETTINGS};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -27,7 +27,11 @@ pub struct User {
 impl User {
     /// An account usable by any initiator name.
     pub fn new(name: &str, secret: &str) -> User {
-        User { name: name.to_string(), secret: secret.to_string(), initiator: None }
+        User {
+            name: name.to_string(),
+            secret: secret.to_string(),
+            initiator: None,
+        }
     }
 
     /// Whether an initiator that calls itself `initiator` may log in
@@ -35,7 +39,9 @@ impl User {
     /// the one the login gave (iSCSI names compare without regard to
     /// case, RFC 3722).
     pub fn admits(&self, initiator: &[u8]) -> bool {
-        self.initiator.as_ref().is_none_or(|i| i.as_bytes().eq_ignore_ascii_case(initiator))
+        self.initiator
+            .as_ref()
+            .is_none_or(|i| i.as_bytes().eq_ignore_ascii_case(initiator))
     }
 }
 
@@ -87,7 +93,9 @@ pub fn valid_name(name: &str) -> bool {
 
 impl Config {
     pub fn target(&self, name: &[u8]) -> Option<&Target> {
-        self.targets.iter().find(|t| t.name.as_bytes().eq_ignore_ascii_case(name))
+        self.targets
+            .iter()
+            .find(|t| t.name.as_bytes().eq_ignore_ascii_case(name))
     }
 
     pub fn by_tid(&self, tid: u32) -> Option<&Target> {
@@ -98,7 +106,14 @@ impl Config {
 impl Target {
     /// A target with the default settings, no users and no alias.
     pub fn new(tid: u32, name: &str) -> Target {
-        Target { tid, name: name.to_string(), alias: None, incoming: Vec::new(), outgoing: None, settings: DEFAULT_SETTINGS }
+        Target {
+            tid,
+            name: name.to_string(),
+            alias: None,
+            incoming: Vec::new(),
+            outgoing: None,
+            settings: DEFAULT_SETTINGS,
+        }
     }
 
     /// Sets an operational key or Alias from its text (iscsi-scst-adm's
@@ -112,9 +127,14 @@ impl Target {
             self.alias = Some(value.to_string());
             return Ok(());
         }
-        let name = SETTING_NAMES.iter().find(|n| n.eq_ignore_ascii_case(key)).ok_or_else(|| format!("unknown key {}", key))?;
+        let name = SETTING_NAMES
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(key))
+            .ok_or_else(|| format!("unknown key {}", key))?;
         self.settings.set(name, value).map_err(|e| match e {
-            SettingError::OutOfRange { lo, hi } => format!("{} {}: not in {}..{}", name, value, lo, hi),
+            SettingError::OutOfRange { lo, hi } => {
+                format!("{} {}: not in {}..{}", name, value, lo, hi)
+            }
             _ => format!("{} {}: bad value", name, value),
         })
     }
@@ -144,7 +164,10 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
 fn user(args: &[&str], line: usize) -> Result<User, ConfigError> {
     match args {
         [name, secret] => Ok(User::new(name, secret)),
-        _ => Err(ConfigError { line, msg: "expected a user name and a secret".into() }),
+        _ => Err(ConfigError {
+            line,
+            msg: "expected a user name and a secret".into(),
+        }),
     }
 }
 
@@ -152,11 +175,21 @@ fn user(args: &[&str], line: usize) -> Result<User, ConfigError> {
 /// the account is bound to.
 fn incoming_user(args: &[&str], line: usize) -> Result<User, ConfigError> {
     match args {
-        [name, secret, initiator] if valid_name(initiator) => {
-            Ok(User { initiator: Some(initiator.to_string()), ..User::new(name, secret) })
-        }
-        [_, _, initiator] => Err(ConfigError { line, msg: format!("\"{}\" is not an iSCSI name (iqn., eui. or naa.)", initiator) }),
-        _ => user(args, line).map_err(|_| ConfigError { line, msg: "expected a user name, a secret and optionally an initiator name".into() }),
+        [name, secret, initiator] if valid_name(initiator) => Ok(User {
+            initiator: Some(initiator.to_string()),
+            ..User::new(name, secret)
+        }),
+        [_, _, initiator] => Err(ConfigError {
+            line,
+            msg: format!(
+                "\"{}\" is not an iSCSI name (iqn., eui. or naa.)",
+                initiator
+            ),
+        }),
+        _ => user(args, line).map_err(|_| ConfigError {
+            line,
+            msg: "expected a user name, a secret and optionally an initiator name".into(),
+        }),
     }
 }
 
@@ -170,13 +203,20 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
             continue;
         }
         let words: Vec<&str> = s.split_whitespace().collect();
-        let Some((first, args)) = words.split_first() else { continue };
+        let Some((first, args)) = words.split_first() else {
+            continue;
+        };
         let key = first.to_ascii_lowercase();
         if key == "target" {
             finish(&mut c, line)?;
-            let [name] = args else { return Err(err("Target takes one name".into())) };
+            let [name] = args else {
+                return Err(err("Target takes one name".into()));
+            };
             if !valid_name(name) {
-                return Err(err(format!("\"{}\" is not an iSCSI name (iqn., eui. or naa.)", name)));
+                return Err(err(format!(
+                    "\"{}\" is not an iSCSI name (iqn., eui. or naa.)",
+                    name
+                )));
             }
             if c.target(name.as_bytes()).is_some() {
                 return Err(err(format!("target {} is defined twice", name)));
@@ -208,20 +248,34 @@ fn global(c: &mut Config, key: &str, args: &[&str], line: usize) -> Result<(), C
             ["No"] => c.isns_access_control = false,
             _ => return Err(err("iSNSAccessControl takes Yes or No".into())),
         },
-        _ => return Err(err(format!("unknown global key {} (target keys go after a Target line)", key))),
+        _ => {
+            return Err(err(format!(
+                "unknown global key {} (target keys go after a Target line)",
+                key
+            )))
+        }
     }
     Ok(())
 }
 
 fn set_outgoing(slot: &mut Option<User>, args: &[&str], line: usize) -> Result<(), ConfigError> {
     if slot.is_some() {
-        return Err(ConfigError { line, msg: "only one OutgoingUser is allowed".into() });
+        return Err(ConfigError {
+            line,
+            msg: "only one OutgoingUser is allowed".into(),
+        });
     }
     *slot = Some(user(args, line)?);
     Ok(())
 }
 
-fn target_key(t: &mut Target, notices: &mut Vec<String>, key: &str, args: &[&str], line: usize) -> Result<(), ConfigError> {
+fn target_key(
+    t: &mut Target,
+    notices: &mut Vec<String>,
+    key: &str,
+    args: &[&str],
+    line: usize,
+) -> Result<(), ConfigError> {
     let err = |msg: String| ConfigError { line, msg };
     match key {
         "incominguser" => t.incoming.push(incoming_user(args, line)?),
@@ -269,13 +323,27 @@ const SETTING_NAMES: [&str; 16] = [
 /// Checks the last target once its stanza ends, and adds notices about
 /// short secrets.
 fn finish(c: &mut Config, line: usize) -> Result<(), ConfigError> {
-    let Some(t) = c.targets.last() else { return Ok(()) };
+    let Some(t) = c.targets.last() else {
+        return Ok(());
+    };
     if let Err(msg) = t.settings.check() {
-        return Err(ConfigError { line, msg: format!("target {}: {}", t.name, msg) });
+        return Err(ConfigError {
+            line,
+            msg: format!("target {}: {}", t.name, msg),
+        });
     }
-    let short: Vec<String> = t.incoming.iter().chain(&t.outgoing).filter(|u| u.secret.len() < 12).map(|u| u.name.clone()).collect();
+    let short: Vec<String> = t
+        .incoming
+        .iter()
+        .chain(&t.outgoing)
+        .filter(|u| u.secret.len() < 12)
+        .map(|u| u.name.clone())
+        .collect();
     for u in short {
-        c.notices.push(format!("target {}: the secret of {} is shorter than 12 characters (many initiators refuse it)", t.name, u));
+        c.notices.push(format!(
+            "target {}: the secret of {} is shorter than 12 characters (many initiators refuse it)",
+            t.name, u
+        ));
     }
     Ok(())
 }
@@ -326,13 +394,27 @@ Target iqn.2001-04.com.example:second
         assert_eq!(t.alias.as_deref(), Some("Test Disk"));
         assert_eq!(t.incoming[0].secret, "othersecret12");
         assert!(t.settings.initial_r2t && !t.settings.immediate_data);
-        assert_eq!((t.settings.max_outstanding_r2t, t.settings.queued_commands, t.settings.header_digest), (8, 8, 3));
+        assert_eq!(
+            (
+                t.settings.max_outstanding_r2t,
+                t.settings.queued_commands,
+                t.settings.header_digest
+            ),
+            (8, 8, 3)
+        );
         assert_eq!(c.targets[1].settings, DEFAULT_SETTINGS);
         assert_eq!((c.targets[0].tid, c.targets[1].tid), (1, 2));
-        assert_eq!(c.by_tid(2).map(|t| t.name.as_str()), Some("iqn.2001-04.com.example:second"));
+        assert_eq!(
+            c.by_tid(2).map(|t| t.name.as_str()),
+            Some("iqn.2001-04.com.example:second")
+        );
         assert!(c.target(b"IQN.2001-04.COM.EXAMPLE:SECOND").is_some());
         assert_eq!(c.notices.len(), 1);
-        assert!(c.notices[0].starts_with("line 10: Lun ignored"), "{:?}", c.notices);
+        assert!(
+            c.notices[0].starts_with("line 10: Lun ignored"),
+            "{:?}",
+            c.notices
+        );
     }
 
     fn error(text: &str) -> String {
@@ -341,25 +423,60 @@ Target iqn.2001-04.com.example:second
 
     #[test]
     fn refuses_bad_files() {
-        assert_eq!(error("MaxBurstLength 512\n"), "line 1: unknown global key maxburstlength (target keys go after a Target line)");
-        assert_eq!(error("Target foo\n"), "line 1: \"foo\" is not an iSCSI name (iqn., eui. or naa.)");
-        assert_eq!(error("Target iqn.a\nTarget IQN.A\n"), "line 2: target IQN.A is defined twice");
-        assert_eq!(error("Target iqn.a\n  InitialR2T yes\n"), "line 2: InitialR2T yes: bad value");
-        assert_eq!(error("Target iqn.a\n  MaxBurstLength 100\n"), "line 2: MaxBurstLength 100: not in 512..16777215");
-        assert_eq!(error("Target iqn.a\n  Frob 1\n"), "line 2: unknown key frob");
+        assert_eq!(
+            error("MaxBurstLength 512\n"),
+            "line 1: unknown global key maxburstlength (target keys go after a Target line)"
+        );
+        assert_eq!(
+            error("Target foo\n"),
+            "line 1: \"foo\" is not an iSCSI name (iqn., eui. or naa.)"
+        );
+        assert_eq!(
+            error("Target iqn.a\nTarget IQN.A\n"),
+            "line 2: target IQN.A is defined twice"
+        );
+        assert_eq!(
+            error("Target iqn.a\n  InitialR2T yes\n"),
+            "line 2: InitialR2T yes: bad value"
+        );
+        assert_eq!(
+            error("Target iqn.a\n  MaxBurstLength 100\n"),
+            "line 2: MaxBurstLength 100: not in 512..16777215"
+        );
+        assert_eq!(
+            error("Target iqn.a\n  Frob 1\n"),
+            "line 2: unknown key frob"
+        );
         assert_eq!(
             error("Target iqn.a\n  IncomingUser joe\n"),
             "line 2: expected a user name, a secret and optionally an initiator name"
         );
-        assert_eq!(error("IncomingUser joe secretsecret1 joe\n"), "line 1: \"joe\" is not an iSCSI name (iqn., eui. or naa.)");
-        assert_eq!(error("OutgoingUser jack secretsecret1 iqn.a\n"), "line 1: expected a user name and a secret");
-        assert_eq!(error("OutgoingUser a secretsecret\nOutgoingUser b secretsecret\n"), "line 2: only one OutgoingUser is allowed");
         assert_eq!(
-            error("Target iqn.a\n  FirstBurstLength 1048576\n  MaxBurstLength 65536\nTarget iqn.b\n"),
+            error("IncomingUser joe secretsecret1 joe\n"),
+            "line 1: \"joe\" is not an iSCSI name (iqn., eui. or naa.)"
+        );
+        assert_eq!(
+            error("OutgoingUser jack secretsecret1 iqn.a\n"),
+            "line 1: expected a user name and a secret"
+        );
+        assert_eq!(
+            error("OutgoingUser a secretsecret\nOutgoingUser b secretsecret\n"),
+            "line 2: only one OutgoingUser is allowed"
+        );
+        assert_eq!(
+            error(
+                "Target iqn.a\n  FirstBurstLength 1048576\n  MaxBurstLength 65536\nTarget iqn.b\n"
+            ),
             "line 4: target iqn.a: FirstBurstLength is larger than MaxBurstLength"
         );
-        assert_eq!(error("Target iqn.a\n  ErrorRecoveryLevel 1\n"), "line 2: ErrorRecoveryLevel 1: not in 0..0");
-        assert!(parse("Target iqn.a\n  IncomingUser a short\n").unwrap().notices[0].contains("shorter than 12"));
+        assert_eq!(
+            error("Target iqn.a\n  ErrorRecoveryLevel 1\n"),
+            "line 2: ErrorRecoveryLevel 1: not in 0..0"
+        );
+        assert!(parse("Target iqn.a\n  IncomingUser a short\n")
+            .unwrap()
+            .notices[0]
+            .contains("shorter than 12"));
     }
 
     #[test]
@@ -378,8 +495,14 @@ Target iqn.2001-04.com.example:second
         t.set("initialr2t", "Yes").unwrap();
         t.set("Alias", "Disk one").unwrap();
         assert!(t.settings.initial_r2t && t.alias.as_deref() == Some("Disk one"));
-        assert_eq!(t.set("MaxBurstLength", "1").unwrap_err(), "MaxBurstLength 1: not in 512..16777215");
+        assert_eq!(
+            t.set("MaxBurstLength", "1").unwrap_err(),
+            "MaxBurstLength 1: not in 512..16777215"
+        );
         assert_eq!(t.set("Frob", "1").unwrap_err(), "unknown key Frob");
-        assert_eq!(t.set("ImmediateData", "maybe").unwrap_err(), "ImmediateData maybe: bad value");
+        assert_eq!(
+            t.set("ImmediateData", "maybe").unwrap_err(),
+            "ImmediateData maybe: bad value"
+        );
     }
 }

@@ -70,7 +70,9 @@ pub struct SessionReq {
 /// high six bytes, the TSIH in the low two.
 pub fn sid(isid: &[u8; 6], tsih: u16) -> u64 {
     let t = tsih.to_be_bytes();
-    u64::from_be_bytes([isid[0], isid[1], isid[2], isid[3], isid[4], isid[5], t[0], t[1]])
+    u64::from_be_bytes([
+        isid[0], isid[1], isid[2], isid[3], isid[4], isid[5], t[0], t[1],
+    ])
 }
 
 const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
@@ -101,7 +103,9 @@ pub fn valid_name(name: &[u8]) -> bool {
     let prefix = name.get(..4).unwrap_or(&[]);
     name.len() > 4
         && name.len() < NAME_LEN
-        && [&b"iqn."[..], b"eui.", b"naa."].iter().any(|p| p.eq_ignore_ascii_case(prefix))
+        && [&b"iqn."[..], b"eui.", b"naa."]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(prefix))
         && name.iter().all(|c| c.is_ascii_graphic())
 }
 
@@ -111,7 +115,11 @@ impl TargetReq {
         if !valid_name(name) {
             return None;
         }
-        let mut r = TargetReq { version: VERSION, tid, name: [0; NAME_LEN] };
+        let mut r = TargetReq {
+            version: VERSION,
+            tid,
+            name: [0; NAME_LEN],
+        };
         r.name.get_mut(..name.len())?.copy_from_slice(name);
         Some(r)
     }
@@ -128,8 +136,16 @@ impl TargetReq {
         if b.len() != core::mem::size_of::<Self>() {
             return None;
         }
-        let word = |i: usize| b.get(i..i + 4).and_then(|w| <[u8; 4]>::try_from(w).ok()).map(u32::from_ne_bytes);
-        let mut r = TargetReq { version: word(0)?, tid: word(4)?, name: [0; NAME_LEN] };
+        let word = |i: usize| {
+            b.get(i..i + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_ne_bytes)
+        };
+        let mut r = TargetReq {
+            version: word(0)?,
+            tid: word(4)?,
+            name: [0; NAME_LEN],
+        };
         r.name.copy_from_slice(b.get(8..8 + NAME_LEN)?);
         Some(r)
     }
@@ -224,7 +240,8 @@ mod tests {
         let r = TargetReq::new(3, b"iqn.2026-11.org.scst:a").unwrap();
         assert_eq!(r.name(), Some(&b"iqn.2026-11.org.scst:a"[..]));
         // SAFETY (test): TargetReq is plain old data.
-        let bytes = unsafe { core::slice::from_raw_parts((&r as *const TargetReq).cast::<u8>(), 232) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts((&r as *const TargetReq).cast::<u8>(), 232) };
         assert_eq!(TargetReq::from_bytes(bytes), Some(r));
         assert_eq!(TargetReq::from_bytes(&bytes[..231]), None);
         let mut bad = r;
@@ -239,10 +256,27 @@ mod tests {
     #[test]
     fn conn_blocks() {
         let n = crate::params::Negotiated::defaults(&crate::params::DEFAULT_SETTINGS);
-        let mut c = ConnReq { version: VERSION, tid: 1, fd: 5, cid: 0, tsih: 3, isid: [1; 6], _pad: [0; 2], exp_cmd_sn: 9, stat_sn: 4, params: n, initiator: [0; NAME_LEN] };
+        let mut c = ConnReq {
+            version: VERSION,
+            tid: 1,
+            fd: 5,
+            cid: 0,
+            tsih: 3,
+            isid: [1; 6],
+            _pad: [0; 2],
+            exp_cmd_sn: 9,
+            stat_sn: 4,
+            params: n,
+            initiator: [0; NAME_LEN],
+        };
         c.initiator[..5].copy_from_slice(b"iqn.x");
         // SAFETY (test): ConnReq is plain old data.
-        let bytes = unsafe { core::slice::from_raw_parts((&c as *const ConnReq).cast::<u8>(), core::mem::size_of::<ConnReq>()) };
+        let bytes = unsafe {
+            core::slice::from_raw_parts(
+                (&c as *const ConnReq).cast::<u8>(),
+                core::mem::size_of::<ConnReq>(),
+            )
+        };
         assert_eq!(ConnReq::from_bytes(bytes), Some(c));
         assert_eq!(c.initiator(), Some(&b"iqn.x"[..]));
         assert_eq!(ConnReq::from_bytes(&bytes[1..]), None);
@@ -261,7 +295,12 @@ mod tests {
         let mut bytes = [0u8; 376];
         r.to_bytes(&mut bytes).unwrap();
         assert_eq!(SessionReq::from_bytes(&bytes), Some(r));
-        assert_eq!(field_text(&SessionReq::from_bytes(&bytes).unwrap().initiator), b"iqn.x");
-        assert!(SessionReq::from_bytes(&bytes[1..]).is_none() && r.to_bytes(&mut bytes[1..]).is_none());
+        assert_eq!(
+            field_text(&SessionReq::from_bytes(&bytes).unwrap().initiator),
+            b"iqn.x"
+        );
+        assert!(
+            SessionReq::from_bytes(&bytes[1..]).is_none() && r.to_bytes(&mut bytes[1..]).is_none()
+        );
     }
 }

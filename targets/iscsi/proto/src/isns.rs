@@ -57,7 +57,9 @@ struct Builder {
 
 impl Builder {
     fn new() -> Self {
-        Builder { buf: alloc::vec![0; HEADER] }
+        Builder {
+            buf: alloc::vec![0; HEADER],
+        }
     }
 
     fn attr(&mut self, tag: u32, value: &[u8]) -> &mut Self {
@@ -84,7 +86,17 @@ impl Builder {
     fn finish(&mut self, function: u16, xid: u16, flags: u16) -> Vec<u8> {
         let len = (self.buf.len() - HEADER) as u16;
         let mut h = [0u8; HEADER];
-        for (i, v) in [VERSION, function, len, flag::CLIENT | flag::FIRST | flag::LAST | flags, xid, 0].iter().enumerate() {
+        for (i, v) in [
+            VERSION,
+            function,
+            len,
+            flag::CLIENT | flag::FIRST | flag::LAST | flags,
+            xid,
+            0,
+        ]
+        .iter()
+        .enumerate()
+        {
             h[i * 2..i * 2 + 2].copy_from_slice(&v.to_be_bytes());
         }
         self.buf[..HEADER].copy_from_slice(&h);
@@ -112,18 +124,25 @@ pub struct Portal {
 pub fn register(xid: u16, entity: &str, portal: Portal, nodes: &[Node<'_>]) -> Option<Vec<u8>> {
     let first = nodes.first()?;
     let mut b = Builder::new();
-    b.string(tag::ISCSI_NAME, first.name).string(tag::ENTITY_ID, entity).attr(tag::DELIMITER, &[]);
-    b.string(tag::ENTITY_ID, entity).u32(tag::ENTITY_PROTOCOL, ENTITY_PROTOCOL_ISCSI);
-    b.attr(tag::PORTAL_IP, &portal.ip).u32(tag::PORTAL_PORT, u32::from(portal.port));
+    b.string(tag::ISCSI_NAME, first.name)
+        .string(tag::ENTITY_ID, entity)
+        .attr(tag::DELIMITER, &[]);
+    b.string(tag::ENTITY_ID, entity)
+        .u32(tag::ENTITY_PROTOCOL, ENTITY_PROTOCOL_ISCSI);
+    b.attr(tag::PORTAL_IP, &portal.ip)
+        .u32(tag::PORTAL_PORT, u32::from(portal.port));
     for n in nodes {
-        b.string(tag::ISCSI_NAME, n.name).u32(tag::ISCSI_NODE_TYPE, NODE_TYPE_TARGET);
+        b.string(tag::ISCSI_NAME, n.name)
+            .u32(tag::ISCSI_NODE_TYPE, NODE_TYPE_TARGET);
         if let Some(a) = n.alias {
             b.string(tag::ISCSI_ALIAS, a);
         }
     }
     for n in nodes {
-        b.string(tag::PG_ISCSI_NAME, n.name).attr(tag::PG_PORTAL_IP, &portal.ip);
-        b.u32(tag::PG_PORTAL_PORT, u32::from(portal.port)).u32(tag::PG_TAG, 1);
+        b.string(tag::PG_ISCSI_NAME, n.name)
+            .attr(tag::PG_PORTAL_IP, &portal.ip);
+        b.u32(tag::PG_PORTAL_PORT, u32::from(portal.port))
+            .u32(tag::PG_TAG, 1);
     }
     Some(b.finish(func::DEV_ATTR_REG, xid, flag::REPLACE))
 }
@@ -131,7 +150,9 @@ pub fn register(xid: u16, entity: &str, portal: Portal, nodes: &[Node<'_>]) -> O
 /// DevDereg of the whole entity, sent as node `source`.
 pub fn deregister(xid: u16, entity: &str, source: &str) -> Vec<u8> {
     let mut b = Builder::new();
-    b.string(tag::ISCSI_NAME, source).attr(tag::DELIMITER, &[]).string(tag::ENTITY_ID, entity);
+    b.string(tag::ISCSI_NAME, source)
+        .attr(tag::DELIMITER, &[])
+        .string(tag::ENTITY_ID, entity);
     b.finish(func::DEV_DEREG, xid, 0)
 }
 
@@ -139,7 +160,9 @@ pub fn deregister(xid: u16, entity: &str, source: &str) -> Vec<u8> {
 /// carries it only if the two share a discovery domain.
 pub fn query_visible(xid: u16, target: &str, initiator: &str) -> Vec<u8> {
     let mut b = Builder::new();
-    b.string(tag::ISCSI_NAME, target).string(tag::ISCSI_NAME, initiator).attr(tag::DELIMITER, &[]);
+    b.string(tag::ISCSI_NAME, target)
+        .string(tag::ISCSI_NAME, initiator)
+        .attr(tag::DELIMITER, &[]);
     b.attr(tag::ISCSI_NAME, &[]);
     b.finish(func::DEV_ATTR_QRY, xid, 0)
 }
@@ -169,7 +192,10 @@ pub struct Response<'a> {
 /// transaction `xid`, with a status of success.
 pub fn response(msg: &[u8], function: u16, xid: u16) -> Result<Response<'_>, Error> {
     let word = |i: usize| msg.get(i..i + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
-    if word(0) != Some(VERSION) || word(2) != Some(function | func::RESPONSE) || word(8) != Some(xid) {
+    if word(0) != Some(VERSION)
+        || word(2) != Some(function | func::RESPONSE)
+        || word(8) != Some(xid)
+    {
         return Err(Error::Mismatch);
     }
     let status = msg.get(HEADER..HEADER + 4).ok_or(Error::Truncated)?;
@@ -207,7 +233,10 @@ impl<'a> Response<'a> {
 
     /// The registration period the server granted, in seconds.
     pub fn registration_period(&self) -> Option<u32> {
-        let (_, v) = self.iter().filter_map(Result::ok).find(|(t, v)| *t == tag::REGISTRATION_PERIOD && v.len() == 4)?;
+        let (_, v) = self
+            .iter()
+            .filter_map(Result::ok)
+            .find(|(t, v)| *t == tag::REGISTRATION_PERIOD && v.len() == 4)?;
         Some(u32::from_be_bytes(v.try_into().ok()?))
     }
 
@@ -234,28 +263,78 @@ mod tests {
     use super::*;
 
     fn attrs(msg: &[u8]) -> Vec<(u32, Vec<u8>)> {
-        Response { attrs: &msg[HEADER..] }.iter().map(|a| a.map(|(t, v)| (t, v.to_vec()))).collect::<Result<_, _>>().unwrap()
+        Response {
+            attrs: &msg[HEADER..],
+        }
+        .iter()
+        .map(|a| a.map(|(t, v)| (t, v.to_vec())))
+        .collect::<Result<_, _>>()
+        .unwrap()
     }
 
     #[test]
     fn builds_a_registration() {
-        let p = Portal { ip: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1], port: 3260 };
-        let nodes = [Node { name: "iqn.2026-12.org.scst:a", alias: Some("disk a") }, Node { name: "iqn.2026-12.org.scst:b", alias: None }];
+        let p = Portal {
+            ip: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1],
+            port: 3260,
+        };
+        let nodes = [
+            Node {
+                name: "iqn.2026-12.org.scst:a",
+                alias: Some("disk a"),
+            },
+            Node {
+                name: "iqn.2026-12.org.scst:b",
+                alias: None,
+            },
+        ];
         let m = register(7, "iscsi-scstd:host", p, &nodes).unwrap();
-        assert_eq!(&m[..12], &[0, 1, 0, 1, ((m.len() - 12) >> 8) as u8, (m.len() - 12) as u8, 0x9c, 0x00, 0, 7, 0, 0]);
+        assert_eq!(
+            &m[..12],
+            &[
+                0,
+                1,
+                0,
+                1,
+                ((m.len() - 12) >> 8) as u8,
+                (m.len() - 12) as u8,
+                0x9c,
+                0x00,
+                0,
+                7,
+                0,
+                0
+            ]
+        );
         let a = attrs(&m);
         let tags: Vec<u32> = a.iter().map(|(t, _)| *t).collect();
-        assert_eq!(tags, [32, 1, 0, 1, 2, 16, 17, 32, 33, 34, 32, 33, 48, 49, 50, 51, 48, 49, 50, 51]);
+        assert_eq!(
+            tags,
+            [32, 1, 0, 1, 2, 16, 17, 32, 33, 34, 32, 33, 48, 49, 50, 51, 48, 49, 50, 51]
+        );
         assert_eq!(a[0].1, b"iqn.2026-12.org.scst:a\0\0");
         assert_eq!(a[6].1, 3260u32.to_be_bytes());
         assert_eq!(a[9].1, b"disk a\0\0");
         assert!(register(1, "e", p, &[]).is_none());
-        assert_eq!(attrs(&deregister(2, "e", "iqn.x")).iter().map(|(t, _)| *t).collect::<Vec<_>>(), [32, 0, 1]);
+        assert_eq!(
+            attrs(&deregister(2, "e", "iqn.x"))
+                .iter()
+                .map(|(t, _)| *t)
+                .collect::<Vec<_>>(),
+            [32, 0, 1]
+        );
     }
 
     fn reply(function: u16, xid: u16, status: u32, body: &[u8]) -> Vec<u8> {
         let mut m = Vec::new();
-        for v in [1, function | 0x8000, (4 + body.len()) as u16, 0x4c00, xid, 0] {
+        for v in [
+            1,
+            function | 0x8000,
+            (4 + body.len()) as u16,
+            0x4c00,
+            xid,
+            0,
+        ] {
             m.extend_from_slice(&v.to_be_bytes());
         }
         m.extend_from_slice(&status.to_be_bytes());
@@ -266,19 +345,40 @@ mod tests {
     #[test]
     fn reads_responses() {
         let mut body = Builder::new();
-        body.string(tag::ISCSI_NAME, "iqn.i").attr(tag::DELIMITER, &[]).u32(tag::REGISTRATION_PERIOD, 900).string(tag::ISCSI_NAME, "iqn.i");
+        body.string(tag::ISCSI_NAME, "iqn.i")
+            .attr(tag::DELIMITER, &[])
+            .u32(tag::REGISTRATION_PERIOD, 900)
+            .string(tag::ISCSI_NAME, "iqn.i");
         let b = &body.buf[HEADER..];
         let m = reply(func::DEV_ATTR_REG, 5, 0, b);
         let r = response(&m, func::DEV_ATTR_REG, 5).unwrap();
         assert_eq!(r.registration_period(), Some(900));
         assert!(r.lists_name("iqn.i") && !r.lists_name("iqn.j"));
-        assert_eq!(response(&m, func::DEV_ATTR_REG, 6).err(), Some(Error::Mismatch));
-        assert_eq!(response(&m, func::DEV_ATTR_QRY, 5).err(), Some(Error::Mismatch));
-        assert_eq!(response(&reply(1, 5, 8, &[]), 1, 5).err(), Some(Error::Status(8)));
-        assert_eq!(response(&m[..m.len() - 2], func::DEV_ATTR_REG, 5).err(), Some(Error::Truncated));
-        assert_eq!(response(&m[..14], func::DEV_ATTR_REG, 5).err(), Some(Error::Truncated));
+        assert_eq!(
+            response(&m, func::DEV_ATTR_REG, 6).err(),
+            Some(Error::Mismatch)
+        );
+        assert_eq!(
+            response(&m, func::DEV_ATTR_QRY, 5).err(),
+            Some(Error::Mismatch)
+        );
+        assert_eq!(
+            response(&reply(1, 5, 8, &[]), 1, 5).err(),
+            Some(Error::Status(8))
+        );
+        assert_eq!(
+            response(&m[..m.len() - 2], func::DEV_ATTR_REG, 5).err(),
+            Some(Error::Truncated)
+        );
+        assert_eq!(
+            response(&m[..14], func::DEV_ATTR_REG, 5).err(),
+            Some(Error::Truncated)
+        );
         let q = query_visible(3, "iqn.t", "iqn.i");
-        assert_eq!(attrs(&q).iter().map(|(t, _)| *t).collect::<Vec<_>>(), [32, 32, 0, 32]);
+        assert_eq!(
+            attrs(&q).iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            [32, 32, 0, 32]
+        );
         let mut h = [0u8; 12];
         h.copy_from_slice(&m[..12]);
         assert_eq!(payload_len(&h), m.len() - 12);

@@ -9,7 +9,6 @@ extern crate alloc;
 
 pub mod acl;
 
-pub mod pdu;
 pub mod chap;
 pub mod config;
 pub mod ctl;
@@ -17,4 +16,5 @@ pub mod isns;
 pub mod login;
 pub mod md5;
 pub mod params;
+pub mod pdu;
 pub mod text;

@@ -29,7 +29,12 @@ pub trait Env {
     fn needs_chap(&self, target: Option<&[u8]>) -> bool;
     /// The secret of IncomingUser `user` of `target` (None: discovery),
     /// if the account may be used by an initiator named `initiator`.
-    fn incoming_secret(&self, target: Option<&[u8]>, initiator: &[u8], user: &[u8]) -> Option<&[u8]>;
+    fn incoming_secret(
+        &self,
+        target: Option<&[u8]>,
+        initiator: &[u8],
+        user: &[u8],
+    ) -> Option<&[u8]>;
     /// The OutgoingUser (name, secret) of `target`, for mutual CHAP.
     fn outgoing(&self, target: Option<&[u8]>) -> Option<(&[u8], &[u8])>;
     /// Fills `buf` with unpredictable bytes (CHAP challenges); false if
@@ -46,7 +51,10 @@ pub struct Name {
 }
 
 impl Name {
-    const EMPTY: Name = Name { buf: [0; MAX_NAME], len: 0 };
+    const EMPTY: Name = Name {
+        buf: [0; MAX_NAME],
+        len: 0,
+    };
 
     fn set(&mut self, v: &[u8]) -> bool {
         if v.is_empty() || v.len() > MAX_NAME {
@@ -74,7 +82,10 @@ enum Auth {
     /// CHAP chosen; waiting for CHAP_A.
     ChapAlgorithm,
     /// Challenge sent; waiting for CHAP_N and CHAP_R.
-    ChapResponse { id: u8, challenge: [u8; chap::CHALLENGE_LEN] },
+    ChapResponse {
+        id: u8,
+        challenge: [u8; chap::CHALLENGE_LEN],
+    },
     /// Authenticated (or AuthMethod=None agreed).
     Done,
 }
@@ -91,9 +102,21 @@ pub enum Step {
 }
 
 /// Security keys (bit per key in `Login::seen`).
-const SECURITY_KEYS: [&str; 6] = ["AuthMethod", "CHAP_A", "CHAP_N", "CHAP_R", "CHAP_I", "CHAP_C"];
+const SECURITY_KEYS: [&str; 6] = [
+    "AuthMethod",
+    "CHAP_A",
+    "CHAP_N",
+    "CHAP_R",
+    "CHAP_I",
+    "CHAP_C",
+];
 /// Declarations.
-const NAME_KEYS: [&str; 4] = ["InitiatorName", "TargetName", "SessionType", "InitiatorAlias"];
+const NAME_KEYS: [&str; 4] = [
+    "InitiatorName",
+    "TargetName",
+    "SessionType",
+    "InitiatorAlias",
+];
 
 /// One login in progress.
 pub struct Login {
@@ -157,8 +180,20 @@ impl Login {
     /// Handles one login request whose whole text is `text`; writes the
     /// response text into `out`.  The response's `tsih` is the request's:
     /// the daemon sets the new session's on `Step::Done`.
-    pub fn step(&mut self, req: &LoginReq, text: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Step {
-        let mut rsp = LoginRsp { csg: req.csg, isid: req.isid, tsih: req.tsih, itt: req.itt, ..Default::default() };
+    pub fn step(
+        &mut self,
+        req: &LoginReq,
+        text: &[u8],
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Step {
+        let mut rsp = LoginRsp {
+            csg: req.csg,
+            isid: req.isid,
+            tsih: req.tsih,
+            itt: req.itt,
+            ..Default::default()
+        };
         match self.run(req, text, env, out) {
             Ok(Some(nsg)) => {
                 rsp.transit = true;
@@ -178,7 +213,13 @@ impl Login {
 
     /// The step's work: the stage to move to, if the request asked to and
     /// may.
-    fn run(&mut self, req: &LoginReq, text: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Result<Option<u8>, Fail> {
+    fn run(
+        &mut self,
+        req: &LoginReq,
+        text: &[u8],
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Result<Option<u8>, Fail> {
         if req.version_min > 0 {
             return Err(st::UNSUPPORTED_VERSION);
         }
@@ -193,7 +234,10 @@ impl Login {
         if self.first && req.csg == stage::OPERATIONAL {
             self.stage = stage::OPERATIONAL;
         }
-        if req.csg != self.stage || req.csg == 2 || (req.transit && (req.nsg <= req.csg || req.nsg == 2)) {
+        if req.csg != self.stage
+            || req.csg == 2
+            || (req.transit && (req.nsg <= req.csg || req.nsg == 2))
+        {
             return Err(st::INITIATOR_ERROR);
         }
         if self.first {
@@ -232,7 +276,12 @@ impl Login {
     }
 
     /// The initiator asks to move on to `nsg`.
-    fn transit(&mut self, nsg: u8, env: &mut impl Env, out: &mut Writer<'_>) -> Result<Option<u8>, Fail> {
+    fn transit(
+        &mut self,
+        nsg: u8,
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Result<Option<u8>, Fail> {
         if self.stage == stage::SECURITY {
             match self.auth {
                 Auth::Done => {}
@@ -259,8 +308,17 @@ impl Login {
     /// The negotiation, created on first use with the target's settings.
     fn negotiation(&mut self, env: &impl Env) -> &mut Negotiation {
         let discovery = self.discovery;
-        let settings = if discovery { None } else { env.target(self.target.as_bytes()).map(|t| t.0) };
-        self.neg.get_or_insert_with(|| Negotiation::new(settings.unwrap_or(crate::params::DEFAULT_SETTINGS), discovery))
+        let settings = if discovery {
+            None
+        } else {
+            env.target(self.target.as_bytes()).map(|t| t.0)
+        };
+        self.neg.get_or_insert_with(|| {
+            Negotiation::new(
+                settings.unwrap_or(crate::params::DEFAULT_SETTINGS),
+                discovery,
+            )
+        })
     }
 
     /// After the first request: the names it must carry, the target and
@@ -275,17 +333,26 @@ impl Login {
         if self.target.is_empty() {
             return Err(st::MISSING_PARAMETER);
         }
-        let Some((_, tpgt)) = env.target(self.target.as_bytes()) else { return Err(st::NOT_FOUND) };
+        let Some((_, tpgt)) = env.target(self.target.as_bytes()) else {
+            return Err(st::NOT_FOUND);
+        };
         if !env.allowed(self.target.as_bytes(), self.initiator.as_bytes()) {
             return Err(st::FORBIDDEN);
         }
         self.tpgt = tpgt;
         // RFC 7143 13.9: in the first response of a normal session.
-        out.push_num("TargetPortalGroupTag", tpgt.into()).map_err(|_| st::OUT_OF_RESOURCES)
+        out.push_num("TargetPortalGroupTag", tpgt.into())
+            .map_err(|_| st::OUT_OF_RESOURCES)
     }
 
     /// One key of the request.
-    fn key(&mut self, key: &[u8], value: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Result<(), Fail> {
+    fn key(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Result<(), Fail> {
         let full = |_: Full| st::OUT_OF_RESOURCES;
         if let Some(i) = NAME_KEYS.iter().position(|k| k.as_bytes() == key) {
             self.once(8 + i)?;
@@ -343,7 +410,13 @@ impl Login {
     }
 
     /// A security key (index into `SECURITY_KEYS`).
-    fn security(&mut self, i: usize, value: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Result<(), Fail> {
+    fn security(
+        &mut self,
+        i: usize,
+        value: &[u8],
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Result<(), Fail> {
         let full = |_: Full| st::OUT_OF_RESOURCES;
         let target = self.target_ref();
         match (i, self.auth) {
@@ -372,7 +445,10 @@ impl Login {
                 let (id, c) = r.split_at(1);
                 let mut challenge = [0u8; chap::CHALLENGE_LEN];
                 challenge.copy_from_slice(c);
-                self.auth = Auth::ChapResponse { id: id[0], challenge };
+                self.auth = Auth::ChapResponse {
+                    id: id[0],
+                    challenge,
+                };
                 out.push_num("CHAP_A", chap::MD5).map_err(full)?;
                 out.push_num("CHAP_I", id[0].into()).map_err(full)?;
                 chap::push_hex(out, "CHAP_C", &challenge).map_err(full)
@@ -386,14 +462,23 @@ impl Login {
 
     /// CHAP_R: checks the initiator's response; for mutual CHAP answers the
     /// initiator's challenge.
-    fn chap_response(&mut self, id: u8, ours: &[u8; chap::CHALLENGE_LEN], text: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Result<(), Fail> {
+    fn chap_response(
+        &mut self,
+        id: u8,
+        ours: &[u8; chap::CHALLENGE_LEN],
+        text: &[u8],
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Result<(), Fail> {
         let target = self.target_ref();
         let (Some(user), Some(r)) = (find(text, "CHAP_N"), find(text, "CHAP_R")) else {
             return Err(st::AUTH_FAILED);
         };
         let mut got = [0u8; 16];
         let ok = chap::decode(r, &mut got) == Some(16)
-            && env.incoming_secret(target, self.initiator.as_bytes(), user).is_some_and(|secret| chap::verify(id, secret, ours, &got));
+            && env
+                .incoming_secret(target, self.initiator.as_bytes(), user)
+                .is_some_and(|secret| chap::verify(id, secret, ours, &got));
         if !ok {
             return Err(st::AUTH_FAILED);
         }
@@ -408,8 +493,17 @@ impl Login {
 
     /// Mutual CHAP: we answer the initiator's challenge with the target's
     /// OutgoingUser.
-    fn chap_mutual(&self, i: &[u8], c: &[u8], ours: &[u8], env: &mut impl Env, out: &mut Writer<'_>) -> Result<(), Fail> {
-        let id = crate::text::parse_number(i).and_then(|n| u8::try_from(n).ok()).ok_or(st::AUTH_FAILED)?;
+    fn chap_mutual(
+        &self,
+        i: &[u8],
+        c: &[u8],
+        ours: &[u8],
+        env: &mut impl Env,
+        out: &mut Writer<'_>,
+    ) -> Result<(), Fail> {
+        let id = crate::text::parse_number(i)
+            .and_then(|n| u8::try_from(n).ok())
+            .ok_or(st::AUTH_FAILED)?;
         let mut challenge = [0u8; chap::MAX_CHALLENGE];
         let n = chap::decode(c, &mut challenge).ok_or(st::AUTH_FAILED)?;
         let challenge = &challenge[..n];
@@ -442,7 +536,8 @@ mod tests {
 
     impl Env for TestEnv {
         fn target(&self, name: &[u8]) -> Option<(Settings, u16)> {
-            name.eq_ignore_ascii_case(TARGET).then_some((DEFAULT_SETTINGS, 7))
+            name.eq_ignore_ascii_case(TARGET)
+                .then_some((DEFAULT_SETTINGS, 7))
         }
         fn allowed(&self, _: &[u8], _: &[u8]) -> bool {
             !self.deny
@@ -454,7 +549,8 @@ mod tests {
             (user == b"joe").then_some(b"secretsecret".as_slice())
         }
         fn outgoing(&self, _: Option<&[u8]>) -> Option<(&[u8], &[u8])> {
-            self.outgoing.then_some((b"tgt".as_slice(), b"tgtsecret123".as_slice()))
+            self.outgoing
+                .then_some((b"tgt".as_slice(), b"tgtsecret123".as_slice()))
         }
         fn random(&mut self, buf: &mut [u8]) -> bool {
             for (i, b) in buf.iter_mut().enumerate() {
@@ -465,7 +561,11 @@ mod tests {
     }
 
     fn env() -> TestEnv {
-        TestEnv { chap: false, deny: false, outgoing: false }
+        TestEnv {
+            chap: false,
+            deny: false,
+            outgoing: false,
+        }
     }
 
     fn req(csg: u8, nsg: Option<u8>) -> LoginReq {
@@ -488,7 +588,11 @@ mod tests {
     /// One step with `text` (items separated by `|`); returns the step and
     /// the response text.
     fn step(l: &mut Login, r: LoginReq, text: &str, e: &mut TestEnv) -> (Step, Vec<u8>) {
-        let mut t: Vec<u8> = text.split('|').filter(|s| !s.is_empty()).flat_map(|s| s.bytes().chain([0])).collect();
+        let mut t: Vec<u8> = text
+            .split('|')
+            .filter(|s| !s.is_empty())
+            .flat_map(|s| s.bytes().chain([0]))
+            .collect();
         if text.is_empty() {
             t.clear();
         }
@@ -510,17 +614,34 @@ mod tests {
     #[test]
     fn normal_login_without_auth() {
         let (mut l, mut e) = (Login::new(), env());
-        let (s, t) = step(&mut l, req(0, Some(1)), &format!("{}|AuthMethod=None", FIRST), &mut e);
-        assert!(matches!(s, Step::Continue(r) if r.transit && r.nsg == 1 && r.csg == 0), "{:?}", s);
+        let (s, t) = step(
+            &mut l,
+            req(0, Some(1)),
+            &format!("{}|AuthMethod=None", FIRST),
+            &mut e,
+        );
+        assert!(
+            matches!(s, Step::Continue(r) if r.transit && r.nsg == 1 && r.csg == 0),
+            "{:?}",
+            s
+        );
         assert_eq!(find(&t, "TargetPortalGroupTag"), Some(&b"7"[..]));
         assert_eq!(find(&t, "AuthMethod"), Some(&b"None"[..]));
-        let (s, t) = step(&mut l, req(1, Some(3)), "HeaderDigest=None|MaxRecvDataSegmentLength=65536|X-foo.bar=1", &mut e);
+        let (s, t) = step(
+            &mut l,
+            req(1, Some(3)),
+            "HeaderDigest=None|MaxRecvDataSegmentLength=65536|X-foo.bar=1",
+            &mut e,
+        );
         assert!(matches!(s, Step::Done(r) if r.nsg == 3), "{:?}", s);
         assert_eq!(find(&t, "X-foo.bar"), Some(&b"NotUnderstood"[..]));
         assert_eq!(find(&t, "MaxRecvDataSegmentLength"), Some(&b"262144"[..]));
         let n = l.negotiated().unwrap();
         assert_eq!(n.max_xmit_data_segment_length, 65536);
-        assert_eq!((l.initiator.as_bytes(), l.cmd_sn, l.discovery), (&b"iqn.1993-08.org.debian:01:abc"[..], 5, false));
+        assert_eq!(
+            (l.initiator.as_bytes(), l.cmd_sn, l.discovery),
+            (&b"iqn.1993-08.org.debian:01:abc"[..], 5, false)
+        );
     }
 
     #[test]
@@ -536,15 +657,33 @@ mod tests {
     fn discovery() {
         let (mut l, mut e) = (Login::new(), env());
         // Starting in the operational stage skips security.
-        let (s, t) = step(&mut l, req(1, Some(3)), "InitiatorName=iqn.x|SessionType=Discovery|MaxBurstLength=512", &mut e);
+        let (s, t) = step(
+            &mut l,
+            req(1, Some(3)),
+            "InitiatorName=iqn.x|SessionType=Discovery|MaxBurstLength=512",
+            &mut e,
+        );
         assert!(matches!(s, Step::Done(_)), "{:?}", s);
         assert_eq!(find(&t, "MaxBurstLength"), Some(&b"Irrelevant"[..]));
         // Not when CHAP is required.
-        let mut chap = TestEnv { chap: true, ..env() };
-        let (s, _) = step(&mut Login::new(), req(1, Some(3)), "InitiatorName=iqn.x|SessionType=Discovery", &mut chap);
+        let mut chap = TestEnv {
+            chap: true,
+            ..env()
+        };
+        let (s, _) = step(
+            &mut Login::new(),
+            req(1, Some(3)),
+            "InitiatorName=iqn.x|SessionType=Discovery",
+            &mut chap,
+        );
         assert_eq!(status(s), st::AUTH_FAILED);
         let mut l = Login::new();
-        let (s, _) = step(&mut l, req(0, Some(1)), "InitiatorName=iqn.x|SessionType=Discovery|AuthMethod=None", &mut e);
+        let (s, _) = step(
+            &mut l,
+            req(0, Some(1)),
+            "InitiatorName=iqn.x|SessionType=Discovery|AuthMethod=None",
+            &mut e,
+        );
         assert!(matches!(s, Step::Continue(_)), "{:?}", s);
         let (s, t2) = step(&mut l, req(1, Some(3)), "MaxBurstLength=512", &mut e);
         assert!(matches!(s, Step::Done(_)));
@@ -555,14 +694,22 @@ mod tests {
     fn chap_login(e: &mut TestEnv, response: &str) -> (Login, Step, Vec<u8>) {
         let mut l = Login::new();
         // libiscsi asks to move on in the same request: not yet.
-        let (s, t) = step(&mut l, req(0, Some(1)), &format!("{}|AuthMethod=CHAP,None", FIRST), e);
+        let (s, t) = step(
+            &mut l,
+            req(0, Some(1)),
+            &format!("{}|AuthMethod=CHAP,None", FIRST),
+            e,
+        );
         assert!(matches!(s, Step::Continue(r) if !r.transit), "{:?}", s);
         assert_eq!(find(&t, "AuthMethod"), Some(&b"CHAP"[..]));
         let (s, t) = step(&mut l, req(0, None), "CHAP_A=7,5", e);
         assert!(matches!(s, Step::Continue(_)));
         assert_eq!(find(&t, "CHAP_A"), Some(&b"5"[..]));
         assert_eq!(find(&t, "CHAP_I"), Some(&b"64"[..]));
-        assert_eq!(find(&t, "CHAP_C"), Some(&b"0x4142434445464748494a4b4c4d4e4f50"[..]));
+        assert_eq!(
+            find(&t, "CHAP_C"),
+            Some(&b"0x4142434445464748494a4b4c4d4e4f50"[..])
+        );
         let (s, t) = step(&mut l, req(0, Some(1)), response, e);
         (l, s, t)
     }
@@ -573,18 +720,31 @@ mod tests {
 
     fn right_response(secret: &[u8]) -> String {
         let c: Vec<u8> = (0x41..=0x50).collect();
-        format!("CHAP_N=joe|CHAP_R=0x{}", hex(&chap::response(64, secret, &c)))
+        format!(
+            "CHAP_N=joe|CHAP_R=0x{}",
+            hex(&chap::response(64, secret, &c))
+        )
     }
 
     #[test]
     fn chap_one_way() {
-        let mut e = TestEnv { chap: true, ..env() };
+        let mut e = TestEnv {
+            chap: true,
+            ..env()
+        };
         let (_, s, t) = chap_login(&mut e, &right_response(b"secretsecret"));
-        assert!(matches!(s, Step::Continue(r) if r.transit && r.nsg == 1), "{:?}", s);
+        assert!(
+            matches!(s, Step::Continue(r) if r.transit && r.nsg == 1),
+            "{:?}",
+            s
+        );
         assert!(t.is_empty());
         let (_, s, _) = chap_login(&mut e, &right_response(b"wrongsecret!"));
         assert_eq!(status(s), st::AUTH_FAILED);
-        let (_, s, _) = chap_login(&mut e, &right_response(b"secretsecret").replace("joe", "bob"));
+        let (_, s, _) = chap_login(
+            &mut e,
+            &right_response(b"secretsecret").replace("joe", "bob"),
+        );
         assert_eq!(status(s), st::AUTH_FAILED);
         let (_, s, _) = chap_login(&mut e, "CHAP_N=joe|CHAP_R=0x00");
         assert_eq!(status(s), st::AUTH_FAILED);
@@ -592,28 +752,63 @@ mod tests {
 
     #[test]
     fn chap_mutual() {
-        let mut e = TestEnv { chap: true, outgoing: true, ..env() };
+        let mut e = TestEnv {
+            chap: true,
+            outgoing: true,
+            ..env()
+        };
         let ic = "0x0102030405060708";
-        let (_, s, t) = chap_login(&mut e, &format!("{}|CHAP_I=9|CHAP_C={}", right_response(b"secretsecret"), ic));
+        let (_, s, t) = chap_login(
+            &mut e,
+            &format!("{}|CHAP_I=9|CHAP_C={}", right_response(b"secretsecret"), ic),
+        );
         assert!(matches!(s, Step::Continue(r) if r.transit), "{:?}", s);
         assert_eq!(find(&t, "CHAP_N"), Some(&b"tgt"[..]));
-        let want = format!("0x{}", hex(&chap::response(9, b"tgtsecret123", &[1, 2, 3, 4, 5, 6, 7, 8])));
+        let want = format!(
+            "0x{}",
+            hex(&chap::response(
+                9,
+                b"tgtsecret123",
+                &[1, 2, 3, 4, 5, 6, 7, 8]
+            ))
+        );
         assert_eq!(find(&t, "CHAP_R"), Some(want.as_bytes()));
         // Our challenge reflected back.
         let ours = "0x4142434445464748494a4b4c4d4e4f50";
-        let (_, s, _) = chap_login(&mut e, &format!("{}|CHAP_I=9|CHAP_C={}", right_response(b"secretsecret"), ours));
+        let (_, s, _) = chap_login(
+            &mut e,
+            &format!(
+                "{}|CHAP_I=9|CHAP_C={}",
+                right_response(b"secretsecret"),
+                ours
+            ),
+        );
         assert_eq!(status(s), st::AUTH_FAILED);
         // No OutgoingUser: mutual CHAP cannot be done.
-        let mut e = TestEnv { chap: true, ..env() };
-        let (_, s, _) = chap_login(&mut e, &format!("{}|CHAP_I=9|CHAP_C={}", right_response(b"secretsecret"), ic));
+        let mut e = TestEnv {
+            chap: true,
+            ..env()
+        };
+        let (_, s, _) = chap_login(
+            &mut e,
+            &format!("{}|CHAP_I=9|CHAP_C={}", right_response(b"secretsecret"), ic),
+        );
         assert_eq!(status(s), st::AUTH_FAILED);
     }
 
     #[test]
     fn chap_required() {
-        let mut e = TestEnv { chap: true, ..env() };
+        let mut e = TestEnv {
+            chap: true,
+            ..env()
+        };
         let (mut l, mut l2) = (Login::new(), Login::new());
-        let (s, t) = step(&mut l, req(0, Some(1)), &format!("{}|AuthMethod=None", FIRST), &mut e);
+        let (s, t) = step(
+            &mut l,
+            req(0, Some(1)),
+            &format!("{}|AuthMethod=None", FIRST),
+            &mut e,
+        );
         assert_eq!(status(s), st::AUTH_FAILED);
         assert_eq!(find(&t, "AuthMethod"), Some(&b"Reject"[..]));
         // No AuthMethod at all and straight on: refused too.
@@ -621,12 +816,22 @@ mod tests {
         assert_eq!(status(s), st::AUTH_FAILED);
         // MD5 not offered.
         let mut l = Login::new();
-        step(&mut l, req(0, None), &format!("{}|AuthMethod=CHAP", FIRST), &mut e);
+        step(
+            &mut l,
+            req(0, None),
+            &format!("{}|AuthMethod=CHAP", FIRST),
+            &mut e,
+        );
         let (s, _) = step(&mut l, req(0, None), "CHAP_A=7", &mut e);
         assert_eq!(status(s), st::AUTH_FAILED);
         // Asking to move on forever without answering the challenge.
         let mut l = Login::new();
-        step(&mut l, req(0, None), &format!("{}|AuthMethod=CHAP", FIRST), &mut e);
+        step(
+            &mut l,
+            req(0, None),
+            &format!("{}|AuthMethod=CHAP", FIRST),
+            &mut e,
+        );
         let mut last = Step::Continue(LoginRsp::default());
         for _ in 0..MAX_STEPS {
             last = step(&mut l, req(0, Some(1)), "", &mut e).0;
@@ -637,26 +842,64 @@ mod tests {
     #[test]
     fn refusals() {
         let mut e = env();
-        let first = |text: &str, e: &mut TestEnv| status(step(&mut Login::new(), req(0, Some(1)), text, e).0);
-        assert_eq!(first("TargetName=iqn.2026-11.org.scst:disk", &mut e), st::MISSING_PARAMETER);
+        let first = |text: &str, e: &mut TestEnv| {
+            status(step(&mut Login::new(), req(0, Some(1)), text, e).0)
+        };
+        assert_eq!(
+            first("TargetName=iqn.2026-11.org.scst:disk", &mut e),
+            st::MISSING_PARAMETER
+        );
         assert_eq!(first("InitiatorName=iqn.x", &mut e), st::MISSING_PARAMETER);
-        assert_eq!(first("InitiatorName=iqn.x|TargetName=iqn.nope", &mut e), st::NOT_FOUND);
-        assert_eq!(first("InitiatorName=iqn.x|SessionType=Bogus", &mut e), st::SESSION_TYPE_UNSUPPORTED);
-        assert_eq!(first(&format!("{}|InitiatorName=iqn.y", FIRST), &mut e), st::INITIATOR_ERROR);
-        assert_eq!(first(&format!("{}|MaxBurstLength=512|MaxBurstLength=1024", FIRST), &mut e), st::INITIATOR_ERROR);
+        assert_eq!(
+            first("InitiatorName=iqn.x|TargetName=iqn.nope", &mut e),
+            st::NOT_FOUND
+        );
+        assert_eq!(
+            first("InitiatorName=iqn.x|SessionType=Bogus", &mut e),
+            st::SESSION_TYPE_UNSUPPORTED
+        );
+        assert_eq!(
+            first(&format!("{}|InitiatorName=iqn.y", FIRST), &mut e),
+            st::INITIATOR_ERROR
+        );
+        assert_eq!(
+            first(
+                &format!("{}|MaxBurstLength=512|MaxBurstLength=1024", FIRST),
+                &mut e
+            ),
+            st::INITIATOR_ERROR
+        );
         assert_eq!(first("garbage", &mut e), st::INITIATOR_ERROR);
         // Target names compare without regard to case.
-        assert_eq!(first("InitiatorName=iqn.x|TargetName=IQN.2026-11.ORG.SCST:DISK", &mut e), 0);
+        assert_eq!(
+            first(
+                "InitiatorName=iqn.x|TargetName=IQN.2026-11.ORG.SCST:DISK",
+                &mut e
+            ),
+            0
+        );
         e.deny = true;
         assert_eq!(first(FIRST, &mut e), st::FORBIDDEN);
         let mut e = env();
         let mut r = req(0, Some(1));
         r.version_min = 1;
-        assert_eq!(status(step(&mut Login::new(), r, FIRST, &mut e).0), st::UNSUPPORTED_VERSION);
+        assert_eq!(
+            status(step(&mut Login::new(), r, FIRST, &mut e).0),
+            st::UNSUPPORTED_VERSION
+        );
         // NSG 2 is reserved; NSG must move forward.
-        assert_eq!(status(step(&mut Login::new(), req(0, Some(2)), FIRST, &mut e).0), st::INITIATOR_ERROR);
-        assert_eq!(status(step(&mut Login::new(), req(1, Some(1)), FIRST, &mut e).0), st::INITIATOR_ERROR);
-        assert_eq!(status(step(&mut Login::new(), req(3, None), FIRST, &mut e).0), st::INITIATOR_ERROR);
+        assert_eq!(
+            status(step(&mut Login::new(), req(0, Some(2)), FIRST, &mut e).0),
+            st::INITIATOR_ERROR
+        );
+        assert_eq!(
+            status(step(&mut Login::new(), req(1, Some(1)), FIRST, &mut e).0),
+            st::INITIATOR_ERROR
+        );
+        assert_eq!(
+            status(step(&mut Login::new(), req(3, None), FIRST, &mut e).0),
+            st::INITIATOR_ERROR
+        );
         // The ISID may not change within a login; security keys only in
         // the security stage.
         let mut l = Login::new();
@@ -666,6 +909,9 @@ mod tests {
         assert_eq!(status(step(&mut l, r, "", &mut e).0), st::INITIATOR_ERROR);
         let mut l = Login::new();
         step(&mut l, req(0, Some(1)), FIRST, &mut e);
-        assert_eq!(status(step(&mut l, req(1, Some(3)), "AuthMethod=None", &mut e).0), st::INITIATOR_ERROR);
+        assert_eq!(
+            status(step(&mut l, req(1, Some(3)), "AuthMethod=None", &mut e).0),
+            st::INITIATOR_ERROR
+        );
     }
 }

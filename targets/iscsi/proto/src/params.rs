@@ -40,7 +40,13 @@ struct Def {
 }
 
 const fn def(name: &'static str, rule: Rule, lo: u32, hi: u32, normal_only: bool) -> Def {
-    Def { name, rule, lo, hi, normal_only }
+    Def {
+        name,
+        rule,
+        lo,
+        hi,
+        normal_only,
+    }
 }
 
 const MAX_LEN: u32 = (1 << 24) - 1;
@@ -53,7 +59,13 @@ const DEFS: [Def; 14] = [
     def("MaxConnections", Rule::Min, 1, 65535, true),
     def("InitialR2T", Rule::Or, 0, 1, true),
     def("ImmediateData", Rule::And, 0, 1, true),
-    def("MaxRecvDataSegmentLength", Rule::Declare, 512, MAX_LEN, false),
+    def(
+        "MaxRecvDataSegmentLength",
+        Rule::Declare,
+        512,
+        MAX_LEN,
+        false,
+    ),
     def("MaxBurstLength", Rule::Min, 512, MAX_LEN, true),
     def("FirstBurstLength", Rule::Min, 512, MAX_LEN, true),
     def("DefaultTime2Wait", Rule::Max, 0, 3600, false),
@@ -176,8 +188,12 @@ impl Settings {
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), SettingError> {
         let v = value.trim().as_bytes();
         match key {
-            "MaxXmitDataSegmentLength" => return set_num(&mut self.max_xmit_data_segment_length, v, 512, MAX_LEN),
-            "QueuedCommands" => return set_num(&mut self.queued_commands, v, 1, MAX_QUEUED_COMMANDS),
+            "MaxXmitDataSegmentLength" => {
+                return set_num(&mut self.max_xmit_data_segment_length, v, 512, MAX_LEN)
+            }
+            "QueuedCommands" => {
+                return set_num(&mut self.queued_commands, v, 1, MAX_QUEUED_COMMANDS)
+            }
             "ErrorRecoveryLevel" => return set_num(&mut self.error_recovery_level, v, 0, 0),
             "HeaderDigest" | "DataDigest" => {
                 let set = parse_digests(v).ok_or(SettingError::BadValue)?;
@@ -190,7 +206,10 @@ impl Settings {
             }
             _ => {}
         }
-        let i = DEFS.iter().position(|d| d.name == key).ok_or(SettingError::UnknownKey)?;
+        let i = DEFS
+            .iter()
+            .position(|d| d.name == key)
+            .ok_or(SettingError::UnknownKey)?;
         let d = &DEFS[i];
         if let Some(f) = self.flag(i) {
             *f = parse_bool(v).ok_or(SettingError::BadValue)?;
@@ -223,10 +242,20 @@ impl Settings {
             } else if let Some(&mut n) = s.slot(i) {
                 w.push_num(d.name, n.into())?;
             } else {
-                w.push(d.name, digest_names(if i == 0 { s.header_digest } else { s.data_digest }))?;
+                w.push(
+                    d.name,
+                    digest_names(if i == 0 {
+                        s.header_digest
+                    } else {
+                        s.data_digest
+                    }),
+                )?;
             }
         }
-        w.push_num("MaxXmitDataSegmentLength", s.max_xmit_data_segment_length.into())?;
+        w.push_num(
+            "MaxXmitDataSegmentLength",
+            s.max_xmit_data_segment_length.into(),
+        )?;
         w.push_num("QueuedCommands", s.queued_commands.into())
     }
 }
@@ -346,11 +375,22 @@ pub struct Negotiation {
 
 impl Negotiation {
     pub fn new(settings: Settings, discovery: bool) -> Self {
-        Negotiation { settings, result: Negotiated::defaults(&settings), discovery, seen: 0, answered: 0 }
+        Negotiation {
+            settings,
+            result: Negotiated::defaults(&settings),
+            discovery,
+            seen: 0,
+            answered: 0,
+        }
     }
 
     /// Answers `key=value` from the initiator into `w`.
-    pub fn offer(&mut self, key: &[u8], value: &[u8], w: &mut Writer<'_>) -> Result<Answer, NegotiationError> {
+    pub fn offer(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        w: &mut Writer<'_>,
+    ) -> Result<Answer, NegotiationError> {
         let Some(i) = DEFS.iter().position(|d| d.name.as_bytes() == key) else {
             return self.other(key, w);
         };
@@ -388,7 +428,11 @@ impl Negotiation {
     }
 
     fn digest(&mut self, i: usize, value: &[u8], w: &mut Writer<'_>) -> Result<(), Full> {
-        let ours = if i == 0 { self.settings.header_digest } else { self.settings.data_digest };
+        let ours = if i == 0 {
+            self.settings.header_digest
+        } else {
+            self.settings.data_digest
+        };
         let pick = value.split(|&c| c == b',').find_map(|d| match d {
             b"None" if ours & DIGEST_NONE != 0 => Some(0),
             b"CRC32C" if ours & DIGEST_CRC32C != 0 => Some(1),
@@ -409,12 +453,24 @@ impl Negotiation {
         }
     }
 
-    fn boolean(&mut self, i: usize, rule: Rule, value: &[u8], w: &mut Writer<'_>) -> Result<(), Full> {
+    fn boolean(
+        &mut self,
+        i: usize,
+        rule: Rule,
+        value: &[u8],
+        w: &mut Writer<'_>,
+    ) -> Result<(), Full> {
         let name = DEFS[i].name;
         self.answered |= 1 << i;
-        let Some(theirs) = parse_bool(value) else { return w.push(name, b"Reject") };
+        let Some(theirs) = parse_bool(value) else {
+            return w.push(name, b"Reject");
+        };
         let ours = *self.settings.flag(i).unwrap_or(&mut false);
-        let r = if rule == Rule::And { theirs && ours } else { theirs || ours };
+        let r = if rule == Rule::And {
+            theirs && ours
+        } else {
+            theirs || ours
+        };
         let slot = match i {
             3 => &mut self.result.initial_r2t,
             4 => &mut self.result.immediate_data,
@@ -425,10 +481,17 @@ impl Negotiation {
         w.push(name, yes_no(r))
     }
 
-    fn number(&mut self, i: usize, rule: Rule, value: &[u8], w: &mut Writer<'_>) -> Result<(), Full> {
+    fn number(
+        &mut self,
+        i: usize,
+        rule: Rule,
+        value: &[u8],
+        w: &mut Writer<'_>,
+    ) -> Result<(), Full> {
         let d = &DEFS[i];
         self.answered |= 1 << i;
-        let Some(theirs) = parse_number(value).filter(|&n| n >= d.lo.into() && n <= d.hi.into()) else {
+        let Some(theirs) = parse_number(value).filter(|&n| n >= d.lo.into() && n <= d.hi.into())
+        else {
             return w.push(d.name, b"Reject");
         };
         let theirs = theirs as u32;
@@ -437,7 +500,11 @@ impl Negotiation {
             // FirstBurstLength never exceeds MaxBurstLength.
             ours = ours.min(self.result.max_burst_length);
         }
-        let r = if rule == Rule::Min { theirs.min(ours) } else { theirs.max(ours) };
+        let r = if rule == Rule::Min {
+            theirs.min(ours)
+        } else {
+            theirs.max(ours)
+        };
         let slot = match i {
             2 => &mut self.result.max_connections,
             6 => &mut self.result.max_burst_length,
@@ -459,7 +526,8 @@ impl Negotiation {
         let d = &DEFS[i];
         match parse_number(value).filter(|&n| n >= d.lo.into() && n <= d.hi.into()) {
             Some(n) => {
-                self.result.max_xmit_data_segment_length = (n as u32).min(self.settings.max_xmit_data_segment_length);
+                self.result.max_xmit_data_segment_length =
+                    (n as u32).min(self.settings.max_xmit_data_segment_length);
                 Ok(())
             }
             None => w.push(d.name, b"Reject"),
@@ -473,7 +541,10 @@ impl Negotiation {
         const MRDSL: u32 = 1 << 5;
         if self.answered & MRDSL == 0 {
             self.answered |= MRDSL;
-            w.push_num("MaxRecvDataSegmentLength", self.result.max_recv_data_segment_length.into())?;
+            w.push_num(
+                "MaxRecvDataSegmentLength",
+                self.result.max_recv_data_segment_length.into(),
+            )?;
         }
         Ok(())
     }
@@ -492,12 +563,19 @@ mod tests {
         }
         items(w.as_bytes())
             .map(|i| i.unwrap())
-            .map(|(k, v)| (String::from_utf8(k.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap()))
+            .map(|(k, v)| {
+                (
+                    String::from_utf8(k.to_vec()).unwrap(),
+                    String::from_utf8(v.to_vec()).unwrap(),
+                )
+            })
             .collect()
     }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -529,7 +607,15 @@ mod tests {
         want[9].1 = "1048576";
         assert_eq!(got, pairs(&want));
         let r = n.result;
-        assert_eq!((r.max_burst_length, r.first_burst_length, r.initial_r2t, r.max_xmit_data_segment_length), (1048576, 262144, 0, 262144));
+        assert_eq!(
+            (
+                r.max_burst_length,
+                r.first_burst_length,
+                r.initial_r2t,
+                r.max_xmit_data_segment_length
+            ),
+            (1048576, 262144, 0, 262144)
+        );
         assert_eq!(r.default_time2retain, 0);
     }
 
@@ -577,13 +663,28 @@ mod tests {
     #[test]
     fn discovery_and_repeats() {
         let mut n = Negotiation::new(DEFAULT_SETTINGS, true);
-        let got = run(&mut n, &[("MaxBurstLength", "512"), ("HeaderDigest", "None")]);
-        assert_eq!(got, pairs(&[("MaxBurstLength", "Irrelevant"), ("HeaderDigest", "None")]));
+        let got = run(
+            &mut n,
+            &[("MaxBurstLength", "512"), ("HeaderDigest", "None")],
+        );
+        assert_eq!(
+            got,
+            pairs(&[("MaxBurstLength", "Irrelevant"), ("HeaderDigest", "None")])
+        );
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf);
-        assert_eq!(n.offer(b"HeaderDigest", b"None", &mut w), Err(NegotiationError::Repeated));
-        assert_eq!(n.offer(b"X-com.example.foo", b"1", &mut w), Ok(Answer::NotMine));
-        assert_eq!(n.offer(b"InitiatorName", b"iqn.x", &mut w), Ok(Answer::NotMine));
+        assert_eq!(
+            n.offer(b"HeaderDigest", b"None", &mut w),
+            Err(NegotiationError::Repeated)
+        );
+        assert_eq!(
+            n.offer(b"X-com.example.foo", b"1", &mut w),
+            Ok(Answer::NotMine)
+        );
+        assert_eq!(
+            n.offer(b"InitiatorName", b"iqn.x", &mut w),
+            Ok(Answer::NotMine)
+        );
         n.declare(&mut w).unwrap();
         n.declare(&mut w).unwrap();
         assert_eq!(w.as_bytes(), b"MaxRecvDataSegmentLength=262144\0");
@@ -597,8 +698,16 @@ mod tests {
         assert!(run(&mut n, &[("MaxRecvDataSegmentLength", "1048576")]).is_empty());
         assert_eq!(n.result.max_xmit_data_segment_length, 65536);
         let mut n = Negotiation::new(s, false);
-        assert_eq!(run(&mut n, &[("MaxRecvDataSegmentLength", "100")]), pairs(&[("MaxRecvDataSegmentLength", "Reject")]));
-        assert_eq!(Negotiation::new(s, false).result.max_xmit_data_segment_length, 8192);
+        assert_eq!(
+            run(&mut n, &[("MaxRecvDataSegmentLength", "100")]),
+            pairs(&[("MaxRecvDataSegmentLength", "Reject")])
+        );
+        assert_eq!(
+            Negotiation::new(s, false)
+                .result
+                .max_xmit_data_segment_length,
+            8192
+        );
     }
 
     #[test]
@@ -608,18 +717,44 @@ mod tests {
         s.set("MaxBurstLength", "65536").unwrap();
         s.set("HeaderDigest", "CRC32C,None").unwrap();
         s.set("QueuedCommands", "8").unwrap();
-        assert!(s.initial_r2t && s.max_burst_length == 65536 && s.header_digest == 3 && s.queued_commands == 8);
+        assert!(
+            s.initial_r2t
+                && s.max_burst_length == 65536
+                && s.header_digest == 3
+                && s.queued_commands == 8
+        );
         assert_eq!(s.set("InitialR2T", "yes"), Err(SettingError::BadValue));
-        assert_eq!(s.set("MaxBurstLength", "100"), Err(SettingError::OutOfRange { lo: 512, hi: MAX_LEN }));
-        assert_eq!(s.set("ErrorRecoveryLevel", "1"), Err(SettingError::OutOfRange { lo: 0, hi: 0 }));
-        assert_eq!(s.set("QueuedCommands", "0"), Err(SettingError::OutOfRange { lo: 1, hi: MAX_QUEUED_COMMANDS }));
+        assert_eq!(
+            s.set("MaxBurstLength", "100"),
+            Err(SettingError::OutOfRange {
+                lo: 512,
+                hi: MAX_LEN
+            })
+        );
+        assert_eq!(
+            s.set("ErrorRecoveryLevel", "1"),
+            Err(SettingError::OutOfRange { lo: 0, hi: 0 })
+        );
+        assert_eq!(
+            s.set("QueuedCommands", "0"),
+            Err(SettingError::OutOfRange {
+                lo: 1,
+                hi: MAX_QUEUED_COMMANDS
+            })
+        );
         assert_eq!(s.set("Frobnicate", "1"), Err(SettingError::UnknownKey));
         assert_eq!(s.set("HeaderDigest", "MD5"), Err(SettingError::BadValue));
-        assert_eq!(s.check(), Err("FirstBurstLength is larger than MaxBurstLength"));
+        assert_eq!(
+            s.check(),
+            Err("FirstBurstLength is larger than MaxBurstLength")
+        );
         let mut buf = [0u8; 1024];
         let mut w = Writer::new(&mut buf);
         DEFAULT_SETTINGS.write(&mut w).unwrap();
         assert_eq!(items(w.as_bytes()).count(), 16);
-        assert_eq!(crate::text::find(w.as_bytes(), "InitialR2T"), Some(&b"No"[..]));
+        assert_eq!(
+            crate::text::find(w.as_bytes(), "InitialR2T"),
+            Some(&b"No"[..])
+        );
     }
 }

@@ -82,7 +82,13 @@ impl Default for Bhs {
 
 impl core::fmt::Debug for Bhs {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Bhs(op {:#04x} itt {:#010x} len {})", self.opcode(), self.itt(), self.data_len())
+        write!(
+            f,
+            "Bhs(op {:#04x} itt {:#010x} len {})",
+            self.opcode(),
+            self.itt(),
+            self.data_len()
+        )
     }
 }
 
@@ -425,7 +431,10 @@ impl Request {
                 };
                 // Data with the command only for writes; no R/W bit with a
                 // non-zero length is undefined (RFC 7143 11.3.1).
-                if (b.data_len() > 0 && !c.write) || (c.expected_len > 0 && !c.read && !c.write) || b.itt() == RESERVED_TAG {
+                if (b.data_len() > 0 && !c.write)
+                    || (c.expected_len > 0 && !c.read && !c.write)
+                    || b.itt() == RESERVED_TAG
+                {
                     return Err(Refused(reject::PROTOCOL_ERROR));
                 }
                 Request::ScsiCmd(c)
@@ -741,7 +750,9 @@ pub struct TextRsp {
 impl TextRsp {
     pub fn encode(&self) -> Bhs {
         let mut b = Bhs::new(op::TEXT_RSP);
-        b.set_flags(if self.final_ { FINAL } else { 0 } | if self.continue_ { CONTINUE } else { 0 });
+        b.set_flags(
+            if self.final_ { FINAL } else { 0 } | if self.continue_ { CONTINUE } else { 0 },
+        );
         b.set_data_len(self.data_len);
         b.set_lun(&self.lun);
         b.set_itt(self.itt);
@@ -841,11 +852,24 @@ mod tests {
     #[test]
     fn scsi_command_decodes() {
         // READ(10) LBA 0x1234, 8 blocks, simple, ITT 7, CmdSN 9.
-        let mut b = bhs(&[(0, 0x01), (1, 0xc1), (9, 3), (19, 7), (22, 0x10), (27, 9), (31, 2)]);
+        let mut b = bhs(&[
+            (0, 0x01),
+            (1, 0xc1),
+            (9, 3),
+            (19, 7),
+            (22, 0x10),
+            (27, 9),
+            (31, 2),
+        ]);
         b.0[32..42].copy_from_slice(&[0x28, 0, 0, 0, 0x12, 0x34, 0, 0, 8, 0]);
-        let Ok(Request::ScsiCmd(c)) = Request::decode(&b) else { panic!("{:?}", Request::decode(&b)) };
+        let Ok(Request::ScsiCmd(c)) = Request::decode(&b) else {
+            panic!("{:?}", Request::decode(&b))
+        };
         assert!(c.final_ && c.read && !c.write && !c.immediate);
-        assert_eq!((c.attr, c.itt, c.expected_len, c.cmd_sn, c.exp_stat_sn), (1, 7, 4096, 9, 2));
+        assert_eq!(
+            (c.attr, c.itt, c.expected_len, c.cmd_sn, c.exp_stat_sn),
+            (1, 7, 4096, 9, 2)
+        );
         assert_eq!(c.lun[1], 3);
         assert_eq!(&c.cdb[..10], &[0x28, 0, 0, 0, 0x12, 0x34, 0, 0, 8, 0]);
     }
@@ -853,24 +877,44 @@ mod tests {
     #[test]
     fn refused_headers() {
         // Unknown opcode.
-        assert_eq!(Request::decode(&bhs(&[(0, 0x1f)])), Err(Refused(reject::NOT_SUPPORTED)));
+        assert_eq!(
+            Request::decode(&bhs(&[(0, 0x1f)])),
+            Err(Refused(reject::NOT_SUPPORTED))
+        );
         // A target opcode from an initiator.
-        assert_eq!(Request::decode(&bhs(&[(0, op::SCSI_RSP)])), Err(Refused(reject::NOT_SUPPORTED)));
+        assert_eq!(
+            Request::decode(&bhs(&[(0, op::SCSI_RSP)])),
+            Err(Refused(reject::NOT_SUPPORTED))
+        );
         // Immediate data on a read-only command.
-        assert_eq!(Request::decode(&bhs(&[(0, 1), (1, 0xc0), (7, 4)])), Err(Refused(reject::PROTOCOL_ERROR)));
+        assert_eq!(
+            Request::decode(&bhs(&[(0, 1), (1, 0xc0), (7, 4)])),
+            Err(Refused(reject::PROTOCOL_ERROR))
+        );
         // Expected length without R or W.
-        assert_eq!(Request::decode(&bhs(&[(0, 1), (1, 0x80), (23, 1)])), Err(Refused(reject::PROTOCOL_ERROR)));
+        assert_eq!(
+            Request::decode(&bhs(&[(0, 1), (1, 0x80), (23, 1)])),
+            Err(Refused(reject::PROTOCOL_ERROR))
+        );
         // Text with F and C.
-        assert_eq!(Request::decode(&bhs(&[(0, 4), (1, 0xc0)])), Err(Refused(reject::PROTOCOL_ERROR)));
+        assert_eq!(
+            Request::decode(&bhs(&[(0, 4), (1, 0xc0)])),
+            Err(Refused(reject::PROTOCOL_ERROR))
+        );
         // NOP-Out without F.
-        assert_eq!(Request::decode(&bhs(&[(0, 0x40)])), Err(Refused(reject::PROTOCOL_ERROR)));
+        assert_eq!(
+            Request::decode(&bhs(&[(0, 0x40)])),
+            Err(Refused(reject::PROTOCOL_ERROR))
+        );
     }
 
     #[test]
     fn login_decodes() {
         let mut b = bhs(&[(0, 0x43), (1, 0x87), (8, 0x80), (13, 1), (21, 2)]);
         b.set_be32(16, 0xabcd);
-        let Ok(Request::Login(l)) = Request::decode(&b) else { panic!() };
+        let Ok(Request::Login(l)) = Request::decode(&b) else {
+            panic!()
+        };
         assert!(l.transit && !l.continue_);
         assert_eq!((l.csg, l.nsg, l.cid, l.itt), (1, 3, 2, 0xabcd));
         assert_eq!(l.isid, [0x80, 0, 0, 0, 0, 1]);
@@ -888,23 +932,62 @@ mod tests {
 
     #[test]
     fn responses_encode() {
-        let r = ScsiRsp { itt: 5, status: 2, residual_flag: UNDERFLOW, residual: 512, data_len: 20, ..Default::default() };
+        let r = ScsiRsp {
+            itt: 5,
+            status: 2,
+            residual_flag: UNDERFLOW,
+            residual: 512,
+            data_len: 20,
+            ..Default::default()
+        };
         let mut b = r.encode();
         b.set_sn(1, 2, 33);
         assert_eq!(&b.0[..8], &[0x21, 0x82, 0, 2, 0, 0, 0, 20]);
-        assert_eq!((b.itt(), b.be32(24), b.be32(28), b.be32(32), b.be32(44)), (5, 1, 2, 33, 512));
+        assert_eq!(
+            (b.itt(), b.be32(24), b.be32(28), b.be32(32), b.be32(44)),
+            (5, 1, 2, 33, 512)
+        );
 
-        let d = DataIn { status: Some(0), itt: 9, data_sn: 3, offset: 8192, data_len: 4096, ..Default::default() };
+        let d = DataIn {
+            status: Some(0),
+            itt: 9,
+            data_sn: 3,
+            offset: 8192,
+            data_len: 4096,
+            ..Default::default()
+        };
         let b = d.encode();
         assert_eq!(b.flags(), FINAL | STATUS);
-        assert_eq!((b.be32(20), b.be32(36), b.be32(40), b.data_len()), (RESERVED_TAG, 3, 8192, 4096));
-        assert_eq!(DataIn { data_len: 1, ..Default::default() }.encode().flags(), 0);
+        assert_eq!(
+            (b.be32(20), b.be32(36), b.be32(40), b.data_len()),
+            (RESERVED_TAG, 3, 8192, 4096)
+        );
+        assert_eq!(
+            DataIn {
+                data_len: 1,
+                ..Default::default()
+            }
+            .encode()
+            .flags(),
+            0
+        );
 
-        let l = LoginRsp { transit: true, csg: 1, nsg: 3, status: login_status::AUTH_FAILED, tsih: 7, ..Default::default() }.encode();
+        let l = LoginRsp {
+            transit: true,
+            csg: 1,
+            nsg: 3,
+            status: login_status::AUTH_FAILED,
+            tsih: 7,
+            ..Default::default()
+        }
+        .encode();
         assert_eq!((l.flags(), l.be16(14), l.0[36], l.0[37]), (0x87, 7, 2, 1));
 
         let j = reject(reject::INVALID_FIELD);
-        assert_eq!((j.0[0], j.0[2], j.data_len(), j.itt()), (0x3f, 9, 48, RESERVED_TAG));
+        assert_eq!(
+            (j.0[0], j.0[2], j.data_len(), j.itt()),
+            (0x3f, 9, 48, RESERVED_TAG)
+        );
     }
 
     #[test]

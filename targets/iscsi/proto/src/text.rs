@@ -39,7 +39,9 @@ pub fn max_value_len(key: &[u8]) -> usize {
 pub fn valid_key(key: &[u8]) -> bool {
     !key.is_empty()
         && key.len() <= MAX_KEY
-        && key.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+' | b'@' | b'_'))
+        && key
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+' | b'@' | b'_'))
 }
 
 /// The items of a text segment, in order.  The segment must end with a
@@ -74,7 +76,10 @@ impl<'a> Iterator for Items<'a> {
 }
 
 fn parse_item(item: &[u8]) -> Result<(&[u8], &[u8]), TextError> {
-    let eq = item.iter().position(|&c| c == b'=').ok_or(TextError::NoEquals)?;
+    let eq = item
+        .iter()
+        .position(|&c| c == b'=')
+        .ok_or(TextError::NoEquals)?;
     let (key, rest) = item.split_at(eq);
     let value = rest.get(1..).unwrap_or(&[]);
     if !valid_key(key) {
@@ -98,7 +103,10 @@ pub fn check(data: &[u8]) -> Result<usize, TextError> {
 
 /// The value of `key` in `data`, if present and well formed.
 pub fn find<'a>(data: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    items(data).filter_map(Result::ok).find(|(k, _)| *k == key.as_bytes()).map(|(_, v)| v)
+    items(data)
+        .filter_map(Result::ok)
+        .find(|(k, _)| *k == key.as_bytes())
+        .map(|(_, v)| v)
 }
 
 /// The buffer did not have room.
@@ -121,7 +129,10 @@ impl<'a> Writer<'a> {
         let need = key.len() + 1 + value.len() + 1;
         let end = self.len.checked_add(need).ok_or(Full)?;
         let dst = self.buf.get_mut(self.len..end).ok_or(Full)?;
-        for (d, s) in dst.iter_mut().zip(key.as_bytes().iter().chain(b"=").chain(value).chain(b"\0")) {
+        for (d, s) in dst
+            .iter_mut()
+            .zip(key.as_bytes().iter().chain(b"=").chain(value).chain(b"\0"))
+        {
             *d = *s;
         }
         self.len = end;
@@ -170,14 +181,18 @@ pub fn parse_number(v: &[u8]) -> Option<u64> {
         if hex.is_empty() || hex.len() > 16 {
             return None;
         }
-        return hex.iter().try_fold(0u64, |n, &c| Some(n << 4 | u64::from(hex_digit(c)?)));
+        return hex
+            .iter()
+            .try_fold(0u64, |n, &c| Some(n << 4 | u64::from(hex_digit(c)?)));
     }
     if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
     // Any 64-bit value (RFC 7143 6.1: numerical values are 64 bits at
     // most), as in hex; beyond is no number.
-    v.iter().try_fold(0u64, |n, &c| n.checked_mul(10)?.checked_add(u64::from(c - b'0')))
+    v.iter().try_fold(0u64, |n, &c| {
+        n.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+    })
 }
 
 /// The value of one hex digit.
@@ -197,9 +212,16 @@ pub fn hex_digit(c: u8) -> Option<u8> {
 /// SendTargets value lists nothing; other keys are answered
 /// `NotUnderstood` (nothing is renegotiable at ErrorRecoveryLevel 0).
 /// A malformed item ends the answer there.
-pub fn full_feature_answer(req: &[u8], target: &[u8], address: &[u8], w: &mut Writer<'_>) -> Result<(), Full> {
+pub fn full_feature_answer(
+    req: &[u8],
+    target: &[u8],
+    address: &[u8],
+    w: &mut Writer<'_>,
+) -> Result<(), Full> {
     for (key, value) in items(req).map_while(Result::ok) {
-        let Ok(key) = core::str::from_utf8(key) else { break };
+        let Ok(key) = core::str::from_utf8(key) else {
+            break;
+        };
         if key != "SendTargets" {
             w.push(key, b"NotUnderstood")?;
         } else if value == b"All" || value.eq_ignore_ascii_case(target) {
@@ -219,14 +241,24 @@ mod tests {
         let answer = |req: &[u8]| {
             let mut buf = [0u8; 256];
             let mut w = Writer::new(&mut buf);
-            full_feature_answer(req, b"iqn.2026-12.org.scst:t", b"10.0.0.1:3260,1", &mut w).map(|()| w.as_bytes().to_vec())
+            full_feature_answer(req, b"iqn.2026-12.org.scst:t", b"10.0.0.1:3260,1", &mut w)
+                .map(|()| w.as_bytes().to_vec())
         };
         let both = b"TargetName=iqn.2026-12.org.scst:t\0TargetAddress=10.0.0.1:3260,1\0".to_vec();
         assert_eq!(answer(b"SendTargets=All\0"), Ok(both.clone()));
         assert_eq!(answer(b"SendTargets=IQN.2026-12.ORG.SCST:T\0"), Ok(both));
-        assert_eq!(answer(b"SendTargets=iqn.other\0SendTargets=\0"), Ok(Vec::new()));
-        assert_eq!(answer(b"MaxBurstLength=512\0X-vendor.y=1\0"), Ok(b"MaxBurstLength=NotUnderstood\0X-vendor.y=NotUnderstood\0".to_vec()));
-        assert_eq!(answer(b"Foo=1\0no equals\0Bar=2\0"), Ok(b"Foo=NotUnderstood\0".to_vec()));
+        assert_eq!(
+            answer(b"SendTargets=iqn.other\0SendTargets=\0"),
+            Ok(Vec::new())
+        );
+        assert_eq!(
+            answer(b"MaxBurstLength=512\0X-vendor.y=1\0"),
+            Ok(b"MaxBurstLength=NotUnderstood\0X-vendor.y=NotUnderstood\0".to_vec())
+        );
+        assert_eq!(
+            answer(b"Foo=1\0no equals\0Bar=2\0"),
+            Ok(b"Foo=NotUnderstood\0".to_vec())
+        );
         let long = b"Keyabcdefghijklmnop=1\0".repeat(20);
         assert_eq!(answer(&long), Err(Full));
     }
@@ -235,7 +267,13 @@ mod tests {
     fn reads_items() {
         let data = b"InitiatorName=iqn.x:y\0SessionType=Normal\0\0\0";
         let v: Vec<_> = items(data).collect();
-        assert_eq!(v, vec![Ok((&b"InitiatorName"[..], &b"iqn.x:y"[..])), Ok((&b"SessionType"[..], &b"Normal"[..]))]);
+        assert_eq!(
+            v,
+            vec![
+                Ok((&b"InitiatorName"[..], &b"iqn.x:y"[..])),
+                Ok((&b"SessionType"[..], &b"Normal"[..]))
+            ]
+        );
         assert_eq!(check(data), Ok(2));
         assert_eq!(find(data, "SessionType"), Some(&b"Normal"[..]));
         assert_eq!(find(data, "Nope"), None);
@@ -278,7 +316,15 @@ mod tests {
         assert_eq!(parse_number(b"0"), Some(0));
         assert_eq!(parse_number(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_number(b"0xffffffffffffffff"), Some(u64::MAX));
-        for bad in [&b""[..], b"-1", b"1a", b"0x", b"18446744073709551616", b"99999999999999999999", b"0xg"] {
+        for bad in [
+            &b""[..],
+            b"-1",
+            b"1a",
+            b"0x",
+            b"18446744073709551616",
+            b"99999999999999999999",
+            b"0xg",
+        ] {
             assert_eq!(parse_number(bad), None, "{:?}", bad);
         }
         let mut d = [0; 20];

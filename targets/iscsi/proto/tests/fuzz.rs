@@ -24,11 +24,18 @@ impl Rng {
 }
 
 fn iters() -> usize {
-    std::env::var("FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(20000)
+    std::env::var("FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20000)
 }
 
 fn rng() -> Rng {
-    Rng(std::env::var("FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5c57_15c5_1_u64) | 1)
+    Rng(std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x0005_c571_5c51_u64)
+        | 1)
 }
 
 /// A few random edits of `seed`: byte flips, interesting bytes, inserts,
@@ -90,15 +97,22 @@ fn pdu_headers() {
         for x in b.0.iter_mut() {
             *x = if r.below(3) == 0 { r.next() as u8 } else { 0 };
         }
-        b.0[0] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x10, 0x41, 0x3f][r.below(10)] | (r.next() as u8 & 0xc0);
+        b.0[0] = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x10, 0x41, 0x3f][r.below(10)]
+            | (r.next() as u8 & 0xc0);
         match pdu::Request::decode(&b) {
             Ok(req) => {
-                assert!(b.opcode() <= 0x10, "decoded a target opcode {:#x}", b.opcode());
+                assert!(
+                    b.opcode() <= 0x10,
+                    "decoded a target opcode {:#x}",
+                    b.opcode()
+                );
                 if let pdu::Request::ScsiCmd(c) = req {
                     assert!(b.data_len() == 0 || c.write);
                 }
             }
-            Err(pdu::Refused(reason)) => assert!(reason == pdu::reject::NOT_SUPPORTED || reason == pdu::reject::PROTOCOL_ERROR),
+            Err(pdu::Refused(reason)) => assert!(
+                reason == pdu::reject::NOT_SUPPORTED || reason == pdu::reject::PROTOCOL_ERROR
+            ),
         }
         assert!(b.padded_data_len() % 4 == 0 && b.padded_data_len() >= b.data_len() as usize);
     }
@@ -125,7 +139,8 @@ struct Env;
 
 impl login::Env for Env {
     fn target(&self, name: &[u8]) -> Option<(params::Settings, u16)> {
-        name.eq_ignore_ascii_case(b"iqn.2026-11.org.scst:disk").then_some((params::DEFAULT_SETTINGS, 1))
+        name.eq_ignore_ascii_case(b"iqn.2026-11.org.scst:disk")
+            .then_some((params::DEFAULT_SETTINGS, 1))
     }
     fn allowed(&self, _: &[u8], i: &[u8]) -> bool {
         !i.ends_with(b"bad")
@@ -167,7 +182,9 @@ fn login_sequences() {
                 cmd_sn: 1,
                 exp_stat_sn: 0,
             };
-            let seed: Vec<u8> = (0..3).flat_map(|_| KEYS[r.below(KEYS.len())].iter().copied()).collect();
+            let seed: Vec<u8> = (0..3)
+                .flat_map(|_| KEYS[r.below(KEYS.len())].iter().copied())
+                .collect();
             let t = mutate(&mut r, &seed, KEYS);
             // Small response buffers exercise the Full paths.
             let mut buf = vec![0u8; [16, 64, 512, 4096][r.below(4)]];
@@ -188,21 +205,52 @@ fn login_sequences() {
                 }
                 login::Step::Continue(rsp) => assert_eq!(rsp.status, 0),
             }
-            assert!(text::check(w.as_bytes()).is_ok(), "we wrote malformed text: {:?}", w.as_bytes());
+            assert!(
+                text::check(w.as_bytes()).is_ok(),
+                "we wrote malformed text: {:?}",
+                w.as_bytes()
+            );
         }
     }
     // The mutations must reach both ends of a login, or the fuzzing
     // explores only the first checks.
     if iters() >= 1000 {
-        assert!(done > 0 && failed > 0, "{} logins done, {} failed", done, failed);
+        assert!(
+            done > 0 && failed > 0,
+            "{} logins done, {} failed",
+            done,
+            failed
+        );
     }
 }
 
 #[test]
 fn negotiation_values() {
     let mut r = rng();
-    let names = ["MaxBurstLength", "FirstBurstLength", "HeaderDigest", "InitialR2T", "ImmediateData", "MaxRecvDataSegmentLength", "MaxConnections", "ErrorRecoveryLevel", "DefaultTime2Wait"];
-    let values: &[&[u8]] = &[b"0", b"512", b"16777215", b"16777216", b"0x200", b"Yes", b"No", b"CRC32C", b"None,CRC32C", b"", b"-1"];
+    let names = [
+        "MaxBurstLength",
+        "FirstBurstLength",
+        "HeaderDigest",
+        "InitialR2T",
+        "ImmediateData",
+        "MaxRecvDataSegmentLength",
+        "MaxConnections",
+        "ErrorRecoveryLevel",
+        "DefaultTime2Wait",
+    ];
+    let values: &[&[u8]] = &[
+        b"0",
+        b"512",
+        b"16777215",
+        b"16777216",
+        b"0x200",
+        b"Yes",
+        b"No",
+        b"CRC32C",
+        b"None,CRC32C",
+        b"",
+        b"-1",
+    ];
     for _ in 0..iters() {
         let mut n = params::Negotiation::new(params::DEFAULT_SETTINGS, r.below(4) == 0);
         let mut buf = [0u8; 1024];
@@ -237,9 +285,27 @@ fn chap_values() {
 fn config_files() {
     let mut r = rng();
     let conf = b"IncomingUser joe secretsecret\nTarget iqn.2026-11.org.scst:disk\n  MaxBurstLength 65536\n  Alias a \\\n b\n  Lun 0 Path=/x\n";
-    let words: &[&[u8]] = &[b"Target ", b"\\\n", b"\n", b" Yes", b"InitialR2T", b"FirstBurstLength 1048576\n", b"#", b"OutgoingUser a b\n"];
+    let words: &[&[u8]] = &[
+        b"Target ",
+        b"\\\n",
+        b"\n",
+        b" Yes",
+        b"InitialR2T",
+        b"FirstBurstLength 1048576\n",
+        b"#",
+        b"OutgoingUser a b\n",
+    ];
     let allow = b"ALL 10.0.0.0/8, [fd00::]/8\niqn.2026-11.org.scst:disk iqn.x\n";
-    let acl_words: &[&[u8]] = &[b"/", b"[", b"]", b":", b",", b"ALL", b"::ffff:1.2.3.4", b"/129"];
+    let acl_words: &[&[u8]] = &[
+        b"/",
+        b"[",
+        b"]",
+        b":",
+        b",",
+        b"ALL",
+        b"::ffff:1.2.3.4",
+        b"/129",
+    ];
     for _ in 0..iters() {
         let t = mutate(&mut r, conf, words);
         if let Ok(c) = config::parse(&String::from_utf8_lossy(&t)) {
@@ -249,7 +315,11 @@ fn config_files() {
         }
         let t = mutate(&mut r, allow, acl_words);
         if let Ok(rules) = acl::parse(&String::from_utf8_lossy(&t)) {
-            let _ = rules.matches("iqn.2026-11.org.scst:disk", "iqn.x", "10.1.1.1".parse().unwrap());
+            let _ = rules.matches(
+                "iqn.2026-11.org.scst:disk",
+                "iqn.x",
+                "10.1.1.1".parse().unwrap(),
+            );
         }
     }
 }
@@ -260,7 +330,12 @@ fn isns_responses() {
     let mut r = rng();
     // A DevAttrQry response listing an initiator, and a registration's.
     let seed: &[u8] = b"\x00\x01\x80\x02\x00\x1c\x4c\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x20\x00\x00\x00\x08iqn.i\x00\x00\x00";
-    let words: &[&[u8]] = &[b"\x00\x00\x00\x06\x00\x00\x00\x04", b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x00\x20"];
+    let words: &[&[u8]] = &[
+        b"\x00\x00\x00\x06\x00\x00\x00\x04",
+        b"\xff\xff\xff\xff",
+        b"\x00\x00\x00\x00",
+        b"\x00\x20",
+    ];
     for _ in 0..iters() {
         let m = mutate(&mut r, seed, words);
         if let Ok(resp) = isns::response(&m, isns::func::DEV_ATTR_QRY, 3) {

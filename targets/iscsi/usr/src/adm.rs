@@ -69,7 +69,9 @@ impl Op {
     }
 
     fn parse(s: &str) -> Option<Op> {
-        [Op::New, Op::Delete, Op::Update, Op::Show].into_iter().find(|o| o.name() == s)
+        [Op::New, Op::Delete, Op::Update, Op::Show]
+            .into_iter()
+            .find(|o| o.name() == s)
     }
 }
 
@@ -97,7 +99,9 @@ fn number<T: TryFrom<u64>>(what: &str, v: &str) -> Result<T, String> {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => v.parse(),
     };
-    n.ok().and_then(|n| T::try_from(n).ok()).ok_or_else(|| format!("{} {}: not a number in range", what, v))
+    n.ok()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(|| format!("{} {}: not a number in range", what, v))
 }
 
 /// `KEY=VALUE,KEY=VALUE`.
@@ -113,7 +117,8 @@ fn params(v: &str) -> Result<Vec<(String, String)>, String> {
 /// Parses iscsi-scst-adm's arguments (without the program name).
 pub fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut socket = DEFAULT_SOCKET.to_string();
-    let (mut op, mut tid, mut sid, mut cid, mut user, mut ps) = (None, None, None, None, false, Vec::new());
+    let (mut op, mut tid, mut sid, mut cid, mut user, mut ps) =
+        (None, None, None, None, false, Vec::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let (name, inline) = match a.split_once('=') {
@@ -129,12 +134,19 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             }
             _ => {}
         }
-        let value = inline.or_else(|| it.next().cloned()).ok_or_else(|| format!("{} needs a value", name))?;
+        let value = inline
+            .or_else(|| it.next().cloned())
+            .ok_or_else(|| format!("{} needs a value", name))?;
         if value.contains(['\n', '\0']) {
             return Err(format!("{}: the value has a line break or NUL", name));
         }
         match name {
-            "-o" | "--op" => op = Some(Op::parse(&value).ok_or_else(|| format!("--op {}: not new, delete, update or show", value))?),
+            "-o" | "--op" => {
+                op =
+                    Some(Op::parse(&value).ok_or_else(|| {
+                        format!("--op {}: not new, delete, update or show", value)
+                    })?)
+            }
             "-t" | "--tid" => tid = Some(number("--tid", &value)?),
             "-s" | "--sid" => sid = Some(number("--sid", &value)?),
             "-c" | "--cid" => cid = Some(number("--cid", &value)?),
@@ -144,7 +156,14 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         }
     }
     let op = op.ok_or("--op is missing")?;
-    let request = Request { op, tid, sid, cid, user, params: ps };
+    let request = Request {
+        op,
+        tid,
+        sid,
+        cid,
+        user,
+        params: ps,
+    };
     request.check()?;
     Ok(Command::Run { socket, request })
 }
@@ -152,7 +171,10 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
 impl Request {
     /// The value of parameter `key` (case-insensitive).
     fn param(&self, key: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The account a `--user` request names: which list, and the name.
@@ -169,7 +191,9 @@ impl Request {
         if self.cid.is_some() && (self.sid.is_none() || self.op != Op::Delete) {
             return Err("--cid goes with --op delete --tid --sid".into());
         }
-        if self.sid.is_some() && (self.tid.is_none() || self.user || !matches!(self.op, Op::Delete | Op::Show)) {
+        if self.sid.is_some()
+            && (self.tid.is_none() || self.user || !matches!(self.op, Op::Delete | Op::Show))
+        {
             return Err("--sid goes with --op delete or show, and --tid".into());
         }
         if self.user && self.op == Op::Show && self.params.is_empty() {
@@ -183,7 +207,9 @@ impl Request {
             let password = self.param("Password");
             let bound = self.param("InitiatorName");
             return match self.op {
-                Op::New if password.is_none_or(|p| p.is_empty() || p.contains(char::is_whitespace)) => {
+                Op::New
+                    if password.is_none_or(|p| p.is_empty() || p.contains(char::is_whitespace)) =>
+                {
                     Err("--op new --user needs Password=SECRET (one word)".into())
                 }
                 Op::New if bound.is_some() && self.param("OutgoingUser").is_some() => {
@@ -192,20 +218,27 @@ impl Request {
                 Op::New if bound.is_some_and(|n| !ctl::valid_name(n.as_bytes())) => {
                     Err("InitiatorName is no iSCSI name (iqn., eui. or naa.)".into())
                 }
-                Op::Update => Err("--op update takes no --user: add the account again to change its secret".into()),
+                Op::Update => Err(
+                    "--op update takes no --user: add the account again to change its secret"
+                        .into(),
+                ),
                 _ => Ok(()),
             };
         }
         match self.op {
             Op::New => match (self.tid, self.param("Name"), self.params.len()) {
                 (Some(t), Some(n), 1) if t != 0 && ctl::valid_name(n.as_bytes()) => Ok(()),
-                (Some(t), Some(_), 1) if t != 0 => Err("Name is no iSCSI name (iqn., eui. or naa.)".into()),
+                (Some(t), Some(_), 1) if t != 0 => {
+                    Err("Name is no iSCSI name (iqn., eui. or naa.)".into())
+                }
                 _ => Err("--op new needs --tid=ID (not 0) and --params Name=NAME only".into()),
             },
             Op::Update if self.tid.is_none_or(|t| t == 0) || self.params.is_empty() => {
                 Err("--op update needs --tid=ID (not 0) and --params".into())
             }
-            Op::Delete | Op::Show if !self.params.is_empty() => Err(format!("--op {} takes no --params here", self.op.name())),
+            Op::Delete | Op::Show if !self.params.is_empty() => {
+                Err(format!("--op {} takes no --params here", self.op.name()))
+            }
             _ => Ok(()),
         }
     }
@@ -232,11 +265,20 @@ impl Request {
 
     /// A request from its lines (the daemon's side: untrusted).
     pub fn decode(text: &str) -> Result<Request, String> {
-        let mut r = Request { op: Op::Show, tid: None, sid: None, cid: None, user: false, params: Vec::new() };
+        let mut r = Request {
+            op: Op::Show,
+            tid: None,
+            sid: None,
+            cid: None,
+            user: false,
+            params: Vec::new(),
+        };
         let mut op = None;
         for line in text.lines() {
             match line.split_once('=') {
-                Some(("op", v)) => op = Some(Op::parse(v).ok_or_else(|| format!("unknown op {}", v))?),
+                Some(("op", v)) => {
+                    op = Some(Op::parse(v).ok_or_else(|| format!("unknown op {}", v))?)
+                }
                 Some(("tid", v)) => r.tid = Some(number("tid", v)?),
                 Some(("sid", v)) => r.sid = Some(number("sid", v)?),
                 Some(("cid", v)) => r.cid = Some(number("cid", v)?),
@@ -270,8 +312,14 @@ pub fn negotiated_text(n: &Negotiated) -> String {
         ("MaxConnections", n.max_connections.to_string()),
         ("InitialR2T", yes(n.initial_r2t).into()),
         ("ImmediateData", yes(n.immediate_data).into()),
-        ("MaxRecvDataSegmentLength", n.max_recv_data_segment_length.to_string()),
-        ("MaxXmitDataSegmentLength", n.max_xmit_data_segment_length.to_string()),
+        (
+            "MaxRecvDataSegmentLength",
+            n.max_recv_data_segment_length.to_string(),
+        ),
+        (
+            "MaxXmitDataSegmentLength",
+            n.max_xmit_data_segment_length.to_string(),
+        ),
         ("MaxBurstLength", n.max_burst_length.to_string()),
         ("FirstBurstLength", n.first_burst_length.to_string()),
         ("DefaultTime2Wait", n.default_time2wait.to_string()),
@@ -282,15 +330,25 @@ pub fn negotiated_text(n: &Negotiated) -> String {
         ("ErrorRecoveryLevel", n.error_recovery_level.to_string()),
         ("QueuedCommands", n.queued_commands.to_string()),
     ];
-    items.iter().map(|(k, v)| format!("{}={}\n", k, v)).collect()
+    items
+        .iter()
+        .map(|(k, v)| format!("{}={}\n", k, v))
+        .collect()
 }
 
 /// The accounts of target `tid`, or of discovery sessions (None or 0).
-fn accounts(c: &mut Config, tid: Option<u32>) -> Result<(&mut Vec<User>, &mut Option<User>), String> {
+fn accounts(
+    c: &mut Config,
+    tid: Option<u32>,
+) -> Result<(&mut Vec<User>, &mut Option<User>), String> {
     match tid.filter(|&t| t != 0) {
         None => Ok((&mut c.incoming, &mut c.outgoing)),
         Some(t) => {
-            let t = c.targets.iter_mut().find(|x| x.tid == t).ok_or_else(|| no_target(t))?;
+            let t = c
+                .targets
+                .iter_mut()
+                .find(|x| x.tid == t)
+                .ok_or_else(|| no_target(t))?;
             Ok((&mut t.incoming, &mut t.outgoing))
         }
     }
@@ -325,24 +383,52 @@ fn show_users(p: &Portal, r: &Request) -> Result<String, String> {
     let mut c = (*p.config()).clone();
     let (incoming, outgoing) = accounts(&mut c, r.tid)?;
     if r.params.is_empty() {
-        let bound = |u: &User| u.initiator.as_ref().map(|i| format!(" (initiator {})", i)).unwrap_or_default();
-        let mut out: String = incoming.iter().map(|u| format!("IncomingUser {}{}\n", u.name, bound(u))).collect();
+        let bound = |u: &User| {
+            u.initiator
+                .as_ref()
+                .map(|i| format!(" (initiator {})", i))
+                .unwrap_or_default()
+        };
+        let mut out: String = incoming
+            .iter()
+            .map(|u| format!("IncomingUser {}{}\n", u.name, bound(u)))
+            .collect();
         if let Some(u) = outgoing {
             out.push_str(&format!("OutgoingUser {}\n", u.name));
         }
         return Ok(out);
     }
     let (inc, name) = r.account()?;
-    let found = if inc { incoming.iter().find(|u| u.name == name) } else { outgoing.as_ref().filter(|u| u.name == name) };
+    let found = if inc {
+        incoming.iter().find(|u| u.name == name)
+    } else {
+        outgoing.as_ref().filter(|u| u.name == name)
+    };
     let kind = if inc { "IncomingUser" } else { "OutgoingUser" };
-    let line = |u: &User| format!("{} {} {}{}\n", kind, u.name, u.secret, u.initiator.as_ref().map(|i| format!(" {}", i)).unwrap_or_default());
-    found.map(line).ok_or_else(|| format!("{} has no {} {}", whose(r.tid), kind, name))
+    let line = |u: &User| {
+        format!(
+            "{} {} {}{}\n",
+            kind,
+            u.name,
+            u.secret,
+            u.initiator
+                .as_ref()
+                .map(|i| format!(" {}", i))
+                .unwrap_or_default()
+        )
+    };
+    found
+        .map(line)
+        .ok_or_else(|| format!("{} has no {} {}", whose(r.tid), kind, name))
 }
 
 fn new_user(p: &Portal, r: &Request) -> Result<String, String> {
     let (inc, name) = r.account()?;
     let secret = r.param("Password").unwrap_or_default().to_string();
-    let user = User { initiator: r.param("InitiatorName").map(str::to_string), ..User::new(name, &secret) };
+    let user = User {
+        initiator: r.param("InitiatorName").map(str::to_string),
+        ..User::new(name, &secret)
+    };
     p.update(|c| {
         let (incoming, outgoing) = accounts(c, r.tid)?;
         if inc {
@@ -353,8 +439,17 @@ fn new_user(p: &Portal, r: &Request) -> Result<String, String> {
         }
         Ok(())
     })?;
-    crate::notice!("iscsi-scst-adm: {} account {} of {} set", if inc { "IncomingUser" } else { "OutgoingUser" }, name, whose(r.tid));
-    Ok(if user.secret.len() < 12 { "note: the secret is shorter than 12 characters (many initiators refuse it)\n".into() } else { String::new() })
+    crate::notice!(
+        "iscsi-scst-adm: {} account {} of {} set",
+        if inc { "IncomingUser" } else { "OutgoingUser" },
+        name,
+        whose(r.tid)
+    );
+    Ok(if user.secret.len() < 12 {
+        "note: the secret is shorter than 12 characters (many initiators refuse it)\n".into()
+    } else {
+        String::new()
+    })
 }
 
 fn delete_user(p: &Portal, r: &Request) -> Result<String, String> {
@@ -366,10 +461,21 @@ fn delete_user(p: &Portal, r: &Request) -> Result<String, String> {
         if inc {
             incoming.retain(|u| u.name != name);
         }
-        let found = if inc { incoming.len() != before } else { outgoing.take_if(|u| u.name == name).is_some() };
-        found.then_some(()).ok_or_else(|| format!("{} has no {} {}", whose(r.tid), kind, name))
+        let found = if inc {
+            incoming.len() != before
+        } else {
+            outgoing.take_if(|u| u.name == name).is_some()
+        };
+        found
+            .then_some(())
+            .ok_or_else(|| format!("{} has no {} {}", whose(r.tid), kind, name))
     })?;
-    crate::notice!("iscsi-scst-adm: {} account {} of {} deleted", kind, name, whose(r.tid));
+    crate::notice!(
+        "iscsi-scst-adm: {} account {} of {} deleted",
+        kind,
+        name,
+        whose(r.tid)
+    );
     Ok(String::new())
 }
 
@@ -378,12 +484,25 @@ fn show(p: &Portal, r: &Request) -> Result<String, String> {
     match (r.tid, r.sid) {
         (None, _) => Ok(listing(p, &c)),
         (Some(0), _) => Ok(settings_text(&DEFAULT_SETTINGS)),
-        (Some(t), None | Some(0)) => c.by_tid(t).map(|t| settings_text(&t.settings)).ok_or_else(|| no_target(t)),
+        (Some(t), None | Some(0)) => c
+            .by_tid(t)
+            .map(|t| settings_text(&t.settings))
+            .ok_or_else(|| no_target(t)),
         (Some(t), Some(sid)) => {
-            let k = p.kernel.as_ref().ok_or("the iscsi-scst module was not loaded when iscsi-scstd started")?;
-            let s = k.get_session(t, sid).map_err(|e| format!("no session {} in target {}: {}", sid, t, e))?;
+            let k = p
+                .kernel
+                .as_ref()
+                .ok_or("the iscsi-scst module was not loaded when iscsi-scstd started")?;
+            let s = k
+                .get_session(t, sid)
+                .map_err(|e| format!("no session {} in target {}: {}", sid, t, e))?;
             let text = |f: &[u8]| String::from_utf8_lossy(ctl::field_text(f)).into_owned();
-            Ok(format!("InitiatorName={}\nInitiatorAddress={}\n{}", text(&s.initiator), text(&s.peer), negotiated_text(&s.params)))
+            Ok(format!(
+                "InitiatorName={}\nInitiatorAddress={}\n{}",
+                text(&s.initiator),
+                text(&s.peer),
+                negotiated_text(&s.params)
+            ))
         }
     }
 }
@@ -396,7 +515,10 @@ fn listing(p: &Portal, c: &Config) -> String {
             return t;
         }
     }
-    c.targets.iter().map(|t| format!("tid:{} name:{}\n", t.tid, t.name)).collect()
+    c.targets
+        .iter()
+        .map(|t| format!("tid:{} name:{}\n", t.tid, t.name))
+        .collect()
 }
 
 fn new_target(p: &Portal, r: &Request) -> Result<String, String> {
@@ -411,7 +533,12 @@ fn new_target(p: &Portal, r: &Request) -> Result<String, String> {
         if let Some(k) = &p.kernel {
             match k.add_target(tid, name) {
                 Ok(true) => p.own(tid),
-                Ok(false) => return Err(format!("the kernel has a target with tid {} or name {} (see the kernel log)", tid, name)),
+                Ok(false) => {
+                    return Err(format!(
+                        "the kernel has a target with tid {} or name {} (see the kernel log)",
+                        tid, name
+                    ))
+                }
                 Err(e) => return Err(format!("the kernel refused target {}: {}", name, e)),
             }
         }
@@ -425,17 +552,31 @@ fn new_target(p: &Portal, r: &Request) -> Result<String, String> {
 fn update(p: &Portal, r: &Request) -> Result<String, String> {
     let tid = r.tid.unwrap_or(0);
     p.update(|c| {
-        let t = c.targets.iter_mut().find(|t| t.tid == tid).ok_or_else(|| no_target(tid))?;
+        let t = c
+            .targets
+            .iter_mut()
+            .find(|t| t.tid == tid)
+            .ok_or_else(|| no_target(tid))?;
         let mut new = t.clone();
         for (k, v) in &r.params {
             new.set(k, v)?;
         }
-        new.settings.check().map_err(|e| format!("target {}: {}", tid, e))?;
+        new.settings
+            .check()
+            .map_err(|e| format!("target {}: {}", tid, e))?;
         *t = new;
         Ok(())
     })?;
-    let what: Vec<String> = r.params.iter().map(|(k, v)| format!("{}={}", k, v)).collect();
-    crate::notice!("iscsi-scst-adm: target {} updated: {} (for new sessions)", tid, what.join(","));
+    let what: Vec<String> = r
+        .params
+        .iter()
+        .map(|(k, v)| format!("{}={}", k, v))
+        .collect();
+    crate::notice!(
+        "iscsi-scst-adm: target {} updated: {} (for new sessions)",
+        tid,
+        what.join(",")
+    );
     Ok(String::new())
 }
 
@@ -444,11 +585,17 @@ fn delete(p: &Portal, r: &Request) -> Result<String, String> {
     match (r.tid, r.sid, r.cid) {
         (Some(t), Some(sid), Some(cid)) => {
             let k = k.ok_or("the iscsi-scst module was not loaded when iscsi-scstd started")?;
-            k.del_conn(t, sid, cid).map_err(|e| format!("connection {} of session {} in target {}: {}", cid, sid, t, e))?;
+            k.del_conn(t, sid, cid).map_err(|e| {
+                format!(
+                    "connection {} of session {} in target {}: {}",
+                    cid, sid, t, e
+                )
+            })?;
         }
         (Some(t), Some(sid), None) => {
             let k = k.ok_or("the iscsi-scst module was not loaded when iscsi-scstd started")?;
-            k.del_session(t, sid, LOGOUT_TIMEOUT).map_err(|e| format!("session {} in target {}: {}", sid, t, e))?;
+            k.del_session(t, sid, LOGOUT_TIMEOUT)
+                .map_err(|e| format!("session {} in target {}: {}", sid, t, e))?;
         }
         (Some(t), _, _) => delete_target(p, t)?,
         (None, _, _) => {
@@ -464,11 +611,16 @@ fn delete(p: &Portal, r: &Request) -> Result<String, String> {
 /// the kernel (its sessions are asked to log out).
 pub fn delete_target(p: &Portal, tid: u32) -> Result<(), String> {
     let t = p.update(|c| {
-        let i = c.targets.iter().position(|t| t.tid == tid).ok_or_else(|| no_target(tid))?;
+        let i = c
+            .targets
+            .iter()
+            .position(|t| t.tid == tid)
+            .ok_or_else(|| no_target(tid))?;
         Ok(c.targets.remove(i))
     })?;
     if let Some(k) = &p.kernel {
-        k.del_target(tid, &t.name).map_err(|e| format!("the kernel refused to delete target {}: {}", t.name, e))?;
+        k.del_target(tid, &t.name)
+            .map_err(|e| format!("the kernel refused to delete target {}: {}", t.name, e))?;
         p.disown(tid);
     }
     crate::notice!("iscsi-scst-adm: target {} (tid {}) deleted", t.name, tid);
@@ -508,11 +660,20 @@ mod tests {
     #[test]
     fn parses_ietadm_command_lines() {
         let r = request("--op new --tid=3 --params Name=iqn.2026-12.org.scst:x");
-        assert_eq!((r.op, r.tid, r.params[0].1.as_str()), (Op::New, Some(3), "iqn.2026-12.org.scst:x"));
+        assert_eq!(
+            (r.op, r.tid, r.params[0].1.as_str()),
+            (Op::New, Some(3), "iqn.2026-12.org.scst:x")
+        );
         let r = request("--op=delete --tid 1 --sid=0x4000013700000005 --cid=0");
         assert_eq!((r.sid, r.cid), (Some(0x4000_0137_0000_0005), Some(0)));
         let r = request("--op update --tid=1 --params=InitialR2T=Yes,MaxBurstLength=65536");
-        assert_eq!(r.params, vec![("InitialR2T".into(), "Yes".into()), ("MaxBurstLength".into(), "65536".into())]);
+        assert_eq!(
+            r.params,
+            vec![
+                ("InitialR2T".into(), "Yes".into()),
+                ("MaxBurstLength".into(), "65536".into())
+            ]
+        );
         let r = request("--op new --user --params=IncomingUser=joe,Password=secretsecret1");
         assert!(r.user && r.tid.is_none());
         assert!(request("--op show --tid=2 --user").params.is_empty());
@@ -567,17 +728,31 @@ mod tests {
             assert_eq!(Request::decode(&r.encode()), Ok(r), "{}", line);
         }
         assert!(Request::decode("op=new\ntid=1\n").is_err());
-        assert!(Request::decode("op=show\nrm -rf\n").unwrap_err().starts_with("bad request line"));
+        assert!(Request::decode("op=show\nrm -rf\n")
+            .unwrap_err()
+            .starts_with("bad request line"));
         assert_eq!(Request::decode(""), Err("the request has no op".into()));
     }
 
     #[test]
     fn lists_parameters() {
         let s = settings_text(&DEFAULT_SETTINGS);
-        assert!(s.starts_with("HeaderDigest=None\nDataDigest=None\n"), "{}", s);
-        assert!(s.contains("\nInitialR2T=No\n") && s.ends_with("QueuedCommands=32\n"), "{}", s);
+        assert!(
+            s.starts_with("HeaderDigest=None\nDataDigest=None\n"),
+            "{}",
+            s
+        );
+        assert!(
+            s.contains("\nInitialR2T=No\n") && s.ends_with("QueuedCommands=32\n"),
+            "{}",
+            s
+        );
         let n = negotiated_text(&Negotiated::defaults(&DEFAULT_SETTINGS));
         assert_eq!(n.lines().count(), 16);
-        assert!(n.contains("MaxXmitDataSegmentLength=8192\n") && n.contains("InitialR2T=Yes\n"), "{}", n);
+        assert!(
+            n.contains("MaxXmitDataSegmentLength=8192\n") && n.contains("InitialR2T=Yes\n"),
+            "{}",
+            n
+        );
     }
 }

@@ -9,7 +9,9 @@ use crate::wire::{read_pdu, write_pdu};
 use crate::{debug, err, notice};
 use iscsi_proto::login::{Login, Step};
 use iscsi_proto::params::Negotiated;
-use iscsi_proto::pdu::{self, login_status as st, reject, Bhs, LoginRsp, NopIn, Request, TextRsp, RESERVED_TAG};
+use iscsi_proto::pdu::{
+    self, login_status as st, reject, Bhs, LoginRsp, NopIn, Request, TextRsp, RESERVED_TAG,
+};
 use iscsi_proto::text::{self, Writer};
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -64,7 +66,9 @@ pub struct Conn<'a> {
 
 /// Serves one accepted connection to its end.
 pub fn serve(s: TcpStream, portal: &Portal) {
-    let (Ok(peer), Ok(local)) = (s.peer_addr(), s.local_addr()) else { return };
+    let (Ok(peer), Ok(local)) = (s.peer_addr(), s.local_addr()) else {
+        return;
+    };
     let _ = s.set_nodelay(true);
     let mut c = Conn {
         s,
@@ -121,7 +125,11 @@ impl Conn<'_> {
         loop {
             let pdu = read_pdu(&mut self.s, LOGIN_SEGMENT)?;
             let Ok(Request::Login(req)) = Request::decode(&pdu.bhs) else {
-                notice!("{}: {}; connection closed", self.who(), status_text(st::INVALID_DURING_LOGIN));
+                notice!(
+                    "{}: {}; connection closed",
+                    self.who(),
+                    status_text(st::INVALID_DURING_LOGIN)
+                );
                 return Ok(None);
             };
             if first {
@@ -131,19 +139,40 @@ impl Conn<'_> {
             }
             text.extend_from_slice(&pdu.data);
             if text.len() > MAX_TEXT {
-                return self.login_failed(&req, st::OUT_OF_RESOURCES, &l).map(|()| None);
+                return self
+                    .login_failed(&req, st::OUT_OF_RESOURCES, &l)
+                    .map(|()| None);
             }
             if req.continue_ {
                 // More text follows: an empty response asks for it.
-                let rsp = LoginRsp { csg: req.csg, isid: req.isid, tsih: req.tsih, itt: req.itt, ..Default::default() };
+                let rsp = LoginRsp {
+                    csg: req.csg,
+                    isid: req.isid,
+                    tsih: req.tsih,
+                    itt: req.itt,
+                    ..Default::default()
+                };
                 self.send(rsp.encode(), &[], true)?;
                 continue;
             }
             let mut buf = vec![0u8; LOGIN_SEGMENT];
             let mut w = Writer::new(&mut buf);
-            let mut env = LoginEnv { portal: self.portal, config: self.portal.config(), peer: canonical(self.peer.ip()) };
+            let mut env = LoginEnv {
+                portal: self.portal,
+                config: self.portal.config(),
+                peer: canonical(self.peer.ip()),
+            };
             let step = l.step(&req, &text, &mut env, &mut w);
-            debug!("{}: login csg {} nsg {} T {}: {:?} -> {:?} {:?}", self.who(), req.csg, req.nsg, req.transit, printable(&text), step, printable(w.as_bytes()));
+            debug!(
+                "{}: login csg {} nsg {} T {}: {:?} -> {:?} {:?}",
+                self.who(),
+                req.csg,
+                req.nsg,
+                req.transit,
+                printable(&text),
+                step,
+                printable(w.as_bytes())
+            );
             text.clear();
             if !l.initiator.is_empty() && self.initiator.is_empty() {
                 self.initiator = String::from_utf8_lossy(l.initiator.as_bytes()).into_owned();
@@ -152,35 +181,60 @@ impl Conn<'_> {
                 Step::Continue(rsp) => self.send(rsp.encode(), w.as_bytes(), true)?,
                 Step::Fail(rsp) => return self.login_failed(&req, rsp.status, &l).map(|()| None),
                 Step::Done(mut rsp) => {
-                    if !l.discovery && self.portal.stopping.load(std::sync::atomic::Ordering::Acquire) {
+                    if !l.discovery
+                        && self
+                            .portal
+                            .stopping
+                            .load(std::sync::atomic::Ordering::Acquire)
+                    {
                         let why = "iscsi-scstd is stopping";
-                        return self.refuse(&req, st::SERVICE_UNAVAILABLE, &l, why).map(|()| None);
+                        return self
+                            .refuse(&req, st::SERVICE_UNAVAILABLE, &l, why)
+                            .map(|()| None);
                     }
                     if !l.discovery && self.portal.kernel.is_none() {
-                        return self.login_failed(&req, st::SERVICE_UNAVAILABLE, &l).map(|()| None);
+                        return self
+                            .login_failed(&req, st::SERVICE_UNAVAILABLE, &l)
+                            .map(|()| None);
                     }
                     if rsp.tsih != 0 && !self.session_exists(&l, rsp.tsih) {
                         // A TSIH names a session the target gave out
                         // (RFC 7143 11.12.6), of this initiator and ISID:
                         // anything else could reinstate or join another's.
-                        return self.refuse(&req, st::NO_SESSION, &l, "no session with that TSIH").map(|()| None);
+                        return self
+                            .refuse(&req, st::NO_SESSION, &l, "no session with that TSIH")
+                            .map(|()| None);
                     }
                     if rsp.tsih == 0 {
-                        rsp.tsih = self.portal.new_tsih(self.portal.tid(l.target.as_bytes()).filter(|_| !l.discovery));
+                        rsp.tsih = self.portal.new_tsih(
+                            self.portal
+                                .tid(l.target.as_bytes())
+                                .filter(|_| !l.discovery),
+                        );
                     }
-                    let Some(n) = l.negotiated() else { return Ok(None) };
+                    let Some(n) = l.negotiated() else {
+                        return Ok(None);
+                    };
                     // The last Login Response opens the session's whole
                     // CmdSN window; iscsi-scst starts from the same one.
                     // (open-iscsi keeps the MaxCmdSN of a session it
                     // reinstates if ours is lower, so a smaller first
                     // window would make it overrun.)
-                    self.window = if l.discovery { DISCOVERY_WINDOW } else { iscsi_proto::ctl::initial_window(&n) };
+                    self.window = if l.discovery {
+                        DISCOVERY_WINDOW
+                    } else {
+                        iscsi_proto::ctl::initial_window(&n)
+                    };
                     let data = w.as_bytes().to_vec();
                     self.send(rsp.encode(), &data, true)?;
                     notice!(
                         "{}: logged in to {} (TSIH {})",
                         self.who(),
-                        if l.discovery { "discovery".into() } else { String::from_utf8_lossy(l.target.as_bytes()).into_owned() },
+                        if l.discovery {
+                            "discovery".into()
+                        } else {
+                            String::from_utf8_lossy(l.target.as_bytes()).into_owned()
+                        },
                         rsp.tsih
                     );
                     return Ok(Some((l, n, rsp.tsih)));
@@ -197,11 +251,13 @@ impl Conn<'_> {
             // Discovery sessions end with their one connection.
             return false;
         }
-        let (Some(k), Some(tid)) = (&self.portal.kernel, self.portal.tid(l.target.as_bytes())) else {
+        let (Some(k), Some(tid)) = (&self.portal.kernel, self.portal.tid(l.target.as_bytes()))
+        else {
             return false;
         };
         match k.get_session(tid, iscsi_proto::ctl::sid(&l.isid, tsih)) {
-            Ok(s) => iscsi_proto::ctl::field_text(&s.initiator).eq_ignore_ascii_case(l.initiator.as_bytes()),
+            Ok(s) => iscsi_proto::ctl::field_text(&s.initiator)
+                .eq_ignore_ascii_case(l.initiator.as_bytes()),
             Err(_) => false,
         }
     }
@@ -209,7 +265,8 @@ impl Conn<'_> {
     /// Gives a logged-in normal session's connection to the kernel.
     fn hand_over(&mut self, l: &Login, n: Negotiated, tsih: u16) -> io::Result<()> {
         use std::os::fd::AsRawFd;
-        let (Some(k), Some(tid)) = (&self.portal.kernel, self.portal.tid(l.target.as_bytes())) else {
+        let (Some(k), Some(tid)) = (&self.portal.kernel, self.portal.tid(l.target.as_bytes()))
+        else {
             return Ok(());
         };
         let mut r = iscsi_proto::ctl::ConnReq {
@@ -231,7 +288,11 @@ impl Conn<'_> {
             // The kernel holds the socket now; our descriptor closes.
             Ok(()) => Ok(()),
             Err(e) => {
-                err!("{}: the kernel refused the session: {} (see the kernel log)", self.who(), e);
+                err!(
+                    "{}: the kernel refused the session: {} (see the kernel log)",
+                    self.who(),
+                    e
+                );
                 Ok(())
             }
         }
@@ -245,8 +306,21 @@ impl Conn<'_> {
     /// `login_failed` with the reason in words.
     fn refuse(&mut self, req: &pdu::LoginReq, status: u16, l: &Login, why: &str) -> io::Result<()> {
         let target = String::from_utf8_lossy(l.target.as_bytes()).into_owned();
-        notice!("{}: login to {} refused: {} ({:04x})", self.who(), if l.discovery { "discovery" } else { &target }, why, status);
-        let rsp = LoginRsp { csg: req.csg, isid: req.isid, tsih: req.tsih, itt: req.itt, status, ..Default::default() };
+        notice!(
+            "{}: login to {} refused: {} ({:04x})",
+            self.who(),
+            if l.discovery { "discovery" } else { &target },
+            why,
+            status
+        );
+        let rsp = LoginRsp {
+            csg: req.csg,
+            isid: req.isid,
+            tsih: req.tsih,
+            itt: req.itt,
+            status,
+            ..Default::default()
+        };
         self.send(rsp.encode(), &[], true)
     }
 
@@ -276,17 +350,27 @@ impl Conn<'_> {
                     if t.ttt != RESERVED_TAG {
                         // The initiator asks for the rest of our answer.
                         match answer.take() {
-                            Some((a, at, ttt)) if ttt == t.ttt => answer = self.text_piece(&t, a, at)?,
+                            Some((a, at, ttt)) if ttt == t.ttt => {
+                                answer = self.text_piece(&t, a, at)?
+                            }
                             _ => self.reject(reject::INVALID_FIELD, &pdu.bhs)?,
                         }
                         continue;
                     }
                     incoming.extend_from_slice(&pdu.data);
                     if incoming.len() > MAX_TEXT {
-                        return Err(io::Error::new(io::ErrorKind::InvalidData, "text request too long"));
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "text request too long",
+                        ));
                     }
                     if t.continue_ {
-                        let rsp = TextRsp { lun: t.lun, itt: t.itt, ttt: RESERVED_TAG, ..Default::default() };
+                        let rsp = TextRsp {
+                            lun: t.lun,
+                            itt: t.itt,
+                            ttt: RESERVED_TAG,
+                            ..Default::default()
+                        };
                         self.send(rsp.encode(), &[], true)?;
                         continue;
                     }
@@ -296,7 +380,12 @@ impl Conn<'_> {
                 }
                 Request::NopOut(nop) => {
                     if nop.itt != RESERVED_TAG {
-                        let rsp = NopIn { lun: nop.lun, itt: nop.itt, ttt: RESERVED_TAG, data_len: 0 };
+                        let rsp = NopIn {
+                            lun: nop.lun,
+                            itt: nop.itt,
+                            ttt: RESERVED_TAG,
+                            data_len: 0,
+                        };
                         self.send(rsp.encode(), &pdu.data, true)?;
                     }
                 }
@@ -316,7 +405,13 @@ impl Conn<'_> {
         let mut out = Vec::new();
         for (k, v) in text::items(req).filter_map(Result::ok) {
             if k == b"SendTargets" {
-                out.extend(send_targets(self.portal, v, &self.initiator, self.peer, self.local));
+                out.extend(send_targets(
+                    self.portal,
+                    v,
+                    &self.initiator,
+                    self.peer,
+                    self.local,
+                ));
             } else {
                 out.extend_from_slice(k);
                 out.extend_from_slice(b"=NotUnderstood\0");
@@ -327,7 +422,12 @@ impl Conn<'_> {
 
     /// Sends the piece of `answer` from `at`; returns what is left to send
     /// (with the TTT that asks for it).
-    fn text_piece(&mut self, t: &pdu::TextReq, answer: Vec<u8>, at: usize) -> io::Result<Option<(Vec<u8>, usize, u32)>> {
+    fn text_piece(
+        &mut self,
+        t: &pdu::TextReq,
+        answer: Vec<u8>,
+        at: usize,
+    ) -> io::Result<Option<(Vec<u8>, usize, u32)>> {
         let end = (at + self.max_xmit).min(answer.len());
         let last = end == answer.len();
         let ttt = if last {
@@ -336,13 +436,25 @@ impl Conn<'_> {
             self.next_ttt = self.next_ttt.wrapping_add(1).max(1);
             self.next_ttt
         };
-        let rsp = TextRsp { final_: last, continue_: !last, lun: t.lun, itt: t.itt, ttt, data_len: 0 };
+        let rsp = TextRsp {
+            final_: last,
+            continue_: !last,
+            lun: t.lun,
+            itt: t.itt,
+            ttt,
+            data_len: 0,
+        };
         self.send(rsp.encode(), &answer[at..end], true)?;
         Ok((!last).then_some((answer, end, ttt)))
     }
 
     fn reject(&mut self, reason: u8, bad: &Bhs) -> io::Result<()> {
-        debug!("{}: PDU rejected (reason {:#x}): {:?}", self.who(), reason, bad);
+        debug!(
+            "{}: PDU rejected (reason {:#x}): {:?}",
+            self.who(),
+            reason,
+            bad
+        );
         self.send(pdu::reject(reason), &bad.0, true)
     }
 }

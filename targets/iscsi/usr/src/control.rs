@@ -16,7 +16,8 @@ const MAX_REQUEST: u64 = 16 * 1024;
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 extern "C" {
-    fn getsockopt(fd: c_int, level: c_int, name: c_int, value: *mut c_void, len: *mut u32) -> c_int;
+    fn getsockopt(fd: c_int, level: c_int, name: c_int, value: *mut c_void, len: *mut u32)
+        -> c_int;
     fn umask(mask: u32) -> u32;
 }
 
@@ -36,7 +37,15 @@ fn peer_uid(s: &UnixStream) -> io::Result<u32> {
     let mut cred = Ucred::default();
     let mut len = std::mem::size_of::<Ucred>() as u32;
     // SAFETY: `cred` and `len` are live and `len` is `cred`'s size.
-    let rc = unsafe { getsockopt(s.as_raw_fd(), SOL_SOCKET, SO_PEERCRED, (&mut cred as *mut Ucred).cast(), &mut len) };
+    let rc = unsafe {
+        getsockopt(
+            s.as_raw_fd(),
+            SOL_SOCKET,
+            SO_PEERCRED,
+            (&mut cred as *mut Ucred).cast(),
+            &mut len,
+        )
+    };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -60,11 +69,24 @@ pub fn bind(path: &str) -> Result<AdmSocket, String> {
     use std::os::unix::fs::FileTypeExt;
     let what = |e: io::Error| format!("iscsi-scst-adm socket {}: {}", path, e);
     match std::fs::symlink_metadata(path) {
-        Ok(m) if !m.file_type().is_socket() => return Err(format!("iscsi-scst-adm socket {}: exists and is not a socket", path)),
+        Ok(m) if !m.file_type().is_socket() => {
+            return Err(format!(
+                "iscsi-scst-adm socket {}: exists and is not a socket",
+                path
+            ))
+        }
         Ok(_) => match UnixStream::connect(path) {
-            Ok(_) => return Err(format!("iscsi-scst-adm socket {}: another iscsi-scstd serves it", path)),
+            Ok(_) => {
+                return Err(format!(
+                    "iscsi-scst-adm socket {}: another iscsi-scstd serves it",
+                    path
+                ))
+            }
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-                notice!("iscsi-scst-adm socket {}: left by a daemon that is gone; replaced", path);
+                notice!(
+                    "iscsi-scst-adm socket {}: left by a daemon that is gone; replaced",
+                    path
+                );
                 std::fs::remove_file(path).map_err(what)?;
             }
             Err(e) => return Err(what(e)),
@@ -77,7 +99,10 @@ pub fn bind(path: &str) -> Result<AdmSocket, String> {
     let bound = UnixListener::bind(path);
     // SAFETY: as above.
     unsafe { umask(old) };
-    Ok(AdmSocket { listener: bound.map_err(what)?, path: path.to_string() })
+    Ok(AdmSocket {
+        listener: bound.map_err(what)?,
+        path: path.to_string(),
+    })
 }
 
 impl AdmSocket {
@@ -122,12 +147,16 @@ fn serve(p: &Portal, mut s: UnixStream) -> io::Result<()> {
     // while still writing.
     s.set_read_timeout(Some(REQUEST_TIMEOUT))?;
     let mut text = String::new();
-    (&mut s).take(MAX_REQUEST).read_to_string(&mut text).map_err(|e| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            io::Error::new(e.kind(), format!("no whole request within {} s", REQUEST_TIMEOUT.as_secs()))
-        }
-        _ => e,
-    })?;
+    (&mut s)
+        .take(MAX_REQUEST)
+        .read_to_string(&mut text)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+                e.kind(),
+                format!("no whole request within {} s", REQUEST_TIMEOUT.as_secs()),
+            ),
+            _ => e,
+        })?;
     let uid = peer_uid(&s)?;
     let answer = if uid != 0 {
         notice!("iscsi-scst-adm request from uid {} refused: root only", uid);
@@ -147,13 +176,24 @@ fn serve(p: &Portal, mut s: UnixStream) -> io::Result<()> {
 /// socket is: a request may carry CHAP secrets.
 pub fn call(path: &str, r: &Request) -> Result<String, String> {
     let mut s = UnixStream::connect(path).map_err(|e| match e.kind() {
-        io::ErrorKind::PermissionDenied => format!("cannot reach iscsi-scstd at {}: permission denied: root only", path),
-        _ => format!("cannot reach iscsi-scstd at {}: {} (is it running?)", path, e),
+        io::ErrorKind::PermissionDenied => format!(
+            "cannot reach iscsi-scstd at {}: permission denied: root only",
+            path
+        ),
+        _ => format!(
+            "cannot reach iscsi-scstd at {}: {} (is it running?)",
+            path, e
+        ),
     })?;
     let io = |e: io::Error| format!("talking to iscsi-scstd: {}", e);
     match peer_uid(&s).map_err(io)? {
         0 => {}
-        uid => return Err(format!("{} belongs to uid {}, not to root's iscsi-scstd: nothing sent", path, uid)),
+        uid => {
+            return Err(format!(
+                "{} belongs to uid {}, not to root's iscsi-scstd: nothing sent",
+                path, uid
+            ))
+        }
     }
     s.write_all(r.encode().as_bytes()).map_err(io)?;
     s.shutdown(std::net::Shutdown::Write).map_err(io)?;

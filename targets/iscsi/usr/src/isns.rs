@@ -46,8 +46,15 @@ fn server_address(s: &str) -> io::Result<SocketAddr> {
     if let Ok(ip) = s.trim_matches(['[', ']']).parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, isns::PORT));
     }
-    let with_port = if s.contains(':') { s.to_string() } else { format!("{}:{}", s, isns::PORT) };
-    with_port.to_socket_addrs()?.next().ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))
+    let with_port = if s.contains(':') {
+        s.to_string()
+    } else {
+        format!("{}:{}", s, isns::PORT)
+    };
+    with_port
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address"))
 }
 
 fn invalid(what: String) -> io::Error {
@@ -72,7 +79,11 @@ impl Isns {
 
     /// One request (built for its transaction id and the connection's
     /// local address) and its response, if that says success.
-    fn exchange(&self, build: impl FnOnce(u16, SocketAddr) -> Vec<u8>, function: u16) -> io::Result<Vec<u8>> {
+    fn exchange(
+        &self,
+        build: impl FnOnce(u16, SocketAddr) -> Vec<u8>,
+        function: u16,
+    ) -> io::Result<Vec<u8>> {
         let addr = server_address(&self.server)?;
         let mut s = TcpStream::connect_timeout(&addr, TIMEOUT)?;
         s.set_read_timeout(Some(TIMEOUT))?;
@@ -91,7 +102,12 @@ impl Isns {
 
     /// `msg`, a response `exchange` checked, parsed again.
     fn parsed(msg: &[u8], function: u16) -> Option<isns::Response<'_>> {
-        isns::response(msg, function, u16::from_be_bytes([*msg.get(8)?, *msg.get(9)?])).ok()
+        isns::response(
+            msg,
+            function,
+            u16::from_be_bytes([*msg.get(8)?, *msg.get(9)?]),
+        )
+        .ok()
     }
 
     /// Registers the targets of `c` (or deregisters when there are none);
@@ -102,17 +118,34 @@ impl Isns {
             self.deregister();
             return Ok(None);
         }
-        let nodes: Vec<Node<'_>> = c.targets.iter().map(|t| Node { name: &t.name, alias: t.alias.as_deref() }).collect();
+        let nodes: Vec<Node<'_>> = c
+            .targets
+            .iter()
+            .map(|t| Node {
+                name: &t.name,
+                alias: t.alias.as_deref(),
+            })
+            .collect();
         // The portal: the address the server's connection came in on.
         let build = |xid, local: SocketAddr| {
             let ip = match local.ip() {
                 IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
                 IpAddr::V6(a) => a.octets(),
             };
-            isns::register(xid, &self.entity, isns::Portal { ip, port: self.port }, &nodes).unwrap_or_default()
+            isns::register(
+                xid,
+                &self.entity,
+                isns::Portal {
+                    ip,
+                    port: self.port,
+                },
+                &nodes,
+            )
+            .unwrap_or_default()
         };
         let msg = self.exchange(build, func::DEV_ATTR_REG)?;
-        *self.registered.lock().unwrap_or_else(|e| e.into_inner()) = Some(nodes[0].name.to_string());
+        *self.registered.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(nodes[0].name.to_string());
         Ok(Self::parsed(&msg, func::DEV_ATTR_REG).and_then(|r| r.registration_period()))
     }
 
@@ -125,8 +158,18 @@ impl Isns {
 
     /// Removes this daemon's entity from the server (if it registered).
     fn deregister(&self) {
-        let Some(source) = self.registered.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
-        match self.exchange(|xid, _| isns::deregister(xid, &self.entity, &source), func::DEV_DEREG) {
+        let Some(source) = self
+            .registered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        else {
+            return;
+        };
+        match self.exchange(
+            |xid, _| isns::deregister(xid, &self.entity, &source),
+            func::DEV_DEREG,
+        ) {
             Ok(_) => notice!("iSNS: deregistered from {}", self.server),
             Err(e) => err!("iSNS: deregistering from {}: {}", self.server, e),
         }
@@ -135,10 +178,21 @@ impl Isns {
     /// Whether `initiator` may see `target` (they share a discovery
     /// domain); false if the server cannot be asked.
     pub fn visible(&self, target: &str, initiator: &str) -> bool {
-        match self.exchange(|xid, _| isns::query_visible(xid, target, initiator), func::DEV_ATTR_QRY) {
-            Ok(msg) => Self::parsed(&msg, func::DEV_ATTR_QRY).is_some_and(|r| r.lists_name(initiator)),
+        match self.exchange(
+            |xid, _| isns::query_visible(xid, target, initiator),
+            func::DEV_ATTR_QRY,
+        ) {
+            Ok(msg) => {
+                Self::parsed(&msg, func::DEV_ATTR_QRY).is_some_and(|r| r.lists_name(initiator))
+            }
             Err(e) => {
-                err!("iSNS: cannot ask {} whether {} may see {}: {} (refused)", self.server, initiator, target, e);
+                err!(
+                    "iSNS: cannot ask {} whether {} may see {}: {} (refused)",
+                    self.server,
+                    initiator,
+                    target,
+                    e
+                );
                 false
             }
         }
@@ -157,11 +211,21 @@ impl Isns {
             let c = config();
             let wait = match self.register(&c) {
                 Ok(period) => {
-                    notice!("iSNS: registered {} target(s) with {} (period {})", c.targets.len(), self.server, period.map_or("none".into(), |p| format!("{} s", p)));
+                    notice!(
+                        "iSNS: registered {} target(s) with {} (period {})",
+                        c.targets.len(),
+                        self.server,
+                        period.map_or("none".into(), |p| format!("{} s", p))
+                    );
                     Duration::from_secs(u64::from(period.unwrap_or(600) / 2).max(10))
                 }
                 Err(e) => {
-                    err!("iSNS: registering with {}: {} (again in {} s)", self.server, e, RETRY.as_secs());
+                    err!(
+                        "iSNS: registering with {}: {} (again in {} s)",
+                        self.server,
+                        e,
+                        RETRY.as_secs()
+                    );
                     RETRY
                 }
             };
@@ -170,7 +234,11 @@ impl Isns {
                 break;
             }
             if !*changed {
-                changed = self.wake.wait_timeout(changed, wait).unwrap_or_else(|e| e.into_inner()).0;
+                changed = self
+                    .wake
+                    .wait_timeout(changed, wait)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
             debug!("iSNS: registering again (targets changed: {})", *changed);
             *changed = false;
@@ -184,10 +252,22 @@ mod tests {
 
     #[test]
     fn server_addresses() {
-        assert_eq!(server_address("10.0.0.5").unwrap(), "10.0.0.5:3205".parse().unwrap());
-        assert_eq!(server_address("10.0.0.5:4000").unwrap(), "10.0.0.5:4000".parse().unwrap());
-        assert_eq!(server_address("[fd00::1]").unwrap(), "[fd00::1]:3205".parse().unwrap());
-        assert_eq!(server_address("[fd00::1]:4000").unwrap(), "[fd00::1]:4000".parse().unwrap());
+        assert_eq!(
+            server_address("10.0.0.5").unwrap(),
+            "10.0.0.5:3205".parse().unwrap()
+        );
+        assert_eq!(
+            server_address("10.0.0.5:4000").unwrap(),
+            "10.0.0.5:4000".parse().unwrap()
+        );
+        assert_eq!(
+            server_address("[fd00::1]").unwrap(),
+            "[fd00::1]:3205".parse().unwrap()
+        );
+        assert_eq!(
+            server_address("[fd00::1]:4000").unwrap(),
+            "[fd00::1]:4000".parse().unwrap()
+        );
         assert_eq!(server_address("localhost").unwrap().port(), 3205);
     }
 }

@@ -33,7 +33,11 @@ pub struct Kernel {
 impl Kernel {
     /// Opens the control device; None if the module is not loaded.
     pub fn open() -> io::Result<Option<Kernel>> {
-        match std::fs::OpenOptions::new().read(true).write(true).open(device_path()) {
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(device_path())
+        {
             Ok(dev) => Ok(Some(Kernel { dev })),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -58,7 +62,8 @@ impl Kernel {
     /// Deletes target `tid` (its sessions are asked to log out first);
     /// Ok(false) if the kernel does not have it.
     pub fn del_target(&self, tid: u32, name: &str) -> io::Result<bool> {
-        let mut r = TargetReq::new(tid, name.as_bytes()).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let mut r = TargetReq::new(tid, name.as_bytes())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
         match self.request(ctl::DEL_TARGET, &mut r) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
@@ -86,7 +91,8 @@ impl Kernel {
     /// Adds target `name` as `tid`; Ok(false) if the kernel has it already
     /// (the daemon was restarted).
     pub fn add_target(&self, tid: u32, name: &str) -> io::Result<bool> {
-        let mut r = TargetReq::new(tid, name.as_bytes()).ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let mut r = TargetReq::new(tid, name.as_bytes())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
         match self.request(ctl::ADD_TARGET, &mut r) {
             Ok(()) => Ok(true),
             Err(e) if e.raw_os_error() == Some(17) => Ok(false),

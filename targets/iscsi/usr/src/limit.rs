@@ -49,18 +49,30 @@ impl Limits {
             return Err(Refused::Address);
         }
         *n += 1;
-        Ok(Slot { limits: self.clone(), address })
+        Ok(Slot {
+            limits: self.clone(),
+            address,
+        })
     }
 
     /// Connections served now from `address`.
     pub fn count(&self, address: IpAddr) -> usize {
-        self.by_address.lock().unwrap_or_else(|e| e.into_inner()).get(&address).copied().unwrap_or(0)
+        self.by_address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&address)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut m = self.limits.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self
+            .limits
+            .by_address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get_mut(&self.address) {
             *n -= 1;
             if *n == 0 {
@@ -90,7 +102,12 @@ mod tests {
         drop(held);
         assert_eq!(l.count(a), 0);
         // The total, over many addresses.
-        let many: Vec<Slot> = (0..TOTAL).map(|i| l.take(IpAddr::from([10, 1, (i / 256) as u8, (i % 256) as u8])).unwrap()).collect();
+        let many: Vec<Slot> = (0..TOTAL)
+            .map(|i| {
+                l.take(IpAddr::from([10, 1, (i / 256) as u8, (i % 256) as u8]))
+                    .unwrap()
+            })
+            .collect();
         assert_eq!(l.take(b).err(), Some(Refused::Total));
         drop(many);
         assert!(l.take(b).is_ok());

@@ -35,7 +35,9 @@ pub fn log(priority: c_int, msg: &str) {
         return;
     }
     if TO_SYSLOG.load(Ordering::Relaxed) {
-        let Ok(m) = CString::new(msg.replace('\0', " ")) else { return };
+        let Ok(m) = CString::new(msg.replace('\0', " ")) else {
+            return;
+        };
         // SAFETY: "%s" with one NUL-terminated string argument.
         unsafe { syslog(priority, c"%s".as_ptr(), m.as_ptr()) };
     } else {

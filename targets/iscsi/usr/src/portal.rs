@@ -62,8 +62,10 @@ pub struct Access {
 
 impl Access {
     fn load(p: &Paths) -> Result<Access, String> {
-        let allow = acl::parse(&read_optional(&p.allow)?).map_err(|e| format!("{}: {}", p.allow, e))?;
-        let deny = acl::parse(&read_optional(&p.deny)?).map_err(|e| format!("{}: {}", p.deny, e))?;
+        let allow =
+            acl::parse(&read_optional(&p.allow)?).map_err(|e| format!("{}: {}", p.allow, e))?;
+        let deny =
+            acl::parse(&read_optional(&p.deny)?).map_err(|e| format!("{}: {}", p.deny, e))?;
         Ok(Access { allow, deny })
     }
 }
@@ -80,7 +82,8 @@ fn read_optional(path: &str) -> Result<String, String> {
 impl Portal {
     /// Reads and checks the three files.  Errors name the file and line.
     pub fn load(p: &Paths) -> Result<Portal, String> {
-        let config = config::parse(&read_optional(&p.config)?).map_err(|e| format!("{}: {}", p.config, e))?;
+        let config = config::parse(&read_optional(&p.config)?)
+            .map_err(|e| format!("{}: {}", p.config, e))?;
         let access = Access::load(p)?;
         Ok(Portal {
             config: Mutex::new(Arc::new(config)),
@@ -97,7 +100,10 @@ impl Portal {
 
     /// The configuration as it is now.
     pub fn config(&self) -> Arc<Config> {
-        self.config.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Changes the configuration: `f` works on a copy, which replaces it
@@ -116,11 +122,17 @@ impl Portal {
 
     /// Records that this daemon added kernel target `tid`.
     pub fn own(&self, tid: u32) {
-        self.owned.lock().unwrap_or_else(|e| e.into_inner()).push(tid);
+        self.owned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tid);
     }
 
     pub fn disown(&self, tid: u32) {
-        self.owned.lock().unwrap_or_else(|e| e.into_inner()).retain(|&t| t != tid);
+        self.owned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&t| t != tid);
     }
 
     /// The kernel targets this daemon added.
@@ -138,7 +150,11 @@ impl Portal {
             (Some(_), Some(_)) => crate::kernel::session_listing().unwrap_or_default(),
             _ => String::new(),
         };
-        let used: Vec<u16> = live_sessions(&listing).iter().filter(|s| Some(s.tid) == tid).map(|s| s.sid as u16).collect();
+        let used: Vec<u16> = live_sessions(&listing)
+            .iter()
+            .filter(|s| Some(s.tid) == tid)
+            .map(|s| s.sid as u16)
+            .collect();
         // Bounded: with every TSIH taken the kernel refuses the last one.
         let mut t = 0;
         for _ in 0..=u16::MAX {
@@ -179,7 +195,10 @@ impl Access {
 impl Portal {
     /// The access rules as they are now.
     pub fn access(&self) -> Arc<Access> {
-        self.access.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.access
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Reads initiators.allow and initiators.deny again (SIGHUP): both
@@ -200,19 +219,37 @@ impl Portal {
         let Some(k) = &self.kernel else { return Ok(0) };
         let mut ended = 0;
         for s in live_sessions(&listing) {
-            let Ok(r) = k.get_session(s.tid, s.sid) else { continue };
+            let Ok(r) = k.get_session(s.tid, s.sid) else {
+                continue;
+            };
             let peer = text(iscsi_proto::ctl::field_text(&r.peer));
             let Ok(addr) = peer.parse::<std::net::SocketAddr>() else {
-                crate::err!("session {} of {}: address {} not understood; access not checked", s.sid, s.initiator, peer);
+                crate::err!(
+                    "session {} of {}: address {} not understood; access not checked",
+                    s.sid,
+                    s.initiator,
+                    peer
+                );
                 continue;
             };
             if a.admits(&s.target, &s.initiator, canonical(addr.ip())) {
                 continue;
             }
-            crate::notice!("{} ({}): no longer allowed to {} by the access files: session {} ended", s.initiator, peer, s.target, s.sid);
+            crate::notice!(
+                "{} ({}): no longer allowed to {} by the access files: session {} ended",
+                s.initiator,
+                peer,
+                s.target,
+                s.sid
+            );
             match k.del_session(s.tid, s.sid, 0) {
                 Ok(()) => ended += 1,
-                Err(e) => crate::err!("session {} of {}: the kernel did not end it: {}", s.sid, s.initiator, e),
+                Err(e) => crate::err!(
+                    "session {} of {}: the kernel did not end it: {}",
+                    s.sid,
+                    s.initiator,
+                    e
+                ),
             }
         }
         Ok(ended)
@@ -236,10 +273,19 @@ pub fn live_sessions(listing: &str) -> Vec<LiveSession> {
     for line in listing.lines() {
         let field = |key: &str| line.split_whitespace().find_map(|w| w.strip_prefix(key));
         if !line.starts_with('\t') {
-            target = field("tid:").and_then(|t| t.parse().ok()).zip(field("name:"));
-        } else if let (Some((tid, name)), Some(sid), Some(i)) = (target, field("sid:"), field("initiator:")) {
+            target = field("tid:")
+                .and_then(|t| t.parse().ok())
+                .zip(field("name:"));
+        } else if let (Some((tid, name)), Some(sid), Some(i)) =
+            (target, field("sid:"), field("initiator:"))
+        {
             if let Ok(sid) = sid.parse() {
-                out.push(LiveSession { tid, target: name.to_string(), sid, initiator: i.to_string() });
+                out.push(LiveSession {
+                    tid,
+                    target: name.to_string(),
+                    sid,
+                    initiator: i.to_string(),
+                });
             }
         }
     }
@@ -272,23 +318,35 @@ impl login::Env for LoginEnv<'_> {
     }
 
     fn allowed(&self, target: &[u8], initiator: &[u8]) -> bool {
-        self.portal.allowed(text(target), text(initiator), self.peer)
+        self.portal
+            .allowed(text(target), text(initiator), self.peer)
     }
 
     fn needs_chap(&self, target: Option<&[u8]>) -> bool {
         match target {
             None => !self.config.incoming.is_empty(),
-            Some(t) => self.config.target(t).is_some_and(|t| !t.incoming.is_empty()),
+            Some(t) => self
+                .config
+                .target(t)
+                .is_some_and(|t| !t.incoming.is_empty()),
         }
     }
 
-    fn incoming_secret(&self, target: Option<&[u8]>, initiator: &[u8], user: &[u8]) -> Option<&[u8]> {
+    fn incoming_secret(
+        &self,
+        target: Option<&[u8]>,
+        initiator: &[u8],
+        user: &[u8],
+    ) -> Option<&[u8]> {
         let users = match target {
             None => &self.config.incoming,
             Some(t) => &self.config.target(t)?.incoming,
         };
         // Accounts may share a name when bound to different initiators.
-        let mut named = users.iter().filter(|u| u.name.as_bytes() == user).peekable();
+        let mut named = users
+            .iter()
+            .filter(|u| u.name.as_bytes() == user)
+            .peekable();
         let first = *named.peek()?;
         if let Some(u) = named.find(|u| u.admits(initiator)) {
             return Some(u.secret.as_bytes());
@@ -311,7 +369,9 @@ impl login::Env for LoginEnv<'_> {
     }
 
     fn random(&mut self, buf: &mut [u8]) -> bool {
-        let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(buf)).is_ok();
+        let ok = std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(buf))
+            .is_ok();
         if !ok {
             crate::err!("cannot read /dev/urandom for a CHAP challenge");
         }
@@ -323,8 +383,12 @@ impl login::Env for LoginEnv<'_> {
 /// daemon does not begin with the TSIHs its predecessor gave to sessions
 /// that still run in the kernel.
 fn first_tsih() -> u16 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    (now.as_secs() as u16).wrapping_mul(251) ^ (now.subsec_micros() as u16) ^ (std::process::id() as u16)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now.as_secs() as u16).wrapping_mul(251)
+        ^ (now.subsec_micros() as u16)
+        ^ (std::process::id() as u16)
 }
 
 #[cfg(test)]
@@ -343,9 +407,17 @@ mod tests {
                     sid: 281475899523073,
                     initiator: "iqn.1994-05.com.redhat:x".into()
                 },
-                LiveSession { tid: 2, target: "iqn.2026-12.org.scst:b".into(), sid: 5, initiator: "iqn.b".into() },
+                LiveSession {
+                    tid: 2,
+                    target: "iqn.2026-12.org.scst:b".into(),
+                    sid: 5,
+                    initiator: "iqn.b".into()
+                },
             ]
         );
-        assert_eq!(live_sessions("\tsid:1 initiator:orphan\ntid:x name:y\n\tsid:2 initiator:z\n"), vec![]);
+        assert_eq!(
+            live_sessions("\tsid:1 initiator:orphan\ntid:x name:y\n\tsid:2 initiator:z\n"),
+            vec![]
+        );
     }
 }

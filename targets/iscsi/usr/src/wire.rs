@@ -24,7 +24,10 @@ pub fn read_pdu(s: &mut impl Read, max_data: usize) -> io::Result<Pdu> {
     s.read_exact(&mut bhs.0)?;
     let len = bhs.data_len() as usize;
     if len > max_data {
-        return Err(invalid(format!("data segment of {} bytes, more than {}", len, max_data)));
+        return Err(invalid(format!(
+            "data segment of {} bytes, more than {}",
+            len, max_data
+        )));
     }
     let mut ahs = vec![0u8; bhs.ahs_len()];
     s.read_exact(&mut ahs)?;

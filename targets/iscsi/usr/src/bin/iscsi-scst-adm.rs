@@ -18,7 +18,11 @@ fn main() {
             }
         },
         Err(e) => {
-            eprintln!("iscsi-scst-adm: {}\n{}\n(--help lists the operations)", e, usage_line());
+            eprintln!(
+                "iscsi-scst-adm: {}\n{}\n(--help lists the operations)",
+                e,
+                usage_line()
+            );
             std::process::exit(2);
         }
     }

@@ -72,14 +72,23 @@ fn options() -> Result<Options, String> {
             println!("{}", USAGE);
             std::process::exit(0);
         }
-        let value = inline.or_else(|| args.next()).ok_or_else(|| format!("{} needs a value", name))?;
+        let value = inline
+            .or_else(|| args.next())
+            .ok_or_else(|| format!("{} needs a value", name))?;
         let bad = |what: &str| format!("{} {}: not {}", name, value, what);
         match name.as_str() {
             "-d" | "--debug" => o.debug = value.parse().map_err(|_| bad("a number"))?,
             "-c" | "--config" => o.paths.config = value,
             "--allow" => o.paths.allow = value,
             "--deny" => o.paths.deny = value,
-            "-a" | "--address" => o.address = Some(value.trim_matches(['[', ']']).parse().map_err(|_| bad("an IP address"))?),
+            "-a" | "--address" => {
+                o.address = Some(
+                    value
+                        .trim_matches(['[', ']'])
+                        .parse()
+                        .map_err(|_| bad("an IP address"))?,
+                )
+            }
             "-p" | "--port" => o.port = value.parse().map_err(|_| bad("a port"))?,
             "--pid-file" => o.pid_file = Some(value),
             "--socket" => o.socket = value,
@@ -95,7 +104,9 @@ fn listen(o: &Options) -> std::io::Result<TcpListener> {
     match o.address {
         Some(a) => TcpListener::bind(SocketAddr::new(a, o.port)),
         None => TcpListener::bind(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), o.port))
-            .or_else(|_| TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), o.port))),
+            .or_else(|_| {
+                TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), o.port))
+            }),
     }
 }
 
@@ -153,12 +164,17 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: control:
             break;
         }
         match portal.reload_access() {
-            Ok(n) => notice!("SIGHUP: access rules in force; {} session(s) no longer allowed were ended", n),
+            Ok(n) => notice!(
+                "SIGHUP: access rules in force; {} session(s) no longer allowed were ended",
+                n
+            ),
             Err(e) => err!("SIGHUP: {}; the access rules in force are unchanged", e),
         }
     }
     notice!("signal {}: stopping", sig);
-    portal.stopping.store(true, std::sync::atomic::Ordering::Release);
+    portal
+        .stopping
+        .store(true, std::sync::atomic::Ordering::Release);
     adm::delete_owned_targets(&portal);
     if let Some(i) = &portal.isns {
         i.stop();
@@ -173,7 +189,11 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: control:
 
 /// Stops a daemon that cannot serve: nothing half-applied, the targets it
 /// added to the kernel go again, and so does its socket.
-fn give_up(mut portal: Portal, kernel: Option<iscsi_scst_usr::kernel::Kernel>, adm_socket: control::AdmSocket) -> ! {
+fn give_up(
+    mut portal: Portal,
+    kernel: Option<iscsi_scst_usr::kernel::Kernel>,
+    adm_socket: control::AdmSocket,
+) -> ! {
     adm_socket.remove();
     portal.kernel = kernel;
     adm::delete_owned_targets(&portal);
@@ -221,14 +241,21 @@ fn main() {
     };
     let mut refused = false;
     match &kernel {
-        None => notice!("{} not found: the iscsi-scst module is not loaded; only discovery is served", iscsi_scst_usr::kernel::device_path()),
+        None => notice!(
+            "{} not found: the iscsi-scst module is not loaded; only discovery is served",
+            iscsi_scst_usr::kernel::device_path()
+        ),
         Some(k) => {
             for t in &config.targets {
                 match k.add_target(t.tid, &t.name) {
                     Ok(true) => portal.own(t.tid),
                     Ok(false) => notice!("target {} was registered already", t.name),
                     Err(e) => {
-                        err!("the kernel refused target {}: {} (see the kernel log)", t.name, e);
+                        err!(
+                            "the kernel refused target {}: {} (see the kernel log)",
+                            t.name,
+                            e
+                        );
                         refused = true;
                         break;
                     }
@@ -251,7 +278,10 @@ fn main() {
         log::use_syslog();
     }
     block_stop_signals();
-    let pid_file = o.pid_file.clone().or_else(|| (!o.foreground).then(|| "/run/iscsi-scstd.pid".to_string()));
+    let pid_file = o
+        .pid_file
+        .clone()
+        .or_else(|| (!o.foreground).then(|| "/run/iscsi-scstd.pid".to_string()));
     if let Some(p) = &pid_file {
         if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
             err!("cannot write the pid file {}: {}", p, e);
@@ -319,14 +349,19 @@ fn serve_in_thread(s: TcpStream, portal: &Arc<Portal>, limits: &Arc<Limits>) {
             return;
         }
     };
-    if s.set_read_timeout(Some(limit::IDLE)).and_then(|()| s.set_write_timeout(Some(limit::IDLE))).is_err() {
+    if s.set_read_timeout(Some(limit::IDLE))
+        .and_then(|()| s.set_write_timeout(Some(limit::IDLE)))
+        .is_err()
+    {
         return;
     }
     let p = portal.clone();
-    let spawned = std::thread::Builder::new().name("iscsi-conn".into()).spawn(move || {
-        let _slot = slot;
-        conn::serve(s, &p);
-    });
+    let spawned = std::thread::Builder::new()
+        .name("iscsi-conn".into())
+        .spawn(move || {
+            let _slot = slot;
+            conn::serve(s, &p);
+        });
     if let Err(e) = spawned {
         err!("{}: connection closed: no thread for it: {}", peer, e);
     }

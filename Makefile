@@ -47,11 +47,13 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) \
 
 BINDINGS := rust/generated/bindings.rs
 
-.PHONY: all modules tools install clean check check-debug crash-test soak host-test vm-test fmt bench bench-vdisk bench-iscsi fuzz setup FORCE
+.PHONY: all kdir-clean modules tools install clean check check-debug crash-test soak host-test vm-test fmt bench bench-vdisk bench-iscsi fuzz setup FORCE
 
 all: modules tools
 
-tools:
+# After kdir-clean: Kbuild's clean deletes object files anywhere in the
+# tree, cargo's half-built ones under target/ included.
+tools: kdir-clean
 	cargo build --release --offline -p iscsi-scst-usr
 
 $(KDIR)/.config:
@@ -71,10 +73,13 @@ $(BINDINGS): rust/generated/.kdir rust/gen-bindings rust/bindings_helper.h rust/
 # Kbuild runs in KDIR with paths relative to it, so objects built against
 # another kernel tree can look up to date (the .mod.o with its vermagic
 # did, after a benchmark's build for the benchmark kernel): a new KDIR
-# cleans first.
-modules: $(BINDINGS) | $(KDIR)/.config
-	@[ "$$(cat .kdir-modules 2>/dev/null)" = "$(KDIR)" ] || \
+# cleans first, before anything builds (`make -j` ran the clean beside
+# cargo, which then lost its object files).
+kdir-clean:
+	@[ ! -f "$(KDIR)/.config" ] || [ "$$(cat .kdir-modules 2>/dev/null)" = "$(KDIR)" ] || \
 		{ $(KMAKE) clean >/dev/null && echo "$(KDIR)" > .kdir-modules; }
+
+modules: $(BINDINGS) kdir-clean | $(KDIR)/.config
 	$(KMAKE) modules
 
 SBINDIR ?= /usr/local/sbin

@@ -410,10 +410,12 @@ impl Cmd {
     }
 
     /// Finishes with CHECK CONDITION and sense data `s` (fixed format,
-    /// with its INFORMATION and field pointer if it has them).
+    /// with its INFORMATION and field pointer if it has them), and no data:
+    /// whatever response length was set goes.
     pub(crate) fn fail(&self, s: Sense) {
         let mut b = [0u8; sense::FIXED_LEN];
         let n = s.encode_fixed(&mut b);
+        self.set_resp_len(0);
         self.set_status(Status::CHECK_CONDITION, b.get(..n).unwrap_or(&[]));
     }
 

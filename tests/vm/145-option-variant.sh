@@ -17,8 +17,8 @@
 # - TM_DBG_GO_OFFLINE: once 5 commands that DEBUG_TM held on LUN 0 of
 #   Default were aborted, the LUN "goes offline" (every command held
 #   until aborted) while LUN 1 works.
-# ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ is built and listed in version; it
-# changes where a pass-through command runs, not what it does.
+# ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ is listed in version here; VM 146
+# shows its effect.
 . ./lib.sh
 P=/proc/scsi_tgt
 V=$SCST_TOP/tests/out/variants/options/scst.ko

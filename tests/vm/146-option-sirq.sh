@@ -5,8 +5,8 @@
 # the device's request without waiting.  A 1 MiB WRITE over iSCSI to a
 # scsi_debug disk (dev_disk) needs R2T and Data-Out beyond the first
 # burst, so iscsi-scst's receive thread hands its data over; the disk's
-# only request slot (max_queue=1) is held 2 s by a READ sent to the disk
-# itself.  The variant answers the WRITE BUSY, and the initiator sends it
+# only request (max_queue=1, no I/O scheduler) is held 2 s by a READ sent
+# to the disk itself.  The variant answers the WRITE BUSY, and the initiator sends it
 # again and again until the slot is free; the test build waits in a
 # thread for the slot and the WRITE goes out once.
 . ./lib.sh
@@ -21,13 +21,16 @@ head -c 1048576 /dev/urandom >$W/sirq.data
 # probe LOAD_SCST LOAD_DISK: with scst and dev_disk loaded by those
 # commands, how many times the initiator sent the WRITE.
 probe() {
-    local disk d hctl s before n
+    local disk d hctl s before n reader
     expect_ok $1
     expect_ok $2
     expect_ok modprobe iscsi-scst
     expect_ok modprobe scsi_debug dev_size_mb=16 ptype=0 max_queue=1
     udevadm settle 2>/dev/null || sleep 2
     disk=$(sdebug_dev 0 0) || fail "no scsi_debug disk"
+    # No I/O scheduler: a request is then the device's one tag itself (a
+    # scheduler hands out requests of its own, many more than the tags).
+    echo none >/sys/bus/scsi/devices/$disk/block/*/queue/scheduler || fail "cannot drop the disk's I/O scheduler"
     write_ok $P/scsi_tgt "add_group Default_$T"
     write_ok $P/groups/Default_$T/devices "add $disk 0"
     echo "Target $T" >$W/sirq.conf
@@ -42,6 +45,7 @@ probe() {
     clear_ua $s
     echo 2000 >$SD/delay || fail "cannot set scsi_debug's delay"
     sg_raw -r 512 "$(sg_of $disk)" 28 00 00 00 00 00 00 00 01 00 >/dev/null 2>&1 &
+    reader=$!
     for _ in $(seq 100); do
         [ "$(cat /sys/bus/scsi/devices/$disk/device_busy)" = 1 ] && break
         sleep 0.02
@@ -50,7 +54,7 @@ probe() {
     before=$(io_requests $hctl)
     expect_ok quiet sg_raw -s 1048576 -i $W/sirq.data $s 2a 00 00 00 00 00 00 08 00 00
     n=$(( $(io_requests $hctl) - before ))
-    wait
+    wait $reader
     echo 0 >$SD/delay
     udevadm control --start-exec-queue 2>/dev/null
     expect_ok quiet timeout 30 iscsiadm -m node --logout

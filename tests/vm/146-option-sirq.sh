@@ -5,7 +5,7 @@
 # the device's request without waiting.  A 1 MiB WRITE over iSCSI to a
 # scsi_debug disk (dev_disk) needs R2T and Data-Out beyond the first
 # burst, so iscsi-scst's receive thread hands its data over; the disk's
-# only request (max_queue=1, no I/O scheduler) is held 2 s by a READ sent
+# only request (max_queue=1, no I/O scheduler) is held 4 s by a READ sent
 # to the disk itself.  The variant answers the WRITE BUSY, and the initiator sends it
 # again and again until the slot is free; the test build waits in a
 # thread for the slot and the WRITE goes out once.
@@ -43,7 +43,7 @@ probe() {
     udevadm settle 2>/dev/null || sleep 2
     udevadm control --stop-exec-queue 2>/dev/null
     clear_ua $s
-    echo 2000 >$SD/delay || fail "cannot set scsi_debug's delay"
+    echo 4000 >$SD/delay || fail "cannot set scsi_debug's delay"
     sg_raw -r 512 "$(sg_of $disk)" 28 00 00 00 00 00 00 00 01 00 >/dev/null 2>&1 &
     reader=$!
     for _ in $(seq 100); do

@@ -65,6 +65,12 @@ pub(crate) struct VDev {
     /// Serializes COMPARE AND WRITE.
     #[pin]
     pub(crate) caw: Mutex<()>,
+    /// Serializes MODE SELECTs' changes of the write cache: one that turns
+    /// it off returns only after its flush, and so does one that finds it
+    /// off already because another is still flushing; and no MODE SELECT
+    /// turns it on again while one waits for the cached writes.
+    #[pin]
+    pub(crate) cache_mode: Mutex<()>,
     /// The I_T nexuses (tokens from `attach_tgt`) whose PREVENT ALLOW
     /// MEDIUM REMOVAL prevents removal.  Removal is prevented while any
     /// does; a nexus' prevention ends with its ALLOW, its loss, or a LUN or
@@ -111,6 +117,7 @@ impl VDev {
                 wce: AtomicBool::new(wce),
                 cached_writes: AtomicUsize::new(0),
                 caw <- new_mutex!(()),
+                cache_mode <- new_mutex!(()),
                 preventers <- new_mutex!(KVec::new()),
                 new_medium: AtomicBool::new(loaded),
             }),

@@ -256,6 +256,7 @@ fn ptype(dev: &VDev) -> u8 {
 fn mode_select(c: &mut Cmd, dev: &VDev, d: &scsi::Disk<'_>, cdb: &[u8]) -> Result<Done, Sense> {
     let ten = byte(cdb, 0) == op::MODE_SELECT_10;
     let wce = scsi::mode_select(cdb, d, ten, c.buffer())?;
+    let _serialized = dev.cache_mode.lock();
     if dev.wce.swap(wce, Ordering::SeqCst) != wce {
         // Going write-through: what the cache holds goes to the medium
         // now, including the writes that saw the cache on and are still

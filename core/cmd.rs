@@ -1254,9 +1254,7 @@ fn reservation(shared: &Shared, c: &mut Command, r: Route) {
 /// REQUEST SENSE answered with sense `s` as its data.
 fn sense_data(c: &mut Command, s: Sense) -> core::result::Result<(), Stop> {
     let alloc = u32::from(c.cdb.get(4).copied().unwrap_or(0));
-    let mut data = [0u8; crate::scst_rs::scsi::sense::FIXED_LEN];
-    let n = s.encode_fixed(&mut data);
-    send(c, data.get(..n).unwrap_or(&[]), alloc)
+    send(c, &s.to_fixed(), alloc)
 }
 
 /// Commands the core answers itself: REPORT LUNS, and everything for a

@@ -15,6 +15,7 @@
 //! must be completed exactly once with [`ScsiCmd::done`]; the type makes a
 //! second completion impossible.
 
+use super::api::target::CmdTag;
 use super::bindings;
 use core::{cell::UnsafeCell, mem::MaybeUninit};
 use kernel::{
@@ -22,6 +23,7 @@ use kernel::{
     prelude::*,
     str::CStr,
     sync::Arc,
+    types::ForeignOwnable,
     ThisModule,
 };
 
@@ -44,11 +46,12 @@ pub(crate) trait HostOps: Send + Sync + 'static {
     /// [`ScsiCmd::done`] (it may be, before this returns).
     fn queue(&self, cmd: ScsiCmd);
 
-    /// Error handling (process context, may sleep).  `tag` identifies the
-    /// command as [`ScsiCmd::into_raw`] does, `lun` is its LUN.  Returns
-    /// whether the request succeeded; it must only succeed once the
-    /// affected commands will not be completed any more.
-    fn eh(&self, req: EhRequest, tag: *mut c_void, lun: u64) -> bool;
+    /// Error handling (process context, may sleep).  `tag` names the
+    /// command as its foreign form does (what an SCST command whose data
+    /// it is was tagged with), `lun` is its LUN.  Returns whether the
+    /// request succeeded; it must only succeed once the affected commands
+    /// will not be completed any more.
+    fn eh(&self, req: EhRequest, tag: CmdTag, lun: u64) -> bool;
 }
 
 /// Which way a command's data flows, seen from the host.
@@ -75,6 +78,47 @@ pub(crate) struct ScsiCmd {
 
 // SAFETY: a queued command may be completed from any thread.
 unsafe impl Send for ScsiCmd {}
+// SAFETY: `&ScsiCmd` only reads the command and copies out of its buffer.
+unsafe impl Sync for ScsiCmd {}
+
+/// A command as an SCST command's private data (scst_local's): its foreign
+/// form is the `scsi_cmnd` address, which is also the command's tag.
+impl ForeignOwnable for ScsiCmd {
+    type Borrowed<'a> = ScsiCmdRef<'a>;
+
+    fn into_foreign(self) -> *const c_void {
+        self.ptr.cast_const().cast()
+    }
+
+    unsafe fn borrow<'a>(p: *const c_void) -> ScsiCmdRef<'a> {
+        ScsiCmdRef {
+            cmd: ScsiCmd {
+                ptr: p.cast_mut().cast(),
+            },
+            _l: core::marker::PhantomData,
+        }
+    }
+
+    unsafe fn from_foreign(p: *const c_void) -> Self {
+        ScsiCmd {
+            ptr: p.cast_mut().cast(),
+        }
+    }
+}
+
+/// A borrowed command (see [`ScsiCmd`]'s `ForeignOwnable`).
+pub(crate) struct ScsiCmdRef<'a> {
+    cmd: ScsiCmd,
+    _l: core::marker::PhantomData<&'a ScsiCmd>,
+}
+
+impl core::ops::Deref for ScsiCmdRef<'_> {
+    type Target = ScsiCmd;
+
+    fn deref(&self) -> &ScsiCmd {
+        &self.cmd
+    }
+}
 
 impl ScsiCmd {
     /// The command as a pointer, to carry through C code.
@@ -153,7 +197,7 @@ impl ScsiCmd {
 
     /// Copies the command's buffer (write data) into `data`; returns the
     /// bytes copied.
-    pub(crate) fn copy_to(&mut self, data: &mut [u8]) -> usize {
+    pub(crate) fn copy_to(&self, data: &mut [u8]) -> usize {
         let len = c_int::try_from(data.len()).unwrap_or(c_int::MAX);
         // SAFETY: as `copy_from`, with `data` writable.
         let n = unsafe {
@@ -391,7 +435,7 @@ unsafe fn eh<T: HostOps>(cmd: *mut bindings::scsi_cmnd, req: EhRequest) -> c_int
             (*dev).lun,
         )
     };
-    if ops.eh(req, cmd.cast(), lun) {
+    if ops.eh(req, CmdTag::new(cmd.cast()), lun) {
         bindings::SCST_RH_SCSI_SUCCESS
     } else {
         bindings::SCST_RH_SCSI_FAILED

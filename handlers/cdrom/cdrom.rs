@@ -3,9 +3,6 @@
 //! scst_cdrom: the pass-through handler for SCSI CD/DVD drives (type 5), "dev_cdrom".
 //! The shared code is in handlers/passthrough/.
 
-use core::sync::atomic::AtomicU32;
-use kernel::prelude::*;
-
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
@@ -13,31 +10,14 @@ mod scst_rs;
 #[allow(dead_code, unreachable_pub)]
 mod fixups;
 
+#[macro_use]
 #[path = "../passthrough/pt.rs"]
 mod pt;
 
-use scst_rs::api::abi::{ScstDevType, SCST_TRACE_DEFAULT};
-
-module! {
-    type: ScstCdrom,
-    name: "scst_cdrom",
-    author: "SCST-rs developers",
-    description: "SCST pass-through handler for SCSI CD/DVD drives (type 5)",
-    license: "GPL",
-}
-
-static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType =
-    pt::dev_type::<{ scst_rs::scsi::device_type::CDROM }, false>(c"dev_cdrom", &TRACE);
-
-struct ScstCdrom {
-    _handlers: pt::Handlers,
-}
-
-impl kernel::Module for ScstCdrom {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _handlers: pt::Handlers::register(&[&HANDLER], module)?,
-        })
-    }
-}
+pt_module!(
+    ScstCdrom,
+    "scst_cdrom",
+    "SCST pass-through handler for SCSI CD/DVD drives (type 5)",
+    CDROM,
+    "dev_cdrom"
+);

@@ -6,9 +6,6 @@
 //! allocated: see the warning in docs/passthrough.md).
 //! The shared code is in handlers/passthrough/.
 
-use core::sync::atomic::AtomicU32;
-use kernel::prelude::*;
-
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
@@ -16,34 +13,15 @@ mod scst_rs;
 #[allow(dead_code, unreachable_pub)]
 mod fixups;
 
+#[macro_use]
 #[path = "../passthrough/pt.rs"]
 mod pt;
 
-use scst_rs::api::abi::{ScstDevType, SCST_TRACE_DEFAULT};
-
-module! {
-    type: ScstModisk,
-    name: "scst_modisk",
-    author: "SCST-rs developers",
-    description: "SCST pass-through handler for SCSI optical memory (MO) disks (type 7)",
-    license: "GPL",
-}
-
-static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType =
-    pt::dev_type::<{ scst_rs::scsi::device_type::OPTICAL }, false>(c"dev_modisk", &TRACE);
-static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType =
-    pt::dev_type::<{ scst_rs::scsi::device_type::OPTICAL }, true>(c"dev_modisk_perf", &PERF_TRACE);
-
-struct ScstModisk {
-    _handlers: pt::Handlers,
-}
-
-impl kernel::Module for ScstModisk {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _handlers: pt::Handlers::register(&[&HANDLER, &PERF], module)?,
-        })
-    }
-}
+pt_module!(
+    ScstModisk,
+    "scst_modisk",
+    "SCST pass-through handler for SCSI optical memory (MO) disks (type 7)",
+    OPTICAL,
+    "dev_modisk",
+    "dev_modisk_perf"
+);

@@ -7,30 +7,21 @@
 //! residual returned unchanged.  The `*_perf` handlers answer READ and
 //! WRITE themselves.  See docs/passthrough.md.
 //!
-//! A device's state is its `PtDev`, owned by the core's private pointer
-//! from `attach` to `detach`; the core calls `detach` only once no
-//! command of the device is in flight, so commands use it freely.
+//! A device's state is its `PtDev`, the handler's device data (see
+//! rust/api/handler.rs) from `attach` to `detach`.
 
 use crate::fixups;
 use crate::scst_rs::{
     api::{
-        abi::{
-            ScstCmd, ScstDevType, ScstDevice, SCST_DATA_BIDI, SCST_DATA_READ, SCST_DATA_WRITE,
-            SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_EXEC_COMPLETED,
-            SCST_EXEC_NOT_COMPLETED,
-        },
-        client::DevDriverRegistration,
-        cmd::{Cmd, Context},
+        cmd::{Cmd, Context, Direction},
         dev::DevRef,
+        handler::{self, DevHandler, Exec, Registration},
     },
     scsi::{device_type, op, Sense, Status},
     scsi_exec::{self, ExecDone, Outcome, ScsiDev},
 };
 use core::sync::atomic::{AtomicU32, Ordering};
-use kernel::{
-    ffi::{c_int, c_void},
-    prelude::*,
-};
+use kernel::{ffi::c_void, prelude::*};
 
 /// A real device attached to one of this module's handlers.
 pub(crate) struct PtDev {
@@ -43,85 +34,99 @@ pub(crate) struct PtDev {
     refused: AtomicU32,
 }
 
-/// A handler's description: peripheral type `T`, `PERF` for the variant
-/// that skips READ and WRITE.
-pub(crate) const fn dev_type<const T: u8, const PERF: bool>(
-    name: &'static core::ffi::CStr,
-    trace: &'static AtomicU32,
-) -> ScstDevType {
+/// The handler of peripheral type `T`; `PERF` for the variant that skips
+/// READ and WRITE.
+pub(crate) struct Pt<const T: u8, const PERF: bool>;
+
+#[vtable]
+impl<const T: u8, const PERF: bool> DevHandler for Pt<T, PERF> {
+    type DevData = KBox<PtDev>;
+
+    // `exec` does not wait for the device; threads only block while the
+    // device's queue is full.
+    const THREADS: u32 = 2;
     // With CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ the core may
     // call `exec` in atomic context, which then allocates without sleeping.
-    let exec_atomic = if cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) {
-        SCST_DEV_EXEC_ATOMIC
-    } else {
-        0
-    };
-    ScstDevType {
-        name: name.as_ptr(),
-        type_: T as c_int,
-        // `exec` does not wait for the device; threads only block while
-        // the device's queue is full.
-        threads_num: 2,
-        flags: SCST_DEV_DEV_DONE_ATOMIC | exec_atomic,
-        parse: Some(parse::<T>),
-        alloc_data_buf: None,
-        exec: Some(exec::<T, PERF>),
-        dev_done: Some(dev_done::<T>),
-        attach: Some(attach::<T>),
-        detach: Some(detach),
-        attach_tgt: None,
-        detach_tgt: None,
-        task_mgmt_fn: None,
-        trace_flags: trace,
+    const EXEC_ATOMIC: bool = cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ);
+    const DEV_DONE_ATOMIC: bool = true;
+
+    fn attach(d: &DevRef) -> Result<KBox<PtDev>> {
+        attach::<T>(d)
     }
+
+    fn parse(c: &Cmd, dev: &PtDev) -> Result {
+        c.decode(block_size(T, dev))
+    }
+
+    fn exec(c: Cmd, dev: &PtDev) -> Exec {
+        exec::<T, PERF>(c, dev)
+    }
+
+    fn dev_done(c: &mut Cmd, dev: &PtDev) {
+        dev_done::<T>(c, dev)
+    }
+}
+
+/// A pass-through handler module: `pt_module!(Type, "module", "description",
+/// DEVICE_TYPE, "handler" [, "perf handler"])` at the crate root after
+/// `mod pt` gives the module and its registration.
+macro_rules! pt_module {
+    ($ty:ident, $name:tt, $desc:tt, $t:ident, $handler:tt $(, $perf:tt)?) => {
+        ::kernel::prelude::module! {
+            type: $ty,
+            name: $name,
+            author: "SCST-rs developers",
+            description: $desc,
+            license: "GPL",
+        }
+
+        struct $ty {
+            _handlers: pt::Handlers<{ scst_rs::scsi::device_type::$t }>,
+        }
+
+        impl ::kernel::Module for $ty {
+            fn init(module: &'static ::kernel::ThisModule) -> ::kernel::error::Result<Self> {
+                let perf: Option<&'static ::kernel::str::CStr> = None $(.or(Some(::kernel::c_str!($perf))))?;
+                Ok(Self {
+                    _handlers: pt::Handlers::register(::kernel::c_str!($handler), perf, module)?,
+                })
+            }
+        }
+    };
 }
 
 /// The registrations of a module's handlers, unregistered when dropped.
-pub(crate) struct Handlers {
-    _regs: KVec<DevDriverRegistration>,
+pub(crate) struct Handlers<const T: u8> {
+    _main: Registration<Pt<T, false>>,
+    _perf: Option<Registration<Pt<T, true>>>,
 }
 
-impl Handlers {
+impl<const T: u8> Handlers<T> {
+    /// Registers handler `name`, and `perf` (the `*_perf` variant) if given.
     pub(crate) fn register(
-        types: &[&'static ScstDevType],
+        name: &'static CStr,
+        perf: Option<&'static CStr>,
         module: &'static ThisModule,
     ) -> Result<Self> {
-        let mut regs = KVec::with_capacity(types.len(), GFP_KERNEL)?;
-        for t in types {
-            regs.push(DevDriverRegistration::new(t, module)?, GFP_KERNEL)?;
-        }
-        Ok(Self { _regs: regs })
+        let main = Registration::new(name, T, module)?;
+        let perf = perf.map(|p| Registration::new(p, T, module)).transpose()?;
+        Ok(Self {
+            _main: main,
+            _perf: perf,
+        })
     }
 }
 
-/// The device of a command, for as long as the command is in flight
-/// (callers use it within one callback; not tied to the borrow of `c`,
-/// whose buffer the caller may borrow mutably meanwhile).
-fn pt_dev<'a>(c: &Cmd) -> Option<&'a PtDev> {
-    let p = c.dev_priv() as *const PtDev;
-    // SAFETY: the pointer `attach` set, alive until `detach`, which the
-    // core calls only when no command of the device is in flight.
-    (!p.is_null()).then(|| unsafe { &*p })
+/// The device of a command outside the handler's callbacks (its
+/// completion).
+fn pt_dev<const T: u8>(c: &Cmd) -> Option<&PtDev> {
+    // SAFETY: the commands `Done<T>` gets are ones `exec` of `Pt<T, _>`
+    // submitted, still in flight; `Pt<T, true>`'s device data is the same
+    // type as `Pt<T, false>`'s.
+    unsafe { handler::dev_data::<Pt<T, false>>(c) }
 }
 
-unsafe extern "C" fn parse<const T: u8>(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return EINVAL.to_errno();
-    };
-    let bs = pt_dev(&c).map_or(512, |d| block_size(T, d));
-    c.decode(bs).map_or_else(|e| e.to_errno(), |()| 0)
-}
-
-unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return SCST_EXEC_COMPLETED;
-    };
-    let Some(pd) = pt_dev(&c) else {
-        c.fail(Sense::LUN_NOT_SUPPORTED);
-        return SCST_EXEC_COMPLETED;
-    };
+fn exec<const T: u8, const PERF: bool>(mut c: Cmd, pd: &PtDev) -> Exec {
     let dev = pd.sdev;
     let dir = c.data_direction();
     let op = c.cdb().first().copied().unwrap_or(0);
@@ -131,22 +136,22 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
     };
     if PERF && fixups::perf_skips(T, op) {
         // Pretend: a read returns the buffer as it was allocated.
-        if dir == SCST_DATA_READ {
+        if dir == Direction::Read {
             c.set_resp_len(len);
         }
-        return SCST_EXEC_COMPLETED;
+        return Exec::Done(c);
     }
-    if dir == SCST_DATA_BIDI {
+    if dir == Direction::Bidi {
         pr_err!(
             "opcode 0x{:02x}: bidirectional commands are not passed through\n",
             op
         );
         c.fail(Sense::INVALID_OPCODE);
-        return SCST_EXEC_COMPLETED;
+        return Exec::Done(c);
     }
     if !dev.fits(buf, len) {
         limit_refused(&c, pd, op, buf, len);
-        return SCST_EXEC_COMPLETED;
+        return Exec::Done(c);
     }
     // Not in process context (the core says which: a guess from the CPU's
     // state would miss an RCU read-side section), the request is taken
@@ -162,21 +167,21 @@ unsafe extern "C" fn exec<const T: u8, const PERF: bool>(cmd: *mut ScstCmd) -> c
             c.cdb(),
             buf,
             len,
-            dir == SCST_DATA_WRITE,
+            dir == Direction::Write,
             timeout,
             atomic,
-            cmd.cast(),
+            c.as_raw().cast(),
         )
     };
     match r {
-        Ok(()) => return SCST_EXEC_NOT_COMPLETED,
+        Ok(()) => return Exec::Later,
         Err(e) if e == EINVAL => limit_refused(&c, pd, op, buf, len),
         // The device is being removed: the LUN is going.
         Err(e) if e == ENODEV => c.fail(Sense::LUN_NOT_SUPPORTED),
         // No request free: the initiator retries.
         Err(_) => c.set_status(Status::BUSY, &[]),
     }
-    SCST_EXEC_COMPLETED
+    Exec::Done(c)
 }
 
 /// A transfer the device's queue cannot take in one request (too long or
@@ -211,7 +216,7 @@ impl<const T: u8> ExecDone for Done<T> {
         let len = c.buffer().len() as u32;
         match o.host_byte() {
             0 => {
-                if c.data_direction() == SCST_DATA_READ {
+                if c.data_direction() == Direction::Read {
                     let fixed = fixed_block::<T>(&c);
                     c.set_resp_len(bytes_read::<T>(o, len, fixed));
                 }
@@ -235,7 +240,7 @@ impl<const T: u8> ExecDone for Done<T> {
 /// its sense data counts blocks then).
 fn fixed_block<const T: u8>(c: &Cmd) -> Option<u32> {
     let fixed = T == device_type::TAPE && c.cdb().get(1).is_some_and(|b| b & 0x01 != 0);
-    fixed.then(|| pt_dev(c).map_or(0, |d| d.block_size.load(Ordering::Relaxed)))
+    fixed.then(|| pt_dev::<T>(c).map_or(0, |d| d.block_size.load(Ordering::Relaxed)))
 }
 
 /// Bytes a read moved: what the midlayer's residual says, or for a tape
@@ -253,13 +258,9 @@ fn bytes_read<const T: u8>(o: &Outcome<'_>, len: u32, fixed: Option<u32>) -> u32
 /// Fixups after a successful command: learn block size changes, report a
 /// read-only LUN as write protected.  Atomic context: touches only the
 /// command's buffer and the device's atomics.
-unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return 0;
-    };
+fn dev_done<const T: u8>(c: &mut Cmd, dev: &PtDev) {
     if c.status() != Status::GOOD {
-        return 0;
+        return;
     }
     let mut head = [0u8; 2];
     for (d, s) in head.iter_mut().zip(c.cdb()) {
@@ -267,11 +268,7 @@ unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
     }
     let read_only = c.lun_read_only();
     let n = c.resp_len() as usize;
-    let Some(dev) = pt_dev(&c).map(|d| &d.block_size as *const AtomicU32) else {
-        return 0;
-    };
-    // SAFETY: the device outlives its commands (see `pt_dev`).
-    let block_size = unsafe { &*dev };
+    let block_size = &dev.block_size;
     let data = c.buffer();
     let data_in = data.get(..n.min(data.len())).unwrap_or(&[]);
     let ten = head[0] == op::MODE_SENSE_10 || head[0] == op::MODE_SELECT_10;
@@ -305,30 +302,23 @@ unsafe extern "C" fn dev_done<const T: u8>(cmd: *mut ScstCmd) -> c_int {
         }
         _ => {}
     }
-    0
 }
 
 /// A device of type `T` is attached: its state, and what it takes.
-unsafe extern "C" fn attach<const T: u8>(d: *mut ScstDevice) -> c_int {
-    // SAFETY: the handle of this call.
-    let d = unsafe { DevRef::from_raw(d) };
-    // SAFETY: the core keeps a real device's scsi_device alive until
-    // `detach` has returned and its commands are over.
-    let Some(sdev) = (unsafe { ScsiDev::from_raw(d.scsi_device()) }) else {
+fn attach<const T: u8>(d: &DevRef) -> Result<KBox<PtDev>> {
+    let Some(sdev) = d.scsi_dev() else {
         pr_err!("{}: not a real SCSI device\n", d.name());
-        return EINVAL.to_errno();
+        return Err(EINVAL);
     };
     let bs = initial_block_size(T, &sdev);
-    let Ok(dev) = KBox::new(
+    let dev = KBox::new(
         PtDev {
             sdev,
             block_size: AtomicU32::new(bs),
             refused: AtomicU32::new(0),
         },
         GFP_KERNEL,
-    ) else {
-        return ENOMEM.to_errno();
-    };
+    )?;
     pr_info!(
         "{}: attached (block size {}, at most {} bytes in {} pages per command)\n",
         d.name(),
@@ -336,19 +326,7 @@ unsafe extern "C" fn attach<const T: u8>(d: *mut ScstDevice) -> c_int {
         sdev.max_bytes(),
         sdev.max_pages()
     );
-    d.set_priv(KBox::into_raw(dev).cast());
-    0
-}
-
-unsafe extern "C" fn detach(d: *mut ScstDevice) {
-    // SAFETY: the handle of this call.
-    let d = unsafe { DevRef::from_raw(d) };
-    let p = d.priv_() as *mut PtDev;
-    if !p.is_null() {
-        d.set_priv(core::ptr::null_mut());
-        // SAFETY: the box `attach` made; no command of the device runs.
-        drop(unsafe { KBox::from_raw(p) });
-    }
+    Ok(dev)
 }
 
 /// The block size at attach time.  No command may be sent here (the core

@@ -3,9 +3,6 @@
 //! scst_raid: the pass-through handler for SCSI storage array controllers (RAID, type 0x0c), "dev_raid".
 //! The shared code is in handlers/passthrough/.
 
-use core::sync::atomic::AtomicU32;
-use kernel::prelude::*;
-
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
@@ -13,31 +10,14 @@ mod scst_rs;
 #[allow(dead_code, unreachable_pub)]
 mod fixups;
 
+#[macro_use]
 #[path = "../passthrough/pt.rs"]
 mod pt;
 
-use scst_rs::api::abi::{ScstDevType, SCST_TRACE_DEFAULT};
-
-module! {
-    type: ScstRaid,
-    name: "scst_raid",
-    author: "SCST-rs developers",
-    description: "SCST pass-through handler for SCSI storage array controllers (RAID, type 0x0c)",
-    license: "GPL",
-}
-
-static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType =
-    pt::dev_type::<{ scst_rs::scsi::device_type::RAID }, false>(c"dev_raid", &TRACE);
-
-struct ScstRaid {
-    _handlers: pt::Handlers,
-}
-
-impl kernel::Module for ScstRaid {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _handlers: pt::Handlers::register(&[&HANDLER], module)?,
-        })
-    }
-}
+pt_module!(
+    ScstRaid,
+    "scst_raid",
+    "SCST pass-through handler for SCSI storage array controllers (RAID, type 0x0c)",
+    RAID,
+    "dev_raid"
+);

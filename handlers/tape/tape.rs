@@ -6,9 +6,6 @@
 //! allocated: see the warning in docs/passthrough.md).
 //! The shared code is in handlers/passthrough/.
 
-use core::sync::atomic::AtomicU32;
-use kernel::prelude::*;
-
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
 
@@ -16,34 +13,15 @@ mod scst_rs;
 #[allow(dead_code, unreachable_pub)]
 mod fixups;
 
+#[macro_use]
 #[path = "../passthrough/pt.rs"]
 mod pt;
 
-use scst_rs::api::abi::{ScstDevType, SCST_TRACE_DEFAULT};
-
-module! {
-    type: ScstTape,
-    name: "scst_tape",
-    author: "SCST-rs developers",
-    description: "SCST pass-through handler for SCSI tapes (type 1)",
-    license: "GPL",
-}
-
-static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static HANDLER: ScstDevType =
-    pt::dev_type::<{ scst_rs::scsi::device_type::TAPE }, false>(c"dev_tape", &TRACE);
-static PERF_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static PERF: ScstDevType =
-    pt::dev_type::<{ scst_rs::scsi::device_type::TAPE }, true>(c"dev_tape_perf", &PERF_TRACE);
-
-struct ScstTape {
-    _handlers: pt::Handlers,
-}
-
-impl kernel::Module for ScstTape {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        Ok(Self {
-            _handlers: pt::Handlers::register(&[&HANDLER, &PERF], module)?,
-        })
-    }
-}
+pt_module!(
+    ScstTape,
+    "scst_tape",
+    "SCST pass-through handler for SCSI tapes (type 1)",
+    TAPE,
+    "dev_tape",
+    "dev_tape_perf"
+);

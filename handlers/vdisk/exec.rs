@@ -14,34 +14,17 @@ use crate::dev::{Backing, Medium, VDev, Write};
 use crate::mmc;
 use crate::scsi::{self, byte, Sense};
 use crate::scst_rs::api::{
-    abi::{ScstCmd, SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED},
-    cmd::{Cmd, Context},
+    cmd::{Cmd, Context, Direction},
+    handler::{self, Exec},
 };
 use crate::scst_rs::blockio::Completion;
 use crate::scst_rs::scsi::op;
 use core::ffi::c_void;
 use core::sync::atomic::Ordering;
-use kernel::{ffi::c_int, prelude::*};
+use kernel::prelude::*;
 
-/// The device of a command: the `VDev` whose address `attach` set as the
-/// device's private pointer.  It outlives the command (`'a` is any
-/// lifetime within the command's execution).
-fn vdev<'a>(c: &Cmd) -> Option<&'a VDev> {
-    let p = c.dev_priv() as *const Pin<KBox<VDev>>;
-    // SAFETY: set in `attach` to a device that lives until `detach`, which
-    // the core calls only once no command of the device is in flight.
-    (!p.is_null()).then(|| unsafe { &**p })
-}
-
-pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return SCST_EXEC_COMPLETED;
-    };
-    let Some(dev) = vdev(&c) else {
-        c.fail(Sense::INTERNAL_TARGET_FAILURE);
-        return SCST_EXEC_COMPLETED;
-    };
+/// Executes `c` on `dev` (the handler's `exec`).
+pub(crate) fn exec(mut c: Cmd, dev: &VDev) -> Exec {
     let m = dev.medium();
     // A copy: the command's buffer is borrowed mutably while it is read.
     let mut cdb = [0u8; 16];
@@ -52,12 +35,12 @@ pub(crate) unsafe extern "C" fn exec(cmd: *mut ScstCmd) -> c_int {
         Kind::Cdrom => run_cdrom(&mut c, dev, &m, cdb),
     };
     match r {
-        Ok(Done::Now) => SCST_EXEC_COMPLETED,
-        Ok(Done::Later) => SCST_EXEC_NOT_COMPLETED,
-        Ok(Done::Thread) => SCST_EXEC_NEED_THREAD,
+        Ok(Done::Now) => Exec::Done(c),
+        Ok(Done::Later) => Exec::Later,
+        Ok(Done::Thread) => Exec::NeedThread(c),
         Err(s) => {
             c.fail(s);
-            SCST_EXEC_COMPLETED
+            Exec::Done(c)
         }
     }
 }
@@ -560,7 +543,7 @@ impl Completion for BioDone {
             return;
         };
         if errno != 0 {
-            let write = c.data_direction() == crate::scst_rs::api::abi::SCST_DATA_WRITE;
+            let write = c.data_direction() == Direction::Write;
             pr_err!(
                 "BLOCKIO {} failed: error {}\n",
                 if write { "write" } else { "read" },
@@ -584,11 +567,12 @@ struct CachedWriteDone;
 impl Completion for CachedWriteDone {
     fn done(private: *mut c_void, errno: i32) {
         // SAFETY: as in `BioDone`; only read here, `BioDone` finishes it.
-        if let Some(dev) = unsafe { Cmd::from_raw(private.cast()) }
-            .as_ref()
-            .and_then(vdev)
-        {
-            dev.cached_write_done();
+        if let Some(c) = unsafe { Cmd::from_raw(private.cast()) } {
+            // SAFETY: a command of a vdisk device, in flight until
+            // `BioDone` finishes it.
+            if let Some(dev) = unsafe { handler::dev_data::<crate::Handler>(&c) } {
+                dev.cached_write_done();
+            }
         }
         BioDone::done(private, errno);
     }

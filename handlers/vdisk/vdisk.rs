@@ -13,14 +13,14 @@
 //! while registering with the core (whose `attach` callback takes
 //! `Devices::list` briefly); `list` is innermost.
 
-use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{
     c_str,
-    ffi::{c_int, c_void},
+    ffi::c_void,
     fmt, new_mutex,
     prelude::*,
     str::CString,
-    sync::{Arc, Mutex},
+    sync::{Arc, ArcBorrow, Mutex},
 };
 
 #[path = "../../rust/mod.rs"]
@@ -40,16 +40,15 @@ mod scsi;
 use commands::{Command, Kind};
 use dev::VDev;
 use scst_rs::api::{
-    abi::{
-        ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstTgtDev, SCST_DEV_VIRTUAL,
-        SCST_LUN_RESET, SCST_TARGET_RESET, SCST_TRACE_DEFAULT,
-    },
-    client::{DevDriverRegistration, VirtualDeviceRegistration},
+    abi::{SCST_LUN_RESET, SCST_TARGET_RESET},
+    client::VirtualDeviceRegistration,
     cmd::Cmd,
     dev::DevRef,
+    handler::{DevHandler, Exec, Registration},
     mgmt::{MgmtRef, TgtDevRef},
 };
 use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
+use scst_rs::scsi::device_type;
 
 /// Largest transfer of one command (VPD 0xB0 MAXIMUM TRANSFER LENGTH),
 /// enforced in `parse`: what one command can make the target hold.
@@ -72,36 +71,9 @@ module! {
     license: "GPL",
 }
 
-static DISK_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-static CDROM_TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-
-const fn dev_type(
-    name: &'static core::ffi::CStr,
-    type_: c_int,
-    trace: &'static AtomicU32,
-) -> ScstDevType {
-    ScstDevType {
-        name: name.as_ptr(),
-        type_,
-        // FILEIO blocks an SCST thread per command in flight: more
-        // threads, more commands at once.
-        threads_num: 4,
-        flags: SCST_DEV_VIRTUAL,
-        parse: Some(parse),
-        alloc_data_buf: None,
-        exec: Some(exec::exec),
-        dev_done: None,
-        attach: Some(attach),
-        detach: Some(detach),
-        attach_tgt: Some(attach_tgt),
-        detach_tgt: Some(detach_tgt),
-        task_mgmt_fn: Some(task_mgmt_fn),
-        trace_flags: trace,
-    }
-}
-
-static DISK_TYPE: ScstDevType = dev_type(c"vdisk", 0, &DISK_TRACE);
-static CDROM_TYPE: ScstDevType = dev_type(c"vcdrom", 5, &CDROM_TRACE);
+/// The handler of both kinds of device, registered twice: as "vdisk"
+/// (type 0) and as "vcdrom" (type 5).
+pub(crate) struct Handler;
 
 /// An open device and its registration with the core.
 struct Entry {
@@ -117,6 +89,10 @@ struct Devices {
     config: Mutex<()>,
     #[pin]
     list: Mutex<KVec<Entry>>,
+    /// The handlers, unregistered when the last user of the devices is
+    /// gone (after `Vdisk::drop` has unregistered every device).
+    disk: Registration<Handler>,
+    cdrom: Registration<Handler>,
 }
 
 /// The devices, for `attach` (published while the module is loaded).
@@ -129,18 +105,70 @@ fn devices() -> Option<&'static Devices> {
     (!p.is_null()).then(|| unsafe { &*p })
 }
 
-unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return EINVAL.to_errno();
-    };
-    let p = c.dev_priv() as *const Pin<KBox<VDev>>;
-    // SAFETY: see `exec::vdev`.
-    let dev = (!p.is_null()).then(|| unsafe { &**p });
-    let block_size = dev.map_or(512, |d| d.block_size);
-    if let Err(e) = c.decode(block_size) {
-        return e.to_errno();
+#[vtable]
+impl DevHandler for Handler {
+    type DevData = Arc<Pin<KBox<VDev>>>;
+
+    // FILEIO blocks an SCST thread per command in flight: more threads,
+    // more commands at once.
+    const THREADS: u32 = 4;
+    const VIRTUAL: bool = true;
+
+    /// The core attaches a device we registered: find it by name and lend
+    /// it to the core.
+    fn attach(d: &DevRef) -> Result<Self::DevData> {
+        let devs = devices().ok_or(ENODEV)?;
+        let list = devs.list.lock();
+        let e = list
+            .iter()
+            .find(|e| e.dev.name.as_bytes() == d.name().as_bytes())
+            .ok_or(ENODEV)?;
+        // A submitter (scst_local's queue) may run the commands of such a
+        // device itself; FILEIO's READs and WRITEs it tries, the rest go
+        // to SCST threads.
+        if e.dev.async_io() {
+            d.set_nowait();
+        }
+        if e.dev.tries_reads() {
+            d.set_nowait_reads();
+        }
+        if e.dev.tries_writes() {
+            d.set_nowait_writes();
+        }
+        Ok(e.dev.clone())
     }
+
+    fn parse(c: &Cmd, dev: ArcBorrow<'_, Pin<KBox<VDev>>>) -> Result {
+        parse(c, &dev)
+    }
+
+    fn exec(c: Cmd, dev: ArcBorrow<'_, Pin<KBox<VDev>>>) -> Exec {
+        exec::exec(c, &dev)
+    }
+
+    /// A session gets the device at a LUN: name the nexus with a token (a
+    /// plain number: a command may read it after the nexus is gone).
+    fn attach_tgt(t: &TgtDevRef) -> Result {
+        t.set_priv(NEXT_NEXUS.fetch_add(1, Ordering::Relaxed) as *mut c_void);
+        Ok(())
+    }
+
+    /// The nexus is gone: its prevention of medium removal ends.
+    fn detach_tgt(t: &TgtDevRef) {
+        release_nexus(t);
+    }
+
+    /// A LUN or target reset ends the nexus' prevention of medium removal.
+    fn task_mgmt_fn(m: &MgmtRef, t: &TgtDevRef) {
+        if matches!(m.func(), SCST_LUN_RESET | SCST_TARGET_RESET) {
+            release_nexus(t);
+        }
+    }
+}
+
+fn parse(c: &Cmd, dev: &VDev) -> Result {
+    let block_size = dev.block_size;
+    c.decode(block_size)?;
     // Before the core allocates the buffer (or asks for the data).
     if let Err(s) = crate::scsi::check_transfer(c.cdb(), block_size, MAX_TRANSFER) {
         // Logged the 1st, 2nd, 4th, ... time: an initiator cannot flood the log.
@@ -150,7 +178,7 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
             pr_err!("opcode 0x{:02x} moves more than {} bytes (MAXIMUM TRANSFER LENGTH), refused ({} times)\n", op, MAX_TRANSFER, n);
         }
         c.fail(s);
-        return 0;
+        return Ok(());
     }
     // READ and WRITE work on a driver's scatterlist as well (exec.rs):
     // no copy between the driver and the medium.
@@ -159,88 +187,20 @@ unsafe extern "C" fn parse(cmd: *mut ScstCmd) -> c_int {
         c.allow_tgt_sg();
         // Other commands may wait even there (SYNCHRONIZE CACHE, UNMAP).
         // FILEIO's READs and WRITEs are tried (see `attach`).
-        if dev.is_some_and(|d| d.exec_nowait(op)) {
+        if dev.exec_nowait(op) {
             c.set_exec_nowait();
         }
         // FILEIO and BLOCKIO read every byte or fail; NULLIO reads leave
         // the buffer as the core gives it (cleared).
-        if crate::scst_rs::scsi::op::is_read(op)
-            && dev.is_some_and(|d| !d.has(crate::commands::NULLIO))
-        {
+        if crate::scst_rs::scsi::op::is_read(op) && !dev.has(crate::commands::NULLIO) {
             c.set_fills_data();
         }
     }
-    0
-}
-
-/// The core attaches a device we registered: find it by name and give the
-/// core a reference to it as the device's private pointer.
-unsafe extern "C" fn attach(d: *mut ScstDevice) -> c_int {
-    // SAFETY: the handle of this call.
-    let d = unsafe { DevRef::from_raw(d) };
-    let Some(devs) = devices() else {
-        return ENODEV.to_errno();
-    };
-    let list = devs.list.lock();
-    let Some(e) = list
-        .iter()
-        .find(|e| e.dev.name.as_bytes() == d.name().as_bytes())
-    else {
-        return ENODEV.to_errno();
-    };
-    // A submitter (scst_local's queue) may run the commands of such a
-    // device itself; FILEIO's READs and WRITEs it tries, the rest go to
-    // SCST threads.
-    if e.dev.async_io() {
-        d.set_nowait();
-    }
-    if e.dev.tries_reads() {
-        d.set_nowait_reads();
-    }
-    if e.dev.tries_writes() {
-        d.set_nowait_writes();
-    }
-    d.set_priv(Arc::into_raw(e.dev.clone()).cast_mut().cast());
-    0
-}
-
-unsafe extern "C" fn detach(d: *mut ScstDevice) {
-    // SAFETY: the handle of this call.
-    let d = unsafe { DevRef::from_raw(d) };
-    let p = d.priv_() as *const Pin<KBox<VDev>>;
-    if !p.is_null() {
-        // SAFETY: the reference `attach` made; no command runs any more.
-        drop(unsafe { Arc::from_raw(p) });
-    }
+    Ok(())
 }
 
 /// Tokens naming I_T nexuses; 0 is none.
 static NEXT_NEXUS: AtomicUsize = AtomicUsize::new(1);
-
-/// A session gets the device at a LUN: name the nexus with a token (a
-/// plain number: a command may read it after the nexus is gone).
-unsafe extern "C" fn attach_tgt(t: *mut ScstTgtDev) -> c_int {
-    // SAFETY: the handle of this call.
-    let t = unsafe { TgtDevRef::from_raw(t) };
-    t.set_priv(NEXT_NEXUS.fetch_add(1, Ordering::Relaxed) as *mut c_void);
-    0
-}
-
-/// The nexus is gone: its prevention of medium removal ends.
-unsafe extern "C" fn detach_tgt(t: *mut ScstTgtDev) {
-    // SAFETY: the handle of this call.
-    release_nexus(&unsafe { TgtDevRef::from_raw(t) });
-}
-
-/// A LUN or target reset ends the nexus' prevention of medium removal.
-unsafe extern "C" fn task_mgmt_fn(m: *mut ScstMgmtCmd, t: *mut ScstTgtDev) -> c_int {
-    // SAFETY: the handles of this call.
-    let (m, t) = unsafe { (MgmtRef::from_raw(m), TgtDevRef::from_raw(t)) };
-    if matches!(m.func(), SCST_LUN_RESET | SCST_TARGET_RESET) {
-        release_nexus(&t);
-    }
-    0
-}
 
 /// Drops `t`'s PREVENT on its device.  Runs under the core's registry
 /// (lock order: registry, then `list`).
@@ -295,12 +255,12 @@ impl Devices {
         self.list
             .lock()
             .push(Entry { dev, reg: None }, GFP_KERNEL)?;
-        let dev_type = if kind == Kind::Disk {
-            &DISK_TYPE
+        let handler = if kind == Kind::Disk {
+            &self.disk
         } else {
-            &CDROM_TYPE
+            &self.cdrom
         };
-        match VirtualDeviceRegistration::new(dev_type, &cname) {
+        match handler.add_virtual_device(&cname) {
             Ok(reg) => {
                 let mut list = self.list.lock();
                 if let Some(e) = list
@@ -469,27 +429,31 @@ impl ProcFile for HelpFile {
 }
 
 struct Vdisk {
-    // Dropped in this order: the files, the devices (unregistered), the
-    // handlers (their /proc directories go with them).
+    // Dropped in this order: the files, then the devices (unregistered in
+    // `drop`), whose `Devices` holds the handlers' registrations (their
+    // /proc directories go with them).
     files: KVec<ProcEntry>,
     devs: Arc<Devices>,
-    _cdrom: DevDriverRegistration,
-    _disk: DevDriverRegistration,
 }
 
 impl kernel::Module for Vdisk {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let disk = DevDriverRegistration::new(&DISK_TYPE, module)?;
-        let cdrom = DevDriverRegistration::new(&CDROM_TYPE, module)?;
+        let disk = Registration::new(c_str!("vdisk"), device_type::DISK, module)?;
+        let cdrom = Registration::new(c_str!("vcdrom"), device_type::CDROM, module)?;
         let devs = Arc::pin_init(
-            pin_init!(Devices { config <- new_mutex!(()), list <- new_mutex!(KVec::new()) }),
+            pin_init!(Devices {
+                config <- new_mutex!(()),
+                list <- new_mutex!(KVec::new()),
+                disk,
+                cdrom,
+            }),
             GFP_KERNEL,
         )?;
         DEVICES.store(&*devs as *const Devices as *mut Devices, Ordering::Release);
         let mut files = KVec::new();
         for (reg, kind, name) in [
-            (&disk, Kind::Disk, c_str!("vdisk")),
-            (&cdrom, Kind::Cdrom, c_str!("vcdrom")),
+            (&devs.disk, Kind::Disk, c_str!("vdisk")),
+            (&devs.cdrom, Kind::Cdrom, c_str!("vcdrom")),
         ] {
             let dir = reg.proc_dir()?;
             let data = Arc::new(
@@ -505,12 +469,7 @@ impl kernel::Module for Vdisk {
                 GFP_KERNEL,
             )?;
         }
-        Ok(Vdisk {
-            files,
-            devs,
-            _cdrom: cdrom,
-            _disk: disk,
-        })
+        Ok(Vdisk { files, devs })
     }
 }
 

@@ -156,6 +156,16 @@ impl VirtualDeviceRegistration {
         Ok(Self { id })
     }
 
+    /// Takes over the registration of device `id`.
+    ///
+    /// # Safety
+    ///
+    /// `id` is a device id the core returned, registered and owned by no
+    /// other `VirtualDeviceRegistration`.
+    pub(crate) unsafe fn from_id(id: c_int) -> Self {
+        Self { id }
+    }
+
     /// The device id the core gave.
     pub(crate) fn id(&self) -> i32 {
         self.id

@@ -13,7 +13,7 @@
 //! status, then calls [`Cmd::tgt_done`], after which the command is gone.
 
 use super::abi::{ScstCmd, ScstSession, ScstSg};
-use crate::scst_rs::scsi::sense::{self, Sense, Status};
+use crate::scst_rs::scsi::sense::{Sense, Status};
 use crate::scst_rs::sg::SgList;
 use core::ffi::c_void;
 use core::ptr::NonNull;
@@ -118,6 +118,85 @@ impl Context {
     }
 }
 
+/// Which way a command's data moves: as the initiator expects it
+/// ([`Cmd::set_expected`]) or as decoded from the CDB
+/// ([`Cmd::data_direction`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Direction {
+    /// No data phase.
+    None,
+    /// Data-in: from the target to the initiator.
+    Read,
+    /// Data-out: from the initiator to the target.
+    Write,
+    /// Both ways.
+    Bidi,
+}
+
+impl Direction {
+    fn raw(self) -> u32 {
+        match self {
+            Direction::None => super::abi::SCST_DATA_NONE,
+            Direction::Read => super::abi::SCST_DATA_READ,
+            Direction::Write => super::abi::SCST_DATA_WRITE,
+            Direction::Bidi => super::abi::SCST_DATA_BIDI,
+        }
+    }
+
+    /// The core's value (it never gives another than the four).
+    fn from_raw(v: u32) -> Self {
+        match v {
+            super::abi::SCST_DATA_READ => Direction::Read,
+            super::abi::SCST_DATA_WRITE => Direction::Write,
+            super::abi::SCST_DATA_BIDI => Direction::Bidi,
+            _ => Direction::None,
+        }
+    }
+
+    /// Whether data goes to the initiator.
+    pub(crate) fn data_in(self) -> bool {
+        matches!(self, Direction::Read | Direction::Bidi)
+    }
+}
+
+/// A command's task attribute (SAM-5 8.6), which orders it among the
+/// commands of its LUN.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TaskAttr {
+    /// No tag: treated as SIMPLE.
+    Untagged,
+    Simple,
+    Ordered,
+    HeadOfQueue,
+    /// Refused (the core never establishes an ACA).
+    Aca,
+}
+
+impl TaskAttr {
+    /// The attribute of a SAM / iSCSI ATTR code (0 untagged, 1 simple, 2
+    /// ordered, 3 head of queue, 4 ACA); a reserved code reads as ACA, and
+    /// is refused with it.
+    pub(crate) fn from_code(code: u8) -> Self {
+        match code {
+            0 => TaskAttr::Untagged,
+            1 => TaskAttr::Simple,
+            2 => TaskAttr::Ordered,
+            3 => TaskAttr::HeadOfQueue,
+            _ => TaskAttr::Aca,
+        }
+    }
+
+    fn raw(self) -> c_int {
+        match self {
+            TaskAttr::Untagged => super::abi::SCST_CMD_QUEUE_UNTAGGED,
+            TaskAttr::Simple => super::abi::SCST_CMD_QUEUE_SIMPLE,
+            TaskAttr::Ordered => super::abi::SCST_CMD_QUEUE_ORDERED,
+            TaskAttr::HeadOfQueue => super::abi::SCST_CMD_QUEUE_HEAD_OF_QUEUE,
+            TaskAttr::Aca => super::abi::SCST_CMD_QUEUE_ACA,
+        }
+    }
+}
+
 /// A command, in a driver's or handler's hands.
 ///
 /// # Invariants
@@ -182,12 +261,18 @@ impl Cmd {
     }
 
     /// Sets the direction and length the initiator expects.
-    pub(crate) fn set_expected(&self, dir: u32, len: u32) {
+    pub(crate) fn set_expected(&self, dir: Direction, len: u32) {
         // SAFETY: the command is live (invariant).
-        unsafe { scst_cmd_set_expected(self.p(), dir, len) }
+        unsafe { scst_cmd_set_expected(self.p(), dir.raw(), len) }
     }
 
-    /// Sets the task attribute (`SCST_CMD_QUEUE_*`), before `init_done`.
+    /// Sets the task attribute, before `init_done`.
+    pub(crate) fn set_task_attr(&self, attr: TaskAttr) {
+        self.set_queue_type(attr.raw())
+    }
+
+    /// Sets the task attribute as its raw `SCST_CMD_QUEUE_*` value (the
+    /// ABI's tests pass ones the core must refuse).
     pub(crate) fn set_queue_type(&self, queue_type: c_int) {
         // SAFETY: the command is live (invariant).
         unsafe { scst_cmd_set_queue_type(self.p(), queue_type) }
@@ -250,10 +335,10 @@ impl Cmd {
         kernel::error::to_result(unsafe { scst_cmd_decode(self.p(), block_size) })
     }
 
-    /// The decoded data direction (`SCST_DATA_*`).
-    pub(crate) fn data_direction(&self) -> u32 {
+    /// The data direction decoded from the CDB.
+    pub(crate) fn data_direction(&self) -> Direction {
         // SAFETY: the command is live (invariant).
-        unsafe { scst_cmd_get_data_direction(self.p()) }
+        Direction::from_raw(unsafe { scst_cmd_get_data_direction(self.p()) })
     }
 
     /// The data buffer (the decoded transfer length).
@@ -413,10 +498,8 @@ impl Cmd {
     /// with its INFORMATION and field pointer if it has them), and no data:
     /// whatever response length was set goes.
     pub(crate) fn fail(&self, s: Sense) {
-        let mut b = [0u8; sense::FIXED_LEN];
-        let n = s.encode_fixed(&mut b);
         self.set_resp_len(0);
-        self.set_status(Status::CHECK_CONDITION, b.get(..n).unwrap_or(&[]));
+        self.set_status(Status::CHECK_CONDITION, &s.to_fixed());
     }
 
     /// Finishes with a status and, with CHECK CONDITION, sense data as it

@@ -87,6 +87,17 @@ impl DevRef {
         unsafe { scst_dev_set_nowait_writes(self.ptr) }
     }
 
+    /// The real SCSI device behind this device (`None` for a virtual one),
+    /// to send it commands; it stays valid while the handler has the device
+    /// attached, so the handler keeps it in its device data.
+    pub(crate) fn scsi_dev(&self) -> Option<crate::scst_rs::scsi_exec::ScsiDev> {
+        // SAFETY: the core keeps a real device's `scsi_device` alive from
+        // `attach` until `detach` has returned and the device's commands
+        // are over (the core's attach contract, docs/api.md), which is as
+        // long as the handler's device data, where the handler keeps it.
+        unsafe { crate::scst_rs::scsi_exec::ScsiDev::from_raw(self.scsi_device()) }
+    }
+
     /// The handler's private pointer.
     pub(crate) fn priv_(&self) -> *mut c_void {
         // SAFETY: live handle (invariant).

@@ -9,4 +9,6 @@ pub(crate) mod abi;
 pub(crate) mod client;
 pub(crate) mod cmd;
 pub(crate) mod dev;
+pub(crate) mod handler;
 pub(crate) mod mgmt;
+pub(crate) mod target;

@@ -335,6 +335,14 @@ impl Sense {
         put(out, 0, &b)
     }
 
+    /// The 18 bytes of fixed format sense data (see
+    /// [`Sense::encode_fixed`]), for a caller that sends all of them.
+    pub fn to_fixed(&self) -> [u8; FIXED_LEN] {
+        let mut b = [0u8; FIXED_LEN];
+        self.encode_fixed(&mut b);
+        b
+    }
+
     /// Bytes of descriptor format sense data for this sense.
     fn descriptor_len(&self) -> usize {
         let mut n = DESC_HEADER_LEN;
@@ -469,6 +477,14 @@ mod tests {
         let mut b = [0xeeu8; 32];
         let n = s.encode_fixed(&mut b);
         (b, n)
+    }
+
+    #[test]
+    fn to_fixed_is_all_of_encode_fixed() {
+        let s = Sense::INVALID_FIELD_IN_CDB.with_info(7);
+        let (b, n) = fixed(&s);
+        assert_eq!(n, FIXED_LEN);
+        assert_eq!(&s.to_fixed()[..], &b[..n]);
     }
 
     fn desc(s: &Sense) -> ([u8; 32], usize) {

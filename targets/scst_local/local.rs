@@ -26,14 +26,7 @@
 //! with DID_RESET and no data (ignored by the midlayer if it timed out;
 //! retried if a reset, this host's or another initiator's, aborted it).
 
-use kernel::{
-    c_str,
-    ffi::{c_int, c_void},
-    fmt,
-    prelude::*,
-    str::CString,
-    sync::Arc,
-};
+use kernel::{c_str, fmt, prelude::*, str::CString, sync::Arc};
 
 #[path = "../../rust/mod.rs"]
 mod scst_rs;
@@ -49,22 +42,16 @@ use kernel::{
 };
 use scst_rs::api::{
     abi::{
-        ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_ABORT_TASK,
-        SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET,
-        SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_SUCCESS, SCST_MGMT_STATUS_TASK_NOT_EXIST,
-        SCST_TARGET_RESET, SCST_TGT_XMIT_RESPONSE_ATOMIC,
+        SCST_ABORT_TASK, SCST_LUN_RESET, SCST_MAX_LUN_COMMANDS, SCST_MGMT_STATUS_SUCCESS,
+        SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
     },
-    client::{SessionRegistration, TargetRegistration, TargetTemplateRegistration},
-    cmd::{Cmd, Context},
-    mgmt::{task_mgmt_async, MgmtRef},
+    cmd::{Cmd, Context, Direction},
+    mgmt::MgmtRef,
+    target::{CmdTag, Session, Target, TargetDriver, Template},
 };
-use scst_rs::scsi::sense::{self, Sense, Status};
-use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiHost};
+use scst_rs::scsi::sense::{Sense, Status};
+use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiCmdRef, ScsiHost};
 use scst_rs::{sys, vec::copy_prefix};
-
-/// This module's trace level (/proc/scsi_tgt/<name>/trace_level).
-static TRACE: core::sync::atomic::AtomicU32 =
-    core::sync::atomic::AtomicU32::new(scst_rs::api::abi::SCST_TRACE_DEFAULT);
 
 module! {
     type: ScstLocal,
@@ -80,49 +67,50 @@ extern "C" {
     fn scst_local_num_hosts() -> kernel::ffi::c_uint;
 }
 
-unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
-    0
+/// The driver: a command's data is the midlayer's command, a task
+/// management request's the error handler waiting for it.
+struct Local;
+
+#[vtable]
+impl TargetDriver for Local {
+    type CmdData = ScsiCmd;
+    type MgmtData = Arc<TmWait>;
+    // Its sessions are its SCSI hosts, which the core cannot end.
+    type SessData = ();
+
+    const SG_TABLESIZE: u32 = 128;
+    // Copying into the midlayer's list and completing it never sleep.
+    const XMIT_RESPONSE_ATOMIC: bool = true;
+
+    /// Copies a write's data from the midlayer's buffer into the command's.
+    fn rdy_to_xfer(mut c: Cmd, scmd: ScsiCmdRef<'_>) {
+        // In the midlayer's own pages already, or copied.
+        let ok = c.uses_tgt_sg() || {
+            let want = c.buffer().len();
+            scmd.copy_to(c.buffer()) == want
+        };
+        // The core goes on in the context it called us in: a thread's, or
+        // the submitter's (`queue`).
+        c.rx_data(ok, Context::Same);
+    }
+
+    /// Returns a command's data, status and sense to the midlayer.
+    fn xmit_response(c: Cmd, scmd: ScsiCmd) {
+        xmit_response(c, scmd)
+    }
+
+    fn task_mgmt_fn_done(m: &MgmtRef, w: Arc<TmWait>) {
+        *w.status.lock() = Some(m.status());
+        w.done.notify_all();
+    }
 }
 
-unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
-    0
-}
-
-/// Copies a write's data from the midlayer's buffer into the command's.
-unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return -(EINVAL.to_errno());
-    };
-    // SAFETY: our private pointer is the midlayer command, owned by this
-    // SCST command until `xmit_response` completes it; we only borrow it.
-    let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
-    // In the midlayer's own pages already, or copied.
-    let ok = c.uses_tgt_sg() || {
-        let want = c.buffer().len();
-        scmd.copy_to(c.buffer()) == want
-    };
-    let _ = scmd.into_raw();
-    // The core goes on in the context it called us in: a thread's, or
-    // the submitter's (`queue`).
-    c.rx_data(ok, Context::Same);
-    0
-}
-
-/// Returns a command's data, status and sense to the midlayer.
-unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: the core passes a live command.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return -(EINVAL.to_errno());
-    };
-    // SAFETY: our private pointer is the midlayer command; this is where
-    // it is completed, once.
-    let mut scmd = unsafe { ScsiCmd::from_raw(c.tgt_priv()) };
+fn xmit_response(mut c: Cmd, mut scmd: ScsiCmd) {
     // Atomic when a completion (a BLOCKIO bio's, a pass-through request's)
-    // carries the command here (the template's XMIT_RESPONSE_ATOMIC):
-    // nothing below sleeps, and the core frees the command in the context
-    // it called us in, which it knows (a guess from the CPU's state would
-    // miss an RCU read-side section).
+    // carries the command here (XMIT_RESPONSE_ATOMIC): nothing below
+    // sleeps, and the core frees the command in the context it called us
+    // in, which it knows (a guess from the CPU's state would miss an RCU
+    // read-side section).
     let ctx = Context::Same;
     // Answered within our own `queue` (NULLIO): the block layer finishes
     // the request right here too.  From a thread or a completion, many
@@ -134,19 +122,19 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
         scmd.set_aborted();
         c.tgt_done(ctx);
         complete(scmd, inline);
-        return 0;
+        return;
     }
     let dir = c.data_direction();
     let in_sg = c.uses_tgt_sg();
     let mut sent = 0;
-    if dir == SCST_DATA_READ || dir == SCST_DATA_BIDI {
+    if dir.data_in() {
         let n = c.resp_len() as usize;
         sent = if in_sg {
             n
         } else {
             c.buffer().get(..n).map_or(0, |d| scmd.copy_from(d))
         };
-    } else if dir == SCST_DATA_WRITE {
+    } else if dir == Direction::Write {
         // The core took all of the data from the list, or the bytes of
         // its buffer.
         sent = if in_sg {
@@ -160,7 +148,6 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
     scmd.set_status(c.status().0, c.sense());
     c.tgt_done(ctx);
     complete(scmd, inline);
-    0
 }
 
 fn complete(scmd: ScsiCmd, inline: bool) {
@@ -170,24 +157,6 @@ fn complete(scmd: ScsiCmd, inline: bool) {
         scmd.done();
     }
 }
-
-static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
-    name: c"scst_local".as_ptr(),
-    sg_tablesize: 128,
-    threads_num: 0,
-    // Copying into the midlayer's list and completing it never sleep.
-    flags: SCST_TGT_XMIT_RESPONSE_ATOMIC,
-    detect: Some(detect),
-    release: Some(release),
-    xmit_response: Some(xmit_response),
-    rdy_to_xfer: Some(rdy_to_xfer),
-    on_free_cmd: None,
-    task_mgmt_fn_done: Some(task_mgmt_fn_done),
-    preprocessing_done: None,
-    trace_flags: &TRACE,
-    // Its sessions are its SCSI hosts, which the core cannot end.
-    close_session: None,
-};
 
 /// An error-handler request waiting for its task management: the core
 /// performs it in its own thread and calls `task_mgmt_fn_done`.
@@ -203,25 +172,18 @@ impl TmWait {
     /// Submits `func` and sleeps until it is done; its status, or `None`
     /// if the core refused it (and logged why).
     fn run(
-        sess: *mut ScstSession,
+        sess: &Session<Local>,
         func: i32,
         lun: Option<&[u8; 8]>,
-        tag: *mut c_void,
+        tag: Option<CmdTag>,
     ) -> Option<i32> {
         let w = Arc::pin_init(
             pin_init!(TmWait { status <- new_mutex!(None), done <- new_condvar!("scst_local_tm") }),
             GFP_KERNEL,
         )
         .ok()?;
-        // The core's reference, taken back in `task_mgmt_fn_done`.
-        let theirs = Arc::into_raw(w.clone()).cast_mut().cast::<c_void>();
-        // SAFETY: `sess` is registered while the host exists.
-        if unsafe { task_mgmt_async(sess, func, lun, tag, theirs) }.is_err() {
-            // SAFETY: refused, so nothing will call back: the reference is
-            // still ours.
-            drop(unsafe { Arc::from_raw(theirs.cast::<TmWait>()) });
-            return None;
-        }
+        // The core's reference comes back in `task_mgmt_fn_done`.
+        sess.task_mgmt(func, lun, tag, w.clone()).ok()?;
         let mut st = w.status.lock();
         loop {
             if let Some(s) = *st {
@@ -232,46 +194,31 @@ impl TmWait {
     }
 }
 
-unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
-    // SAFETY: the core passes the handle of this call.
-    let m = unsafe { MgmtRef::from_raw(m) };
-    // SAFETY: our requests carry a reference from `TmWait::run`, given
-    // back here once.
-    let w = unsafe { Arc::from_raw(m.tgt_priv().cast::<TmWait>()) };
-    *w.status.lock() = Some(m.status());
-    w.done.notify_all();
-}
-
 /// The SCSI host's side: every command goes to the one session.
 struct Host {
-    sess: *mut ScstSession,
+    /// Unregistered once the SCSI host is gone (with the last reference
+    /// to this), so no command arrives for it then.
+    sess: Session<Local>,
 }
-
-// SAFETY: the session handle may be used from any thread; it outlives the
-// host (see `ScstLocal`'s field order).
-unsafe impl Send for Host {}
-// SAFETY: as above.
-unsafe impl Sync for Host {}
 
 /// Completes a command the core never saw, with `status` and `sense`.
 fn finish(mut scmd: ScsiCmd, status: Status, sense: Option<Sense>) {
-    let mut fixed = [0u8; sense::FIXED_LEN];
-    let n = sense.map_or(0, |s| s.encode_fixed(&mut fixed));
+    let fixed = sense.map(|s| s.to_fixed());
     let len = scmd.bufflen();
     scmd.set_resid(len);
-    scmd.set_status(status.0, fixed.get(..n).unwrap_or(&[]));
+    scmd.set_status(status.0, fixed.as_ref().map_or(&[][..], |f| &f[..]));
     scmd.done();
 }
 
 impl HostOps for Host {
-    fn eh(&self, req: EhRequest, tag: *mut c_void, lun: u64) -> bool {
+    fn eh(&self, req: EhRequest, tag: CmdTag, lun: u64) -> bool {
         let func = match req {
             EhRequest::Abort => SCST_ABORT_TASK,
             EhRequest::DeviceReset => SCST_LUN_RESET,
             EhRequest::TargetReset | EhRequest::HostReset => SCST_TARGET_RESET,
         };
         let l = lun::encode(lun);
-        let Some(st) = TmWait::run(self.sess, func, l.as_ref(), tag) else {
+        let Some(st) = TmWait::run(&self.sess, func, l.as_ref(), Some(tag)) else {
             return false;
         };
         pr_info!("{:?} of LUN {}: task management status {}\n", req, lun, st);
@@ -301,19 +248,17 @@ impl Host {
         let n = copy_prefix(&mut cdb, scmd.cdb());
         let (dir, len) = (scmd.dir(), scmd.bufflen());
         let exp_dir = match dir {
-            DataDir::None => SCST_DATA_NONE,
-            DataDir::ToDevice => SCST_DATA_WRITE,
-            DataDir::FromDevice => SCST_DATA_READ,
-            DataDir::Bidi => SCST_DATA_BIDI,
+            DataDir::None => Direction::None,
+            DataDir::ToDevice => Direction::Write,
+            DataDir::FromDevice => Direction::Read,
+            DataDir::Bidi => Direction::Bidi,
         };
         let sg = scmd.sg();
-        let priv_ = scmd.into_raw();
-        // SAFETY: `self.sess` is registered while the host exists.  This
-        // is process context (the host may block).
-        match unsafe { Cmd::rx(self.sess, &lun, cdb.get(..n).unwrap_or(&[]), priv_, false) } {
-            Some(c) => {
+        // This is process context (the host may block).
+        match self.sess.rx(&lun, cdb.get(..n).unwrap_or(&[]), scmd, false) {
+            Ok(c) => {
                 c.set_expected(exp_dir, len);
-                if exp_dir == SCST_DATA_READ || exp_dir == SCST_DATA_WRITE {
+                if matches!(exp_dir, Direction::Read | Direction::Write) {
                     // SAFETY: the midlayer's list for the command, valid
                     // until `xmit_response` completes it.
                     unsafe { c.set_tgt_sg(sg.0, sg.1, len) };
@@ -325,21 +270,17 @@ impl Host {
                 c.init_done(Context::Submit);
             }
             // The core refused the command (and logged why).
-            // SAFETY: `priv_` came from `into_raw` just above, unused since.
-            None => finish(unsafe { ScsiCmd::from_raw(priv_) }, Status::BUSY, None),
+            Err(scmd) => finish(scmd, Status::BUSY, None),
         }
     }
 }
 
-/// A SCSI host and its session, dropped in this order: no command arrives
-/// once the session is gone.
-type HostAndSession = (ScsiHost<Host>, SessionRegistration);
-
 struct ScstLocal {
-    // Dropped in this order: the hosts first, the template last.
-    _hosts: KVec<HostAndSession>,
-    _target: TargetRegistration,
-    _tmpl: TargetTemplateRegistration,
+    // Dropped in this order: the hosts (and their sessions) first, the
+    // template last.
+    _hosts: KVec<ScsiHost<Host>>,
+    _target: Target<Local>,
+    _tmpl: Template<Local>,
 }
 
 /// The initiator name of host `i`.
@@ -353,11 +294,11 @@ fn initiator(i: u32) -> Result<CString> {
 
 fn add_host(
     module: &'static ThisModule,
-    target: &TargetRegistration,
+    target: &Target<Local>,
     i: u32,
     max_luns: u32,
-) -> Result<HostAndSession> {
-    let sess = SessionRegistration::new(target, &initiator(i)?)?;
+) -> Result<ScsiHost<Host>> {
+    let sess = target.add_session(&initiator(i)?)?;
     let params = HostParams {
         name: c_str!("scst_local"),
         can_queue: 256,
@@ -380,23 +321,14 @@ fn add_host(
         // bios): whole 512-byte sectors, as block devices take them.
         dma_alignment: 511,
     };
-    let host = ScsiHost::register(
-        module,
-        &params,
-        Arc::new(
-            Host {
-                sess: sess.as_ptr(),
-            },
-            GFP_KERNEL,
-        )?,
-    )?;
+    let host = ScsiHost::register(module, &params, Arc::new(Host { sess }, GFP_KERNEL)?)?;
     pr_info!(
         "host{} added for initiator {}, scanning {} LUNs\n",
         host.host_no(),
         &*initiator(i)?,
         max_luns
     );
-    Ok((host, sess))
+    Ok(host)
 }
 
 impl kernel::Module for ScstLocal {
@@ -413,8 +345,8 @@ impl kernel::Module for ScstLocal {
             pr_err!("num_hosts={} out of range 1..=64\n", num_hosts);
             return Err(EINVAL);
         }
-        let tmpl = TargetTemplateRegistration::new(&TEMPLATE, module)?;
-        let target = TargetRegistration::new(&TEMPLATE, c_str!("scst_local_tgt"))?;
+        let tmpl = Template::<Local>::new(c_str!("scst_local"), module)?;
+        let target = tmpl.add_target(c_str!("scst_local_tgt"))?;
         let mut hosts = KVec::with_capacity(num_hosts as usize, GFP_KERNEL)?;
         for i in 0..num_hosts {
             // On error, the hosts added so far are removed as `hosts` drops.

@@ -17,7 +17,7 @@
 // macro recursion allows.
 #![recursion_limit = "512"]
 
-use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::{
     c_str,
     ffi::{c_int, c_void},
@@ -46,10 +46,7 @@ mod text;
 
 mod session;
 
-use scst_rs::api::{
-    abi::{ScstTgt, ScstTgtTemplate, SCST_TRACE_DEFAULT},
-    client::{TargetRegistration, TargetTemplateRegistration},
-};
+use scst_rs::api::target::{Target as ScstTarget, Template};
 use scst_rs::kthread::KThread;
 use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
 
@@ -66,33 +63,6 @@ extern "C" {
     fn iscsi_scst_ctl_register() -> c_int;
     fn iscsi_scst_ctl_unregister();
 }
-
-/// This module's trace level (/proc/scsi_tgt/iscsi/trace_level).
-static TRACE: AtomicU32 = AtomicU32::new(SCST_TRACE_DEFAULT);
-
-unsafe extern "C" fn detect(_t: *const ScstTgtTemplate) -> c_int {
-    0
-}
-
-unsafe extern "C" fn release(_t: *mut ScstTgt) -> c_int {
-    0
-}
-
-static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
-    name: c"iscsi".as_ptr(),
-    sg_tablesize: 0,
-    threads_num: 0,
-    flags: 0,
-    detect: Some(detect),
-    release: Some(release),
-    xmit_response: Some(session::xmit_response),
-    rdy_to_xfer: Some(session::rdy_to_xfer),
-    on_free_cmd: None,
-    task_mgmt_fn_done: Some(session::task_mgmt_fn_done),
-    preprocessing_done: None,
-    trace_flags: &TRACE,
-    close_session: Some(session::close_session),
-};
 
 /// A session and its receive thread.
 struct SessionEntry {
@@ -119,7 +89,7 @@ struct Target {
     name: CString,
     /// Dropped after `reg`'s sessions are stopped (see `Drop`).
     sessions: KVec<SessionEntry>,
-    reg: TargetRegistration,
+    reg: ScstTarget<session::Iscsi>,
 }
 
 impl Target {
@@ -148,6 +118,9 @@ impl Drop for Target {
 struct Targets {
     #[pin]
     list: Mutex<KVec<Target>>,
+    /// The driver's registration, dropped after the targets (emptied in
+    /// `IscsiScst::drop`), with the last reference to this.
+    tmpl: Template<session::Iscsi>,
 }
 
 /// The targets, for the control device (published while it exists).
@@ -172,7 +145,7 @@ impl Targets {
             return Err(EEXIST);
         }
         let cname = CString::try_from_fmt(fmt!("{}", BStr(name)))?;
-        let reg = TargetRegistration::new(&TEMPLATE, &cname)?;
+        let reg = self.tmpl.add_target(&cname)?;
         list.push(
             Target {
                 tid: r.tid,
@@ -492,17 +465,16 @@ struct IscsiScst {
     // files, the targets, the driver.
     files: KVec<ProcEntry>,
     targets: Arc<Targets>,
-    _tmpl: TargetTemplateRegistration,
 }
 
 impl kernel::Module for IscsiScst {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let tmpl = TargetTemplateRegistration::new(&TEMPLATE, module)?;
+        let tmpl = Template::new(c_str!("iscsi"), module)?;
         let targets = Arc::pin_init(
-            pin_init!(Targets { list <- new_mutex!(KVec::new()) }),
+            pin_init!(Targets { list <- new_mutex!(KVec::new()), tmpl }),
             GFP_KERNEL,
         )?;
-        let dir = tmpl.proc_dir()?;
+        let dir = targets.tmpl.proc_dir()?;
         let mut files = KVec::new();
         files.push(
             dir.file::<VersionFile>(c_str!("version"), 0o444, Arc::new((), GFP_KERNEL)?)?,
@@ -527,11 +499,7 @@ impl kernel::Module for IscsiScst {
             pr_err!("cannot register /dev/{} ({})\n", ctl::DEVICE_NAME, rc);
             return Err(Error::from_errno(rc));
         }
-        Ok(IscsiScst {
-            files,
-            targets,
-            _tmpl: tmpl,
-        })
+        Ok(IscsiScst { files, targets })
     }
 }
 

@@ -27,18 +27,17 @@ use crate::params::Negotiated;
 use crate::pdu::{self, reject, Bhs, CmdSnOrder, NopIn, Request, ScsiRsp, RESERVED_TAG};
 use crate::scst_rs::api::{
     abi::{
-        ScstCmd, ScstMgmtCmd, SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA,
-        SCST_CLEAR_TASK_SET, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_LUN_RESET,
+        SCST_ABORT_TASK, SCST_ABORT_TASK_SET, SCST_CLEAR_ACA, SCST_CLEAR_TASK_SET, SCST_LUN_RESET,
         SCST_MGMT_STATUS_FN_NOT_SUPPORTED, SCST_MGMT_STATUS_LUN_NOT_EXIST,
         SCST_MGMT_STATUS_SUCCESS, SCST_MGMT_STATUS_TASK_NOT_EXIST, SCST_TARGET_RESET,
     },
-    client::{SessionRegistration, TargetRegistration},
-    cmd::{Cmd, Context},
-    mgmt::{task_mgmt_async, MgmtRef},
+    cmd::{Cmd, Context, Direction, TaskAttr},
+    mgmt::MgmtRef,
+    target::{cmd_tag, CmdTag, Session as ScstSess, Target, TargetDriver},
 };
 use crate::scst_rs::crc;
 use crate::scst_rs::kthread::{ticks, ticks_of_ms};
-use crate::scst_rs::scsi::sense::{self, Sense, Status};
+use crate::scst_rs::scsi::sense::{Sense, Status};
 use crate::scst_rs::socket::Socket;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use kernel::{
@@ -130,7 +129,7 @@ pub(crate) struct Session {
     replaying: AtomicBool,
     /// The SCST session; taken by the receive thread when it ends.
     #[pin]
-    reg: Mutex<Option<SessionRegistration>>,
+    reg: Mutex<Option<ScstSess<Iscsi>>>,
     /// Commands the core has, by ITT (for Data-Out and ABORT TASK).
     #[pin]
     cmds: Mutex<KVec<(u32, Arc<IscsiCmd>)>>,
@@ -168,7 +167,7 @@ struct Replay {
 /// A command on its way through SCST (the command's `tgt_priv`, an
 /// `Arc` reference taken back in `xmit_response`).
 #[pin_data]
-struct IscsiCmd {
+pub(crate) struct IscsiCmd {
     sess: Arc<Session>,
     itt: u32,
     lun: [u8; 8],
@@ -206,15 +205,9 @@ impl IscsiCmd {
         );
         w.done = true;
         // Without a buffer yet, `rdy_to_xfer` fails it when it comes.
-        let cmd = if w.buf.is_null() {
-            core::ptr::null_mut()
-        } else {
-            w.cmd
-        };
+        let cmd = w.cmd.take();
         drop(w);
-        // SAFETY: the command waited for its data (`done` was false and
-        // `rdy_to_xfer` had set the buffer).
-        if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
+        if let Some(c) = cmd {
             c.rx_data(false, Context::Thread);
         }
     }
@@ -263,15 +256,12 @@ impl IscsiCmd {
     fn fail_once_aborted(&self) {
         crate::scst_rs::sys::wait_up_to(ABORT_MARK_MS, || {
             let w = self.w.lock();
-            if w.done || w.buf.is_null() {
+            if w.done || w.cmd.is_none() {
                 // Its data all came (or none was asked for yet): the
                 // command goes on to be aborted by the core as it is.
                 return true;
             }
-            // SAFETY: the command waits for its data (`done` is false and
-            // `rdy_to_xfer` set the buffer), so it is live; the lock keeps
-            // it so.
-            let marked = unsafe { Cmd::from_raw(w.cmd) }.is_some_and(|c| c.aborted());
+            let marked = w.cmd.as_ref().is_some_and(|c| c.aborted());
             drop(w);
             marked && self.fail_transfer()
         });
@@ -281,15 +271,13 @@ impl IscsiCmd {
     /// does not wait (answered, or no buffer yet).
     fn fail_transfer(&self) -> bool {
         let mut w = self.w.lock();
-        if w.done || w.buf.is_null() {
+        if w.done || w.cmd.is_none() {
             return false;
         }
         w.done = true;
-        let cmd = w.cmd;
+        let cmd = w.cmd.take();
         drop(w);
-        // SAFETY: the command waited for its data (`done` was false and
-        // `rdy_to_xfer` had set the buffer).
-        if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
+        if let Some(c) = cmd {
             c.rx_data(false, Context::Thread);
         }
         true
@@ -298,9 +286,9 @@ impl IscsiCmd {
 
 /// Where a write's data stands.
 struct WriteState {
-    /// The command and its buffer, once `rdy_to_xfer` came (null before).
-    cmd: *mut ScstCmd,
-    buf: *mut u8,
+    /// The command, whose buffer takes the data, from `rdy_to_xfer` until
+    /// it is handed back to the core.
+    cmd: Option<Cmd>,
     /// Bytes the buffer takes: the expected length, capped by the
     /// buffer's once it is known.
     want: u32,
@@ -329,14 +317,10 @@ struct WriteState {
     asked: u64,
 }
 
-// SAFETY: the pointers are the core's command and buffer, used only under
-// the `IscsiCmd::w` lock while the command waits for its data.
-unsafe impl Send for WriteState {}
-
 impl Session {
     /// Registers the SCST session of a connection iscsi-scstd handed over.
     pub(crate) fn new(
-        tgt: &TargetRegistration,
+        tgt: &Target<Iscsi>,
         target: &CStr,
         r: &ConnReq,
         initiator: &[u8],
@@ -347,7 +331,7 @@ impl Session {
         let peer = CString::try_from_fmt(fmt!("{}", sock.peer(&mut buf)))?;
         let portal = CString::try_from_fmt(fmt!("{},1", sock.local(&mut buf)))?;
         let target = CString::try_from_fmt(fmt!("{}", target))?;
-        let reg = SessionRegistration::new(tgt, &name)?;
+        let reg = tgt.add_session(&name)?;
         let transmit = Transmit::new(r.params.queued_commands, r.stat_sn)?;
         Arc::pin_init(
             pin_init!(Session {
@@ -406,13 +390,13 @@ impl Session {
     /// The receive loop; returns when the connection ends.
     pub(crate) fn run(self: &Arc<Self>) {
         // `close_session` gets the session by this from now on, until
-        // the session is unregistered below (the registration lives in
-        // `self`, so `self` outlives it).  Access revoked before (between
-        // the registration and now): the session ends at once.
-        let revoked = self.reg.lock().as_ref().is_some_and(|r| {
-            let me: *const Self = &**self;
-            !r.set_priv(me.cast())
-        });
+        // the session is unregistered below.  Access revoked before
+        // (between the registration and now): the session ends at once.
+        let revoked = self
+            .reg
+            .lock()
+            .as_ref()
+            .is_some_and(|r| matches!(r.set_data(self.clone()), Ok(false)));
         if revoked {
             close_revoked(self);
         }
@@ -477,10 +461,8 @@ impl Session {
         // Unregistering waits for the session's commands: the transmit
         // thread finishes them, their responses failing at once on the
         // shut socket.
+        // (That also drops the reference `close_session` had.)
         let reg = self.reg.lock().take();
-        if let Some(r) = &reg {
-            let _ = r.set_priv(core::ptr::null());
-        }
         drop(reg);
         self.end_transmit(transmit.ok());
         self.ended.store(true, Ordering::Release);
@@ -727,7 +709,7 @@ impl Session {
         while let Some(ic) = self.cmds.lock().get(i).map(|(_, c)| c.clone()) {
             i += 1;
             let w = ic.w.lock();
-            if ic.write && !w.done && !w.buf.is_null() && now.wrapping_sub(w.asked) > limit {
+            if ic.write && !w.done && w.cmd.is_some() && now.wrapping_sub(w.asked) > limit {
                 pr_info!(
                     "session {} ({}): no Data-Out for ITT 0x{:08x} in {} s ({} of {} bytes came)\n",
                     &*self.initiator,
@@ -1044,7 +1026,7 @@ impl Session {
             tmf::TASK_REASSIGN => return answer(self, tmf_rsp::NO_REASSIGN),
             _ => return answer(self, tmf_rsp::NOT_SUPPORTED),
         };
-        let mut tag = core::ptr::null_mut();
+        let mut tag: Option<CmdTag> = None;
         let mut target = None;
         if func == SCST_ABORT_TASK {
             // The core knows a command by its tag: our `IscsiCmd`, kept
@@ -1052,18 +1034,13 @@ impl Session {
             // later command while the core looks for it.
             match self.find_cmd(t.ref_itt) {
                 Some(ic) => {
-                    tag = (&*ic as *const IscsiCmd).cast_mut().cast();
+                    tag = Some(cmd_tag(&ic));
                     target = Some(ic);
                 }
                 None if self.abort_held(t.ref_itt) => return answer(self, tmf_rsp::COMPLETE),
                 None => return answer(self, tmf_rsp::NO_TASK),
             }
         }
-        let reg = self.reg.lock();
-        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else {
-            return Err("session gone");
-        };
-        drop(reg);
         let aborted_write = target.clone().filter(|ic| ic.write);
         let ctx = KBox::new(
             TmCtx {
@@ -1075,12 +1052,12 @@ impl Session {
             GFP_KERNEL,
         )
         .map_err(|_| "out of memory")?;
-        let raw = KBox::into_raw(ctx);
-        // SAFETY: the session is registered (this thread unregisters it);
-        // `raw` comes back in `task_mgmt_fn_done`.
-        if unsafe { task_mgmt_async(sess, func, lun, tag, raw.cast()) }.is_err() {
-            // SAFETY: the core did not take it.
-            drop(unsafe { KBox::from_raw(raw) });
+        // `ctx` comes back in `task_mgmt_fn_done`.
+        let submitted = match self.reg.lock().as_ref() {
+            Some(r) => r.task_mgmt(func, lun, tag, ctx).is_ok(),
+            None => return Err("session gone"),
+        };
+        if !submitted {
             return answer(self, tmf_rsp::REJECTED);
         }
         if let Some(ic) = aborted_write {
@@ -1142,8 +1119,7 @@ impl Session {
             len as u32
         };
         let state = WriteState {
-            cmd: core::ptr::null_mut(),
-            buf: core::ptr::null_mut(),
+            cmd: None,
             want: c.expected_len,
             expected: c.expected_len,
             received: 0,
@@ -1161,23 +1137,22 @@ impl Session {
             GFP_KERNEL,
         )
         .map_err(|_| "out of memory")?;
-        let reg = self.reg.lock();
-        let Some(sess) = reg.as_ref().map(|r| r.as_ptr()) else {
-            return Err("session gone");
-        };
-        drop(reg);
         // Data-Out and ABORT TASK find the command here from now on.
         self.cmds
             .lock()
             .push((c.itt, ic.clone()), GFP_KERNEL)
             .map_err(|_| "out of memory")?;
-        let raw = Arc::into_raw(ic.clone());
-        // SAFETY: the session is registered until this thread (the only
-        // submitter) unregisters it.
-        let Some(cmd) = (unsafe { Cmd::rx(sess, &c.lun, &c.cdb, raw.cast_mut().cast(), false) })
-        else {
-            // SAFETY: the core did not take the reference.
-            drop(unsafe { Arc::from_raw(raw) });
+        // The core holds a reference until `xmit_response`.
+        let rx = self
+            .reg
+            .lock()
+            .as_ref()
+            .map(|r| r.rx(&c.lun, &c.cdb, ic.clone(), false));
+        let Some(rx) = rx else {
+            self.forget_cmd(&ic);
+            return Err("session gone");
+        };
+        let Ok(cmd) = rx else {
             self.forget_cmd(&ic);
             self.discard(len)?;
             return self.answer_now(c, Status::BUSY, None);
@@ -1188,14 +1163,14 @@ impl Session {
             self.in_flight.fetch_add(1, Ordering::AcqRel);
         }
         let dir = if c.write {
-            SCST_DATA_WRITE
+            Direction::Write
         } else if c.read {
-            SCST_DATA_READ
+            Direction::Read
         } else {
-            SCST_DATA_NONE
+            Direction::None
         };
         cmd.set_expected(dir, c.expected_len);
-        cmd.set_queue_type(c_int_of(c.attr));
+        cmd.set_task_attr(TaskAttr::from_code(c.attr));
         if !c.write {
             // As a block queue's submitter: the receive thread runs the
             // command on where the device does not wait for I/O (NULLIO,
@@ -1279,17 +1254,18 @@ impl Session {
             return Err("Data-Out beyond the burst the target asked for");
         }
         let keep = (u64::from(w.want).saturating_sub(u64::from(offset))).min(len as u64) as usize;
-        if w.buf.is_null() {
+        if let Some(c) = w.cmd.as_mut() {
+            // The command's buffer, of at least `want` bytes, which waits
+            // for its data while we hold the lock.
+            let at = offset as usize;
+            let dst = c.buffer().get_mut(at..at + keep).ok_or("buffer")?;
+            self.recv_into(dst)?;
+        } else {
             let at = w.stash.len();
             w.stash
                 .extend_with(keep, 0, GFP_KERNEL)
                 .map_err(|_| "out of memory")?;
             let dst = w.stash.get_mut(at..at + keep).ok_or("stash")?;
-            self.recv_into(dst)?;
-        } else {
-            // SAFETY: `buf` is the command's buffer of at least `want`
-            // bytes, which waits for its data while we hold the lock.
-            let dst = unsafe { core::slice::from_raw_parts_mut(w.buf.add(offset as usize), keep) };
             self.recv_into(dst)?;
         }
         // The rest (beyond what the buffer takes) and the padding.
@@ -1348,7 +1324,7 @@ impl Session {
         mut w: kernel::sync::lock::Guard<'_, WriteState, kernel::sync::lock::mutex::MutexBackend>,
         ctx: Context,
     ) -> Result<(), &'static str> {
-        if w.buf.is_null() {
+        if w.cmd.is_none() {
             return Ok(());
         }
         if w.received >= w.want {
@@ -1356,11 +1332,9 @@ impl Session {
             // stays in the table until it is answered, so that its ITT
             // is in use and ABORT TASK finds it.
             w.done = true;
-            let cmd = w.cmd;
+            let cmd = w.cmd.take();
             drop(w);
-            // SAFETY: the command waits for its data (set in
-            // `rdy_to_xfer`, and `done` was false).
-            if let Some(c) = unsafe { Cmd::from_raw(cmd) } {
+            if let Some(c) = cmd {
                 c.rx_data(true, ctx);
             }
             return Ok(());
@@ -1397,9 +1371,8 @@ impl Session {
         status: Status,
         sense: Option<Sense>,
     ) -> Result<(), &'static str> {
-        let mut fixed = [0u8; sense::FIXED_LEN];
-        let n = sense.map_or(0, |s| s.encode_fixed(&mut fixed));
-        let sense = fixed.get(..n).unwrap_or(&[]);
+        let fixed = sense.map(|s| s.to_fixed());
+        let sense = fixed.as_ref().map_or(&[][..], |f| &f[..]);
         let status = status.0;
         let mut buf = [0u8; SENSE_SEGMENT];
         let (flag, residual) = if c.expected_len > 0 {
@@ -1419,7 +1392,7 @@ impl Session {
 }
 
 /// A task management request on its way through SCST.
-struct TmCtx {
+pub(crate) struct TmCtx {
     sess: Arc<Session>,
     itt: u32,
     /// TARGET COLD RESET: the connection ends after the answer.
@@ -1428,24 +1401,34 @@ struct TmCtx {
     _target: Option<Arc<IscsiCmd>>,
 }
 
-/// The core revoked the session's access (its initiator left the group):
-/// the connection is shut, and the receive thread ends the session as for
-/// any other end (the initiator logs in again and is bound anew).
-///
-/// # Safety
-///
-/// `tgt_priv` is what `Session::run` set for a registered session of ours
-/// (the core's `close_session` contract).
-pub(crate) unsafe extern "C" fn close_session(
-    _sess: *mut crate::scst_rs::api::abi::ScstSession,
-    tgt_priv: *mut core::ffi::c_void,
-) {
-    // SAFETY: `Session::run` set the pointer to its `Session`, which
-    // outlives the registration (the pointer is cleared before the
-    // session is unregistered, and the core calls this only for a
-    // registered session, under the mutex unregistration takes).
-    if let Some(s) = unsafe { tgt_priv.cast::<Session>().cast_const().as_ref() } {
-        close_revoked(s);
+/// The driver: a command's data is its `IscsiCmd`, a task management
+/// request's its `TmCtx`, a session's the `Session`.
+pub(crate) struct Iscsi;
+
+#[vtable]
+impl TargetDriver for Iscsi {
+    type CmdData = Arc<IscsiCmd>;
+    type MgmtData = KBox<TmCtx>;
+    type SessData = Arc<Session>;
+
+    fn xmit_response(c: Cmd, ic: Arc<IscsiCmd>) {
+        xmit_response(c, ic)
+    }
+
+    fn rdy_to_xfer(c: Cmd, ic: ArcBorrow<'_, IscsiCmd>) {
+        rdy_to_xfer(c, ic.into())
+    }
+
+    fn task_mgmt_fn_done(m: &MgmtRef, ctx: KBox<TmCtx>) {
+        task_mgmt_fn_done(m, ctx)
+    }
+
+    /// The core revoked the session's access (its initiator left the
+    /// group): the connection is shut, and the receive thread ends the
+    /// session as for any other end (the initiator logs in again and is
+    /// bound anew).
+    fn close_session(s: ArcBorrow<'_, Session>) {
+        close_revoked(&s);
     }
 }
 
@@ -1460,16 +1443,8 @@ fn close_revoked(s: &Session) {
 }
 
 /// SCST finished a task management request: the TM Response.
-pub(crate) unsafe extern "C" fn task_mgmt_fn_done(m: *mut ScstMgmtCmd) {
+fn task_mgmt_fn_done(m: &MgmtRef, ctx: KBox<TmCtx>) {
     use pdu::tmf_rsp;
-    // SAFETY: the handle of this call.
-    let m = unsafe { MgmtRef::from_raw(m) };
-    let raw = m.tgt_priv().cast::<TmCtx>();
-    if raw.is_null() {
-        return;
-    }
-    // SAFETY: the `TmCtx` leaked in `task_mgmt`, given back once.
-    let ctx = unsafe { KBox::from_raw(raw) };
     let r = match m.status() {
         SCST_MGMT_STATUS_SUCCESS => tmf_rsp::COMPLETE,
         SCST_MGMT_STATUS_TASK_NOT_EXIST => tmf_rsp::NO_TASK,
@@ -1531,86 +1506,52 @@ impl Timeouts {
 /// Longest NOP-In interval taken, in seconds (an hour).
 const MAX_NOP_IN_INTERVAL: u32 = 3600;
 
-fn c_int_of(attr: u8) -> kernel::ffi::c_int {
-    kernel::ffi::c_int::from(attr.min(4))
-}
-
 /// The core has the command's data and status: its response is queued
 /// for the transmit thread (`tx.rs`), which finishes the command once it
 /// is sent; an aborted command is finished here, unanswered.
-pub(crate) unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
-    // SAFETY: the core passes a live command of ours.
-    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return 0;
-    };
-    let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
-    if p.is_null() {
-        c.tgt_done(Context::Direct);
-        return 0;
-    }
-    // SAFETY: `tgt_priv` is the reference `scsi_command` gave the core,
-    // taken back exactly once, here.
-    let ic = unsafe { Arc::from_raw(p) };
+fn xmit_response(c: Cmd, ic: Arc<IscsiCmd>) {
     // Data still coming for it is dropped from now on.
     ic.w.lock().done = true;
     ic.sess.forget_cmd(&ic);
     if c.aborted() {
         ic.sess.command_answered(&ic);
         c.tgt_done(Context::Direct);
-        return 0;
+        return;
     }
     let sess = ic.sess.clone();
     sess.respond_later(ic, c);
-    0
 }
 
 /// The core has a buffer for a write's data: take what came already, and
 /// ask for the rest.
-pub(crate) unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> kernel::ffi::c_int {
-    // SAFETY: the core passes a live command of ours.
-    let Some(mut c) = (unsafe { Cmd::from_raw(cmd) }) else {
-        return 0;
-    };
-    let p = c.tgt_priv().cast::<IscsiCmd>().cast_const();
-    if p.is_null() {
-        c.rx_data(false, Context::Direct);
-        return 0;
-    }
-    // SAFETY: the core holds its reference until `xmit_response`, which
-    // comes after this; we take one of our own.
-    let ours: Arc<IscsiCmd> = unsafe { ArcBorrow::from_raw(p) }.into();
-    let buf = c.buffer();
-    let (ptr, blen) = (buf.as_mut_ptr(), buf.len());
+fn rdy_to_xfer(mut c: Cmd, ours: Arc<IscsiCmd>) {
+    let blen = c.buffer().len();
     let mut w = ours.w.lock();
-    if w.done {
-        // Its data failed before the buffer came (a DataSN error).
+    // Its data failed before the buffer came (a DataSN error), or no more
+    // data will come (see `fail_waiting_writes`, which looks at `closing`
+    // after setting it, under this lock).
+    let closing = ours.sess.closing.load(Ordering::Acquire);
+    if w.done || closing {
+        w.done = true;
         drop(w);
         c.rx_data(false, Context::Direct);
-        return 0;
+        return;
     }
-    w.cmd = cmd;
-    w.buf = ptr;
     w.asked = ticks();
     w.want = w.want.min(u32::try_from(blen).unwrap_or(u32::MAX));
     let n = w.stash.len().min(w.want as usize);
     if n > 0 {
-        // SAFETY: the buffer has `blen >= want >= n` bytes.
-        let dst = unsafe { core::slice::from_raw_parts_mut(ptr, n) };
-        dst.copy_from_slice(w.stash.get(..n).unwrap_or(&[]));
+        // The buffer has `blen >= want >= n` bytes.
+        if let Some(src) = w.stash.get(..n) {
+            crate::scst_rs::vec::copy_prefix(c.buffer(), src);
+        }
         w.received = n as u32;
         w.stash = KVVec::new();
     }
-    if ours.sess.closing.load(Ordering::Acquire) {
-        // No more data will come (see `fail_waiting_writes`).
-        w.done = true;
-        drop(w);
-        c.rx_data(false, Context::Direct);
-        return 0;
-    }
+    w.cmd = Some(c);
     // Inside the callback: the command goes on in a thread.
     if ours.sess.progress(&ours, w, Context::Thread).is_err() {
         // The connection is going; its end cleans up.
         ours.sess.sock.shutdown();
     }
-    0
 }

@@ -24,10 +24,7 @@
 
 use super::{IscsiCmd, Session};
 use crate::pdu::{self, Bhs, DataIn, ScsiRsp};
-use crate::scst_rs::api::{
-    abi::SCST_DATA_READ,
-    cmd::{Cmd, Context},
-};
+use crate::scst_rs::api::cmd::{Cmd, Context, Direction};
 use crate::scst_rs::scsi::Status;
 use crate::scst_rs::{crc, kthread::KThread, vec};
 use core::sync::atomic::Ordering;
@@ -362,7 +359,7 @@ impl Session {
             r if r < 0 => (pdu::OVERFLOW, u32::try_from(-r).unwrap_or(u32::MAX)),
             _ => (0, 0),
         };
-        let len = if c.data_direction() == SCST_DATA_READ {
+        let len = if c.data_direction() == Direction::Read {
             c.resp_len() as usize
         } else {
             0

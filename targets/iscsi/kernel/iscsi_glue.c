@@ -19,7 +19,7 @@ module_param(nop_in_interval, uint, 0644);
 MODULE_PARM_DESC(nop_in_interval,
 		 "Seconds of silence from an initiator before a NOP-In ping; as long again without an answer ends the connection (0: no pings; read when a connection starts)");
 
-/* In iscsi.rs's session.rs: read when a connection starts. */
+/* In session/mod.rs: read when a connection starts. */
 unsigned int iscsi_scst_nop_in_interval(void);
 unsigned int iscsi_scst_nop_in_interval(void)
 {
@@ -31,7 +31,7 @@ module_param(data_out_timeout, uint, 0644);
 MODULE_PARM_DESC(data_out_timeout,
 		 "Seconds a write may wait for Data-Out without any coming before its connection ends, which fails it (0: no limit; read when a connection starts)");
 
-/* In session.rs: read when a connection starts. */
+/* In session/mod.rs: read when a connection starts. */
 unsigned int iscsi_scst_data_out_timeout(void);
 unsigned int iscsi_scst_data_out_timeout(void)
 {
@@ -43,7 +43,7 @@ module_param(zero_copy, bool, 0644);
 MODULE_PARM_DESC(zero_copy,
 		 "Send read data by page reference instead of copying it into the socket (default Y; read per command)");
 
-/* In session.rs, for each command with data to send. */
+/* In session/tx.rs, for each command with data to send. */
 bool iscsi_scst_zero_copy(void);
 bool iscsi_scst_zero_copy(void)
 {
@@ -57,7 +57,7 @@ MODULE_PARM_DESC(debug_digest_failures,
 		 "Treat one in this many received digests as wrong, to exercise recovery (0: none)");
 #endif
 
-/* In session.rs: whether to fail a digest that matched (debug builds). */
+/* In session/receive.rs: whether to fail a digest that matched (debug builds). */
 bool iscsi_scst_simulate_digest_failure(void);
 bool iscsi_scst_simulate_digest_failure(void)
 {

@@ -8,8 +8,9 @@
 //! the caller, once every bio of the chain has; an error of any of them
 //! is the chain's.
 
+use super::api::cmd::Cmd;
 use super::bindings;
-use super::sg::{Segment, SgList};
+use super::sg::Segment;
 use kernel::{error::from_err_ptr, ffi::c_void, prelude::*, str::CStr};
 
 /// The page size buffers are cut at.
@@ -17,10 +18,19 @@ const PAGE: usize = 4096;
 /// Pages per bio.
 const VECS: u32 = 256;
 
-/// What a finished transfer calls, from interrupt context: `private` as
-/// passed to [`BlockDev::submit`], and 0 or a negative errno.
+/// What a finished transfer calls, from interrupt context: the command
+/// given to [`BlockDev::submit_cmd`], back, and 0 or a negative errno.
 pub(crate) trait Completion {
-    fn done(private: *mut c_void, errno: i32);
+    fn done(cmd: Cmd, errno: i32);
+}
+
+/// Where the data of a command is, for [`BlockDev::submit_cmd`].
+#[derive(Clone, Copy)]
+pub(crate) enum CmdData {
+    /// The first bytes of its buffer.
+    Buffer(usize),
+    /// All of the driver's scatterlist that is its buffer.
+    TgtSg,
 }
 
 /// An open block device.
@@ -71,55 +81,69 @@ impl BlockDev {
         unsafe { bindings::scst_rh_bdev_discard(self.bdev) }
     }
 
-    /// Reads or writes `len` bytes at `buf` from or to byte `pos`, and
-    /// calls `C::done(private, errno)` once when all of it is over.
-    /// `Err` means nothing was submitted and `done` will not be called.
-    ///
-    /// # Safety
-    ///
-    /// `buf..buf+len` is kmalloc or vmalloc memory that stays valid and
-    /// untouched until `done` is called; `pos` and `len` are multiples of
-    /// the logical block size.
-    pub(crate) unsafe fn submit<C: Completion>(
+    /// Reads or writes the data of `cmd` from or to byte `pos`, and gives
+    /// the command to `C::done` once all of it is over.  On `Err` nothing
+    /// was submitted and the command comes back: `EINVAL` if the data or
+    /// `pos` is not in whole blocks of the device (then the bios would
+    /// fail), or the allocation's error.
+    pub(crate) fn submit_cmd<C: Completion>(
         &self,
-        buf: *mut u8,
-        len: usize,
+        mut cmd: Cmd,
+        data: CmdData,
         pos: u64,
         write: bool,
         fua: bool,
-        private: *mut c_void,
-    ) -> Result {
-        let pages = (buf as usize % PAGE + len).div_ceil(PAGE);
-        // SAFETY: the caller's contract covers the pages `BufPages` yields.
-        unsafe {
-            self.submit_segments::<C>(
-                BufPages { buf, len, off: 0 },
-                pages,
-                pos,
-                write,
-                fua,
-                private,
-            )
+    ) -> core::result::Result<(), (Cmd, Error)> {
+        let block = self.logical_block_size().max(512);
+        let aligned = |v: u64| v % u64::from(block) == 0;
+        let r = match data {
+            CmdData::Buffer(len) => {
+                let buf = cmd.buffer();
+                let len = len.min(buf.len());
+                let start = buf.as_mut_ptr();
+                if !aligned(pos) || !aligned(start as u64) || !aligned(len as u64) {
+                    return Err((cmd, EINVAL));
+                }
+                let pages = (start as usize % PAGE + len).div_ceil(PAGE);
+                let segs = BufPages {
+                    buf: start,
+                    len,
+                    off: 0,
+                };
+                let private = cmd.as_raw().cast();
+                // SAFETY: the buffer is the core's kmalloc or vmalloc
+                // memory, the command's until it is done, which only
+                // `C::done` does (it gets the command, `private`, after
+                // the bios); aligned as checked above.
+                unsafe { self.submit_segments::<C>(segs, pages, pos, write, fua, private) }
+            }
+            CmdData::TgtSg => {
+                let private = cmd.as_raw().cast();
+                let Some(sg) = cmd.tgt_sg() else {
+                    return Err((cmd, EINVAL));
+                };
+                let whole = sg
+                    .segments()
+                    .all(|s| aligned(u64::from(s.offset)) && aligned(u64::from(s.len)));
+                if !aligned(pos) || !whole {
+                    return Err((cmd, EINVAL));
+                }
+                // SAFETY: the driver's list is valid and untouched until
+                // it calls `tgt_done`, after the command is done, which
+                // only `C::done` does (as above); aligned as checked.
+                unsafe {
+                    self.submit_segments::<C>(sg.segments(), sg.entries(), pos, write, fua, private)
+                }
+            }
+        };
+        match r {
+            // The bios carry the command on (`end_io` takes it back).
+            Ok(()) => {
+                let _ = cmd.into_raw();
+                Ok(())
+            }
+            Err(e) => Err((cmd, e)),
         }
-    }
-
-    /// As [`Self::submit`], with the pages of `sg` as the buffer.
-    ///
-    /// # Safety
-    ///
-    /// The list's pages stay valid and untouched until `done` is called
-    /// (beyond `sg`'s lifetime); `pos` and every segment's offset and
-    /// length are multiples of the logical block size.
-    pub(crate) unsafe fn submit_sg<C: Completion>(
-        &self,
-        sg: &SgList<'_>,
-        pos: u64,
-        write: bool,
-        fua: bool,
-        private: *mut c_void,
-    ) -> Result {
-        // SAFETY: the caller's contract.
-        unsafe { self.submit_segments::<C>(sg.segments(), sg.entries(), pos, write, fua, private) }
     }
 
     /// One chain of bios over `segs`, of about `count` segments: bios
@@ -201,7 +225,11 @@ unsafe extern "C" fn end_io<C: Completion>(bio: *mut bindings::bio) {
     let (private, errno) = unsafe { ((*bio).bi_private, bindings::scst_rh_bio_errno(bio)) };
     // SAFETY: as above; nothing uses the bio afterwards.
     unsafe { bindings::bio_put(bio) };
-    C::done(private, errno);
+    // SAFETY: `private` is the command `submit_cmd` gave up with
+    // `into_raw`; the chain's last bio completes once.
+    if let Some(cmd) = unsafe { Cmd::from_raw(private.cast()) } {
+        C::done(cmd, errno);
+    }
 }
 
 impl Drop for BlockDev {
@@ -230,7 +258,7 @@ impl Iterator for BufPages {
         let n = (PAGE - offset).min(self.len - self.off);
         self.off += n;
         // SAFETY: `addr` lies in the buffer, kmalloc or vmalloc memory
-        // (the contract of `BlockDev::submit`).
+        // (`BlockDev::submit_cmd`).
         let page = unsafe { bindings::scst_rh_addr_page(addr.cast()) };
         Some(Segment {
             page,

@@ -5,6 +5,7 @@
 //! (REQ_OP_DRV_IN/OUT) with the command's buffer mapped into it, executed
 //! asynchronously; no thread waits for it.  Never the SG_IO user path.
 
+use super::api::cmd::{Cmd, Direction};
 use super::bindings;
 use kernel::{error::from_err_ptr, ffi::c_void, prelude::*};
 
@@ -49,9 +50,9 @@ impl Outcome<'_> {
 }
 
 /// What a finished command calls, in interrupt or softirq context, with
-/// the `private` passed to [`submit`].
+/// the command given to [`ScsiDev::submit_cmd`], back.
 pub(crate) trait ExecDone {
-    fn done(private: *mut c_void, outcome: &Outcome<'_>);
+    fn done(cmd: Cmd, outcome: &Outcome<'_>);
 }
 
 /// A real SCSI device, borrowed from the core.
@@ -116,18 +117,55 @@ impl ScsiDev {
         unsafe { core::ptr::addr_of!((*self.ptr).sector_size).read_volatile() }
     }
 
+    /// Sends `cmd` to the device as it is: its CDB, its buffer as the data
+    /// (data-out for a WRITE direction, else data-in), and gives it to
+    /// `D::done` with the device's answer.  `atomic`: the caller cannot
+    /// sleep (then a request is taken only if one is free).  On `Err`
+    /// nothing was sent and the command comes back: `EINVAL` if the
+    /// transfer exceeds what the device's queue takes in one request (see
+    /// [`Self::fits`]), `ENODEV` if the device is going away,
+    /// `ENOMEM`/`EWOULDBLOCK` if no request was free.
+    pub(crate) fn submit_cmd<D: ExecDone>(
+        &self,
+        mut cmd: Cmd,
+        timeout_ms: u32,
+        atomic: bool,
+    ) -> core::result::Result<(), (Cmd, Error)> {
+        let mut cdb = [0u8; 32];
+        let n = super::vec::copy_prefix(&mut cdb, cmd.cdb());
+        let write = cmd.data_direction() == Direction::Write;
+        let buf = cmd.buffer();
+        let (buf, len) = (
+            buf.as_mut_ptr(),
+            u32::try_from(buf.len()).unwrap_or(u32::MAX),
+        );
+        let private = cmd.as_raw().cast();
+        let cdb = cdb.get(..n).unwrap_or(&[]);
+        // SAFETY: the buffer is the core's vmalloc memory, the command's
+        // until it is done, which only `D::done` does (it gets the
+        // command, `private`, once the device answered).
+        match unsafe { self.submit::<D>(cdb, buf, len, write, timeout_ms, atomic, private) } {
+            Ok(()) => {
+                // The request carries the command on (`end_io`).
+                let _ = cmd.into_raw();
+                Ok(())
+            }
+            Err(e) => Err((cmd, e)),
+        }
+    }
+
     /// Sends `cdb` with `len` bytes at `buf` as its data (`write`: data-out,
-    /// else data-in; `len` 0: none) and calls `D::done(private, ..)` when
-    /// the device has answered.  `Err` means nothing was sent and `done`
-    /// will not be called: `EINVAL` if the transfer exceeds what the
-    /// device's queue takes in one request (see [`Self::fits`]), `ENODEV` if the device is
-    /// going away, `ENOMEM`/`EWOULDBLOCK` if no request was free.
+    /// else data-in; `len` 0: none) and calls `D::done` with the command
+    /// `private` when the device has answered.  `Err` means nothing was
+    /// sent and `done` will not be called.
     ///
     /// # Safety
     ///
     /// `buf..buf+len` is kmalloc or vmalloc memory that stays valid and
-    /// untouched until `done`; in atomic context, `atomic` is true.
-    pub(crate) unsafe fn submit<D: ExecDone>(
+    /// untouched until `done`; `private` is a command given up with
+    /// `Cmd::into_raw` if this succeeds.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn submit<D: ExecDone>(
         &self,
         cdb: &[u8],
         buf: *mut u8,
@@ -193,13 +231,17 @@ unsafe extern "C" fn end_io<D: ExecDone>(
     } else {
         result
     };
-    D::done(
-        private,
-        &Outcome {
-            result,
-            sense,
-            resid,
-        },
-    );
+    // SAFETY: `private` is the command `submit_cmd` gave up; a request
+    // ends once.
+    if let Some(cmd) = unsafe { Cmd::from_raw(private.cast()) } {
+        D::done(
+            cmd,
+            &Outcome {
+                result,
+                sense,
+                resid,
+            },
+        );
+    }
     bindings::rq_end_io_ret_RQ_END_IO_FREE
 }

@@ -21,7 +21,7 @@ use crate::scst_rs::{
     scsi_exec::{self, ExecDone, Outcome, ScsiDev},
 };
 use core::sync::atomic::{AtomicU32, Ordering};
-use kernel::{ffi::c_void, prelude::*};
+use kernel::prelude::*;
 
 /// A real device attached to one of this module's handlers.
 pub(crate) struct PtDev {
@@ -159,29 +159,26 @@ fn exec<const T: u8, const PERF: bool>(mut c: Cmd, pd: &PtDev) -> Exec {
     let atomic =
         cfg!(CONFIG_SCST_ALLOW_PASSTHROUGH_IO_SUBMIT_IN_SIRQ) && c.context() != Context::Direct;
     let timeout = fixups::timeout_ms(T, op);
-    // SAFETY: the buffer is the command's, kept by the core until the
-    // command is freed, which is after `done`.  From here on the command
-    // may complete at any time: `c` is not used after a successful submit.
-    let r = unsafe {
-        dev.submit::<Done<T>>(
-            c.cdb(),
-            buf,
-            len,
-            dir == Direction::Write,
-            timeout,
-            atomic,
-            c.as_raw().cast(),
-        )
-    };
-    match r {
+    // From here on the command may complete at any time: `Done` has it.
+    let c = match dev.submit_cmd::<Done<T>>(c, timeout, atomic) {
         Ok(()) => return Exec::Later,
-        Err(e) if e == EINVAL => limit_refused(&c, pd, op, buf, len),
-        // The device is being removed: the LUN is going.
-        Err(e) if e == ENODEV => c.fail(Sense::LUN_NOT_SUPPORTED),
-        // No request free: the initiator retries.
-        Err(_) => c.set_status(Status::BUSY, &[]),
-    }
+        Err((c, e)) => {
+            refused(&c, pd, op, buf, len, e);
+            c
+        }
+    };
     Exec::Done(c)
+}
+
+/// The device took no request for the command: why, as sense or status.
+fn refused(c: &Cmd, pd: &PtDev, op: u8, buf: *const u8, len: u32, e: Error) {
+    match e {
+        e if e == EINVAL => limit_refused(c, pd, op, buf, len),
+        // The device is being removed: the LUN is going.
+        e if e == ENODEV => c.fail(Sense::LUN_NOT_SUPPORTED),
+        // No request free: the initiator retries.
+        _ => c.set_status(Status::BUSY, &[]),
+    }
 }
 
 /// A transfer the device's queue cannot take in one request (too long or
@@ -207,12 +204,7 @@ fn limit_refused(c: &Cmd, pd: &PtDev, op: u8, buf: *const u8, len: u32) {
 struct Done<const T: u8>;
 
 impl<const T: u8> ExecDone for Done<T> {
-    fn done(private: *mut c_void, o: &Outcome<'_>) {
-        // SAFETY: `private` is the command `exec` submitted, live until we
-        // hand it back with `done` below.
-        let Some(mut c) = (unsafe { Cmd::from_raw(private.cast()) }) else {
-            return;
-        };
+    fn done(mut c: Cmd, o: &Outcome<'_>) {
         let len = c.buffer().len() as u32;
         match o.host_byte() {
             0 => {

@@ -17,9 +17,8 @@ use crate::scst_rs::api::{
     cmd::{Cmd, Context, Direction},
     handler::{self, Exec},
 };
-use crate::scst_rs::blockio::Completion;
+use crate::scst_rs::blockio::{CmdData, Completion};
 use crate::scst_rs::scsi::op;
-use core::ffi::c_void;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
@@ -36,7 +35,7 @@ pub(crate) fn exec(mut c: Cmd, dev: &VDev) -> Exec {
     };
     match r {
         Ok(Done::Now) => Exec::Done(c),
-        Ok(Done::Later) => Exec::Later,
+        Ok(Done::Submit(bio)) => submit(c, dev, &m, bio),
         Ok(Done::Thread) => Exec::NeedThread(c),
         Err(s) => {
             c.fail(s);
@@ -48,11 +47,75 @@ pub(crate) fn exec(mut c: Cmd, dev: &VDev) -> Exec {
 /// How a command finished in `exec`.
 pub(crate) enum Done {
     Now,
-    /// Bios are in flight; their completion finishes the command.
-    Later,
+    /// A BLOCKIO transfer, which `exec` submits with the command: the
+    /// completion of its bios finishes it.
+    Submit(Bio),
     /// Nothing done: the command would wait, and is executed again from a
     /// thread (only outside one: a READ tried in a submitter).
     Thread,
+}
+
+/// A BLOCKIO READ or WRITE of a command's data.
+pub(crate) struct Bio {
+    data: CmdData,
+    pos: u64,
+    write: bool,
+    fua: bool,
+    /// A write to the device's cache, counted (`VDev::start_write`) until
+    /// its bios complete.
+    cached: bool,
+}
+
+/// The BLOCKIO transfer of `data` at `pos`; for a write, `w` from
+/// `VDev::start_write`, which the bios carry on.
+fn bio(data: CmdData, pos: u64, w: Option<Write<'_>>) -> Done {
+    if matches!(data, CmdData::Buffer(0)) {
+        return Done::Now;
+    }
+    let (write, fua, cached) = match w {
+        None => (false, false, false),
+        Some(w) if w.durable() => (true, true, false),
+        Some(w) => {
+            // Counted until `CachedWriteDone` (or a failed submission).
+            w.hand_to_bios();
+            (true, false, true)
+        }
+    };
+    Done::Submit(Bio {
+        data,
+        pos,
+        write,
+        fua,
+        cached,
+    })
+}
+
+/// Submits `bio` with `c`, which its completion finishes.
+fn submit(c: Cmd, dev: &VDev, m: &Medium, bio: Bio) -> Exec {
+    let r = match &m.backing {
+        Backing::Block { dev: b, .. } if bio.cached => {
+            b.submit_cmd::<CachedWriteDone>(c, bio.data, bio.pos, bio.write, bio.fua)
+        }
+        Backing::Block { dev: b, .. } => {
+            b.submit_cmd::<BioDone>(c, bio.data, bio.pos, bio.write, bio.fua)
+        }
+        // `Bio`s are made for BLOCKIO only.
+        _ => Err((c, EINVAL)),
+    };
+    let Err((c, e)) = r else {
+        return Exec::Later;
+    };
+    pr_err!(
+        "BLOCKIO {} at byte {} not submitted: error {}\n",
+        if bio.write { "write" } else { "read" },
+        bio.pos,
+        e.to_errno()
+    );
+    if bio.cached {
+        dev.cached_write_done();
+    }
+    c.fail(Sense::INTERNAL_TARGET_FAILURE);
+    Exec::Done(c)
 }
 
 fn reply(
@@ -331,9 +394,9 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
             f.read_at(dst, pos)
                 .map_err(|e| crate::io::failed(dev, "read", pos, e, false))?
         }
-        Backing::Block { dev: b, .. } => {
+        Backing::Block { .. } => {
             c.set_resp_len(full);
-            return submit::<BioDone>(c, b, len, pos, false, false);
+            return Ok(bio(CmdData::Buffer(len), pos, None));
         }
         Backing::NoMedium => return Err(Sense::MEDIUM_NOT_PRESENT),
     }
@@ -345,7 +408,6 @@ fn read(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense> 
 /// bytes the CDB asks for (the core checked).
 fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Done, Sense> {
     c.set_resp_len(u32::try_from(len).unwrap_or(u32::MAX));
-    let private = c.as_raw().cast();
     let submitter = in_submitter(c);
     let Some(sg) = c.tgt_sg() else {
         return Err(Sense::INTERNAL_TARGET_FAILURE);
@@ -364,22 +426,13 @@ fn read_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, len: u64) -> Result<Do
                 .map_err(|e| crate::io::failed(dev, "read", pos, e, false))?;
             Ok(Done::Now)
         }
-        // SAFETY: the list's pages are the command's until `done`; the
-        // midlayer's lists are in whole blocks of the device, which were
-        // checked against the backing device's at open.
-        Backing::Block { dev: b, .. } => {
-            match unsafe { b.submit_sg::<BioDone>(&sg, pos, false, false, private) } {
-                Ok(()) => Ok(Done::Later),
-                Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-            }
-        }
+        Backing::Block { .. } => Ok(bio(CmdData::TgtSg, pos, None)),
         Backing::NoMedium => Err(Sense::MEDIUM_NOT_PRESENT),
     }
 }
 
 /// WRITE from the driver's scatterlist (exactly the CDB's bytes).
 fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Result<Done, Sense> {
-    let private = c.as_raw().cast();
     let submitter = in_submitter(c);
     let durable = w.durable();
     let Some(sg) = c.tgt_sg() else {
@@ -387,23 +440,7 @@ fn write_sg(c: &mut Cmd, dev: &VDev, m: &Medium, pos: u64, w: Write<'_>) -> Resu
     };
     let len = sg.len() as u64;
     match &m.backing {
-        // SAFETY: as in `read_sg`.
-        Backing::Block { dev: b, .. } if durable => {
-            match unsafe { b.submit_sg::<BioDone>(&sg, pos, true, true, private) } {
-                Ok(()) => Ok(Done::Later),
-                Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-            }
-        }
-        // SAFETY: as in `read_sg`.
-        Backing::Block { dev: b, .. } => {
-            match unsafe { b.submit_sg::<CachedWriteDone>(&sg, pos, true, false, private) } {
-                Ok(()) => {
-                    w.hand_to_bios();
-                    Ok(Done::Later)
-                }
-                Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-            }
-        }
+        Backing::Block { .. } => Ok(bio(CmdData::TgtSg, pos, Some(w))),
         // As a read in `read_sg`; a durable write waits for its I/O.  A
         // thread writes all of it again after a partial write: the same
         // data, and nothing was acknowledged.
@@ -445,7 +482,7 @@ fn write(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense>
     let len = data_len(c, dev, len);
     let w = dev.start_write(fua);
     match &m.backing {
-        Backing::Block { dev: b, .. } => submit_write(c, b, len, pos, w),
+        Backing::Block { .. } => Ok(bio(CmdData::Buffer(len), pos, Some(w))),
         _ => {
             crate::io::write_at(
                 dev,
@@ -490,58 +527,11 @@ fn verify(c: &mut Cmd, dev: &VDev, m: &Medium, cdb: &[u8]) -> Result<Done, Sense
     Ok(Done::Now)
 }
 
-/// BLOCKIO READ/WRITE: the bios carry the command's own buffer, and
-/// completion `C` finishes the command.
-fn submit<C: Completion>(
-    c: &mut Cmd,
-    b: &crate::scst_rs::blockio::BlockDev,
-    len: usize,
-    pos: u64,
-    write: bool,
-    fua: bool,
-) -> Result<Done, Sense> {
-    if len == 0 {
-        return Ok(Done::Now);
-    }
-    let buf = c.buffer().as_mut_ptr();
-    // SAFETY: the buffer is the core's kmalloc/vmalloc memory, the
-    // command's until `done`; `pos` and `len` are whole blocks of at
-    // least the device's logical block size (checked at open).
-    match unsafe { b.submit::<C>(buf, len, pos, write, fua, c.as_raw().cast()) } {
-        Ok(()) => Ok(Done::Later),
-        Err(_) => Err(Sense::INTERNAL_TARGET_FAILURE),
-    }
-}
-
-/// BLOCKIO WRITE: FUA if it must be durable, else counted as a cached
-/// write until its bios complete.
-fn submit_write(
-    c: &mut Cmd,
-    b: &crate::scst_rs::blockio::BlockDev,
-    len: usize,
-    pos: u64,
-    w: Write<'_>,
-) -> Result<Done, Sense> {
-    if w.durable() {
-        return submit::<BioDone>(c, b, len, pos, true, true);
-    }
-    let r = submit::<CachedWriteDone>(c, b, len, pos, true, false);
-    if matches!(r, Ok(Done::Later)) {
-        w.hand_to_bios();
-    }
-    r
-}
-
 /// A BLOCKIO transfer is over.
 struct BioDone;
 
 impl Completion for BioDone {
-    fn done(private: *mut c_void, errno: i32) {
-        // SAFETY: `private` is the command `submit` passed, which waits
-        // for this call.
-        let Some(c) = (unsafe { Cmd::from_raw(private.cast()) }) else {
-            return;
-        };
+    fn done(c: Cmd, errno: i32) {
         if errno != 0 {
             let write = c.data_direction() == Direction::Write;
             pr_err!(
@@ -565,15 +555,12 @@ impl Completion for BioDone {
 struct CachedWriteDone;
 
 impl Completion for CachedWriteDone {
-    fn done(private: *mut c_void, errno: i32) {
-        // SAFETY: as in `BioDone`; only read here, `BioDone` finishes it.
-        if let Some(c) = unsafe { Cmd::from_raw(private.cast()) } {
-            // SAFETY: a command of a vdisk device, in flight until
-            // `BioDone` finishes it.
-            if let Some(dev) = unsafe { handler::dev_data::<crate::Handler>(&c) } {
-                dev.cached_write_done();
-            }
+    fn done(c: Cmd, errno: i32) {
+        // SAFETY: a command of a vdisk device, in flight until `BioDone`
+        // finishes it below.
+        if let Some(dev) = unsafe { handler::dev_data::<crate::Handler>(&c) } {
+            dev.cached_write_done();
         }
-        BioDone::done(private, errno);
+        BioDone::done(c, errno);
     }
 }

@@ -260,6 +260,12 @@ impl Cmd {
         self.p()
     }
 
+    /// Gives the handle up, to be carried through C code (an I/O's
+    /// private pointer) and taken back with [`Cmd::from_raw`].
+    pub(crate) fn into_raw(self) -> *mut ScstCmd {
+        self.p()
+    }
+
     /// Sets the direction and length the initiator expects.
     pub(crate) fn set_expected(&self, dir: Direction, len: u32) {
         // SAFETY: the command is live (invariant).

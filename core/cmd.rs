@@ -948,9 +948,14 @@ fn execute(p: *mut ScstCmd) -> Flow {
         .route
         .is_some_and(|r| r.handler.flags & SCST_DEV_EXEC_SYNC != 0);
     c.check.hand_out(Waiting::Exec);
+    // Inside the exec section: a device leaving waits for it even if the
+    // command is answered and freed before `exec` returns.
+    let section = crate::tm::ExecSection::enter();
     // SAFETY: live command; if this returns NOT_COMPLETED the handler owns
     // the command until `scst_cmd_done`, so it is not touched here.
-    match unsafe { exec(p) } {
+    let r = unsafe { exec(p) };
+    drop(section);
+    match r {
         SCST_EXEC_COMPLETED => {
             // SAFETY: COMPLETED: the command is still ours.
             unsafe { get(p) }.check.hand_out(Waiting::Core);

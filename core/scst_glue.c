@@ -6,6 +6,7 @@
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/srcu.h>
 
 #include "../rust/helpers.c"
 
@@ -190,4 +191,32 @@ int scst_glue_threads(void)
 unsigned int scst_glue_max_cmd_mem(void)
 {
 	return scst_max_cmd_mem;
+}
+
+/*
+ * Handlers' exec callbacks run inside this SRCU read section (core/cmd.rs
+ * `execute`): a device leaving waits for the ones running
+ * (core/tm.rs `wait_device_idle`), whose command may already be answered
+ * and gone from the task sets while exec returns, before its handler's
+ * detach frees the device's data.
+ */
+DEFINE_STATIC_SRCU(scst_exec_srcu);
+
+int scst_glue_exec_enter(void);
+void scst_glue_exec_exit(int idx);
+void scst_glue_exec_sync(void);
+
+int scst_glue_exec_enter(void)
+{
+	return srcu_read_lock(&scst_exec_srcu);
+}
+
+void scst_glue_exec_exit(int idx)
+{
+	srcu_read_unlock(&scst_exec_srcu, idx);
+}
+
+void scst_glue_exec_sync(void)
+{
+	synchronize_srcu(&scst_exec_srcu);
 }

@@ -396,6 +396,50 @@ pub(crate) fn wait_device_idle(shared: &Shared, dev_id: u32) {
         );
         wait_while("device removal", busy);
     }
+    // A command answered and gone from its task set may still be inside
+    // its handler's `exec` (the answer came from an I/O completion before
+    // `exec` returned): wait for every exec running now.
+    ExecSection::wait();
+}
+
+extern "C" {
+    // In scst_glue.c: the SRCU read section handlers' exec callbacks run in.
+    fn scst_glue_exec_enter() -> core::ffi::c_int;
+    fn scst_glue_exec_exit(idx: core::ffi::c_int);
+    fn scst_glue_exec_sync();
+}
+
+/// A running handler `exec` (an SRCU read section: cheap, any context).
+///
+/// # Invariants
+///
+/// `idx` is what `scst_glue_exec_enter` returned, not yet given back.
+pub(crate) struct ExecSection {
+    idx: core::ffi::c_int,
+}
+
+impl ExecSection {
+    pub(crate) fn enter() -> Self {
+        // SAFETY: any context; left in `drop`.
+        Self {
+            idx: unsafe { scst_glue_exec_enter() },
+        }
+    }
+
+    /// Waits until every section entered before has been left.  Process
+    /// context, outside any section.
+    pub(crate) fn wait() {
+        // SAFETY: called from device removal, which runs in process
+        // context and never inside `exec`.
+        unsafe { scst_glue_exec_sync() }
+    }
+}
+
+impl Drop for ExecSection {
+    fn drop(&mut self) {
+        // SAFETY: `idx` came from `enter` (invariant), given back once.
+        unsafe { scst_glue_exec_exit(self.idx) }
+    }
 }
 
 /// The devices a LUN-wide function affects: the LUN's, or for TARGET

@@ -122,15 +122,17 @@ impl BlockDev {
                 let Some(sg) = cmd.tgt_sg() else {
                     return Err((cmd, EINVAL));
                 };
-                let whole = sg
-                    .segments()
-                    .all(|s| aligned(u64::from(s.offset)) && aligned(u64::from(s.len)));
-                if !aligned(pos) || !whole {
+                // Whole blocks in all, in pieces of whole sectors (the
+                // 512-byte DMA alignment scst_local's host asks for).
+                let sectors = sg.segments().all(|s| (s.offset | s.len) % 512 == 0);
+                if !aligned(pos) || !aligned(sg.len() as u64) || !sectors {
                     return Err((cmd, EINVAL));
                 }
                 // SAFETY: the driver's list is valid and untouched until
                 // it calls `tgt_done`, after the command is done, which
-                // only `C::done` does (as above); aligned as checked.
+                // only `C::done` does (as above); aligned as checked (the
+                // block layer splits a bio only at whole blocks: a block
+                // may span two pieces).
                 unsafe {
                     self.submit_segments::<C>(sg.segments(), sg.entries(), pos, write, fua, private)
                 }
@@ -152,7 +154,9 @@ impl BlockDev {
     ///
     /// # Safety
     ///
-    /// As [`Self::submit`], for the pages of `segs`.
+    /// The pages of `segs` stay valid and untouched until `C::done` is
+    /// called with the command `private` (given up with `Cmd::into_raw`
+    /// if this succeeds).
     unsafe fn submit_segments<C: Completion>(
         &self,
         segs: impl Iterator<Item = Segment>,

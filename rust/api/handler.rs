@@ -310,9 +310,11 @@ unsafe extern "C" fn exec_cb<T: DevHandler>(cmd: *mut ScstCmd) -> c_int {
     let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
         return SCST_EXEC_COMPLETED;
     };
-    // SAFETY: the command's device is attached to `T` and the command is
-    // in flight until `exec` returns (contract); not tied to `c`, which
-    // `exec` takes.
+    // SAFETY: the command's device is attached to `T` (contract), and its
+    // data lives until `exec` returns even if the command is finished
+    // before (from an I/O completion): a device leaving waits for running
+    // execs before `detach` (core/tm.rs `ExecSection`).  Not tied to `c`,
+    // which `exec` takes.
     let Some(d) = (unsafe { borrow_priv::<T>(c.dev_priv()) }) else {
         c.fail(Sense::LUN_NOT_SUPPORTED);
         return SCST_EXEC_COMPLETED;

@@ -58,6 +58,22 @@ pub(crate) type CmdBorrow<'a, T> = <<T as TargetDriver>::CmdData as ForeignOwnab
 /// A session's private data as lent to `close_session`.
 pub(crate) type SessBorrow<'a, T> = <<T as TargetDriver>::SessData as ForeignOwnable>::Borrowed<'a>;
 
+/// What `rdy_to_xfer` did with a write's command.
+pub(crate) enum Xfer {
+    /// The data is in the buffer (`true`) or could not be received
+    /// (`false`): the core goes on with the command once `rdy_to_xfer` has
+    /// returned (it may finish it there and then, taking the command's
+    /// data back, which is why the driver does not call [`Cmd::rx_data`]
+    /// itself while it holds the borrow).
+    Now(Cmd, bool),
+    /// The driver keeps the command and calls [`Cmd::rx_data`] when the
+    /// data has come.  It may do so before returning only if the command's
+    /// data stays alive by itself (an `Arc` it holds a reference to): the
+    /// command may be finished, and the core's reference dropped, before
+    /// `rx_data` returns.
+    Later,
+}
+
 /// A target driver.  The methods a driver does not implement are left
 /// out of the C table (the core's default applies).
 #[vtable]
@@ -87,9 +103,9 @@ pub(crate) trait TargetDriver: Sized + 'static {
     /// data comes back here.
     fn xmit_response(cmd: Cmd, data: Self::CmdData);
 
-    /// A write's buffer is ready: fill it with the initiator's data, then
-    /// call [`Cmd::rx_data`], now or later, exactly once.
-    fn rdy_to_xfer(_cmd: Cmd, _data: CmdBorrow<'_, Self>) {
+    /// A write's buffer is ready: fill it with the initiator's data (see
+    /// [`Xfer`]).
+    fn rdy_to_xfer(_cmd: Cmd, _data: CmdBorrow<'_, Self>) -> Xfer {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -225,7 +241,9 @@ impl<T: TargetDriver> Drop for Template<T> {
 }
 
 /// A registered target of driver `T`: unregistered when dropped, after
-/// its sessions.
+/// its sessions.  (The types do not tie a session to its target or a
+/// target to its template: a module drops them in that order, as every
+/// one of ours declares them.)
 ///
 /// # Invariants
 ///
@@ -421,8 +439,8 @@ unsafe extern "C" fn xmit_response_cb<T: TargetDriver>(cmd: *mut ScstCmd) -> c_i
         return 0;
     }
     // SAFETY: `Session::rx` set `p` from `T::CmdData::into_foreign`; this
-    // is the command's last callback with it (contract), and `rdy_to_xfer`'s
-    // borrow ended before.
+    // is the command's last callback with it (contract), and comes after
+    // `rx_data`, after `rdy_to_xfer`'s borrow ended (see `Xfer`).
     let data = unsafe { T::CmdData::from_foreign(p) };
     T::xmit_response(c, data);
     0
@@ -442,10 +460,13 @@ unsafe extern "C" fn rdy_to_xfer_cb<T: TargetDriver>(cmd: *mut ScstCmd) -> c_int
         return 0;
     }
     // SAFETY: `Session::rx` set `p` from `T::CmdData::into_foreign`; it is
-    // taken back only in `xmit_response`, which comes after this call
-    // returns.
+    // taken back only in `xmit_response`, which comes after `rx_data`:
+    // below, once the borrow has ended, or from the driver under the
+    // rule of `Xfer::Later`.
     let data = unsafe { T::CmdData::borrow(p) };
-    T::rdy_to_xfer(c, data);
+    if let Xfer::Now(c, ok) = T::rdy_to_xfer(c, data) {
+        c.rx_data(ok, Context::Same);
+    }
     0
 }
 

@@ -47,7 +47,7 @@ use scst_rs::api::{
     },
     cmd::{Cmd, Context, Direction},
     mgmt::MgmtRef,
-    target::{CmdTag, Session, Target, TargetDriver, Template},
+    target::{CmdTag, Session, Target, TargetDriver, Template, Xfer},
 };
 use scst_rs::scsi::sense::{Sense, Status};
 use scst_rs::scsi_host::{DataDir, EhRequest, HostOps, HostParams, ScsiCmd, ScsiCmdRef, ScsiHost};
@@ -83,15 +83,15 @@ impl TargetDriver for Local {
     const XMIT_RESPONSE_ATOMIC: bool = true;
 
     /// Copies a write's data from the midlayer's buffer into the command's.
-    fn rdy_to_xfer(mut c: Cmd, scmd: ScsiCmdRef<'_>) {
+    /// The core goes on in the context it called us in: a thread's, or the
+    /// submitter's (`queue`).
+    fn rdy_to_xfer(mut c: Cmd, scmd: ScsiCmdRef<'_>) -> Xfer {
         // In the midlayer's own pages already, or copied.
         let ok = c.uses_tgt_sg() || {
             let want = c.buffer().len();
             scmd.copy_to(c.buffer()) == want
         };
-        // The core goes on in the context it called us in: a thread's, or
-        // the submitter's (`queue`).
-        c.rx_data(ok, Context::Same);
+        Xfer::Now(c, ok)
     }
 
     /// Returns a command's data, status and sense to the midlayer.

@@ -18,8 +18,12 @@ impl TargetDriver for Iscsi {
         xmit_response(c, ic)
     }
 
-    fn rdy_to_xfer(c: Cmd, ic: ArcBorrow<'_, IscsiCmd>) {
-        rdy_to_xfer(c, ic.into())
+    /// The command goes on when its data has come: maybe right here
+    /// (`rx_data` in this call is fine: the `IscsiCmd` is an `Arc` we
+    /// hold a reference to).
+    fn rdy_to_xfer(c: Cmd, ic: ArcBorrow<'_, IscsiCmd>) -> Xfer {
+        rdy_to_xfer(c, ic.into());
+        Xfer::Later
     }
 
     fn task_mgmt_fn_done(m: &MgmtRef, ctx: KBox<TmCtx>) {

@@ -40,7 +40,7 @@ use crate::scst_rs::api::{
     },
     cmd::{Cmd, Context, Direction, TaskAttr},
     mgmt::MgmtRef,
-    target::{cmd_tag, CmdTag, Session as ScstSess, Target, TargetDriver},
+    target::{cmd_tag, CmdTag, Session as ScstSess, Target, TargetDriver, Xfer},
 };
 use crate::scst_rs::crc;
 use crate::scst_rs::kthread::{ticks, ticks_of_ms};

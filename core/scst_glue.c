@@ -194,7 +194,7 @@ unsigned int scst_glue_max_cmd_mem(void)
 }
 
 /*
- * Handlers' exec callbacks run inside this SRCU read section (core/cmd.rs
+ * Handlers' exec callbacks run inside this SRCU read section (core/cmd/mod.rs
  * `execute`): a device leaving waits for the ones running
  * (core/tm.rs `wait_device_idle`), whose command may already be answered
  * and gone from the task sets while exec returns, before its handler's

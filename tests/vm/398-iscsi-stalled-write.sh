@@ -74,6 +74,47 @@ print("r2t 0x%02x abort %s fast %s alive %s other-reset %s fast %s stalled-close
 PY
 )
 expect_eq "stalled writes" "$out" "r2t 0x31 abort 22/0 fast True alive True other-reset 22/0 fast True stalled-closed True in-time True other-alive True"
+# ABORT TASK racing its write's completion: the write (with its data) and
+# the abort go in one segment, so the abort finds the command in flight
+# and the core marks it while its response is being sent.  Each pair
+# ends one of two ways (RFC 7143 11.5.1): the write answered and the
+# abort "Task does not exist", or the write unanswered and the abort
+# "Function complete"; never both answers (libiscsi's
+# AbortTaskSimpleAsync fails on that), never neither.
+race=$(timeout 120 python3 - "$T2" <<'PY' 2>&1
+import struct, sys
+sys.path.insert(0, ".")
+from iscsi_raw import Conn, itt_of
+c = Conn(sys.argv[1], "iqn.2026-12.org.scst:race-raw", bytes([0x80, 0, 0, 0, 0x30, 9]), ["InitialR2T=Yes", "ImmediateData=Yes"])
+seen = {}
+for i in range(300):
+    w = c.command_bhs(bytes([0x2A, 0, 0, 0, 0, i % 64, 0, 0, 1, 0]), write=512)
+    a = c.abort_task_bhs(itt_of(w), struct.unpack_from(">I", w, 24)[0])
+    out = bytearray(w)
+    out[5:8] = (512).to_bytes(3, "big")
+    c.s.sendall(bytes(out) + bytes(512) + bytes(a))
+    # A NOP-Out after the abort's response: a write answered later than
+    # that would come before its NOP-In.
+    answered, tmf, nop = False, None, None
+    while nop is None or not done:
+        h, _ = c.recv()
+        op, itt = h[0] & 0x3F, itt_of(h)
+        if op == 0x21 and itt == itt_of(w):
+            answered = True
+        elif op == 0x22 and itt == itt_of(a):
+            tmf = h[2]
+            nop = c.nop_bhs(c.next_itt())
+            c.send(nop)
+        done = op == 0x20 and nop is not None and itt == itt_of(nop)
+    key = "%s/%d" % ("answered" if answered else "aborted", tmf)
+    seen[key] = seen.get(key, 0) + 1
+bad = sum(n for k, n in seen.items() if k not in ("answered/1", "aborted/0"))
+print("bad %d" % bad)
+print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
+PY
+)
+echo "abort race: $race"
+expect_eq "abort racing completion" "$(echo "$race" | grep '^bad')" "bad 0"
 expect_log "session iqn.2026-12.org.scst:stalled-raw .*: no Data-Out for ITT 0x[0-9a-f]+ in 4 s \(0 of 512 bytes came\)"
 expect_log "session iqn.2026-12.org.scst:stalled-raw .* ends: a write's data did not come \(data_out_timeout\)"
 

@@ -13,6 +13,10 @@ pub(crate) struct IscsiCmd {
     pub(super) lun: [u8; 8],
     pub(super) immediate: bool,
     pub(super) write: bool,
+    /// Its response is going to the initiator (the transmit thread saw it
+    /// not aborted): an ABORT TASK that comes too late to stop that is
+    /// answered "Task does not exist" (`tm.rs`).
+    pub(super) responded: AtomicBool,
     /// The transfer of a write's data.
     #[pin]
     pub(super) w: Mutex<WriteState>,
@@ -25,7 +29,7 @@ impl Session {
         c: &pdu::ScsiCmd,
         bhs: &Bhs,
         len: usize,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), End> {
         if self.find_cmd(c.itt).is_some() {
             // An ITT names one task of the session (RFC 7143: unique within it):
             // the live command keeps it, the newcomer is rejected whole
@@ -62,9 +66,9 @@ impl Session {
         if len as u64 > u64::from(c.expected_len)
             || (len > 0 && (p.immediate_data == 0 || len as u32 > p.first_burst_length))
         {
-            return Err(
+            return Err(End::Protocol(
                 "immediate data beyond the expected length, FirstBurstLength or ImmediateData=No",
-            );
+            ));
         }
         let unsolicited_end = if p.initial_r2t == 0 {
             c.expected_len.min(p.first_burst_length)
@@ -86,15 +90,15 @@ impl Session {
             asked: 0,
         };
         let ic = Arc::pin_init(
-            pin_init!(IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate, write: c.write, w <- new_mutex!(state) }),
+            pin_init!(IscsiCmd { sess: self.clone(), itt: c.itt, lun: c.lun, immediate: c.immediate, write: c.write, responded: AtomicBool::new(false), w <- new_mutex!(state) }),
             GFP_KERNEL,
         )
-        .map_err(|_| "out of memory")?;
+        .map_err(|_| End::OutOfMemory)?;
         // Data-Out and ABORT TASK find the command here from now on.
         self.cmds
             .lock()
             .push((c.itt, ic.clone()), GFP_KERNEL)
-            .map_err(|_| "out of memory")?;
+            .map_err(|_| End::OutOfMemory)?;
         // The core holds a reference until `xmit_response`.
         let rx = self
             .reg
@@ -103,7 +107,7 @@ impl Session {
             .map(|r| r.rx(&c.lun, &c.cdb, ic.clone(), false));
         let Some(rx) = rx else {
             self.forget_cmd(&ic);
-            return Err("session gone");
+            return Err(End::SessionGone);
         };
         let Ok(cmd) = rx else {
             self.forget_cmd(&ic);
@@ -171,7 +175,7 @@ impl Session {
         c: &pdu::ScsiCmd,
         status: Status,
         sense: Option<Sense>,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), End> {
         let fixed = sense.map(|s| s.to_fixed());
         let sense = fixed.as_ref().map_or(&[][..], |f| &f[..]);
         let status = status.0;

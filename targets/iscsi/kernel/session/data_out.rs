@@ -8,9 +8,6 @@ use super::*;
 /// mark it, in ms (`IscsiCmd::fail_once_aborted`).
 pub(super) const ABORT_MARK_MS: u32 = 200;
 
-/// Why a session ends that left a write waiting for its data too long.
-pub(super) const NO_DATA_OUT: &str = "a write's data did not come (data_out_timeout)";
-
 /// Where a write's data stands.
 pub(super) struct WriteState {
     /// The command, whose buffer takes the data, from `rdy_to_xfer` until
@@ -117,20 +114,19 @@ impl IscsiCmd {
     /// the PDU lies in otherwise (RFC 7143 11.7.4); a PDU must not cross
     /// from one burst into the next.  Anything else is a protocol error
     /// that ends the connection, as the other Data-Out errors do.
-    pub(super) fn check_ttt(
-        &self,
-        d: &pdu::DataOut,
-        len: usize,
-        burst: u32,
-    ) -> Result<(), &'static str> {
+    pub(super) fn check_ttt(&self, d: &pdu::DataOut, len: usize, burst: u32) -> Result<(), End> {
         let w = self.w.lock();
         let (start, end) = (u64::from(d.offset), u64::from(d.offset) + len as u64);
         let unsolicited = u64::from(w.unsolicited_end);
         if start < unsolicited || (len == 0 && start == unsolicited && d.ttt == RESERVED_TAG) {
             return match (d.ttt == RESERVED_TAG, end <= unsolicited) {
                 (true, true) => Ok(()),
-                (false, _) => Err("unsolicited Data-Out with a Target Transfer Tag"),
-                (true, false) => Err("Data-Out beyond the burst the target asked for"),
+                (false, _) => Err(End::Protocol(
+                    "unsolicited Data-Out with a Target Transfer Tag",
+                )),
+                (true, false) => Err(End::Protocol(
+                    "Data-Out beyond the burst the target asked for",
+                )),
             };
         }
         // An empty PDU at the end of a burst belongs to that burst.
@@ -144,10 +140,14 @@ impl IscsiCmd {
         // Unsolicited data past what may come unsolicited, or data past
         // the R2T's burst: not asked for.
         if d.ttt == RESERVED_TAG || end > burst_end {
-            return Err("Data-Out beyond the burst the target asked for");
+            return Err(End::Protocol(
+                "Data-Out beyond the burst the target asked for",
+            ));
         }
         if k >= u64::from(w.r2t_sn) || d.ttt != w.ttt_base.wrapping_add(k as u32) {
-            return Err("Data-Out with a Target Transfer Tag of no R2T for its offset");
+            return Err(End::Protocol(
+                "Data-Out with a Target Transfer Tag of no R2T for its offset",
+            ));
         }
         Ok(())
     }
@@ -237,7 +237,7 @@ impl Session {
     }
 
     /// A Data-Out PDU with `len` bytes.
-    pub(super) fn data_out(&self, d: &pdu::DataOut, len: usize) -> Result<(), &'static str> {
+    pub(super) fn data_out(&self, d: &pdu::DataOut, len: usize) -> Result<(), End> {
         match self.find_cmd(d.itt).filter(|c| c.write) {
             Some(ic) => {
                 ic.check_ttt(d, len, self.params.max_burst_length.max(512))?;
@@ -257,7 +257,7 @@ impl Session {
         ic: &Arc<IscsiCmd>,
         offset: u32,
         len: usize,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), End> {
         let mut w = ic.w.lock();
         if w.done {
             drop(w);
@@ -267,29 +267,34 @@ impl Session {
         // order, each byte once.
         let end = u64::from(offset) + len as u64;
         if offset != w.received && !(offset >= w.want && offset == w.received.max(w.want)) {
-            return Err("Data-Out out of order");
+            return Err(End::Protocol("Data-Out out of order"));
         }
         if end > u64::from(w.expected) {
-            return Err("data beyond the expected transfer length");
+            return Err(End::Protocol("data beyond the expected transfer length"));
         }
         // Unsolicited data stops at FirstBurstLength (none with
         // InitialR2T=Yes), solicited data at what the R2Ts asked for.
         if end > u64::from(w.r2t_upto) {
-            return Err("Data-Out beyond the burst the target asked for");
+            return Err(End::Protocol(
+                "Data-Out beyond the burst the target asked for",
+            ));
         }
         let keep = (u64::from(w.want).saturating_sub(u64::from(offset))).min(len as u64) as usize;
         if let Some(c) = w.cmd.as_mut() {
             // The command's buffer, of at least `want` bytes, which waits
             // for its data while we hold the lock.
             let at = offset as usize;
-            let dst = c.buffer().get_mut(at..at + keep).ok_or("buffer")?;
+            let dst = c
+                .buffer()
+                .get_mut(at..at + keep)
+                .ok_or(End::Bug("buffer"))?;
             self.recv_into(dst)?;
         } else {
             let at = w.stash.len();
             w.stash
                 .extend_with(keep, 0, GFP_KERNEL)
-                .map_err(|_| "out of memory")?;
-            let dst = w.stash.get_mut(at..at + keep).ok_or("stash")?;
+                .map_err(|_| End::OutOfMemory)?;
+            let dst = w.stash.get_mut(at..at + keep).ok_or(End::Bug("stash"))?;
             self.recv_into(dst)?;
         }
         // The rest (beyond what the buffer takes) and the padding.
@@ -309,7 +314,7 @@ impl Session {
         ic: &IscsiCmd,
         mut w: kernel::sync::lock::Guard<'_, WriteState, kernel::sync::lock::mutex::MutexBackend>,
         ctx: Context,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), End> {
         if w.cmd.is_none() {
             return Ok(());
         }

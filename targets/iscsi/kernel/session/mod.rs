@@ -57,6 +57,7 @@ use kernel::{
 mod command;
 mod data_out;
 mod driver;
+mod end;
 mod order;
 mod receive;
 mod requests;
@@ -64,9 +65,10 @@ mod tm;
 mod tx;
 
 pub(crate) use command::IscsiCmd;
-use data_out::{rdy_to_xfer, WriteState, NO_DATA_OUT};
+use data_out::{rdy_to_xfer, WriteState};
 use driver::close_revoked;
 pub(crate) use driver::Iscsi;
+use end::End;
 use order::{Held, Replay};
 use tm::task_mgmt_fn_done;
 use tm::TmCtx;
@@ -153,7 +155,7 @@ pub(crate) struct Session {
 /// After a PDU: go on, or end the session (why).
 pub(super) enum Next {
     Go,
-    End(&'static str),
+    End(End),
 }
 
 extern "C" {
@@ -166,9 +168,6 @@ extern "C" {
     // In iscsi_glue.c: CONFIG_SCST_ISCSI_DEBUG_DIGEST_FAILURES's dice.
     fn iscsi_scst_simulate_digest_failure() -> bool;
 }
-
-/// Why a session ends whose initiator sends without reading the answers.
-pub(super) const NOT_READING: &str = "the initiator does not read its answers";
 
 /// The module's timeouts for a connection, in milliseconds (0: none).
 #[derive(Clone, Copy)]
@@ -293,14 +292,14 @@ impl Session {
                 // An initiator that sends without reading the answers
                 // is not read from either (TCP pushes back on it).
                 if !self.tx_room() {
-                    break NOT_READING;
+                    break End::NotReading;
                 }
                 // Writes whose data does not come, looked at once a second.
                 let now = ticks();
                 if limits.data_out_ms > 0 && now.wrapping_sub(checked) >= ticks_of_ms(1000) {
                     checked = now;
                     if self.stalled_write(now, ticks_of_ms(limits.data_out_ms)) {
-                        break NO_DATA_OUT;
+                        break End::NoDataOut;
                     }
                 }
                 match self.receive_one() {
@@ -308,15 +307,15 @@ impl Session {
                     Ok(Next::End(why)) | Err(why) => break why,
                 }
             },
-            Err(_) => "cannot start the transmit thread",
+            Err(_) => End::NoTransmitThread,
         };
-        let logged_out = why == "logout";
+        let logged_out = why == End::Logout;
         let why = match (
             self.stopping.load(Ordering::Acquire),
             self.logout_asked.load(Ordering::Acquire),
         ) {
-            (true, _) => "ended by the target",
-            (false, true) if why == "logout" => "logged out at the target's request",
+            (true, _) => End::ByTarget,
+            (false, true) if why == End::Logout => End::LogoutAsked,
             _ => why,
         };
         pr_info!(
@@ -330,7 +329,7 @@ impl Session {
             // The Logout Response goes out before the socket is shut.
             self.flush();
         }
-        if why == NOT_READING {
+        if why == End::NotReading {
             self.sock.abort();
         }
         self.sock.shutdown();

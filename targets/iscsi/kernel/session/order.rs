@@ -82,7 +82,7 @@ impl Session {
         sn: Option<u32>,
         itt: u32,
         len: usize,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), End> {
         let padded = pdu::pad4(len);
         {
             let held = self.held.lock();
@@ -92,10 +92,10 @@ impl Session {
             }
             let bytes = held.iter().map(|h| h.data.len()).sum::<usize>() + padded;
             if held.len() >= MAX_HELD || bytes > MAX_HELD_BYTES {
-                return Err("too many PDUs held for a CmdSN gap");
+                return Err(End::Protocol("too many PDUs held for a CmdSN gap"));
             }
         }
-        let mut data = KVVec::from_elem(0u8, padded, GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut data = KVVec::from_elem(0u8, padded, GFP_KERNEL).map_err(|_| End::OutOfMemory)?;
         self.recv_into(&mut data)?;
         self.end_segment()?;
         let h = Held {
@@ -107,14 +107,14 @@ impl Session {
             aborted: false,
         };
         let mut held = self.held.lock();
-        held.push(h, GFP_KERNEL).map_err(|_| "out of memory")?;
+        held.push(h, GFP_KERNEL).map_err(|_| End::OutOfMemory)?;
         self.held_len.store(held.len(), Ordering::Relaxed);
         Ok(())
     }
 
     /// Delivers the held PDUs whose turn has come, in CmdSN order, each
     /// command followed by its Data-Outs.
-    pub(super) fn release_held(self: &Arc<Self>) -> Result<Next, &'static str> {
+    pub(super) fn release_held(self: &Arc<Self>) -> Result<Next, End> {
         loop {
             let exp = self.exp_cmd_sn.load(Ordering::Relaxed);
             let mut due = KVec::new();
@@ -125,10 +125,10 @@ impl Session {
                 };
                 let mine = |h: &Held| h.sn == Some(exp) || (h.sn.is_none() && h.itt == itt);
                 let mut rest =
-                    KVec::with_capacity(held.len(), GFP_KERNEL).map_err(|_| "out of memory")?;
+                    KVec::with_capacity(held.len(), GFP_KERNEL).map_err(|_| End::OutOfMemory)?;
                 for h in core::mem::take(&mut *held) {
                     let to = if mine(&h) { &mut due } else { &mut rest };
-                    to.push(h, GFP_KERNEL).map_err(|_| "out of memory")?;
+                    to.push(h, GFP_KERNEL).map_err(|_| End::OutOfMemory)?;
                 }
                 *held = rest;
                 self.held_len.store(held.len(), Ordering::Relaxed);
@@ -144,7 +144,7 @@ impl Session {
     }
 
     /// Acts on a held PDU, its data read from memory.
-    pub(super) fn replay(self: &Arc<Self>, h: Held) -> Result<Next, &'static str> {
+    pub(super) fn replay(self: &Arc<Self>, h: Held) -> Result<Next, End> {
         // It decoded when it came.
         let req = match Request::decode(&h.bhs) {
             Ok(r) if !h.aborted => r,

@@ -7,19 +7,19 @@ use super::*;
 impl Session {
     /// Reads a data segment of `n` bytes (and its padding, and its
     /// digest) and drops it.
-    pub(super) fn discard(&self, n: usize) -> Result<(), &'static str> {
+    pub(super) fn discard(&self, n: usize) -> Result<(), End> {
         self.skip(n, pdu::pad4(n) - n)?;
         self.end_segment()
     }
 
     /// One PDU.
-    pub(super) fn receive_one(self: &Arc<Self>) -> Result<Next, &'static str> {
+    pub(super) fn receive_one(self: &Arc<Self>) -> Result<Next, End> {
         let mut bhs = Bhs::default();
         match self.sock.recv_exact(&mut bhs.0) {
             Ok(true) => {}
-            Ok(false) => return Ok(Next::End("the initiator closed the connection")),
+            Ok(false) => return Ok(Next::End(End::Closed)),
             Err(e) if e == EAGAIN => return self.silence(),
-            Err(_) => return Err("receive error"),
+            Err(_) => return Err(End::ReceiveError),
         }
         self.ping_out.store(false, Ordering::Relaxed);
         self.last_rx.store(ticks(), Ordering::Relaxed);
@@ -45,7 +45,9 @@ impl Session {
         if len > self.params.max_recv_data_segment_length as usize {
             // The stream can still be parsed, but the initiator broke the
             // negotiated limit: the connection ends (RFC 7143 7.8).
-            return Err("data segment longer than MaxRecvDataSegmentLength");
+            return Err(End::Protocol(
+                "data segment longer than MaxRecvDataSegmentLength",
+            ));
         }
         let req = match Request::decode(&bhs) {
             Ok(r) => r,
@@ -89,7 +91,7 @@ impl Session {
         bhs: &Bhs,
         ext_cdb: bool,
         len: usize,
-    ) -> Result<Next, &'static str> {
+    ) -> Result<Next, End> {
         match req {
             Request::ScsiCmd(c) if ext_cdb => {
                 // CDBs longer than 16 bytes: SCST takes 16 at most.
@@ -105,7 +107,7 @@ impl Session {
             Request::Logout(l) => {
                 self.discard(len)?;
                 self.logout(&l)?;
-                return Ok(Next::End("logout"));
+                return Ok(Next::End(End::Logout));
             }
             Request::Text(t) => self.text(&t, bhs, len)?,
             Request::TaskMgmt(t) => {
@@ -126,11 +128,11 @@ impl Session {
 
     /// Reads `n` bytes of Additional Header Segments (into the header
     /// digest); true if one carries an Extended CDB.
-    pub(super) fn read_ahs(&self, n: usize) -> Result<bool, &'static str> {
+    pub(super) fn read_ahs(&self, n: usize) -> Result<bool, End> {
         if n == 0 {
             return Ok(false);
         }
-        let mut buf = KVec::from_elem(0u8, n, GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut buf = KVec::from_elem(0u8, n, GFP_KERNEL).map_err(|_| End::OutOfMemory)?;
         self.recv_into(&mut buf)?;
         Ok(pdu::has_extended_cdb(&buf))
     }
@@ -138,7 +140,7 @@ impl Session {
     /// nop_in_interval seconds without a PDU: a NOP-In ping, which the
     /// initiator must answer (RFC 7143 11.19) before as long again has
     /// passed, or the connection is taken for dead.
-    pub(super) fn silence(&self) -> Result<Next, &'static str> {
+    pub(super) fn silence(&self) -> Result<Next, End> {
         let nop_ms = self.timeouts.nop_ms;
         let now = ticks();
         let interval = ticks_of_ms(nop_ms);
@@ -149,9 +151,7 @@ impl Session {
             if now.wrapping_sub(self.ping_at.load(Ordering::Relaxed)) < interval {
                 return Ok(Next::Go);
             }
-            return Ok(Next::End(
-                "no answer to a NOP-In ping: the initiator is gone",
-            ));
+            return Ok(Next::End(End::NoPingAnswer));
         }
         let ping = NopIn {
             lun: [0; 8],
@@ -168,7 +168,7 @@ impl Session {
 
     /// The data segment (and its padding) has been read: with DataDigest,
     /// its digest follows and must match before anything acts on the data.
-    pub(super) fn end_segment(&self) -> Result<(), &'static str> {
+    pub(super) fn end_segment(&self) -> Result<(), End> {
         if self.rx_crc_on.load(Ordering::Relaxed) {
             self.check_digest("data")?;
         }
@@ -179,7 +179,7 @@ impl Session {
     /// A mismatch ends the connection: with ErrorRecoveryLevel 0 neither
     /// a header nor a data digest error can be recovered within the
     /// connection (RFC 7143 7.8, as LIO does).
-    pub(super) fn check_digest(&self, what: &str) -> Result<(), &'static str> {
+    pub(super) fn check_digest(&self, what: &str) -> Result<(), End> {
         self.rx_crc_on.store(false, Ordering::Relaxed);
         let mut got = [0u8; 4];
         self.recv_into(&mut got)?;
@@ -193,7 +193,7 @@ impl Session {
                 &*self.peer,
                 what
             );
-            return Err("digest error");
+            return Err(End::Digest);
         }
         if got != want {
             pr_err!(
@@ -204,27 +204,27 @@ impl Session {
                 got,
                 want
             );
-            return Err("digest error");
+            return Err(End::Digest);
         }
         Ok(())
     }
 
     /// Receives exactly `dst` (into the digest, if one is running), from
     /// a held PDU's data while one is replayed.
-    pub(super) fn recv_into(&self, dst: &mut [u8]) -> Result<(), &'static str> {
+    pub(super) fn recv_into(&self, dst: &mut [u8]) -> Result<(), End> {
         if self.replaying.load(Ordering::Relaxed) {
             let mut r = self.replay.lock();
             let at = r.at;
             dst.copy_from_slice(
                 r.data
                     .get(at..at + dst.len())
-                    .ok_or("held PDU shorter than its header")?,
+                    .ok_or(End::Bug("held PDU shorter than its header"))?,
             );
             r.at += dst.len();
             return Ok(());
         }
-        if !self.sock.recv_exact(dst).map_err(|_| "receive error")? {
-            return Err("connection closed inside a PDU");
+        if !self.sock.recv_exact(dst).map_err(|_| End::ReceiveError)? {
+            return Err(End::ClosedInPdu);
         }
         if self.rx_crc_on.load(Ordering::Relaxed) {
             self.rx_crc.store(
@@ -236,7 +236,7 @@ impl Session {
     }
 
     /// Drops `n` data bytes and `pad` padding bytes.
-    pub(super) fn skip(&self, n: usize, pad: usize) -> Result<(), &'static str> {
+    pub(super) fn skip(&self, n: usize, pad: usize) -> Result<(), End> {
         let mut left = n + pad;
         let mut buf = [0u8; 256];
         while left > 0 {

@@ -11,7 +11,7 @@ impl Session {
     /// A Text Request in full feature phase: gathered over its pieces (C
     /// bit, each answered by an empty response), then answered in one
     /// PDU (`text::full_feature_answer`: SendTargets for this target).
-    pub(super) fn text(&self, t: &pdu::TextReq, bhs: &Bhs, len: usize) -> Result<(), &'static str> {
+    pub(super) fn text(&self, t: &pdu::TextReq, bhs: &Bhs, len: usize) -> Result<(), End> {
         let mut text_in = self.text_in.lock();
         let at = text_in.len();
         if t.ttt != RESERVED_TAG || at + len > MAX_TEXT {
@@ -31,8 +31,8 @@ impl Session {
         }
         text_in
             .extend_with(len, 0, GFP_KERNEL)
-            .map_err(|_| "out of memory")?;
-        self.recv_into(text_in.get_mut(at..).ok_or("text")?)?;
+            .map_err(|_| End::OutOfMemory)?;
+        self.recv_into(text_in.get_mut(at..).ok_or(End::Bug("text"))?)?;
         self.skip(0, pdu::pad4(len) - len)?;
         self.end_segment()?;
         let mut rsp = pdu::TextRsp {
@@ -51,7 +51,7 @@ impl Session {
             MAX_TEXT.min(self.params.max_xmit_data_segment_length as usize),
             GFP_KERNEL,
         )
-        .map_err(|_| "out of memory")?;
+        .map_err(|_| End::OutOfMemory)?;
         let mut w = crate::text::Writer::new(&mut buf);
         if crate::text::full_feature_answer(
             &req,
@@ -67,11 +67,11 @@ impl Session {
         self.send(rsp.encode(), w.as_bytes(), true)
     }
 
-    pub(super) fn reject(&self, reason: u8, bad: &Bhs) -> Result<(), &'static str> {
+    pub(super) fn reject(&self, reason: u8, bad: &Bhs) -> Result<(), End> {
         self.send(pdu::reject(reason), &bad.0, true)
     }
 
-    pub(super) fn nop_out(&self, n: &pdu::NopOut, len: usize) -> Result<(), &'static str> {
+    pub(super) fn nop_out(&self, n: &pdu::NopOut, len: usize) -> Result<(), End> {
         if n.itt == RESERVED_TAG {
             // A ping answering ours, or one that wants no answer.
             return self.discard(len);
@@ -79,7 +79,7 @@ impl Session {
         // The ping data comes back, as much of it as the initiator takes
         // in one PDU (its MaxRecvDataSegmentLength; ours bounded `len`).
         let back = len.min(self.params.max_xmit_data_segment_length as usize);
-        let mut data = KVVec::from_elem(0u8, back, GFP_KERNEL).map_err(|_| "out of memory")?;
+        let mut data = KVVec::from_elem(0u8, back, GFP_KERNEL).map_err(|_| End::OutOfMemory)?;
         self.recv_into(&mut data)?;
         self.skip(len - back, pdu::pad4(len) - len)?;
         self.end_segment()?;
@@ -93,7 +93,7 @@ impl Session {
     }
 
     /// Logout: waits for the session's commands, then answers.
-    pub(super) fn logout(&self, l: &pdu::LogoutReq) -> Result<(), &'static str> {
+    pub(super) fn logout(&self, l: &pdu::LogoutReq) -> Result<(), End> {
         crate::scst_rs::sys::wait_up_to(30_000, || self.in_flight.load(Ordering::Acquire) == 0);
         let p = &self.params;
         let rsp = pdu::logout_rsp(

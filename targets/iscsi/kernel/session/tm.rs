@@ -11,13 +11,22 @@ pub(crate) struct TmCtx {
     /// TARGET COLD RESET: the connection ends after the answer.
     pub(super) cold: bool,
     /// ABORT TASK's command, whose address is the tag the core matches.
-    pub(super) _target: Option<Arc<IscsiCmd>>,
+    pub(super) target: Option<Arc<IscsiCmd>>,
 }
 
 /// SCST finished a task management request: the TM Response.
 pub(super) fn task_mgmt_fn_done(m: &MgmtRef, ctx: KBox<TmCtx>) {
     use pdu::tmf_rsp;
+    // The command of an ABORT TASK may have been answered between our
+    // finding it and the core marking it: the initiator has its status,
+    // so the task was not aborted and is gone (RFC 7143 11.5.1: "Function
+    // complete" only for a task the abort ended; libiscsi's
+    // AbortTaskSimpleAsync fails on both answers).  The transmit thread
+    // set `responded` before the core saw the command finish, which the
+    // core waited for before this answer.
+    let answered = |c: &Arc<IscsiCmd>| c.responded.load(Ordering::Acquire);
     let r = match m.status() {
+        SCST_MGMT_STATUS_SUCCESS if ctx.target.as_ref().is_some_and(answered) => tmf_rsp::NO_TASK,
         SCST_MGMT_STATUS_SUCCESS => tmf_rsp::COMPLETE,
         SCST_MGMT_STATUS_TASK_NOT_EXIST => tmf_rsp::NO_TASK,
         SCST_MGMT_STATUS_LUN_NOT_EXIST => tmf_rsp::NO_LUN,
@@ -38,7 +47,7 @@ impl Session {
     /// A Task Management Function Request: handed to SCST, answered in
     /// `task_mgmt_fn_done` (after the affected commands are gone, none of
     /// which is answered).
-    pub(super) fn task_mgmt(self: &Arc<Self>, t: &pdu::TaskMgmt) -> Result<(), &'static str> {
+    pub(super) fn task_mgmt(self: &Arc<Self>, t: &pdu::TaskMgmt) -> Result<(), End> {
         use pdu::{tmf, tmf_rsp};
         let answer = |s: &Self, r: u8| s.send(pdu::task_mgmt_rsp(t.itt, r), &[], true);
         let (func, lun) = match t.function {
@@ -73,15 +82,15 @@ impl Session {
                 sess: self.clone(),
                 itt: t.itt,
                 cold: t.function == tmf::TARGET_COLD_RESET,
-                _target: target,
+                target,
             },
             GFP_KERNEL,
         )
-        .map_err(|_| "out of memory")?;
+        .map_err(|_| End::OutOfMemory)?;
         // `ctx` comes back in `task_mgmt_fn_done`.
         let submitted = match self.reg.lock().as_ref() {
             Some(r) => r.task_mgmt(func, lun, tag, ctx).is_ok(),
-            None => return Err("session gone"),
+            None => return Err(End::SessionGone),
         };
         if !submitted {
             return answer(self, tmf_rsp::REJECTED);

@@ -22,7 +22,7 @@
 //! A batch goes out with MSG_MORE on every PDU but the last, so the
 //! answers to many small commands share TCP segments.
 
-use super::{IscsiCmd, Session};
+use super::{End, IscsiCmd, Session};
 use crate::pdu::{self, Bhs, DataIn, ScsiRsp};
 use crate::scst_rs::api::cmd::{Cmd, Context, Direction};
 use crate::scst_rs::scsi::Status;
@@ -144,17 +144,17 @@ impl Session {
     }
 
     /// Queues a PDU with a copy of `data`; `status`: it takes a StatSN.
-    pub(super) fn send(&self, bhs: Bhs, data: &[u8], status: bool) -> Result<(), &'static str> {
+    pub(super) fn send(&self, bhs: Bhs, data: &[u8], status: bool) -> Result<(), End> {
         let mut owned = KVVec::new();
         owned
             .extend_from_slice(data, GFP_KERNEL)
-            .map_err(|_| "out of memory")?;
+            .map_err(|_| End::OutOfMemory)?;
         self.push(TxItem::Pdu {
             bhs,
             data: owned,
             status,
         })
-        .map_err(|_| "out of memory")
+        .map_err(|_| End::OutOfMemory)
     }
 
     /// Whether the transmit thread keeps up, so that the receive thread
@@ -275,8 +275,13 @@ impl Session {
                 // keeps QueuedCommands outstanding would find the window
                 // shut after every answer and back off.)
                 self.command_answered(&ic);
-                if !tx.broken && !c.aborted() && self.respond(tx, &ic, &mut c, more).is_err() {
-                    self.broke(tx);
+                if !tx.broken && !c.aborted() {
+                    // Before the first byte goes: an abort the core marks
+                    // from now on did not stop the task.
+                    ic.responded.store(true, Ordering::Release);
+                    if self.respond(tx, &ic, &mut c, more).is_err() {
+                        self.broke(tx);
+                    }
                 }
                 c.tgt_done(Context::Direct);
             }

@@ -52,6 +52,9 @@ impl login::Env for Env {
         }
         self.0 & 8 == 0
     }
+    fn md5(&self, parts: &[&[u8]]) -> [u8; 16] {
+        scst_fuzz::md5(parts)
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -65,3 +65,12 @@ pub fn base64(bytes: &[u8]) -> String {
     }
     s
 }
+
+/// MD5 of the concatenated `parts`, as iscsi-scstd computes CHAP
+/// responses.
+pub fn md5(parts: &[&[u8]]) -> [u8; 16] {
+    use md5::{Digest, Md5};
+    let mut h = Md5::new();
+    parts.iter().for_each(|p| h.update(p));
+    h.finalize().into()
+}

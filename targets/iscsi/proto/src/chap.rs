@@ -2,9 +2,10 @@
 
 //! CHAP for iSCSI login (RFC 1994, RFC 7143 12.1.3): the value encodings
 //! (`0x` hex, `0b` base64), MD5 responses and their check.  The login's
-//! CHAP steps are in `login`.  `no_std`, no allocation.
+//! CHAP steps are in `login`.  `no_std`, no allocation; MD5 itself comes
+//! from the caller (the daemon's md-5 crate), so that this crate keeps no
+//! dependencies and no cryptography of its own.
 
-use crate::md5;
 use crate::text::{hex_digit, Full, Writer};
 
 /// CHAP_A value for MD5, the only algorithm RFC 7143 requires.
@@ -95,14 +96,18 @@ pub fn push_hex(w: &mut Writer<'_>, key: &str, bytes: &[u8]) -> Result<(), Full>
     w.push(key, text)
 }
 
+/// MD5 of the concatenation of some byte strings.
+pub trait Md5: Fn(&[&[u8]]) -> [u8; 16] {}
+impl<F: Fn(&[&[u8]]) -> [u8; 16]> Md5 for F {}
+
 /// The MD5 CHAP response: MD5(identifier, secret, challenge).
-pub fn response(id: u8, secret: &[u8], challenge: &[u8]) -> [u8; 16] {
-    md5::digest(&[&[id], secret, challenge])
+pub fn response(md5: impl Md5, id: u8, secret: &[u8], challenge: &[u8]) -> [u8; 16] {
+    md5(&[&[id], secret, challenge])
 }
 
 /// Whether `got` is the right response, compared in constant time.
-pub fn verify(id: u8, secret: &[u8], challenge: &[u8], got: &[u8]) -> bool {
-    let want = response(id, secret, challenge);
+pub fn verify(md5: impl Md5, id: u8, secret: &[u8], challenge: &[u8], got: &[u8]) -> bool {
+    let want = response(md5, id, secret, challenge);
     got.len() == want.len() && got.iter().zip(want).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
 }
 
@@ -115,6 +120,15 @@ pub fn offers_md5(v: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_md5 as md5;
+
+    fn hex16(s: &str) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks(2)) {
+            *o = u8::from_str_radix(core::str::from_utf8(pair).unwrap(), 16).unwrap();
+        }
+        out
+    }
 
     #[test]
     fn decodes_values() {
@@ -152,14 +166,15 @@ mod tests {
     #[test]
     fn responses() {
         // RFC 1994 response of identifier 1, secret "secret", challenge
-        // 0x0102..: MD5 of the concatenation.
+        // 0x01020304: MD5 of the concatenation (`md5sum` of those 11
+        // bytes).
         let c = [1u8, 2, 3, 4];
-        let r = response(1, b"secret", &c);
-        assert_eq!(r, crate::md5::digest(&[&[1], b"secret", &c]));
-        assert!(verify(1, b"secret", &c, &r));
-        assert!(!verify(2, b"secret", &c, &r));
-        assert!(!verify(1, b"Secret", &c, &r));
-        assert!(!verify(1, b"secret", &c, &r[..15]));
+        let r = response(md5, 1, b"secret", &c);
+        assert_eq!(r, hex16("afd81c66f2d5f7fc733e1b2d88bb2630"));
+        assert!(verify(md5, 1, b"secret", &c, &r));
+        assert!(!verify(md5, 2, b"secret", &c, &r));
+        assert!(!verify(md5, 1, b"Secret", &c, &r));
+        assert!(!verify(md5, 1, b"secret", &c, &r[..15]));
         assert!(offers_md5(b"7,5") && offers_md5(b"5") && !offers_md5(b"7") && !offers_md5(b""));
     }
 }

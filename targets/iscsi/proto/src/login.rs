@@ -41,6 +41,8 @@ pub trait Env {
     /// it cannot (the login then fails: a predictable challenge is worse
     /// than none).
     fn random(&mut self, buf: &mut [u8]) -> bool;
+    /// MD5 of the concatenated `parts` (CHAP responses).
+    fn md5(&self, parts: &[&[u8]]) -> [u8; 16];
 }
 
 /// A name (up to [`MAX_NAME`] bytes) kept in the login.
@@ -478,7 +480,7 @@ impl Login {
         let ok = chap::decode(r, &mut got) == Some(16)
             && env
                 .incoming_secret(target, self.initiator.as_bytes(), user)
-                .is_some_and(|secret| chap::verify(id, secret, ours, &got));
+                .is_some_and(|secret| chap::verify(|p| env.md5(p), id, secret, ours, &got));
         if !ok {
             return Err(st::AUTH_FAILED);
         }
@@ -516,7 +518,8 @@ impl Login {
         let name = core::str::from_utf8(name).map_err(|_| st::AUTH_FAILED)?;
         let full = |_: Full| st::OUT_OF_RESOURCES;
         out.push("CHAP_N", name.as_bytes()).map_err(full)?;
-        chap::push_hex(out, "CHAP_R", &chap::response(id, secret, challenge)).map_err(full)
+        let r = chap::response(|p| env.md5(p), id, secret, challenge);
+        chap::push_hex(out, "CHAP_R", &r).map_err(full)
     }
 }
 
@@ -557,6 +560,9 @@ mod tests {
                 *b = 0x40 + i as u8;
             }
             true
+        }
+        fn md5(&self, parts: &[&[u8]]) -> [u8; 16] {
+            crate::test_md5(parts)
         }
     }
 
@@ -722,7 +728,7 @@ mod tests {
         let c: Vec<u8> = (0x41..=0x50).collect();
         format!(
             "CHAP_N=joe|CHAP_R=0x{}",
-            hex(&chap::response(64, secret, &c))
+            hex(&chap::response(crate::test_md5, 64, secret, &c))
         )
     }
 
@@ -767,6 +773,7 @@ mod tests {
         let want = format!(
             "0x{}",
             hex(&chap::response(
+                crate::test_md5,
                 9,
                 b"tgtsecret123",
                 &[1, 2, 3, 4, 5, 6, 7, 8]

@@ -158,6 +158,12 @@ impl login::Env for Env {
         buf.fill(7);
         true
     }
+    fn md5(&self, parts: &[&[u8]]) -> [u8; 16] {
+        use md5::{Digest, Md5};
+        let mut h = Md5::new();
+        parts.iter().for_each(|p| h.update(p));
+        h.finalize().into()
+    }
 }
 
 #[test]

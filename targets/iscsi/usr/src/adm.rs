@@ -116,43 +116,51 @@ fn params(v: &str) -> Result<Vec<(String, String)>, String> {
 
 /// Parses iscsi-scst-adm's arguments (without the program name).
 pub fn parse_args(args: &[String]) -> Result<Command, String> {
+    use lexopt::Arg::{Long, Short};
     let mut socket = DEFAULT_SOCKET.to_string();
     let (mut op, mut tid, mut sid, mut cid, mut user, mut ps) =
         (None, None, None, None, false, Vec::new());
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_string())),
-            None => (a.as_str(), None),
-        };
-        match name {
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "-u" | "--user" => {
+    let mut p = lexopt::Parser::from_args(args);
+    while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+        let name = match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
+            Short('u') | Long("user") => {
                 user = true;
                 continue;
             }
-            _ => {}
-        }
-        let value = inline
-            .or_else(|| it.next().cloned())
+            Short('o') | Long("op") => "--op",
+            Short('t') | Long("tid") => "--tid",
+            Short('s') | Long("sid") => "--sid",
+            Short('c') | Long("cid") => "--cid",
+            Short('p') | Long("params") => "--params",
+            Long("socket") => "--socket",
+            Short(c) => return Err(format!("unknown option -{}", c)),
+            Long(l) => return Err(format!("unknown option --{}", l)),
+            lexopt::Arg::Value(v) => {
+                return Err(format!("unexpected argument {}", v.to_string_lossy()))
+            }
+        };
+        let value = p
+            .value()
+            .ok()
+            .and_then(|v| v.into_string().ok())
             .ok_or_else(|| format!("{} needs a value", name))?;
         if value.contains(['\n', '\0']) {
             return Err(format!("{}: the value has a line break or NUL", name));
         }
         match name {
-            "-o" | "--op" => {
+            "--op" => {
                 op =
                     Some(Op::parse(&value).ok_or_else(|| {
                         format!("--op {}: not new, delete, update or show", value)
                     })?)
             }
-            "-t" | "--tid" => tid = Some(number("--tid", &value)?),
-            "-s" | "--sid" => sid = Some(number("--sid", &value)?),
-            "-c" | "--cid" => cid = Some(number("--cid", &value)?),
-            "-p" | "--params" => ps.extend(params(&value)?),
-            "--socket" => socket = value,
-            _ => return Err(format!("unknown option {}", name)),
+            "--tid" => tid = Some(number("--tid", &value)?),
+            "--sid" => sid = Some(number("--sid", &value)?),
+            "--cid" => cid = Some(number("--cid", &value)?),
+            "--params" => ps.extend(params(&value)?),
+            _ => socket = value,
         }
     }
     let op = op.ok_or("--op is missing")?;

@@ -4,9 +4,9 @@
 use crate::adm::{self, Request};
 use crate::portal::Portal;
 use crate::{err, notice};
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use nix::sys::stat::{umask, Mode};
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::raw::{c_int, c_void};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::sync::Arc;
 
@@ -15,41 +15,10 @@ const MAX_REQUEST: u64 = 16 * 1024;
 /// How long a client may take to send its request.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-extern "C" {
-    fn getsockopt(fd: c_int, level: c_int, name: c_int, value: *mut c_void, len: *mut u32)
-        -> c_int;
-    fn umask(mask: u32) -> u32;
-}
-
-/// `struct ucred` (SO_PEERCRED).
-#[repr(C)]
-#[derive(Default)]
-struct Ucred {
-    pid: i32,
-    uid: u32,
-    gid: u32,
-}
-
 /// The user id of the process at the other end.
 fn peer_uid(s: &UnixStream) -> io::Result<u32> {
-    const SOL_SOCKET: c_int = 1;
-    const SO_PEERCRED: c_int = 17;
-    let mut cred = Ucred::default();
-    let mut len = std::mem::size_of::<Ucred>() as u32;
-    // SAFETY: `cred` and `len` are live and `len` is `cred`'s size.
-    let rc = unsafe {
-        getsockopt(
-            s.as_raw_fd(),
-            SOL_SOCKET,
-            SO_PEERCRED,
-            (&mut cred as *mut Ucred).cast(),
-            &mut len,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(cred.uid)
+    let cred = getsockopt(s, PeerCredentials)?;
+    Ok(cred.uid())
 }
 
 /// The daemon's end of the socket: a filesystem socket that only root
@@ -94,11 +63,9 @@ pub fn bind(path: &str) -> Result<AdmSocket, String> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(what(e)),
     }
-    // SAFETY: plain system calls; no other thread exists (see above).
-    let old = unsafe { umask(0o177) };
+    let old = umask(Mode::from_bits_truncate(0o177));
     let bound = UnixListener::bind(path);
-    // SAFETY: as above.
-    unsafe { umask(old) };
+    umask(old);
     Ok(AdmSocket {
         listener: bound.map_err(what)?,
         path: path.to_string(),

@@ -3,14 +3,11 @@
 //! which keeps the module loaded.
 
 use iscsi_proto::ctl::{self, SessionReq, TargetReq};
+use nix::errno::Errno;
+use nix::sys::ioctl::ioctl_num_type;
 use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
-use std::os::raw::{c_int, c_ulong};
-
-extern "C" {
-    fn ioctl(fd: c_int, request: c_ulong, ...) -> c_int;
-}
 
 /// The module's listing of targets, sessions and connections (IET's
 /// format; `portal::live_sessions` reads it).
@@ -47,11 +44,10 @@ impl Kernel {
     fn request<T>(&self, cmd: u32, block: &mut T) -> io::Result<()> {
         // SAFETY: `block` is a live `#[repr(C)]` block of the size `cmd`
         // encodes (both from iscsi_proto::ctl).
-        let rc = unsafe { ioctl(self.dev.as_raw_fd(), c_ulong::from(cmd), block as *mut T) };
-        if rc < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        let rc = unsafe {
+            nix::libc::ioctl(self.dev.as_raw_fd(), cmd as ioctl_num_type, block as *mut T)
+        };
+        Errno::result(rc).map(drop).map_err(io::Error::from)
     }
 
     /// Hands a logged-in connection (its socket `fd`) to the kernel.
@@ -95,7 +91,7 @@ impl Kernel {
             .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
         match self.request(ctl::ADD_TARGET, &mut r) {
             Ok(()) => Ok(true),
-            Err(e) if e.raw_os_error() == Some(17) => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
             Err(e) => Err(e),
         }
     }

@@ -377,6 +377,13 @@ impl login::Env for LoginEnv<'_> {
         }
         ok
     }
+
+    fn md5(&self, parts: &[&[u8]]) -> [u8; 16] {
+        use md5::{Digest, Md5};
+        let mut h = Md5::new();
+        parts.iter().for_each(|p| h.update(p));
+        h.finalize().into()
+    }
 }
 
 /// Where a daemon's TSIHs start: from the clock, so that a restarted

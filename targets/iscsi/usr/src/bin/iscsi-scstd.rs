@@ -14,27 +14,11 @@
 use iscsi_scst_usr::limit::{self, Limits};
 use iscsi_scst_usr::portal::{canonical, Paths, Portal};
 use iscsi_scst_usr::{adm, conn, control, err, log, notice};
+use nix::sys::signal::{SigSet, Signal};
+use nix::unistd::{fork, setsid, ForkResult};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::raw::c_int;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// glibc's `sigset_t`.
-#[repr(C)]
-struct SigSet([u64; 16]);
-
-extern "C" {
-    fn fork() -> c_int;
-    fn setsid() -> c_int;
-    fn sigemptyset(set: *mut SigSet) -> c_int;
-    fn sigaddset(set: *mut SigSet, sig: c_int) -> c_int;
-    fn pthread_sigmask(how: c_int, set: *const SigSet, old: *mut SigSet) -> c_int;
-    fn sigwait(set: *const SigSet, sig: *mut c_int) -> c_int;
-}
-
-const SIGINT: c_int = 2;
-const SIGTERM: c_int = 15;
-const SIGHUP: c_int = 1;
 
 struct Options {
     foreground: bool,
@@ -58,30 +42,42 @@ fn options() -> Result<Options, String> {
         pid_file: None,
         socket: adm::DEFAULT_SOCKET.to_string(),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
+    let mut p = lexopt::Parser::from_env();
+    while let Some(arg) = p.next().map_err(|e| e.to_string())? {
+        use lexopt::Arg::{Long, Short, Value};
+        let name = match arg {
+            Short('f') | Long("foreground") => {
+                o.foreground = true;
+                continue;
+            }
+            Short('h') | Long("help") => {
+                println!("{}", USAGE);
+                std::process::exit(0);
+            }
+            Short('d') | Long("debug") => "--debug",
+            Short('c') | Long("config") => "--config",
+            Long("allow") => "--allow",
+            Long("deny") => "--deny",
+            Short('a') | Long("address") => "--address",
+            Short('p') | Long("port") => "--port",
+            Long("pid-file") => "--pid-file",
+            Long("socket") => "--socket",
+            Short(c) => return Err(format!("unknown option -{}", c)),
+            Long(l) => return Err(format!("unknown option --{}", l)),
+            Value(v) => return Err(format!("unexpected argument {}", v.to_string_lossy())),
         };
-        if name == "-f" || name == "--foreground" {
-            o.foreground = true;
-            continue;
-        }
-        if name == "-h" || name == "--help" {
-            println!("{}", USAGE);
-            std::process::exit(0);
-        }
-        let value = inline
-            .or_else(|| args.next())
+        let value = p
+            .value()
+            .ok()
+            .and_then(|v| v.into_string().ok())
             .ok_or_else(|| format!("{} needs a value", name))?;
         let bad = |what: &str| format!("{} {}: not {}", name, value, what);
-        match name.as_str() {
-            "-d" | "--debug" => o.debug = value.parse().map_err(|_| bad("a number"))?,
-            "-c" | "--config" => o.paths.config = value,
+        match name {
+            "--debug" => o.debug = value.parse().map_err(|_| bad("a number"))?,
+            "--config" => o.paths.config = value,
             "--allow" => o.paths.allow = value,
             "--deny" => o.paths.deny = value,
-            "-a" | "--address" => {
+            "--address" => {
                 o.address = Some(
                     value
                         .trim_matches(['[', ']'])
@@ -89,10 +85,9 @@ fn options() -> Result<Options, String> {
                         .map_err(|_| bad("an IP address"))?,
                 )
             }
-            "-p" | "--port" => o.port = value.parse().map_err(|_| bad("a port"))?,
+            "--port" => o.port = value.parse().map_err(|_| bad("a port"))?,
             "--pid-file" => o.pid_file = Some(value),
-            "--socket" => o.socket = value,
-            _ => return Err(format!("unknown option {}", name)),
+            _ => o.socket = value,
         }
     }
     Ok(o)
@@ -113,30 +108,28 @@ fn listen(o: &Options) -> std::io::Result<TcpListener> {
 /// Goes to the background: the parent exits, the child leads a new
 /// session.
 fn daemonize() {
-    // SAFETY: no other thread exists yet; the parent only exits.
+    // SAFETY: no other thread exists yet (called before any is started),
+    // so the child may run anything; the parent only exits.
     match unsafe { fork() } {
-        -1 => {
-            err!("fork failed: {}", std::io::Error::last_os_error());
+        Err(e) => {
+            err!("fork failed: {}", e);
             std::process::exit(1);
         }
-        0 => {
-            // SAFETY: plain system call in the child.
-            unsafe { setsid() };
+        Ok(ForkResult::Child) => {
+            // Fails only for a process group leader, which a fresh child
+            // is not.
+            let _ = setsid();
         }
-        _ => std::process::exit(0),
+        Ok(ForkResult::Parent { .. }) => std::process::exit(0),
     }
 }
 
 /// The signals one thread waits for: the ones the daemon stops on, and
 /// SIGHUP (read the access files again).
 fn stop_signals() -> SigSet {
-    let mut set = SigSet([0; 16]);
-    // SAFETY: `set` is a live sigset_t.
-    unsafe {
-        sigemptyset(&mut set);
-        sigaddset(&mut set, SIGTERM);
-        sigaddset(&mut set, SIGINT);
-        sigaddset(&mut set, SIGHUP);
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        set.add(s);
     }
     set
 }
@@ -144,10 +137,10 @@ fn stop_signals() -> SigSet {
 /// Blocks the stop signals in this thread and the threads it starts; one
 /// thread waits for them (`wait_for_stop`).
 fn block_stop_signals() {
-    const SIG_BLOCK: c_int = 0;
-    let set = stop_signals();
-    // SAFETY: `set` is initialized; no old mask is wanted.
-    unsafe { pthread_sigmask(SIG_BLOCK, &set, std::ptr::null_mut()) };
+    if let Err(e) = stop_signals().thread_block() {
+        err!("cannot block SIGTERM, SIGINT and SIGHUP: {}", e);
+        std::process::exit(1);
+    }
 }
 
 /// Reads the access files again on SIGHUP (`Portal::reload_access`).
@@ -156,12 +149,17 @@ fn block_stop_signals() {
 /// out), the pid file goes.
 fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: control::SocketFile) {
     let set = stop_signals();
-    let mut sig: c_int = 0;
-    loop {
-        // SAFETY: `set` is initialized and blocked in every thread.
-        unsafe { sigwait(&set, &mut sig) };
-        if sig != SIGHUP {
-            break;
+    let sig = loop {
+        // The set is blocked in every thread (`block_stop_signals`).
+        match set.wait() {
+            Ok(Signal::SIGHUP) => {}
+            Ok(sig) => break sig,
+            // Only for a set of invalid signals, which this is not:
+            // stop rather than spin.
+            Err(e) => {
+                err!("sigwait: {}", e);
+                break Signal::SIGTERM;
+            }
         }
         match portal.reload_access() {
             Ok(n) => notice!(
@@ -170,7 +168,7 @@ fn wait_for_stop(portal: Arc<Portal>, pid_file: Option<String>, socket: control:
             ),
             Err(e) => err!("SIGHUP: {}; the access rules in force are unchanged", e),
         }
-    }
+    };
     notice!("signal {}: stopping", sig);
     portal
         .stopping

@@ -121,20 +121,6 @@ impl core::ops::Deref for ScsiCmdRef<'_> {
 }
 
 impl ScsiCmd {
-    /// The command as a pointer, to carry through C code.
-    pub(crate) fn into_raw(self) -> *mut c_void {
-        self.ptr.cast()
-    }
-
-    /// Takes back a command given out by [`ScsiCmd::into_raw`].
-    ///
-    /// # Safety
-    ///
-    /// `p` came from `into_raw` and is taken back only once.
-    pub(crate) unsafe fn from_raw(p: *mut c_void) -> Self {
-        Self { ptr: p.cast() }
-    }
-
     /// The CDB.
     pub(crate) fn cdb(&self) -> &[u8] {
         // SAFETY: the command is live (invariant); the midlayer set `cmnd`

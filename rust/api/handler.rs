@@ -191,16 +191,13 @@ impl<T: DevHandler> Registration<T> {
     /// Registers `T` as handler `name` of SCSI peripheral device type
     /// `ptype` on behalf of `module`.
     pub(crate) fn new(name: &'static CStr, ptype: u8, module: &'static ThisModule) -> Result<Self> {
-        let flags = [
+        let flags = super::flag_bits(&[
             (T::EXEC_SYNC, SCST_DEV_EXEC_SYNC),
             (T::EXEC_ATOMIC, SCST_DEV_EXEC_ATOMIC),
             (T::PARSE_ATOMIC, SCST_DEV_PARSE_ATOMIC),
             (T::DEV_DONE_ATOMIC, SCST_DEV_DEV_DONE_ATOMIC),
             (T::VIRTUAL, SCST_DEV_VIRTUAL),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |f, (_, bit)| f | bit);
+        ]);
         let mut table = KBox::new(
             Table {
                 c: ScstDevType {
@@ -211,28 +208,12 @@ impl<T: DevHandler> Registration<T> {
                     parse: Some(parse_cb::<T>),
                     alloc_data_buf: None,
                     exec: Some(exec_cb::<T>),
-                    dev_done: if T::HAS_DEV_DONE {
-                        Some(dev_done_cb::<T>)
-                    } else {
-                        None
-                    },
+                    dev_done: T::HAS_DEV_DONE.then_some(dev_done_cb::<T> as _),
                     attach: Some(attach_cb::<T>),
                     detach: Some(detach_cb::<T>),
-                    attach_tgt: if T::HAS_ATTACH_TGT {
-                        Some(attach_tgt_cb::<T>)
-                    } else {
-                        None
-                    },
-                    detach_tgt: if T::HAS_DETACH_TGT {
-                        Some(detach_tgt_cb::<T>)
-                    } else {
-                        None
-                    },
-                    task_mgmt_fn: if T::HAS_TASK_MGMT_FN {
-                        Some(task_mgmt_fn_cb::<T>)
-                    } else {
-                        None
-                    },
+                    attach_tgt: T::HAS_ATTACH_TGT.then_some(attach_tgt_cb::<T> as _),
+                    detach_tgt: T::HAS_DETACH_TGT.then_some(detach_tgt_cb::<T> as _),
+                    task_mgmt_fn: T::HAS_TASK_MGMT_FN.then_some(task_mgmt_fn_cb::<T> as _),
                     trace_flags: core::ptr::null(),
                 },
                 trace: AtomicU32::new(SCST_TRACE_DEFAULT),

@@ -12,3 +12,12 @@ pub(crate) mod dev;
 pub(crate) mod handler;
 pub(crate) mod mgmt;
 pub(crate) mod target;
+
+/// The flags word of a registration table: the bits whose trait
+/// constant is on.
+fn flag_bits(flags: &[(bool, u32)]) -> u32 {
+    flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |f, (_, bit)| f | bit)
+}

@@ -153,14 +153,11 @@ unsafe impl<T: TargetDriver> Sync for Template<T> {}
 impl<T: TargetDriver> Template<T> {
     /// Registers `T` as target driver `name` on behalf of `module`.
     pub(crate) fn new(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
-        let flags = [
+        let flags = super::flag_bits(&[
             (T::XMIT_RESPONSE_ATOMIC, SCST_TGT_XMIT_RESPONSE_ATOMIC),
             (T::RDY_TO_XFER_ATOMIC, SCST_TGT_RDY_TO_XFER_ATOMIC),
             (T::NO_PROC_ENTRY, SCST_TGT_NO_PROC_ENTRY),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |f, (_, bit)| f | bit);
+        ]);
         let mut table = KBox::new(
             Table {
                 c: ScstTgtTemplate {
@@ -171,24 +168,13 @@ impl<T: TargetDriver> Template<T> {
                     detect: Some(detect_cb),
                     release: Some(release_cb),
                     xmit_response: Some(xmit_response_cb::<T>),
-                    rdy_to_xfer: if T::HAS_RDY_TO_XFER {
-                        Some(rdy_to_xfer_cb::<T>)
-                    } else {
-                        None
-                    },
+                    rdy_to_xfer: T::HAS_RDY_TO_XFER.then_some(rdy_to_xfer_cb::<T> as _),
                     on_free_cmd: None,
-                    task_mgmt_fn_done: if T::HAS_TASK_MGMT_FN_DONE {
-                        Some(task_mgmt_fn_done_cb::<T>)
-                    } else {
-                        None
-                    },
+                    task_mgmt_fn_done: T::HAS_TASK_MGMT_FN_DONE
+                        .then_some(task_mgmt_fn_done_cb::<T> as _),
                     preprocessing_done: None,
                     trace_flags: core::ptr::null(),
-                    close_session: if T::HAS_CLOSE_SESSION {
-                        Some(close_session_cb::<T>)
-                    } else {
-                        None
-                    },
+                    close_session: T::HAS_CLOSE_SESSION.then_some(close_session_cb::<T> as _),
                 },
                 trace: AtomicU32::new(SCST_TRACE_DEFAULT),
             },

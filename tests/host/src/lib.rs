@@ -46,3 +46,7 @@ pub mod vdisk;
 /// The pass-through handlers' `no_std` file.
 #[path = "../../../handlers/passthrough/fixups.rs"]
 pub mod passthrough;
+
+/// scst_user's interface (the Rust twin of `handlers/user/scst_user.h`).
+#[path = "../../../handlers/user/abi.rs"]
+pub mod user_abi;

@@ -391,60 +391,200 @@ pub(crate) unsafe extern "C" fn scst_rx_cmd(
     crate::cmd::rx(core, sess, lun, cdb, tgt_priv, atomic).unwrap_or(core::ptr::null_mut())
 }
 
-/// Sets the direction and length the initiator expects.
+/// Exported command functions that only forward to `crate::cmd`: the
+/// command handle comes first, then the listed arguments.
 ///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_expected(cmd: *mut ScstCmd, dir: u32, len: u32) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_expected(cmd, dir, len) }
+/// Each function's `# Safety` is that of the `crate::cmd` function it
+/// forwards to, which the generated body relies on.
+macro_rules! cmd_exports {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? => $target:ident;
+    )*) => {$(
+        $(#[$doc])*
+        #[no_mangle]
+        pub(crate) unsafe extern "C" fn $name(cmd: *mut ScstCmd $(, $arg: $ty)*) $(-> $ret)? {
+            // SAFETY: the caller keeps this function's contract (its
+            // `# Safety`), which is the forwardee's.
+            unsafe { crate::cmd::$target(cmd $(, $arg)*) }
+        }
+    )*};
 }
 
-/// Sets the command's task attribute (`SCST_CMD_QUEUE_*`; SIMPLE if
-/// never called).
-///
-/// # Safety
-///
-/// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_queue_type(cmd: *mut ScstCmd, queue_type: c_int) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_queue_type(cmd, queue_type) }
-}
+// Commands: accessors and stage transitions.
+cmd_exports! {
+    /// Sets the direction and length the initiator expects.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_set_expected(dir: u32, len: u32) => set_expected;
 
-/// Starts processing a received command; `pref_context` is the caller's
-/// context (`SCST_CONTEXT_*`).
-///
-/// # Safety
-///
-/// `cmd` is a live command handle from `scst_rx_cmd`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_init_done(cmd: *mut ScstCmd, pref_context: c_int) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::init_done(cmd, pref_context) }
-}
+    /// Sets the command's task attribute (`SCST_CMD_QUEUE_*`; SIMPLE if
+    /// never called).
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`.
+    fn scst_cmd_set_queue_type(queue_type: c_int) => set_queue_type;
 
-/// The residual to report: positive for underflow, negative for overflow
-/// of the initiator's expected transfer length.
-///
-/// # Safety
-///
-/// `cmd` is a live command handle passed to `xmit_response`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_resid(cmd: *mut ScstCmd) -> i64 {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::resid(cmd) }
-}
+    /// Starts processing a received command; `pref_context` is the caller's
+    /// context (`SCST_CONTEXT_*`).
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle from `scst_rx_cmd`.
+    fn scst_cmd_init_done(pref_context: c_int) => init_done;
 
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_priv(cmd: *mut ScstCmd) -> *mut core::ffi::c_void {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::tgt_priv(cmd) }
+    /// The residual to report: positive for underflow, negative for overflow
+    /// of the initiator's expected transfer length.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle passed to `xmit_response`.
+    fn scst_cmd_get_resid() -> i64 => resid;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_tgt_priv() -> *mut core::ffi::c_void => tgt_priv;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_dev_id() -> c_int => dev_id;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_data_direction() -> u32 => data_direction;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_lend_buffer() => lend_buffer;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_atomic() -> bool => in_atomic;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_context() -> c_int => context;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`;
+    /// `sg` is null or a scatterlist of `nents` entries holding at least `len`
+    /// bytes, valid until the driver calls `scst_tgt_cmd_done`.
+    fn scst_cmd_set_tgt_sg(sg: *mut ScstSg, nents: u32, len: u32) => set_tgt_sg;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle in `parse`.
+    fn scst_cmd_allow_tgt_sg() => allow_tgt_sg;
+
+    /// The handler writes every byte of the data-in it answers with: the core
+    /// need not clear a reused buffer for it.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle in `parse`.
+    fn scst_cmd_set_fills_data() => set_fills_data;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle in `parse`.
+    fn scst_cmd_set_exec_nowait() => set_exec_nowait;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_set_resp_data_len(len: u32) => set_resp_len;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_resp_data_len() -> u32 => resp_len;
+
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_status() -> u8 => status;
+
+    /// Finishes the command with CHECK CONDITION and this sense.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_set_cmd_error(key: u8, asc: u8, ascq: u8) => set_error;
+
+    /// The driver delivered a write's data (or failed to).
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command passed to `rdy_to_xfer`.
+    fn scst_rx_data(status: c_int, pref_context: c_int) => rx_data;
+
+    /// A handler finished an `exec` that returned NOT_COMPLETED.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command being executed.
+    fn scst_cmd_done(pref_context: c_int) => done;
+
+    /// The driver sent the response; the command is freed.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command; it is not used afterwards.
+    fn scst_tgt_cmd_done(pref_context: c_int) => tgt_done;
+
+    /// The handler's private pointer for the command's device (set with
+    /// `scst_dev_set_priv` in `attach`); null if none.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_dev_priv() -> *mut core::ffi::c_void => dev_priv;
+
+    /// Whether the command's LUN was added READ_ONLY (handlers report it,
+    /// e.g. as MODE SENSE's WP bit; the core already refuses writes).
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_lun_read_only() -> bool => lun_read_only;
+
+    /// The value the handler set with `scst_tgt_dev_set_priv` for the
+    /// command's session and LUN; null if none.  Process context only.  The
+    /// entry may be detached as soon as this returns: a handler that stores a
+    /// pointer here must keep the object alive by its own means (vdisk stores
+    /// a plain token).
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_get_tgt_dev_priv() -> *mut core::ffi::c_void => tgt_dev_priv;
+
+    /// The handler changed the mode parameters of the command's device (MODE
+    /// SELECT): every other session that sees the device gets a MODE
+    /// PARAMETERS CHANGED unit attention.  Process context only (in `exec`).
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_mode_params_changed() => mode_params_changed;
+
+    /// Whether task management aborted the command: the driver must then not
+    /// answer it.
+    ///
+    /// # Safety
+    ///
+    /// `cmd` is a live command handle.
+    fn scst_cmd_aborted() -> bool => is_aborted;
 }
 
 /// # Safety
@@ -457,15 +597,6 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_cdb(cmd: *mut ScstCmd, len: *mut u3
     // SAFETY: function contract.
     unsafe { len.write(n) };
     p
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_dev_id(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::dev_id(cmd) }
 }
 
 /// Decodes the CDB with the device's block size (for a handler's parse).
@@ -481,15 +612,6 @@ pub(crate) unsafe extern "C" fn scst_cmd_decode(cmd: *mut ScstCmd, block_size: u
 
 /// # Safety
 ///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_data_direction(cmd: *mut ScstCmd) -> u32 {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::data_direction(cmd) }
-}
-
-/// # Safety
-///
 /// `cmd` is a live command handle; `len` is writable.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut u32) -> *mut u8 {
@@ -498,79 +620,6 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_buffer(cmd: *mut ScstCmd, len: *mut
     // SAFETY: function contract.
     unsafe { len.write(n) };
     p
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_lend_buffer(cmd: *mut ScstCmd) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::lend_buffer(cmd) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_atomic(cmd: *mut ScstCmd) -> bool {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::in_atomic(cmd) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_context(cmd: *mut ScstCmd) -> c_int {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::context(cmd) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle not yet passed to `scst_cmd_init_done`;
-/// `sg` is null or a scatterlist of `nents` entries holding at least `len`
-/// bytes, valid until the driver calls `scst_tgt_cmd_done`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_tgt_sg(
-    cmd: *mut ScstCmd,
-    sg: *mut ScstSg,
-    nents: u32,
-    len: u32,
-) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_tgt_sg(cmd, sg, nents, len) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle in `parse`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_allow_tgt_sg(cmd: *mut ScstCmd) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::allow_tgt_sg(cmd) }
-}
-
-/// The handler writes every byte of the data-in it answers with: the core
-/// need not clear a reused buffer for it.
-///
-/// # Safety
-///
-/// `cmd` is a live command handle in `parse`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_fills_data(cmd: *mut ScstCmd) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_fills_data(cmd) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle in `parse`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_exec_nowait(cmd: *mut ScstCmd) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_exec_nowait(cmd) }
 }
 
 /// # Safety
@@ -594,33 +643,6 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_sg(
 
 /// # Safety
 ///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_set_resp_data_len(cmd: *mut ScstCmd, len: u32) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_resp_len(cmd, len) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_resp_data_len(cmd: *mut ScstCmd) -> u32 {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::resp_len(cmd) }
-}
-
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_status(cmd: *mut ScstCmd) -> u8 {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::status(cmd) }
-}
-
-/// # Safety
-///
 /// `cmd` is a live command handle; `len` is writable.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut u32) -> *const u8 {
@@ -629,17 +651,6 @@ pub(crate) unsafe extern "C" fn scst_cmd_get_sense(cmd: *mut ScstCmd, len: *mut 
     // SAFETY: function contract.
     unsafe { len.write(n) };
     p
-}
-
-/// Finishes the command with CHECK CONDITION and this sense.
-///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_set_cmd_error(cmd: *mut ScstCmd, key: u8, asc: u8, ascq: u8) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::set_error(cmd, key, asc, ascq) }
 }
 
 /// A pass-through handler's result: the device's status byte and, with
@@ -665,84 +676,6 @@ pub(crate) unsafe extern "C" fn scst_cmd_set_status(
     };
     // SAFETY: function contract.
     unsafe { crate::cmd::set_status_raw(cmd, status, s) }
-}
-
-/// The driver delivered a write's data (or failed to).
-///
-/// # Safety
-///
-/// `cmd` is a live command passed to `rdy_to_xfer`.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_rx_data(
-    cmd: *mut ScstCmd,
-    status: c_int,
-    pref_context: c_int,
-) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::rx_data(cmd, status, pref_context) }
-}
-
-/// A handler finished an `exec` that returned NOT_COMPLETED.
-///
-/// # Safety
-///
-/// `cmd` is a live command being executed.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_done(cmd: *mut ScstCmd, pref_context: c_int) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::done(cmd, pref_context) }
-}
-
-/// The driver sent the response; the command is freed.
-///
-/// # Safety
-///
-/// `cmd` is a live command; it is not used afterwards.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_tgt_cmd_done(cmd: *mut ScstCmd, pref_context: c_int) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::tgt_done(cmd, pref_context) }
-}
-
-/// The handler's private pointer for the command's device (set with
-/// `scst_dev_set_priv` in `attach`); null if none.
-///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_dev_priv(cmd: *mut ScstCmd) -> *mut core::ffi::c_void {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::dev_priv(cmd) }
-}
-
-/// Whether the command's LUN was added READ_ONLY (handlers report it,
-/// e.g. as MODE SENSE's WP bit; the core already refuses writes).
-///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_lun_read_only(cmd: *mut ScstCmd) -> bool {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::lun_read_only(cmd) }
-}
-
-/// The value the handler set with `scst_tgt_dev_set_priv` for the
-/// command's session and LUN; null if none.  Process context only.  The
-/// entry may be detached as soon as this returns: a handler that stores a
-/// pointer here must keep the object alive by its own means (vdisk stores
-/// a plain token).
-///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_get_tgt_dev_priv(
-    cmd: *mut ScstCmd,
-) -> *mut core::ffi::c_void {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::tgt_dev_priv(cmd) }
 }
 
 // Devices, in a handler's `attach` and `detach`.
@@ -854,29 +787,4 @@ pub(crate) unsafe extern "C" fn scst_dev_get_priv(
 ) -> *mut core::ffi::c_void {
     // SAFETY: function contract.
     unsafe { crate::attach::view(dev) }.priv_
-}
-
-/// The handler changed the mode parameters of the command's device (MODE
-/// SELECT): every other session that sees the device gets a MODE
-/// PARAMETERS CHANGED unit attention.  Process context only (in `exec`).
-///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_mode_params_changed(cmd: *mut ScstCmd) {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::mode_params_changed(cmd) }
-}
-
-/// Whether task management aborted the command: the driver must then not
-/// answer it.
-///
-/// # Safety
-///
-/// `cmd` is a live command handle.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn scst_cmd_aborted(cmd: *mut ScstCmd) -> bool {
-    // SAFETY: function contract.
-    unsafe { crate::cmd::is_aborted(cmd) }
 }

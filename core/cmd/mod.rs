@@ -32,11 +32,12 @@ use crate::registry::{Registry, Shared};
 use crate::routes::{self, Route};
 use crate::scst_rs::api::abi::{
     ScstCmd, ScstSession, ScstSg, ScstTgtTemplate, SCST_CMD_QUEUE_ACA,
-    SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED, SCST_CONTEXT_DIRECT,
-    SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT, SCST_DATA_BIDI,
-    SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC,
+    SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED, SCST_CMD_STATE_DEFAULT,
+    SCST_CONTEXT_DIRECT, SCST_CONTEXT_DIRECT_ATOMIC, SCST_CONTEXT_SAME, SCST_CONTEXT_SUBMIT,
+    SCST_DATA_BIDI, SCST_DATA_NONE, SCST_DATA_READ, SCST_DATA_WRITE, SCST_DEV_DEV_DONE_ATOMIC,
     SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED,
-    SCST_EXEC_NEED_THREAD, SCST_RX_STATUS_SUCCESS, SCST_TGT_XMIT_RESPONSE_ATOMIC,
+    SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED, SCST_RX_STATUS_SUCCESS, SCST_TGT_RES_SUCCESS,
+    SCST_TGT_XMIT_RESPONSE_ATOMIC,
 };
 use crate::scst_rs::scsi::sense::{Sense, SenseKey, Status};
 use crate::scst_rs::scsi::{bytes, op};
@@ -805,8 +806,44 @@ fn init(p: *mut ScstCmd) -> Flow {
     c.check.hand_out(Waiting::Data);
     // SAFETY: live command; the driver answers with `rx_data`, maybe
     // before `rdy` returns.
-    unsafe { rdy(p) };
-    Flow::Wait
+    let r = unsafe { rdy(p) };
+    if r == SCST_TGT_RES_SUCCESS {
+        return Flow::Wait;
+    }
+    // SAFETY: not taken (`ScstTgtTemplate::rdy_to_xfer`): the command is
+    // still ours.
+    let c = unsafe { not_taken(p, "rdy_to_xfer", r, "the write fails") };
+    c.set_sense(Sense::INTERNAL_TARGET_FAILURE);
+    Flow::Go(Stage::Xmit)
+}
+
+/// A target driver's callback returned `r`, not `SCST_TGT_RES_SUCCESS`:
+/// the command is the core's again, and the log says so and `outcome`.
+///
+/// # Safety
+///
+/// `p` is a live command the callback did not take (so no call of the
+/// driver's can free it or use it).
+unsafe fn not_taken<'a>(
+    p: *mut ScstCmd,
+    callback: &str,
+    r: c_int,
+    outcome: &str,
+) -> &'a mut Command {
+    // SAFETY: function contract.
+    let c = unsafe { get(p) };
+    c.check.hand_out(Waiting::Core);
+    // SAFETY: registration checked the name is a valid C string, and the
+    // template outlives its commands.
+    let driver = unsafe { CStr::from_char_ptr(c.tmpl.name.cast()) };
+    pr_err!(
+        "target driver {}: {} returned {}: {}\n",
+        driver,
+        callback,
+        r,
+        outcome
+    );
+    c
 }
 
 /// Why a command cannot go on: a sense, or a plain status.
@@ -971,7 +1008,14 @@ fn execute(p: *mut ScstCmd) -> Flow {
         }
         // SAFETY: NEED_THREAD: the command is still ours.
         SCST_EXEC_NEED_THREAD => return need_thread(unsafe { get(p) }),
-        _ => {}
+        SCST_EXEC_NOT_COMPLETED => {}
+        // Whether the handler kept the command is unknown: it is left to
+        // the handler, as NOT_COMPLETED (touching it could be a use after
+        // free).
+        other => pr_err!(
+            "a device handler's exec returned {}, not an SCST_EXEC_* value: taken as NOT_COMPLETED\n",
+            other
+        ),
     }
     if sync {
         // The handler owns the command now: only its promise is checked.
@@ -1042,7 +1086,13 @@ fn dev_done(p: *mut ScstCmd) -> Flow {
     let dev_done = c.route.and_then(|r| r.handler.dev_done);
     if let Some(f) = dev_done {
         // SAFETY: live, executed command.
-        unsafe { f(p) };
+        let r = unsafe { f(p) };
+        if r != SCST_CMD_STATE_DEFAULT {
+            pr_warn!(
+                "a device handler's dev_done returned {}: ignored (only SCST_CMD_STATE_DEFAULT is defined)\n",
+                r
+            );
+        }
     }
     Flow::Go(Stage::Xmit)
 }
@@ -1072,11 +1122,18 @@ fn xmit(p: *mut ScstCmd) -> Flow {
         c.check.hand_out(Waiting::Response);
         c.tmpl.xmit_response
     };
-    if let Some(xmit) = xmit {
-        // SAFETY: live command; the driver ends it with `tgt_done`.
-        unsafe { xmit(p) };
+    let Some(xmit) = xmit else {
+        return Flow::Wait;
+    };
+    // SAFETY: live command; the driver ends it with `tgt_done`.
+    let r = unsafe { xmit(p) };
+    if r == SCST_TGT_RES_SUCCESS {
+        return Flow::Wait;
     }
-    Flow::Wait
+    // SAFETY: not taken (`ScstTgtTemplate::xmit_response`): the command is
+    // still ours.
+    unsafe { not_taken(p, "xmit_response", r, "the command is freed unanswered") };
+    Flow::Go(Stage::Free)
 }
 
 fn trace_result(c: &Command) {

@@ -15,7 +15,7 @@ use core::sync::atomic::AtomicU32;
 
 /// Bumped whenever the meaning of the interface changes without its layout
 /// changing (a new flag bit, a callback with a new contract, ...).
-pub const SCST_INTERFACE_REVISION: u32 = 3;
+pub const SCST_INTERFACE_REVISION: u32 = 4;
 
 macro_rules! opaque {
     ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
@@ -77,9 +77,16 @@ pub struct ScstTgtTemplate {
     pub detect: Option<unsafe extern "C" fn(tmpl: *const ScstTgtTemplate) -> c_int>,
     /// Releases a target before it is unregistered.
     pub release: Option<unsafe extern "C" fn(tgt: *mut ScstTgt) -> c_int>,
-    /// Sends a command's data and status to the initiator.
+    /// Sends a command's data and status to the initiator, then calls
+    /// `scst_tgt_cmd_done`.  Returns [`SCST_TGT_RES_SUCCESS`]; anything
+    /// else means the driver did not take the command and will make no
+    /// call for it: the core frees it unanswered (and logs it).
     pub xmit_response: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
-    /// Asks the initiator for a write command's data.
+    /// Asks the initiator for a write command's data, then calls
+    /// `scst_rx_data`.  Returns [`SCST_TGT_RES_SUCCESS`]; anything else
+    /// means the driver did not take the command and will make no call
+    /// for it: the core fails it with INTERNAL TARGET FAILURE, which goes
+    /// to `xmit_response` (and logs it).
     pub rdy_to_xfer: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// The command is about to be freed.
     pub on_free_cmd: Option<unsafe extern "C" fn(cmd: *mut ScstCmd)>,
@@ -138,7 +145,9 @@ pub struct ScstDevType {
     pub alloc_data_buf: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// Executes the command.
     pub exec: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
-    /// Post-processes a completed command.
+    /// Post-processes a completed command.  Returns
+    /// [`SCST_CMD_STATE_DEFAULT`] (the command goes on to the driver);
+    /// other values are logged and otherwise ignored.
     pub dev_done: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// A device is being attached to the handler.
     pub attach: Option<unsafe extern "C" fn(dev: *mut ScstDevice) -> c_int>,
@@ -208,6 +217,16 @@ pub const SCST_EXEC_NOT_COMPLETED: i32 = 1;
 /// would have waited and did nothing: the core calls it again from a
 /// thread.  Never from a thread (the command would fail).
 pub const SCST_EXEC_NEED_THREAD: i32 = 2;
+
+/// `xmit_response` / `rdy_to_xfer` took the command.
+pub const SCST_TGT_RES_SUCCESS: i32 = 0;
+/// `xmit_response` / `rdy_to_xfer` could not take the command and will
+/// make no call for it (SCST's value; any non-zero one means the same,
+/// SCST's QUEUE_FULL and NEED_THREAD_CTX retries are not offered).
+pub const SCST_TGT_RES_FATAL_ERROR: i32 = -3;
+
+/// `dev_done`: the command goes on as usual.
+pub const SCST_CMD_STATE_DEFAULT: i32 = 0;
 
 /// `scst_rx_data`: the write data arrived.
 pub const SCST_RX_STATUS_SUCCESS: i32 = 0;

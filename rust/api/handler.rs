@@ -14,10 +14,10 @@
 //! has the command flow.
 
 use super::abi::{
-    ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstTgtDev, SCST_DEV_DEV_DONE_ATOMIC,
-    SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_PARSE_ATOMIC, SCST_DEV_VIRTUAL,
-    SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED, SCST_INTERFACE_VERSION,
-    SCST_TRACE_DEFAULT,
+    ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstTgtDev, SCST_CMD_STATE_DEFAULT,
+    SCST_DEV_DEV_DONE_ATOMIC, SCST_DEV_EXEC_ATOMIC, SCST_DEV_EXEC_SYNC, SCST_DEV_PARSE_ATOMIC,
+    SCST_DEV_VIRTUAL, SCST_EXEC_COMPLETED, SCST_EXEC_NEED_THREAD, SCST_EXEC_NOT_COMPLETED,
+    SCST_INTERFACE_VERSION, SCST_TRACE_DEFAULT,
 };
 // What a handler's callbacks get, for `use handler::*`.
 pub(crate) use super::client::VirtualDeviceRegistration as VirtualDevice;
@@ -320,7 +320,7 @@ unsafe extern "C" fn dev_done_cb<T: DevHandler>(cmd: *mut ScstCmd) -> c_int {
     if let Some(d) = unsafe { borrow_priv::<T>(c.dev_priv()) } {
         T::dev_done(&mut c, d);
     }
-    0
+    SCST_CMD_STATE_DEFAULT
 }
 
 /// # Safety

@@ -19,8 +19,8 @@
 
 use super::abi::{
     ScstCmd, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate, SCST_INTERFACE_VERSION,
-    SCST_TGT_NO_PROC_ENTRY, SCST_TGT_RDY_TO_XFER_ATOMIC, SCST_TGT_XMIT_RESPONSE_ATOMIC,
-    SCST_TRACE_DEFAULT,
+    SCST_TGT_NO_PROC_ENTRY, SCST_TGT_RDY_TO_XFER_ATOMIC, SCST_TGT_RES_SUCCESS,
+    SCST_TGT_XMIT_RESPONSE_ATOMIC, SCST_TRACE_DEFAULT,
 };
 use super::cmd::{Cmd, Context};
 use super::mgmt::MgmtRef;
@@ -429,7 +429,7 @@ unsafe extern "C" fn xmit_response_cb<T: TargetDriver>(cmd: *mut ScstCmd) -> c_i
     // `rx_data`, after `rdy_to_xfer`'s borrow ended (see `Xfer`).
     let data = unsafe { T::CmdData::from_foreign(p) };
     T::xmit_response(c, data);
-    0
+    SCST_TGT_RES_SUCCESS
 }
 
 /// # Safety
@@ -453,7 +453,7 @@ unsafe extern "C" fn rdy_to_xfer_cb<T: TargetDriver>(cmd: *mut ScstCmd) -> c_int
     if let Xfer::Now(c, ok) = T::rdy_to_xfer(c, data) {
         c.rx_data(ok, Context::Same);
     }
-    0
+    SCST_TGT_RES_SUCCESS
 }
 
 /// # Safety

@@ -38,6 +38,14 @@
 //! 0 (the task was aborted) by default, -1 (TASK NOT EXIST) with
 //! CONFIG_SCST_ABORT_CONSIDER_FINISHED_TASKS_AS_NOT_EXISTING.
 //!
+//! With `refuse_test=1`, the first session sends a TEST UNIT READY whose
+//! `xmit_response` returns `SCST_TGT_RES_FATAL_ERROR` without answering,
+//! and a WRITE(10) of one block whose `rdy_to_xfer` does the same; it
+//! logs "refuse test: N refused responses, write answered A status S
+//! sense K/ASC/ASCQ". The core must free the first command (else the
+//! module's session never unregisters) and fail the second with
+//! INTERNAL TARGET FAILURE (else it is never answered).
+//!
 //! `iface_version_delta` is added to the layout half and
 //! `iface_revision_delta` to the revision half of the interface version the
 //! module claims: either non-zero makes the core refuse the registration,
@@ -54,13 +62,13 @@ use scst_rs::api::{
     abi::{
         ScstCmd, ScstDevType, ScstDevice, ScstMgmtCmd, ScstSession, ScstTgt, ScstTgtTemplate,
         SCST_ABORT_TASK, SCST_CMD_QUEUE_HEAD_OF_QUEUE, SCST_CMD_QUEUE_ORDERED,
-        SCST_CMD_QUEUE_SIMPLE, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION,
+        SCST_CMD_QUEUE_SIMPLE, SCST_DEV_VIRTUAL, SCST_INTERFACE_VERSION, SCST_TGT_RES_FATAL_ERROR,
     },
     client::{
         DevDriverRegistration, SessionRegistration, TargetRegistration, TargetTemplateRegistration,
         VirtualDeviceRegistration,
     },
-    cmd::{task_mgmt, Cmd, Context},
+    cmd::{task_mgmt, Cmd, Context, Direction},
     dev::DevRef,
     mgmt::{register_session_async, task_mgmt_async, unregister_session_async, MgmtRef},
 };
@@ -87,7 +95,17 @@ extern "C" {
     fn scst_api_test_abort_done_test() -> bool;
     fn scst_api_test_order_test() -> bool;
     fn scst_api_test_misuse_test() -> bool;
+    fn scst_api_test_refuse_test() -> bool;
 }
+
+/// `refuse_test`'s commands: `xmit_response` refuses the first,
+/// `rdy_to_xfer` the second.
+const REFUSE_XMIT_TAG: usize = 0x31;
+const REFUSE_RDY_TAG: usize = 0x32;
+static REFUSED: AtomicU32 = AtomicU32::new(0);
+/// The refused write's answer: status << 24 | key << 16 | ASC << 8 | ASCQ,
+/// with bit 32 set once it came.
+static REFUSED_WRITE: AtomicU64 = AtomicU64::new(0);
 
 /// Set during `misuse_test`: `xmit_response` first calls `scst_rx_data`.
 static MISUSE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -105,6 +123,25 @@ unsafe extern "C" fn xmit_response(cmd: *mut ScstCmd) -> c_int {
         HELD.store(cmd, Ordering::Release);
         // `abort_done_test`: answered later.
         return 0;
+    }
+    match c.tgt_priv() as usize {
+        REFUSE_XMIT_TAG => {
+            REFUSED.fetch_add(1, Ordering::AcqRel);
+            // Not taken: the core frees the command.
+            core::mem::forget(c);
+            return SCST_TGT_RES_FATAL_ERROR;
+        }
+        REFUSE_RDY_TAG => {
+            let s = c.sense();
+            let byte = |i: usize| u64::from(s.get(i).copied().unwrap_or(0));
+            let answer = (1 << 32)
+                | (u64::from(c.status().0) << 24)
+                | ((byte(2) & 0xf) << 16)
+                | (byte(12) << 8)
+                | byte(13);
+            REFUSED_WRITE.store(answer, Ordering::Release);
+        }
+        _ => {}
     }
     if MISUSE.load(Ordering::Acquire) {
         // A broken driver: the command waits for `scst_tgt_cmd_done`, not
@@ -289,6 +326,71 @@ fn misuse_test(sess: &SessionRegistration) {
     );
 }
 
+/// A write's data, for every write but `refuse_test`'s: none comes (the
+/// buffer is sent as it is).
+unsafe extern "C" fn rdy_to_xfer(cmd: *mut ScstCmd) -> c_int {
+    // SAFETY: the core passes a live command.
+    let Some(c) = (unsafe { Cmd::from_raw(cmd) }) else {
+        return 0;
+    };
+    if c.tgt_priv() as usize == REFUSE_RDY_TAG {
+        core::mem::forget(c);
+        return SCST_TGT_RES_FATAL_ERROR;
+    }
+    c.rx_data(true, Context::Direct);
+    0
+}
+
+/// Sends `refuse_test`'s two commands and logs what came of them.
+fn refuse_test(sess: &SessionRegistration) {
+    const TUR: [u8; 6] = [0; 6];
+    const WRITE: [u8; 10] = [0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    // The power-on unit attention goes to a first command.
+    ANSWERS.store(0, Ordering::Release);
+    // SAFETY: the session is registered; tags are just numbers.
+    if let Some(c) = unsafe { Cmd::rx(sess.as_ptr(), &[0; 8], &TUR, 9 as *mut c_void, false) } {
+        c.init_done(Context::Thread);
+        wait_for(|| ANSWERS.load(Ordering::Acquire) >= 1);
+    }
+    // SAFETY: as above.
+    if let Some(c) = unsafe {
+        Cmd::rx(
+            sess.as_ptr(),
+            &[0; 8],
+            &TUR,
+            REFUSE_XMIT_TAG as *mut c_void,
+            false,
+        )
+    } {
+        c.init_done(Context::Thread);
+        wait_for(|| REFUSED.load(Ordering::Acquire) >= 1);
+    }
+    // SAFETY: as above.
+    if let Some(c) = unsafe {
+        Cmd::rx(
+            sess.as_ptr(),
+            &[0; 8],
+            &WRITE,
+            REFUSE_RDY_TAG as *mut c_void,
+            false,
+        )
+    } {
+        c.set_expected(Direction::Write, 512);
+        c.init_done(Context::Thread);
+        wait_for(|| REFUSED_WRITE.load(Ordering::Acquire) != 0);
+    }
+    let w = REFUSED_WRITE.load(Ordering::Acquire);
+    pr_info!(
+        "refuse test: {} refused responses, write answered {} status 0x{:02x} sense {:x}/{:02x}/{:02x}\n",
+        REFUSED.load(Ordering::Acquire),
+        w >> 32 != 0,
+        (w >> 24) & 0xff,
+        (w >> 16) & 0xff,
+        (w >> 8) & 0xff,
+        w & 0xff
+    );
+}
+
 /// Asynchronous requests not answered yet; init and exit wait for them.
 static OUTSTANDING: AtomicU32 = AtomicU32::new(0);
 
@@ -444,7 +546,7 @@ static TEMPLATE: ScstTgtTemplate = ScstTgtTemplate {
     detect: Some(detect),
     release: Some(release),
     xmit_response: Some(xmit_response),
-    rdy_to_xfer: None,
+    rdy_to_xfer: Some(rdy_to_xfer),
     on_free_cmd: None,
     task_mgmt_fn_done: Some(tm_done),
     preprocessing_done: None,
@@ -559,6 +661,12 @@ impl kernel::Module for ApiTest {
         if unsafe { scst_api_test_misuse_test() } {
             if let Some(s) = sessions.first() {
                 misuse_test(s);
+            }
+        }
+        // SAFETY: reads this module's parameter, set before init.
+        if unsafe { scst_api_test_refuse_test() } {
+            if let Some(s) = sessions.first() {
+                refuse_test(s);
             }
         }
         Ok(ApiTest {

@@ -46,6 +46,17 @@ static bool misuse_test;
 module_param(misuse_test, bool, 0444);
 MODULE_PARM_DESC(misuse_test, "Break the command protocol like a buggy driver (for CONFIG_SCST_EXTRACHECKS)");
 
+static bool refuse_test;
+module_param(refuse_test, bool, 0444);
+MODULE_PARM_DESC(refuse_test, "Refuse a command in xmit_response and one in rdy_to_xfer, and log what the core made of them");
+
+bool scst_api_test_refuse_test(void);
+
+bool scst_api_test_refuse_test(void)
+{
+	return refuse_test;
+}
+
 bool scst_api_test_misuse_test(void);
 
 bool scst_api_test_misuse_test(void)

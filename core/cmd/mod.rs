@@ -1087,9 +1087,12 @@ fn dev_done(p: *mut ScstCmd) -> Flow {
     if let Some(f) = dev_done {
         // SAFETY: live, executed command.
         let r = unsafe { f(p) };
-        if r != SCST_CMD_STATE_DEFAULT {
+        // Once per load: a handler that returns another value does so
+        // for every command.
+        static WARNED: AtomicBool = AtomicBool::new(false);
+        if r != SCST_CMD_STATE_DEFAULT && r != 0 && !WARNED.swap(true, Ordering::Relaxed) {
             pr_warn!(
-                "a device handler's dev_done returned {}: ignored (only SCST_CMD_STATE_DEFAULT is defined)\n",
+                "a device handler's dev_done returned {}: ignored (only SCST_CMD_STATE_DEFAULT is defined; logged once)\n",
                 r
             );
         }

@@ -4,9 +4,10 @@
  *
  * The interface of /dev/scst_user, for the programs that drive it
  * (fileio_tgt, or your own).  Names, layouts and ioctl numbers are those
- * of SCST 3.x's scst_user.h, so that its programs build against this
- * header unchanged; the version string (DEV_USER_VERSION) is ours and is
- * checked by SCST_USER_REGISTER_DEVICE.  The kernel side's definitions
+ * of SCST 3.x's scst_user.h; the version string (DEV_USER_VERSION) is
+ * ours and is checked by SCST_USER_REGISTER_DEVICE.  SCST's programs also
+ * take data directions, sense macros and task management codes from
+ * SCST's scst_const.h, which this project does not provide yet.  The kernel side's definitions
  * are handlers/user/abi.rs; a host test compares every size and offset.
  * docs/scst_user.md describes the protocol.
  */

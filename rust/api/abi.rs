@@ -79,13 +79,13 @@ pub struct ScstTgtTemplate {
     pub release: Option<unsafe extern "C" fn(tgt: *mut ScstTgt) -> c_int>,
     /// Sends a command's data and status to the initiator, then calls
     /// `scst_tgt_cmd_done`.  Returns [`SCST_TGT_RES_SUCCESS`]; anything
-    /// else means the driver did not take the command and will make no
-    /// call for it: the core frees it unanswered (and logs it).
+    /// else means the driver did not take the command: it has made and
+    /// will make no call for it: the core frees it unanswered (and logs it).
     pub xmit_response: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// Asks the initiator for a write command's data, then calls
     /// `scst_rx_data`.  Returns [`SCST_TGT_RES_SUCCESS`]; anything else
-    /// means the driver did not take the command and will make no call
-    /// for it: the core fails it with INTERNAL TARGET FAILURE, which goes
+    /// means the driver did not take the command: it has made and will
+    /// make no call for it: the core fails it with INTERNAL TARGET FAILURE, which goes
     /// to `xmit_response` (and logs it).
     pub rdy_to_xfer: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// The command is about to be freed.
@@ -146,8 +146,8 @@ pub struct ScstDevType {
     /// Executes the command.
     pub exec: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// Post-processes a completed command.  Returns
-    /// [`SCST_CMD_STATE_DEFAULT`] (the command goes on to the driver);
-    /// other values are logged and otherwise ignored.
+    /// [`SCST_CMD_STATE_DEFAULT`] or 0 (the command goes on to the
+    /// driver); other values are logged (once) and otherwise ignored.
     pub dev_done: Option<unsafe extern "C" fn(cmd: *mut ScstCmd) -> c_int>,
     /// A device is being attached to the handler.
     pub attach: Option<unsafe extern "C" fn(dev: *mut ScstDevice) -> c_int>,
@@ -220,13 +220,14 @@ pub const SCST_EXEC_NEED_THREAD: i32 = 2;
 
 /// `xmit_response` / `rdy_to_xfer` took the command.
 pub const SCST_TGT_RES_SUCCESS: i32 = 0;
-/// `xmit_response` / `rdy_to_xfer` could not take the command and will
-/// make no call for it (SCST's value; any non-zero one means the same,
+/// `xmit_response` / `rdy_to_xfer` could not take the command: the
+/// driver has made and will make no call for it (SCST's value; any non-zero one means the same,
 /// SCST's QUEUE_FULL and NEED_THREAD_CTX retries are not offered).
 pub const SCST_TGT_RES_FATAL_ERROR: i32 = -3;
 
-/// `dev_done`: the command goes on as usual.
-pub const SCST_CMD_STATE_DEFAULT: i32 = 0;
+/// `dev_done`: the command goes on as usual (SCST's value; 0, which
+/// earlier revisions of this interface returned, means the same).
+pub const SCST_CMD_STATE_DEFAULT: i32 = 500;
 
 /// `scst_rx_data`: the write data arrived.
 pub const SCST_RX_STATUS_SUCCESS: i32 = 0;

@@ -28,6 +28,9 @@
 #include <linux/shmem_fs.h>
 #include <linux/xarray.h>
 #include <linux/scatterlist.h>
+#include <linux/wait.h>
+#include <linux/poll.h>
+#include <linux/capability.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 #include <net/ipv6.h>
@@ -697,4 +700,37 @@ unsigned int scst_rh_sdev_max_bytes(struct scsi_device *sdev)
 unsigned int scst_rh_sdev_max_segments(struct scsi_device *sdev)
 {
 	return queue_max_segments(sdev->request_queue);
+}
+
+void scst_rh_init_waitqueue_head(struct wait_queue_head *wq)
+{
+	init_waitqueue_head(wq);
+}
+
+void scst_rh_wake_up_all(struct wait_queue_head *wq)
+{
+	wake_up_all(wq);
+}
+
+bool scst_rh_wake_up_pollfree(struct wait_queue_head *wq)
+{
+	if (!waitqueue_active(wq))
+		return false;
+	__wake_up_pollfree(wq);
+	return true;
+}
+
+void scst_rh_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt)
+{
+	poll_wait(file, wq, pt);
+}
+
+bool scst_rh_file_nonblock(const struct file *file)
+{
+	return file->f_flags & O_NONBLOCK;
+}
+
+bool scst_rh_capable_admin(void)
+{
+	return capable(CAP_SYS_ADMIN);
 }

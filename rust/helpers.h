@@ -125,4 +125,15 @@ unsigned long scst_rh_msecs_to_jiffies(unsigned int ms);
 unsigned int scst_rh_sdev_max_bytes(struct scsi_device *sdev);
 unsigned int scst_rh_sdev_max_segments(struct scsi_device *sdev);
 
+/* Wait queues and poll (rust/waitq.rs, rust/miscdev.rs). */
+struct wait_queue_head;
+struct poll_table_struct;
+void scst_rh_init_waitqueue_head(struct wait_queue_head *wq);
+void scst_rh_wake_up_all(struct wait_queue_head *wq);
+/* Detaches pollers before the head is freed; true if there were any. */
+bool scst_rh_wake_up_pollfree(struct wait_queue_head *wq);
+void scst_rh_poll_wait(struct file *file, struct wait_queue_head *wq, struct poll_table_struct *pt);
+bool scst_rh_file_nonblock(const struct file *file);
+bool scst_rh_capable_admin(void);
+
 #endif

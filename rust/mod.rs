@@ -15,6 +15,7 @@ pub(crate) mod crc;
 pub(crate) mod file;
 pub(crate) mod irqlock;
 pub(crate) mod kthread;
+pub(crate) mod miscdev;
 pub(crate) mod procfs;
 // `no_std` and shared with the host crate, where its items are public.
 #[allow(unreachable_pub)]
@@ -26,3 +27,4 @@ pub(crate) mod sg;
 pub(crate) mod socket;
 pub(crate) mod sys;
 pub(crate) mod vec;
+pub(crate) mod waitq;

@@ -17,14 +17,12 @@
 // macro recursion allows.
 #![recursion_limit = "512"]
 
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::Ordering;
 use kernel::{
-    c_str,
-    ffi::{c_int, c_void},
-    fmt, new_mutex,
+    c_str, fmt, new_mutex,
     prelude::*,
     str::CString,
-    sync::{Arc, Mutex},
+    sync::{Arc, ArcBorrow, Mutex},
 };
 
 #[path = "../../../rust/mod.rs"]
@@ -48,6 +46,7 @@ mod session;
 
 use scst_rs::api::target::{Target as ScstTarget, Template};
 use scst_rs::kthread::KThread;
+use scst_rs::miscdev::{Ioctl, MiscDevice, MiscFile};
 use scst_rs::procfs::{ProcEntry, ProcFile, SeqOut};
 
 module! {
@@ -56,12 +55,6 @@ module! {
     author: "SCST-rs developers",
     description: "SCST iSCSI target driver",
     license: "GPL",
-}
-
-extern "C" {
-    // The control device, in iscsi_glue.c.
-    fn iscsi_scst_ctl_register() -> c_int;
-    fn iscsi_scst_ctl_unregister();
 }
 
 /// A session and its receive thread.
@@ -122,9 +115,6 @@ struct Targets {
     /// `IscsiScst::drop`), with the last reference to this.
     tmpl: Template<session::Iscsi>,
 }
-
-/// The targets, for the control device (published while it exists).
-static TARGETS: AtomicPtr<Targets> = AtomicPtr::new(core::ptr::null_mut());
 
 impl Targets {
     fn add(&self, r: &ctl::TargetReq) -> Result {
@@ -332,34 +322,49 @@ impl core::fmt::Display for BStr<'_> {
 
 use core::fmt::Write;
 
-/// One control request; `buf` is the kernel's copy of its block.
-///
-/// # Safety
-///
-/// `buf` is valid for reads and writes of `len` bytes for the call.
-#[no_mangle]
-pub unsafe extern "C" fn iscsi_scst_ctl_ioctl(cmd: u32, buf: *mut c_void, len: usize) -> c_int {
-    // SAFETY: function contract; nothing else refers to the buffer during
-    // the call.
-    let block = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), len) };
-    let p = TARGETS.load(Ordering::Acquire);
-    if p.is_null() {
-        return ENODEV.to_errno();
+/// /dev/iscsi-scst-ctl, through which iscsi-scstd adds targets and hands
+/// over connections.
+struct CtlFile;
+
+/// Largest block a control request carries.
+const CTL_MAX_BLOCK: usize = 4096;
+
+#[vtable]
+impl MiscFile for CtlFile {
+    type Ctx = Arc<Targets>;
+    type Data = Arc<Targets>;
+    const ADMIN_ONLY: bool = true;
+
+    fn open(targets: &Arc<Targets>) -> Result<Arc<Targets>> {
+        Ok(targets.clone())
     }
-    // SAFETY: published in init before the device was registered, cleared
-    // in drop after it was unregistered; an open device file keeps the
-    // module (and so the targets) alive.
-    let targets = unsafe { &*p };
-    let r = match cmd {
-        ctl::ADD_TARGET | ctl::DEL_TARGET => target_request(targets, cmd, block),
-        ctl::ADD_CONN => conn_request(targets, block),
-        ctl::GET_SESSION | ctl::DEL_SESSION | ctl::DEL_CONN => session_request(targets, cmd, block),
-        _ => {
-            pr_err!("control: unknown request {:#x}\n", cmd);
-            Err(ENOTTY)
+
+    fn ioctl(targets: ArcBorrow<'_, Targets>, req: &Ioctl) -> Result<i32> {
+        let len = req.size();
+        if len == 0 || len > CTL_MAX_BLOCK {
+            return Err(ENOTTY);
         }
-    };
-    r.map_or_else(|e| e.to_errno(), |()| 0)
+        let mut block = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        if req.dir_in() {
+            req.user(0, len).reader().read_slice(&mut block)?;
+        }
+        let r = match req.cmd {
+            ctl::ADD_TARGET | ctl::DEL_TARGET => target_request(&targets, req.cmd, &block),
+            ctl::ADD_CONN => conn_request(&targets, &block),
+            ctl::GET_SESSION | ctl::DEL_SESSION | ctl::DEL_CONN => {
+                session_request(&targets, req.cmd, &mut block)
+            }
+            _ => {
+                pr_err!("control: unknown request {:#x}\n", req.cmd);
+                Err(ENOTTY)
+            }
+        };
+        r?;
+        if req.dir_out() {
+            req.user(0, len).writer().write_slice(&block)?;
+        }
+        Ok(0)
+    }
 }
 
 fn target_request(targets: &Targets, cmd: u32, block: &[u8]) -> Result {
@@ -463,6 +468,7 @@ impl ProcFile for VersionFile {
 struct IscsiScst {
     // Dropped in this order (after `drop` unregistered the device): the
     // files, the targets, the driver.
+    ctl: Option<MiscDevice<CtlFile>>,
     files: KVec<ProcEntry>,
     targets: Arc<Targets>,
 }
@@ -488,27 +494,20 @@ impl kernel::Module for IscsiScst {
             )?,
             GFP_KERNEL,
         )?;
-        TARGETS.store(
-            &*targets as *const Targets as *mut Targets,
-            Ordering::Release,
-        );
-        // SAFETY: registers the static device of iscsi_glue.c once.
-        let rc = unsafe { iscsi_scst_ctl_register() };
-        if rc != 0 {
-            TARGETS.store(core::ptr::null_mut(), Ordering::Release);
-            pr_err!("cannot register /dev/{} ({})\n", ctl::DEVICE_NAME, rc);
-            return Err(Error::from_errno(rc));
-        }
-        Ok(IscsiScst { files, targets })
+        let ctl = MiscDevice::register(c_str!("iscsi-scst-ctl"), 0o600, targets.clone(), module)
+            .inspect_err(|e| pr_err!("cannot register /dev/{} ({:?})\n", ctl::DEVICE_NAME, e))?;
+        Ok(IscsiScst {
+            ctl: Some(ctl),
+            files,
+            targets,
+        })
     }
 }
 
 impl Drop for IscsiScst {
     fn drop(&mut self) {
-        // SAFETY: registered in init; no file is open (it would hold the
-        // module), so no request runs.
-        unsafe { iscsi_scst_ctl_unregister() };
-        TARGETS.store(core::ptr::null_mut(), Ordering::Release);
+        // No file is open (it would hold the module), so no request runs.
+        drop(self.ctl.take());
         drop(core::mem::take(&mut self.files));
         drop(core::mem::take(&mut *self.targets.list.lock()));
     }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The control device /dev/iscsi-scst-ctl and rust/ helpers for iscsi-scst.
- * The ioctl's user memory is copied here, so the Rust side sees only a
- * kernel buffer of the size the command number states.
+ * Module parameters and rust/ helpers for iscsi-scst.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
@@ -68,62 +66,4 @@ bool iscsi_scst_simulate_digest_failure(void)
 #else
 	return false;
 #endif
-}
-
-/* In iscsi.rs: handles one control request on a kernel copy of its block. */
-int iscsi_scst_ctl_ioctl(unsigned int cmd, void *buf, size_t len);
-
-/* Largest block a control request carries. */
-#define CTL_MAX_BLOCK 4096
-
-static long ctl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	size_t len = _IOC_SIZE(cmd);
-	void *buf;
-	int rc;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (len == 0 || len > CTL_MAX_BLOCK)
-		return -ENOTTY;
-	buf = kzalloc(len, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(buf, (void __user *)arg, len)) {
-		rc = -EFAULT;
-		goto out;
-	}
-	rc = iscsi_scst_ctl_ioctl(cmd, buf, len);
-	if (rc >= 0 && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user((void __user *)arg, buf, len))
-		rc = -EFAULT;
-out:
-	kfree(buf);
-	return rc;
-}
-
-static const struct file_operations ctl_fops = {
-	/* An open control device keeps the module loaded. */
-	.owner = THIS_MODULE,
-	.unlocked_ioctl = ctl_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-};
-
-static struct miscdevice ctl_dev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "iscsi-scst-ctl",
-	.fops = &ctl_fops,
-	.mode = 0600,
-};
-
-int iscsi_scst_ctl_register(void);
-void iscsi_scst_ctl_unregister(void);
-
-int iscsi_scst_ctl_register(void)
-{
-	return misc_register(&ctl_dev);
-}
-
-void iscsi_scst_ctl_unregister(void)
-{
-	misc_deregister(&ctl_dev);
 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   make              build every module against KDIR, and the user-space tools
-#   make tools        the user-space tools only (iscsi-scstd, iscsi-scst-adm: target/release/)
+#   make tools        the user-space tools only (iscsi-scstd, iscsi-scst-adm, fileio_tgt: target/release/)
 #   make install      install them under /lib/modules/<release>/extra + depmod,
 #                     and the tools under $(DESTDIR)$(SBINDIR) (/usr/local/sbin)
 #   make check        the full test suite (host tests + VM tests)
@@ -38,6 +38,7 @@ CONFIG_SCST_CHANGER        ?= m
 CONFIG_SCST_PROCESSOR      ?= m
 CONFIG_SCST_RAID           ?= m
 CONFIG_SCST_MODISK         ?= m
+CONFIG_SCST_USER           ?= m
 CONFIG_SCST_ISCSI          ?= m
 CONFIG_SCST_TEST_MODULES   ?= n
 SCST_OPTIONS := $(foreach v,$(filter CONFIG_SCST%,$(.VARIABLES)),$(v)=$($(v)))
@@ -54,7 +55,7 @@ all: modules tools
 # After kdir-clean: Kbuild's clean deletes object files anywhere in the
 # tree, cargo's half-built ones under target/ included.
 tools: kdir-clean
-	cargo build --release --offline -p iscsi-scst-usr
+	cargo build --release --offline -p iscsi-scst-usr -p fileio-tgt
 
 $(KDIR)/.config:
 	@echo "No built kernel at KDIR=$(KDIR): run scripts/setup, or pass KDIR=<a Rust-enabled kernel build tree>" >&2
@@ -83,7 +84,7 @@ modules: $(BINDINGS) kdir-clean | $(KDIR)/.config
 	$(KMAKE) modules
 
 SBINDIR ?= /usr/local/sbin
-TOOLS := iscsi-scstd iscsi-scst-adm
+TOOLS := iscsi-scstd iscsi-scst-adm fileio_tgt
 
 # Kbuild's modules_install runs depmod itself (honouring INSTALL_MOD_PATH).
 install: modules tools

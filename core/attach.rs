@@ -31,11 +31,14 @@ pub(crate) struct DevView {
     /// Set by the handler in `attach` (`scst_dev_set_nowait`,
     /// `scst_dev_set_nowait_reads`, `scst_dev_set_nowait_writes`).
     pub(crate) nowait: Nowait,
+    /// The handler's table (a handler finds its own state from it).
+    pub(crate) dev_type: *const ScstDevType,
 }
 
 impl DevView {
-    fn of(d: &DeviceEntry) -> Self {
+    fn of(d: &DeviceEntry, dev_type: &'static ScstDevType) -> Self {
         Self {
+            dev_type,
             id: d.id,
             name: d.name.as_ptr(),
             sdev: d
@@ -65,7 +68,7 @@ pub(crate) unsafe fn view<'a>(p: *mut ScstDevice) -> &'a mut DevView {
 /// device stays as it was and the log says so.
 pub(crate) fn attach(d: &mut DeviceEntry, att: Attached) -> Result {
     if let Some(f) = att.dev_type.attach {
-        let mut v = DevView::of(d);
+        let mut v = DevView::of(d, att.dev_type);
         // SAFETY: the handler is registered; the handle is valid for the
         // call.
         let r = unsafe { f(v.as_raw()) };
@@ -126,6 +129,7 @@ impl Detached {
             sdev: self.sdev,
             priv_: self.priv_,
             nowait: Nowait::NEVER,
+            dev_type: self.dev_type,
         };
         // SAFETY: the handler is still registered (its unregistration
         // waits for this); the handle is valid for the call.

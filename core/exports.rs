@@ -776,6 +776,20 @@ pub(crate) unsafe extern "C" fn scst_dev_set_nowait_writes(
     unsafe { crate::attach::view(dev) }.nowait.writes = true;
 }
 
+/// The table of the handler the device is being attached to or detached
+/// from.
+///
+/// # Safety
+///
+/// `dev` is the handle passed to the running `attach` or `detach`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_dev_get_dev_type(
+    dev: *mut crate::scst_rs::api::abi::ScstDevice,
+) -> *const crate::scst_rs::api::abi::ScstDevType {
+    // SAFETY: function contract.
+    unsafe { crate::attach::view(dev) }.dev_type
+}
+
 /// The handler's private pointer for the device.
 ///
 /// # Safety

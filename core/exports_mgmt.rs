@@ -243,6 +243,17 @@ pub(crate) unsafe extern "C" fn scst_tgt_dev_set_priv(t: *mut ScstTgtDev, p: *mu
     unsafe { TgtDev::from_raw(t) }.priv_ = p as usize;
 }
 
+/// The device's private pointer (set by its handler's `attach`).
+///
+/// # Safety
+///
+/// As for `scst_tgt_dev_get_lun`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn scst_tgt_dev_get_dev_priv(t: *mut ScstTgtDev) -> *mut c_void {
+    // SAFETY: function contract.
+    unsafe { TgtDev::from_raw(t) }.dev_priv as *mut c_void
+}
+
 /// The handler's private pointer for this session and LUN.
 ///
 /// # Safety

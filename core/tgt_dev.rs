@@ -25,6 +25,10 @@ pub(crate) struct TgtDev {
     pub(crate) dev_type: &'static ScstDevType,
     /// The handler's private pointer (an address).
     pub(crate) priv_: usize,
+    /// The device's private pointer (its handler's, an address), as
+    /// when the entry was made: the device stays with that handler while
+    /// the entry exists.
+    pub(crate) dev_priv: usize,
 }
 
 impl TgtDev {
@@ -77,10 +81,9 @@ fn attach(reg: &mut Registry, which: impl Fn(&Session, u64) -> bool) -> Result {
     reg.tgt_devs.reserve(todo.len(), GFP_KERNEL)?;
     let mut r = Ok(());
     for (sess, lun, dev_id) in todo {
-        let Some(dev_type) = reg
+        let Some((dev_type, dev_priv)) = reg
             .device(dev_id)
-            .and_then(|d| d.handler)
-            .map(|h| h.dev_type)
+            .and_then(|d| d.handler.map(|h| (h.dev_type, d.priv_)))
         else {
             continue;
         };
@@ -91,6 +94,7 @@ fn attach(reg: &mut Registry, which: impl Fn(&Session, u64) -> bool) -> Result {
                 dev_id,
                 dev_type,
                 priv_: 0,
+                dev_priv,
             },
             GFP_KERNEL,
         )?;

@@ -150,6 +150,21 @@ pub(crate) fn sleep_until(mut cond: impl FnMut() -> bool) {
     unsafe { bindings::scst_rh_set_current_state(bindings::SCST_RH_TASK_RUNNING) };
 }
 
+/// Sleeps `ticks` ticks, or less if the thread is woken (`kthread_stop`
+/// does).
+pub(crate) fn sleep_for(ticks: u64) {
+    // SAFETY: sets the state of the current task only.
+    unsafe { bindings::scst_rh_set_current_state(bindings::SCST_RH_TASK_INTERRUPTIBLE) };
+    if should_stop() {
+        // SAFETY: as above.
+        unsafe { bindings::scst_rh_set_current_state(bindings::SCST_RH_TASK_RUNNING) };
+        return;
+    }
+    let t = isize::try_from(ticks).unwrap_or(isize::MAX);
+    // SAFETY: the state is set above; a wake-up since makes this return.
+    unsafe { bindings::schedule_timeout(t as _) };
+}
+
 impl KThread {
     /// Wakes the thread (if it sleeps in `sleep_until`, it rechecks).
     pub(crate) fn wake(&self) {

@@ -148,18 +148,18 @@ impl DevHandler for Handler {
 
     /// A session gets the device at a LUN: name the nexus with a token (a
     /// plain number: a command may read it after the nexus is gone).
-    fn attach_tgt(t: &TgtDevRef) -> Result {
+    fn attach_tgt(t: &TgtDevRef, _dev: ArcBorrow<'_, Pin<KBox<VDev>>>) -> Result {
         t.set_priv(NEXT_NEXUS.fetch_add(1, Ordering::Relaxed) as *mut c_void);
         Ok(())
     }
 
     /// The nexus is gone: its prevention of medium removal ends.
-    fn detach_tgt(t: &TgtDevRef) {
+    fn detach_tgt(t: &TgtDevRef, _dev: ArcBorrow<'_, Pin<KBox<VDev>>>) {
         release_nexus(t);
     }
 
     /// A LUN or target reset ends the nexus' prevention of medium removal.
-    fn task_mgmt_fn(m: &MgmtRef, t: &TgtDevRef) {
+    fn task_mgmt_fn(m: &MgmtRef, t: &TgtDevRef, _dev: ArcBorrow<'_, Pin<KBox<VDev>>>) {
         if matches!(m.func(), SCST_LUN_RESET | SCST_TARGET_RESET) {
             release_nexus(t);
         }

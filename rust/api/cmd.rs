@@ -362,6 +362,19 @@ impl Cmd {
         }
     }
 
+    /// The data buffer's length (the decoded transfer length).
+    pub(crate) fn bufflen(&self) -> u32 {
+        let mut len = 0u32;
+        // SAFETY: the command is live (invariant); only the length is
+        // read.
+        let p = unsafe { scst_cmd_get_buffer(self.p(), &mut len) };
+        if p.is_null() {
+            0
+        } else {
+            len
+        }
+    }
+
     /// The data buffer, to be sent by page reference
     /// ([`crate::scst_rs::socket::Socket::send_pages`]): the core does not
     /// reuse it while the network holds its pages.

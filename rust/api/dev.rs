@@ -2,7 +2,7 @@
 
 //! A device as a handler sees it in its `attach` and `detach` callbacks.
 
-use super::abi::ScstDevice;
+use super::abi::{ScstDevType, ScstDevice};
 use core::ffi::c_void;
 use kernel::{ffi::c_int, str::CStr};
 
@@ -15,6 +15,7 @@ extern "C" {
     fn scst_dev_set_nowait_reads(dev: *mut ScstDevice);
     fn scst_dev_set_nowait_writes(dev: *mut ScstDevice);
     fn scst_dev_get_priv(dev: *mut ScstDevice) -> *mut c_void;
+    fn scst_dev_get_dev_type(dev: *mut ScstDevice) -> *const ScstDevType;
 }
 
 /// The device handle of a running `attach` or `detach`.
@@ -102,5 +103,12 @@ impl DevRef {
     pub(crate) fn priv_(&self) -> *mut c_void {
         // SAFETY: live handle (invariant).
         unsafe { scst_dev_get_priv(self.ptr) }
+    }
+
+    /// The table of the handler the device is attaching to or detaching
+    /// from.
+    pub(crate) fn dev_type(&self) -> *const ScstDevType {
+        // SAFETY: live handle (invariant).
+        unsafe { scst_dev_get_dev_type(self.ptr) }
     }
 }

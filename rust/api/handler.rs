@@ -26,13 +26,13 @@ pub(crate) use super::dev::DevRef;
 pub(crate) use super::mgmt::{MgmtRef, TgtDevRef};
 use crate::scst_rs::scsi::Sense;
 use core::marker::PhantomData;
-use core::sync::atomic::AtomicU32;
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::{
     build_error,
     error::{to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_int, c_void},
     prelude::*,
-    str::CStr,
+    str::{CStr, CString},
     types::ForeignOwnable,
     ThisModule,
 };
@@ -119,20 +119,21 @@ pub(crate) trait DevHandler: Sized + 'static {
     }
 
     /// A session gains access to one of the handler's devices through a
-    /// LUN; an error keeps the LUN from the session.  Process context.
-    fn attach_tgt(_t: &TgtDevRef) -> Result {
+    /// LUN; an error keeps the LUN from the session.  Process context,
+    /// with the core's registry held: it must not wait for long.
+    fn attach_tgt(_t: &TgtDevRef, _dev: DevBorrow<'_, Self>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// The session loses that access.  Process context.
-    fn detach_tgt(_t: &TgtDevRef) {
+    fn detach_tgt(_t: &TgtDevRef, _dev: DevBorrow<'_, Self>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// The handler's part of a task-management function for one LUN of a
     /// session (a LUN reset, ...), which cannot fail.  Process context,
     /// with the core's registry held.
-    fn task_mgmt_fn(_m: &MgmtRef, _t: &TgtDevRef) {
+    fn task_mgmt_fn(_m: &MgmtRef, _t: &TgtDevRef, _dev: DevBorrow<'_, Self>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -152,8 +153,9 @@ pub(crate) unsafe fn dev_data<T: DevHandler>(cmd: &Cmd) -> Option<DevBorrow<'_, 
 ///
 /// # Safety
 ///
-/// `p` is the private pointer of a device attached to `T`, and one of
-/// the device's commands is in flight for `'a`.
+/// `p` is the private pointer of a device attached to `T`, and for `'a`
+/// one of the device's commands is in flight or one of its nexus
+/// callbacks runs (both end before `detach`).
 unsafe fn borrow_priv<'a, T: DevHandler>(p: *mut c_void) -> Option<DevBorrow<'a, T>> {
     // SAFETY: `attach_cb` set `p` from `T::DevData::into_foreign`;
     // `detach_cb` takes it back only when no command of the device is in
@@ -162,10 +164,15 @@ unsafe fn borrow_priv<'a, T: DevHandler>(p: *mut c_void) -> Option<DevBorrow<'a,
 }
 
 /// A handler's C table and trace level, at a fixed address while
-/// registered.
+/// registered.  `c` comes first: a device's `dev_type` leads back here.
+#[repr(C)]
 struct Table {
     c: ScstDevType,
     trace: AtomicU32,
+    name: CString,
+    /// The state `add_virtual_device_with` hands the device's `attach`
+    /// (a `T::DevData::into_foreign` pointer, or null).
+    pending: AtomicPtr<c_void>,
 }
 
 /// A registered device handler of type `T`: unregistered (and its
@@ -190,7 +197,8 @@ unsafe impl<T: DevHandler> Sync for Registration<T> {}
 impl<T: DevHandler> Registration<T> {
     /// Registers `T` as handler `name` of SCSI peripheral device type
     /// `ptype` on behalf of `module`.
-    pub(crate) fn new(name: &'static CStr, ptype: u8, module: &'static ThisModule) -> Result<Self> {
+    pub(crate) fn new(name: &CStr, ptype: u8, module: &'static ThisModule) -> Result<Self> {
+        let name = CString::try_from_fmt(kernel::fmt!("{}", name))?;
         let flags = super::flag_bits(&[
             (T::EXEC_SYNC, SCST_DEV_EXEC_SYNC),
             (T::EXEC_ATOMIC, SCST_DEV_EXEC_ATOMIC),
@@ -201,7 +209,7 @@ impl<T: DevHandler> Registration<T> {
         let mut table = KBox::new(
             Table {
                 c: ScstDevType {
-                    name: name.as_char_ptr().cast(),
+                    name: core::ptr::null(),
                     type_: c_int::from(ptype),
                     threads_num: c_int::try_from(T::THREADS).map_err(|_| EINVAL)?,
                     flags,
@@ -217,13 +225,16 @@ impl<T: DevHandler> Registration<T> {
                     trace_flags: core::ptr::null(),
                 },
                 trace: AtomicU32::new(SCST_TRACE_DEFAULT),
+                name,
+                pending: AtomicPtr::new(core::ptr::null_mut()),
             },
             GFP_KERNEL,
         )?;
         table.c.trace_flags = &table.trace;
-        // SAFETY: the table stays at its address, unchanged, until `drop`
-        // unregisters it (the box is never moved out of or written again),
-        // and its name is `'static`.
+        table.c.name = table.name.as_char_ptr().cast();
+        // SAFETY: the table, its name included, stays at its address,
+        // unchanged, until `drop` unregisters it (the box is never moved
+        // out of or written again).
         to_result(unsafe {
             scst_register_dev_driver(&table.c, module.as_ptr().cast(), SCST_INTERFACE_VERSION)
         })?;
@@ -253,6 +264,45 @@ impl<T: DevHandler> Registration<T> {
         to_result(id.min(0))?;
         // SAFETY: `id` is the device the core just registered.
         Ok(unsafe { VirtualDevice::from_id(id) })
+    }
+
+    /// As `add_virtual_device`, but the device's state is `data`: the
+    /// core's `attach` of this device takes it instead of calling
+    /// [`DevHandler::attach`] (for a handler with one registration per
+    /// device, whose state exists before the device does; no other
+    /// device may be added to the registration meanwhile).
+    pub(crate) fn add_virtual_device_with(
+        &self,
+        name: &CStr,
+        data: T::DevData,
+    ) -> Result<VirtualDevice> {
+        let p = data.into_foreign().cast_mut();
+        if self
+            .table
+            .pending
+            .compare_exchange(
+                core::ptr::null_mut(),
+                p,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err()
+        {
+            // SAFETY: `p` came from `into_foreign` just above.
+            drop(unsafe { T::DevData::from_foreign(p) });
+            return Err(EBUSY);
+        }
+        let r = self.add_virtual_device(name);
+        // Not taken if the core refused the device before `attach`.
+        let left = self
+            .table
+            .pending
+            .swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !left.is_null() {
+            // SAFETY: stored above from `into_foreign`; taken back once.
+            drop(unsafe { T::DevData::from_foreign(left) });
+        }
+        r
     }
 }
 
@@ -330,6 +380,15 @@ unsafe extern "C" fn dev_done_cb<T: DevHandler>(cmd: *mut ScstCmd) -> c_int {
 unsafe extern "C" fn attach_cb<T: DevHandler>(dev: *mut ScstDevice) -> c_int {
     // SAFETY: the handle of this call (contract).
     let d = unsafe { DevRef::from_raw(dev) };
+    // SAFETY: the device attaches to a handler `Registration::<T>::new`
+    // registered (contract), whose `repr(C)` `Table` starts with the
+    // `ScstDevType` and lives until it unregisters, after this call.
+    let table = unsafe { &*d.dev_type().cast::<Table>() };
+    let pending = table.pending.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    if !pending.is_null() {
+        d.set_priv(pending);
+        return 0;
+    }
     match T::attach(&d) {
         Ok(data) => {
             d.set_priv(data.into_foreign().cast_mut());
@@ -364,7 +423,12 @@ unsafe extern "C" fn detach_cb<T: DevHandler>(dev: *mut ScstDevice) {
 unsafe extern "C" fn attach_tgt_cb<T: DevHandler>(t: *mut ScstTgtDev) -> c_int {
     // SAFETY: the handle of this call (contract).
     let t = unsafe { TgtDevRef::from_raw(t) };
-    T::attach_tgt(&t).map_or_else(|e| e.to_errno(), |()| 0)
+    // SAFETY: the nexus' device is attached to `T` for the call (the core
+    // detaches nexuses before their device leaves its handler).
+    let Some(d) = (unsafe { borrow_priv::<T>(t.dev_priv()) }) else {
+        return 0;
+    };
+    T::attach_tgt(&t, d).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
 /// # Safety
@@ -372,7 +436,11 @@ unsafe extern "C" fn attach_tgt_cb<T: DevHandler>(t: *mut ScstTgtDev) -> c_int {
 /// As `attach_tgt_cb`, as `ScstDevType::detach_tgt`.
 unsafe extern "C" fn detach_tgt_cb<T: DevHandler>(t: *mut ScstTgtDev) {
     // SAFETY: the handle of this call (contract).
-    T::detach_tgt(&unsafe { TgtDevRef::from_raw(t) });
+    let t = unsafe { TgtDevRef::from_raw(t) };
+    // SAFETY: as in `attach_tgt_cb`.
+    if let Some(d) = unsafe { borrow_priv::<T>(t.dev_priv()) } {
+        T::detach_tgt(&t, d);
+    }
 }
 
 /// # Safety
@@ -384,6 +452,9 @@ unsafe extern "C" fn task_mgmt_fn_cb<T: DevHandler>(
 ) -> c_int {
     // SAFETY: the handles of this call (contract).
     let (m, t) = unsafe { (MgmtRef::from_raw(m), TgtDevRef::from_raw(t)) };
-    T::task_mgmt_fn(&m, &t);
+    // SAFETY: as in `attach_tgt_cb`.
+    if let Some(d) = unsafe { borrow_priv::<T>(t.dev_priv()) } {
+        T::task_mgmt_fn(&m, &t, d);
+    }
     0
 }

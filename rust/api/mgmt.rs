@@ -41,6 +41,7 @@ extern "C" {
     fn scst_tgt_dev_get_initiator(t: *mut ScstTgtDev) -> *const c_char;
     fn scst_tgt_dev_set_priv(t: *mut ScstTgtDev, p: *mut c_void);
     fn scst_tgt_dev_get_priv(t: *mut ScstTgtDev) -> *mut c_void;
+    fn scst_tgt_dev_get_dev_priv(t: *mut ScstTgtDev) -> *mut c_void;
 }
 
 /// `scst_register_session_async`'s callback: session (null on failure),
@@ -186,5 +187,11 @@ impl TgtDevRef {
     pub(crate) fn priv_(&self) -> *mut c_void {
         // SAFETY: live handle (invariant).
         unsafe { scst_tgt_dev_get_priv(self.ptr) }
+    }
+
+    /// The device's private pointer (its handler's `attach` set it).
+    pub(crate) fn dev_priv(&self) -> *mut c_void {
+        // SAFETY: live handle (invariant).
+        unsafe { scst_tgt_dev_get_dev_priv(self.ptr) }
     }
 }

@@ -47,6 +47,6 @@ pub mod vdisk;
 #[path = "../../../handlers/passthrough/fixups.rs"]
 pub mod passthrough;
 
-/// scst_user's interface (the Rust twin of `handlers/user/scst_user.h`).
-#[path = "../../../handlers/user/abi.rs"]
-pub mod user_abi;
+/// scst_user's `no_std` files.
+pub mod user;
+pub use user::abi as user_abi;

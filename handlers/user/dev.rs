@@ -178,7 +178,12 @@ impl UserDev {
         self.q.lock().closed = true;
         self.ready.wake_all();
         let mut n = 0u32;
-        while let Some(job) = self.q.lock().drain_one() {
+        loop {
+            // Not in the `while let`: its guard would live through the
+            // body, which calls the core.
+            let Some(job) = self.q.lock().drain_one() else {
+                break;
+            };
             if matches!(job, Job::Scsi(_)) {
                 n += 1;
             }
@@ -198,7 +203,10 @@ impl UserDev {
     /// Fails the commands the program held past their deadline.
     pub(crate) fn expire(&self) {
         let now = kthread::ticks();
-        while let Some(job) = self.q.lock().expired(now) {
+        loop {
+            let Some(job) = self.q.lock().expired(now) else {
+                break;
+            };
             if matches!(job, Job::Scsi(_)) {
                 pr_err!(
                     "{}: a command got no reply in {} s: failed\n",
@@ -216,7 +224,8 @@ impl UserDev {
     }
 
     fn queue(&self, job: Job, front: bool) -> core::result::Result<(), Job> {
-        self.q.lock().push(job, front)?;
+        let deadline = self.deadline();
+        self.q.lock().push(job, front, deadline)?;
         self.ready.wake_all();
         Ok(())
     }
@@ -258,14 +267,15 @@ impl UserDev {
         let n = self.encode(h, &job, &mut out);
         match to.user(at, n).writer().write_slice(&out[..n]) {
             Ok(()) => {
-                let r = self.q.lock().put_back(h, job, Some(self.deadline()));
+                let r = self.q.lock().put_back(h, job, true);
                 if let Err(job) = r {
                     job.fail(GONE);
                 }
                 Ok(())
             }
             Err(e) => {
-                if let Err(job) = self.q.lock().put_back(h, job, None) {
+                let r = self.q.lock().put_back(h, job, false);
+                if let Err(job) = r {
                     job.fail(GONE);
                 }
                 self.ready.wake_all();
@@ -446,7 +456,8 @@ impl UserDev {
         }
         j.pbuf = pbuf;
         j.step = Step::Exec;
-        if let Err(job) = self.q.lock().put_back(h, Job::Scsi(j), None) {
+        let r = self.q.lock().put_back(h, Job::Scsi(j), false);
+        if let Err(job) = r {
             job.fail(GONE);
         }
         self.ready.wake_all();

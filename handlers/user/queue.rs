@@ -5,10 +5,13 @@
 //! foreign or repeated handle matches nothing), and the FIFO of jobs
 //! ready to be fetched.
 //!
-//! A slot is `Free`, `Ready` (queued), `Sent` (the program has it, with
-//! a deadline) or `Held`: a thread took its job out to work on it without
-//! the lock (copying to or from user space), and puts it back or frees
-//! the slot.  Whoever takes a job out of the table finishes it.
+//! A slot is `Free`, `Ready` (queued), `Sent` (the program has it) or
+//! `Held`: a thread took its job out to work on it without the lock
+//! (copying to or from user space), and puts it back or frees the slot.
+//! Whoever takes a job out of the table finishes it.  A job's deadline
+//! runs from when it is first queued, through every step, so a program
+//! that stops fetching fails its commands as surely as one that stops
+//! answering.
 
 use crate::dev::Job;
 use kernel::prelude::*;
@@ -21,9 +24,8 @@ pub(crate) const MAX_SLOTS: usize = 1024;
 enum State {
     Free,
     Ready,
-    /// With the program until the reply, or the deadline (ticks; `None`:
-    /// none).
-    Sent(Option<u64>),
+    /// With the program until the reply.
+    Sent,
     Held,
 }
 
@@ -31,6 +33,8 @@ struct Slot {
     gen: u16,
     state: State,
     job: Option<Job>,
+    /// When the job fails unanswered (ticks; `None`: never).
+    deadline: Option<u64>,
 }
 
 /// A job's handle.
@@ -120,6 +124,7 @@ impl Queue {
                     gen: 1,
                     state: State::Free,
                     job: None,
+                    deadline: None,
                 },
                 GFP_NOWAIT,
             )
@@ -153,9 +158,36 @@ impl Queue {
         }
     }
 
-    /// Queues `job` (at the front: it goes first); gives it back if the
-    /// device is closed or the table full.
-    pub(crate) fn push(&mut self, job: Job, front: bool) -> core::result::Result<(), Job> {
+    /// Takes slot `i` out of the FIFO (a queued job that expired).
+    fn unqueue(&mut self, i: usize) {
+        let cap = self.ready.len();
+        let Some(k) = (0..self.len)
+            .find(|k| self.ready.get((self.head + k) % cap).copied() == Some(i as u16))
+        else {
+            return;
+        };
+        for j in k..self.len - 1 {
+            let next = self
+                .ready
+                .get((self.head + j + 1) % cap)
+                .copied()
+                .unwrap_or(0);
+            if let Some(r) = self.ready.get_mut((self.head + j) % cap) {
+                *r = next;
+            }
+        }
+        self.len -= 1;
+    }
+
+    /// Queues `job` (at the front: it goes first), to be answered by
+    /// `deadline`; gives it back if the device is closed or the table
+    /// full.
+    pub(crate) fn push(
+        &mut self,
+        job: Job,
+        front: bool,
+        deadline: Option<u64>,
+    ) -> core::result::Result<(), Job> {
         if self.closed {
             return Err(job);
         }
@@ -165,6 +197,7 @@ impl Queue {
         if let Some(s) = self.slots.get_mut(i) {
             s.state = State::Ready;
             s.job = Some(job);
+            s.deadline = deadline;
         }
         self.enqueue(i, front);
         Ok(())
@@ -191,14 +224,14 @@ impl Queue {
         None
     }
 
-    /// Puts a held job back: `Ready` (at the front, `sent` `None`) or
-    /// `Sent` with a deadline.  Gives it back if the device closed
-    /// meanwhile (the caller finishes it; the slot is freed).
+    /// Puts a held job back: `Sent` (to the program), or `Ready` at the
+    /// front.  Gives it back if the device closed meanwhile (the caller
+    /// finishes it; the slot is freed).
     pub(crate) fn put_back(
         &mut self,
         h: Handle,
         job: Job,
-        sent: Option<Option<u64>>,
+        sent: bool,
     ) -> core::result::Result<(), Job> {
         let i = h.idx();
         if self.closed {
@@ -209,12 +242,11 @@ impl Queue {
             return Err(job);
         };
         s.job = Some(job);
-        match sent {
-            Some(deadline) => s.state = State::Sent(deadline),
-            None => {
-                s.state = State::Ready;
-                self.enqueue(i, true);
-            }
+        if sent {
+            s.state = State::Sent;
+        } else {
+            s.state = State::Ready;
+            self.enqueue(i, true);
         }
         Ok(())
     }
@@ -230,7 +262,7 @@ impl Queue {
         if s.gen != h.gen() || s.state == State::Free {
             return Err(Stale::Unknown);
         }
-        if !matches!(s.state, State::Sent(_)) {
+        if s.state != State::Sent {
             return Err(Stale::NotSent);
         }
         if !s.job.as_ref().is_some_and(matches) {
@@ -243,7 +275,7 @@ impl Queue {
     /// Looks at a job the program has, without taking it.
     pub(crate) fn peek_sent<R>(&self, h: Handle, f: impl FnOnce(&Job) -> R) -> Option<R> {
         let s = self.slots.get(h.idx())?;
-        if s.gen != h.gen() || !matches!(s.state, State::Sent(_)) {
+        if s.gen != h.gen() || s.state != State::Sent {
             return None;
         }
         s.job.as_ref().map(f)
@@ -254,13 +286,19 @@ impl Queue {
         self.release(h.idx());
     }
 
-    /// Takes out one job the program has held past its deadline (`now` in
+    /// Takes out one queued or sent job past its deadline (`now` in
     /// ticks), freeing its slot.
     pub(crate) fn expired(&mut self, now: u64) -> Option<Job> {
-        let i = self.slots.iter().position(
-            |s| matches!(s.state, State::Sent(Some(d)) if now.wrapping_sub(d) as i64 >= 0),
-        )?;
-        let job = self.slots.get_mut(i)?.job.take();
+        let i = self.slots.iter().position(|s| {
+            matches!(s.state, State::Ready | State::Sent)
+                && s.deadline.is_some_and(|d| now.wrapping_sub(d) as i64 >= 0)
+        })?;
+        let slot = self.slots.get_mut(i)?;
+        let queued = slot.state == State::Ready;
+        let job = slot.job.take();
+        if queued {
+            self.unqueue(i);
+        }
         self.release(i);
         job
     }
@@ -271,7 +309,7 @@ impl Queue {
         let i = self
             .slots
             .iter()
-            .position(|s| matches!(s.state, State::Ready | State::Sent(_)))?;
+            .position(|s| matches!(s.state, State::Ready | State::Sent))?;
         let job = self.slots.get_mut(i)?.job.take();
         self.release(i);
         job

@@ -3,7 +3,8 @@
 #   make              build every module against KDIR, and the user-space tools
 #   make tools        the user-space tools only (iscsi-scstd, iscsi-scst-adm, fileio_tgt: target/release/)
 #   make install      install them under /lib/modules/<release>/extra + depmod,
-#                     and the tools under $(DESTDIR)$(SBINDIR) (/usr/local/sbin)
+#                     the tools under $(DESTDIR)$(SBINDIR) (/usr/local/sbin) and
+#                     scst_user.h under $(DESTDIR)$(INCLUDEDIR) (/usr/local/include/scst)
 #   make check        the full test suite (host tests + VM tests)
 #   make check-debug  the same on the sanitizer kernel (KASAN, UBSAN, kmemleak)
 #   make host-test    cargo test only
@@ -85,12 +86,16 @@ modules: $(BINDINGS) kdir-clean | $(KDIR)/.config
 
 SBINDIR ?= /usr/local/sbin
 TOOLS := iscsi-scstd iscsi-scst-adm fileio_tgt
+# scst_user.h, for programs serving devices through /dev/scst_user.
+INCLUDEDIR ?= /usr/local/include/scst
 
 # Kbuild's modules_install runs depmod itself (honouring INSTALL_MOD_PATH).
 install: modules tools
 	$(KMAKE) modules_install INSTALL_MOD_DIR=extra
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 755 $(addprefix target/release/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(INCLUDEDIR)
+	install -m 644 handlers/user/scst_user.h $(DESTDIR)$(INCLUDEDIR)/
 
 clean:
 	-[ -d "$(KDIR)" ] && $(KMAKE) clean

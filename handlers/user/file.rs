@@ -263,7 +263,15 @@ fn reply_and_get(dev: &UserDev, req: &Ioctl) -> Result<i32> {
     if preply != 0 {
         dev.reply_from(preply)?;
     }
-    dev.get_cmd(req, 0, req.nonblock)?;
+    // A signal while waiting: with the reply taken, the call must not be
+    // restarted with it (SA_RESTART), so EINTR, which is never restarted.
+    dev.get_cmd(req, 0, req.nonblock).map_err(|e| {
+        if preply != 0 && e == ERESTARTSYS {
+            EINTR
+        } else {
+            e
+        }
+    })?;
     Ok(0)
 }
 

@@ -14,6 +14,7 @@
 use super::bindings;
 use super::waitq::WaitQueue;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
     build_error,
@@ -21,7 +22,7 @@ use kernel::{
     ffi::{c_int, c_long, c_uint, c_ulong},
     prelude::*,
     str::CStr,
-    types::ForeignOwnable,
+    types::{ForeignOwnable, Opaque},
     uaccess::UserSlice,
     ThisModule,
 };
@@ -119,24 +120,28 @@ pub(crate) trait MiscFile: Sized + 'static {
 }
 
 /// The table the kernel holds: the file operations (first, so a file's
-/// `f_op` leads back here), the misc device, the context.
+/// `f_op` leads back here), the misc device (whose list links the kernel
+/// rewrites under its own lock: both are `Opaque`), the context.
 #[repr(C)]
 struct Inner<T: MiscFile> {
-    fops: bindings::file_operations,
-    misc: bindings::miscdevice,
+    fops: Opaque<bindings::file_operations>,
+    misc: Opaque<bindings::miscdevice>,
     ctx: T::Ctx,
     open_files: AtomicUsize,
 }
 
-/// A registered misc device.
+/// A registered misc device, meant to live as long as its module: a
+/// file open keeps the module loaded, so the module's exit, where this
+/// is dropped, comes after every file is gone.
 ///
 /// # Invariants
 ///
-/// `inner` is registered with `misc_register` until dropped and never
-/// moves (the kernel links `inner.misc` into its list, and open files
-/// point at `inner.fops`).
+/// `inner` comes from `KBox::into_raw`; its `misc` is registered with
+/// `misc_register` until dropped (the kernel links it into its list, and
+/// open files point at its `fops`: the pointers given to the kernel are
+/// derived from `inner`, so they cover the whole table).
 pub(crate) struct MiscDevice<T: MiscFile> {
-    inner: Option<KBox<Inner<T>>>,
+    inner: NonNull<Inner<T>>,
 }
 
 // SAFETY: the device is a handle: registering and deregistering work
@@ -170,35 +175,50 @@ impl<T: MiscFile> MiscDevice<T> {
         misc.minor = 255; // MISC_DYNAMIC_MINOR
         misc.name = name.as_char_ptr().cast();
         misc.mode = mode;
-        let mut inner = KBox::new(
+        let inner = KBox::new(
             Inner {
-                fops,
-                misc,
+                fops: Opaque::new(fops),
+                misc: Opaque::new(misc),
                 ctx,
                 open_files: AtomicUsize::new(0),
             },
             GFP_KERNEL,
         )?;
-        inner.misc.fops = &inner.fops;
-        // SAFETY: `inner` is filled in and stays at its heap address
-        // until `drop` deregisters it.
-        to_result(unsafe { bindings::misc_register(&mut inner.misc) })?;
-        Ok(Self { inner: Some(inner) })
+        let p = KBox::into_raw(inner);
+        // SAFETY: `p` is the live table just made; nothing else uses it
+        // yet.  The field pointers derive from `p`.
+        let rc = unsafe {
+            let misc = (*p).misc.get();
+            (*misc).fops = (*p).fops.get();
+            bindings::misc_register(misc)
+        };
+        if let Err(e) = to_result(rc) {
+            // SAFETY: from `into_raw` above; the kernel did not keep it.
+            drop(unsafe { KBox::from_raw(p) });
+            return Err(e);
+        }
+        // SAFETY: `into_raw` never returns null.
+        let inner = unsafe { NonNull::new_unchecked(p) };
+        Ok(Self { inner })
     }
 }
 
 impl<T: MiscFile> Drop for MiscDevice<T> {
     fn drop(&mut self) {
-        let Some(mut inner) = self.inner.take() else {
-            return;
-        };
+        let p = self.inner.as_ptr();
         // SAFETY: registered in `register` (invariant).  Afterwards no
         // `open` runs (misc_open calls it under the lock this takes).
-        unsafe { bindings::misc_deregister(&mut inner.misc) };
-        if inner.open_files.load(Ordering::Acquire) != 0 {
+        unsafe { bindings::misc_deregister((*p).misc.get()) };
+        // SAFETY: the table lives until freed below.
+        if unsafe { (*p).open_files.load(Ordering::Acquire) } != 0 {
+            // Not expected (see the type's description): leaked rather
+            // than freed under its files.
             pr_err!("misc device dropped with open files: its table is leaked\n");
-            KBox::leak(inner);
+            return;
         }
+        // SAFETY: from `into_raw` (invariant); deregistered, and no file
+        // refers to it.
+        drop(unsafe { KBox::from_raw(p) });
     }
 }
 
@@ -208,9 +228,10 @@ impl<T: MiscFile> Drop for MiscDevice<T> {
 ///
 /// `file` is an open file of a device registered by `MiscDevice<T>`.
 unsafe fn inner_of<'a, T: MiscFile>(file: *mut bindings::file) -> &'a Inner<T> {
-    // SAFETY: misc_open set `f_op` to `&inner.fops`, the first field of
-    // the `repr(C)` table, which lives while the file is open (the type's
-    // invariant and the leak in `drop`).
+    // SAFETY: misc_open set `f_op` to the table's `fops`, its first
+    // field (`repr(C)`), a pointer derived from the whole table's (the
+    // type's invariant); the table lives while the file is open.  Its
+    // kernel-written fields are `Opaque`.
     unsafe { &*(*file).f_op.cast::<Inner<T>>() }
 }
 

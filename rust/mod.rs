@@ -17,6 +17,7 @@ pub(crate) mod irqlock;
 pub(crate) mod kthread;
 pub(crate) mod miscdev;
 pub(crate) mod procfs;
+pub(crate) mod ratelimit;
 // `no_std` and shared with the host crate, where its items are public.
 #[allow(unreachable_pub)]
 pub(crate) mod scsi;

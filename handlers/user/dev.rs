@@ -19,6 +19,7 @@ use crate::scst_rs::api::cmd::{Context, Direction};
 use crate::scst_rs::api::handler::*;
 use crate::scst_rs::kthread;
 use crate::scst_rs::miscdev::Ioctl;
+use crate::scst_rs::ratelimit::Ratelimit;
 use crate::scst_rs::scsi::sense::{SenseKey, Status};
 use crate::scst_rs::scsi::Sense;
 use crate::scst_rs::waitq::{WaitQueue, Woken};
@@ -130,6 +131,8 @@ pub(crate) struct UserDev {
     unblocked: AtomicBool,
     /// Seconds a sent command may wait for its reply (0: forever).
     timeout_s: u32,
+    /// The program's mistakes are logged at this rate at most.
+    pub(crate) complaints: Ratelimit,
     #[pin]
     scst: Mutex<Option<Scst>>,
 }
@@ -152,6 +155,7 @@ impl UserDev {
                 next_sess: AtomicU64::new(1),
                 unblocked: AtomicBool::new(false),
                 timeout_s,
+                complaints: Ratelimit::new(),
                 scst <- new_mutex!(None),
             }),
             GFP_KERNEL,
@@ -219,8 +223,10 @@ impl UserDev {
     }
 
     fn deadline(&self) -> Option<u64> {
-        (self.timeout_s != 0)
-            .then(|| kthread::ticks().wrapping_add(kthread::ticks_of_ms(self.timeout_s * 1000)))
+        (self.timeout_s != 0).then(|| {
+            let ms = self.timeout_s.saturating_mul(1000);
+            kthread::ticks().wrapping_add(kthread::ticks_of_ms(ms))
+        })
     }
 
     fn queue(&self, job: Job, front: bool) -> core::result::Result<(), Job> {
@@ -398,13 +404,15 @@ impl UserDev {
                 Stale::NotSent => "the command is not with the program",
                 Stale::Subcode => "the reply is for another subcommand",
             };
-            pr_err!(
-                "{}: reply to {:#x} (subcode {:#x}) refused: {}\n",
-                self.name(),
-                r.cmd_h,
-                r.subcode,
-                why
-            );
+            if self.complaints.allow() {
+                pr_err!(
+                    "{}: reply to {:#x} (subcode {:#x}) refused: {}\n",
+                    self.name(),
+                    r.cmd_h,
+                    r.subcode,
+                    why
+                );
+            }
             EINVAL
         })?;
         match job {
@@ -444,11 +452,13 @@ impl UserDev {
             .writer()
             .write_slice(data)
         {
-            pr_err!(
-                "{}: ALLOC_MEM buffer {:#x} not writable\n",
-                self.name(),
-                pbuf
-            );
+            if self.complaints.allow() {
+                pr_err!(
+                    "{}: ALLOC_MEM buffer {:#x} not writable\n",
+                    self.name(),
+                    pbuf
+                );
+            }
             self.q.lock().done(h);
             j.cmd.fail(Sense::INTERNAL_TARGET_FAILURE);
             j.cmd.done(Context::Direct);
@@ -493,7 +503,9 @@ impl UserDev {
     fn finish_exec(&self, j: &mut ScsiJob, r: &ExecReply) -> Result {
         let data_in = j.cmd.data_direction() == Direction::Read;
         let len = r.check(j.cmd.bufflen(), data_in).map_err(|e| {
-            pr_err!("{}: EXEC reply refused: {:?}\n", self.name(), e);
+            if self.complaints.allow() {
+                pr_err!("{}: EXEC reply refused: {:?}\n", self.name(), e);
+            }
             EINVAL
         })?;
         if len != 0 {
@@ -517,9 +529,23 @@ impl UserDev {
                 .reader()
                 .read_slice(&mut sense[..n])?;
         }
-        j.cmd.set_resp_len(len);
+        j.cmd.set_resp_len(self.resp_len(&j.cmd, len, data_in));
         j.cmd.set_status(Status(r.status), &sense[..n]);
         Ok(())
+    }
+
+    /// The response length to report: a block read that filled its
+    /// buffer reports the length its CDB asks for, as scst_vdisk does
+    /// (the buffer holds what the initiator takes; the core computes the
+    /// residual from the difference).
+    fn resp_len(&self, cmd: &Cmd, len: u32, data_in: bool) -> u32 {
+        let full = extent(cmd.cdb())
+            .map(|e| e.blocks.saturating_mul(u64::from(self.block_size)))
+            .and_then(|f| u32::try_from(f).ok());
+        match full {
+            Some(f) if data_in && len == cmd.bufflen() => f.max(len),
+            _ => len,
+        }
     }
 
     /// GET_EXTENDED_CDB: the bytes of command `h`'s CDB beyond the 16

@@ -9,6 +9,7 @@ use crate::dev::{timer_name, UserDev};
 use crate::queue::Handle;
 use crate::scst_rs::kthread::{self, KThread};
 use crate::scst_rs::miscdev::{poll, Ioctl, MiscFile, PollTable};
+use crate::scst_rs::ratelimit::Ratelimit;
 use crate::wire::{self, DevDesc};
 use core::mem::offset_of;
 use kernel::{
@@ -124,7 +125,9 @@ impl MiscFile for UserFile {
                 Ok(0)
             }
             _ => {
-                pr_err!("{}: unknown request {:#x}\n", dev.name(), req.cmd);
+                if dev.complaints.allow() {
+                    pr_err!("{}: unknown request {:#x}\n", dev.name(), req.cmd);
+                }
                 Err(EINVAL)
             }
         }
@@ -158,6 +161,19 @@ fn read_str(p: u64, buf: &mut [u8; MAX_STR]) -> Result<&[u8]> {
     Err(EINVAL)
 }
 
+/// Refused registrations are logged at this rate at most (any program
+/// may try at will).
+static REFUSALS: Ratelimit = Ratelimit::new();
+
+/// Logs a refusal, at [`REFUSALS`]' rate.
+macro_rules! refuse {
+    ($($a:tt)*) => {
+        if REFUSALS.allow() {
+            pr_err!($($a)*);
+        }
+    };
+}
+
 fn register(fd: &Fd, req: &Ioctl) -> Result {
     let mut b = [0u8; wire::DESC_SIZE];
     req.user(0, b.len()).reader().read_slice(&mut b)?;
@@ -165,7 +181,7 @@ fn register(fd: &Fd, req: &Ioctl) -> Result {
     let mut sbuf = [0u8; MAX_STR];
     let version = read_str(d.version_str, &mut sbuf)?;
     if version != DEV_USER_VERSION.as_bytes() {
-        pr_err!(
+        refuse!(
             "register: the program speaks \"{}\", this module \"{}\": rebuild it against this scst_user.h\n",
             kernel::str::BStr::from_bytes(version),
             DEV_USER_VERSION
@@ -175,35 +191,38 @@ fn register(fd: &Fd, req: &Ioctl) -> Result {
     let mut lbuf = [0u8; MAX_STR];
     let license = read_str(d.license_str, &mut lbuf)?;
     if !wire::LICENSES.iter().any(|l| l.as_bytes() == license) {
-        pr_err!(
+        refuse!(
             "register: license \"{}\" refused (one of GPL, GPL v2, Dual BSD/GPL, Dual MIT/GPL, Dual MPL/GPL)\n",
             kernel::str::BStr::from_bytes(license)
         );
         return Err(EPERM);
     }
     d.check().map_err(|e| {
-        pr_err!("register: {:?}\n", e);
+        refuse!("register: {:?}\n", e);
         EINVAL
     })?;
     check_supported(&d.opt)?;
     let name = d.name().map_err(|_| EINVAL)?;
     let name = core::str::from_utf8(name).map_err(|_| {
-        pr_err!("register: the name is not text\n");
+        refuse!("register: the name is not text\n");
         EINVAL
     })?;
     let name = CString::try_from_fmt(kernel::fmt!("{}", name))?;
 
     let mut served = fd.served.lock();
     if served.is_some() {
-        pr_err!("register: this file already serves a device\n");
+        refuse!("register: this file already serves a device\n");
         return Err(EINVAL);
     }
     let dev = UserDev::new(name, d.block_size, d.opt, crate::cmd_timeout())?;
+    // Before the device exists: past `attach_scst` every error path must
+    // close it.
+    let thread_name = timer_name(&dev)?;
     dev.attach_scst(d.type_, fd.module).inspect_err(|e| {
-        pr_err!("register: {}: refused by the core ({:?})\n", dev.name(), e);
+        refuse!("register: {}: refused by the core ({:?})\n", dev.name(), e);
     })?;
     let tdev = dev.clone();
-    let timer = KThread::run(&timer_name(&dev)?, move || {
+    let timer = KThread::run(&thread_name, move || {
         while !kthread::should_stop() {
             kthread::sleep_for(kthread::ticks_of_ms(1000));
             tdev.expire();
@@ -230,14 +249,14 @@ fn register(fd: &Fd, req: &Ioctl) -> Result {
 /// rather than accepted and ignored.
 fn check_supported(o: &scst_user_opt) -> Result {
     if o.parse_type != SCST_USER_PARSE_STANDARD {
-        pr_err!(
+        refuse!(
             "register: parse_type {} is not supported yet (only STANDARD)\n",
             o.parse_type
         );
         return Err(EINVAL);
     }
     if o.partial_transfers_type != SCST_USER_PARTIAL_TRANSFERS_NOT_SUPPORTED {
-        pr_err!("register: partial transfers are not supported\n");
+        refuse!("register: partial transfers are not supported\n");
         return Err(EINVAL);
     }
     Ok(())
@@ -248,7 +267,7 @@ fn set_options(dev: &UserDev, req: &Ioctl) -> Result<i32> {
     req.user(0, b.len()).reader().read_slice(&mut b)?;
     let o = wire::decode_opt(&b);
     wire::check_opt(&o).map_err(|e| {
-        pr_err!("{}: SET_OPTIONS: {:?}\n", dev.name(), e);
+        refuse!("{}: SET_OPTIONS: {:?}\n", dev.name(), e);
         EINVAL
     })?;
     check_supported(&o)?;
@@ -307,12 +326,14 @@ fn reply_and_get_multi(dev: &UserDev, req: &Ioctl) -> Result<i32> {
         let at = offset_of!(M, cmds) + got * wire::GET_CMD_SIZE;
         match dev.get_cmd(req, at, req.nonblock || got > 0) {
             Ok(()) => got += 1,
-            Err(e) if got == 0 || e != EAGAIN => {
-                if got == 0 {
-                    put_i16(offset_of!(M, cmds_cnt), 0)?;
-                    return Err(e);
-                }
-                break;
+            Err(e) if got == 0 => {
+                put_i16(offset_of!(M, cmds_cnt), 0)?;
+                // Replies taken: not to be replayed by a restart.
+                return Err(if done > 0 && e == ERESTARTSYS {
+                    EINTR
+                } else {
+                    e
+                });
             }
             Err(_) => break,
         }

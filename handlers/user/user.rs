@@ -34,10 +34,13 @@ extern "C" {
     fn scst_user_cmd_timeout() -> core::ffi::c_uint;
 }
 
+/// Longest `cmd_timeout` taken (a week); larger values are cut to it.
+const MAX_CMD_TIMEOUT: u32 = 7 * 24 * 3600;
+
 /// The `cmd_timeout` parameter, in seconds.
 fn cmd_timeout() -> u32 {
     // SAFETY: reads a module parameter; no precondition.
-    unsafe { scst_user_cmd_timeout() }
+    unsafe { scst_user_cmd_timeout() }.min(MAX_CMD_TIMEOUT)
 }
 
 struct ScstUser {

@@ -26,6 +26,7 @@ pub(crate) use super::dev::DevRef;
 pub(crate) use super::mgmt::{MgmtRef, TgtDevRef};
 use crate::scst_rs::scsi::Sense;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::{
     build_error,
@@ -180,10 +181,12 @@ struct Table {
 ///
 /// # Invariants
 ///
-/// `table.c` is registered with the core until this is dropped; its
+/// `table` comes from `KBox::into_raw`; its `c` is registered with the
+/// core until this is dropped (the pointer the core holds derives from
+/// `table`, so a callback may cast it back to the whole table); its
 /// callbacks are `T`'s entry points below.
 pub(crate) struct Registration<T: DevHandler> {
-    table: KBox<Table>,
+    table: NonNull<Table>,
     _t: PhantomData<T>,
 }
 
@@ -206,7 +209,7 @@ impl<T: DevHandler> Registration<T> {
             (T::DEV_DONE_ATOMIC, SCST_DEV_DEV_DONE_ATOMIC),
             (T::VIRTUAL, SCST_DEV_VIRTUAL),
         ]);
-        let mut table = KBox::new(
+        let table = KBox::new(
             Table {
                 c: ScstDevType {
                     name: core::ptr::null(),
@@ -230,18 +233,40 @@ impl<T: DevHandler> Registration<T> {
             },
             GFP_KERNEL,
         )?;
-        table.c.trace_flags = &table.trace;
-        table.c.name = table.name.as_char_ptr().cast();
-        // SAFETY: the table, its name included, stays at its address,
-        // unchanged, until `drop` unregisters it (the box is never moved
-        // out of or written again).
-        to_result(unsafe {
-            scst_register_dev_driver(&table.c, module.as_ptr().cast(), SCST_INTERFACE_VERSION)
-        })?;
+        let p = KBox::into_raw(table);
+        // SAFETY: `p` is the table just made, used by nothing else yet;
+        // the pointers derive from it.  It stays at its address,
+        // unchanged, until `drop` unregisters and frees it.
+        let rc = unsafe {
+            (*p).c.trace_flags = core::ptr::addr_of!((*p).trace);
+            (*p).c.name = (*p).name.as_char_ptr().cast();
+            scst_register_dev_driver(
+                core::ptr::addr_of!((*p).c),
+                module.as_ptr().cast(),
+                SCST_INTERFACE_VERSION,
+            )
+        };
+        if let Err(e) = to_result(rc) {
+            // SAFETY: from `into_raw` above; the core did not keep it.
+            drop(unsafe { KBox::from_raw(p) });
+            return Err(e);
+        }
         Ok(Self {
-            table,
+            // SAFETY: `into_raw` never returns null.
+            table: unsafe { NonNull::new_unchecked(p) },
             _t: PhantomData,
         })
+    }
+
+    /// The C table, as registered.
+    fn c(&self) -> *const ScstDevType {
+        // SAFETY: the table lives while `self` does (invariant).
+        unsafe { core::ptr::addr_of!((*self.table.as_ptr()).c) }
+    }
+
+    fn t(&self) -> &Table {
+        // SAFETY: as for `c`; only atomics of it change.
+        unsafe { self.table.as_ref() }
     }
 
     /// The handler's /proc/scsi_tgt/<name>/ directory, for its own files,
@@ -249,7 +274,7 @@ impl<T: DevHandler> Registration<T> {
     pub(crate) fn proc_dir(&self) -> Result<crate::scst_rs::procfs::ProcDir> {
         // SAFETY: the handler is registered (invariant); the directory
         // lives until it unregisters, after the caller's files are gone.
-        let raw = unsafe { scst_proc_get_dev_type_root(&self.table.c) };
+        let raw = unsafe { scst_proc_get_dev_type_root(self.c()) };
         // SAFETY: as above.
         unsafe { crate::scst_rs::procfs::ProcDir::borrowed(raw) }
     }
@@ -260,7 +285,7 @@ impl<T: DevHandler> Registration<T> {
     pub(crate) fn add_virtual_device(&self, name: &CStr) -> Result<VirtualDevice> {
         // SAFETY: the table is registered (invariant); `name` is
         // NUL-terminated and lives for the call.
-        let id = unsafe { scst_register_virtual_device(&self.table.c, name.as_char_ptr().cast()) };
+        let id = unsafe { scst_register_virtual_device(self.c(), name.as_char_ptr().cast()) };
         to_result(id.min(0))?;
         // SAFETY: `id` is the device the core just registered.
         Ok(unsafe { VirtualDevice::from_id(id) })
@@ -278,7 +303,7 @@ impl<T: DevHandler> Registration<T> {
     ) -> Result<VirtualDevice> {
         let p = data.into_foreign().cast_mut();
         if self
-            .table
+            .t()
             .pending
             .compare_exchange(
                 core::ptr::null_mut(),
@@ -295,7 +320,7 @@ impl<T: DevHandler> Registration<T> {
         let r = self.add_virtual_device(name);
         // Not taken if the core refused the device before `attach`.
         let left = self
-            .table
+            .t()
             .pending
             .swap(core::ptr::null_mut(), Ordering::AcqRel);
         if !left.is_null() {
@@ -309,7 +334,10 @@ impl<T: DevHandler> Registration<T> {
 impl<T: DevHandler> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: the table is registered (invariant).
-        unsafe { scst_unregister_dev_driver(&self.table.c) };
+        unsafe { scst_unregister_dev_driver(self.c()) };
+        // SAFETY: from `into_raw` (invariant); the core no longer holds
+        // it.
+        drop(unsafe { KBox::from_raw(self.table.as_ptr()) });
     }
 }
 
@@ -382,7 +410,9 @@ unsafe extern "C" fn attach_cb<T: DevHandler>(dev: *mut ScstDevice) -> c_int {
     let d = unsafe { DevRef::from_raw(dev) };
     // SAFETY: the device attaches to a handler `Registration::<T>::new`
     // registered (contract), whose `repr(C)` `Table` starts with the
-    // `ScstDevType` and lives until it unregisters, after this call.
+    // `ScstDevType`, registered through a pointer derived from the whole
+    // table, which lives until it unregisters, after this call (the
+    // `Registration` invariant).
     let table = unsafe { &*d.dev_type().cast::<Table>() };
     let pending = table.pending.swap(core::ptr::null_mut(), Ordering::AcqRel);
     if !pending.is_null() {

@@ -1,9 +1,10 @@
 # scst_user against hostile or broken programs: every malformed request
 # gets its errno and a log line naming the problem; a program that dies
 # with commands in hand, or is killed with -9 under fio, fails them at
-# once (no D state left, the name registers again); a program that stops
-# answering has its commands fail after cmd_timeout, and a late answer is
-# refused.
+# once (no D state left, the name registers again); a program that
+# answers after cmd_timeout has its command failed at the deadline and
+# the late answer refused; a stopped program's commands fail after
+# cmd_timeout.
 . ./lib.sh
 P=/proc/scsi_tgt
 F=$SCST_TOP/target/release/fileio_tgt
@@ -54,6 +55,24 @@ no_d_state "after udie"
 unload scst_local
 write_ok $P/groups/Default/devices "clear"
 
+# 2. A program that answers a command after cmd_timeout: the command
+# failed at the deadline, the late reply is refused.
+echo 3 >/sys/module/scst_user/parameters/cmd_timeout
+LATE_AFTER=5 $U late ulate >/tmp/late.log 2>&1 &
+LPID=$!
+for _ in $(seq 50); do [ -d $P/ulate ] && break; sleep 0.1; done
+[ -d $P/ulate ] || fail "ulate did not register: $(cat /tmp/late.log)"
+write_ok $P/groups/Default/devices "add ulate 0"
+expect_ok modprobe scst_local
+wait $LPID || fail "the late reply was not refused: $(cat /tmp/late.log)"
+expect_log 'ulate: a command got no reply in 3 s: failed'
+expect_log 'ulate: reply to 0x[0-9a-f]+ \(subcode 0xc0687303\) refused: no such command'
+wait_gone ulate 5
+no_d_state "after ulate"
+udevadm settle 2>/dev/null
+unload scst_local
+write_ok $P/groups/Default/devices "clear"
+
 # start NAME ARGS...: fileio_tgt on /tmp/u.img, registered.
 start() {
     local name=$1
@@ -67,8 +86,7 @@ start() {
     fail "fileio_tgt $name did not register: $(cat /tmp/fileio.$name.log)"
 }
 
-# 2. A program that stops answering: its commands fail after cmd_timeout.
-echo 3 >/sys/module/scst_user/parameters/cmd_timeout
+# 3. A program that stops (SIGSTOP): its commands fail after cmd_timeout.
 start ustop -e 2
 write_ok $P/groups/Default/devices "add ustop 0"
 expect_ok modprobe scst_local
@@ -83,12 +101,10 @@ t=$(($(date +%s) - t0))
 [ $t -le 12 ] || fail "the unanswered READ took $t s to fail (cmd_timeout 3)"
 expect_log 'ustop: a command got no reply in 3 s: failed'
 kill -CONT $FPID
-sleep 1
-expect_log 'ustop: reply to 0x[0-9a-f]+ .* refused: no such command'
 expect_ok dd if=$D of=/dev/null bs=4k count=1 skip=200 iflag=direct status=none
 no_d_state "after the timeout"
 
-# 3. kill -9 under fio: fio fails within seconds, nothing hangs, and the
+# 4. kill -9 under fio: fio fails within seconds, nothing hangs, and the
 # name registers again.
 echo 60 >/sys/module/scst_user/parameters/cmd_timeout
 fio --name=k --filename=$D --ioengine=libaio --direct=1 --iodepth=32 --rw=randrw \

@@ -186,10 +186,11 @@ impl Disk {
 
     fn write(&self, cdb: &[u8], data: &mut [u8]) -> Done {
         let (pos, len, fua) = self.range(cdb)?;
-        let buf = data
-            .get(..len as usize)
-            .ok_or(Sense::INTERNAL_TARGET_FAILURE)?;
-        self.write_at(buf, pos, self.durable(fua))?;
+        // An initiator may send less than the CDB says: only what came,
+        // in whole blocks, is written (the residual tells), as vdisk.
+        let n = (len as usize).min(data.len());
+        let n = n - n % self.block_size as usize;
+        self.write_at(&data[..n], pos, self.durable(fua))?;
         Ok(0)
     }
 

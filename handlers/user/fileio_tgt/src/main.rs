@@ -293,13 +293,12 @@ impl Server {
                 return;
             }
             let r = self.dev.reply_and_get(&mut cmd, reply.as_ref());
-            // Taken (or refused: resending would not help), except when
-            // the call failed before reading it.
-            if !matches!(r, Err(Errno::EFAULT)) {
-                reply = None;
-                if let Some(p) = after.free.take() {
-                    self.bufs.free(p);
-                }
+            // Taken or refused: resending would not help (an EFAULT may
+            // come after the reply was taken, and the reply buffer is
+            // ours, so it is never the cause).
+            reply = None;
+            if let Some(p) = after.free.take() {
+                self.bufs.free(p);
             }
             match r {
                 Ok(()) => {}

@@ -6,6 +6,8 @@
 # the late answer refused; a stopped program's commands fail after
 # cmd_timeout.
 . ./lib.sh
+# Private files: other tests leave their own under /tmp.
+rm -rf /tmp/user510 && mkdir -p /tmp/user510
 P=/proc/scsi_tgt
 F=$SCST_TOP/target/release/fileio_tgt
 [ -x "$F" ] || fail "no $F (make tools)"
@@ -13,9 +15,9 @@ U="python3 ./user_raw.py"
 
 expect_ok modprobe scst
 expect_ok modprobe scst_user
-truncate -s 64M /tmp/u.img
+truncate -s 64M /tmp/user510/u.img
 
-$U negative >/tmp/neg.log 2>&1 || fail "negative: $(cat /tmp/neg.log)"
+$U negative >/tmp/user510/neg.log 2>&1 || fail "negative: $(cat /tmp/user510/neg.log)"
 expect_log 'speaks "3.11.0-pre", this module "scst-rs user interface 1"'
 expect_log 'license "Proprietary" refused'
 expect_log 'register: BlockSize\(1000\)'
@@ -43,9 +45,9 @@ wait_gone() {
 }
 
 # 1. A program that exits with a command in hand (the scan's INQUIRY).
-$U die udie >/tmp/die.log 2>&1 &
+$U die udie >/tmp/user510/die.log 2>&1 &
 for _ in $(seq 50); do [ -d $P/udie ] && break; sleep 0.1; done
-[ -d $P/udie ] || fail "udie did not register: $(cat /tmp/die.log)"
+[ -d $P/udie ] || fail "udie did not register: $(cat /tmp/user510/die.log)"
 write_ok $P/groups/Default/devices "add udie 0"
 expect_ok modprobe scst_local
 udevadm settle 2>/dev/null || sleep 2
@@ -58,13 +60,13 @@ write_ok $P/groups/Default/devices "clear"
 # 2. A program that answers a command after cmd_timeout: the command
 # failed at the deadline, the late reply is refused.
 echo 3 >/sys/module/scst_user/parameters/cmd_timeout
-LATE_AFTER=5 $U late ulate >/tmp/late.log 2>&1 &
+LATE_AFTER=5 $U late ulate >/tmp/user510/late.log 2>&1 &
 LPID=$!
 for _ in $(seq 50); do [ -d $P/ulate ] && break; sleep 0.1; done
-[ -d $P/ulate ] || fail "ulate did not register: $(cat /tmp/late.log)"
+[ -d $P/ulate ] || fail "ulate did not register: $(cat /tmp/user510/late.log)"
 write_ok $P/groups/Default/devices "add ulate 0"
 expect_ok modprobe scst_local
-wait $LPID || fail "the late reply was not refused: $(cat /tmp/late.log)"
+wait $LPID || fail "the late reply was not refused: $(cat /tmp/user510/late.log)"
 expect_log 'ulate: a command got no reply in 3 s: failed'
 expect_log 'ulate: reply to 0x[0-9a-f]+ \(subcode 0xc0687303\) refused: no such command'
 wait_gone ulate 5
@@ -73,17 +75,17 @@ udevadm settle 2>/dev/null
 unload scst_local
 write_ok $P/groups/Default/devices "clear"
 
-# start NAME ARGS...: fileio_tgt on /tmp/u.img, registered.
+# start NAME ARGS...: fileio_tgt on /tmp/user510/u.img, registered.
 start() {
     local name=$1
     shift
-    "$F" "$@" "$name" /tmp/u.img >>/tmp/fileio.$name.log 2>&1 &
+    "$F" "$@" "$name" /tmp/user510/u.img >>/tmp/user510/fileio.$name.log 2>&1 &
     FPID=$!
     for _ in $(seq 50); do
         [ -d $P/$name ] && return 0
         sleep 0.1
     done
-    fail "fileio_tgt $name did not register: $(cat /tmp/fileio.$name.log)"
+    fail "fileio_tgt $name did not register: $(cat /tmp/user510/fileio.$name.log)"
 }
 
 # 3. A program that stops (SIGSTOP): its commands fail after cmd_timeout.
@@ -108,7 +110,7 @@ no_d_state "after the timeout"
 # name registers again.
 echo 60 >/sys/module/scst_user/parameters/cmd_timeout
 fio --name=k --filename=$D --ioengine=libaio --direct=1 --iodepth=32 --rw=randrw \
-    --bs=4k --size=32M --time_based --runtime=60 --output=/tmp/fio.k >/dev/null 2>&1 &
+    --bs=4k --size=32M --time_based --runtime=60 --output=/tmp/user510/fio.k >/dev/null 2>&1 &
 FIO=$!
 sleep 3
 kill -9 $FPID

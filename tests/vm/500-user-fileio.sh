@@ -14,19 +14,8 @@ expect_ok modprobe scst_user
 [ -c /dev/scst_user ] || fail "no /dev/scst_user"
 truncate -s 96M /tmp/user500/u.img
 
-# start NAME ARGS...: fileio_tgt serving /tmp/user500/u.img as NAME; waits until
-# the core has the device.
-start() {
-    local name=$1
-    shift
-    "$F" "$@" "$name" /tmp/user500/u.img >/tmp/user500/fileio.$name.log 2>&1 &
-    FPID=$!
-    for _ in $(seq 50); do
-        [ -d $P/$name ] && return 0
-        sleep 0.1
-    done
-    fail "fileio_tgt $* $name did not register: $(cat /tmp/user500/fileio.$name.log)"
-}
+# start NAME ARGS...: fileio_tgt serving the image as NAME, registered.
+start() { fileio_start /tmp/user500 "$@"; }
 
 # stop: SIGTERM, and fileio_tgt exits and the device is gone.
 stop() {

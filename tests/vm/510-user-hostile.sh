@@ -46,8 +46,7 @@ wait_gone() {
 
 # 1. A program that exits with a command in hand (the scan's INQUIRY).
 $U die udie >/tmp/user510/die.log 2>&1 &
-for _ in $(seq 50); do [ -d $P/udie ] && break; sleep 0.1; done
-[ -d $P/udie ] || fail "udie did not register: $(cat /tmp/user510/die.log)"
+wait_registered udie /tmp/user510/die.log
 write_ok $P/groups/Default/devices "add udie 0"
 expect_ok modprobe scst_local
 udevadm settle 2>/dev/null || sleep 2
@@ -62,8 +61,7 @@ write_ok $P/groups/Default/devices "clear"
 echo 3 >/sys/module/scst_user/parameters/cmd_timeout
 LATE_AFTER=5 $U late ulate >/tmp/user510/late.log 2>&1 &
 LPID=$!
-for _ in $(seq 50); do [ -d $P/ulate ] && break; sleep 0.1; done
-[ -d $P/ulate ] || fail "ulate did not register: $(cat /tmp/user510/late.log)"
+wait_registered ulate /tmp/user510/late.log
 write_ok $P/groups/Default/devices "add ulate 0"
 expect_ok modprobe scst_local
 wait $LPID || fail "the late reply was not refused: $(cat /tmp/user510/late.log)"
@@ -75,18 +73,8 @@ udevadm settle 2>/dev/null
 unload scst_local
 write_ok $P/groups/Default/devices "clear"
 
-# start NAME ARGS...: fileio_tgt on /tmp/user510/u.img, registered.
-start() {
-    local name=$1
-    shift
-    "$F" "$@" "$name" /tmp/user510/u.img >>/tmp/user510/fileio.$name.log 2>&1 &
-    FPID=$!
-    for _ in $(seq 50); do
-        [ -d $P/$name ] && return 0
-        sleep 0.1
-    done
-    fail "fileio_tgt $name did not register: $(cat /tmp/user510/fileio.$name.log)"
-}
+# start NAME ARGS...: fileio_tgt serving the image as NAME, registered.
+start() { fileio_start /tmp/user510 "$@"; }
 
 # 3. A program that stops (SIGSTOP): its commands fail after cmd_timeout.
 start ustop -e 2

@@ -10,11 +10,9 @@ F=$SCST_TOP/target/release/fileio_tgt
 expect_ok modprobe scst
 expect_ok modprobe scst_user
 expect_ok modprobe iscsi-scst
-truncate -s 64M $W/ucu.img
-"$F" -e 4 ucu $W/ucu.img >$W/ucu.log 2>&1 &
-FPID=$!
-for _ in $(seq 50); do [ -d $P/ucu ] && break; sleep 0.1; done
-[ -d $P/ucu ] || fail "fileio_tgt did not register: $(cat $W/ucu.log)"
+mkdir -p $W
+truncate -s 64M $W/u.img
+fileio_start $W ucu -e 4
 write_ok $P/scsi_tgt "add_group Default_$T"
 write_ok $P/groups/Default_$T/devices "add ucu 0"
 printf 'Target %s\n' $T >$W/ucu.conf

@@ -148,3 +148,24 @@ handler_of() {
 io_requests() {
     printf '%d' "$(cat /sys/bus/scsi/devices/$1/iorequest_cnt)"
 }
+
+# wait_registered NAME LOG: the scst_user device NAME is registered
+# within 5 s (else the test fails, showing LOG).
+wait_registered() {
+    for _ in $(seq 50); do
+        [ -d /proc/scsi_tgt/$1 ] && return 0
+        sleep 0.1
+    done
+    fail "$1 did not register: $(cat $2)"
+}
+
+# fileio_start DIR NAME ARGS...: fileio_tgt ARGS serving DIR/u.img as
+# NAME, logging to DIR/fileio.NAME.log; FPID is its pid; waits until the
+# device is registered.
+fileio_start() {
+    local dir=$1 name=$2
+    shift 2
+    "$SCST_TOP/target/release/fileio_tgt" "$@" "$name" $dir/u.img >>$dir/fileio.$name.log 2>&1 &
+    FPID=$!
+    wait_registered $name $dir/fileio.$name.log
+}
